@@ -1,0 +1,91 @@
+import type { ExecutionEvent, ExecutionStatus } from '../events';
+import type { FlowDef, Phase } from '../flow/types';
+
+/** Finds and loads the flow named by a `run_flow` step (a path relative to the caller, or a flow name). */
+export type FlowResolver = (reference: string, fromFile: string) => Promise<FlowDef>;
+
+export interface RunFlowOptions {
+  /** Defaults to a random UUID. */
+  executionId?: string;
+  /** The selected environment (a .env file's values): lowest precedence. */
+  environment?: Record<string, string>;
+  /** Run variables (`--var k=v`, REST `variables`): above the environment. */
+  variables?: Record<string, unknown>;
+  /** Values that must never appear in events, details or reports (replaced by `***`). */
+  secrets?: string[];
+  signal?: AbortSignal;
+  /** Limit for the whole execution; when it passes the run is cancelled (teardown still runs). */
+  timeoutMs?: number;
+  /** Every event, in order, with gap-free `seq`. Called synchronously; keep it cheap. */
+  onEvent?: (event: ExecutionEvent) => void;
+  /** Request/response detail of each attempt of each step, for history stores and panels. */
+  onStepDetail?: (detail: StepDetail) => void;
+  /** Resolves `run_flow` references; defaults to loading the file relative to the caller. */
+  resolveFlow?: FlowResolver;
+  /**
+   * Run one step alone (with its nested steps). `variables` seeds the context as if the steps
+   * before it had run (captured outputs of an earlier execution). Setup and teardown are skipped.
+   */
+  onlyStep?: { stepId: string };
+}
+
+export interface HttpRequestDetail {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+export interface HttpResponseDetail {
+  status: number;
+  headers: Record<string, string>;
+  body: unknown;
+  size_bytes: number;
+  duration_ms: number;
+}
+
+export interface StepDetail {
+  execution_id: string;
+  step_id: string;
+  attempt: number;
+  request?: HttpRequestDetail;
+  response?: HttpResponseDetail;
+  /** The action's result (what assertions and outputs saw), for non-HTTP actions. */
+  result?: unknown;
+  outputs?: Record<string, unknown>;
+}
+
+export interface AssertionFailure {
+  expression: string;
+  message: string;
+  expected?: unknown;
+  actual?: unknown;
+}
+
+export interface StepResult {
+  step_id: string;
+  name: string;
+  phase: Phase;
+  action: string;
+  parent_id?: string;
+  status: 'completed' | 'failed' | 'skipped';
+  duration_ms: number;
+  attempts: number;
+  error?: string;
+  assertion?: AssertionFailure;
+  /** Variables this step captured (its `output`), so a later single-step run can start from them. */
+  outputs?: Record<string, unknown>;
+  skip_reason?: string;
+}
+
+export interface ExecutionResult {
+  execution_id: string;
+  flow_name: string;
+  flow_file: string;
+  status: Exclude<ExecutionStatus, 'pending' | 'running'>;
+  started_at: string;
+  finished_at: string;
+  duration_ms: number;
+  steps: StepResult[];
+  error?: string;
+}

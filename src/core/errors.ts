@@ -1,0 +1,50 @@
+/** Where something is in a source file. Lines and columns count from 1. */
+export interface SourcePosition {
+  line: number;
+  column: number;
+}
+
+export interface SourceRange {
+  start: SourcePosition;
+  end: SourcePosition;
+}
+
+export type Severity = 'error' | 'warning';
+
+/** One problem found in a flow file, ready for a terminal line or an editor diagnostic. */
+export interface FlowDiagnostic {
+  file: string;
+  range: SourceRange;
+  severity: Severity;
+  message: string;
+}
+
+/**
+ * The one error type the core throws for bad input (flow files, expressions, paths, templates).
+ * Anything else escaping the core is a bug.
+ */
+export class TestMeshError extends Error {
+  constructor(
+    message: string,
+    readonly file?: string,
+    readonly position?: SourcePosition,
+  ) {
+    super(message);
+    this.name = 'TestMeshError';
+  }
+
+  /** `file:line:column: message`, the form editors and terminals link. */
+  describe(): string {
+    const where = [this.file, this.position?.line, this.position?.column].filter((p) => p !== undefined).join(':');
+    return where ? `${where}: ${this.message}` : this.message;
+  }
+}
+
+export function formatDiagnostic(d: FlowDiagnostic): string {
+  return `${d.file}:${d.range.start.line}:${d.range.start.column}: ${d.severity}: ${d.message}`;
+}
+
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
