@@ -1,0 +1,163 @@
+/** Command-line parsing for `testmesh`: small, strict, and with messages that say what to type. */
+import { parseDuration } from '../core/duration';
+
+export class UsageError extends Error {}
+
+export type ReporterName = 'pretty' | 'json' | 'junit';
+
+export interface RunArgs {
+  command: 'run';
+  paths: string[];
+  envFiles: string[];
+  vars: Record<string, string>;
+  secrets: Record<string, string>;
+  reporters: ReporterName[];
+  output?: string;
+  bail: boolean;
+  jobs: number;
+  grep?: string;
+  tags: string[];
+  shard?: { index: number; total: number };
+  timeoutMs?: number;
+  color?: boolean;
+}
+
+export interface ValidateArgs {
+  command: 'validate';
+  paths: string[];
+  json: boolean;
+}
+
+export interface ServeArgs {
+  command: 'serve';
+  port: number;
+  workspace: string;
+  historyDir?: string;
+  envFiles: string[];
+}
+
+export type CliArgs = RunArgs | ValidateArgs | ServeArgs | { command: 'help' } | { command: 'version' };
+
+export const USAGE = `Usage:
+  testmesh run <files|dirs|globs...> [options]   run flows
+  testmesh validate <paths...> [--json]          check flows without running them
+  testmesh serve [--port P] [--workspace DIR]    local REST + WebSocket API and web UI
+
+Options for run:
+  --env-file FILE       load variables from a .env file (repeatable)
+  --var KEY=VALUE       set a variable (repeatable)
+  --secret KEY=VALUE    set a variable whose value is redacted from output (repeatable)
+  --reporter NAME       pretty (default), json or junit (repeatable)
+  --output FILE         write the json or junit report to FILE instead of stdout
+  --bail                stop after the first failed flow
+  --jobs N              run up to N flows at once (default 1)
+  --grep TEXT           only flows whose name or file contains TEXT
+  --tag TAG             only flows with this tag (repeatable: any of them)
+  --shard I/N           run the I-th of N deterministic slices of the flows (CI matrices)
+  --timeout DURATION    fail a flow that runs longer (e.g. 30s, 2m)
+  --no-color            plain output even on a terminal
+
+Exit codes: 0 all passed, 1 a flow failed, 2 invalid input or usage.`;
+
+function keyValue(text: string, flag: string): [string, string] {
+  const eq = text.indexOf('=');
+  if (eq <= 0) throw new UsageError(`${flag} expects KEY=VALUE, got ${JSON.stringify(text)}`);
+  return [text.slice(0, eq), text.slice(eq + 1)];
+}
+
+export function parseArgs(argv: readonly string[]): CliArgs {
+  const [command, ...rest] = argv;
+  if (!command || command === 'help' || command === '--help' || command === '-h') return { command: 'help' };
+  if (command === '--version' || command === 'version') return { command: 'version' };
+
+  const positional: string[] = [];
+  const flags = new Map<string, string[]>();
+  const booleans = new Set(['--bail', '--no-color', '--color', '--json']);
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i];
+    if (arg === '--') {
+      positional.push(...rest.slice(i + 1));
+      break;
+    }
+    if (!arg.startsWith('--')) {
+      positional.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const name = eq > 0 ? arg.slice(0, eq) : arg;
+    if (booleans.has(name)) {
+      flags.set(name, ['true']);
+      continue;
+    }
+    const value = eq > 0 ? arg.slice(eq + 1) : rest[++i];
+    if (value === undefined) throw new UsageError(`${name} needs a value`);
+    flags.set(name, [...(flags.get(name) ?? []), value]);
+  }
+  const known: Record<string, string[]> = {
+    run: ['--env-file', '--var', '--secret', '--reporter', '--output', '--bail', '--jobs', '--grep', '--tag', '--shard', '--timeout', '--no-color', '--color'],
+    validate: ['--json'],
+    serve: ['--port', '--workspace', '--history-dir', '--env-file'],
+  };
+  if (!known[command]) throw new UsageError(`unknown command '${command}'`);
+  for (const name of flags.keys()) if (!known[command].includes(name)) throw new UsageError(`unknown option ${name} for '${command}'`);
+  const one = (name: string) => flags.get(name)?.at(-1);
+  const many = (name: string) => flags.get(name) ?? [];
+
+  if (command === 'validate') {
+    if (positional.length === 0) throw new UsageError('validate needs at least one file, folder or glob');
+    return { command, paths: positional, json: flags.has('--json') };
+  }
+  if (command === 'serve') {
+    const port = Number(one('--port') ?? 0);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0-65535`);
+    return { command, port, workspace: one('--workspace') ?? process.cwd(), historyDir: one('--history-dir'), envFiles: many('--env-file') };
+  }
+
+  if (positional.length === 0) throw new UsageError('run needs at least one file, folder or glob');
+  const reporters = many('--reporter').flatMap((r) => r.split(','));
+  for (const r of reporters) if (!['pretty', 'json', 'junit'].includes(r)) throw new UsageError(`unknown reporter '${r}' (pretty, json or junit)`);
+  const vars: Record<string, string> = {};
+  for (const kv of many('--var')) {
+    const [k, v] = keyValue(kv, '--var');
+    vars[k] = v;
+  }
+  const secrets: Record<string, string> = {};
+  for (const kv of many('--secret')) {
+    const [k, v] = keyValue(kv, '--secret');
+    secrets[k] = v;
+  }
+  const jobs = Number(one('--jobs') ?? 1);
+  if (!Number.isInteger(jobs) || jobs < 1 || jobs > 256) throw new UsageError('--jobs must be a whole number from 1 to 256');
+  let shard: RunArgs['shard'];
+  const shardText = one('--shard');
+  if (shardText !== undefined) {
+    const m = /^(\d+)\/(\d+)$/.exec(shardText);
+    if (!m || Number(m[1]) < 1 || Number(m[1]) > Number(m[2])) throw new UsageError(`--shard expects I/N with 1 <= I <= N, got ${shardText}`);
+    shard = { index: Number(m[1]), total: Number(m[2]) };
+  }
+  let timeoutMs: number | undefined;
+  const timeoutText = one('--timeout');
+  if (timeoutText !== undefined) {
+    try {
+      timeoutMs = parseDuration(timeoutText, '--timeout');
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+  }
+  return {
+    command: 'run',
+    paths: positional,
+    envFiles: many('--env-file'),
+    vars,
+    secrets,
+    reporters: reporters.length ? (reporters as ReporterName[]) : ['pretty'],
+    output: one('--output'),
+    bail: flags.has('--bail'),
+    jobs,
+    grep: one('--grep'),
+    tags: many('--tag'),
+    shard,
+    timeoutMs,
+    color: flags.has('--no-color') ? false : flags.has('--color') ? true : undefined,
+  };
+}

@@ -1,0 +1,60 @@
+/** The `testmesh` command line: run, validate and serve flows. */
+import { parseArgs, UsageError, USAGE } from './args';
+import { EXIT_INVALID, runCommand, type Io } from './run';
+import { validateCommand } from './validate';
+
+declare const TESTMESH_VERSION: string | undefined;
+
+export async function main(argv: readonly string[], io: Io): Promise<number> {
+  let args;
+  try {
+    args = parseArgs(argv);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr.write(`testmesh: ${err.message}\n\n${USAGE}\n`);
+      return EXIT_INVALID;
+    }
+    throw err;
+  }
+  switch (args.command) {
+    case 'help':
+      io.stdout.write(`${USAGE}\n`);
+      return 0;
+    case 'version':
+      io.stdout.write(`${typeof TESTMESH_VERSION === 'string' ? TESTMESH_VERSION : 'dev'}\n`);
+      return 0;
+    case 'validate':
+      return validateCommand(args, io);
+    case 'run': {
+      // First Ctrl-C cancels the running flows (their teardown still runs); a second one exits.
+      const controller = new AbortController();
+      const onSigint = () => {
+        if (controller.signal.aborted) process.exit(130);
+        io.stderr.write('\ntestmesh: cancelling (teardown runs; Ctrl-C again to exit now)\n');
+        controller.abort();
+      };
+      process.on('SIGINT', onSigint);
+      try {
+        return await runCommand(args, io, controller.signal);
+      } finally {
+        process.off('SIGINT', onSigint);
+      }
+    }
+    case 'serve': {
+      const { serveCommand } = await import('./serve');
+      return serveCommand(args, io);
+    }
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err) => {
+      process.stderr.write(`testmesh: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exitCode = EXIT_INVALID;
+    },
+  );
+}

@@ -1,0 +1,160 @@
+/** `testmesh run`: load, filter, shard and run flows, feeding reporters; returns the exit code. */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, relative, resolve } from 'node:path';
+import { createFlowResolver, expandPaths, toPosix } from '../core/discovery';
+import { looksSecret, readDotenv } from '../core/dotenv';
+import { errorMessage, formatDiagnostic, TestMeshError } from '../core/errors';
+import { runFlow } from '../core/engine/executor';
+import { closeSharedDispatcher } from '../core/engine/dispatcher';
+import { parseFlowText } from '../core/flow/load';
+import type { FlowDef } from '../core/flow/types';
+import { flowReport, invalidFlowReport, summarize, type FlowReport } from '../core/report';
+import type { RunArgs } from './args';
+import { JsonReporter } from './reporters/json';
+import { JunitReporter } from './reporters/junit';
+import { PrettyReporter, shouldColor } from './reporters/pretty';
+import type { Reporter } from './reporters/types';
+
+export interface Io {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  cwd: string;
+}
+
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_INVALID = 2;
+
+interface Loaded {
+  file: string;
+  display: string;
+  flow?: FlowDef;
+  report?: FlowReport;
+}
+
+/** Deterministic slice I of N: flows sorted by file, dealt round-robin so shards stay balanced. */
+export function shardOf<T extends { display: string }>(items: T[], index: number, total: number): T[] {
+  return [...items].sort((a, b) => (a.display < b.display ? -1 : a.display > b.display ? 1 : 0)).filter((_, i) => i % total === index - 1);
+}
+
+export async function loadFlows(files: string[], io: Io): Promise<Loaded[]> {
+  return Promise.all(
+    files.map(async (file): Promise<Loaded> => {
+      const display = toPosix(relative(io.cwd, file)) || file;
+      let text: string;
+      try {
+        text = await readFile(file, 'utf8');
+      } catch (err) {
+        const diagnostic = { file: display, range: { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } }, severity: 'error' as const, message: `cannot read file: ${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}` };
+        return { file, display, report: invalidFlowReport(display, display, [diagnostic]) };
+      }
+      const { flow, diagnostics } = parseFlowText(text, file);
+      const shown = diagnostics.map((d) => ({ ...d, file: display }));
+      for (const d of shown) if (d.severity === 'warning') io.stderr.write(`${formatDiagnostic(d)}\n`);
+      if (!flow) return { file, display, report: invalidFlowReport(display, display, shown) };
+      return { file, display, flow };
+    }),
+  );
+}
+
+export async function runCommand(args: RunArgs, io: Io, signal?: AbortSignal): Promise<number> {
+  const started = Date.now();
+  let files: string[];
+  try {
+    files = await expandPaths(args.paths, io.cwd);
+  } catch (err) {
+    io.stderr.write(`testmesh: ${errorMessage(err)}\n`);
+    return EXIT_INVALID;
+  }
+
+  const environment: Record<string, string> = {};
+  const secrets: string[] = Object.values(args.secrets);
+  for (const envFile of args.envFiles) {
+    try {
+      for (const [k, v] of Object.entries(await readDotenv(resolve(io.cwd, envFile)))) {
+        environment[k] = v;
+        if (looksSecret(k)) secrets.push(v);
+      }
+    } catch (err) {
+      io.stderr.write(`testmesh: ${err instanceof TestMeshError ? err.describe() : errorMessage(err)}\n`);
+      return EXIT_INVALID;
+    }
+  }
+  const variables = { ...args.vars, ...args.secrets };
+
+  let loaded = await loadFlows(files, io);
+  const grep = args.grep?.toLowerCase();
+  loaded = loaded.filter((l) => {
+    if (grep && !(l.flow?.name ?? '').toLowerCase().includes(grep) && !l.display.toLowerCase().includes(grep)) return false;
+    if (args.tags.length && !(l.flow && l.flow.tags.some((t) => args.tags.includes(t)))) return false;
+    return true;
+  });
+  if (args.shard) loaded = shardOf(loaded, args.shard.index, args.shard.total);
+
+  // Machine reports take stdout; pretty then moves to stderr so the two never mix.
+  const machine = args.reporters.filter((r) => r !== 'pretty');
+  const prettyStream = machine.length && !args.output ? io.stderr : io.stdout;
+  const reporters: Reporter[] = [];
+  if (args.reporters.includes('pretty')) reporters.push(new PrettyReporter((t) => prettyStream.write(t), shouldColor(prettyStream, args.color), args.jobs > 1));
+  const documents: Array<{ name: string; reporter: Reporter }> = machine.map((name) => ({ name, reporter: name === 'json' ? new JsonReporter() : new JunitReporter() }));
+  reporters.push(...documents.map((d) => d.reporter));
+
+  const reports: FlowReport[] = new Array(loaded.length);
+  const bail = new AbortController();
+  const onOuterAbort = () => bail.abort();
+  signal?.addEventListener('abort', onOuterAbort, { once: true });
+  const resolveFlow = createFlowResolver(io.cwd);
+  let next = 0;
+  const worker = async () => {
+    while (next < loaded.length && !bail.signal.aborted) {
+      const index = next++;
+      const item = loaded[index];
+      if (!item.flow) {
+        reports[index] = item.report!;
+        for (const r of reporters) r.flowFinished?.(item.report!);
+        if (args.bail) bail.abort();
+        continue;
+      }
+      const flow = item.flow;
+      for (const r of reporters) r.flowStarted?.(flow, item.display);
+      const result = await runFlow(flow, {
+        environment,
+        variables,
+        secrets,
+        signal: bail.signal,
+        timeoutMs: args.timeoutMs,
+        resolveFlow,
+        onEvent: (event) => {
+          for (const r of reporters) r.event?.(flow, event);
+        },
+      });
+      const report = flowReport(item.display, result);
+      reports[index] = report;
+      for (const r of reporters) r.flowFinished?.(report);
+      if (report.status !== 'passed' && args.bail) bail.abort();
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(args.jobs, Math.max(1, loaded.length)) }, worker));
+  } finally {
+    signal?.removeEventListener('abort', onOuterAbort);
+    await closeSharedDispatcher();
+  }
+
+  const ran = reports.filter(Boolean);
+  if (ran.length < loaded.length) io.stderr.write(`testmesh: ${loaded.length - ran.length} flow(s) not run (${signal?.aborted ? 'interrupted' : '--bail'})\n`);
+  const report = summarize(ran, Date.now() - started);
+  for (const r of reporters) {
+    const text = r.finished(report);
+    if (text === undefined) continue;
+    if (args.output && documents[0]?.reporter === r) {
+      const out = resolve(io.cwd, args.output);
+      await mkdir(dirname(out), { recursive: true });
+      await writeFile(out, text);
+    } else io.stdout.write(text);
+  }
+  if (loaded.length === 0) io.stderr.write('testmesh: no flows to run\n');
+  if (ran.some((r) => r.status === 'error')) return EXIT_INVALID;
+  if (ran.some((r) => r.status !== 'passed') || ran.length < loaded.length) return EXIT_FAILED;
+  return EXIT_OK;
+}

@@ -1,0 +1,37 @@
+/** `testmesh validate`: every problem of every file, each with file:line:column. */
+import { readFile } from 'node:fs/promises';
+import { relative } from 'node:path';
+import { expandPaths, toPosix } from '../core/discovery';
+import { errorMessage, formatDiagnostic, type FlowDiagnostic } from '../core/errors';
+import { parseFlowText } from '../core/flow/load';
+import type { ValidateArgs } from './args';
+import { EXIT_INVALID, EXIT_OK, type Io } from './run';
+
+export async function validateCommand(args: ValidateArgs, io: Io): Promise<number> {
+  let files: string[];
+  try {
+    files = await expandPaths(args.paths, io.cwd);
+  } catch (err) {
+    io.stderr.write(`testmesh: ${errorMessage(err)}\n`);
+    return EXIT_INVALID;
+  }
+  const all: FlowDiagnostic[] = [];
+  let invalid = 0;
+  for (const file of files) {
+    const display = toPosix(relative(io.cwd, file)) || file;
+    let diagnostics: FlowDiagnostic[];
+    try {
+      diagnostics = parseFlowText(await readFile(file, 'utf8'), file).diagnostics.map((d) => ({ ...d, file: display }));
+    } catch (err) {
+      diagnostics = [{ file: display, range: { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } }, severity: 'error', message: `cannot read file: ${errorMessage(err)}` }];
+    }
+    if (diagnostics.some((d) => d.severity === 'error')) invalid++;
+    all.push(...diagnostics);
+    if (!args.json) {
+      for (const d of diagnostics) io.stdout.write(`${formatDiagnostic(d)}\n`);
+    }
+  }
+  if (args.json) io.stdout.write(`${JSON.stringify({ files: files.length, invalid, diagnostics: all }, null, 2)}\n`);
+  else io.stdout.write(`${files.length} file${files.length === 1 ? '' : 's'} checked: ${files.length - invalid} valid, ${invalid} invalid\n`);
+  return invalid ? EXIT_INVALID : EXIT_OK;
+}

@@ -1,0 +1,160 @@
+/** `http_request`: one HTTP call on the run's keep-alive pool, with a per-request timeout and abort. */
+import { request } from 'undici';
+import { TestMeshError } from '../errors';
+import { TimeoutError } from '../engine/errors';
+import { optionalDuration, optionalMap, optionalString, requireString, type Config } from './config';
+import { registerAction } from './registry';
+import { stringifyValue } from '../template';
+import type { ActionContext } from './types';
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+const MAX_BODY_BYTES = 50 * 1024 * 1024;
+
+export interface HttpResult {
+  status: number;
+  headers: Record<string, string>;
+  body: unknown;
+  duration_ms: number;
+  content_type: string;
+  size_bytes: number;
+}
+
+export function buildUrl(base: string, query: Record<string, unknown> | undefined): string {
+  let url: URL;
+  try {
+    url = new URL(base);
+  } catch {
+    throw new TestMeshError(`config.url is not a valid URL: ${JSON.stringify(base)}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TestMeshError(`config.url must be http or https, got ${url.protocol}`);
+  if (query) {
+    for (const [key, value] of Object.entries(query)) {
+      if (Array.isArray(value)) for (const v of value) url.searchParams.append(key, stringifyValue(v));
+      else if (value !== undefined && value !== null) url.searchParams.append(key, stringifyValue(value));
+    }
+  }
+  return url.toString();
+}
+
+export function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of Object.keys(headers)) {
+    const value = headers[key];
+    if (value !== undefined) out[key.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+export function parseBody(text: string, contentType: string): unknown {
+  if (text.length === 0) return '';
+  const first = text.charCodeAt(0);
+  if (contentType.includes('json') || first === 0x7b /* { */ || first === 0x5b /* [ */) {
+    try {
+      return JSON.parse(text);
+    } catch {
+      return text;
+    }
+  }
+  return text;
+}
+
+/** Turns undici's and Node's network errors into a sentence that says what happened. */
+export function describeNetworkError(err: unknown, method: string, url: string): Error {
+  if (err instanceof TestMeshError) return err;
+  const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+  const code = e.code ?? e.cause?.code;
+  const reasons: Record<string, string> = {
+    ECONNREFUSED: 'connection refused',
+    ECONNRESET: 'the connection was reset by the server',
+    ENOTFOUND: 'host not found',
+    EAI_AGAIN: 'host name lookup failed',
+    ETIMEDOUT: 'connection timed out',
+    EHOSTUNREACH: 'host unreachable',
+    UND_ERR_SOCKET: 'the server closed the connection before the response was complete',
+    UND_ERR_CLOSED: 'the connection was closed',
+    UND_ERR_HEADERS_TIMEOUT: 'no response headers in time',
+    UND_ERR_BODY_TIMEOUT: 'the response body stalled',
+    UND_ERR_INVALID_ARG: e.message ?? 'invalid request',
+  };
+  const reason = (code && reasons[code]) ?? e.message ?? String(err);
+  return new TestMeshError(`${method} ${url}: ${reason}${code && reasons[code] ? ` (${code})` : ''}`);
+}
+
+async function readText(body: AsyncIterable<Buffer>, signal: AbortSignal): Promise<{ text: string; size: number }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new TestMeshError(`response body larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB`);
+    chunks.push(chunk);
+    if (signal.aborted) break;
+  }
+  const buf = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
+  return { text: buf.toString('utf8'), size };
+}
+
+async function run(config: Config, ctx: ActionContext): Promise<HttpResult> {
+  const method = (optionalString(config, 'method') ?? 'GET').toUpperCase();
+  const url = buildUrl(requireString(config, 'url'), optionalMap(config, 'query'));
+  const headers: Record<string, string> = {};
+  const given = optionalMap(config, 'headers');
+  if (given) for (const key of Object.keys(given)) headers[key.toLowerCase()] = stringifyValue(given[key]);
+
+  let body: string | undefined;
+  const rawBody = config.body;
+  if (rawBody !== undefined && rawBody !== null) {
+    if (typeof rawBody === 'string') body = rawBody;
+    else {
+      body = JSON.stringify(rawBody);
+      headers['content-type'] ??= 'application/json';
+    }
+  }
+
+  const timeoutMs = optionalDuration(config, 'timeout') ?? DEFAULT_TIMEOUT_MS;
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(ctx.signal.reason);
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  const timer = setTimeout(() => controller.abort(new TimeoutError(`${method} ${url}`, timeoutMs)), timeoutMs);
+  const started = performance.now();
+  try {
+    let response;
+    try {
+      response = await request(url, { method: method as 'GET', headers, body, signal: controller.signal, dispatcher: ctx.dispatcher });
+    } catch (err) {
+      throw controller.signal.aborted ? controller.signal.reason : describeNetworkError(err, method, url);
+    }
+    let text: string;
+    let size: number;
+    try {
+      ({ text, size } = await readText(response.body, controller.signal));
+    } catch (err) {
+      throw controller.signal.aborted ? controller.signal.reason : describeNetworkError(err, method, url);
+    }
+    const duration_ms = Math.round((performance.now() - started) * 1000) / 1000;
+    const responseHeaders = flattenHeaders(response.headers);
+    const contentType = responseHeaders['content-type'] ?? '';
+    const result: HttpResult = {
+      status: response.statusCode,
+      headers: responseHeaders,
+      body: parseBody(text, contentType),
+      duration_ms,
+      content_type: contentType,
+      size_bytes: size,
+    };
+    if (ctx.wantsDetail) {
+      ctx.recordHttp(
+        { method, url, headers, body },
+        { status: result.status, headers: responseHeaders, body: result.body, size_bytes: size, duration_ms },
+      );
+    }
+    return result;
+  } catch (err) {
+    if (ctx.wantsDetail) ctx.recordHttp({ method, url, headers, body });
+    throw err;
+  } finally {
+    clearTimeout(timer);
+    ctx.signal.removeEventListener('abort', onAbort);
+  }
+}
+
+registerAction({ name: 'http_request', run });

@@ -1,0 +1,15 @@
+/** Registers every built-in action. Importing this module is enough to make them available. */
+import './http_request';
+import './log';
+import './delay';
+import './assert';
+import './transform';
+import './condition';
+import './for_each';
+import './parallel';
+import './wait_for';
+import './wait_until';
+import './run_flow';
+
+export { getAction, registeredActions, registerAction } from './registry';
+export type { ActionContext, ActionDefinition } from './types';

@@ -1,0 +1,58 @@
+import type { Dispatcher } from 'undici';
+import type { LogLevel } from '../events';
+import type { ExpressionScope } from '../expr';
+import type { StepBlock, StepDef } from '../flow/types';
+import type { HttpRequestDetail, HttpResponseDetail } from '../engine/types';
+
+/** What a nested block run reports back to the action that ran it. */
+export interface BlockOutcome {
+  failed: boolean;
+  /** First failure's message, when failed. */
+  error?: string;
+}
+
+export interface SubflowOutcome {
+  status: 'completed' | 'failed' | 'cancelled';
+  error?: string;
+  /** Variables the sub-flow captured (its step outputs), visible to the caller as the step result. */
+  outputs: Record<string, unknown>;
+}
+
+/** Everything an action may use while it runs. Handed in by the executor, one per attempt. */
+export interface ActionContext {
+  readonly step: StepDef;
+  readonly executionId: string;
+  /** Aborted on cancel or on the step's timeout: pass it to every wait and request. */
+  readonly signal: AbortSignal;
+  readonly attempt: number;
+  /** The run's keep-alive HTTP pool. */
+  readonly dispatcher: Dispatcher;
+  /** Absolute path of the flow file, to resolve relative references. */
+  readonly flowFile: string;
+  log(level: LogLevel, message: string): void;
+  /** Records request/response detail for history and panels (cheap no-op when nobody listens). */
+  recordHttp(request: HttpRequestDetail, response?: HttpResponseDetail): void;
+  readonly wantsDetail: boolean;
+  /** Evaluates an expression in the step's scope, with extra names visible. */
+  evaluate(expression: string, extra?: Record<string, unknown>): unknown;
+  /** The scope assertions see: `result`'s keys first (and `response`), then `extra`, variables, step ids. */
+  expressionScope(result?: unknown, extra?: Record<string, unknown>): ExpressionScope;
+  /** Interpolates placeholders in a value (strings, maps, lists) in the step's scope. */
+  interpolate(value: unknown, extra?: Record<string, unknown>): unknown;
+  /** Runs a nested block; `extra` adds loop variables; `instance` distinguishes loop iterations. */
+  runBlock(block: StepBlock, options?: { extra?: Record<string, unknown>; instance?: string; signal?: AbortSignal }): Promise<BlockOutcome>;
+  /** Runs another flow as part of this one. */
+  runSubflow(reference: string, input: Record<string, unknown>, inheritEnv: boolean): Promise<SubflowOutcome>;
+  /** Registers cleanup that runs when the whole execution ends (connections, pools). */
+  onExecutionEnd(cleanup: () => Promise<void> | void): void;
+  /** Per-execution shared state for actions that keep things between steps (named connections). */
+  readonly resources: Map<string, unknown>;
+}
+
+export interface ActionDefinition {
+  readonly name: string;
+  /** Receives the interpolated config. The returned value is the step result seen by assertions and outputs. */
+  run(config: Record<string, unknown>, ctx: ActionContext): Promise<unknown>;
+  /** Actions whose nested steps the executor must not interpolate up front (the action does it). */
+  readonly rawConfigKeys?: readonly string[];
+}

@@ -1,0 +1,124 @@
+/**
+ * Finding flow files in a folder, the same way for the CLI, the local server and the extension:
+ * FLOW-FORMAT.md's default globs, `node_modules` and dot-folders skipped, a cheap content check.
+ */
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join, relative, resolve, sep } from 'node:path';
+import { TestMeshError } from './errors';
+import { isGlob, matchesGlob } from './glob';
+import { loadFlowFile, looksLikeFlowFile } from './flow/load';
+import type { FlowDef } from './flow/types';
+import type { FlowResolver } from './engine/types';
+
+export const DEFAULT_FLOW_GLOBS = ['**/*.{flow.yaml,flow.yml}', 'flows/**/*.{yaml,yml}'];
+const SKIPPED_DIRS = new Set(['node_modules']);
+const MAX_FILES = 50_000;
+
+export function toPosix(path: string): string {
+  return sep === '/' ? path : path.split(sep).join('/');
+}
+
+/** Every file under `root` (relative, `/`-separated), skipping node_modules and dot-folders. */
+export async function walkFiles(root: string, accept: (relativePath: string) => boolean): Promise<string[]> {
+  const found: string[] = [];
+  const visit = async (dir: string) => {
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      if (found.length >= MAX_FILES) return;
+      const full = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (entry.name.startsWith('.') || SKIPPED_DIRS.has(entry.name)) continue;
+        await visit(full);
+      } else if (entry.isFile()) {
+        const rel = toPosix(relative(root, full));
+        if (accept(rel)) found.push(rel);
+      }
+    }
+  };
+  await visit(root);
+  return found.sort();
+}
+
+/** Flow files of a workspace folder by globs, kept only when their content looks like a flow. */
+export async function discoverFlowFiles(root: string, globs: readonly string[] = DEFAULT_FLOW_GLOBS): Promise<string[]> {
+  const candidates = await walkFiles(root, (rel) => globs.some((g) => matchesGlob(rel, g)));
+  const out: string[] = [];
+  for (const rel of candidates) {
+    const file = join(root, rel);
+    try {
+      if (looksLikeFlowFile(await readFile(file, 'utf8'))) out.push(file);
+    } catch {
+      // Unreadable files are not flows; the user sees nothing wrong with them here.
+    }
+  }
+  return out;
+}
+
+/**
+ * Expands CLI arguments: a file is taken as is, a folder yields every YAML flow under it,
+ * a glob matches against paths relative to `cwd`.
+ */
+export async function expandPaths(args: readonly string[], cwd: string): Promise<string[]> {
+  const files = new Set<string>();
+  for (const arg of args) {
+    if (isGlob(arg)) {
+      const matches = await walkFiles(cwd, (rel) => matchesGlob(rel, toPosix(arg).replace(/^\.\//, '')));
+      if (matches.length === 0) throw new TestMeshError(`no files match ${arg}`);
+      for (const rel of matches) files.add(join(cwd, rel));
+      continue;
+    }
+    const full = resolve(cwd, arg);
+    let info;
+    try {
+      info = await stat(full);
+    } catch {
+      throw new TestMeshError(`no such file or folder: ${arg}`);
+    }
+    if (info.isDirectory()) {
+      for (const rel of await walkFiles(full, (r) => /\.ya?ml$/i.test(r))) {
+        const file = join(full, rel);
+        try {
+          if (looksLikeFlowFile(await readFile(file, 'utf8'))) files.add(file);
+        } catch {
+          // skip unreadable
+        }
+      }
+    } else files.add(full);
+  }
+  return [...files].sort();
+}
+
+/**
+ * Resolves `run_flow` references: a path relative to the calling file first, else a flow of that
+ * name in the workspace.
+ */
+export function createFlowResolver(workspaceRoot: string, globs: readonly string[] = DEFAULT_FLOW_GLOBS): FlowResolver {
+  let byName: Map<string, string> | undefined;
+  return async (reference, fromFile) => {
+    const relativeFile = resolve(fromFile, '..', reference);
+    const exists = await stat(relativeFile).then((s) => s.isFile(), () => false);
+    let file = exists ? relativeFile : undefined;
+    if (!file) {
+      if (!byName) {
+        byName = new Map();
+        for (const candidate of await discoverFlowFiles(workspaceRoot, globs)) {
+          const { flow } = await loadFlowFile(candidate);
+          if (flow && !byName.has(flow.name)) byName.set(flow.name, candidate);
+        }
+      }
+      file = byName.get(reference);
+    }
+    if (!file) throw new TestMeshError(`run_flow: no flow file '${reference}' next to ${relative(workspaceRoot, fromFile) || fromFile} and no flow named '${reference}' in the workspace`);
+    const { flow, diagnostics } = await loadFlowFile(file);
+    if (!flow) {
+      const first = diagnostics.find((d) => d.severity === 'error');
+      throw new TestMeshError(`run_flow: '${reference}' is not a valid flow${first ? ` (${first.range.start.line}:${first.range.start.column}: ${first.message})` : ''}`);
+    }
+    return flow as FlowDef;
+  };
+}

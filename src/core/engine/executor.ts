@@ -1,0 +1,518 @@
+/**
+ * Runs a flow: setup -> steps -> teardown (teardown always), with retries, timeouts, `when`,
+ * `on_error`, cancellation, nested blocks and sub-flows, emitting DESIGN.md's events in order.
+ */
+import { randomUUID } from 'node:crypto';
+import { dirname, resolve as resolvePath } from 'node:path';
+import type { Dispatcher } from 'undici';
+import '../actions';
+import { getAction } from '../actions/registry';
+import type { ActionContext, BlockOutcome, SubflowOutcome } from '../actions/types';
+import { sleep } from '../actions/config';
+import { looksSecret, readDotenv } from '../dotenv';
+import { errorMessage, TestMeshError } from '../errors';
+import type { ExecutionEvent, LogLevel } from '../events';
+import { compileExpression, isTruthy } from '../expr';
+import { loadFlowFile } from '../flow/load';
+import { allSteps, type FlowDef, type StepBlock, type StepDef } from '../flow/types';
+import { parseOutputPath, readPath, type PathSegment } from '../path';
+import { createRedactor, type Redactor } from '../redact';
+import { interpolate } from '../template';
+import { sharedDispatcher } from './dispatcher';
+import { checkAssertions } from './assertions';
+import { AssertionFailedError, CancelledError, TimeoutError } from './errors';
+import { Scope, type StepRecord } from './scope';
+import type { AssertionFailure, ExecutionResult, FlowResolver, HttpRequestDetail, HttpResponseDetail, RunFlowOptions, StepResult } from './types';
+
+const MAX_SUBFLOW_DEPTH = 16;
+const MAX_RETRY_DELAY_MS = 60_000;
+
+export function runFlow(flow: FlowDef, options: RunFlowOptions = {}): Promise<ExecutionResult> {
+  return new Execution(flow, options).run();
+}
+
+/** Default `run_flow` resolution: a path relative to the calling flow's file. */
+const resolveRelativeFlow: FlowResolver = async (reference, fromFile) => {
+  const file = resolvePath(dirname(fromFile), reference);
+  const { flow, diagnostics } = await loadFlowFile(file);
+  if (!flow) {
+    const first = diagnostics.find((d) => d.severity === 'error');
+    throw new TestMeshError(`cannot load flow '${reference}': ${first ? `${first.range.start.line}:${first.range.start.column}: ${first.message}` : 'invalid flow'}`);
+  }
+  return flow;
+};
+
+const outputPathCache = new Map<string, PathSegment[]>();
+function outputPath(path: string): PathSegment[] {
+  let segments = outputPathCache.get(path);
+  if (!segments) {
+    segments = parseOutputPath(path);
+    if (outputPathCache.size > 5000) outputPathCache.clear();
+    outputPathCache.set(path, segments);
+  }
+  return segments;
+}
+
+/** State shared by a flow and its sub-flows: one event stream, one result list, one cancel. */
+class Execution {
+  readonly id: string;
+  private seq = 0;
+  readonly results: StepResult[] = [];
+  readonly cancel = new AbortController();
+  readonly dispatcher: Dispatcher = sharedDispatcher();
+  readonly resources = new Map<string, unknown>();
+  private readonly cleanups: Array<() => Promise<void> | void> = [];
+  readonly secrets = new Set<string>();
+  redact: Redactor = (v) => v;
+  private readonly startedAt = Date.now();
+  timedOut = false;
+
+  constructor(
+    readonly flow: FlowDef,
+    readonly options: RunFlowOptions,
+  ) {
+    this.id = options.executionId ?? randomUUID();
+    for (const secret of options.secrets ?? []) this.secrets.add(secret);
+    for (const [name, value] of Object.entries(options.environment ?? {})) if (looksSecret(name)) this.secrets.add(value);
+    this.refreshRedactor();
+  }
+
+  refreshRedactor(): void {
+    this.redact = createRedactor(this.secrets);
+  }
+
+  emit<E extends ExecutionEvent>(type: E['type'], data: E['data']): void {
+    this.seq++;
+    const listener = this.options.onEvent;
+    if (!listener) return;
+    const event = { type, execution_id: this.id, seq: this.seq, timestamp: new Date().toISOString(), data: this.redact(data) };
+    try {
+      listener(event as ExecutionEvent);
+    } catch {
+      // A faulty listener must not break the run; the event stream stays in order.
+    }
+  }
+
+  detail(stepId: string, attempt: number, request?: HttpRequestDetail, response?: HttpResponseDetail, result?: unknown, outputs?: Record<string, unknown>): void {
+    const listener = this.options.onStepDetail;
+    if (!listener) return;
+    try {
+      listener(this.redact({ execution_id: this.id, step_id: stepId, attempt, request, response, result, outputs }));
+    } catch {
+      // see emit()
+    }
+  }
+
+  onEnd(cleanup: () => Promise<void> | void): void {
+    this.cleanups.push(cleanup);
+  }
+
+  async run(): Promise<ExecutionResult> {
+    const { signal, timeoutMs } = this.options;
+    const onAbort = () => this.cancel.abort(new CancelledError());
+    if (signal?.aborted) onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    let timer: NodeJS.Timeout | undefined;
+    if (timeoutMs && timeoutMs > 0) {
+      timer = setTimeout(() => {
+        this.timedOut = true;
+        this.cancel.abort(new TimeoutError('execution', timeoutMs));
+      }, timeoutMs);
+    }
+    const started = new Date(this.startedAt).toISOString();
+    this.emit('execution.started', { flow_name: this.flow.name, flow_file: this.flow.file, total_steps: allSteps(this.flow).length });
+
+    let error: string | undefined;
+    try {
+      const run = new FlowRun(this, this.flow, [this.flow.file], '', undefined);
+      await run.prepare(this.options.environment ?? {}, this.options.variables ?? {});
+      error = await run.runPhases(this.options.onlyStep?.stepId);
+    } catch (err) {
+      error = errorMessage(err);
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      for (const cleanup of this.cleanups.reverse()) {
+        try {
+          await cleanup();
+        } catch {
+          // Cleanup is best effort: a closed connection that fails to close is already gone.
+        }
+      }
+    }
+
+    const duration_ms = Date.now() - this.startedAt;
+    const counts = { passed_steps: 0, failed_steps: 0, skipped_steps: 0, total_steps: this.results.length };
+    for (const r of this.results) {
+      if (r.status === 'completed') counts.passed_steps++;
+      else if (r.status === 'failed') counts.failed_steps++;
+      else counts.skipped_steps++;
+    }
+    let status: ExecutionResult['status'];
+    if (this.cancel.signal.aborted && !this.timedOut) {
+      status = 'cancelled';
+      this.emit('execution.cancelled', { duration_ms });
+    } else if (error !== undefined) {
+      status = 'failed';
+      error = this.redact(error);
+      this.emit('execution.failed', { error, ...counts, duration_ms });
+    } else {
+      status = 'completed';
+      this.emit('execution.completed', { ...counts, duration_ms });
+    }
+    return {
+      execution_id: this.id,
+      flow_name: this.flow.name,
+      flow_file: this.flow.file,
+      status,
+      started_at: started,
+      finished_at: new Date().toISOString(),
+      duration_ms,
+      steps: this.results,
+      error: status === 'cancelled' ? (error ?? 'cancelled') : error,
+    };
+  }
+}
+
+/** One flow's run (the main flow or a sub-flow): its scope, step records and phases. */
+class FlowRun {
+  readonly records = new Map<string, StepRecord>();
+  readonly scope = new Scope(this.records);
+  /** Outputs captured by this flow's steps: what a sub-flow gives back to its caller. */
+  readonly captured: Record<string, unknown> = {};
+
+  constructor(
+    readonly execution: Execution,
+    readonly flow: FlowDef,
+    /** Files of the flows on the run_flow stack, for cycle detection. */
+    readonly stack: string[],
+    /** Prefix for step ids of a sub-flow (`callerStep/`), empty for the main flow. */
+    readonly idPrefix: string,
+    readonly parentId: string | undefined,
+  ) {}
+
+  /** Layers the variables in FLOW-FORMAT.md's order. */
+  async prepare(environment: Record<string, unknown>, variables: Record<string, unknown>): Promise<void> {
+    const vars = this.scope.vars;
+    for (const [k, v] of Object.entries(environment)) vars.set(k, v);
+    for (const [k, v] of Object.entries(variables)) vars.set(k, v);
+    if (this.flow.envFile) {
+      const values = await readDotenv(this.flow.envFile);
+      let added = false;
+      for (const [k, v] of Object.entries(values)) {
+        vars.set(k, v);
+        if (looksSecret(k)) {
+          this.execution.secrets.add(v);
+          added = true;
+        }
+      }
+      if (added) this.execution.refreshRedactor();
+    }
+    for (const [k, v] of Object.entries(this.flow.env)) {
+      try {
+        vars.set(k, interpolate(v, this.scope.resolve));
+      } catch (err) {
+        throw new TestMeshError(`flow env '${k}': ${errorMessage(err)}`, this.flow.file, this.flow.range.start);
+      }
+    }
+  }
+
+  /** Runs setup, steps and teardown; returns the flow's failure message, if it failed. */
+  async runPhases(onlyStepId?: string, cancel: AbortSignal = this.execution.cancel.signal): Promise<string | undefined> {
+    if (onlyStepId !== undefined) {
+      const step = allSteps(this.flow).find((s) => s.id === onlyStepId);
+      if (!step) throw new TestMeshError(`no step with id '${onlyStepId}' in flow '${this.flow.name}'`, this.flow.file);
+      const result = await this.runStep(step, this.scope, cancel, '', step.parentId);
+      return result.status === 'failed' && step.onError !== 'continue' ? stepFailure(result) : undefined;
+    }
+    let failure: string | undefined;
+    for (const phase of ['setup', 'steps'] as const) {
+      failure = await this.runList(this.flow[phase], this.scope, cancel, '', this.parentId, failure);
+    }
+    // Teardown runs after failures and cancels alike, with a signal of its own.
+    const teardownFailure = await this.runList(this.flow.teardown, this.scope, new AbortController().signal, '', this.parentId, undefined, true);
+    return failure ?? teardownFailure;
+  }
+
+  /**
+   * Runs steps in order. After a failure (or cancel) the rest are reported skipped, except in
+   * teardown, where every step runs. Returns the first failure message.
+   */
+  async runList(
+    steps: StepDef[],
+    scope: Scope,
+    signal: AbortSignal,
+    instance: string,
+    parentId: string | undefined,
+    failure: string | undefined,
+    runAll = false,
+  ): Promise<string | undefined> {
+    for (const step of steps) {
+      if (!runAll && (failure !== undefined || signal.aborted)) {
+        this.skip(step, instance, parentId, signal.aborted ? 'cancelled' : 'an earlier step failed');
+        continue;
+      }
+      const result = await this.runStep(step, scope, signal, instance, parentId);
+      if (result.status === 'failed' && step.onError !== 'continue') failure ??= stepFailure(result);
+    }
+    return failure;
+  }
+
+  private eventId(step: StepDef, instance: string): string {
+    return this.idPrefix + step.id + instance;
+  }
+
+  skip(step: StepDef, instance: string, parentId: string | undefined, reason: string): StepResult {
+    const stepId = this.eventId(step, instance);
+    this.execution.emit('step.skipped', { step_id: stepId, step_name: step.name, reason, parent_id: parentId });
+    const result: StepResult = {
+      step_id: stepId,
+      name: step.name,
+      phase: step.phase,
+      action: step.action,
+      parent_id: parentId,
+      status: 'skipped',
+      duration_ms: 0,
+      attempts: 0,
+      skip_reason: reason,
+    };
+    this.execution.results.push(result);
+    return result;
+  }
+
+  async runStep(step: StepDef, scope: Scope, signal: AbortSignal, instance: string, parentId: string | undefined): Promise<StepResult> {
+    const execution = this.execution;
+    const stepId = this.eventId(step, instance);
+    if (signal.aborted) return this.skip(step, instance, parentId, 'cancelled');
+    if (step.when !== undefined) {
+      let run: boolean;
+      try {
+        run = isTruthy(compileExpression(step.when).evaluate(scope.expressionScope()));
+      } catch (err) {
+        return this.finish(step, stepId, parentId, Date.now(), 1, err);
+      }
+      if (!run) return this.skip(step, instance, parentId, `when: ${step.when} is false`);
+    }
+
+    const startedAt = performance.now();
+    const maxAttempts = step.retry?.maxAttempts ?? 1;
+    let attempt = 1;
+    execution.emit('step.started', { step_id: stepId, step_name: step.name, action: step.action, phase: step.phase, parent_id: parentId, attempt });
+    for (;;) {
+      try {
+        const outputs = await this.attempt(step, stepId, scope, signal, instance, attempt);
+        return this.finish(step, stepId, parentId, startedAt, attempt, undefined, outputs);
+      } catch (err) {
+        if (attempt >= maxAttempts || signal.aborted) return this.finish(step, stepId, parentId, startedAt, attempt, err);
+        const delay = retryDelay(step, attempt);
+        execution.emit('step.retrying', { step_id: stepId, attempt: attempt + 1, delay_ms: delay, error_message: errorMessage(err) });
+        try {
+          await sleep(delay, signal);
+        } catch (cancelled) {
+          return this.finish(step, stepId, parentId, startedAt, attempt, cancelled);
+        }
+        attempt++;
+        execution.emit('step.started', { step_id: stepId, step_name: step.name, action: step.action, phase: step.phase, parent_id: parentId, attempt });
+      }
+    }
+  }
+
+  private finish(
+    step: StepDef,
+    stepId: string,
+    parentId: string | undefined,
+    startedAt: number,
+    attempt: number,
+    err?: unknown,
+    outputs?: Record<string, unknown>,
+  ): StepResult {
+    const duration_ms = Math.round((performance.now() - startedAt) * 1000) / 1000;
+    const result: StepResult = {
+      step_id: stepId,
+      name: step.name,
+      phase: step.phase,
+      action: step.action,
+      parent_id: parentId,
+      status: err === undefined ? 'completed' : 'failed',
+      duration_ms,
+      attempts: attempt,
+    };
+    if (outputs) result.outputs = outputs;
+    if (err === undefined) {
+      this.execution.emit('step.completed', { step_id: stepId, step_name: step.name, status: 'completed', duration_ms, attempt, parent_id: parentId });
+    } else {
+      const message = this.execution.redact(errorMessage(err));
+      result.error = message;
+      const failure: AssertionFailure | undefined = err instanceof AssertionFailedError ? this.execution.redact(err.failure) : undefined;
+      if (failure) result.assertion = failure;
+      this.execution.emit('step.failed', {
+        step_id: stepId,
+        step_name: step.name,
+        error_message: message,
+        duration_ms,
+        attempt,
+        parent_id: parentId,
+        ...(failure ? { assertion: failure.expression, expected: failure.expected, actual: failure.actual } : {}),
+      });
+    }
+    this.execution.results.push(result);
+    return result;
+  }
+
+  /** One attempt: interpolate, run the action under the step's time limit, capture outputs, check assertions. */
+  private async attempt(step: StepDef, stepId: string, scope: Scope, runSignal: AbortSignal, instance: string, attempt: number): Promise<Record<string, unknown> | undefined> {
+    const action = getAction(step.action);
+    if (!action) throw new TestMeshError(`unknown action '${step.action}'`);
+
+    let signal = runSignal;
+    let timer: NodeJS.Timeout | undefined;
+    let unlink: (() => void) | undefined;
+    if (step.timeoutMs !== undefined) {
+      const controller = new AbortController();
+      const forward = () => controller.abort(runSignal.reason);
+      runSignal.addEventListener('abort', forward, { once: true });
+      unlink = () => runSignal.removeEventListener('abort', forward);
+      timer = setTimeout(() => controller.abort(new TimeoutError(`step '${step.name}'`, step.timeoutMs!)), step.timeoutMs);
+      signal = controller.signal;
+    }
+
+    let request: HttpRequestDetail | undefined;
+    let response: HttpResponseDetail | undefined;
+    const execution = this.execution;
+    const wantsDetail = execution.options.onStepDetail !== undefined;
+    let detailSent = false;
+    const ctx: ActionContext = {
+      step,
+      executionId: execution.id,
+      signal,
+      attempt,
+      dispatcher: execution.dispatcher,
+      flowFile: this.flow.file,
+      wantsDetail,
+      resources: execution.resources,
+      log: (level: LogLevel, message: string) => execution.emit('log', { step_id: stepId, level, message }),
+      recordHttp: (req, res) => {
+        request = req;
+        response = res;
+      },
+      evaluate: (expression, extra) => compileExpression(expression).evaluate((extra ? scope.child(extra) : scope).expressionScope()),
+      expressionScope: (result, extra) => (extra ? scope.child(extra) : scope).expressionScope(result),
+      interpolate: (value, extra) => interpolate(value, (extra ? scope.child(extra) : scope).resolve),
+      runBlock: (block, options) => this.runBlock(block, scope, stepId, instance, options),
+      runSubflow: (reference, input, inheritEnv) => this.runSubflow(reference, input, inheritEnv, stepId, scope, signal),
+      onExecutionEnd: (cleanup) => execution.onEnd(cleanup),
+    };
+
+    try {
+      const config = interpolateConfig(step, scope);
+      const result = await raceAbort(action.run(config, ctx), signal);
+
+      let outputs: Record<string, unknown> | undefined;
+      const outputNames = Object.keys(step.output);
+      if (outputNames.length) {
+        outputs = {};
+        const root = this.scope;
+        for (const name of outputNames) {
+          const value = readPath(result, outputPath(step.output[name]));
+          outputs[name] = value;
+          root.vars.set(name, value);
+          this.captured[name] = value;
+        }
+      }
+      this.records.set(step.id, { result, outputs: outputs ?? {} });
+      if (wantsDetail) execution.detail(stepId, attempt, request, response, request ? undefined : result, outputs);
+
+      detailSent = true;
+      if (step.assert.length) checkAssertions(step.assert, scope.expressionScope(result));
+      return outputs;
+    } catch (err) {
+      if (wantsDetail && request && !detailSent) execution.detail(stepId, attempt, request, response);
+      // An abort surfaces as whatever the action threw; report the reason instead.
+      if (signal.aborted && !(err instanceof AssertionFailedError)) throw signal.reason instanceof Error ? signal.reason : err;
+      throw err;
+    } finally {
+      clearTimeout(timer);
+      unlink?.();
+    }
+  }
+
+  private async runBlock(
+    block: StepBlock,
+    scope: Scope,
+    parentStepId: string,
+    instance: string,
+    options: { extra?: Record<string, unknown>; instance?: string; signal?: AbortSignal } = {},
+  ): Promise<BlockOutcome> {
+    const child = options.extra ? scope.child(options.extra) : scope;
+    const signal = options.signal ?? this.execution.cancel.signal;
+    const error = await this.runList(block.steps, child, signal, instance + (options.instance ?? ''), parentStepId, undefined);
+    return error === undefined ? { failed: false } : { failed: true, error };
+  }
+
+  private async runSubflow(
+    reference: string,
+    input: Record<string, unknown>,
+    inheritEnv: boolean,
+    callerStepId: string,
+    scope: Scope,
+    signal: AbortSignal,
+  ): Promise<SubflowOutcome> {
+    const resolver = this.execution.options.resolveFlow ?? resolveRelativeFlow;
+    const flow = await resolver(reference, this.flow.file);
+    if (this.stack.includes(flow.file)) {
+      throw new TestMeshError(`run_flow cycle: ${[...this.stack, flow.file].map((f) => f.split(/[\\/]/).pop()).join(' -> ')}`);
+    }
+    if (this.stack.length >= MAX_SUBFLOW_DEPTH) throw new TestMeshError(`run_flow nested deeper than ${MAX_SUBFLOW_DEPTH} flows`);
+    const sub = new FlowRun(this.execution, flow, [...this.stack, flow.file], `${callerStepId}/`, callerStepId);
+    const inherited = inheritEnv ? scope.snapshot() : {};
+    await sub.prepare(inherited, input);
+    const failure = await sub.runPhases(undefined, signal);
+    return {
+      status: signal.aborted ? 'cancelled' : failure === undefined ? 'completed' : 'failed',
+      error: failure,
+      outputs: sub.captured,
+    };
+  }
+}
+
+function stepFailure(result: StepResult): string {
+  return `step '${result.name}' failed: ${result.error ?? 'unknown error'}`;
+}
+
+function retryDelay(step: StepDef, attempt: number): number {
+  const retry = step.retry;
+  if (!retry) return 0;
+  const delay = retry.backoff === 'exponential' ? retry.delayMs * 2 ** (attempt - 1) : retry.delayMs;
+  return Math.min(delay, MAX_RETRY_DELAY_MS);
+}
+
+function interpolateConfig(step: StepDef, scope: Scope): Record<string, unknown> {
+  const action = getAction(step.action);
+  const raw = action?.rawConfigKeys;
+  if (!raw || raw.length === 0) return interpolate(step.config, scope.resolve) as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(step.config)) out[key] = raw.includes(key) ? step.config[key] : interpolate(step.config[key], scope.resolve);
+  return out;
+}
+
+/** Settles with the action, or rejects as soon as the signal aborts, whichever comes first. */
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    promise.catch(() => undefined);
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (err) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
+}

@@ -1,0 +1,124 @@
+/**
+ * Variable lookup for placeholders and expressions. Later sources win:
+ * environment -> run variables -> env_file -> flow env -> step outputs (FLOW-FORMAT.md).
+ * Loop variables live in child scopes; step outputs always go to the root so later steps see them.
+ */
+import { builtinValue, isBuiltin } from '../builtins';
+import { NOT_FOUND, type ExpressionScope } from '../expr';
+import { parseOutputPath, readPath, type PathSegment } from '../path';
+import { UNRESOLVED } from '../template';
+
+/** What an earlier step left behind: its result and the outputs it captured. */
+export interface StepRecord {
+  result: unknown;
+  outputs: Record<string, unknown>;
+}
+
+const pathCache = new Map<string, PathSegment[]>();
+function pathOf(rest: string): PathSegment[] {
+  let segments = pathCache.get(rest);
+  if (!segments) {
+    segments = parseOutputPath(`$${rest}`);
+    if (pathCache.size > 5000) pathCache.clear();
+    pathCache.set(rest, segments);
+  }
+  return segments;
+}
+
+const HEAD = /^[^.[]+/;
+
+export class Scope {
+  readonly vars = new Map<string, unknown>();
+
+  constructor(
+    readonly records: Map<string, StepRecord>,
+    readonly parent?: Scope,
+  ) {}
+
+  child(extra?: Record<string, unknown>): Scope {
+    const scope = new Scope(this.records, this);
+    if (extra) for (const key of Object.keys(extra)) scope.vars.set(key, extra[key]);
+    return scope;
+  }
+
+  root(): Scope {
+    let scope: Scope = this;
+    while (scope.parent) scope = scope.parent;
+    return scope;
+  }
+
+  /** A variable by exact name through the chain, or UNRESOLVED. */
+  variable(name: string): unknown {
+    for (let scope: Scope | undefined = this; scope; scope = scope.parent) {
+      if (scope.vars.has(name)) return scope.vars.get(name);
+    }
+    return UNRESOLVED;
+  }
+
+  /** Every variable visible here, inner scopes winning. */
+  snapshot(): Record<string, unknown> {
+    const chain: Scope[] = [];
+    for (let scope: Scope | undefined = this; scope; scope = scope.parent) chain.unshift(scope);
+    const out: Record<string, unknown> = {};
+    for (const scope of chain) for (const [k, v] of scope.vars) out[k] = v;
+    return out;
+  }
+
+  /** A step id as a value: its result with its outputs on top. */
+  stepValue(id: string): unknown {
+    const record = this.records.get(id);
+    if (!record) return UNRESOLVED;
+    const result = record.result;
+    if (result !== null && typeof result === 'object' && !Array.isArray(result)) return { ...result, ...record.outputs };
+    return Object.keys(record.outputs).length ? { value: result, ...record.outputs } : result;
+  }
+
+  /** Resolves a placeholder's inner text: `name`, `name.path[0]`, `stepid.key`, `stepid.body.x`, built-ins. */
+  resolve = (text: string): unknown => {
+    const direct = this.variable(text);
+    if (direct !== UNRESOLVED) return direct;
+    const head = HEAD.exec(text)?.[0];
+    if (!head) return UNRESOLVED;
+    const rest = text.slice(head.length);
+    if (!rest) {
+      if (this.records.has(head)) return this.stepValue(head);
+      return isBuiltin(head) ? builtinValue(head) : UNRESOLVED;
+    }
+    let base: unknown;
+    const record = this.records.get(head);
+    if (record) {
+      base = this.stepValue(head);
+    } else {
+      base = this.variable(head);
+      if (base === UNRESOLVED) return UNRESOLVED;
+    }
+    let segments: PathSegment[];
+    try {
+      segments = pathOf(rest);
+    } catch {
+      return UNRESOLVED;
+    }
+    const value = readPath(base, segments);
+    return value === undefined ? UNRESOLVED : value;
+  };
+
+  /** An expression scope where `result`'s keys (and `response`) come first, then variables and step ids. */
+  expressionScope(result?: unknown): ExpressionScope {
+    const resultObject = result !== null && typeof result === 'object' && !Array.isArray(result) ? (result as Record<string, unknown>) : undefined;
+    return {
+      get: (name: string) => {
+        if (resultObject && Object.hasOwn(resultObject, name)) return resultObject[name];
+        if (name === 'response' && result !== undefined) return result;
+        const variable = this.variable(name);
+        if (variable !== UNRESOLVED) return variable;
+        if (this.records.has(name)) return this.stepValue(name);
+        if (isBuiltin(name)) return builtinValue(name);
+        return NOT_FOUND;
+      },
+      placeholder: (text: string) => {
+        const value = this.resolve(text);
+        return value === UNRESOLVED ? NOT_FOUND : value;
+      },
+    };
+  }
+}

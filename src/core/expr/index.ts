@@ -1,0 +1,51 @@
+/**
+ * The one expression language of flow files (assert, when, condition, wait_until), in the style of
+ * expr-lang. Parsed by our own parser into a tree, compiled once to closures, never `eval`ed.
+ */
+import { compileNode, Evaluator, ExpressionScope, isTruthy, NOT_FOUND } from './evaluate';
+import { AssertionOutcome, compileCheck } from './explain';
+import { ExpressionError } from './lexer';
+import { Node, parse } from './parser';
+
+export { NOT_FOUND, isTruthy, ExpressionError };
+export type { ExpressionScope, AssertionOutcome };
+
+export interface CompiledExpression {
+  readonly source: string;
+  /** The value of the expression; throws ExpressionError when an operation fails (unknown name, bad operand types). */
+  evaluate(scope: ExpressionScope): unknown;
+  /** For assertions: evaluates and, when falsy, explains why. Throws ExpressionError like `evaluate`. */
+  check(scope: ExpressionScope): AssertionOutcome;
+}
+
+class Compiled implements CompiledExpression {
+  readonly evaluate: Evaluator;
+  private checker?: (scope: ExpressionScope) => AssertionOutcome;
+
+  constructor(
+    readonly source: string,
+    private readonly root: Node,
+  ) {
+    this.evaluate = compileNode(root);
+  }
+
+  check(scope: ExpressionScope): AssertionOutcome {
+    // Built on first use: most expressions (`when`, conditions) are never checked.
+    this.checker ??= compileCheck(this.root, this.source);
+    return this.checker(scope);
+  }
+}
+
+const MAX_CACHED = 2000;
+const cache = new Map<string, CompiledExpression>();
+
+/** Parses and compiles an expression, once per source text; throws ExpressionError on syntax errors. */
+export function compileExpression(source: string): CompiledExpression {
+  const cached = cache.get(source);
+  if (cached) return cached;
+  if (typeof source !== 'string') throw new ExpressionError(`an expression must be text, got ${typeof source}`, 0);
+  const compiled = new Compiled(source, parse(source));
+  if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value as string);
+  cache.set(source, compiled);
+  return compiled;
+}

@@ -1,0 +1,220 @@
+/**
+ * What each action accepts in `config`: the single source of truth for validation, editor
+ * completion and the generated JSON Schema. Keep it plain data with descriptions.
+ */
+
+export type ConfigValueType =
+  | 'string'
+  | 'number'
+  | 'boolean'
+  | 'map'
+  | 'list'
+  | 'any'
+  /** `"500ms"`, `"2s"`, `"1m30s"` or a number of milliseconds. */
+  | 'duration'
+  /** An expression (FLOW-FORMAT.md "Expressions"), checked when the flow loads. */
+  | 'expression'
+  /** A list of nested steps. */
+  | 'steps'
+  /** One of `values`. */
+  | 'enum';
+
+export interface ConfigKeySpec {
+  readonly type: ConfigValueType;
+  readonly description: string;
+  readonly required?: boolean;
+  /** The allowed values of an `enum`. */
+  readonly values?: readonly string[];
+  /** Used when the key is absent (documentation; actions apply it themselves). */
+  readonly default?: unknown;
+  /** A `number` that must be a whole number. */
+  readonly integer?: boolean;
+  /** Smallest allowed `number`. */
+  readonly min?: number;
+  /** A `list` key that also takes a string, read as an expression or placeholder yielding the list. */
+  readonly orExpression?: boolean;
+  /** A `list` whose entries are expressions (strings or `{expression, message}`), checked when the flow loads. */
+  readonly listOf?: 'expression';
+  /**
+   * The key holds nested steps: `steps` = a list of steps (`then`, `else`, `steps`);
+   * `branches` = a list of `{steps: [...]}` objects (parallel). These are taken out of `config`
+   * into `StepDef.blocks`.
+   */
+  readonly nested?: 'steps' | 'branches';
+}
+
+export interface ActionSpec {
+  readonly description: string;
+  readonly config: Readonly<Record<string, ConfigKeySpec>>;
+}
+
+const DURATION_EXAMPLES = 'like "500ms", "2s" or "1m"';
+
+export const ACTION_SPECS: Readonly<Record<string, ActionSpec>> = {
+  http_request: {
+    description: 'Sends an HTTP request. Result: status, headers (lower-case names), body (parsed JSON, else text), duration_ms, content_type.',
+    config: {
+      method: { type: 'string', default: 'GET', description: 'HTTP method (GET, POST, PUT, PATCH, DELETE, ...).' },
+      url: { type: 'string', required: true, description: 'Absolute URL of the request.' },
+      headers: { type: 'map', description: 'Request headers: name -> value.' },
+      query: { type: 'map', description: 'Query parameters added to the URL: name -> value.' },
+      body: { type: 'any', description: 'Request body: an object or list is sent as JSON, a string as is.' },
+      timeout: { type: 'duration', description: `Request timeout, ${DURATION_EXAMPLES}.` },
+    },
+  },
+  log: {
+    description: 'Writes a message to the execution log.',
+    config: {
+      message: { type: 'string', required: true, description: 'The text to log; placeholders are filled in.' },
+      level: { type: 'enum', values: ['debug', 'info', 'warn', 'error'], default: 'info', description: 'Log level.' },
+    },
+  },
+  delay: {
+    description: 'Waits for a while.',
+    config: {
+      duration: { type: 'duration', required: true, description: `How long to wait, ${DURATION_EXAMPLES}.` },
+    },
+  },
+  assert: {
+    description: 'Checks expressions against a piece of data.',
+    config: {
+      data: { type: 'any', description: 'The value the assertions see (its keys at top level).' },
+      assertions: { type: 'list', listOf: 'expression', required: true, description: 'Expressions that must all be true.' },
+    },
+  },
+  transform: {
+    description: 'Builds new values from an input map.',
+    config: {
+      input: { type: 'map', description: 'The data to read from.' },
+      transforms: { type: 'map', required: true, description: 'Result name -> `$.path` into the input, `$field`, or a literal value.' },
+    },
+  },
+  condition: {
+    description: 'Evaluates an expression and runs the `then` or the `else` steps.',
+    config: {
+      condition: { type: 'expression', required: true, description: 'The expression to evaluate.' },
+      then: { type: 'steps', nested: 'steps', description: 'Steps run when the condition is true.' },
+      else: { type: 'steps', nested: 'steps', description: 'Steps run when the condition is false.' },
+    },
+  },
+  for_each: {
+    description: 'Runs nested steps once for every item of a list.',
+    config: {
+      items: { type: 'list', orExpression: true, required: true, description: 'The list, or an expression or placeholder that yields one.' },
+      item_name: { type: 'string', default: 'item', description: 'Variable name of the current item (`index` is set too).' },
+      steps: { type: 'steps', nested: 'steps', required: true, description: 'Steps run for each item.' },
+    },
+  },
+  parallel: {
+    description: 'Runs branches of steps at the same time.',
+    config: {
+      branches: { type: 'list', nested: 'branches', required: true, description: 'Branches, each `{steps: [...]}`.' },
+      max_concurrent: { type: 'number', integer: true, min: 0, default: 0, description: 'Most branches running at once (0 = no limit).' },
+      fail_fast: { type: 'boolean', default: true, description: 'Stop the other branches when one fails.' },
+    },
+  },
+  wait_for: {
+    description: 'Waits until an HTTP endpoint answers as expected or a TCP port accepts connections.',
+    config: {
+      type: { type: 'enum', values: ['http', 'tcp'], default: 'http', description: 'What to wait for.' },
+      url: { type: 'string', description: 'URL to poll (type http).' },
+      method: { type: 'string', default: 'GET', description: 'HTTP method (type http).' },
+      status_code: { type: 'number', integer: true, description: 'Expected HTTP status (type http).' },
+      body_contains: { type: 'string', description: 'Text the response body must contain (type http).' },
+      json_path: { type: 'string', description: 'Path into the JSON body (`$.status`) whose value is compared with json_value (type http).' },
+      json_value: { type: 'any', description: 'Expected value at json_path (type http).' },
+      headers: { type: 'map', description: 'Request headers (type http).' },
+      host: { type: 'string', description: 'Host to connect to (type tcp).' },
+      port: { type: 'number', integer: true, min: 1, description: 'Port to connect to (type tcp).' },
+      timeout: { type: 'duration', description: `Give up after this long, ${DURATION_EXAMPLES}.` },
+      interval: { type: 'duration', description: `Time between attempts, ${DURATION_EXAMPLES}.` },
+      max_attempts: { type: 'number', integer: true, min: 1, description: 'Give up after this many attempts.' },
+    },
+  },
+  wait_until: {
+    description: 'Re-checks a condition until it is true or max_duration has passed.',
+    config: {
+      condition: { type: 'expression', required: true, description: 'The expression that must become true.' },
+      max_duration: { type: 'duration', default: '30s', description: `Give up after this long, ${DURATION_EXAMPLES}.` },
+      interval: { type: 'duration', default: '1s', description: `Time between checks, ${DURATION_EXAMPLES}.` },
+      on_timeout: { type: 'enum', values: ['fail', 'continue'], default: 'fail', description: 'What happens when the time is up.' },
+      steps: { type: 'steps', nested: 'steps', description: 'Steps run before each check (so a flow can poll an endpoint).' },
+    },
+  },
+  run_flow: {
+    description: 'Runs another flow.',
+    config: {
+      flow: { type: 'string', required: true, description: "Path of the flow file (relative to this file) or a flow's name in the workspace." },
+      input: { type: 'map', description: 'Variables passed to the flow.' },
+      inherit_env: { type: 'boolean', default: true, description: "Whether the flow sees this flow's variables." },
+    },
+  },
+  websocket: {
+    description: 'Connects to a WebSocket, sends or receives a message, or closes the connection.',
+    config: {
+      action: { type: 'enum', values: ['connect', 'send', 'receive', 'close'], required: true, description: 'What to do.' },
+      url: { type: 'string', description: 'ws:// or wss:// URL (connect).' },
+      headers: { type: 'map', description: 'Handshake headers (connect).' },
+      message: { type: 'any', description: 'Message to send: an object is sent as JSON (send).' },
+      timeout: { type: 'duration', description: `How long to wait, ${DURATION_EXAMPLES}.` },
+      expected: { type: 'any', description: 'What the received message must match (receive).' },
+      connection_id: { type: 'string', description: 'Names the connection, so later steps can use it.' },
+    },
+  },
+  database_query: {
+    description: 'Runs an SQL query (PostgreSQL).',
+    config: {
+      connection: { type: 'string', required: true, description: 'Connection string (DSN).' },
+      query: { type: 'string', required: true, description: 'The SQL to run; use $1, $2, ... for params.' },
+      params: { type: 'list', description: 'Query parameters.' },
+      timeout: { type: 'duration', description: `Query timeout, ${DURATION_EXAMPLES}.` },
+      max_rows: { type: 'number', integer: true, min: 0, description: 'Most rows returned.' },
+    },
+  },
+};
+
+/** A key of the flow mapping or of a step, for validation, completion and the JSON Schema. */
+export interface KeySpec {
+  readonly description: string;
+  readonly required?: boolean;
+}
+
+export const FLOW_KEYS: Readonly<Record<string, KeySpec>> = {
+  name: { required: true, description: 'Name of the flow, shown in the Test Explorer and reports.' },
+  description: { description: 'What the flow checks.' },
+  suite: { description: 'Suite the flow belongs to, for grouping.' },
+  tags: { description: 'List of tags, for filtering runs (`--tag`).' },
+  env: { description: 'Variables of this flow: name -> value.' },
+  env_file: { description: 'Path of a .env file, relative to this flow file.' },
+  setup: { description: 'Steps run before `steps`.' },
+  steps: { required: true, description: 'The steps of the flow (at least one).' },
+  teardown: { description: 'Steps run after `steps`, also after a failure or a cancel.' },
+};
+
+export const STEP_KEYS: Readonly<Record<string, KeySpec>> = {
+  id: { description: 'Identifier later steps use (`{{id.body.id}}`); default `<phase>_<index>`.' },
+  name: { description: 'Display name; default the id.' },
+  action: { required: true, description: 'What the step does.' },
+  config: { description: "The action's settings; every string in it is interpolated." },
+  assert: { description: 'Expressions that must be true after the action: strings or `{expression, message}`.' },
+  output: { description: 'Variable name -> path into the step result (`$.body.id`).' },
+  retry: { description: '`{max_attempts, delay, backoff: fixed|exponential}`; re-runs the action and its assertions.' },
+  timeout: { description: 'Time limit of the step, like "2s".' },
+  when: { description: 'Expression; when false the step is skipped.' },
+  on_error: { description: '`continue` or `fail` (default), or `{action: continue|fail}`.' },
+};
+
+export const RETRY_KEYS: Readonly<Record<string, KeySpec>> = {
+  max_attempts: { required: true, description: 'Total number of attempts, the first included (at least 1).' },
+  delay: { description: 'Wait before the next attempt, like "200ms" (default 1s).' },
+  backoff: { description: '`fixed` (default) or `exponential` (the delay doubles each time).' },
+};
+
+export const KNOWN_ACTIONS: readonly string[] = Object.keys(ACTION_SPECS);
+
+/** The keys of an action's config that hold nested steps, in table order. */
+export function nestedKeys(action: string): string[] {
+  const spec = Object.prototype.hasOwnProperty.call(ACTION_SPECS, action) ? ACTION_SPECS[action] : undefined;
+  if (!spec) return [];
+  return Object.keys(spec.config).filter((key) => spec.config[key].nested !== undefined);
+}

@@ -1,0 +1,120 @@
+/**
+ * Folds the event stream of one execution into its current state. Pure and free of Node APIs, so
+ * the server, the history store, the extension and the web UI (browser code) all draw the same
+ * state from the same events.
+ */
+import type { ExecutionEvent, ExecutionStatus } from '../events';
+import type { LogEntry, StepState } from './types';
+
+export interface ExecutionState {
+  execution_id: string;
+  status: ExecutionStatus;
+  flow_name?: string;
+  flow_file?: string;
+  total_steps: number;
+  started_at?: string;
+  finished_at?: string;
+  duration_ms?: number;
+  error?: string;
+  /** Steps in the order they first appeared. */
+  steps: StepState[];
+  logs: LogEntry[];
+  last_seq: number;
+}
+
+export function emptyExecutionState(executionId: string): ExecutionState {
+  return { execution_id: executionId, status: 'pending', total_steps: 0, steps: [], logs: [], last_seq: 0 };
+}
+
+/** Index of step ids per state, kept beside it so folding a 5,000-step run stays linear. */
+const indexes = new WeakMap<ExecutionState, Map<string, StepState>>();
+
+function stepIndex(state: ExecutionState): Map<string, StepState> {
+  let index = indexes.get(state);
+  if (!index) {
+    index = new Map(state.steps.map((s) => [s.step_id, s]));
+    indexes.set(state, index);
+  }
+  return index;
+}
+
+/**
+ * Applies one event. Events at or below `last_seq` are ignored, so replays that overlap live
+ * events never double-count. Returns the step that changed, if any.
+ */
+export function applyEvent(state: ExecutionState, event: ExecutionEvent): StepState | undefined {
+  if (event.seq <= state.last_seq) return undefined;
+  state.last_seq = event.seq;
+  const index = stepIndex(state);
+  const step = (id: string, init: () => StepState): StepState => {
+    let s = index.get(id);
+    if (!s) {
+      s = init();
+      index.set(id, s);
+      state.steps.push(s);
+    }
+    return s;
+  };
+  switch (event.type) {
+    case 'execution.started':
+      state.status = 'running';
+      state.flow_name = event.data.flow_name;
+      state.flow_file = event.data.flow_file;
+      state.total_steps = event.data.total_steps;
+      state.started_at = event.timestamp;
+      return undefined;
+    case 'step.started': {
+      const d = event.data;
+      const s = step(d.step_id, () => ({ step_id: d.step_id, step_name: d.step_name, action: d.action, phase: d.phase, parent_id: d.parent_id, status: 'running', attempt: d.attempt }));
+      s.status = 'running';
+      s.attempt = d.attempt;
+      s.started_at ??= event.timestamp;
+      s.error_message = undefined;
+      return s;
+    }
+    case 'step.completed': {
+      const d = event.data;
+      const s = step(d.step_id, () => ({ step_id: d.step_id, step_name: d.step_name, action: '', phase: 'steps', parent_id: d.parent_id, status: 'completed', attempt: d.attempt }));
+      s.status = 'completed';
+      s.duration_ms = d.duration_ms;
+      s.attempt = d.attempt;
+      s.finished_at = event.timestamp;
+      return s;
+    }
+    case 'step.failed': {
+      const d = event.data;
+      const s = step(d.step_id, () => ({ step_id: d.step_id, step_name: d.step_name, action: '', phase: 'steps', parent_id: d.parent_id, status: 'failed', attempt: d.attempt }));
+      s.status = 'failed';
+      s.duration_ms = d.duration_ms;
+      s.attempt = d.attempt;
+      s.finished_at = event.timestamp;
+      s.error_message = d.error_message;
+      if (d.assertion !== undefined) s.assertion = { expression: d.assertion, message: d.error_message, expected: d.expected, actual: d.actual };
+      return s;
+    }
+    case 'step.skipped': {
+      const d = event.data;
+      const s = step(d.step_id, () => ({ step_id: d.step_id, step_name: d.step_name, action: '', phase: 'steps', parent_id: d.parent_id, status: 'skipped', attempt: 0 }));
+      s.status = 'skipped';
+      s.skip_reason = d.reason;
+      return s;
+    }
+    case 'step.retrying': {
+      const s = index.get(event.data.step_id);
+      if (s) s.error_message = event.data.error_message;
+      return s;
+    }
+    case 'log':
+      state.logs.push({ seq: event.seq, timestamp: event.timestamp, step_id: event.data.step_id, level: event.data.level, message: event.data.message });
+      return undefined;
+    case 'execution.completed':
+    case 'execution.failed':
+    case 'execution.cancelled':
+      state.status = event.type === 'execution.completed' ? 'completed' : event.type === 'execution.failed' ? 'failed' : 'cancelled';
+      state.finished_at = event.timestamp;
+      state.duration_ms = event.data.duration_ms;
+      if (event.type === 'execution.failed') state.error = event.data.error;
+      for (const s of state.steps) if (s.status === 'running' || s.status === 'pending') s.status = state.status === 'cancelled' ? 'skipped' : 'failed';
+      return undefined;
+  }
+}

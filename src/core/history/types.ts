@@ -1,0 +1,75 @@
+/**
+ * Shapes shared by the execution manager, the history store, the REST API and the web UI.
+ * JSON field names follow TestMesh's API (snake_case).
+ */
+import type { ExecutionEvent, ExecutionStatus, LogLevel, StepStatus } from '../events';
+import type { AssertionFailure, HttpRequestDetail, HttpResponseDetail } from '../engine/types';
+import type { Phase } from '../flow/types';
+
+export type ExecutionTrigger = 'api' | 'editor' | 'cli' | 'browser';
+
+/** One execution as listed and read through `GET /api/v1/executions[/:id]`. */
+export interface ExecutionSummary {
+  id: string;
+  /** Id of the flow: its workspace-relative path, `/`-separated (see flowIdFor). */
+  flow_id: string;
+  flow_name: string;
+  status: ExecutionStatus;
+  trigger: ExecutionTrigger;
+  created_at: string;
+  started_at?: string;
+  finished_at?: string;
+  duration_ms?: number;
+  total_steps: number;
+  passed_steps: number;
+  failed_steps: number;
+  skipped_steps: number;
+  error?: string;
+  /** `seq` of the last event recorded for this execution. */
+  last_seq: number;
+  /** Run variables given when it was triggered (secrets redacted). */
+  variables?: Record<string, unknown>;
+  /** Set for a single-step run. */
+  only_step?: string;
+}
+
+/** A step's state as `GET /api/v1/executions/:id/steps` returns it, folded from events. */
+export interface StepState {
+  step_id: string;
+  step_name: string;
+  action: string;
+  phase: Phase;
+  parent_id?: string;
+  status: StepStatus;
+  attempt: number;
+  started_at?: string;
+  finished_at?: string;
+  duration_ms?: number;
+  error_message?: string;
+  assertion?: AssertionFailure;
+  skip_reason?: string;
+  /** Outputs the step captured (for single-step re-runs with real values). */
+  outputs?: Record<string, unknown>;
+}
+
+export interface LogEntry {
+  seq: number;
+  timestamp: string;
+  step_id?: string;
+  level: LogLevel;
+  message: string;
+}
+
+/** Request/response detail of one attempt of one step: `GET /api/v1/executions/:id/steps/:stepId`. */
+export interface StepAttemptDetail {
+  step_id: string;
+  attempt: number;
+  request?: HttpRequestDetail;
+  response?: HttpResponseDetail;
+  result?: unknown;
+  outputs?: Record<string, unknown>;
+  /** The response body was cut at the store's cap. */
+  truncated?: boolean;
+}
+
+export type { ExecutionEvent };

@@ -1,0 +1,91 @@
+/** The JSON report of DESIGN.md's CLI contract, built from execution results. */
+import type { FlowDiagnostic } from './errors';
+import type { ExecutionResult, StepResult } from './engine/types';
+import type { Phase } from './flow/types';
+
+export interface StepReport {
+  step_id: string;
+  name: string;
+  phase: Phase;
+  action: string;
+  status: 'passed' | 'failed' | 'skipped';
+  duration_ms: number;
+  attempts: number;
+  error?: string;
+  parent_id?: string;
+  assertion?: { expression: string; expected?: unknown; actual?: unknown };
+}
+
+export interface FlowReport {
+  file: string;
+  name: string;
+  status: 'passed' | 'failed' | 'error';
+  duration_ms: number;
+  steps: StepReport[];
+  /** Why the flow failed or could not run. */
+  error?: string;
+  execution_id?: string;
+  /** Validation problems, for status `error`. */
+  diagnostics?: FlowDiagnostic[];
+}
+
+export interface RunReport {
+  flows: FlowReport[];
+  summary: { total: number; passed: number; failed: number; errors: number; duration_ms: number };
+}
+
+export function stepReport(step: StepResult): StepReport {
+  const out: StepReport = {
+    step_id: step.step_id,
+    name: step.name,
+    phase: step.phase,
+    action: step.action,
+    status: step.status === 'completed' ? 'passed' : step.status,
+    duration_ms: step.duration_ms,
+    attempts: step.attempts,
+  };
+  if (step.error !== undefined) out.error = step.error;
+  if (step.skip_reason !== undefined && out.error === undefined) out.error = step.skip_reason;
+  if (step.parent_id !== undefined) out.parent_id = step.parent_id;
+  if (step.assertion) out.assertion = { expression: step.assertion.expression, expected: step.assertion.expected, actual: step.assertion.actual };
+  return out;
+}
+
+export function flowReport(file: string, result: ExecutionResult): FlowReport {
+  const report: FlowReport = {
+    file,
+    name: result.flow_name,
+    status: result.status === 'completed' ? 'passed' : 'failed',
+    duration_ms: result.duration_ms,
+    steps: result.steps.map(stepReport),
+    execution_id: result.execution_id,
+  };
+  if (result.error !== undefined) report.error = result.error;
+  return report;
+}
+
+export function invalidFlowReport(file: string, name: string, diagnostics: FlowDiagnostic[]): FlowReport {
+  const first = diagnostics.find((d) => d.severity === 'error');
+  return {
+    file,
+    name,
+    status: 'error',
+    duration_ms: 0,
+    steps: [],
+    error: first ? `${first.range.start.line}:${first.range.start.column}: ${first.message}` : 'invalid flow',
+    diagnostics,
+  };
+}
+
+export function summarize(flows: FlowReport[], duration_ms: number): RunReport {
+  return {
+    flows,
+    summary: {
+      total: flows.length,
+      passed: flows.filter((f) => f.status === 'passed').length,
+      failed: flows.filter((f) => f.status !== 'passed').length,
+      errors: flows.filter((f) => f.status === 'error').length,
+      duration_ms,
+    },
+  };
+}
