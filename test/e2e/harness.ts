@@ -168,7 +168,7 @@ export async function startCodeServer(options: StartOptions): Promise<CodeServer
     async stop() {
       if (stopped) return;
       stopped = true;
-      await killGroup(pid, exited, () => hasExited);
+      await killGroup(pid, exited);
       liveGroups.delete(pid);
       if (!process.env.TESTMESH_E2E_KEEP) fs.rmSync(root, { recursive: true, force: true });
     },
@@ -211,7 +211,6 @@ export async function openWorkbench(session: CodeServerSession): Promise<Workben
 /** Runs a command by its palette title (e.g. `Testing: Focus on Test Explorer View`). */
 export async function runCommand(page: Page, title: string): Promise<void> {
   const input = page.locator('.quick-input-widget .quick-input-box input');
-  await page.locator('.monaco-workbench').click({ position: { x: 5, y: 5 }, trial: true });
   await page.keyboard.press('Control+Shift+P');
   if (!(await isVisibleSoon(input))) await page.keyboard.press('F1');
   await input.waitFor({ state: 'visible', timeout: 10_000 });
@@ -331,10 +330,10 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-async function killGroup(pid: number, exited: Promise<void>, hasExited: () => boolean): Promise<void> {
+async function killGroup(pid: number, exited: Promise<void>): Promise<void> {
   signalGroup(pid, 'SIGTERM');
   const timer = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 10_000).unref());
-  if ((await Promise.race([exited.then(() => 'exited' as const), timer])) === 'timeout' || !hasExited()) {
+  if ((await Promise.race([exited.then(() => 'exited' as const), timer])) === 'timeout') {
     signalGroup(pid, 'SIGKILL');
     await exited;
   }

@@ -35,6 +35,9 @@ export interface Token {
 
 // Longest first, so `**` wins over `*` and `?.` over `?`.
 const OPERATORS = ['===', '!==', '==', '!=', '<=', '>=', '&&', '||', '**', '?.', '??', '<', '>', '!', '+', '-', '*', '/', '%', '?', ':', '.', ',', '(', ')', '[', ']'];
+/** Operators by their first character, longest first. */
+const OPERATORS_BY_FIRST = new Map<string, string[]>();
+for (const op of OPERATORS) OPERATORS_BY_FIRST.set(op[0], [...(OPERATORS_BY_FIRST.get(op[0]) ?? []), op]);
 
 const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', b: '\b', f: '\f', v: '\v', '0': '\0', '\\': '\\', "'": "'", '"': '"', '`': '`', '/': '/' };
 
@@ -75,12 +78,12 @@ export function tokenize(source: string): Token[] {
       tokens.push({ kind: 'word', text: source.slice(start, i), start, end: i });
     } else if (c === 39 || c === 34 || c === 96) {
       i = readString(source, i, tokens);
-    } else if (source.startsWith('${', i)) {
+    } else if (c === 36 && source.charCodeAt(i + 1) === 123) {
       i = readPlaceholder(source, i, '${', '}', tokens);
-    } else if (source.startsWith('{{', i)) {
+    } else if (c === 123 && source.charCodeAt(i + 1) === 123) {
       i = readPlaceholder(source, i, '{{', '}}', tokens);
     } else {
-      const op = OPERATORS.find((o) => source.startsWith(o, i));
+      const op = OPERATORS_BY_FIRST.get(source[i])?.find((o) => source.startsWith(o, i));
       if (op === '===' || op === '!==') {
         throw syntaxError(`unexpected '${op}'`, i, `use '${op.slice(0, 2)}' (it never converts between types)`);
       }

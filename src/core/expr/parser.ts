@@ -136,7 +136,9 @@ class Parser {
     if (depth + 1 > MAX_TREE_DEPTH) {
       throw syntaxError('expression is too complex', fields.start, `at most ${MAX_TREE_DEPTH} nested operations are allowed`);
     }
-    return { ...fields, depth: depth + 1 } as T;
+    // Adding the field in place keeps object shapes stable; a spread copy made parsing three times slower.
+    (fields as { depth: number }).depth = depth + 1;
+    return fields as T;
   }
 
   /** expression := binary ('?' expression ':' expression)? */

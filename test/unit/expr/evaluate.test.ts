@@ -173,7 +173,7 @@ describe('expr evaluation', () => {
       assert.equal(evaluate("body.name contains 'Love'"), true);
       assert.equal(evaluate("body.name contains 'love'"), false);
       assert.equal(evaluate("body.tags contains 'beta'"), true);
-      assert.equal(evaluate('body.items contains {{ "x" }}'.replace('{{ "x" }}', "body.items[0]")), true);
+      assert.equal(evaluate('body.items contains body.items[0]'), true);
       assert.equal(evaluate("[[1, 2], [3]] contains [3]"), true);
       assert.equal(evaluate("body contains 'email'"), true);
       assert.equal(evaluate("body contains 'missing'"), false);
@@ -189,7 +189,7 @@ describe('expr evaluation', () => {
       assert.equal(evaluate("'id' in body"), true);
       assert.equal(evaluate("'Ada' in body.name"), true);
       assert.equal(evaluate("'x' in body.missing"), false);
-      assert.equal(evaluate('0 in {{ nums }}'.replace('{{ nums }}', '[0.0]')), true);
+      assert.equal(evaluate('0 in [0.0]'), true);
     });
 
     it('startsWith, endsWith', () => {

@@ -148,7 +148,7 @@ describe('expr syntax', () => {
     });
 
     it('refuses deep nesting with a clear error instead of a stack overflow', () => {
-      for (const source of ['('.repeat(5000) + '1' + ')'.repeat(5000), '['.repeat(5000), '!'.repeat(5000) + 'x', '-'.repeat(5000) + '1', 'a ? '.repeat(2000) + '1']) {
+      for (const source of ['('.repeat(4000) + '1' + ')'.repeat(4000), '['.repeat(5000), '!'.repeat(5000) + 'x', '-'.repeat(5000) + '1', 'a ? '.repeat(2000) + '1']) {
         assertExpressionError(() => compileExpression(source), /^expression is nested too deeply at column \d+: at most 100 levels/);
       }
     });

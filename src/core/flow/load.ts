@@ -1,0 +1,274 @@
+/**
+ * Reading flow files: size and nesting limits first, then YAML, then FlowDef building and
+ * validation (validate.ts). Never throws: every problem, including hostile input, becomes a
+ * diagnostic with a file position.
+ */
+import { promises as fs } from 'node:fs';
+import { Lexer, LineCounter, parseDocument, type Document, type Node as YamlNode, type YAMLError } from 'yaml';
+import { errorMessage, type FlowDiagnostic, type SourcePosition, type SourceRange } from '../errors';
+import type { FlowDef } from './types';
+import { buildFlow, findTooDeep, MAX_NESTING_DEPTH } from './validate';
+
+/** Largest flow file read by default: hand-written flows are far smaller. */
+export const DEFAULT_MAX_BYTES = 1024 * 1024;
+
+export interface ParseFlowOptions {
+  /** Refuse texts larger than this many bytes (UTF-8). Default 1 MiB. */
+  maxBytes?: number;
+}
+
+export interface FlowLoadResult {
+  /** Present whenever there is no error diagnostic (warnings allowed). */
+  flow?: FlowDef;
+  /** Errors and warnings, sorted by position. */
+  diagnostics: FlowDiagnostic[];
+}
+
+const START: SourceRange = { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } };
+
+/** Parses and validates a flow file's text. Never throws. */
+export function parseFlowText(text: string, file: string, options: ParseFlowOptions = {}): FlowLoadResult {
+  const diagnostics: FlowDiagnostic[] = [];
+  try {
+    const flow = parseInto(text, file, options, diagnostics);
+    sortDiagnostics(diagnostics);
+    const failed = diagnostics.some((d) => d.severity === 'error');
+    return failed || !flow ? { diagnostics } : { flow, diagnostics };
+  } catch (err) {
+    // A bug of ours, not of the file; still a diagnostic rather than a crash of the caller.
+    diagnostics.push({ file, range: START, severity: 'error', message: `could not read the flow: ${errorMessage(err)}` });
+    return { diagnostics };
+  }
+}
+
+function parseInto(text: string, file: string, options: ParseFlowOptions, diagnostics: FlowDiagnostic[]): FlowDef | undefined {
+  const fail = (range: SourceRange, message: string) => {
+    diagnostics.push({ file, range, severity: 'error', message });
+    return undefined;
+  };
+  if (typeof text !== 'string') return fail(START, `expected the text of a flow file, got ${typeof text}`);
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  // UTF-16 length <= UTF-8 bytes <= 3 * length: the exact count is only needed near the limit.
+  if (text.length > maxBytes || (text.length * 3 > maxBytes && Buffer.byteLength(text, 'utf8') > maxBytes)) {
+    return fail(START, `the file is too large: ${formatBytes(Buffer.byteLength(text, 'utf8'))}, flow files may have at most ${formatBytes(maxBytes)} (refused)`);
+  }
+
+  const deep = tooDeepOffset(text);
+  if (deep !== undefined) {
+    const at = positionOf(text, deep);
+    return fail({ start: at, end: at }, nestingMessage());
+  }
+
+  const lineCounter = new LineCounter();
+
+  // No `maxAliasCount` here: it only applies to `toJS`, which we never call. validate.ts walks the
+  // syntax tree and expands aliases itself under MAX_ALIAS_COUNT.
+  const doc = parseDocument(text, {
+    lineCounter,
+    prettyErrors: false,
+    uniqueKeys: true,
+  }) as Document.Parsed;
+
+  const rangeOf = (pos: [number, number]): SourceRange => {
+    const start = lineCounter.linePos(pos[0]);
+    const end = lineCounter.linePos(Math.max(pos[0], pos[1]));
+    return {
+      start: { line: start.line || 1, column: start.line ? start.col : pos[0] + 1 },
+      end: { line: end.line || 1, column: end.line ? end.col : pos[1] + 1 },
+    };
+  };
+  let syntaxErrors = 0;
+  for (const err of doc.errors) {
+    if (err.code === 'MULTIPLE_DOCS') {
+      // TestMesh reads the first document only; so do we, but say so.
+      diagnostics.push({ file, range: rangeOf(err.pos), severity: 'warning', message: 'only the first YAML document of the file is used; the rest (after ---) is ignored' });
+      continue;
+    }
+    syntaxErrors++;
+    diagnostics.push({ file, range: rangeOf(err.pos), severity: 'error', message: yamlErrorMessage(err, text) });
+  }
+  for (const warning of doc.warnings) {
+    diagnostics.push({ file, range: rangeOf(warning.pos), severity: 'warning', message: `YAML: ${warning.message}` });
+  }
+  if (syntaxErrors > 0) return undefined;
+
+  const tooDeep = findTooDeep(doc.contents as YamlNode | null);
+  if (tooDeep) {
+    const start = tooDeep.range?.[0] ?? 0;
+    return fail(rangeOf([start, start]), nestingMessage());
+  }
+  return buildFlow(doc, text, lineCounter, file, diagnostics);
+}
+
+/** 1-based line and column of an offset, by counting newlines (used before any parsing). */
+function positionOf(text: string, offset: number): SourcePosition {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
+  return { line, column: offset - lineStart + 1 };
+}
+
+function nestingMessage(): string {
+  return `the YAML nests deeper than ${MAX_NESTING_DEPTH} levels of mappings and lists; a flow never needs that many (refused)`;
+}
+
+function yamlErrorMessage(err: YAMLError, text: string): string {
+  if (err.code === 'DUPLICATE_KEY') {
+    const key = text.slice(err.pos[0], err.pos[1]).trim();
+    return key ? `duplicate key '${key}' in the same mapping` : 'duplicate key in the same mapping';
+  }
+  if (/call stack/i.test(err.message)) return nestingMessage();
+  return `YAML syntax error: ${err.message}`;
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+  if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${bytes} bytes`;
+}
+
+function sortDiagnostics(diagnostics: FlowDiagnostic[]): void {
+  diagnostics.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.column - b.range.start.column);
+}
+
+/**
+ * Finds hostile nesting before the YAML parser sees it: the parser and composer slow down and
+ * finally recurse out of stack on very deep input. A cheap character scan gives an estimate that
+ * errs high; only when it is over the limit does the YAML lexer (which knows quotes, comments and
+ * block scalars) look closer, stopping at the first place that is certainly too deep.
+ * Returns the offset of that place, or undefined. The exact limit is checked after parsing.
+ */
+function tooDeepOffset(text: string): number | undefined {
+  if (roughDepth(text) <= MAX_NESTING_DEPTH) return undefined;
+  return lexedTooDeep(text, 2 * MAX_NESTING_DEPTH);
+}
+
+/** Max over lines of indentation + leading `- `/`? ` indicators + open brackets (quotes ignored). */
+function roughDepth(text: string): number {
+  let max = 0;
+  let flow = 0;
+  let i = 0;
+  const n = text.length;
+  while (i < n) {
+    let indent = 0;
+    while (i < n && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) {
+      indent++;
+      i++;
+    }
+    let compact = 0;
+    for (;;) {
+      const c = text.charCodeAt(i);
+      const next = text.charCodeAt(i + 1);
+      if ((c === 45 || c === 63) && (next === 32 || next === 9)) {
+        compact++;
+        i += 2;
+        while (i < n && text.charCodeAt(i) === 32) i++;
+      } else break;
+    }
+    let lineMax = flow;
+    while (i < n) {
+      const c = text.charCodeAt(i++);
+      if (c === 10) break;
+      if (c === 91 || c === 123) {
+        flow++;
+        if (flow > lineMax) lineMax = flow;
+      } else if ((c === 93 || c === 125) && flow > 0) {
+        flow--;
+      }
+    }
+    const depth = indent + compact + lineMax;
+    if (depth > max) max = depth;
+  }
+  return max;
+}
+
+/**
+ * Depth estimate from YAML lexer tokens: open flow brackets + the stack of block indentation
+ * levels + `-`/`?` indicators on the current line. Stops at the first token over `limit`.
+ */
+const WHITESPACE = /^[ \t]+$/;
+
+function lexedTooDeep(text: string, limit: number): number | undefined {
+  const indents: number[] = [];
+  let flow = 0;
+  let offset = 0;
+  let lineIndent = 0;
+  let atLineStart = true;
+  let lineIndicators = 0;
+  for (const token of new Lexer().lex(text)) {
+    const start = offset;
+    // The lexer adds zero-width control tokens; everything else is a slice of the text.
+    if (token === '\x02' || token === '\x1f' || token === '\x18') continue;
+    offset += token.length;
+    const first = token.charCodeAt(0);
+    if (token === '\n' || token === '\r\n') {
+      atLineStart = true;
+      lineIndent = 0;
+      lineIndicators = 0;
+      continue;
+    }
+    if ((first === 32 || first === 9) && WHITESPACE.test(token)) {
+      if (atLineStart) lineIndent = token.length;
+      continue;
+    }
+    if (token.charCodeAt(token.length - 1) === 10) {
+      // A block scalar's content ends its last line: the next token starts a new one.
+      atLineStart = true;
+      lineIndent = 0;
+      lineIndicators = 0;
+      continue;
+    }
+    if (first === 35) continue; // comment
+    if (atLineStart) {
+      atLineStart = false;
+      if (flow === 0) {
+        while (indents.length > 0 && indents[indents.length - 1] >= lineIndent) indents.pop();
+        indents.push(lineIndent);
+      }
+    }
+    if (token === '[' || token === '{') flow++;
+    else if ((token === ']' || token === '}') && flow > 0) flow--;
+    else if (token === '-' || token === '?') lineIndicators++;
+    if (flow + indents.length + lineIndicators > limit) return start;
+  }
+  return undefined;
+}
+
+/** Reads and parses a flow file. Never throws: an unreadable file is a diagnostic at 1:1. */
+export async function loadFlowFile(file: string, options: ParseFlowOptions = {}): Promise<FlowLoadResult> {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  try {
+    const stat = await fs.stat(file);
+    if (!stat.isFile()) {
+      return { diagnostics: [{ file, range: START, severity: 'error', message: `cannot read the flow: ${file} is not a file` }] };
+    }
+    if (stat.size > maxBytes) {
+      return {
+        diagnostics: [{ file, range: START, severity: 'error', message: `the file is too large: ${formatBytes(stat.size)}, flow files may have at most ${formatBytes(maxBytes)} (refused)` }],
+      };
+    }
+    const text = await fs.readFile(file, 'utf8');
+    return parseFlowText(text, file, options);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException)?.code;
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : errorMessage(err);
+    return { diagnostics: [{ file, range: START, severity: 'error', message: `cannot read the flow: ${reason}` }] };
+  }
+}
+
+const ROOT_FLOW_KEY = /^(?:flow|"flow"|'flow')[ \t]*:(?:[ \t]|$)/m;
+const ROOT_NAME_KEY = /^(?:name|"name"|'name')[ \t]*:(?:[ \t]|$)/m;
+const ROOT_STEPS_KEY = /^(?:steps|"steps"|'steps')[ \t]*:(?:[ \t]|$)/m;
+
+/**
+ * Cheap test for workspace discovery: does this YAML text look like a flow (a root `flow:` key,
+ * or root `name:` and `steps:` keys)? Reads only line starts; no YAML parsing.
+ */
+export function looksLikeFlowFile(text: string): boolean {
+  if (typeof text !== 'string') return false;
+  if (ROOT_FLOW_KEY.test(text)) return true;
+  return ROOT_NAME_KEY.test(text) && ROOT_STEPS_KEY.test(text);
+}

@@ -1,0 +1,968 @@
+/**
+ * Builds a FlowDef from a parsed YAML document and checks it against FLOW-FORMAT.md and
+ * ACTION_SPECS, collecting every problem with its source range instead of stopping at the first.
+ * Works on the YAML syntax tree (never `toJS`), so every value keeps its position and aliases are
+ * expanded under our own budget.
+ */
+import { dirname, resolve as resolvePath } from 'node:path';
+import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node as YamlNode, type Scalar } from 'yaml';
+import { parseDuration } from '../duration';
+import { errorMessage, TestMeshError, type FlowDiagnostic, type Severity, type SourcePosition, type SourceRange } from '../errors';
+import { compileExpression } from '../expr';
+import { normalizeOutputPath, parseOutputPath, PathError } from '../path';
+import { hasPlaceholder } from '../template';
+import { ACTION_SPECS, FLOW_KEYS, KNOWN_ACTIONS, RETRY_KEYS, STEP_KEYS, type ActionSpec, type ConfigKeySpec } from './actionSpecs';
+import type { AssertionDef, FlowDef, Phase, RetryDef, StepBlock, StepDef } from './types';
+
+/** Deepest nesting of mappings and lists a flow file may have. */
+export const MAX_NESTING_DEPTH = 64;
+/** Most alias (`*name`) expansions in one file: enough for shared headers, too few for an alias bomb. */
+export const MAX_ALIAS_COUNT = 100;
+
+const STEP_ID = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+
+/** One `key: value` of a mapping, merge keys (`<<`) already applied. */
+interface Entry {
+  key: string;
+  keyNode: YamlNode;
+  value: YamlNode | null;
+}
+
+type Entries = Map<string, Entry>;
+
+/** Where nested steps hang off their parent. */
+interface StepPlace {
+  phase: Phase;
+  /** Default id when the step has none. */
+  defaultId: string;
+  parentId?: string;
+  /** The parent's id was a duplicate: don't repeat that for every generated child id. */
+  parentDuplicate: boolean;
+}
+
+/**
+ * Builds the flow from `doc` and appends problems to `diagnostics`.
+ * Returns the flow even when there are errors (callers drop it then); undefined when the
+ * document has no usable flow at all.
+ */
+export function buildFlow(
+  doc: Document.Parsed,
+  text: string,
+  lineCounter: LineCounter,
+  file: string,
+  diagnostics: FlowDiagnostic[],
+): FlowDef | undefined {
+  return new FlowBuilder(doc, text, lineCounter, file, diagnostics).build();
+}
+
+class FlowBuilder {
+  private aliasCount = 0;
+  private aliasBudgetReported = false;
+  private anchors?: Map<string, YamlNode[]>;
+  /** Nodes being expanded right now, to catch an alias that points into its own anchor. */
+  private readonly expanding = new Set<YamlNode>();
+  private readonly ids = new Map<string, SourceRange>();
+
+  constructor(
+    private readonly doc: Document.Parsed,
+    private readonly text: string,
+    private readonly lineCounter: LineCounter,
+    private readonly file: string,
+    private readonly diagnostics: FlowDiagnostic[],
+  ) {}
+
+  // ---- positions and diagnostics -------------------------------------------------------------
+
+  position(offset: number): SourcePosition {
+    const { line, col } = this.lineCounter.linePos(offset);
+    return line === 0 ? { line: 1, column: offset + 1 } : { line, column: col };
+  }
+
+  /** Range of [start, end) in the text, trailing whitespace left out. */
+  offsetsRange(start: number, end: number): SourceRange {
+    let e = Math.min(end, this.text.length);
+    while (e > start) {
+      const c = this.text.charCodeAt(e - 1);
+      if (c !== 32 && c !== 9 && c !== 10 && c !== 13) break;
+      e--;
+    }
+    return { start: this.position(start), end: this.position(Math.max(e, start)) };
+  }
+
+  range(node: YamlNode | null | undefined, fallback?: YamlNode | null): SourceRange {
+    const r = node?.range ?? fallback?.range;
+    if (!r) return { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } };
+    return this.offsetsRange(r[0], r[1]);
+  }
+
+  report(severity: Severity, range: SourceRange, message: string): void {
+    this.diagnostics.push({ file: this.file, range, severity, message });
+  }
+
+  error(at: YamlNode | SourceRange | null | undefined, message: string): void {
+    this.report('error', isRange(at) ? at : this.range(at), message);
+  }
+
+  warn(at: YamlNode | SourceRange | null | undefined, message: string): void {
+    this.report('warning', isRange(at) ? at : this.range(at), message);
+  }
+
+  // ---- YAML tree helpers ---------------------------------------------------------------------
+
+  /** Follows an alias to its anchored node, within the alias budget. Null for a bad alias. */
+  deref(node: YamlNode | null | undefined): YamlNode | null {
+    if (!node || !isAlias(node)) return node ?? null;
+    this.aliasCount++;
+    if (this.aliasCount > MAX_ALIAS_COUNT) {
+      if (!this.aliasBudgetReported) {
+        this.aliasBudgetReported = true;
+        this.error(node, `too many aliases: more than ${MAX_ALIAS_COUNT} '*name' references in one file (refused, this looks like an alias bomb)`);
+      }
+      return null;
+    }
+    const target = this.findAnchor(node.source, node.range?.[0] ?? 0);
+    if (!target) {
+      this.error(node, `unknown alias '*${node.source}': no '&${node.source}' anchor before it`);
+      return null;
+    }
+    if (this.expanding.has(target)) {
+      this.error(node, `alias '*${node.source}' refers to a node that contains it`);
+      return null;
+    }
+    return target;
+  }
+
+  /** The last node anchored as `name` that starts before `offset` (YAML's rule). */
+  private findAnchor(name: string, offset: number): YamlNode | undefined {
+    if (!this.anchors) this.anchors = collectAnchors(this.doc.contents as YamlNode | null);
+    const candidates = this.anchors.get(name);
+    if (!candidates) return undefined;
+    let found: YamlNode | undefined;
+    for (const node of candidates) {
+      if ((node.range?.[0] ?? 0) < offset) found = node;
+    }
+    return found;
+  }
+
+  /** The entries of a mapping with `<<` merge keys applied (explicit keys win). */
+  entries(map: YamlNode): Entries {
+    return this.within(map, () => this.readEntries(map));
+  }
+
+  /** Runs `fn` with `node` marked as being expanded (so an alias back into it is caught). */
+  private within<T>(node: YamlNode, fn: () => T): T {
+    if (this.expanding.has(node)) return fn();
+    this.expanding.add(node);
+    try {
+      return fn();
+    } finally {
+      this.expanding.delete(node);
+    }
+  }
+
+  private readEntries(map: YamlNode): Entries {
+    const out: Entries = new Map();
+    if (!isMap(map)) return out;
+    const merges: Entry[] = [];
+    for (const pair of map.items) {
+      const keyNode = pair.key as YamlNode | null;
+      const value = (pair.value ?? null) as YamlNode | null;
+      const key = this.keyText(keyNode, map);
+      if (key === undefined) continue;
+      const entry: Entry = { key, keyNode: keyNode ?? map, value };
+      if (key === '<<' && isScalar(keyNode) && keyNode.type === 'PLAIN') merges.push(entry);
+      else if (!out.has(key)) out.set(key, entry);
+    }
+    for (const merge of merges) this.applyMerge(merge, out);
+    return out;
+  }
+
+  private applyMerge(merge: Entry, out: Entries): void {
+    const source = this.deref(merge.value);
+    const maps = isSeq(source) ? source.items.map((item) => this.deref(item as YamlNode)) : [source];
+    for (const m of maps) {
+      if (!isMap(m)) {
+        this.error(merge.value ?? merge.keyNode, "'<<' merges only mappings (use '<<: *name' with an anchored mapping)");
+        continue;
+      }
+      for (const [key, entry] of this.entries(m)) if (!out.has(key)) out.set(key, entry);
+    }
+  }
+
+  private keyText(keyNode: YamlNode | null, map: YamlNode): string | undefined {
+    const node = this.deref(keyNode);
+    if (isScalar(node)) return node.value === null || node.value === undefined ? '' : String(node.value);
+    this.error(keyNode ?? map, 'a mapping key must be a plain name, not a list or a mapping');
+    return undefined;
+  }
+
+  /** Plain JavaScript value of a node (aliases expanded within the budget). */
+  value(node: YamlNode | null | undefined, depth = 0): unknown {
+    const target = this.deref(node);
+    if (!target) return null;
+    if (isScalar(target)) return target.value ?? null;
+    if (depth >= MAX_NESTING_DEPTH) {
+      this.error(node ?? null, `nesting is deeper than ${MAX_NESTING_DEPTH} levels (refused)`);
+      return null;
+    }
+    return this.within(target, () => {
+      if (isSeq(target)) return target.items.map((item) => this.value(item as YamlNode, depth + 1));
+      if (isMap(target)) {
+        const out: Record<string, unknown> = {};
+        for (const [key, entry] of this.entries(target)) setOwn(out, key, this.value(entry.value, depth + 1));
+        return out;
+      }
+      return null;
+    });
+  }
+
+  /** A scalar that must be text: strings as is, numbers and booleans as written. */
+  scalarText(node: YamlNode | null, what: string): string | undefined {
+    const target = this.deref(node);
+    if (isScalar(target) && target.value !== null && typeof target.value !== 'object') return String(target.value);
+    this.error(node, `${what} must be text, got ${describe(target)}`);
+    return undefined;
+  }
+
+  // ---- flow ----------------------------------------------------------------------------------
+
+  build(): FlowDef | undefined {
+    const root = this.deref(this.doc.contents as YamlNode | null);
+    if (!root || (isScalar(root) && (root.value === null || root.value === ''))) {
+      this.error({ start: { line: 1, column: 1 }, end: { line: 1, column: 1 } }, "the file is empty: a flow file needs a 'flow:' mapping with 'name' and 'steps'");
+      return undefined;
+    }
+    if (!isMap(root)) {
+      this.error(root, `a flow file must be a mapping with a 'flow:' key, got ${describe(root)}`);
+      return undefined;
+    }
+    const rootEntries = this.entries(root);
+    const flowEntry = rootEntries.get('flow');
+    if (flowEntry) {
+      for (const entry of rootEntries.values()) {
+        if (entry.key !== 'flow') this.warn(entry.keyNode, `unknown key '${entry.key}' next to 'flow:' is ignored${suggest(entry.key, ['flow'])}`);
+      }
+      const flowNode = this.deref(flowEntry.value);
+      if (!isMap(flowNode)) {
+        this.error(flowEntry.value ?? flowEntry.keyNode, `'flow' must be a mapping with 'name' and 'steps', got ${describe(flowNode)}`);
+        return undefined;
+      }
+      return this.buildFlowMap(flowNode);
+    }
+    if (rootEntries.has('name') && rootEntries.has('steps')) return this.buildFlowMap(root, rootEntries);
+    this.error(root, "not a flow file: the root needs a 'flow:' key (or 'name' and 'steps')");
+    return undefined;
+  }
+
+  private buildFlowMap(map: YamlNode, known?: Entries): FlowDef {
+    const entries = known ?? this.entries(map);
+    const flow: FlowDef = {
+      file: this.file,
+      name: '',
+      tags: [],
+      env: {},
+      setup: [],
+      steps: [],
+      teardown: [],
+      range: this.range(map),
+    };
+    for (const entry of entries.values()) {
+      const { key, value } = entry;
+      switch (key) {
+        case 'name': {
+          const name = this.scalarText(value, "the flow's 'name'");
+          if (name !== undefined && name.trim() === '') this.error(value ?? entry.keyNode, "the flow's 'name' is empty");
+          if (name !== undefined) flow.name = name;
+          flow.nameRange = this.range(value, entry.keyNode);
+          break;
+        }
+        case 'description':
+        case 'suite': {
+          const target = this.deref(value);
+          if (isScalar(target) && target.value === null) break;
+          const text = this.scalarText(value, `the flow's '${key}'`);
+          if (text !== undefined) flow[key] = text;
+          break;
+        }
+        case 'tags':
+          flow.tags = this.tags(value);
+          break;
+        case 'env': {
+          const target = this.deref(value);
+          if (isScalar(target) && target.value === null) break;
+          if (!isMap(target)) this.error(value, `'env' must be a mapping of variable names to values, got ${describe(target)}`);
+          else flow.env = this.value(target) as Record<string, unknown>;
+          break;
+        }
+        case 'env_file': {
+          const path = this.scalarText(value, "'env_file'");
+          if (path !== undefined && path.trim() !== '') flow.envFile = resolvePath(dirname(this.file), path.trim());
+          break;
+        }
+        case 'setup':
+        case 'steps':
+        case 'teardown':
+          flow[key] = this.phaseSteps(key, entry);
+          break;
+        default:
+          this.warn(entry.keyNode, `unknown flow key '${key}' is ignored${suggest(key, Object.keys(FLOW_KEYS))}`);
+      }
+    }
+    if (!entries.has('name')) this.error(this.keyAnchor(map), "the flow has no 'name'");
+    const steps = entries.get('steps');
+    if (!steps) this.error(this.keyAnchor(map), "the flow has no 'steps': add a 'steps:' list with at least one step");
+    else if (flow.steps.length === 0 && isEmptyList(this.deref(steps.value))) this.error(steps.value ?? steps.keyNode, "'steps' is empty: a flow needs at least one step");
+    return flow;
+  }
+
+  /** The first line of a mapping: where "missing key" errors point, instead of the whole block. */
+  private keyAnchor(map: YamlNode): SourceRange {
+    const start = map.range?.[0] ?? 0;
+    const newline = this.text.indexOf('\n', start);
+    return this.offsetsRange(start, newline < 0 ? this.text.length : newline);
+  }
+
+  private tags(node: YamlNode | null): string[] {
+    const target = this.deref(node);
+    if (isScalar(target) && target.value === null) return [];
+    if (!isSeq(target)) {
+      this.error(node, `'tags' must be a list of strings, got ${describe(target)}`);
+      return [];
+    }
+    const tags: string[] = [];
+    for (const item of target.items) {
+      const tag = this.scalarText(item as YamlNode, 'a tag');
+      if (tag !== undefined) tags.push(tag);
+    }
+    return tags;
+  }
+
+  private phaseSteps(phase: Phase, entry: Entry): StepDef[] {
+    const list = this.deref(entry.value);
+    if (isScalar(list) && list.value === null) return [];
+    if (!isSeq(list)) {
+      this.error(entry.value ?? entry.keyNode, `'${phase}' must be a list of steps, got ${describe(list)}`);
+      return [];
+    }
+    const steps: StepDef[] = [];
+    list.items.forEach((item, index) => {
+      const step = this.step(item as YamlNode, { phase, defaultId: `${phase}_${index}`, parentDuplicate: false });
+      if (step) steps.push(step);
+    });
+    return steps;
+  }
+
+  // ---- steps ---------------------------------------------------------------------------------
+
+  private step(node: YamlNode, place: StepPlace): StepDef | undefined {
+    const map = this.deref(node);
+    if (!isMap(map)) {
+      this.error(node, `step '${place.defaultId}': a step must be a mapping with an 'action', got ${describe(map)}`);
+      return undefined;
+    }
+    return this.within(map, () => this.stepFromMap(map, place));
+  }
+
+  private stepFromMap(map: YamlNode, place: StepPlace): StepDef {
+    const entries = this.entries(map);
+    const idEntry = entries.get('id');
+    let id = place.defaultId;
+    let idExplicit = false;
+    if (idEntry) {
+      const text = this.scalarText(idEntry.value, `step '${place.defaultId}': 'id'`);
+      if (text !== undefined) {
+        if (STEP_ID.test(text)) {
+          id = text;
+          idExplicit = true;
+        } else {
+          this.error(idEntry.value ?? idEntry.keyNode, `step id '${text}' is not valid: use letters, digits, '_' and '-', starting with a letter or '_'`);
+        }
+      }
+    }
+    const label = `step '${id}'`;
+    const step: StepDef = {
+      id,
+      name: id,
+      action: '',
+      config: {},
+      assert: [],
+      output: {},
+      onError: 'fail',
+      phase: place.phase,
+      blocks: [],
+      range: this.range(map),
+    };
+    if (place.parentId !== undefined) step.parentId = place.parentId;
+
+    const duplicate = this.registerId(id, idExplicit || !place.parentDuplicate, idEntry?.value ?? map, label);
+
+    for (const entry of entries.values()) {
+      const { key, value } = entry;
+      switch (key) {
+        case 'id':
+          break;
+        case 'name': {
+          const name = this.scalarText(value, `${label}: 'name'`);
+          if (name !== undefined) step.name = name;
+          break;
+        }
+        case 'action': {
+          const action = this.scalarText(value, `${label}: 'action'`);
+          step.actionRange = this.range(value, entry.keyNode);
+          if (action === undefined) break;
+          step.action = action;
+          if (!Object.prototype.hasOwnProperty.call(ACTION_SPECS, action)) {
+            const hint = suggest(action, KNOWN_ACTIONS);
+            this.error(step.actionRange, `${label}: unknown action '${action}'${hint || ` (known actions: ${KNOWN_ACTIONS.join(', ')})`}`);
+          }
+          break;
+        }
+        case 'config':
+          break; // after the action is known
+        case 'assert':
+          step.assert = this.assertions(value, label);
+          break;
+        case 'output':
+          step.output = this.outputs(value, label);
+          break;
+        case 'retry': {
+          const retry = this.retry(value, label);
+          if (retry) step.retry = retry;
+          break;
+        }
+        case 'timeout': {
+          const ms = this.duration(value, `${label}: 'timeout'`);
+          if (ms !== undefined) step.timeoutMs = ms;
+          break;
+        }
+        case 'when': {
+          const when = this.expression(value, `${label}: 'when'`);
+          if (when !== undefined) step.when = when;
+          break;
+        }
+        case 'on_error':
+          step.onError = this.onError(value, label);
+          break;
+        default:
+          this.warn(entry.keyNode, `${label}: unknown step key '${key}' is ignored${suggest(key, Object.keys(STEP_KEYS))}`);
+      }
+    }
+    if (!entries.has('action')) this.error(this.keyAnchor(map), `${label}: the step has no 'action'`);
+
+    const spec = Object.prototype.hasOwnProperty.call(ACTION_SPECS, step.action) ? ACTION_SPECS[step.action] : undefined;
+    this.config(step, entries.get('config'), spec, label, { phase: place.phase, parentId: id, defaultId: id, parentDuplicate: duplicate });
+    return step;
+  }
+
+  /** Records a step id; reports a duplicate. Returns whether it was a duplicate. */
+  private registerId(id: string, reportable: boolean, at: YamlNode, label: string): boolean {
+    const first = this.ids.get(id);
+    if (!first) {
+      this.ids.set(id, this.range(at));
+      return false;
+    }
+    if (reportable) this.error(isScalar(at) ? at : this.keyAnchor(at), `${label}: duplicate step id '${id}' (first used at line ${first.start.line})`);
+    return true;
+  }
+
+  private assertions(node: YamlNode | null, label: string): AssertionDef[] {
+    const target = this.deref(node);
+    if (isScalar(target) && target.value === null) return [];
+    if (!target) return [];
+    // A single expression instead of a list is accepted: nobody means anything else by it.
+    const items = isSeq(target) ? (target.items as YamlNode[]) : [node as YamlNode];
+    const out: AssertionDef[] = [];
+    items.forEach((item, index) => {
+      const entry = this.deref(item);
+      const where = `${label}: assert[${index}]`;
+      if (isMap(entry)) {
+        const fields = this.entries(entry);
+        const expressionEntry = fields.get('expression');
+        let message: string | undefined;
+        for (const field of fields.values()) {
+          if (field.key === 'message') message = this.scalarText(field.value, `${where}: 'message'`);
+          else if (field.key !== 'expression') this.warn(field.keyNode, `${where}: unknown key '${field.key}' is ignored${suggest(field.key, ['expression', 'message'])}`);
+        }
+        if (!expressionEntry) {
+          this.error(this.keyAnchor(entry), `${where}: an assertion object needs an 'expression'`);
+          return;
+        }
+        const expression = this.expression(expressionEntry.value, where);
+        if (expression === undefined) return;
+        const def: AssertionDef = { expression, range: this.range(entry) };
+        if (message !== undefined) def.message = message;
+        out.push(def);
+        return;
+      }
+      const expression = this.expression(item, where);
+      if (expression !== undefined) out.push({ expression, range: this.range(item) });
+    });
+    return out;
+  }
+
+  private outputs(node: YamlNode | null, label: string): Record<string, string> {
+    const target = this.deref(node);
+    const out: Record<string, string> = {};
+    if (isScalar(target) && target.value === null) return out;
+    if (!isMap(target)) {
+      this.error(node, `${label}: 'output' must be a mapping of variable names to paths like '$.body.id', got ${describe(target)}`);
+      return out;
+    }
+    for (const entry of this.entries(target).values()) {
+      const where = `${label}: output '${entry.key}'`;
+      if (entry.key === '') {
+        this.error(entry.keyNode, `${label}: an output needs a variable name`);
+        continue;
+      }
+      const raw = this.scalarText(entry.value, where);
+      if (raw === undefined) continue;
+      const path = raw.trim();
+      try {
+        parseOutputPath(path);
+        setOwn(out, entry.key, normalizeOutputPath(path));
+      } catch (err) {
+        const offset = err instanceof PathError ? err.offset + (raw.length - raw.trimStart().length) : 0;
+        this.error(this.innerRange(entry.value, offset), `${where}: ${errorMessage(err)}`);
+      }
+    }
+    return out;
+  }
+
+  private retry(node: YamlNode | null, label: string): RetryDef | undefined {
+    const target = this.deref(node);
+    if (!isMap(target)) {
+      this.error(node, `${label}: 'retry' must be a mapping like {max_attempts: 3, delay: "1s"}, got ${describe(target)}`);
+      return undefined;
+    }
+    const retry: RetryDef = { maxAttempts: 1, delayMs: 1000, backoff: 'fixed' };
+    const entries = this.entries(target);
+    for (const entry of entries.values()) {
+      const where = `${label}: retry '${entry.key}'`;
+      switch (entry.key) {
+        case 'max_attempts': {
+          const v = this.deref(entry.value);
+          const n = isScalar(v) ? v.value : undefined;
+          if (typeof n === 'number' && Number.isInteger(n) && n >= 1) retry.maxAttempts = n;
+          else this.error(entry.value ?? entry.keyNode, `${where} must be a whole number of at least 1, got ${describe(v)}`);
+          break;
+        }
+        case 'delay': {
+          const ms = this.duration(entry.value, where);
+          if (ms !== undefined) retry.delayMs = ms;
+          break;
+        }
+        case 'backoff': {
+          const v = this.scalarText(entry.value, where);
+          if (v === 'fixed' || v === 'exponential') retry.backoff = v;
+          else if (v !== undefined) this.error(entry.value, `${where} must be 'fixed' or 'exponential', got '${v}'${suggest(v, ['fixed', 'exponential'])}`);
+          break;
+        }
+        default:
+          this.warn(entry.keyNode, `${label}: unknown retry key '${entry.key}' is ignored${suggest(entry.key, Object.keys(RETRY_KEYS))}`);
+      }
+    }
+    if (!entries.has('max_attempts')) this.warn(this.keyAnchor(target), `${label}: 'retry' has no 'max_attempts', so the step runs only once`);
+    return retry;
+  }
+
+  private onError(node: YamlNode | null, label: string): 'fail' | 'continue' {
+    let target = this.deref(node);
+    let at = node;
+    if (isMap(target)) {
+      // TestMesh's object form: {action: continue|fail}
+      const entries = this.entries(target);
+      for (const entry of entries.values()) {
+        if (entry.key !== 'action') this.warn(entry.keyNode, `${label}: unknown on_error key '${entry.key}' is ignored${suggest(entry.key, ['action'])}`);
+      }
+      const action = entries.get('action');
+      if (!action) {
+        this.error(this.keyAnchor(target), `${label}: 'on_error' needs 'action: continue' or 'action: fail'`);
+        return 'fail';
+      }
+      at = action.value ?? action.keyNode;
+      target = this.deref(action.value);
+    }
+    const value = isScalar(target) ? target.value : undefined;
+    if (value === 'continue' || value === 'fail') return value;
+    const shown = typeof value === 'string' ? `'${value}'${suggest(value, ['continue', 'fail'])}` : describe(target);
+    this.error(at, `${label}: 'on_error' must be 'continue' or 'fail', got ${shown}`);
+    return 'fail';
+  }
+
+  private duration(node: YamlNode | null, what: string): number | undefined {
+    const target = this.deref(node);
+    const value = isScalar(target) ? target.value : undefined;
+    if (typeof value === 'string' && hasPlaceholder(value)) return undefined;
+    try {
+      return parseDuration(value, what);
+    } catch (err) {
+      this.error(node, err instanceof TestMeshError ? err.message : `${what} must be a duration like "2s"`);
+      return undefined;
+    }
+  }
+
+  /** Checks an expression; returns its text when it is a string (even with errors, so messages can show it). */
+  private expression(node: YamlNode | null, what: string): string | undefined {
+    const target = this.deref(node);
+    const value = isScalar(target) ? target.value : undefined;
+    if (typeof value !== 'string') {
+      if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+      this.error(node, `${what}: expected an expression, got ${describe(target)}`);
+      return undefined;
+    }
+    if (value.trim() === '') {
+      this.error(node, `${what}: the expression is empty`);
+      return undefined;
+    }
+    try {
+      compileExpression(value);
+    } catch (err) {
+      const offset = typeof (err as { offset?: unknown }).offset === 'number' ? (err as { offset: number }).offset : 0;
+      const message = errorMessage(err).replace(/ at column \d+/, '');
+      this.error(this.innerRange(target, offset), `${what}: invalid expression: ${message}`);
+    }
+    return value;
+  }
+
+  /**
+   * Range starting at character `offset` of a scalar's value. Exact for a single-line plain or
+   * quoted scalar; otherwise the whole scalar.
+   */
+  private innerRange(node: YamlNode | null, offset: number): SourceRange {
+    const whole = this.range(node);
+    if (!isScalar(node) || !node.range || whole.start.line !== whole.end.line) return whole;
+    const start = node.range[0];
+    const end = node.range[1];
+    let at: number;
+    if (node.type === 'PLAIN') at = start + offset;
+    else if (node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE') at = quotedOffset(this.text, start, end, offset, node.type === 'QUOTE_DOUBLE');
+    else return whole;
+    at = Math.max(start, Math.min(at, Math.max(start, end - 1)));
+    return { start: this.position(at), end: whole.end };
+  }
+
+  // ---- config --------------------------------------------------------------------------------
+
+  private config(step: StepDef, entry: Entry | undefined, spec: ActionSpec | undefined, label: string, childPlace: StepPlace): void {
+    const target = entry ? this.deref(entry.value) : null;
+    const configMissing = !entry || (isScalar(target) && target.value === null);
+    if (!configMissing && !isMap(target)) {
+      this.error(entry?.value ?? entry?.keyNode, `${label}: 'config' must be a mapping, got ${describe(target)}`);
+      return;
+    }
+    const entries = configMissing ? new Map<string, Entry>() : this.entries(target as YamlNode);
+    const readEntries = () => {
+      for (const e of entries.values()) {
+        const keySpec = spec && Object.prototype.hasOwnProperty.call(spec.config, e.key) ? spec.config[e.key] : undefined;
+        if (spec && !keySpec) {
+          this.warn(e.keyNode, `${label}: unknown config key '${e.key}' for ${step.action}${suggest(e.key, Object.keys(spec.config))}`);
+        }
+        if (keySpec?.nested) {
+          this.nested(step, e, keySpec.nested, label, childPlace);
+          continue;
+        }
+        const value = this.value(e.value);
+        setOwn(step.config, e.key, value);
+        if (keySpec) this.checkConfigValue(step, e, keySpec, value, label);
+      }
+    };
+    if (configMissing) readEntries();
+    else this.within(target as YamlNode, readEntries);
+    if (!spec) return;
+    for (const key of Object.keys(spec.config)) {
+      const keySpec = spec.config[key];
+      if (!keySpec.required) continue;
+      const present = entries.get(key);
+      const empty = present && isScalar(this.deref(present.value)) && (this.deref(present.value) as Scalar).value === null;
+      if (present && !empty) continue;
+      const at = present ? present.keyNode : entry ? entry.keyNode : step.actionRange ?? step.range;
+      this.error(at, `${label}: ${step.action} needs '${key}' in its config (${keySpec.description.replace(/\.$/, '')})`);
+    }
+  }
+
+  private checkConfigValue(step: StepDef, entry: Entry, spec: ConfigKeySpec, value: unknown, label: string): void {
+    const where = `${label}: config '${entry.key}'`;
+    const node = entry.value ?? entry.keyNode;
+    if (value === null || value === undefined) return; // `key:` with nothing: treated as not set
+    if (typeof value === 'string' && hasPlaceholder(value)) return; // resolved at run time
+    const wrong = (expected: string) => this.error(node, `${where} must be ${expected}, got ${describeValue(value)}`);
+    switch (spec.type) {
+      case 'string':
+        if (typeof value !== 'string') wrong('text');
+        break;
+      case 'number': {
+        if (typeof value !== 'number' || !Number.isFinite(value)) wrong(spec.integer ? 'a whole number' : 'a number');
+        else if (spec.integer && !Number.isInteger(value)) wrong('a whole number');
+        else if (spec.min !== undefined && value < spec.min) wrong(`at least ${spec.min}`);
+        break;
+      }
+      case 'boolean':
+        if (typeof value !== 'boolean') wrong('true or false');
+        break;
+      case 'map':
+        if (typeof value !== 'object' || Array.isArray(value)) wrong('a mapping (key: value)');
+        break;
+      case 'list':
+        if (typeof value === 'string' && spec.orExpression) this.expression(this.deref(entry.value), where);
+        else if (!Array.isArray(value)) wrong(spec.orExpression ? 'a list or an expression that yields one' : 'a list');
+        else if (spec.listOf === 'expression') this.expressionList(entry.value, where);
+        break;
+      case 'duration':
+        this.duration(entry.value, where);
+        break;
+      case 'expression':
+        this.expression(entry.value, where);
+        break;
+      case 'enum': {
+        const values = spec.values ?? [];
+        if (typeof value !== 'string' || !values.includes(value)) {
+          const hint = typeof value === 'string' ? suggest(value, values) : '';
+          this.error(node, `${where} must be one of ${values.map((v) => `'${v}'`).join(', ')}, got ${describeValue(value)}${hint}`);
+        }
+        break;
+      }
+      case 'steps':
+      case 'any':
+        break;
+    }
+  }
+
+  /** Entries of a list of expressions (the assert action's `assertions`). */
+  private expressionList(node: YamlNode | null, where: string): void {
+    const list = this.deref(node);
+    if (!isSeq(list)) return;
+    list.items.forEach((item, index) => {
+      const entry = this.deref(item as YamlNode);
+      if (isMap(entry)) {
+        const expression = this.entries(entry).get('expression');
+        if (expression) this.expression(expression.value, `${where}[${index}]`);
+        else this.error(entry, `${where}[${index}]: an assertion object needs an 'expression'`);
+      } else {
+        this.expression(item as YamlNode, `${where}[${index}]`);
+      }
+    });
+  }
+
+  // ---- nested steps --------------------------------------------------------------------------
+
+  private nested(step: StepDef, entry: Entry, kind: 'steps' | 'branches', label: string, place: StepPlace): void {
+    const list = this.deref(entry.value);
+    if (isScalar(list) && list.value === null) return;
+    if (!isSeq(list)) {
+      const expected = kind === 'steps' ? 'a list of steps' : "a list of branches, each {steps: [...]}";
+      this.error(entry.value ?? entry.keyNode, `${label}: config '${entry.key}' must be ${expected}, got ${describe(list)}`);
+      return;
+    }
+    if (kind === 'steps') {
+      step.blocks.push(this.block(entry.key, entry.key, list, place));
+      return;
+    }
+    list.items.forEach((item, index) => {
+      const branch = this.deref(item as YamlNode);
+      const where = `${label}: branch ${index}`;
+      if (!isMap(branch)) {
+        this.error(item as YamlNode, `${where} must be a mapping {steps: [...]}, got ${describe(branch)}`);
+        return;
+      }
+      const fields = this.entries(branch);
+      for (const field of fields.values()) {
+        if (field.key !== 'steps') this.warn(field.keyNode, `${where}: unknown key '${field.key}' is ignored${suggest(field.key, ['steps'])}`);
+      }
+      const stepsEntry = fields.get('steps');
+      const steps = stepsEntry ? this.deref(stepsEntry.value) : null;
+      if (!stepsEntry || !isSeq(steps)) {
+        this.error(stepsEntry?.value ?? branch, `${where} needs 'steps': a list of steps`);
+        return;
+      }
+      step.blocks.push(this.block(`branches[${index}]`, `branch${index}`, steps, place));
+    });
+  }
+
+  private block(key: string, idPart: string, list: YamlNode, place: StepPlace): StepBlock {
+    const steps: StepDef[] = [];
+    this.within(list, () => {
+      if (!isSeq(list)) return;
+      list.items.forEach((item, index) => {
+        const child = this.step(item as YamlNode, {
+          phase: place.phase,
+          parentId: place.parentId,
+          defaultId: `${place.defaultId}.${idPart}_${index}`,
+          parentDuplicate: place.parentDuplicate,
+        });
+        if (child) steps.push(child);
+      });
+    });
+    return { key, steps, range: this.range(list) };
+  }
+}
+
+// ---- helpers -----------------------------------------------------------------------------------
+
+function isRange(x: unknown): x is SourceRange {
+  return typeof x === 'object' && x !== null && 'start' in x && 'end' in x && !('range' in x);
+}
+
+function isEmptyList(node: YamlNode | null): boolean {
+  return !node || (isSeq(node) && node.items.length === 0) || (isScalar(node) && node.value === null);
+}
+
+/** Sets a key as an own data property, `__proto__` included. */
+function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
+}
+
+/** Every anchored node by name, in document order; one iterative walk, done only when an alias shows up. */
+function collectAnchors(root: YamlNode | null): Map<string, YamlNode[]> {
+  const anchors = new Map<string, YamlNode[]>();
+  const stack: unknown[] = root ? [root] : [];
+  const found: YamlNode[] = [];
+  while (stack.length > 0) {
+    const node = stack.pop() as YamlNode;
+    if (!node || typeof node !== 'object') continue;
+    if ((node as { anchor?: string }).anchor) found.push(node);
+    if (isMap(node)) {
+      for (let i = node.items.length - 1; i >= 0; i--) {
+        stack.push(node.items[i].value, node.items[i].key);
+      }
+    } else if (isSeq(node)) {
+      for (let i = node.items.length - 1; i >= 0; i--) stack.push(node.items[i]);
+    }
+  }
+  found.sort((a, b) => (a.range?.[0] ?? 0) - (b.range?.[0] ?? 0));
+  for (const node of found) {
+    const name = (node as { anchor?: string }).anchor as string;
+    const list = anchors.get(name);
+    if (list) list.push(node);
+    else anchors.set(name, [node]);
+  }
+  return anchors;
+}
+
+/**
+ * Source offset of the `offset`-th character of a quoted scalar's value: skips the opening quote
+ * and counts escapes (`\n`, `\u00e9`, `''`) as the one character they stand for.
+ */
+function quotedOffset(text: string, start: number, end: number, offset: number, double: boolean): number {
+  let i = start + 1;
+  let n = 0;
+  while (i < end - 1 && n < offset) {
+    const c = text.charCodeAt(i);
+    if (double && c === 92) {
+      const next = text[i + 1];
+      i += next === 'x' ? 4 : next === 'u' ? 6 : next === 'U' ? 10 : 2;
+    } else if (!double && c === 39 && text.charCodeAt(i + 1) === 39) {
+      i += 2;
+    } else {
+      i++;
+    }
+    n++;
+  }
+  return i;
+}
+
+function describe(node: YamlNode | null | undefined): string {
+  if (!node) return 'nothing';
+  if (isMap(node)) return 'a mapping';
+  if (isSeq(node)) return 'a list';
+  if (isScalar(node)) return describeValue(node.value);
+  return 'something else';
+}
+
+function describeValue(value: unknown): string {
+  if (value === null || value === undefined) return 'nothing';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'string') {
+    const shown = value.length > 40 ? `${value.slice(0, 37)}...` : value;
+    return JSON.stringify(shown);
+  }
+  if (typeof value === 'number') return `the number ${value}`;
+  if (typeof value === 'boolean') return String(value);
+  return String(value);
+}
+
+/** Normalises spelling variants (`maxAttempts`, `Max-Attempts`) to the snake_case of flow keys. */
+function normalizeKey(word: string): string {
+  return word
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase()
+    .replace(/[-\s]+/g, '_');
+}
+
+/** Optimal string alignment distance (Levenshtein plus swaps of neighbours), stopping early past `max`. */
+function editDistance(a: string, b: string, max: number): number {
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  let prevPrev: number[] = [];
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    let best = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, prevPrev[j - 2] + 1);
+      row.push(d);
+      if (d < best) best = d;
+    }
+    if (best > max) return max + 1;
+    prevPrev = prev;
+    prev = row;
+  }
+  return prev[b.length];
+}
+
+/** ` (did you mean 'x'?)` for the closest candidate, or '' when none is close. */
+export function suggest(word: string, candidates: readonly string[]): string {
+  if (word.length > 64) return '';
+  const normal = normalizeKey(word);
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of candidates) {
+    if (candidate === word) continue;
+    if (normalizeKey(candidate) === normal) return ` (did you mean '${candidate}'?)`;
+    const max = candidate.length <= 3 ? 1 : candidate.length <= 6 ? 2 : 3;
+    const d = editDistance(normal, candidate, max);
+    if (d <= max && d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best ? ` (did you mean '${best}'?)` : '';
+}
+
+/**
+ * Exact nesting depth check, iterative so a hostile file cannot overflow the stack.
+ * Returns the first node deeper than `max`, if any.
+ */
+export function findTooDeep(root: YamlNode | null | undefined, max = MAX_NESTING_DEPTH): YamlNode | undefined {
+  if (!root) return undefined;
+  const nodes: unknown[] = [root];
+  const depths: number[] = [1];
+  while (nodes.length > 0) {
+    const node = nodes.pop() as YamlNode;
+    const depth = depths.pop() as number;
+    if (isMap(node)) {
+      if (depth > max) return node;
+      for (const pair of node.items) {
+        if (pair.key && typeof pair.key === 'object') {
+          nodes.push(pair.key);
+          depths.push(depth + 1);
+        }
+        if (pair.value && typeof pair.value === 'object') {
+          nodes.push(pair.value);
+          depths.push(depth + 1);
+        }
+      }
+    } else if (isSeq(node)) {
+      if (depth > max) return node;
+      for (const item of node.items) {
+        if (item && typeof item === 'object') {
+          nodes.push(item);
+          depths.push(depth + 1);
+        }
+      }
+    }
+  }
+  return undefined;
+}

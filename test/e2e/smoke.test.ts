@@ -1,0 +1,55 @@
+// Smoke test of the e2e harness: a real VS Code (code-server) in headless Chromium opens a
+// workspace and shows the Testing view. No extension is installed; this proves the machinery.
+import * as assert from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Browser, Page } from 'playwright-core';
+import { CodeServerSession, openWorkbench, runCommand, screenshot, startCodeServer, waitFor } from './harness';
+
+describe('e2e smoke: code-server in Chromium', function () {
+  let workspace: string;
+  let session: CodeServerSession | undefined;
+  let browser: Browser | undefined;
+  let page: Page | undefined;
+
+  before(async function () {
+    workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'testmesh-e2e-ws-'));
+    fs.writeFileSync(
+      path.join(workspace, 'health.flow.yaml'),
+      'flow:\n  name: Health\n  steps:\n    - action: http_request\n      config: { method: GET, url: "http://127.0.0.1:1/health" }\n',
+    );
+    session = await startCodeServer({ workspace });
+    ({ browser, page } = await openWorkbench(session));
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state !== 'failed') return;
+    // Leave what a person needs to see why: a picture and the extension host's logs.
+    if (page) console.log(`screenshot: ${await screenshot(page, 'e2e-smoke-failure').catch(String)}`);
+    if (session) console.log(`--- extension host log ---\n${session.extensionHostLog()}`);
+  });
+
+  after(async function () {
+    await browser?.close();
+    await session?.stop();
+    if (workspace) fs.rmSync(workspace, { recursive: true, force: true });
+  });
+
+  it('opens the workspace folder in the explorer', async function () {
+    const explorerRow = page!.locator('.explorer-folders-view .monaco-list-row', { hasText: 'health.flow.yaml' });
+    await explorerRow.waitFor({ state: 'visible', timeout: 30_000 });
+  });
+
+  it('opens the Testing view from the command palette', async function () {
+    await runCommand(page!, 'Testing: Focus on Test Explorer View');
+    const testingView = page!.locator('.part.sidebar [id="workbench.view.testing"]');
+    await testingView.waitFor({ state: 'visible', timeout: 30_000 });
+    const title = await waitFor(() => page!.locator('.part.sidebar .composite.title').textContent(), {
+      message: 'the side bar title',
+    });
+    assert.match(title, /testing/i);
+    const file = await screenshot(page!, 'e2e-smoke');
+    assert.ok(fs.statSync(file).size > 0);
+  });
+});
