@@ -1,12 +1,12 @@
 // Harness for end-to-end tests in a real VS Code: code-server (VS Code served to a browser) driven
 // by Debian's Chromium through playwright-core. See shared/e2e-code-server.md for why this setup.
-import { ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Browser, chromium, Frame, Page } from 'playwright-core';
+import { Browser, chromium, Frame, Locator, Page } from 'playwright-core';
 
 const codeServerVersion = '4.100.3';
 const chromiumPath = '/usr/bin/chromium';
@@ -92,6 +92,23 @@ export function ensureCodeServer(): string {
   return codeServerBinary;
 }
 
+/**
+ * Packages the extension in `folder` with the repository's vsce and returns the VSIX path (in a
+ * fresh temp dir). Dependencies are not scanned: the extension is expected to be bundled.
+ */
+export function packageExtension(folder: string): Promise<string> {
+  const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'testmesh-vsix-'));
+  const vsix = path.join(outDir, `${path.basename(path.resolve(folder))}.vsix`);
+  const vsce = path.join(repoRoot(), 'node_modules', '.bin', 'vsce');
+  const args = ['package', '--no-dependencies', '--skip-license', '--allow-missing-repository', '--out', vsix];
+  return new Promise((resolve, reject) => {
+    execFile(vsce, args, { cwd: folder, timeout: 120_000 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`vsce package in ${folder} failed:\n${stdout}${stderr}`));
+      else resolve(vsix);
+    });
+  });
+}
+
 /** Resolves with the first truthy value `condition` returns; polls, so no fixed sleeps in tests. */
 export async function waitFor<T>(condition: () => T | Promise<T>, options: WaitOptions = {}): Promise<NonNullable<T>> {
   const timeout = options.timeout ?? 30_000;
@@ -128,6 +145,8 @@ export async function startCodeServer(options: StartOptions): Promise<CodeServer
   const settings = {
     'security.workspace.trust.enabled': false,
     'workbench.startupEditor': 'none',
+    // Built-in extensions still try to phone home otherwise, which only adds errors to the logs.
+    'telemetry.telemetryLevel': 'off',
     ...options.settings,
   };
   fs.writeFileSync(path.join(userDataDir, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
@@ -208,27 +227,33 @@ export async function openWorkbench(session: CodeServerSession): Promise<Workben
   }
 }
 
-/** Runs a command by its palette title (e.g. `Testing: Focus on Test Explorer View`). */
-export async function runCommand(page: Page, title: string): Promise<void> {
+/**
+ * Runs a command by its palette title (e.g. `Testing: Focus on Test Explorer View`). The palette
+ * lists the commands known when it opens, so a command that an activating extension registers
+ * later shows up only after reopening: it is reopened until the entry appears or `timeout` passes.
+ */
+export async function runCommand(page: Page, title: string, options: { timeout?: number } = {}): Promise<void> {
   const input = page.locator('.quick-input-widget .quick-input-box input');
-  await page.keyboard.press('Control+Shift+P');
-  if (!(await isVisibleSoon(input))) await page.keyboard.press('F1');
-  await input.waitFor({ state: 'visible', timeout: 10_000 });
-  await input.fill(`>${title}`);
-  // Pick the row whose label is exactly the title: the first row may be a fuzzy or recent match.
-  const wanted = title.toLowerCase();
   const rows = page.locator('.quick-input-list .monaco-list-row');
-  const index = await waitFor(
+  const wanted = title.trim().toLowerCase();
+  // The row whose label is exactly the title (the first row may be a fuzzy or recent match); +1 keeps 0 falsy.
+  const matchingRow = async () => {
+    const labels = await rows.evaluateAll((elements) =>
+      elements.map((element) => element.querySelector('.label-name')?.textContent ?? ''),
+    );
+    return labels.findIndex((label) => label.trim().toLowerCase() === wanted) + 1;
+  };
+  const row = await waitFor(
     async () => {
-      const labels = await rows.evaluateAll((elements) =>
-        elements.map((element) => element.querySelector('.label-name')?.textContent ?? ''),
-      );
-      const found = labels.findIndex((label) => label.trim().toLowerCase() === wanted);
-      return found >= 0 ? found + 1 : 0; // +1 keeps index 0 truthy
+      if (!(await input.isVisible())) await openCommandPalette(page, input);
+      await input.fill(`>${title}`);
+      const found = await waitFor(matchingRow, { timeout: 3_000 }).catch(() => 0);
+      if (!found) await page.keyboard.press('Escape');
+      return found;
     },
-    { timeout: 10_000, message: `command palette entry "${title}"` },
+    { timeout: options.timeout ?? 30_000, interval: 500, message: `command palette entry "${title}"` },
   );
-  await rows.nth(index - 1).click();
+  await rows.nth(row - 1).click();
   await input.waitFor({ state: 'hidden', timeout: 10_000 });
 }
 
@@ -341,12 +366,14 @@ async function killGroup(pid: number, exited: Promise<void>): Promise<void> {
   signalGroup(pid, 'SIGKILL');
 }
 
-async function isVisibleSoon(locator: ReturnType<Page['locator']>): Promise<boolean> {
+async function openCommandPalette(page: Page, input: Locator): Promise<void> {
+  await page.keyboard.press('Control+Shift+P');
   try {
-    await locator.waitFor({ state: 'visible', timeout: 2_000 });
-    return true;
+    await input.waitFor({ state: 'visible', timeout: 2_000 });
   } catch {
-    return false;
+    // Some keyboard layouts or focus states swallow the chord: F1 opens the same palette.
+    await page.keyboard.press('F1');
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
   }
 }
 

@@ -1,14 +1,26 @@
 // Smoke test of the e2e harness: a real VS Code (code-server) in headless Chromium opens a
-// workspace and shows the Testing view. No extension is installed; this proves the machinery.
+// workspace and shows the Testing view. The Testing view exists only once some extension has
+// registered a test controller, so a tiny fixture extension (fixtures/smoke-extension) is packaged
+// and installed; that also proves the VSIX path the real extension's tests will take.
 import * as assert from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Browser, Page } from 'playwright-core';
-import { CodeServerSession, openWorkbench, runCommand, screenshot, startCodeServer, waitFor } from './harness';
+import {
+  CodeServerSession,
+  openWorkbench,
+  packageExtension,
+  repoRoot,
+  runCommand,
+  screenshot,
+  startCodeServer,
+  waitFor,
+} from './harness';
 
 describe('e2e smoke: code-server in Chromium', function () {
   let workspace: string;
+  let vsix: string | undefined;
   let session: CodeServerSession | undefined;
   let browser: Browser | undefined;
   let page: Page | undefined;
@@ -19,7 +31,8 @@ describe('e2e smoke: code-server in Chromium', function () {
       path.join(workspace, 'health.flow.yaml'),
       'flow:\n  name: Health\n  steps:\n    - action: http_request\n      config: { method: GET, url: "http://127.0.0.1:1/health" }\n',
     );
-    session = await startCodeServer({ workspace });
+    vsix = await packageExtension(path.join(repoRoot(), 'test', 'e2e', 'fixtures', 'smoke-extension'));
+    session = await startCodeServer({ workspace, vsix });
     ({ browser, page } = await openWorkbench(session));
   });
 
@@ -34,6 +47,7 @@ describe('e2e smoke: code-server in Chromium', function () {
     await browser?.close();
     await session?.stop();
     if (workspace) fs.rmSync(workspace, { recursive: true, force: true });
+    if (vsix) fs.rmSync(path.dirname(vsix), { recursive: true, force: true });
   });
 
   it('opens the workspace folder in the explorer', async function () {
@@ -49,6 +63,8 @@ describe('e2e smoke: code-server in Chromium', function () {
       message: 'the side bar title',
     });
     assert.match(title, /testing/i);
+    // The fixture's test item in the tree: the extension really ran in code-server's extension host.
+    await testingView.locator('.monaco-list-row', { hasText: 'smoke fixture test' }).waitFor({ timeout: 30_000 });
     const file = await screenshot(page!, 'e2e-smoke');
     assert.ok(fs.statSync(file).size > 0);
   });

@@ -24,7 +24,6 @@ interface Probe {
 
 type Prober = (scope: ExpressionScope) => Probe;
 
-const PASSED: AssertionOutcome = Object.freeze({ passed: true });
 const MAX_OPERAND_TEXT = 80;
 
 /**
@@ -36,7 +35,7 @@ export function compileCheck(root: Node, source: string): (scope: ExpressionScop
   const shownSource = source.trim();
   return (scope) => {
     const result = probe(scope);
-    if (isTruthy(result.value)) return PASSED;
+    if (isTruthy(result.value)) return { passed: true };
     const got = uniqueOperands(result.operands)
       .map((o) => `${o.text} = ${formatValue(o.value)}`)
       .join(', ');

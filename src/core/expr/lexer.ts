@@ -132,7 +132,8 @@ function readNumber(source: string, i: number, tokens: Token[]): number {
     }
   }
   const text = source.slice(start, i);
-  if (text.endsWith('_') || text.includes('__') || text.includes('_.') || text.includes('._')) {
+  if (!text.includes('_')) return pushNumber(source, start, i, Number(text), tokens);
+  if (text.endsWith('_') || text.includes('__') || text.includes('_.') || text.includes('._') || /_[eE]/.test(text)) {
     throw syntaxError(`invalid number '${text}'`, start, "'_' may only separate digits");
   }
   return pushNumber(source, start, i, Number(text.replace(/_/g, '')), tokens);

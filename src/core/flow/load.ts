@@ -24,6 +24,9 @@ export interface FlowLoadResult {
   diagnostics: FlowDiagnostic[];
 }
 
+/** YAML syntax errors reported per file; the rest are counted in one last diagnostic. */
+const MAX_SYNTAX_ERRORS = 50;
+
 const START: SourceRange = { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } };
 
 /** Parses and validates a flow file's text. Never throws. */
@@ -85,7 +88,13 @@ function parseInto(text: string, file: string, options: ParseFlowOptions, diagno
       continue;
     }
     syntaxErrors++;
+    // One broken line can cascade into thousands of YAML errors; the first ones say enough.
+    if (syntaxErrors > MAX_SYNTAX_ERRORS) continue;
     diagnostics.push({ file, range: rangeOf(err.pos), severity: 'error', message: yamlErrorMessage(err, text) });
+  }
+  if (syntaxErrors > MAX_SYNTAX_ERRORS) {
+    const last = diagnostics[diagnostics.length - 1];
+    diagnostics.push({ file, range: last.range, severity: 'error', message: `${syntaxErrors - MAX_SYNTAX_ERRORS} more YAML syntax errors not shown` });
   }
   for (const warning of doc.warnings) {
     diagnostics.push({ file, range: rangeOf(warning.pos), severity: 'warning', message: `YAML: ${warning.message}` });
@@ -117,7 +126,9 @@ function nestingMessage(): string {
 
 function yamlErrorMessage(err: YAMLError, text: string): string {
   if (err.code === 'DUPLICATE_KEY') {
-    const key = text.slice(err.pos[0], err.pos[1]).trim();
+    const lineEnd = text.indexOf('\n', err.pos[0]);
+    const line = text.slice(err.pos[0], lineEnd < 0 ? text.length : lineEnd);
+    const key = (/^("(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^:#]*)/.exec(line)?.[1] ?? '').trim().slice(0, 60);
     return key ? `duplicate key '${key}' in the same mapping` : 'duplicate key in the same mapping';
   }
   if (/call stack/i.test(err.message)) return nestingMessage();

@@ -181,6 +181,7 @@ class FlowBuilder {
     const source = this.deref(merge.value);
     const maps = isSeq(source) ? source.items.map((item) => this.deref(item as YamlNode)) : [source];
     for (const m of maps) {
+      if (!m) continue; // an alias problem, already reported
       if (!isMap(m)) {
         this.error(merge.value ?? merge.keyNode, "'<<' merges only mappings (use '<<: *name' with an anchored mapping)");
         continue;
@@ -676,7 +677,7 @@ class FlowBuilder {
       const empty = present && isScalar(this.deref(present.value)) && (this.deref(present.value) as Scalar).value === null;
       if (present && !empty) continue;
       const at = present ? present.keyNode : entry ? entry.keyNode : step.actionRange ?? step.range;
-      this.error(at, `${label}: ${step.action} needs '${key}' in its config (${keySpec.description.replace(/\.$/, '')})`);
+      this.error(at, `${label}: ${step.action} needs '${key}' in its config`);
     }
   }
 

@@ -1,0 +1,79 @@
+/**
+ * The one interface the UI talks to. In a browser tab it is backed by the REST + WebSocket API
+ * (transport-websocket.ts); inside VS Code by messages to the extension host
+ * (transport-postmessage.ts). Views never know which.
+ */
+import type { ExecutionEvent } from '../core/events';
+import type { ExecutionSummary, StepAttemptDetail } from '../core/history/types';
+import type { ConnectionState, ExecutionList, ExecutionListQuery, ExecutionSnapshot, FlowInfo } from './protocol';
+
+export type { ConnectionState, ExecutionList, ExecutionListQuery, ExecutionSnapshot, FlowInfo };
+
+export interface Subscription {
+  close(): void;
+}
+
+export type EventHandler = (event: ExecutionEvent) => void;
+export type ConnectionHandler = (state: ConnectionState) => void;
+
+export interface Transport {
+  listExecutions(query?: ExecutionListQuery): Promise<ExecutionList>;
+  getExecution(executionId: string): Promise<ExecutionSnapshot>;
+  getStepDetail(executionId: string, stepId: string): Promise<StepAttemptDetail[]>;
+  listFlows(): Promise<FlowInfo[]>;
+  trigger(flowId: string, variables?: Record<string, unknown>): Promise<ExecutionSummary>;
+  cancel(executionId: string): Promise<void>;
+  /**
+   * Events of one execution after `sinceSeq` and then live ones, each exactly once and in order,
+   * across reconnects; or, with no id, live events of all executions. A per-execution
+   * subscription ends by itself after the execution's terminal event.
+   */
+  subscribe(executionId: string | undefined, sinceSeq: number, onEvent: EventHandler, onConnectionChange: ConnectionHandler): Subscription;
+}
+
+/** A failed call, with the HTTP status when there was one (401: the token was refused). */
+export class TransportError extends Error {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'TransportError';
+  }
+}
+
+export type SequenceVerdict = 'deliver' | 'duplicate' | 'gap';
+
+/**
+ * Keeps the last delivered `seq` per execution so replays that overlap live events are dropped
+ * and a missing event is noticed (the caller then resumes from the last one it has).
+ */
+export class EventSequencer {
+  private readonly last = new Map<string, number>();
+
+  constructor(executionId?: string, since = 0) {
+    if (executionId !== undefined) this.last.set(executionId, since);
+  }
+
+  lastSeq(executionId: string): number {
+    return this.last.get(executionId) ?? 0;
+  }
+
+  /** `strict`: a gap is reported instead of delivered (per-execution streams, which can resume). */
+  check(event: ExecutionEvent, strict: boolean): SequenceVerdict {
+    const last = this.last.get(event.execution_id);
+    if (last !== undefined) {
+      if (event.seq <= last) return 'duplicate';
+      if (strict && event.seq > last + 1) return 'gap';
+    }
+    this.last.set(event.execution_id, event.seq);
+    return 'deliver';
+  }
+}
+
+/** A message off the wire that has the envelope of an event. */
+export function isExecutionEvent(value: unknown): value is ExecutionEvent {
+  if (typeof value !== 'object' || value === null) return false;
+  const e = value as Record<string, unknown>;
+  return typeof e.type === 'string' && typeof e.execution_id === 'string' && typeof e.seq === 'number' && typeof e.data === 'object' && e.data !== null;
+}

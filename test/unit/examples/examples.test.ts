@@ -1,0 +1,171 @@
+/**
+ * The example flows against the demo API, through the real CLI: what `npm start` shows must pass,
+ * the deliberately failing example must fail the way editor features expect, and the examples
+ * together must use every action the engine knows.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { registeredActions } from '../../../src/core/actions';
+import { parseFlowText } from '../../../src/core/flow/load';
+import { allSteps, type FlowDef } from '../../../src/core/flow/types';
+import type { RunReport } from '../../../src/core/report';
+
+// out/test/unit/examples -> repository root
+const ROOT = resolve(__dirname, '..', '..', '..', '..');
+const CLI = join(ROOT, 'dist', 'cli.js');
+const FLOWS_DIR = join(ROOT, 'examples', 'flows');
+const FAILING_DIR = join(ROOT, 'examples', 'failing');
+const ENV_FILE = join('examples', '.env.example');
+
+interface Finished {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(args: string[], timeoutMs = 60_000): Promise<Finished> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (t: string) => (stdout += t));
+    child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`timed out: node ${args.join(' ')}\nstdout:\n${stdout}\nstderr:\n${stderr}`));
+    }, timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolvePromise({ code, stdout, stderr });
+    });
+  });
+}
+
+/** Starts examples/demo-api/server.mjs in its own process on a free port; resolves with its URL. */
+function startDemoApiProcess(): Promise<{ url: string; port: number; child: ChildProcess }> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, 'examples', 'demo-api', 'server.mjs'), '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let seen = '';
+    const onData = (text: string) => {
+      seen += text;
+      const m = /listening on (http:\/\/127\.0\.0\.1:(\d+))/.exec(seen);
+      if (!m) return;
+      child.stdout!.off('data', onData);
+      child.stdout!.resume();
+      resolvePromise({ url: m[1], port: Number(m[2]), child });
+    };
+    child.stdout!.setEncoding('utf8').on('data', onData);
+    child.stderr!.setEncoding('utf8').on('data', (t: string) => (seen += t));
+    child.on('error', reject);
+    child.on('exit', (code) => reject(new Error(`demo API exited early with code ${code}: ${seen}`)));
+  });
+}
+
+function flowFilesUnder(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...flowFilesUnder(full));
+    else if (/\.flow\.ya?ml$/.test(entry.name)) out.push(full);
+  }
+  return out.sort();
+}
+
+function loadExample(file: string): FlowDef {
+  const { flow, diagnostics } = parseFlowText(readFileSync(file, 'utf8'), file);
+  assert.ok(flow, `${relative(ROOT, file)} does not load: ${JSON.stringify(diagnostics)}`);
+  assert.deepEqual(
+    diagnostics.map((d) => `${d.range.start.line}:${d.range.start.column} ${d.message}`),
+    [],
+    `${relative(ROOT, file)} has warnings`,
+  );
+  return flow;
+}
+
+function parseReport(result: Finished): RunReport {
+  try {
+    return JSON.parse(result.stdout) as RunReport;
+  } catch {
+    throw new Error(`the CLI did not print a JSON report (exit ${result.code})\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`);
+  }
+}
+
+describe('examples', function () {
+  this.timeout(120_000);
+
+  let api: { url: string; port: number; child: ChildProcess };
+  const cliVars = () => ['--env-file', ENV_FILE, '--var', `BASE_URL=${api.url}`, '--var', 'API_HOST=127.0.0.1', '--var', `API_PORT=${api.port}`];
+
+  before(async () => {
+    if (!existsSync(CLI)) {
+      const build = spawnSync(process.execPath, ['esbuild.config.mjs'], { cwd: ROOT, encoding: 'utf8' });
+      assert.equal(build.status, 0, `building dist/cli.js failed:\n${build.stderr}`);
+    }
+    api = await startDemoApiProcess();
+  });
+
+  after(() => {
+    api?.child.removeAllListeners('exit');
+    api?.child.kill();
+  });
+
+  it('every example flow passes against the demo API', async () => {
+    const result = await run([CLI, 'run', 'examples/flows', ...cliVars(), '--reporter', 'json']);
+    const report = parseReport(result);
+    const failures = report.flows
+      .filter((f) => f.status !== 'passed')
+      .map((f) => `${f.file}: ${f.error}\n${f.steps.filter((s) => s.status === 'failed').map((s) => `  ${s.name}: ${s.error}`).join('\n')}`);
+    assert.deepEqual(failures, [], `failed flows:\n${failures.join('\n')}\nstderr:\n${result.stderr}`);
+    assert.equal(result.code, 0, result.stderr);
+    const expected = flowFilesUnder(FLOWS_DIR).map((f) => relative(ROOT, f).split('\\').join('/'));
+    assert.deepEqual(report.flows.map((f) => f.file).sort(), expected);
+    assert.equal(report.summary.passed, expected.length);
+  });
+
+  it('the failing example fails with exit code 1 and an assertion with expected and actual', async () => {
+    const result = await run([CLI, 'run', 'examples/failing', ...cliVars(), '--reporter', 'json']);
+    assert.equal(result.code, 1, `exit code; stderr:\n${result.stderr}`);
+    const report = parseReport(result);
+    assert.equal(report.flows.length, 1);
+    const flow = report.flows[0];
+    assert.equal(flow.status, 'failed');
+    const failed = flow.steps.filter((s) => s.status === 'failed');
+    assert.equal(failed.length, 1, JSON.stringify(flow.steps, null, 2));
+    const { assertion } = failed[0];
+    assert.ok(assertion, `the failed step has no assertion detail: ${JSON.stringify(failed[0])}`);
+    assert.equal(typeof assertion.expression, 'string');
+    assert.ok(assertion.expected !== undefined && assertion.actual !== undefined, JSON.stringify(assertion));
+    assert.notDeepEqual(assertion.expected, assertion.actual);
+    // The rest of the flow is reported too: a later step skipped, teardown still run.
+    assert.ok(flow.steps.some((s) => s.status === 'skipped'));
+    assert.ok(flow.steps.some((s) => s.phase === 'teardown' && s.status === 'passed'));
+  });
+
+  it('npm start (examples/start.mjs) runs the examples and exits 0', async () => {
+    const result = await run([join(ROOT, 'examples', 'start.mjs'), '--no-color']);
+    assert.equal(result.code, 0, `stdout:\n${result.stdout}\nstderr:\n${result.stderr}`);
+    assert.match(result.stdout, /Demo API listening on http:\/\/127\.0\.0\.1:\d+/);
+    assert.match(result.stdout, /0 failed/);
+  });
+
+  it('together the examples use every registered action', () => {
+    const used = new Set<string>();
+    for (const file of [...flowFilesUnder(FLOWS_DIR), ...flowFilesUnder(FAILING_DIR)]) {
+      for (const step of allSteps(loadExample(file))) used.add(step.action);
+    }
+    const unused = registeredActions().filter((name) => !used.has(name));
+    assert.deepEqual(unused, [], `actions no example flow uses: ${unused.join(', ')}`);
+  });
+
+  it('every example flow loads without warnings and has a description', () => {
+    const files = [...flowFilesUnder(FLOWS_DIR), ...flowFilesUnder(FAILING_DIR)];
+    assert.ok(files.length >= 8, `expected at least 8 example flows, found ${files.length}`);
+    for (const file of files) {
+      const flow = loadExample(file);
+      assert.ok(flow.description && flow.description.trim().length > 20, `${relative(ROOT, file)} needs a description`);
+    }
+  });
+});
