@@ -1,6 +1,7 @@
 /** Checks a step's assertions in order; the first that fails becomes an AssertionFailedError. */
 import { compileExpression, type ExpressionScope } from '../expr';
 import { AssertionFailedError } from './errors';
+import { errorMessage, TestMeshError } from '../errors';
 
 export interface AssertionSource {
   expression: string;
@@ -9,7 +10,13 @@ export interface AssertionSource {
 
 export function checkAssertions(assertions: readonly AssertionSource[], scope: ExpressionScope): void {
   for (const assertion of assertions) {
-    const outcome = compileExpression(assertion.expression).check(scope);
+    let outcome;
+    try {
+      outcome = compileExpression(assertion.expression).check(scope);
+    } catch (err) {
+      // An assertion that cannot be evaluated (unknown name, wrong operand types) fails and says which.
+      throw new TestMeshError(`assertion '${assertion.expression}' could not be evaluated: ${errorMessage(err)}`);
+    }
     if (outcome.passed) continue;
     const detail = outcome.message ?? `${assertion.expression} is false`;
     throw new AssertionFailedError({

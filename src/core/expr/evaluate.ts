@@ -1,3 +1,4 @@
+import { hasPlaceholder, interpolateString, stringifyValue, UNRESOLVED } from '../template';
 import { ExpressionError, syntaxError } from './lexer';
 import type { BinaryNode, CallNode, Node } from './parser';
 
@@ -231,7 +232,7 @@ export function compileRegex(pattern: string, offset: number, atCompileTime = fa
 }
 
 function matches(node: BinaryNode): BinaryOperation {
-  const literal = node.right.type === 'literal' && typeof node.right.value === 'string' ? compileRegex(node.right.value, node.right.start, true) : undefined;
+  const literal = node.right.type === 'literal' && typeof node.right.value === 'string' && !hasPlaceholder(node.right.value) ? compileRegex(node.right.value, node.right.start, true) : undefined;
   return (left, right) => {
     if (typeof right !== 'string') throw operandError(node, 'a regular expression (string) on the right', left, right);
     if (left === null || left === undefined) return false;
@@ -395,6 +396,21 @@ export function compileNode(node: Node): Evaluator {
   switch (node.type) {
     case 'literal': {
       const value = node.value;
+      // A quoted string may hold placeholders (`body.name == "{{name}}"`, as TestMesh flows write
+      // it): they are filled in as text, as TestMesh does by interpolating before evaluating.
+      if (typeof value === 'string' && hasPlaceholder(value)) {
+        const { start } = node;
+        return (scope) => {
+          try {
+            return stringifyValue(interpolateString(value, (text) => {
+              const found = scope.placeholder ? scope.placeholder(text) : NOT_FOUND;
+              return found === NOT_FOUND ? UNRESOLVED : found;
+            }));
+          } catch (err) {
+            throw new ExpressionError(err instanceof Error ? err.message : String(err), start);
+          }
+        };
+      }
       return () => value;
     }
     case 'name': {
@@ -473,7 +489,7 @@ export function compileNode(node: Node): Evaluator {
 
 function compileBinary(node: BinaryNode): Evaluator {
   const left = compileNode(node.left);
-  const literal = node.right.type === 'literal' ? node.right.value : undefined;
+  const literal = node.right.type === 'literal' && !(typeof node.right.value === 'string' && hasPlaceholder(node.right.value)) ? node.right.value : undefined;
   // Fast path for the most common assertion, `x == <number|string|bool>`: operands are never undefined here.
   if ((node.operator === '==' || node.operator === '!=') && (typeof literal === 'number' || typeof literal === 'string' || typeof literal === 'boolean')) {
     return node.operator === '==' ? (scope) => left(scope) === literal : (scope) => left(scope) !== literal;

@@ -497,3 +497,23 @@ flow:
     assert.deepEqual(result.steps.map((s) => s.step_id), ['second']);
   });
 });
+
+describe('engine: assertions', () => {
+  it('fills placeholders inside quoted strings of expressions, as text', async () => {
+    const result = await runFlow(flowFrom(`
+flow:
+  name: quoted
+  env: { NAME: Ada, ID: 7 }
+  steps:
+    - action: assert
+      config: { data: { name: Ada, id: "7", n: 7 }, assertions: [ 'name == "{{NAME}}"', 'id == "\${ID}"', 'n == {{ID}}', 'name matches "^{{NAME}}$"' ] }
+`));
+    assert.equal(result.status, 'completed', result.error);
+  });
+
+  it('an assertion that cannot be evaluated fails the step and names it', async () => {
+    const result = await runFlow(flowFrom(`flow:\n  name: x\n  steps:\n    - action: assert\n      config: { data: { status: 200 }, assertions: [ stauts == 200 ] }\n`));
+    assert.equal(result.status, 'failed');
+    assert.match(result.steps[0].error!, /assertion 'stauts == 200' could not be evaluated: unknown name 'stauts'/);
+  });
+});
