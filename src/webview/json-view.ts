@@ -8,10 +8,18 @@ const HIGHLIGHT_LIMIT = 200_000;
 
 type Token = 'key' | 'string' | 'number' | 'boolean' | 'null' | 'punct';
 
-/** A `<pre>` showing `value`; a string that holds JSON is parsed and shown as JSON. */
-export function jsonView(value: unknown, label?: string): HTMLPreElement {
+/**
+ * A `<pre>` showing `value`. A string that holds JSON (a body) is parsed and shown as JSON unless
+ * `literal` is set, which shows strings quoted (assertion operands, where `"200"` is not `200`).
+ */
+export function jsonView(value: unknown, label?: string, literal = false): HTMLPreElement {
   const pre = h('pre', { class: 'code', tabindex: 0, 'aria-label': label });
-  const parsed = typeof value === 'string' ? tryParseJson(value) : { ok: true as const, value };
+  if (value === undefined) {
+    pre.classList.add('muted');
+    pre.textContent = 'undefined';
+    return pre;
+  }
+  const parsed = typeof value === 'string' && !literal ? tryParseJson(value) : { ok: true as const, value };
   if (!parsed.ok) {
     pre.textContent = value as string;
     return pre;
@@ -23,7 +31,7 @@ export function jsonView(value: unknown, label?: string): HTMLPreElement {
   }
   pre.classList.add('json');
   const fragment = document.createDocumentFragment();
-  emit(parsed.value, 0, fragment, (token, text) => {
+  emit(parsed.value, 0, (token, text) => {
     if (token === 'punct') fragment.appendChild(document.createTextNode(text));
     else fragment.appendChild(h('span', { class: `j-${token}`, text }));
   });
@@ -49,7 +57,7 @@ function stringify(value: unknown): string {
   }
 }
 
-function emit(value: unknown, depth: number, out: DocumentFragment, put: (token: Token, text: string) => void): void {
+function emit(value: unknown, depth: number, put: (token: Token, text: string) => void): void {
   const indent = '  '.repeat(depth + 1);
   const close = '  '.repeat(depth);
   if (value === null || value === undefined) return put('null', 'null');
@@ -71,7 +79,7 @@ function emit(value: unknown, depth: number, out: DocumentFragment, put: (token:
     put('punct', '[\n');
     value.forEach((item, i) => {
       put('punct', indent);
-      emit(item, depth + 1, out, put);
+      emit(item, depth + 1, put);
       put('punct', i < value.length - 1 ? ',\n' : '\n');
     });
     return put('punct', `${close}]`);
@@ -83,7 +91,7 @@ function emit(value: unknown, depth: number, out: DocumentFragment, put: (token:
     put('punct', indent);
     put('key', JSON.stringify(key));
     put('punct', ': ');
-    emit(item, depth + 1, out, put);
+    emit(item, depth + 1, put);
     put('punct', i < entries.length - 1 ? ',\n' : '\n');
   });
   put('punct', `${close}}`);

@@ -1,7 +1,8 @@
 // Smoke test of the e2e harness: a real VS Code (code-server) in headless Chromium opens a
 // workspace and shows the Testing view. The Testing view exists only once some extension has
 // registered a test controller, so a tiny fixture extension (fixtures/smoke-extension) is packaged
-// and installed; that also proves the VSIX path the real extension's tests will take.
+// and installed; that also proves the VSIX path the real extension's tests will take, and its
+// webview command proves webview content is reachable.
 import * as assert from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -16,6 +17,7 @@ import {
   screenshot,
   startCodeServer,
   waitFor,
+  webviewFrame,
 } from './harness';
 
 describe('e2e smoke: code-server in Chromium', function () {
@@ -57,7 +59,7 @@ describe('e2e smoke: code-server in Chromium', function () {
 
   it('opens the Testing view from the command palette', async function () {
     await runCommand(page!, 'Testing: Focus on Test Explorer View');
-    const testingView = page!.locator('.part.sidebar [id="workbench.view.testing"]');
+    const testingView = page!.locator('.part.sidebar .monaco-list[aria-label="Test Explorer"]');
     await testingView.waitFor({ state: 'visible', timeout: 30_000 });
     const title = await waitFor(() => page!.locator('.part.sidebar .composite.title').textContent(), {
       message: 'the side bar title',
@@ -67,5 +69,11 @@ describe('e2e smoke: code-server in Chromium', function () {
     await testingView.locator('.monaco-list-row', { hasText: 'smoke fixture test' }).waitFor({ timeout: 30_000 });
     const file = await screenshot(page!, 'e2e-smoke');
     assert.ok(fs.statSync(file).size > 0);
+  });
+
+  it('reaches a webview\'s content through its frame', async function () {
+    await runCommand(page!, 'TestMesh E2E: Open Smoke Webview');
+    const frame = await webviewFrame(page!, async (candidate) => (await candidate.locator('#smoke-webview').count()) > 0);
+    assert.strictEqual((await frame.locator('#smoke-webview').textContent())?.trim(), 'smoke webview content');
   });
 });

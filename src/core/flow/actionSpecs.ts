@@ -102,7 +102,7 @@ export const ACTION_SPECS: Readonly<Record<string, ActionSpec>> = {
     config: {
       items: { type: 'list', orExpression: true, required: true, description: 'The list, or an expression or placeholder that yields one.' },
       item_name: { type: 'string', default: 'item', description: 'Variable name of the current item (`index` is set too).' },
-      steps: { type: 'steps', nested: 'steps', required: true, description: 'Steps run for each item.' },
+      steps: { type: 'steps', nested: 'steps', description: 'Steps run for each item.' },
     },
   },
   parallel: {

@@ -32,6 +32,12 @@ const START: SourceRange = { start: { line: 1, column: 1 }, end: { line: 1, colu
 /** Parses and validates a flow file's text. Never throws. */
 export function parseFlowText(text: string, file: string, options: ParseFlowOptions = {}): FlowLoadResult {
   const diagnostics: FlowDiagnostic[] = [];
+  // The YAML parser and the checks create an Error per problem and only ever read its message.
+  // Hosts that raise the stack trace limit (mocha: Infinity, the VS Code extension host: 100)
+  // would make each one capture a long stack; a half-typed file in the editor has hundreds.
+  // Everything below is synchronous, so nothing else runs while the limit is lowered.
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
   try {
     const flow = parseInto(text, file, options, diagnostics);
     sortDiagnostics(diagnostics);
@@ -41,6 +47,8 @@ export function parseFlowText(text: string, file: string, options: ParseFlowOpti
     // A bug of ours, not of the file; still a diagnostic rather than a crash of the caller.
     diagnostics.push({ file, range: START, severity: 'error', message: `could not read the flow: ${errorMessage(err)}` });
     return { diagnostics };
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
   }
 }
 

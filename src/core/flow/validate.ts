@@ -16,8 +16,11 @@ import type { AssertionDef, FlowDef, Phase, RetryDef, StepBlock, StepDef } from 
 
 /** Deepest nesting of mappings and lists a flow file may have. */
 export const MAX_NESTING_DEPTH = 64;
-/** Most alias (`*name`) expansions in one file: enough for shared headers, too few for an alias bomb. */
-export const MAX_ALIAS_COUNT = 100;
+/**
+ * How many nodes aliases (`*name`) may add when expanded: plenty for shared headers or steps,
+ * far too few for an alias bomb ("billion laughs"), which is refused before anything expands it.
+ */
+export const MAX_ALIAS_EXPANSION = 100_000;
 
 const STEP_ID = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
@@ -56,8 +59,8 @@ export function buildFlow(
 }
 
 class FlowBuilder {
-  private aliasCount = 0;
-  private aliasBudgetReported = false;
+  private readonly resolved = new Map<YamlNode, YamlNode | null>();
+  private readonly reportedAliases = new Set<YamlNode>();
   private anchors?: Map<string, YamlNode[]>;
   /** Nodes being expanded right now, to catch an alias that points into its own anchor. */
   private readonly expanding = new Set<YamlNode>();
@@ -109,24 +112,30 @@ class FlowBuilder {
 
   // ---- YAML tree helpers ---------------------------------------------------------------------
 
-  /** Follows an alias to its anchored node, within the alias budget. Null for a bad alias. */
+  /** Follows an alias to its anchored node (to read it). Null for an unknown anchor, reported once. */
   deref(node: YamlNode | null | undefined): YamlNode | null {
     if (!node || !isAlias(node)) return node ?? null;
-    this.aliasCount++;
-    if (this.aliasCount > MAX_ALIAS_COUNT) {
-      if (!this.aliasBudgetReported) {
-        this.aliasBudgetReported = true;
-        this.error(node, `too many aliases: more than ${MAX_ALIAS_COUNT} '*name' references in one file (refused, this looks like an alias bomb)`);
-      }
-      return null;
-    }
-    const target = this.findAnchor(node.source, node.range?.[0] ?? 0);
-    if (!target) {
-      this.error(node, `unknown alias '*${node.source}': no '&${node.source}' anchor before it`);
-      return null;
-    }
+    const known = this.resolved.get(node);
+    if (known !== undefined) return known;
+    const target = this.findAnchor(node.source, node.range?.[0] ?? 0) ?? null;
+    if (!target) this.error(node, `unknown alias '*${node.source}': no '&${node.source}' anchor before it`);
+    this.resolved.set(node, target);
+    return target;
+  }
+
+  /**
+   * Follows an alias to walk into what it names. An alias inside the node it names would make
+   * the walk endless: reported once, and null.
+   */
+  expand(node: YamlNode | null | undefined): YamlNode | null {
+    if (!node || !isAlias(node)) return node ?? null;
+    const target = this.deref(node);
+    if (!target || isScalar(target)) return target;
     if (this.expanding.has(target)) {
-      this.error(node, `alias '*${node.source}' refers to a node that contains it`);
+      if (!this.reportedAliases.has(node)) {
+        this.reportedAliases.add(node);
+        this.error(node, `alias '*${node.source}' refers to a node that contains it`);
+      }
       return null;
     }
     return target;
@@ -178,8 +187,8 @@ class FlowBuilder {
   }
 
   private applyMerge(merge: Entry, out: Entries): void {
-    const source = this.deref(merge.value);
-    const maps = isSeq(source) ? source.items.map((item) => this.deref(item as YamlNode)) : [source];
+    const source = this.expand(merge.value);
+    const maps = isSeq(source) ? source.items.map((item) => this.expand(item as YamlNode)) : [source];
     for (const m of maps) {
       if (!m) continue; // an alias problem, already reported
       if (!isMap(m)) {
@@ -199,7 +208,7 @@ class FlowBuilder {
 
   /** Plain JavaScript value of a node (aliases expanded within the budget). */
   value(node: YamlNode | null | undefined, depth = 0): unknown {
-    const target = this.deref(node);
+    const target = this.expand(node);
     if (!target) return null;
     if (isScalar(target)) return target.value ?? null;
     if (depth >= MAX_NESTING_DEPTH) {
@@ -228,7 +237,16 @@ class FlowBuilder {
   // ---- flow ----------------------------------------------------------------------------------
 
   build(): FlowDef | undefined {
-    const root = this.deref(this.doc.contents as YamlNode | null);
+    const contents = this.doc.contents as YamlNode | null;
+    // Without a '*' in the text there is no alias, and no need to walk the tree for them.
+    if (this.text.includes('*')) {
+      const bomb = findAliasBomb(contents, (alias) => this.deref(alias), MAX_ALIAS_EXPANSION);
+      if (bomb) {
+        this.error(bomb, `aliases ('*name') expand to more than ${MAX_ALIAS_EXPANSION} extra values (refused, this looks like an alias bomb)`);
+        return undefined;
+      }
+    }
+    const root = this.deref(contents);
     if (!root || (isScalar(root) && (root.value === null || root.value === ''))) {
       this.error({ start: { line: 1, column: 1 }, end: { line: 1, column: 1 } }, "the file is empty: a flow file needs a 'flow:' mapping with 'name' and 'steps'");
       return undefined;
@@ -243,7 +261,7 @@ class FlowBuilder {
       for (const entry of rootEntries.values()) {
         if (entry.key !== 'flow') this.warn(entry.keyNode, `unknown key '${entry.key}' next to 'flow:' is ignored${suggest(entry.key, ['flow'])}`);
       }
-      const flowNode = this.deref(flowEntry.value);
+      const flowNode = this.expand(flowEntry.value);
       if (!isMap(flowNode)) {
         this.error(flowEntry.value ?? flowEntry.keyNode, `'flow' must be a mapping with 'name' and 'steps', got ${describe(flowNode)}`);
         return undefined;
@@ -289,7 +307,7 @@ class FlowBuilder {
           flow.tags = this.tags(value);
           break;
         case 'env': {
-          const target = this.deref(value);
+          const target = this.expand(value);
           if (isScalar(target) && target.value === null) break;
           if (!isMap(target)) this.error(value, `'env' must be a mapping of variable names to values, got ${describe(target)}`);
           else flow.env = this.value(target) as Record<string, unknown>;
@@ -324,7 +342,7 @@ class FlowBuilder {
   }
 
   private tags(node: YamlNode | null): string[] {
-    const target = this.deref(node);
+    const target = this.expand(node);
     if (isScalar(target) && target.value === null) return [];
     if (!isSeq(target)) {
       this.error(node, `'tags' must be a list of strings, got ${describe(target)}`);
@@ -339,7 +357,7 @@ class FlowBuilder {
   }
 
   private phaseSteps(phase: Phase, entry: Entry): StepDef[] {
-    const list = this.deref(entry.value);
+    const list = this.expand(entry.value);
     if (isScalar(list) && list.value === null) return [];
     if (!isSeq(list)) {
       this.error(entry.value ?? entry.keyNode, `'${phase}' must be a list of steps, got ${describe(list)}`);
@@ -356,7 +374,7 @@ class FlowBuilder {
   // ---- steps ---------------------------------------------------------------------------------
 
   private step(node: YamlNode, place: StepPlace): StepDef | undefined {
-    const map = this.deref(node);
+    const map = this.expand(node);
     if (!isMap(map)) {
       this.error(node, `step '${place.defaultId}': a step must be a mapping with an 'action', got ${describe(map)}`);
       return undefined;
@@ -467,14 +485,14 @@ class FlowBuilder {
   }
 
   private assertions(node: YamlNode | null, label: string): AssertionDef[] {
-    const target = this.deref(node);
+    const target = this.expand(node);
     if (isScalar(target) && target.value === null) return [];
     if (!target) return [];
     // A single expression instead of a list is accepted: nobody means anything else by it.
     const items = isSeq(target) ? (target.items as YamlNode[]) : [node as YamlNode];
     const out: AssertionDef[] = [];
     items.forEach((item, index) => {
-      const entry = this.deref(item);
+      const entry = this.expand(item);
       const where = `${label}: assert[${index}]`;
       if (isMap(entry)) {
         const fields = this.entries(entry);
@@ -502,7 +520,7 @@ class FlowBuilder {
   }
 
   private outputs(node: YamlNode | null, label: string): Record<string, string> {
-    const target = this.deref(node);
+    const target = this.expand(node);
     const out: Record<string, string> = {};
     if (isScalar(target) && target.value === null) return out;
     if (!isMap(target)) {
@@ -530,7 +548,7 @@ class FlowBuilder {
   }
 
   private retry(node: YamlNode | null, label: string): RetryDef | undefined {
-    const target = this.deref(node);
+    const target = this.expand(node);
     if (!isMap(target)) {
       this.error(node, `${label}: 'retry' must be a mapping like {max_attempts: 3, delay: "1s"}, got ${describe(target)}`);
       return undefined;
@@ -567,7 +585,7 @@ class FlowBuilder {
   }
 
   private onError(node: YamlNode | null, label: string): 'fail' | 'continue' {
-    let target = this.deref(node);
+    let target = this.expand(node);
     let at = node;
     if (isMap(target)) {
       // TestMesh's object form: {action: continue|fail}
@@ -645,7 +663,7 @@ class FlowBuilder {
   // ---- config --------------------------------------------------------------------------------
 
   private config(step: StepDef, entry: Entry | undefined, spec: ActionSpec | undefined, label: string, childPlace: StepPlace): void {
-    const target = entry ? this.deref(entry.value) : null;
+    const target = entry ? this.expand(entry.value) : null;
     const configMissing = !entry || (isScalar(target) && target.value === null);
     if (!configMissing && !isMap(target)) {
       this.error(entry?.value ?? entry?.keyNode, `${label}: 'config' must be a mapping, got ${describe(target)}`);
@@ -747,7 +765,7 @@ class FlowBuilder {
   // ---- nested steps --------------------------------------------------------------------------
 
   private nested(step: StepDef, entry: Entry, kind: 'steps' | 'branches', label: string, place: StepPlace): void {
-    const list = this.deref(entry.value);
+    const list = this.expand(entry.value);
     if (isScalar(list) && list.value === null) return;
     if (!isSeq(list)) {
       const expected = kind === 'steps' ? 'a list of steps' : "a list of branches, each {steps: [...]}";
@@ -759,7 +777,7 @@ class FlowBuilder {
       return;
     }
     list.items.forEach((item, index) => {
-      const branch = this.deref(item as YamlNode);
+      const branch = this.expand(item as YamlNode);
       const where = `${label}: branch ${index}`;
       if (!isMap(branch)) {
         this.error(item as YamlNode, `${where} must be a mapping {steps: [...]}, got ${describe(branch)}`);
@@ -770,7 +788,7 @@ class FlowBuilder {
         if (field.key !== 'steps') this.warn(field.keyNode, `${where}: unknown key '${field.key}' is ignored${suggest(field.key, ['steps'])}`);
       }
       const stepsEntry = fields.get('steps');
-      const steps = stepsEntry ? this.deref(stepsEntry.value) : null;
+      const steps = stepsEntry ? this.expand(stepsEntry.value) : null;
       if (!stepsEntry || !isSeq(steps)) {
         this.error(stepsEntry?.value ?? branch, `${where} needs 'steps': a list of steps`);
         return;
@@ -838,6 +856,52 @@ function collectAnchors(root: YamlNode | null): Map<string, YamlNode[]> {
     else anchors.set(name, [node]);
   }
   return anchors;
+}
+
+/**
+ * Finds the alias at which the values added by expanding aliases pass `limit`, without expanding
+ * anything: one iterative post-order walk that knows each anchored node's expanded size (an alias
+ * always names an earlier anchor, so that size is known when the alias is met).
+ */
+export function findAliasBomb(root: YamlNode | null, resolve: (alias: YamlNode) => YamlNode | null, limit: number): YamlNode | undefined {
+  if (!root) return undefined;
+  interface Frame {
+    children: unknown[];
+    index: number;
+    size: number;
+    node: YamlNode;
+  }
+  const sizes = new Map<YamlNode, number>();
+  const childrenOf = (node: YamlNode): unknown[] => {
+    if (isSeq(node)) return node.items;
+    if (isMap(node)) return node.items.flatMap((pair) => [pair.key, pair.value]);
+    return [];
+  };
+  const stack: Frame[] = [{ node: root, children: childrenOf(root), index: 0, size: 1 }];
+  let added = 0;
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    if (top.index < top.children.length) {
+      const child = top.children[top.index++] as YamlNode | null;
+      if (!child || typeof child !== 'object') continue;
+      if (isAlias(child)) {
+        const target = resolve(child);
+        const size = target ? (sizes.get(target) ?? 1) : 1;
+        added += size;
+        top.size += size;
+        if (added > limit) return child;
+      } else if (isMap(child) || isSeq(child)) {
+        stack.push({ node: child, children: childrenOf(child), index: 0, size: 1 });
+      } else {
+        top.size += 1;
+      }
+      continue;
+    }
+    stack.pop();
+    if ((top.node as { anchor?: string }).anchor) sizes.set(top.node, top.size);
+    if (stack.length > 0) stack[stack.length - 1].size += top.size;
+  }
+  return undefined;
 }
 
 /**

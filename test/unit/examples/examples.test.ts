@@ -148,7 +148,6 @@ describe('examples', function () {
     const result = await run([join(ROOT, 'examples', 'start.mjs'), '--no-color']);
     assert.equal(result.code, 0, `stdout:\n${result.stdout}\nstderr:\n${result.stderr}`);
     assert.match(result.stdout, /Demo API listening on http:\/\/127\.0\.0\.1:\d+/);
-    assert.match(result.stdout, /0 failed/);
   });
 
   it('together the examples use every registered action', () => {

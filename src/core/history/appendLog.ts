@@ -1,0 +1,118 @@
+/**
+ * A JSON-lines file written in batches: `append` only queues, a timer (or a full buffer) writes
+ * everything queued in one call, one write in flight at a time. No fsync: a crash loses at most
+ * the last batch and leaves at worst one torn last line, which readers skip.
+ */
+import { open, stat, truncate, type FileHandle } from 'node:fs/promises';
+
+export interface AppendLogOptions {
+  /** How long lines wait for more company before they are written. */
+  flushDelayMs?: number;
+  /** Queued bytes that trigger a write at once, without waiting for the timer. */
+  maxPendingBytes?: number;
+  /** Write errors (disk full, folder removed): reported, never thrown into the run that produced the lines. */
+  onError?: (err: Error) => void;
+}
+
+export class AppendLog {
+  private pending: string[] = [];
+  private pendingChars = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> | undefined;
+  private handle: FileHandle | undefined;
+  private readonly flushDelayMs: number;
+  private readonly maxPendingBytes: number;
+
+  constructor(
+    readonly file: string,
+    private readonly options: AppendLogOptions = {},
+  ) {
+    this.flushDelayMs = options.flushDelayMs ?? 25;
+    this.maxPendingBytes = options.maxPendingBytes ?? 1024 * 1024;
+  }
+
+  /** Queues one record; `line` must not contain a newline (JSON.stringify output never does). */
+  append(line: string): void {
+    this.pending.push(line, '\n');
+    this.pendingChars += line.length + 1;
+    if (this.pendingChars >= this.maxPendingBytes) this.startWrite();
+    else if (!this.timer && !this.writing) {
+      this.timer = setTimeout(() => this.startWrite(), this.flushDelayMs);
+      this.timer.unref();
+    }
+  }
+
+  /** Resolves once everything appended so far is in the file. */
+  async flush(): Promise<void> {
+    this.startWrite();
+    while (this.writing) await this.writing;
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    const handle = this.handle;
+    this.handle = undefined;
+    await handle?.close().catch(() => undefined);
+  }
+
+  private startWrite(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (!this.writing && this.pending.length) this.writing = this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.pending.length) {
+        const text = this.pending.join('');
+        this.pending = [];
+        this.pendingChars = 0;
+        this.handle ??= await open(this.file, 'a', 0o600);
+        await this.handle.appendFile(text, 'utf8');
+      }
+    } catch (err) {
+      this.pending = [];
+      this.pendingChars = 0;
+      this.options.onError?.(err instanceof Error ? err : new Error(String(err)));
+    } finally {
+      this.writing = undefined;
+    }
+  }
+}
+
+/**
+ * Cuts a torn last line (a write interrupted by a crash) off a file before appending to it again,
+ * so the next record does not glue onto the broken one. A missing file is fine.
+ */
+export async function repairTornTail(file: string): Promise<void> {
+  let size: number;
+  try {
+    size = (await stat(file)).size;
+  } catch {
+    return;
+  }
+  if (size === 0) return;
+  const handle = await open(file, 'r');
+  try {
+    const chunk = Buffer.alloc(64 * 1024);
+    let end = size;
+    const last = await handle.read(chunk, 0, 1, size - 1);
+    if (last.bytesRead === 1 && chunk[0] === 0x0a) return;
+    while (end > 0) {
+      const start = Math.max(0, end - chunk.length);
+      const { bytesRead } = await handle.read(chunk, 0, end - start, start);
+      const newline = chunk.subarray(0, bytesRead).lastIndexOf(0x0a);
+      if (newline >= 0) {
+        end = start + newline + 1;
+        break;
+      }
+      end = start;
+    }
+    await handle.close();
+    await truncate(file, end);
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * The executions index: `index.jsonl`, one summary record per line, the last line of an id wins.
+ * Compaction rewrites it to a temp file and renames that over the old one (atomic on POSIX), so
+ * a crash leaves either the old or the new index, never half of one.
+ */
+import { readFile, rename, writeFile, unlink } from 'node:fs/promises';
+import { AppendLog, repairTornTail, type AppendLogOptions } from './appendLog';
+import { completeLines, isSummaryLine, parseSummaryLine, summaryLine } from './records';
+import type { ExecutionSummary } from './types';
+
+export class IndexFile {
+  private log: AppendLog;
+  /** Lines held back while a compaction swaps the file. */
+  private held: string[] | undefined;
+  private compacting: Promise<void> | undefined;
+  /** Records in the file; compared with the number of executions to decide when to compact. */
+  lineCount = 0;
+
+  private constructor(
+    readonly file: string,
+    private readonly logOptions: AppendLogOptions,
+  ) {
+    this.log = new AppendLog(file, logOptions);
+  }
+
+  /** Opens the index, repairing a torn tail, and returns the summaries it holds (last record per id). */
+  static async open(file: string, logOptions: AppendLogOptions): Promise<{ index: IndexFile; summaries: Map<string, ExecutionSummary> }> {
+    await repairTornTail(file);
+    const index = new IndexFile(file, logOptions);
+    const summaries = new Map<string, ExecutionSummary>();
+    let text = '';
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    for (const line of completeLines(text)) {
+      if (!isSummaryLine(line)) continue;
+      const summary = parseSummaryLine(line);
+      if (!summary) continue;
+      index.lineCount++;
+      summaries.set(summary.id, summary);
+    }
+    return { index, summaries };
+  }
+
+  append(summary: ExecutionSummary): void {
+    const line = summaryLine(summary);
+    this.lineCount++;
+    if (this.held) this.held.push(line);
+    else this.log.append(line);
+  }
+
+  /** Rewrites the index to exactly these summaries (temp file + rename). */
+  compact(summaries: () => Iterable<ExecutionSummary>): Promise<void> {
+    this.compacting ??= this.swap(summaries).finally(() => {
+      this.compacting = undefined;
+    });
+    return this.compacting;
+  }
+
+  private async swap(summaries: () => Iterable<ExecutionSummary>): Promise<void> {
+    this.held = [];
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    try {
+      await this.log.close();
+      const lines = [...summaries()].map(summaryLine);
+      await writeFile(tmp, lines.length ? `${lines.join('\n')}\n` : '', { mode: 0o600 });
+      await rename(tmp, this.file);
+      this.lineCount = lines.length;
+    } catch (err) {
+      await unlink(tmp).catch(() => undefined);
+      this.logOptions.onError?.(err instanceof Error ? err : new Error(String(err)));
+    } finally {
+      // Records that arrived during the swap belong after the snapshot, in the new file.
+      const held = this.held ?? [];
+      this.held = undefined;
+      this.log = new AppendLog(this.file, this.logOptions);
+      for (const line of held) this.log.append(line);
+    }
+  }
+
+  async flush(): Promise<void> {
+    while (this.compacting) await this.compacting;
+    await this.log.flush();
+  }
+
+  async close(): Promise<void> {
+    while (this.compacting) await this.compacting;
+    await this.log.close();
+  }
+}

@@ -1,0 +1,227 @@
+/**
+ * Flows as files of a workspace folder, addressed by id: the workspace-relative path with `/`
+ * separators (`flows/login.flow.yaml`). Every id is checked before any file is touched: no `..`,
+ * no absolute paths, no backslashes, only `.yaml`/`.yml` names, and the real path (symlinks
+ * resolved) must stay inside the workspace. Writes validate first and replace files atomically.
+ */
+import { randomBytes } from 'node:crypto';
+import { lstat, mkdir, readFile, realpath, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { discoverFlowFiles, toPosix } from './discovery';
+import { TestMeshError, type FlowDiagnostic } from './errors';
+import { parseFlowText } from './flow/load';
+import { allSteps, type FlowDef } from './flow/types';
+
+export type FlowFileErrorKind = 'invalid_id' | 'forbidden' | 'not_found' | 'exists' | 'invalid_flow';
+
+export class FlowFileError extends TestMeshError {
+  constructor(
+    message: string,
+    readonly kind: FlowFileErrorKind,
+    /** For `invalid_flow`: what is wrong, with positions; `file` is the flow id. */
+    readonly diagnostics: FlowDiagnostic[] = [],
+  ) {
+    super(message);
+    this.name = 'FlowFileError';
+  }
+}
+
+export interface FlowInfo {
+  id: string;
+  /** The workspace-relative path (the same text as the id). */
+  file: string;
+  name?: string;
+  description?: string;
+  suite?: string;
+  tags: string[];
+  /** Steps of all phases, nested ones included. */
+  step_count: number;
+  valid: boolean;
+  errors: number;
+  warnings: number;
+}
+
+export interface FlowDocument extends FlowInfo {
+  content: string;
+  diagnostics: FlowDiagnostic[];
+}
+
+const MAX_ID_LENGTH = 1024;
+const FLOW_EXTENSION = /\.ya?ml$/i;
+
+/** The id of a flow file: workspace-relative with `/`, or the absolute path for files outside it. */
+export function flowIdFor(workspace: string, file: string): string {
+  const rel = relative(resolve(workspace), resolve(file));
+  if (!rel || rel.startsWith('..') || isAbsolute(rel)) return toPosix(resolve(file));
+  return toPosix(rel);
+}
+
+function isInside(root: string, path: string): boolean {
+  return path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
+}
+
+/** Checks the id's shape; returns its path segments. */
+function checkIdShape(id: unknown): string[] {
+  if (typeof id !== 'string' || id.length === 0) throw new FlowFileError('a flow id is a workspace-relative path such as flows/login.flow.yaml', 'invalid_id');
+  if (id.length > MAX_ID_LENGTH) throw new FlowFileError(`flow id longer than ${MAX_ID_LENGTH} characters`, 'invalid_id');
+  if (id.includes('\0')) throw new FlowFileError('flow id contains a NUL character', 'invalid_id');
+  if (id.includes('\\')) throw new FlowFileError(`flow id ${JSON.stringify(id)} contains a backslash; use / between folders`, 'forbidden');
+  if (id.startsWith('/') || isAbsolute(id) || /^[A-Za-z]:/.test(id)) throw new FlowFileError(`flow id ${JSON.stringify(id)} is an absolute path; ids are relative to the workspace`, 'forbidden');
+  const segments = id.split('/');
+  if (segments.some((s) => s === '..')) throw new FlowFileError(`flow id ${JSON.stringify(id)} leaves the workspace ('..' is not allowed)`, 'forbidden');
+  if (segments.some((s) => s === '' || s === '.')) throw new FlowFileError(`flow id ${JSON.stringify(id)} has an empty or '.' path segment`, 'forbidden');
+  if (!FLOW_EXTENSION.test(id)) throw new FlowFileError(`flow id ${JSON.stringify(id)} does not name a .yaml or .yml file`, 'invalid_id');
+  return segments;
+}
+
+async function realRoot(workspace: string): Promise<string> {
+  try {
+    return await realpath(workspace);
+  } catch {
+    throw new TestMeshError(`the workspace folder ${workspace} does not exist`);
+  }
+}
+
+/** Real path of the deepest part of `path` that exists (the path itself, or an ancestor). */
+async function deepestRealAncestor(path: string): Promise<string> {
+  let current = path;
+  for (;;) {
+    try {
+      return await realpath(current);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const parent = dirname(current);
+      if ((code !== 'ENOENT' && code !== 'ENOTDIR') || parent === current) throw err;
+      current = parent;
+    }
+  }
+}
+
+export interface ResolvedFlowPath {
+  id: string;
+  /** Where to read and write: the real path when the file exists, else the path under the real workspace. */
+  file: string;
+  exists: boolean;
+}
+
+/** Turns an id into a path inside the workspace, or throws a FlowFileError saying why not. */
+export async function resolveFlowPath(workspace: string, id: unknown): Promise<ResolvedFlowPath> {
+  const segments = checkIdShape(id);
+  const root = await realRoot(workspace);
+  const full = join(root, ...segments);
+  if (!isInside(root, full)) throw new FlowFileError(`flow id ${JSON.stringify(id)} leaves the workspace`, 'forbidden');
+  const real = await deepestRealAncestor(full);
+  if (!isInside(root, real)) throw new FlowFileError(`flow id ${JSON.stringify(id)} leads outside the workspace through a symbolic link`, 'forbidden');
+  const link = await lstat(full).catch(() => undefined);
+  if (!link) return { id: id as string, file: full, exists: false };
+  // The name exists; only a broken symbolic link has no real path.
+  const target = await realpath(full).catch(() => undefined);
+  if (target === undefined) throw new FlowFileError(`flow id ${JSON.stringify(id)} is a broken symbolic link`, 'forbidden');
+  if (!(await stat(target)).isFile()) throw new FlowFileError(`flow id ${JSON.stringify(id)} is not a file`, 'invalid_id');
+  return { id: id as string, file: target, exists: true };
+}
+
+function describe(id: string, text: string, file: string): FlowDocument {
+  const { flow, diagnostics } = parseFlowText(text, file);
+  const shown = diagnostics.map((d) => ({ ...d, file: id }));
+  return {
+    id,
+    file: id,
+    name: flow?.name,
+    description: flow?.description,
+    suite: flow?.suite,
+    tags: flow?.tags ?? [],
+    step_count: flow ? allSteps(flow).length : 0,
+    valid: flow !== undefined,
+    errors: shown.filter((d) => d.severity === 'error').length,
+    warnings: shown.filter((d) => d.severity === 'warning').length,
+    content: text,
+    diagnostics: shown,
+  };
+}
+
+/** The workspace's flows (discovery's globs), each parsed for its name and validity. */
+export async function listWorkspaceFlows(workspace: string): Promise<FlowInfo[]> {
+  const root = await realRoot(workspace);
+  const out: FlowInfo[] = [];
+  for (const file of await discoverFlowFiles(root)) {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch {
+      continue;
+    }
+    const { content: _content, diagnostics: _diagnostics, ...info } = describe(flowIdFor(root, file), text, file);
+    out.push(info);
+  }
+  return out;
+}
+
+export async function readWorkspaceFlow(workspace: string, id: unknown): Promise<FlowDocument> {
+  const target = await resolveFlowPath(workspace, id);
+  if (!target.exists) throw new FlowFileError(`no flow ${JSON.stringify(id)} in the workspace`, 'not_found');
+  return describe(target.id, await readFile(target.file, 'utf8'), target.file);
+}
+
+/** Loads a flow for running; invalid flows throw with their diagnostics. */
+export async function loadWorkspaceFlow(workspace: string, id: unknown): Promise<FlowDef> {
+  const target = await resolveFlowPath(workspace, id);
+  if (!target.exists) throw new FlowFileError(`no flow ${JSON.stringify(id)} in the workspace`, 'not_found');
+  const text = await readFile(target.file, 'utf8');
+  const { flow, diagnostics } = parseFlowText(text, target.file);
+  if (!flow) throw invalidFlow(target.id, diagnostics);
+  return flow;
+}
+
+function invalidFlow(id: string, diagnostics: FlowDiagnostic[]): FlowFileError {
+  const shown = diagnostics.map((d) => ({ ...d, file: id }));
+  const first = shown.find((d) => d.severity === 'error');
+  const where = first ? `${first.range.start.line}:${first.range.start.column}: ${first.message}` : 'invalid flow';
+  return new FlowFileError(`${id} is not a valid flow: ${where}`, 'invalid_flow', shown);
+}
+
+export type WriteMode = 'create' | 'replace' | 'upsert';
+
+/**
+ * Validates `content` and writes it as flow `id` (temp file + rename in the same folder).
+ * `create` refuses an existing file, `replace` a missing one; `upsert` takes either.
+ */
+export async function writeWorkspaceFlow(workspace: string, id: unknown, content: string, mode: WriteMode): Promise<{ created: boolean; flow: FlowDocument }> {
+  if (typeof content !== 'string') throw new FlowFileError('flow content must be YAML text', 'invalid_flow');
+  const target = await resolveFlowPath(workspace, id);
+  if (mode === 'create' && target.exists) throw new FlowFileError(`flow ${JSON.stringify(id)} already exists`, 'exists');
+  if (mode === 'replace' && !target.exists) throw new FlowFileError(`no flow ${JSON.stringify(id)} in the workspace`, 'not_found');
+  const document = describe(target.id, content, target.file);
+  if (!document.valid) throw invalidFlow(target.id, document.diagnostics);
+
+  const folder = dirname(target.file);
+  await mkdir(folder, { recursive: true });
+  // Folders just created are real folders, but check again: the tree may have changed meanwhile.
+  const root = await realRoot(workspace);
+  if (!isInside(root, await realpath(folder))) throw new FlowFileError(`flow id ${JSON.stringify(id)} leads outside the workspace through a symbolic link`, 'forbidden');
+  const tmp = join(folder, `.${randomBytes(6).toString('hex')}.testmesh-tmp`);
+  try {
+    await writeFile(tmp, content, { flag: 'wx' });
+    await rename(tmp, target.file);
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+  return { created: !target.exists, flow: document };
+}
+
+export async function deleteWorkspaceFlow(workspace: string, id: unknown): Promise<void> {
+  const target = await resolveFlowPath(workspace, id);
+  if (!target.exists) throw new FlowFileError(`no flow ${JSON.stringify(id)} in the workspace`, 'not_found');
+  await unlink(target.file);
+}
+
+/** An id for a new flow named `name`: `flows/<slug>.flow.yaml`. */
+export function flowIdFromName(name: string): string {
+  const slug = name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 80);
+  return `flows/${slug || 'flow'}.flow.yaml`;
+}

@@ -1,0 +1,89 @@
+/**
+ * The validator's findings in the Problems panel: for every discovered flow file (open or not,
+ * from the index), and while typing for any open YAML document that looks like a flow, even one
+ * outside the discovery globs (debounced). Warnings stay warnings.
+ */
+import type { FlowDiagnostic } from '../core/errors';
+import { looksLikeFlowFile, parseFlowText } from '../core/flow/load';
+import type { FlowIndex } from './discovery';
+import { toRange } from './ranges';
+import type { VSCode, vscode } from './vscodeTypes';
+
+export const DIAGNOSTIC_SOURCE = 'testmesh';
+
+export class FlowDiagnostics {
+  readonly collection: vscode.DiagnosticCollection;
+  private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly vscode: VSCode,
+    private readonly index: FlowIndex,
+    private readonly debounceMs = 300,
+  ) {
+    this.collection = vscode.languages.createDiagnosticCollection('testmesh');
+    this.disposables.push(
+      this.collection,
+      index.onDidChange((change) => {
+        for (const key of change.removed) {
+          const uri = this.vscode.Uri.parse(key);
+          // A removed file that is still open and still looks like a flow keeps its diagnostics.
+          const open = this.openDocument(key);
+          if (open && this.isFlowDocument(open)) this.schedule(open);
+          else this.collection.delete(uri);
+        }
+        for (const file of change.changed) this.collection.set(file.uri, this.convert(file.diagnostics));
+      }),
+      vscode.workspace.onDidOpenTextDocument((doc) => this.schedule(doc)),
+      vscode.workspace.onDidChangeTextDocument((e) => this.schedule(e.document)),
+      vscode.workspace.onDidCloseTextDocument((doc) => {
+        // Problems of files the index does not know go away with their editor.
+        if (!this.index.get(doc.uri)) this.collection.delete(doc.uri);
+      }),
+    );
+    for (const doc of vscode.workspace.textDocuments) this.schedule(doc);
+  }
+
+  dispose(): void {
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+    for (const d of this.disposables) d.dispose();
+  }
+
+  /** Diagnostics of an open document not covered by the index; indexed files are published from index updates. */
+  private schedule(doc: vscode.TextDocument): void {
+    if (this.index.get(doc.uri) || this.index.isCandidate(doc.uri)) return;
+    const key = doc.uri.toString();
+    clearTimeout(this.timers.get(key));
+    this.timers.set(
+      key,
+      setTimeout(() => {
+        this.timers.delete(key);
+        if (doc.isClosed) return;
+        if (!this.isFlowDocument(doc)) {
+          this.collection.delete(doc.uri);
+          return;
+        }
+        const { diagnostics } = parseFlowText(doc.getText(), doc.uri.fsPath);
+        this.collection.set(doc.uri, this.convert(diagnostics));
+      }, this.debounceMs),
+    );
+  }
+
+  private isFlowDocument(doc: vscode.TextDocument): boolean {
+    return doc.languageId === 'yaml' && looksLikeFlowFile(doc.getText());
+  }
+
+  private openDocument(key: string): vscode.TextDocument | undefined {
+    return this.vscode.workspace.textDocuments.find((d) => d.uri.toString() === key && !d.isClosed);
+  }
+
+  private convert(diagnostics: FlowDiagnostic[]): vscode.Diagnostic[] {
+    return diagnostics.map((d) => {
+      const severity = d.severity === 'warning' ? this.vscode.DiagnosticSeverity.Warning : this.vscode.DiagnosticSeverity.Error;
+      const diagnostic = new this.vscode.Diagnostic(toRange(this.vscode, d.range), d.message, severity);
+      diagnostic.source = DIAGNOSTIC_SOURCE;
+      return diagnostic;
+    });
+  }
+}

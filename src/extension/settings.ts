@@ -1,0 +1,31 @@
+/** Typed reads of the `testmesh.*` settings (declared in package.json's `contributes.configuration`). */
+import { DEFAULT_FLOW_GLOBS } from '../core/discovery';
+import type { VSCode } from './vscodeTypes';
+
+export interface Settings {
+  /** Globs (relative to each workspace folder) that name flow files; the defaults when unset or empty. */
+  flowGlobs: string[];
+  codeLensFlow: boolean;
+  codeLensStep: boolean;
+  openPanelOnRun: boolean;
+  serverEnabled: boolean;
+  /** 0 = any free port. */
+  serverPort: number;
+}
+
+export const SECTION = 'testmesh';
+
+export function readSettings(vscode: VSCode): Settings {
+  const config = vscode.workspace.getConfiguration(SECTION);
+  const configured = config.get<unknown>('flowGlobs');
+  const globs = Array.isArray(configured) ? configured.filter((g): g is string => typeof g === 'string' && g.trim() !== '') : [];
+  const port = config.get<unknown>('server.port');
+  return {
+    flowGlobs: globs.length ? [...new Set(globs)] : [...DEFAULT_FLOW_GLOBS],
+    codeLensFlow: config.get<boolean>('codeLens.flow') !== false,
+    codeLensStep: config.get<boolean>('codeLens.step') !== false,
+    openPanelOnRun: config.get<boolean>('openPanelOnRun') === true,
+    serverEnabled: config.get<boolean>('server.enabled') !== false,
+    serverPort: typeof port === 'number' && Number.isInteger(port) && port >= 0 && port <= 65535 ? port : 0,
+  };
+}

@@ -1,0 +1,215 @@
+/**
+ * The Test Explorer tree: workspace folder -> flow file -> flow -> steps. Setup and teardown steps
+ * sit in "setup" / "teardown" groups, nested steps (condition, for_each, parallel) under their
+ * parent. Every item has its file's uri and its source range, so run icons show in the gutter.
+ * Items are updated in place on re-parse (ids are stable), so a run in progress keeps its items.
+ *
+ * Ids: `<folder uri>`, `<file uri>`, `<file uri>#flow`, `<file uri>#setup`, `<file uri>#teardown`,
+ * `<file uri>#step:<step id>`.
+ */
+import type { FlowDiagnostic } from '../core/errors';
+import type { Phase, StepDef } from '../core/flow/types';
+import type { FlowFile, FlowIndexChange } from './discovery';
+import { lineStart, toRange } from './ranges';
+import type { VSCode, vscode } from './vscodeTypes';
+
+export type ItemKind = 'folder' | 'file' | 'flow' | 'group' | 'step';
+
+export interface ItemData {
+  kind: ItemKind;
+  /** Key (uri string) of the flow file; for folders, of the folder. */
+  key: string;
+  stepId?: string;
+  /** For groups: which phase. */
+  phase?: Phase;
+}
+
+export const flowItemId = (key: string) => `${key}#flow`;
+export const stepItemId = (key: string, stepId: string) => `${key}#step:${stepId}`;
+export const groupItemId = (key: string, phase: 'setup' | 'teardown') => `${key}#${phase}`;
+
+export class TestTree {
+  private readonly data = new WeakMap<vscode.TestItem, ItemData>();
+  /** Every item of a flow file (the file item included), by id, for lookups from events. */
+  private readonly byFile = new Map<string, Map<string, vscode.TestItem>>();
+
+  constructor(
+    private readonly vscode: VSCode,
+    readonly controller: vscode.TestController,
+  ) {}
+
+  /** Applies a discovery update to the tree. */
+  apply(change: FlowIndexChange, all: FlowFile[]): void {
+    for (const key of change.removed) this.byFile.delete(key);
+    for (const file of change.changed) this.byFile.set(file.key, this.buildFile(file));
+    this.syncFolders(all);
+  }
+
+  dataOf(item: vscode.TestItem): ItemData | undefined {
+    return this.data.get(item);
+  }
+
+  item(key: string, id: string): vscode.TestItem | undefined {
+    return this.byFile.get(key)?.get(id);
+  }
+
+  fileItem(key: string): vscode.TestItem | undefined {
+    return this.item(key, key);
+  }
+
+  flowItem(key: string): vscode.TestItem | undefined {
+    return this.item(key, flowItemId(key));
+  }
+
+  stepItem(key: string, stepId: string): vscode.TestItem | undefined {
+    return this.item(key, stepItemId(key, stepId));
+  }
+
+  groupItem(key: string, phase: 'setup' | 'teardown'): vscode.TestItem | undefined {
+    return this.item(key, groupItemId(key, phase));
+  }
+
+  /** Keys of every flow file in the tree. */
+  fileKeys(): string[] {
+    return [...this.byFile.keys()].sort();
+  }
+
+  /** Ids of every item of every file, for the test hook. */
+  allIds(): string[] {
+    const ids: string[] = [];
+    for (const items of this.byFile.values()) ids.push(...items.keys());
+    return ids.sort();
+  }
+
+  private syncFolders(all: FlowFile[]): void {
+    const byFolder = new Map<string, { folder: vscode.WorkspaceFolder; files: FlowFile[] }>();
+    for (const file of all) {
+      const key = file.folder.uri.toString();
+      const entry = byFolder.get(key) ?? { folder: file.folder, files: [] };
+      entry.files.push(file);
+      byFolder.set(key, entry);
+    }
+    const roots: vscode.TestItem[] = [];
+    for (const [key, { folder, files }] of [...byFolder].sort((a, b) => a[1].folder.index - b[1].folder.index)) {
+      const folderItem = this.upsert(this.controller.items, key, folder.name, folder.uri, { kind: 'folder', key });
+      folderItem.sortText = String(folder.index).padStart(4, '0');
+      const children = files
+        .map((f) => this.fileItem(f.key))
+        .filter((item): item is vscode.TestItem => item !== undefined)
+        .sort((a, b) => a.label.localeCompare(b.label));
+      folderItem.children.replace(children);
+      roots.push(folderItem);
+    }
+    this.controller.items.replace(roots);
+  }
+
+  private buildFile(file: FlowFile): Map<string, vscode.TestItem> {
+    const items = new Map<string, vscode.TestItem>();
+    const existing = this.byFile.get(file.key);
+    const make = (id: string, label: string, data: ItemData) => {
+      const item = this.reuse(existing, id, label, file.uri, data);
+      items.set(id, item);
+      return item;
+    };
+
+    const fileItem = make(file.key, file.relativePath, { kind: 'file', key: file.key });
+    const flow = file.flow;
+    if (!flow) {
+      const errors = file.diagnostics.filter((d) => d.severity === 'error');
+      fileItem.error = brokenFileMessage(errors);
+      fileItem.range = errors[0] ? lineStart(this.vscode, errors[0].range) : undefined;
+      fileItem.description = 'invalid flow';
+      fileItem.children.replace([]);
+      return items;
+    }
+    fileItem.error = undefined;
+    fileItem.description = undefined;
+    fileItem.range = undefined;
+
+    const flowItem = make(flowItemId(file.key), flow.name, { kind: 'flow', key: file.key });
+    flowItem.range = toRange(this.vscode, flow.range);
+    flowItem.description = flow.description ? oneLine(flow.description) : undefined;
+    flowItem.tags = flow.tags.map((tag) => new this.vscode.TestTag(tag));
+    fileItem.children.replace([flowItem]);
+
+    const children: vscode.TestItem[] = [];
+    const stepItems = (steps: StepDef[], block?: string): vscode.TestItem[] =>
+      steps.map((step, index) => {
+        const item = make(stepItemId(file.key, step.id), step.name, { kind: 'step', key: file.key, stepId: step.id, phase: step.phase });
+        item.range = toRange(this.vscode, step.range);
+        item.description = block && block !== 'steps' ? `${step.action} · ${block}` : step.action;
+        item.sortText = String(index).padStart(4, '0');
+        item.tags = flowItem.tags;
+        item.children.replace(step.blocks.flatMap((b) => stepItems(b.steps, b.key)));
+        return item;
+      });
+    const group = (phase: 'setup' | 'teardown', steps: StepDef[], order: number) => {
+      if (steps.length === 0) return;
+      const item = make(groupItemId(file.key, phase), phase, { kind: 'group', key: file.key, phase });
+      item.range = groupRange(this.vscode, steps, phase, file.text);
+      item.description = `${steps.length} step${steps.length === 1 ? '' : 's'}`;
+      item.sortText = String(order).padStart(4, '0');
+      item.tags = flowItem.tags;
+      item.children.replace(stepItems(steps));
+      children.push(item);
+    };
+    group('setup', flow.setup, 0);
+    for (const item of stepItems(flow.steps)) {
+      item.sortText = `1${item.sortText}`;
+      children.push(item);
+    }
+    group('teardown', flow.teardown, 2);
+    flowItem.children.replace(children);
+    return items;
+  }
+
+  private reuse(existing: Map<string, vscode.TestItem> | undefined, id: string, label: string, uri: vscode.Uri, data: ItemData): vscode.TestItem {
+    let item = existing?.get(id);
+    if (!item) item = this.controller.createTestItem(id, label, uri);
+    item.label = label;
+    this.data.set(item, data);
+    return item;
+  }
+
+  private upsert(collection: vscode.TestItemCollection, id: string, label: string, uri: vscode.Uri, data: ItemData): vscode.TestItem {
+    const item = collection.get(id) ?? this.controller.createTestItem(id, label, uri);
+    item.label = label;
+    this.data.set(item, data);
+    return item;
+  }
+}
+
+/** Lists every item of a flow file in the tree under `root` (root included), depth first. */
+export function descendants(root: vscode.TestItem): vscode.TestItem[] {
+  const out: vscode.TestItem[] = [root];
+  root.children.forEach((child) => out.push(...descendants(child)));
+  return out;
+}
+
+/** From the `setup:` / `teardown:` key (found above the first step) to the end of the last step. */
+function groupRange(vscode: VSCode, steps: StepDef[], phase: Phase, text: string): vscode.Range {
+  const first = toRange(vscode, steps[0].range);
+  const last = toRange(vscode, steps[steps.length - 1].range);
+  const lines = text.split(/\r?\n/);
+  const key = new RegExp(`^\\s*["']?${phase}["']?\\s*:`);
+  let line = first.start.line;
+  for (let l = first.start.line; l >= 0 && l >= first.start.line - 50; l--) {
+    if (key.test(lines[l] ?? '')) {
+      line = l;
+      break;
+    }
+  }
+  return new vscode.Range(new vscode.Position(line, 0), last.end);
+}
+
+function brokenFileMessage(errors: FlowDiagnostic[]): string {
+  if (errors.length === 0) return 'not a valid flow';
+  const shown = errors.slice(0, 3).map((d) => `line ${d.range.start.line}: ${d.message}`);
+  if (errors.length > 3) shown.push(`and ${errors.length - 3} more (see the Problems panel)`);
+  return shown.join('\n');
+}
+
+function oneLine(text: string): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > 80 ? `${line.slice(0, 77)}…` : line;
+}

@@ -1,0 +1,214 @@
+/**
+ * Event fan-out to WebSocket clients without slowing the run.
+ *
+ * A Channel collects the events of one execution (or of all) for a few milliseconds and then
+ * sends the batch to every client, serialized once and shared: the run pays one buffer per batch,
+ * not one frame per event per client. A run that never yields to the event loop (cheap steps in
+ * a row) is flushed from inside `push` once the window has passed, so delivery keeps up anyway.
+ *
+ * A HubClient joins in `replaying` state: live batches are held while the missed events are sent
+ * with flow control, then the held ones follow, de-duplicated by `seq`: no gaps, no duplicates.
+ * A client whose queue (socket buffer, or held events while replaying) passes the cap is closed
+ * with 1013 (try again later: reconnect with `?since=`), so it never slows the run or grows memory.
+ */
+import type { WebSocket } from 'ws';
+import type { ExecutionEvent } from '../core/events';
+
+/** Close code for a client that reads too slowly: "try again later" (reconnect with since). */
+export const CLOSE_TOO_SLOW = 1013;
+export const CLOSE_GOING_AWAY = 1001;
+
+export interface QueuedEvent {
+  seq: number;
+  json: string;
+}
+
+export interface DeliveryLimits {
+  /** Bytes a client may have waiting (ws.bufferedAmount, or held events while replaying). */
+  maxBufferedBytes: number;
+  /** Time after a close before a client that does not answer it is dropped. */
+  closeGraceMs: number;
+}
+
+const REPLAY_CHUNK_CHARS = 64 * 1024;
+
+/** One flush's events, encoded lazily and at most once for all clients. */
+export class Batch {
+  private whole: Buffer | undefined;
+  private singles: Buffer[] | undefined;
+
+  constructor(readonly events: QueuedEvent[]) {}
+
+  /** One message: a JSON array of the events. */
+  asArray(): Buffer {
+    return (this.whole ??= Buffer.from(`[${this.events.map((e) => e.json).join(',')}]`));
+  }
+
+  /** One message per event. */
+  asMessages(): Buffer[] {
+    return (this.singles ??= this.events.map((e) => Buffer.from(e.json)));
+  }
+}
+
+export class HubClient {
+  state: 'replaying' | 'live' | 'closed' = 'replaying';
+  /** Heartbeat: set by pongs, cleared by each ping. */
+  alive = true;
+  /** Highest `seq` sent (execution clients only). */
+  lastSeq: number;
+  /** The code this side closed with, if it did. */
+  closeCode: number | undefined;
+  private held: QueuedEvent[] = [];
+  private heldChars = 0;
+
+  constructor(
+    readonly ws: WebSocket,
+    /** Send JSON arrays of events instead of one event per message. */
+    readonly batch: boolean,
+    /** True for one execution's stream, where `seq` orders everything; false for the all-executions stream. */
+    readonly dedupe: boolean,
+    since: number,
+    private readonly limits: DeliveryLimits,
+    private readonly onClosed: (client: HubClient) => void,
+  ) {
+    this.lastSeq = since;
+  }
+
+  /** Keeps live events aside while the replay is still being sent. */
+  hold(events: QueuedEvent[]): void {
+    if (this.state !== 'replaying') return;
+    for (const event of events) {
+      this.held.push(event);
+      this.heldChars += event.json.length;
+    }
+    if (this.heldChars > this.limits.maxBufferedBytes) this.cutOff(CLOSE_TOO_SLOW, 'too slow: event queue full, reconnect with ?since=');
+  }
+
+  /** Sends a live batch, skipping what this client already has. */
+  deliver(batch: Batch): void {
+    if (this.state !== 'live') return;
+    const events = batch.events;
+    if (events.length === 0) return;
+    let start = 0;
+    if (this.dedupe) {
+      if (events[events.length - 1].seq <= this.lastSeq) return;
+      while (events[start].seq <= this.lastSeq) start++;
+    }
+    if (this.ws.bufferedAmount > this.limits.maxBufferedBytes) {
+      this.cutOff(CLOSE_TOO_SLOW, 'too slow: send buffer full, reconnect with ?since=');
+      return;
+    }
+    this.send(start === 0 ? batch : new Batch(events.slice(start)));
+    if (this.dedupe) this.lastSeq = events[events.length - 1].seq;
+  }
+
+  /** Sends missed events in chunks, each after the previous one reached the socket, then goes live. */
+  async replay(events: ExecutionEvent[]): Promise<void> {
+    let chunk: QueuedEvent[] = [];
+    let chars = 0;
+    const sendChunk = async () => {
+      if (chunk.length === 0 || this.state === 'closed') return;
+      const batch = new Batch(chunk);
+      chunk = [];
+      chars = 0;
+      await this.sendAndWait(batch);
+    };
+    for (const event of events) {
+      if (this.state === 'closed') return;
+      if (this.dedupe && event.seq <= this.lastSeq) continue;
+      const json = JSON.stringify(event);
+      chunk.push({ seq: event.seq, json });
+      chars += json.length;
+      if (this.dedupe) this.lastSeq = event.seq;
+      if (chars >= REPLAY_CHUNK_CHARS) await sendChunk();
+    }
+    await sendChunk();
+    if (this.state === 'closed') return;
+    this.state = 'live';
+    const held = this.held;
+    this.held = [];
+    this.heldChars = 0;
+    this.deliver(new Batch(held));
+  }
+
+  /** Closes with a code and reason; drops the peer if it does not complete the close in time. */
+  cutOff(code: number, reason: string): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.closeCode = code;
+    this.held = [];
+    this.onClosed(this);
+    try {
+      this.ws.close(code, reason);
+    } catch {
+      this.ws.terminate();
+      return;
+    }
+    setTimeout(() => this.ws.terminate(), this.limits.closeGraceMs).unref();
+  }
+
+  /** The socket went away (closed by the peer, terminated, errored). */
+  gone(): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.held = [];
+    this.onClosed(this);
+  }
+
+  private send(batch: Batch): void {
+    if (this.batch) this.ws.send(batch.asArray(), { binary: false });
+    else for (const message of batch.asMessages()) this.ws.send(message, { binary: false });
+  }
+
+  private sendAndWait(batch: Batch): Promise<void> {
+    return new Promise((resolve) => {
+      const messages = this.batch ? [batch.asArray()] : batch.asMessages();
+      messages.forEach((message, i) => this.ws.send(message, { binary: false }, i === messages.length - 1 ? () => resolve() : undefined));
+    });
+  }
+}
+
+/** Events of one execution (or of all) waiting for the next flush, and the clients they go to. */
+export class Channel {
+  readonly clients = new Set<HubClient>();
+  private pending: QueuedEvent[] = [];
+  private pendingSince = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly flushSoon = () => this.flush();
+
+  constructor(private readonly flushIntervalMs: number) {}
+
+  push(seq: number, json: string): void {
+    if (this.clients.size === 0) return;
+    this.pending.push({ seq, json });
+    if (this.pending.length === 1) {
+      this.pendingSince = performance.now();
+      this.timer = setTimeout(this.flushSoon, this.flushIntervalMs);
+    } else if (performance.now() - this.pendingSince >= this.flushIntervalMs) {
+      // The run has not yielded since the window opened: deliver from here.
+      this.flush();
+    }
+  }
+
+  flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const events = this.pending;
+    if (events.length === 0) return;
+    this.pending = [];
+    const batch = new Batch(events);
+    for (const client of this.clients) {
+      if (client.state === 'replaying') client.hold(events);
+      else client.deliver(batch);
+    }
+  }
+
+  remove(client: HubClient): void {
+    this.clients.delete(client);
+    if (this.clients.size === 0) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      this.pending = [];
+    }
+  }
+}

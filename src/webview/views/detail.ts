@@ -1,0 +1,341 @@
+/**
+ * One execution, live: a header (status, Live badge, progress, counts), the step tree and the
+ * selected step's detail (or, with none selected, the execution's overview and logs).
+ *
+ * The state is the same pure fold the server uses (core/history/fold.ts) over the execution's
+ * events from seq 1, so the page draws exactly what the server and the history store hold.
+ * Events only mark what changed; drawing happens once per animation frame within a budget.
+ */
+import type { ExecutionEvent } from '../../core/events';
+import { applyEvent, emptyExecutionState, type ExecutionState } from '../../core/history/fold';
+import type { ExecutionSummary, StepState } from '../../core/history/types';
+import { h, replaceChildren, setAttr, setText } from '../dom';
+import { FrameScheduler } from '../frame';
+import { formatDuration, formatTime, isFinished, statusLabel } from '../format';
+import { jsonView } from '../json-view';
+import type { ConnectionState, Subscription, Transport } from '../transport';
+import { TransportError } from '../transport';
+import { logLine } from './logs';
+import { StepPanel } from './step-panel';
+import { StepTree } from './step-tree';
+
+export interface DetailViewOptions {
+  stepId?: string;
+  /** The selected step changed: the app records it in the URL. */
+  onSelectStep(stepId: string | undefined): void;
+  onUnauthorized(): void;
+}
+
+const BADGE_TEXT: Record<ConnectionState, string> = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…', ended: '', unauthorized: 'Not authorized' };
+
+/** Rows drawn between two looks at the clock. */
+const ROWS_PER_CHECK = 64;
+
+export class DetailView {
+  readonly element: HTMLElement;
+  private readonly state: ExecutionState;
+  private summary: ExecutionSummary | undefined;
+  private readonly dirtySteps = new Set<StepState>();
+  private headerDirty = true;
+  private drawnLogs = 0;
+  private connection: ConnectionState = 'connecting';
+  private subscription: Subscription | undefined;
+  private readonly scheduler: FrameScheduler;
+  private ticker: ReturnType<typeof setInterval> | undefined;
+  private selectedId: string | undefined;
+  /** The first failed step of a failed run is shown once, when nothing else was selected. */
+  private autoSelected = false;
+  private drawnOverview = '';
+  private disposed = false;
+
+  private readonly tree: StepTree;
+  private readonly panel: StepPanel;
+  private readonly stepsPane: HTMLElement;
+  private readonly sidePane: HTMLElement;
+  private readonly overview: HTMLElement;
+  private readonly overviewInfo: HTMLElement;
+  private readonly logsList: HTMLOListElement;
+  private readonly logsTitle: HTMLElement;
+  private readonly logsEmpty: HTMLElement;
+  private readonly emptySteps: HTMLElement;
+  private readonly header = {
+    title: h('h1', { class: 'exec-title', text: 'Loading…' }),
+    status: h('span', { class: 'status-pill', role: 'status', 'data-status': 'pending', text: 'pending' }),
+    live: h('span', { class: 'live-badge', role: 'status', 'data-state': 'connecting', text: 'Connecting…' }),
+    meta: h('div', { class: 'exec-meta' }),
+    counts: h('div', { class: 'counts' }),
+    cancel: h('button', { type: 'button', class: 'button danger', hidden: true, text: 'Cancel' }),
+    progress: h('div', { class: 'progress', role: 'progressbar', 'aria-label': 'Steps finished', 'aria-valuemin': 0, 'aria-valuemax': 0, 'aria-valuenow': 0 }),
+    bars: { completed: h('span', { class: 'bar completed' }), failed: h('span', { class: 'bar failed' }), skipped: h('span', { class: 'bar skipped' }), running: h('span', { class: 'bar running' }) },
+  };
+
+  constructor(
+    private readonly transport: Transport,
+    private readonly executionId: string,
+    private readonly options: DetailViewOptions,
+  ) {
+    this.state = emptyExecutionState(executionId);
+    this.selectedId = options.stepId;
+    this.scheduler = new FrameScheduler((deadline) => this.draw(deadline));
+    this.tree = new StepTree((stepId) => this.select(stepId, 'user'));
+    this.panel = new StepPanel(transport, executionId);
+
+    const hd = this.header;
+    hd.progress.append(hd.bars.completed, hd.bars.failed, hd.bars.skipped, hd.bars.running);
+    hd.cancel.addEventListener('click', () => void this.cancel());
+
+    this.emptySteps = h('p', { class: 'muted empty', text: 'Waiting for the first step…' });
+    this.stepsPane = h('div', { class: 'steps-pane', 'aria-label': 'Steps' }, this.emptySteps, this.tree.element);
+    this.logsTitle = h('h2', { class: 'section-title', text: 'Logs' });
+    this.logsEmpty = h('p', { class: 'muted empty', text: 'No logs yet.' });
+    this.logsList = h('ol', { class: 'logs', 'aria-label': 'Execution logs' });
+    this.overviewInfo = h('div', { class: 'overview-info' });
+    this.overview = h(
+      'div',
+      { class: 'overview', role: 'region', 'aria-label': 'Execution overview' },
+      this.overviewInfo,
+      this.logsTitle,
+      this.logsEmpty,
+      this.logsList,
+    );
+    this.overview.addEventListener('click', (event) => {
+      const link = event.target instanceof Element ? event.target.closest<HTMLElement>('[data-step-id]') : null;
+      if (!link?.dataset.stepId) return;
+      event.preventDefault();
+      this.select(link.dataset.stepId, 'user');
+      this.tree.select(link.dataset.stepId, { scroll: true });
+    });
+    const back = h('button', { type: 'button', class: 'button link back-to-overview', text: '← Overview' });
+    back.addEventListener('click', () => this.select(undefined, 'user'));
+    this.sidePane = h('div', { class: 'side-pane' }, this.overview, h('div', { class: 'step-panel-wrap', hidden: true }, back, this.panel.element));
+
+    this.element = h(
+      'div',
+      { class: 'detail-view' },
+      h(
+        'header',
+        { class: 'exec-header' },
+        h('nav', { class: 'crumbs', 'aria-label': 'Breadcrumb' }, h('a', { href: '#/executions', text: 'Executions' }), h('span', { class: 'crumb-sep', 'aria-hidden': 'true', text: '/' }), h('span', { class: 'mono crumb-id', text: executionId })),
+        h('div', { class: 'title-row' }, hd.status, hd.title, hd.live, h('span', { class: 'spacer' }), hd.cancel),
+        hd.meta,
+        h('div', { class: 'progress-row' }, hd.progress, hd.counts),
+      ),
+      h('div', { class: 'split' }, this.stepsPane, this.sidePane),
+    );
+  }
+
+  mount(): void {
+    this.subscription = this.transport.subscribe(this.executionId, 0, this.onEvent, this.onConnection);
+    this.transport.getExecution(this.executionId).then(
+      (snapshot) => {
+        this.summary = snapshot.execution;
+        this.markHeader();
+      },
+      (err) => this.onLoadError(err),
+    );
+    this.ticker = setInterval(() => {
+      if (this.state.status === 'running') this.markHeader();
+    }, 1000);
+    this.scheduler.request();
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.subscription?.close();
+    this.scheduler.dispose();
+    clearInterval(this.ticker);
+  }
+
+  /**
+   * Selects a step; undefined shows the overview. `url`: the address named it; `user`: a click or
+   * key in the tree; `auto`: the first failure of a failed run. The last two are recorded in the URL.
+   */
+  select(stepId: string | undefined, source: 'url' | 'user' | 'auto' = 'url'): void {
+    if (stepId === this.selectedId && source === 'url') return;
+    this.selectedId = stepId;
+    this.tree.select(stepId, { scroll: source !== 'user' });
+    this.drawSide();
+    if (source !== 'url') this.options.onSelectStep(stepId);
+  }
+
+  private readonly onEvent = (event: ExecutionEvent): void => {
+    const step = applyEvent(this.state, event);
+    if (step) this.dirtySteps.add(step);
+    this.headerDirty = true;
+    if (event.type === 'execution.completed' || event.type === 'execution.failed' || event.type === 'execution.cancelled') {
+      // The fold settles steps left running; draw them all once more.
+      for (const s of this.state.steps) if (this.tree.has(s.step_id)) this.dirtySteps.add(s);
+    }
+    this.scheduler.request();
+  };
+
+  private readonly onConnection = (state: ConnectionState): void => {
+    this.connection = state;
+    if (state === 'unauthorized') this.options.onUnauthorized();
+    this.markHeader();
+  };
+
+  private onLoadError(err: unknown): void {
+    if (this.disposed) return;
+    if (err instanceof TransportError && err.status === 401) {
+      this.options.onUnauthorized();
+      return;
+    }
+    if (this.state.last_seq > 0) return;
+    this.subscription?.close();
+    const notFound = err instanceof TransportError && err.status === 404;
+    replaceChildren(
+      this.element,
+      h(
+        'div',
+        { class: 'empty-state', role: 'alert' },
+        h('h1', { text: notFound ? 'Execution not found' : 'Cannot load this execution' }),
+        h('p', { class: 'muted', text: notFound ? `There is no execution ${this.executionId}; it may have been removed by the history retention.` : err instanceof Error ? err.message : String(err) }),
+        h('a', { href: '#/executions', class: 'button', text: 'All executions' }),
+      ),
+    );
+  }
+
+  private markHeader(): void {
+    this.headerDirty = true;
+    this.scheduler.request();
+  }
+
+  private async cancel(): Promise<void> {
+    this.header.cancel.disabled = true;
+    try {
+      await this.transport.cancel(this.executionId);
+    } catch (err) {
+      this.header.cancel.disabled = false;
+      this.header.cancel.title = err instanceof Error ? err.message : String(err);
+    }
+  }
+
+  /** One frame of drawing; returns true while work is left for the next frame. */
+  private draw(deadline: number): boolean {
+    if (this.disposed) return false;
+    const steps = this.dirtySteps;
+    if (steps.size) {
+      const pane = this.stepsPane;
+      const follow = this.state.status === 'running' && pane.scrollTop + pane.clientHeight >= pane.scrollHeight - 24;
+      const rowsBefore = this.tree.size;
+      let n = 0;
+      for (const step of steps) {
+        steps.delete(step);
+        const isNew = !this.tree.has(step.step_id);
+        this.tree.render(step);
+        if (step.step_id === this.selectedId) {
+          // A step selected by the URL before its row existed: show it now.
+          if (isNew) this.tree.select(step.step_id, { scroll: true });
+          this.drawSide();
+        }
+        if (++n % ROWS_PER_CHECK === 0 && performance.now() > deadline) break;
+      }
+      if (this.tree.size > 0) this.emptySteps.hidden = true;
+      if (follow && this.tree.size !== rowsBefore) pane.scrollTop = pane.scrollHeight;
+      this.headerDirty = true;
+    }
+    if (this.drawnLogs < this.state.logs.length && performance.now() <= deadline) this.drawLogs(deadline);
+    if (this.headerDirty) {
+      this.headerDirty = false;
+      this.drawHeader();
+    }
+    return steps.size > 0 || this.drawnLogs < this.state.logs.length;
+  }
+
+  private drawLogs(deadline: number): void {
+    const logs = this.state.logs;
+    const fragment = document.createDocumentFragment();
+    const start = this.drawnLogs;
+    while (this.drawnLogs < logs.length) {
+      fragment.appendChild(logLine(logs[this.drawnLogs++], true));
+      if ((this.drawnLogs - start) % ROWS_PER_CHECK === 0 && performance.now() > deadline) break;
+    }
+    this.logsList.appendChild(fragment);
+    setText(this.logsTitle, `Logs (${logs.length})`);
+    this.logsEmpty.hidden = logs.length > 0;
+    if (this.selectedId !== undefined) this.panel.updateLogs(logs);
+  }
+
+  private drawHeader(): void {
+    const { state, header: hd } = this;
+    const status = state.status;
+    const finished = isFinished(status);
+    setText(hd.title, state.flow_name ?? this.summary?.flow_name ?? 'Execution');
+    document.title = `${statusLabel(status)} · ${state.flow_name ?? this.summary?.flow_name ?? 'Execution'} · TestMesh`;
+    hd.status.dataset.status = status;
+    setText(hd.status, statusLabel(status));
+
+    const live = this.connection;
+    const badge = finished ? 'ended' : live;
+    hd.live.dataset.state = badge;
+    hd.live.hidden = badge === 'ended';
+    setText(hd.live, BADGE_TEXT[badge]);
+    hd.cancel.hidden = finished || (state.last_seq === 0 && !this.summary);
+
+    const started = state.started_at ?? this.summary?.started_at;
+    const elapsed = finished ? state.duration_ms : started ? Date.now() - new Date(started).getTime() : undefined;
+    const metaParts: Array<[string, string]> = [];
+    const file = this.summary?.flow_id ?? state.flow_file;
+    if (file) metaParts.push(['Flow', file]);
+    if (started) metaParts.push(['Started', formatTime(started)]);
+    if (elapsed !== undefined) metaParts.push([finished ? 'Duration' : 'Elapsed', formatDuration(elapsed)]);
+    if (this.summary?.trigger) metaParts.push(['Trigger', this.summary.trigger]);
+    replaceChildren(hd.meta, ...metaParts.map(([label, value]) => h('span', { class: 'meta-pair' }, h('span', { class: 'meta-label', text: label }), h('span', { class: 'meta-value', text: value }))));
+
+    const c = this.tree.counts;
+    const done = c.completed + c.failed + c.skipped;
+    const total = Math.max(state.total_steps, this.tree.size);
+    setAttr(hd.progress, 'aria-valuemax', String(total));
+    setAttr(hd.progress, 'aria-valuenow', String(done));
+    setAttr(hd.progress, 'aria-valuetext', `${done} of ${total} steps finished`);
+    const pct = (n: number) => `${total ? (100 * n) / total : 0}%`;
+    hd.bars.completed.style.width = pct(c.completed);
+    hd.bars.failed.style.width = pct(c.failed);
+    hd.bars.skipped.style.width = pct(c.skipped);
+    hd.bars.running.style.width = pct(c.running);
+    replaceChildren(
+      hd.counts,
+      h('span', { class: 'count completed', title: 'passed' }, h('span', { class: 'dot', 'aria-hidden': 'true' }), `${c.completed} passed`),
+      h('span', { class: 'count failed', title: 'failed' }, h('span', { class: 'dot', 'aria-hidden': 'true' }), `${c.failed} failed`),
+      c.skipped ? h('span', { class: 'count skipped', title: 'skipped' }, h('span', { class: 'dot', 'aria-hidden': 'true' }), `${c.skipped} skipped`) : null,
+      h('span', { class: 'count total', text: `${done} / ${total} steps` }),
+    );
+
+    if (finished && this.selectedId === undefined && status === 'failed' && !this.autoSelected) {
+      this.autoSelected = true;
+      const firstFailed = state.steps.find((s) => s.status === 'failed');
+      if (firstFailed && this.tree.has(firstFailed.step_id)) this.select(firstFailed.step_id, 'auto');
+    }
+    if (this.selectedId === undefined) this.drawOverview();
+  }
+
+  private drawSide(): void {
+    const step = this.selectedId === undefined ? undefined : this.state.steps.find((s) => s.step_id === this.selectedId);
+    const wrap = this.panel.element.parentElement as HTMLElement;
+    if (step) {
+      this.overview.hidden = true;
+      wrap.hidden = false;
+      this.panel.show(step, this.state.logs);
+    } else {
+      this.overview.hidden = false;
+      wrap.hidden = true;
+      this.drawOverview();
+    }
+  }
+
+  private drawOverview(): void {
+    const state = this.state;
+    const key = `${state.status}|${state.error}|${this.summary?.id}`;
+    if (key === this.drawnOverview) return;
+    this.drawnOverview = key;
+    const variables = this.summary?.variables;
+    replaceChildren(
+      this.overviewInfo,
+      state.error ? h('div', { class: 'callout error', role: 'alert' }, h('strong', { text: 'Execution failed' }), h('pre', { class: 'message', text: state.error })) : null,
+      state.status === 'cancelled' ? h('p', { class: 'callout warning', text: 'This execution was cancelled; teardown still ran.' }) : null,
+      h('p', { class: 'muted hint', text: 'Select a step to see its request, response and assertions.' }),
+      variables && Object.keys(variables).length ? h('details', { class: 'section' }, h('summary', { text: 'Run variables' }), jsonView(variables, 'Run variables')) : null,
+    );
+  }
+}

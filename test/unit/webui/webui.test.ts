@@ -1,0 +1,331 @@
+/**
+ * The web UI in real headless Chromium, watching live runs against the demo API through the
+ * REST + WebSocket server: steps appear while the run goes on, the Live badge, a killed socket
+ * that resumes with `since` without losing or doubling a step, request/response detail, a failing
+ * assertion's expected vs actual, keyboard selection, and a 5,000-step execution.
+ *
+ * Needs the bundle (`node esbuild.config.mjs`, which `npm test` runs first) and /usr/bin/chromium.
+ */
+import * as assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { chromium, type Browser, type Page, type WebSocketRoute } from 'playwright-core';
+import { stringify } from 'yaml';
+import { startStandInServer, type StandInServer } from './stand-in-server';
+
+const repoRoot = path.resolve(__dirname, '../../../..');
+const mediaDir = path.join(repoRoot, 'media');
+const resultsDir = path.join(repoRoot, 'test-results');
+const chromiumPath = '/usr/bin/chromium';
+const chromiumArgs = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/** Records the Live badge's states and long tasks from the first script on. */
+const PAGE_PROBES = `
+  window.__badgeStates = [];
+  window.__longTasks = [];
+  new MutationObserver((records) => {
+    for (const r of records) {
+      const t = r.target;
+      if (!t.classList || !t.classList.contains('live-badge') || !t.closest('.exec-header')) continue;
+      const states = window.__badgeStates;
+      if (states[states.length - 1] !== t.dataset.state) states.push(t.dataset.state);
+    }
+  }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-state'] });
+  try {
+    new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__longTasks.push(e.duration); }).observe({ type: 'longtask', buffered: true });
+  } catch {}
+`;
+
+interface DemoApi {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** The project's demo API (examples/demo-api) in a child process, on a free port. */
+async function startDemoApi(): Promise<DemoApi> {
+  const child: ChildProcess = spawn(process.execPath, [path.join(repoRoot, 'examples/demo-api/server.mjs'), '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(out);
+      if (match) resolve(match[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`demo API exited with ${code}: ${out}`)));
+  });
+  return {
+    url,
+    stop: async () => {
+      child.kill();
+      await exited;
+    },
+  };
+}
+
+function httpStep(id: string, name: string, url: string, extra: Record<string, unknown> = {}) {
+  return { id, name, action: 'http_request', config: { method: 'GET', url }, ...extra };
+}
+
+/** A flow of slow calls (150-300 ms each) with nesting, a retry, a failing assertion and a skip. */
+function liveFlow() {
+  const slow = (n: number, ms: number) => httpStep(`slow_${n}`, `Slow call ${n}`, `{{BASE_URL}}/slow?ms=${ms}`);
+  return {
+    flow: {
+      name: 'Live demo',
+      setup: [httpStep('health', 'API is up', '{{BASE_URL}}/health', { assert: ['status == 200'] })],
+      steps: [
+        httpStep('list_users', 'List users', '{{BASE_URL}}/users?limit=2', { assert: ['status == 200', 'len(body.items) == 2'], output: { first_id: '$.body.items[0].id' } }),
+        slow(1, 200),
+        slow(2, 250),
+        {
+          id: 'each_user',
+          name: 'Fetch each user',
+          action: 'for_each',
+          config: { items: [1, 2], item_name: 'n', steps: [httpStep('get_user', 'Get user', '{{BASE_URL}}/slow?ms=150')] },
+        },
+        httpStep('flaky', 'Flaky endpoint (retried)', '{{BASE_URL}}/flaky?key=webui&fail=1', { retry: { max_attempts: 3, delay: '100ms' }, assert: ['status == 200'] }),
+        slow(3, 300),
+        slow(4, 200),
+        slow(5, 250),
+        slow(6, 300),
+        slow(7, 200),
+        slow(8, 250),
+        slow(9, 300),
+        slow(10, 200),
+        httpStep('check_name', 'First user is called Nobody', '{{BASE_URL}}/users/{{first_id}}', { assert: ['body.name == "Nobody"'] }),
+        { id: 'never_1', name: 'Runs only after a pass', action: 'log', config: { message: 'unreachable' } },
+      ],
+      teardown: [{ id: 'goodbye', name: 'Say goodbye', action: 'log', config: { message: 'done with user {{first_id}}' } }],
+    },
+  };
+}
+
+/** 5,000 quick steps: 50 groups of 99 assertions under a parent, plus 50 plain ones. */
+function bigFlow() {
+  const steps: unknown[] = [];
+  for (let g = 0; g < 50; g++) {
+    steps.push({ id: `plain_${g}`, name: `Check ${g}`, action: 'assert', config: { data: { g }, assertions: [`g == ${g}`] } });
+    steps.push({
+      id: `group_${g}`,
+      name: `Group ${g}`,
+      action: 'for_each',
+      config: { items: Array.from({ length: 98 }, (_, i) => i), item_name: 'i', steps: [{ id: `check_${g}`, name: 'Check item', action: 'assert', config: { data: { g }, assertions: ['g >= 0'] } }] },
+    });
+  }
+  return { flow: { name: 'Five thousand steps', steps } };
+}
+
+async function api<T>(server: UiServer, method: string, route: string, body?: unknown): Promise<T> {
+  const response = await fetch(`${server.url}${route}`, {
+    method,
+    headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  assert.ok(response.ok, `${method} ${route}: ${response.status} ${text}`);
+  return JSON.parse(text) as T;
+}
+
+type UiServer = StandInServer;
+
+function rows(page: Page) {
+  return page.locator('.steps-pane [role="treeitem"]');
+}
+
+async function headerStatus(page: Page): Promise<string | null> {
+  return page.locator('.exec-header .status-pill').getAttribute('data-status');
+}
+
+function waitForFinished(page: Page, timeout = 30_000) {
+  return page.waitForFunction(() => ['completed', 'failed', 'cancelled'].includes(document.querySelector('.exec-header .status-pill')?.getAttribute('data-status') ?? ''), undefined, { timeout });
+}
+
+describe('web UI in headless Chromium', function () {
+  this.timeout(120_000);
+  let browser: Browser;
+  let demo: DemoApi;
+  let server: UiServer;
+  let workspace: string;
+
+  before(async function () {
+    assert.ok(existsSync(path.join(mediaDir, 'webview.js')), 'media/webview.js is missing: run `node esbuild.config.mjs` first (npm test does)');
+    assert.ok(existsSync(chromiumPath), `${chromiumPath} is missing: apt-get install -y chromium`);
+    workspace = mkdtempSync(path.join(os.tmpdir(), 'testmesh-webui-'));
+    mkdirSync(path.join(workspace, 'flows'));
+    writeFileSync(path.join(workspace, 'flows/live.flow.yaml'), stringify(liveFlow()));
+    writeFileSync(path.join(workspace, 'flows/big.flow.yaml'), stringify(bigFlow()));
+    demo = await startDemoApi();
+    server = await startStandInServer({ workspace, staticDir: mediaDir, variables: { BASE_URL: demo.url } });
+    browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, headless: true });
+    mkdirSync(resultsDir, { recursive: true });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+    await demo?.stop();
+    if (workspace) rmSync(workspace, { recursive: true, force: true });
+  });
+
+  it('watches a live run, survives a killed WebSocket and shows request, response and assertion detail', async () => {
+    const context = await browser.newContext({ viewport: { width: 1360, height: 860 }, colorScheme: 'light' });
+    const page = await context.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error') pageErrors.push(message.text());
+    });
+    await page.addInitScript({ content: PAGE_PROBES });
+
+    // Every execution socket goes through a route we can cut from the server side.
+    const sockets: WebSocketRoute[] = [];
+    const socketUrls: string[] = [];
+    await page.routeWebSocket(/\/ws\/executions\/.+/, (ws) => {
+      socketUrls.push(ws.url());
+      ws.connectToServer();
+      sockets.push(ws);
+    });
+
+    // The printed link: token in the fragment, which the page keeps and removes from the address bar.
+    await page.goto(`${server.url}/#token=${server.token}`);
+    await page.locator('.list-view').waitFor();
+    assert.ok(!page.url().includes(server.token), `token left in the address bar: ${page.url()}`);
+    await page.locator('.list-view .live-badge[data-state="live"]').waitFor();
+
+    // A run started elsewhere shows up in the list by itself.
+    const started = await api<{ id: string }>(server, 'POST', '/api/v1/executions', { flow_id: 'flows/live.flow.yaml' });
+    const listRow = page.locator(`tr[data-id="${started.id}"]`);
+    await listRow.waitFor({ timeout: 10_000 });
+    await listRow.locator('.flow-link').click();
+    await page.locator('.detail-view').waitFor();
+    assert.match(page.url(), new RegExp(`#/executions/${started.id}$`));
+
+    // Steps appear while it runs, and the badge says Live.
+    await page.locator('.exec-header .live-badge[data-state="live"]').waitFor({ timeout: 10_000 });
+    assert.equal(await page.locator('.exec-header .live-badge').textContent(), 'Live');
+    await page.waitForFunction(() => document.querySelectorAll('.steps-pane [role="treeitem"]').length >= 2);
+    const early = await rows(page).count();
+    assert.equal(await headerStatus(page), 'running');
+    await page.waitForFunction((n) => document.querySelectorAll('.steps-pane [role="treeitem"]').length > n, early);
+    assert.equal(await headerStatus(page), 'running', 'rows must grow while the execution is still running');
+
+    // Cut the socket from the server side mid-run; the page reconnects and resumes with since.
+    assert.equal(await headerStatus(page), 'running', 'the run should still be going when the socket is cut');
+    const socketsBefore = sockets.length;
+    await sockets[sockets.length - 1].close({ code: 4000, reason: 'test: connection lost' });
+    await page.waitForFunction(() => (window as unknown as { __badgeStates: string[] }).__badgeStates.includes('reconnecting'));
+    await waitForFinished(page);
+    assert.ok(sockets.length > socketsBefore, 'no new WebSocket after the cut');
+    const resumedSince = Number(new URL(socketUrls[socketsBefore]).searchParams.get('since'));
+    assert.ok(resumedSince > 0, `the new socket should resume with since > 0, got ${socketUrls[socketsBefore]}`);
+    const badgeStates = await page.evaluate(() => (window as unknown as { __badgeStates: string[] }).__badgeStates);
+    const cut = badgeStates.indexOf('reconnecting');
+    assert.ok(badgeStates.slice(cut).includes('live'), `badge states: ${badgeStates.join(' -> ')}`);
+
+    // Every step exactly once, in the state the server folded.
+    const server_steps = (await api<{ steps: Array<{ step_id: string; status: string; parent_id?: string }> }>(server, 'GET', `/api/v1/executions/${started.id}/steps`)).steps;
+    const summary = await api<{ status: string }>(server, 'GET', `/api/v1/executions/${started.id}`);
+    assert.equal(await headerStatus(page), summary.status);
+    assert.equal(summary.status, 'failed');
+    const drawn = await rows(page).evaluateAll((items) => items.map((i) => ({ id: (i as HTMLElement).dataset.stepId!, status: (i as HTMLElement).dataset.status!, level: i.getAttribute('aria-level') })));
+    assert.equal(new Set(drawn.map((d) => d.id)).size, drawn.length, `a step was drawn twice: ${drawn.map((d) => d.id).join(', ')}`);
+    assert.deepEqual(
+      drawn.map((d) => `${d.id}=${d.status}`).sort(),
+      server_steps.map((s) => `${s.step_id}=${s.status}`).sort(),
+    );
+    for (const step of server_steps.filter((s) => s.parent_id)) {
+      assert.equal(drawn.find((d) => d.id === step.step_id)?.level, '2', `${step.step_id} should be nested under ${step.parent_id}`);
+    }
+    assert.equal(await page.locator('.exec-header .live-badge').isHidden(), true, 'no Live badge once finished');
+    assert.match((await page.locator('.counts').textContent()) ?? '', /1 failed/);
+
+    // Retry attempts are shown on the row.
+    assert.equal(await page.locator('[data-step-id="flaky"] .step-attempts').textContent(), '2 attempts');
+
+    // The failing assertion: expression, expected vs actual side by side.
+    await page.locator('[data-step-id="check_name"] > .step-line').click();
+    const assertion = page.locator('.step-panel .assertion');
+    await assertion.waitFor();
+    assert.equal(await assertion.locator('.expression').textContent(), 'body.name == "Nobody"');
+    assert.equal(await assertion.locator('.expected .code').textContent(), '"Nobody"');
+    assert.equal(await assertion.locator('.actual .code').textContent(), '"Alice Example"');
+    assert.match(page.url(), /\/steps\/check_name$/);
+    await page.locator('.step-panel .attempt .exchange').waitFor();
+    await page.screenshot({ path: path.join(resultsDir, 'webui-assertion.png') });
+
+    // Clicking a step shows its request and pretty-printed response body.
+    await page.locator('[data-step-id="list_users"] > .step-line').click();
+    const body = page.locator('.step-panel .attempt pre.json').first();
+    await body.waitFor();
+    assert.match((await page.locator('.step-panel .request-line').textContent()) ?? '', /^GET\s*http:\/\/127\.0\.0\.1:\d+\/users\?limit=2$/);
+    assert.equal(await page.locator('.step-panel .http-status').textContent(), '200');
+    const bodyText = (await body.textContent()) ?? '';
+    assert.match(bodyText, /"items": \[\n/);
+    assert.match(bodyText, /"Alice Example"/);
+    assert.ok((await page.locator('.step-panel .attempt .j-key').count()) > 3, 'JSON keys are highlighted');
+
+    // Keyboard: arrows move the selection through the tree.
+    await page.locator('[data-step-id="list_users"]').focus();
+    await page.keyboard.press('ArrowDown');
+    assert.equal(await page.locator('[role="treeitem"][aria-selected="true"]').getAttribute('data-step-id'), 'slow_1');
+    await page.keyboard.press('ArrowUp');
+    assert.equal(await page.locator('[role="treeitem"][aria-selected="true"]').getAttribute('data-step-id'), 'list_users');
+    await page.locator('.step-panel .attempt pre.json').first().waitFor();
+
+    await page.screenshot({ path: path.join(resultsDir, 'webui-detail.png') });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.screenshot({ path: path.join(resultsDir, 'webui-detail-dark.png') });
+    await page.emulateMedia({ colorScheme: 'light' });
+
+    // Back to the list: the run's row was updated live to its final state.
+    await page.locator('.crumbs a').click();
+    await page.locator(`tr[data-id="${started.id}"][data-status="failed"]`).waitFor();
+    await page.screenshot({ path: path.join(resultsDir, 'webui-list.png') });
+
+    assert.deepEqual(pageErrors, []);
+    await context.close();
+  });
+
+  it('stays responsive with a 5,000-step execution (prints timings)', async () => {
+    const context = await browser.newContext({ viewport: { width: 1360, height: 860 } });
+    const page = await context.newPage();
+    await page.addInitScript({ content: PAGE_PROBES });
+    await page.goto(`${server.url}/#token=${server.token}`);
+    await page.locator('.list-view').waitFor();
+
+    // Live: open the detail page as the run starts, and watch all 5,000 steps arrive.
+    const started = await api<{ id: string }>(server, 'POST', '/api/v1/executions', { flow_id: 'flows/big.flow.yaml' });
+    const t0 = await page.evaluate(() => performance.now());
+    await page.evaluate((id) => (location.hash = `#/executions/${id}`), started.id);
+    await page.waitForFunction(() => document.querySelectorAll('.steps-pane [role="treeitem"]').length === 5000, undefined, { timeout: 90_000 });
+    await waitForFinished(page, 90_000);
+    const liveMs = (await page.evaluate(() => performance.now())) - t0;
+    const liveLongTasks = await page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks.slice());
+    assert.equal(await headerStatus(page), 'completed');
+    assert.match((await page.locator('.counts').textContent()) ?? '', /5000 passed/);
+
+    // While it holds 5,000 rows, a click still selects at once.
+    const clickStart = await page.evaluate(() => performance.now());
+    await page.locator('[data-step-id="plain_25"] > .step-line').click();
+    await page.locator('.step-panel .panel-title', { hasText: 'Check 25' }).waitFor();
+    const clickMs = (await page.evaluate(() => performance.now())) - clickStart;
+
+    // Replay: a fresh page draws the finished execution from its history.
+    const replay = await context.newPage();
+    await replay.addInitScript({ content: PAGE_PROBES });
+    await replay.goto(`${server.url}/#/executions/${started.id}?token=${server.token}`);
+    await replay.waitForFunction(() => document.querySelectorAll('.steps-pane [role="treeitem"]').length === 5000 && document.querySelector('.exec-header .status-pill')?.getAttribute('data-status') === 'completed', undefined, {
+      timeout: 60_000,
+    });
+    const replayMs = await replay.evaluate(() => performance.now());
+    const replayLongTasks = await replay.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks.slice());
+
+    const describe = (tasks: number[]) => `${tasks.length} long tasks, longest ${Math.round(Math.max(0, ...tasks))} ms`;
+    console.log(`      5,000 steps live: all rows drawn ${Math.round(liveMs)} ms after opening the page (${describe(liveLongTasks)}); click-to-detail ${Math.round(clickMs)} ms`);
+    console.log(`      5,000 steps replay: page load to all rows drawn ${Math.round(replayMs)} ms (${describe(replayLongTasks)})`);
+    await context.close();
+  });
+});
