@@ -148,7 +148,7 @@ export class TestTree {
       const item = make(groupItemId(file.key, phase), phase, { kind: 'group', key: file.key, phase });
       item.range = groupRange(this.vscode, steps, phase, file.text);
       item.description = `${steps.length} step${steps.length === 1 ? '' : 's'}`;
-      item.sortText = String(order).padStart(4, '0');
+      item.sortText = String(order);
       item.tags = flowItem.tags;
       item.children.replace(stepItems(steps));
       children.push(item);

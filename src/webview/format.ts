@@ -19,14 +19,18 @@ export function formatBytes(bytes: number | undefined): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
+// Formatters are costly to create; logs and headers format many times a second.
+const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+const dayFormat = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' });
+
 /** Local wall-clock time with seconds; the date too when it is not today. */
 export function formatTime(iso: string | undefined, now = new Date()): string {
   if (!iso) return '';
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return '';
-  const time = date.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  const time = timeFormat.format(date);
   if (date.toDateString() === now.toDateString()) return time;
-  return `${date.toLocaleDateString(undefined, { month: 'short', day: 'numeric' })} ${time}`;
+  return `${dayFormat.format(date)} ${time}`;
 }
 
 export function formatRelative(iso: string | undefined, now = Date.now()): string {

@@ -210,6 +210,34 @@ export async function startCodeServer(options: StartOptions): Promise<CodeServer
   return session;
 }
 
+/**
+ * Waits until code-server's extension host starts activating `extensionId` (`publisher.name`), read
+ * from its log; throws with the log when a failed activation is logged by then. VS Code logs no
+ * "activated" line, so an activate() that throws a moment later is not seen here: the next UI step
+ * fails instead, and the extension host log attached to that test says why. What the extension
+ * registers can take a moment to reach the workbench (runCommand retries for that).
+ */
+export async function waitForExtensionActivation(
+  session: CodeServerSession,
+  extensionId: string,
+  options: WaitOptions = {},
+): Promise<void> {
+  const id = extensionId.toLowerCase();
+  const outcome = await waitFor(
+    () => {
+      const log = session.extensionHostLog().toLowerCase();
+      if (log.includes(`activating extension ${id} failed`) || log.includes(`activating extension '${id}' failed`)) {
+        return 'failed';
+      }
+      return log.includes(`_doactivateextension ${id},`) ? 'activated' : undefined;
+    },
+    { timeout: 120_000, interval: 500, message: `the extension host to activate ${extensionId}`, ...options },
+  );
+  if (outcome === 'failed') {
+    throw new Error(`extension ${extensionId} failed to activate:\n${session.extensionHostLog()}`);
+  }
+}
+
 /** Opens the workbench of `session` in headless Chromium and waits until it has rendered. */
 export async function openWorkbench(session: CodeServerSession): Promise<Workbench> {
   const browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, headless: true });
@@ -362,8 +390,19 @@ async function killGroup(pid: number, exited: Promise<void>): Promise<void> {
     signalGroup(pid, 'SIGKILL');
     await exited;
   }
-  // Helpers left in the group after the main process went (extension host, watchers) go too.
+  // Helpers left in the group after the main process went (extension host, watchers) go too;
+  // a signal is delivered asynchronously, so wait until the group is really empty.
   signalGroup(pid, 'SIGKILL');
+  await waitFor(() => !groupExists(pid), { timeout: 10_000, interval: 50 }).catch(() => undefined);
+}
+
+function groupExists(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function openCommandPalette(page: Page, input: Locator): Promise<void> {

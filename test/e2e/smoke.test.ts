@@ -17,6 +17,7 @@ import {
   screenshot,
   startCodeServer,
   waitFor,
+  waitForExtensionActivation,
   webviewFrame,
 } from './harness';
 
@@ -58,6 +59,8 @@ describe('e2e smoke: code-server in Chromium', function () {
   });
 
   it('opens the Testing view from the command palette', async function () {
+    // On a busy machine the extension host can need half a minute before the fixture runs.
+    await waitForExtensionActivation(session!, 'testmesh-e2e.testmesh-e2e-smoke');
     await runCommand(page!, 'Testing: Focus on Test Explorer View');
     const testingView = page!.locator('.part.sidebar .monaco-list[aria-label="Test Explorer"]');
     await testingView.waitFor({ state: 'visible', timeout: 30_000 });

@@ -72,8 +72,8 @@ function parseInto(text: string, file: string, options: ParseFlowOptions, diagno
 
   const lineCounter = new LineCounter();
 
-  // No `maxAliasCount` here: it only applies to `toJS`, which we never call. validate.ts walks the
-  // syntax tree and expands aliases itself under MAX_ALIAS_COUNT.
+  // No `maxAliasCount` here: it only applies to `toJS`, which we never call. validate.ts reads the
+  // syntax tree and measures what aliases would expand to before expanding any (checkAliases).
   const doc = parseDocument(text, {
     lineCounter,
     prettyErrors: false,
@@ -155,17 +155,21 @@ function sortDiagnostics(diagnostics: FlowDiagnostic[]): void {
 
 /**
  * Finds hostile nesting before the YAML parser sees it: the parser and composer slow down and
- * finally recurse out of stack on very deep input. A cheap character scan gives an estimate that
- * errs high; only when it is over the limit does the YAML lexer (which knows quotes, comments and
- * block scalars) look closer, stopping at the first place that is certainly too deep.
- * Returns the offset of that place, or undefined. The exact limit is checked after parsing.
+ * finally recurse out of stack on very deep input. A cheap character scan comes first; only when
+ * it sees more than the limit does the YAML lexer (which knows quotes, comments and block
+ * scalars) look closer, stopping at the first place that is far too deep (twice the limit).
+ * Returns the offset of that place, or undefined. Neither is exact: the exact limit is checked on
+ * the parsed tree (findTooDeep), so what slips past these only costs the parser some time.
  */
 function tooDeepOffset(text: string): number | undefined {
   if (roughDepth(text) <= MAX_NESTING_DEPTH) return undefined;
   return lexedTooDeep(text, 2 * MAX_NESTING_DEPTH);
 }
 
-/** Max over lines of indentation + leading `- `/`? ` indicators + open brackets (quotes ignored). */
+/**
+ * Max over lines of indentation + leading `- `/`? ` indicators + open brackets. Brackets inside
+ * quotes are counted too, so it can be fooled; it only decides whether the lexer looks closer.
+ */
 function roughDepth(text: string): number {
   let max = 0;
   let flow = 0;
@@ -204,12 +208,12 @@ function roughDepth(text: string): number {
   return max;
 }
 
+const WHITESPACE = /^[ \t]+$/;
+
 /**
  * Depth estimate from YAML lexer tokens: open flow brackets + the stack of block indentation
  * levels + `-`/`?` indicators on the current line. Stops at the first token over `limit`.
  */
-const WHITESPACE = /^[ \t]+$/;
-
 function lexedTooDeep(text: string, limit: number): number | undefined {
   const indents: number[] = [];
   let flow = 0;

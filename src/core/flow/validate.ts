@@ -1,8 +1,8 @@
 /**
  * Builds a FlowDef from a parsed YAML document and checks it against FLOW-FORMAT.md and
  * ACTION_SPECS, collecting every problem with its source range instead of stopping at the first.
- * Works on the YAML syntax tree (never `toJS`), so every value keeps its position and aliases are
- * expanded under our own budget.
+ * Works on the YAML syntax tree (never `toJS`), so every value keeps its position; aliases are
+ * measured before anything expands them (checkAliases), so alias bombs and cycles cost nothing.
  */
 import { dirname, resolve as resolvePath } from 'node:path';
 import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node as YamlNode, type Scalar } from 'yaml';
@@ -60,10 +60,11 @@ export function buildFlow(
 
 class FlowBuilder {
   private readonly resolved = new Map<YamlNode, YamlNode | null>();
-  private readonly reportedAliases = new Set<YamlNode>();
+  /** Aliases already reported as unknown or cyclic. */
+  private readonly brokenAliases = new Set<YamlNode>();
   private anchors?: Map<string, YamlNode[]>;
-  /** Nodes being expanded right now, to catch an alias that points into its own anchor. */
-  private readonly expanding = new Set<YamlNode>();
+  /** Aliases inside the node they name (`&a [*a]`): expanding them would never end. */
+  private cyclic = new Set<YamlNode>();
   private readonly ids = new Map<string, SourceRange>();
 
   constructor(
@@ -103,6 +104,8 @@ class FlowBuilder {
   }
 
   error(at: YamlNode | SourceRange | null | undefined, message: string): void {
+    // A broken alias has had its one message; what it would have been is no news.
+    if (at && !isRange(at) && this.brokenAliases.has(at)) return;
     this.report('error', isRange(at) ? at : this.range(at), message);
   }
 
@@ -118,7 +121,7 @@ class FlowBuilder {
     const known = this.resolved.get(node);
     if (known !== undefined) return known;
     const target = this.findAnchor(node.source, node.range?.[0] ?? 0) ?? null;
-    if (!target) this.error(node, `unknown alias '*${node.source}': no '&${node.source}' anchor before it`);
+    if (!target) this.brokenAlias(node, `unknown alias '*${node.source}': no '&${node.source}' anchor before it`);
     this.resolved.set(node, target);
     return target;
   }
@@ -129,16 +132,17 @@ class FlowBuilder {
    */
   expand(node: YamlNode | null | undefined): YamlNode | null {
     if (!node || !isAlias(node)) return node ?? null;
-    const target = this.deref(node);
-    if (!target || isScalar(target)) return target;
-    if (this.expanding.has(target)) {
-      if (!this.reportedAliases.has(node)) {
-        this.reportedAliases.add(node);
-        this.error(node, `alias '*${node.source}' refers to a node that contains it`);
-      }
+    if (this.cyclic.has(node)) {
+      this.brokenAlias(node, `alias '*${node.source}' refers to a node that contains it`);
       return null;
     }
-    return target;
+    return this.deref(node);
+  }
+
+  private brokenAlias(node: YamlNode, message: string): void {
+    if (this.brokenAliases.has(node)) return;
+    this.report('error', this.range(node), message);
+    this.brokenAliases.add(node);
   }
 
   /** The last node anchored as `name` that starts before `offset` (YAML's rule). */
@@ -155,21 +159,6 @@ class FlowBuilder {
 
   /** The entries of a mapping with `<<` merge keys applied (explicit keys win). */
   entries(map: YamlNode): Entries {
-    return this.within(map, () => this.readEntries(map));
-  }
-
-  /** Runs `fn` with `node` marked as being expanded (so an alias back into it is caught). */
-  private within<T>(node: YamlNode, fn: () => T): T {
-    if (this.expanding.has(node)) return fn();
-    this.expanding.add(node);
-    try {
-      return fn();
-    } finally {
-      this.expanding.delete(node);
-    }
-  }
-
-  private readEntries(map: YamlNode): Entries {
     const out: Entries = new Map();
     if (!isMap(map)) return out;
     const merges: Entry[] = [];
@@ -206,24 +195,18 @@ class FlowBuilder {
     return undefined;
   }
 
-  /** Plain JavaScript value of a node (aliases expanded within the budget). */
-  value(node: YamlNode | null | undefined, depth = 0): unknown {
+  /** Plain JavaScript value of a node, aliases expanded. */
+  value(node: YamlNode | null | undefined): unknown {
     const target = this.expand(node);
     if (!target) return null;
     if (isScalar(target)) return target.value ?? null;
-    if (depth >= MAX_NESTING_DEPTH) {
-      this.error(node ?? null, `nesting is deeper than ${MAX_NESTING_DEPTH} levels (refused)`);
-      return null;
+    if (isSeq(target)) return target.items.map((item) => this.value(item as YamlNode));
+    if (isMap(target)) {
+      const out: Record<string, unknown> = {};
+      for (const [key, entry] of this.entries(target)) setOwn(out, key, this.value(entry.value));
+      return out;
     }
-    return this.within(target, () => {
-      if (isSeq(target)) return target.items.map((item) => this.value(item as YamlNode, depth + 1));
-      if (isMap(target)) {
-        const out: Record<string, unknown> = {};
-        for (const [key, entry] of this.entries(target)) setOwn(out, key, this.value(entry.value, depth + 1));
-        return out;
-      }
-      return null;
-    });
+    return null;
   }
 
   /** A scalar that must be text: strings as is, numbers and booleans as written. */
@@ -240,9 +223,14 @@ class FlowBuilder {
     const contents = this.doc.contents as YamlNode | null;
     // Without a '*' in the text there is no alias, and no need to walk the tree for them.
     if (this.text.includes('*')) {
-      const bomb = findAliasBomb(contents, (alias) => this.deref(alias), MAX_ALIAS_EXPANSION);
-      if (bomb) {
-        this.error(bomb, `aliases ('*name') expand to more than ${MAX_ALIAS_EXPANSION} extra values (refused, this looks like an alias bomb)`);
+      const aliases = checkAliases(contents, (alias) => this.deref(alias));
+      this.cyclic = aliases.cyclic;
+      if (aliases.tooLarge) {
+        this.error(aliases.tooLarge, `aliases ('*name') expand to more than ${MAX_ALIAS_EXPANSION} extra values (refused, this looks like an alias bomb)`);
+        return undefined;
+      }
+      if (aliases.tooDeep) {
+        this.error(aliases.tooDeep, `with its aliases expanded, the YAML nests deeper than ${MAX_NESTING_DEPTH} levels (refused)`);
         return undefined;
       }
     }
@@ -379,7 +367,7 @@ class FlowBuilder {
       this.error(node, `step '${place.defaultId}': a step must be a mapping with an 'action', got ${describe(map)}`);
       return undefined;
     }
-    return this.within(map, () => this.stepFromMap(map, place));
+    return this.stepFromMap(map, place);
   }
 
   private stepFromMap(map: YamlNode, place: StepPlace): StepDef {
@@ -670,23 +658,19 @@ class FlowBuilder {
       return;
     }
     const entries = configMissing ? new Map<string, Entry>() : this.entries(target as YamlNode);
-    const readEntries = () => {
-      for (const e of entries.values()) {
-        const keySpec = spec && Object.prototype.hasOwnProperty.call(spec.config, e.key) ? spec.config[e.key] : undefined;
-        if (spec && !keySpec) {
-          this.warn(e.keyNode, `${label}: unknown config key '${e.key}' for ${step.action}${suggest(e.key, Object.keys(spec.config))}`);
-        }
-        if (keySpec?.nested) {
-          this.nested(step, e, keySpec.nested, label, childPlace);
-          continue;
-        }
-        const value = this.value(e.value);
-        setOwn(step.config, e.key, value);
-        if (keySpec) this.checkConfigValue(step, e, keySpec, value, label);
+    for (const e of entries.values()) {
+      const keySpec = spec && Object.prototype.hasOwnProperty.call(spec.config, e.key) ? spec.config[e.key] : undefined;
+      if (spec && !keySpec) {
+        this.warn(e.keyNode, `${label}: unknown config key '${e.key}' for ${step.action}${suggest(e.key, Object.keys(spec.config))}`);
       }
-    };
-    if (configMissing) readEntries();
-    else this.within(target as YamlNode, readEntries);
+      if (keySpec?.nested) {
+        this.nested(step, e, keySpec.nested, label, childPlace);
+        continue;
+      }
+      const value = this.value(e.value);
+      setOwn(step.config, e.key, value);
+      if (keySpec) this.checkConfigValue(step, e, keySpec, value, label);
+    }
     if (!spec) return;
     for (const key of Object.keys(spec.config)) {
       const keySpec = spec.config[key];
@@ -799,8 +783,7 @@ class FlowBuilder {
 
   private block(key: string, idPart: string, list: YamlNode, place: StepPlace): StepBlock {
     const steps: StepDef[] = [];
-    this.within(list, () => {
-      if (!isSeq(list)) return;
+    if (isSeq(list)) {
       list.items.forEach((item, index) => {
         const child = this.step(item as YamlNode, {
           phase: place.phase,
@@ -810,7 +793,7 @@ class FlowBuilder {
         });
         if (child) steps.push(child);
       });
-    });
+    }
     return { key, steps, range: this.range(list) };
   }
 }
@@ -858,26 +841,46 @@ function collectAnchors(root: YamlNode | null): Map<string, YamlNode[]> {
   return anchors;
 }
 
+export interface AliasCheck {
+  /** The alias at which expanding aliases would add more than MAX_ALIAS_EXPANSION values. */
+  tooLarge?: YamlNode;
+  /** The alias whose expansion nests deeper than MAX_NESTING_DEPTH. */
+  tooDeep?: YamlNode;
+  /** Aliases inside the node they name: the only way an expansion can loop. */
+  cyclic: Set<YamlNode>;
+}
+
 /**
- * Finds the alias at which the values added by expanding aliases pass `limit`, without expanding
- * anything: one iterative post-order walk that knows each anchored node's expanded size (an alias
- * always names an earlier anchor, so that size is known when the alias is met).
+ * Measures what expanding the aliases of a document would do, without expanding anything: one
+ * iterative post-order walk that records each anchored node's expanded size and height (an alias
+ * always names an earlier node, so both are known by the time the alias is met). An alias whose
+ * target is still open on the walk's stack names its own ancestor: a cycle.
  */
-export function findAliasBomb(root: YamlNode | null, resolve: (alias: YamlNode) => YamlNode | null, limit: number): YamlNode | undefined {
-  if (!root) return undefined;
+export function checkAliases(root: YamlNode | null, resolve: (alias: YamlNode) => YamlNode | null): AliasCheck {
+  const result: AliasCheck = { cyclic: new Set() };
+  if (!root) return result;
   interface Frame {
+    node: YamlNode;
     children: unknown[];
     index: number;
+    /** Values in the expanded subtree, this node included. */
     size: number;
-    node: YamlNode;
+    /** Levels of mappings and lists in the expanded subtree, this node included. */
+    height: number;
   }
-  const sizes = new Map<YamlNode, number>();
+  const measured = new Map<YamlNode, { size: number; height: number }>();
+  const open = new Set<YamlNode>();
   const childrenOf = (node: YamlNode): unknown[] => {
     if (isSeq(node)) return node.items;
     if (isMap(node)) return node.items.flatMap((pair) => [pair.key, pair.value]);
     return [];
   };
-  const stack: Frame[] = [{ node: root, children: childrenOf(root), index: 0, size: 1 }];
+  const stack: Frame[] = [];
+  const enter = (node: YamlNode) => {
+    stack.push({ node, children: childrenOf(node), index: 0, size: 1, height: 1 });
+    open.add(node);
+  };
+  if (isMap(root) || isSeq(root)) enter(root);
   let added = 0;
   while (stack.length > 0) {
     const top = stack[stack.length - 1];
@@ -886,22 +889,36 @@ export function findAliasBomb(root: YamlNode | null, resolve: (alias: YamlNode) 
       if (!child || typeof child !== 'object') continue;
       if (isAlias(child)) {
         const target = resolve(child);
-        const size = target ? (sizes.get(target) ?? 1) : 1;
+        if (target && open.has(target)) {
+          result.cyclic.add(child);
+          continue;
+        }
+        const m = target ? measured.get(target) : undefined;
+        const size = m?.size ?? 1;
         added += size;
         top.size += size;
-        if (added > limit) return child;
+        if (m && 1 + m.height > top.height) top.height = 1 + m.height;
+        if (added > MAX_ALIAS_EXPANSION && !result.tooLarge) result.tooLarge = child;
+        if (m && stack.length + m.height > MAX_NESTING_DEPTH && !result.tooDeep) result.tooDeep = child;
       } else if (isMap(child) || isSeq(child)) {
-        stack.push({ node: child, children: childrenOf(child), index: 0, size: 1 });
+        enter(child);
       } else {
         top.size += 1;
       }
       continue;
     }
     stack.pop();
-    if ((top.node as { anchor?: string }).anchor) sizes.set(top.node, top.size);
-    if (stack.length > 0) stack[stack.length - 1].size += top.size;
+    open.delete(top.node);
+    if ((top.node as { anchor?: string }).anchor) measured.set(top.node, { size: top.size, height: top.height });
+    const parent = stack[stack.length - 1];
+    if (parent) {
+      parent.size += top.size;
+      if (1 + top.height > parent.height) parent.height = 1 + top.height;
+    }
+    // A bomb is known as soon as it passes the limit; cycles found so far are enough then.
+    if (result.tooLarge) return result;
   }
-  return undefined;
+  return result;
 }
 
 /**

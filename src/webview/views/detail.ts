@@ -62,8 +62,8 @@ export class DetailView {
     title: h('h1', { class: 'exec-title', text: 'Loading…' }),
     status: h('span', { class: 'status-pill', role: 'status', 'data-status': 'pending', text: 'pending' }),
     live: h('span', { class: 'live-badge', role: 'status', 'data-state': 'connecting', text: 'Connecting…' }),
-    meta: h('div', { class: 'exec-meta' }),
-    counts: h('div', { class: 'counts' }),
+    meta: { flow: metaPair('Flow'), started: metaPair('Started'), duration: metaPair('Duration'), trigger: metaPair('Trigger') },
+    counts: { completed: countItem('completed', 'passed'), failed: countItem('failed', 'failed'), skipped: countItem('skipped', 'skipped'), total: h('span', { class: 'count total' }) },
     cancel: h('button', { type: 'button', class: 'button danger', hidden: true, text: 'Cancel' }),
     progress: h('div', { class: 'progress', role: 'progressbar', 'aria-label': 'Steps finished', 'aria-valuemin': 0, 'aria-valuemax': 0, 'aria-valuenow': 0 }),
     bars: { completed: h('span', { class: 'bar completed' }), failed: h('span', { class: 'bar failed' }), skipped: h('span', { class: 'bar skipped' }), running: h('span', { class: 'bar running' }) },
@@ -117,8 +117,8 @@ export class DetailView {
         { class: 'exec-header' },
         h('nav', { class: 'crumbs', 'aria-label': 'Breadcrumb' }, h('a', { href: '#/executions', text: 'Executions' }), h('span', { class: 'crumb-sep', 'aria-hidden': 'true', text: '/' }), h('span', { class: 'mono crumb-id', text: executionId })),
         h('div', { class: 'title-row' }, hd.status, hd.title, hd.live, h('span', { class: 'spacer' }), hd.cancel),
-        hd.meta,
-        h('div', { class: 'progress-row' }, hd.progress, hd.counts),
+        h('div', { class: 'exec-meta' }, hd.meta.flow, hd.meta.started, hd.meta.duration, hd.meta.trigger),
+        h('div', { class: 'progress-row' }, hd.progress, h('div', { class: 'counts' }, hd.counts.completed, hd.counts.failed, hd.counts.skipped, hd.counts.total)),
       ),
       h('div', { class: 'split' }, this.stepsPane, this.sidePane),
     );
@@ -275,13 +275,11 @@ export class DetailView {
 
     const started = state.started_at ?? this.summary?.started_at;
     const elapsed = finished ? state.duration_ms : started ? Date.now() - new Date(started).getTime() : undefined;
-    const metaParts: Array<[string, string]> = [];
-    const file = this.summary?.flow_id ?? state.flow_file;
-    if (file) metaParts.push(['Flow', file]);
-    if (started) metaParts.push(['Started', formatTime(started)]);
-    if (elapsed !== undefined) metaParts.push([finished ? 'Duration' : 'Elapsed', formatDuration(elapsed)]);
-    if (this.summary?.trigger) metaParts.push(['Trigger', this.summary.trigger]);
-    replaceChildren(hd.meta, ...metaParts.map(([label, value]) => h('span', { class: 'meta-pair' }, h('span', { class: 'meta-label', text: label }), h('span', { class: 'meta-value', text: value }))));
+    const trigger = this.summary?.trigger;
+    setMeta(hd.meta.flow, this.summary?.flow_id ?? state.flow_file);
+    setMeta(hd.meta.started, started ? formatTime(started) : undefined);
+    setMeta(hd.meta.duration, elapsed === undefined ? undefined : formatDuration(elapsed), finished ? 'Duration' : 'Elapsed');
+    setMeta(hd.meta.trigger, trigger);
 
     const c = this.tree.counts;
     const done = c.completed + c.failed + c.skipped;
@@ -294,13 +292,11 @@ export class DetailView {
     hd.bars.failed.style.width = pct(c.failed);
     hd.bars.skipped.style.width = pct(c.skipped);
     hd.bars.running.style.width = pct(c.running);
-    replaceChildren(
-      hd.counts,
-      h('span', { class: 'count completed', title: 'passed' }, h('span', { class: 'dot', 'aria-hidden': 'true' }), `${c.completed} passed`),
-      h('span', { class: 'count failed', title: 'failed' }, h('span', { class: 'dot', 'aria-hidden': 'true' }), `${c.failed} failed`),
-      c.skipped ? h('span', { class: 'count skipped', title: 'skipped' }, h('span', { class: 'dot', 'aria-hidden': 'true' }), `${c.skipped} skipped`) : null,
-      h('span', { class: 'count total', text: `${done} / ${total} steps` }),
-    );
+    setText(hd.counts.completed.lastChild as Element, `${c.completed} passed`);
+    setText(hd.counts.failed.lastChild as Element, `${c.failed} failed`);
+    setText(hd.counts.skipped.lastChild as Element, `${c.skipped} skipped`);
+    hd.counts.skipped.hidden = c.skipped === 0;
+    setText(hd.counts.total, `${done} / ${total} steps`);
 
     if (finished && this.selectedId === undefined && status === 'failed' && !this.autoSelected) {
       this.autoSelected = true;
@@ -338,4 +334,19 @@ export class DetailView {
       variables && Object.keys(variables).length ? h('details', { class: 'section' }, h('summary', { text: 'Run variables' }), jsonView(variables, 'Run variables')) : null,
     );
   }
+}
+
+function metaPair(label: string): HTMLElement {
+  return h('span', { class: 'meta-pair', hidden: true }, h('span', { class: 'meta-label', text: label }), h('span', { class: 'meta-value' }));
+}
+
+/** Shows `value` in a meta pair (hidden without one), optionally relabelled. */
+function setMeta(pair: HTMLElement, value: string | undefined, label?: string): void {
+  pair.hidden = value === undefined || value === '';
+  if (label !== undefined) setText(pair.firstElementChild!, label);
+  setText(pair.lastElementChild!, value ?? '');
+}
+
+function countItem(status: string, label: string): HTMLElement {
+  return h('span', { class: `count ${status}`, title: label }, h('span', { class: 'dot', 'aria-hidden': 'true' }), h('span', {}));
 }

@@ -43,6 +43,26 @@ describe('flow loading limits (hostile input is refused, quickly and clearly)', 
     assert.deepEqual(flow?.steps[299].config.headers, { accept: 'application/json', 'x-trace': '1' });
   });
 
+  it('reports aliases that name their own container instead of looping', () => {
+    const text = lines(
+      'flow:',
+      '  name: x',
+      '  steps:',
+      '    - action: parallel',
+      '      config:',
+      '        branches: &b',
+      '          - steps: [{action: parallel, config: {branches: *b}}]',
+    );
+    assert.deepEqual(only(text), ["f.yaml:7:59: error: alias '*b' refers to a node that contains it"]);
+  });
+
+  it('refuses nesting that only aliases make too deep', () => {
+    const chain = ['  a0: &a0 ' + '['.repeat(30) + ']'.repeat(30)];
+    for (let i = 1; i < 5; i++) chain.push(`  a${i}: &a${i} ${'['.repeat(30)}*a${i - 1}${']'.repeat(30)}`);
+    const text = lines('flow:', '  name: x', '  env:', ...chain.map((c) => `  ${c}`), '  steps: [{action: log, config: {message: hi}}]');
+    assert.deepEqual(only(text), [`f.yaml:6:43: error: with its aliases expanded, the YAML nests deeper than ${MAX_NESTING_DEPTH} levels (refused)`]);
+  });
+
   it('refuses a file over 1 MiB before parsing it', () => {
     const text = flowWith('hi') + `# ${'x'.repeat(2 * 1024 * 1024)}\n`;
     assert.deepEqual(only(text), ['f.yaml:1:1: error: the file is too large: 2.0 MiB, flow files may have at most 1.0 MiB (refused)']);

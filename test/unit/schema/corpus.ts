@@ -109,6 +109,10 @@ export const CORPUS: CorpusCase[] = [
     'flow:\n  name: Unknown keys\n  owner: me\n  steps:\n    - action: parallel\n      colour: red\n      config:\n        branches:\n          - steps: []\n            label: b\n        fail_fats: true\n      retry: {max_attempts: 2, jitter: 1}\n      on_error: {action: continue, why: because}\n      assert:\n        - expression: "true"\n          note: n\nextra: root\n',
     ['owner', 'colour', 'label', 'fail_fats', 'jitter', 'why', 'note', 'extra'],
   ),
+  valid(
+    'anchors, aliases and merge keys',
+    'flow:\n  name: Shared config\n  env:\n    common: &common\n      url: http://x\n      timeout: 2s\n  steps:\n    - action: http_request\n      config:\n        <<: *common\n        method: GET\n    - action: http_request\n      config: *common\n',
+  ),
   valid('unknown key next to flow in root form', 'name: Root\nsteps:\n  - action: log\n    config: {message: x}\nversion: 2\n', ['version']),
 
   // ---- invalid ---------------------------------------------------------------------------

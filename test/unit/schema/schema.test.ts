@@ -47,7 +47,8 @@ function verdicts(schema: JsonSchema, text: string, file: string): Verdicts {
     const m = d.severity === 'warning' ? UNKNOWN_KEY_WARNING.exec(d.message) : null;
     if (m) validatorUnknownKeys.push(m[1]);
   }
-  const value = parseDocument(text).toJS();
+  // `<<` merge keys applied, as the validator and the YAML extension do.
+  const value = parseDocument(text, { merge: true }).toJS();
   const problems = checkJsonSchema(schema, value ?? null);
   return {
     validatorErrors: diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.range.start.line}:${d.range.start.column} ${d.message}`),
@@ -101,6 +102,13 @@ describe('flow JSON Schema', () => {
     it('is exactly what buildFlowSchema() makes (regenerate with: ' + REGENERATE + ')', () => {
       assert.deepEqual(committedSchema(), buildFlowSchema(), `schemas/flow.schema.json is out of date: ${REGENERATE}`);
       assert.equal(readFileSync(SCHEMA_FILE, 'utf8'), renderFlowSchema(), 'same content, different formatting');
+    });
+
+    it('is a fresh object every time (callers may change it)', () => {
+      const first = buildFlowSchema();
+      (first.definitions as Record<string, JsonSchema>).step.required?.push('changed');
+      delete (first.definitions as Record<string, JsonSchema>)['config.log'];
+      assert.deepEqual(buildFlowSchema(), committedSchema());
     });
 
     it('is draft-07 and resolves every $ref', () => {

@@ -1,0 +1,211 @@
+// The Test Explorer tree built from a real workspace folder: folder -> file -> flow -> steps,
+// setup/teardown groups, nested steps, ranges, stable ids, broken files, edits from the editor.
+import * as assert from 'node:assert';
+import { rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { FlowIndex } from '../../../src/extension/discovery';
+import { TestTree } from '../../../src/extension/testing';
+import { tempWorkspace, waitFor } from '../helpers';
+import { FakeTestController, FakeTestItem, FakeVSCode, Uri } from './fake-vscode';
+
+const USERS = `# users
+flow:
+  name: Users
+  tags: [smoke]
+  setup:
+    - id: login
+      action: log
+      config: { message: hi }
+  steps:
+    - id: create
+      name: Create a user
+      action: log
+      config: { message: create }
+      assert:
+        - message == 'create'
+    - id: check
+      action: condition
+      config:
+        condition: "true"
+        then:
+          - id: yes
+            action: log
+            config: { message: yes }
+        else:
+          - action: log
+            config: { message: no }
+    - id: fan
+      action: parallel
+      config:
+        branches:
+          - steps:
+              - id: left
+                action: log
+                config: { message: l }
+          - steps:
+              - id: right
+                action: log
+                config: { message: r }
+  teardown:
+    - id: cleanup
+      action: log
+      config: { message: bye }
+`;
+
+const BROKEN = `flow:
+  name: Broken
+  steps:
+    - id: a
+      action: no_such_action
+`;
+
+const SIMPLE = `name: Simple
+steps:
+  - action: log
+    config: { message: ok }
+`;
+
+function ids(items: FakeTestItem[]): string[] {
+  return items.map((i) => i.id);
+}
+
+/** 0-based line of the first line containing `text`. */
+function lineOf(source: string, text: string): number {
+  return source.split('\n').findIndex((line) => line.includes(text));
+}
+
+/** Ids of an item's children (the tree's items are the fake's). */
+function childIds(item: unknown): string[] {
+  return ids((item as FakeTestItem).children.all());
+}
+
+describe('extension: Test Explorer tree', () => {
+  let root: string;
+  let fake: FakeVSCode;
+  let index: FlowIndex;
+  let tree: TestTree;
+  let controller: FakeTestController;
+
+  beforeEach(async () => {
+    root = tempWorkspace({
+      'flows/users.flow.yaml': USERS,
+      'flows/broken.flow.yaml': BROKEN,
+      'flows/simple.yaml': SIMPLE,
+      'flows/not-a-flow.yaml': 'just: data\n',
+      'node_modules/pkg/x.flow.yaml': USERS,
+      'other/readme.md': '# nothing',
+    });
+    fake = new FakeVSCode();
+    fake.addFolder(root, 'ws');
+    const log = fake.vscode.window.createOutputChannel('TestMesh', { log: true });
+    index = new FlowIndex(fake.vscode, log, { fileDebounceMs: 10, typingDebounceMs: 10 });
+    controller = fake.vscode.tests.createTestController('testmesh', 'TestMesh') as unknown as FakeTestController;
+    tree = new TestTree(fake.vscode, controller as never);
+    index.onDidChange((change) => tree.apply(change, index.all()));
+    await index.start();
+  });
+
+  afterEach(() => {
+    index.dispose();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  const key = (rel: string) => Uri.file(join(root, rel)).toString();
+
+  it('lists folder -> files -> flow -> steps, skipping node_modules and non-flows', () => {
+    const roots = controller.items.all();
+    assert.deepStrictEqual(ids(roots), [Uri.file(root).toString()]);
+    assert.strictEqual(roots[0].label, 'ws');
+    const files = roots[0].children.all();
+    assert.deepStrictEqual(files.map((f) => f.label).sort(), ['flows/broken.flow.yaml', 'flows/simple.yaml', 'flows/users.flow.yaml']);
+    const users = roots[0].children.get(key('flows/users.flow.yaml'))!;
+    const flow = users.children.get(`${key('flows/users.flow.yaml')}#flow`)!;
+    assert.strictEqual(flow.label, 'Users');
+    assert.deepStrictEqual(flow.tags.map((t) => t.id), ['smoke']);
+    const children = flow.children.all().sort((a, b) => (a.sortText ?? '').localeCompare(b.sortText ?? ''));
+    assert.deepStrictEqual(children.map((c) => c.label), ['setup', 'Create a user', 'check', 'fan', 'teardown']);
+  });
+
+  it('groups setup and teardown and nests steps under their parent, with stable ids', () => {
+    const k = key('flows/users.flow.yaml');
+    const setup = tree.groupItem(k, 'setup')!;
+    assert.strictEqual(setup.id, `${k}#setup`);
+    assert.deepStrictEqual(childIds(setup), [`${k}#step:login`]);
+    assert.deepStrictEqual(childIds(tree.groupItem(k, 'teardown')!), [`${k}#step:cleanup`]);
+    const check = tree.stepItem(k, 'check')!;
+    assert.deepStrictEqual(childIds(check).sort(), [`${k}#step:check.else_0`, `${k}#step:yes`].sort());
+    assert.match(check.children.get(`${k}#step:check.else_0`)!.description!, /log · else/);
+    const fan = tree.stepItem(k, 'fan')!;
+    assert.deepStrictEqual(childIds(fan).sort(), [`${k}#step:left`, `${k}#step:right`]);
+    assert.strictEqual(tree.stepItem(k, 'left')!.parent, fan);
+  });
+
+  it('gives every item its uri and source range (0-based lines) for gutter icons', () => {
+    const k = key('flows/users.flow.yaml');
+    const flow = tree.flowItem(k)!;
+    assert.strictEqual(flow.uri!.toString(), k);
+    assert.strictEqual(flow.range!.start.line, 2); // `name: Users` (the flow mapping) is line 3
+    const create = tree.stepItem(k, 'create')!;
+    assert.strictEqual(create.range!.start.line, 9); // `- id: create` is line 10
+    assert.strictEqual(tree.stepItem(k, 'yes')!.range!.start.line, lineOf(USERS, '- id: yes'));
+    // The group's icon goes on its `setup:` key.
+    assert.strictEqual(tree.groupItem(k, 'setup')!.range!.start.line, 4);
+    assert.strictEqual(tree.groupItem(k, 'teardown')!.range!.start.line, lineOf(USERS, 'teardown:'));
+    for (const id of tree.allIds()) assert.ok(id.startsWith('file://'), id);
+  });
+
+  it('shows a broken file with its error, and the other flows still', () => {
+    const broken = tree.fileItem(key('flows/broken.flow.yaml'))!;
+    assert.match(String(broken.error), /no_such_action/);
+    assert.strictEqual(broken.children.size, 0);
+    assert.strictEqual(broken.range!.start.line, 4);
+    assert.ok(tree.flowItem(key('flows/users.flow.yaml')));
+    assert.ok(tree.flowItem(key('flows/simple.yaml')));
+  });
+
+  it('re-parses an open document from the editor text, keeping item objects', async () => {
+    const k = key('flows/users.flow.yaml');
+    const before = tree.stepItem(k, 'create')!;
+    const editor = fake.open(join(root, 'flows/users.flow.yaml'), USERS);
+    fake.edit(editor.document, USERS.replace('name: Create a user', 'name: Create a person').replace('  teardown:', '    - id: extra\n      action: log\n      config: { message: x }\n  teardown:'));
+    await waitFor(() => tree.stepItem(k, 'extra') !== undefined, 2000, 'the edit to reach the tree');
+    const after = tree.stepItem(k, 'create')!;
+    assert.strictEqual(after, before, 'the same TestItem object is updated in place');
+    assert.strictEqual(after.label, 'Create a person');
+    // Unsaved: the disk still has the old text.
+    assert.strictEqual(index.get(k)!.text.includes('Create a person'), true);
+  });
+
+  it('follows files created, broken, fixed and deleted on disk', async () => {
+    const file = join(root, 'flows/new.flow.yaml');
+    writeFileSync(file, SIMPLE.replace('Simple', 'New one'));
+    fake.fileEvent('created', file);
+    await waitFor(() => tree.flowItem(key('flows/new.flow.yaml'))?.label === 'New one', 2000, 'the new flow');
+
+    writeFileSync(file, 'flow:\n  name: [oops\n');
+    fake.fileEvent('changed', file);
+    await waitFor(() => tree.fileItem(key('flows/new.flow.yaml'))?.error !== undefined, 2000, 'the error');
+    assert.strictEqual(tree.flowItem(key('flows/new.flow.yaml')), undefined);
+    assert.ok(tree.flowItem(key('flows/users.flow.yaml')), 'other flows stay');
+
+    unlinkSync(file);
+    fake.fileEvent('deleted', file);
+    await waitFor(() => tree.fileItem(key('flows/new.flow.yaml')) === undefined, 2000, 'the removal');
+    const files = controller.items.all()[0].children.all().map((f) => f.label);
+    assert.ok(!files.includes('flows/new.flow.yaml'));
+  });
+
+  it('ignores events under node_modules and uses the flowGlobs setting', async () => {
+    const ignored = join(root, 'node_modules/pkg/x.flow.yaml');
+    fake.fileEvent('changed', ignored);
+    await index.whenIdle();
+    assert.strictEqual(index.get(Uri.file(ignored).toString()), undefined);
+
+    writeFileSync(join(root, 'other/api.yaml'), SIMPLE);
+    fake.setSetting('testmesh.flowGlobs', ['other/*.yaml']);
+    await waitFor(() => index.all().length === 1, 2000, 'the rescan with the new globs');
+    await index.whenIdle();
+    assert.deepStrictEqual(index.all().map((f) => f.relativePath), ['other/api.yaml']);
+    assert.deepStrictEqual(controller.items.all()[0].children.all().map((f) => f.label), ['other/api.yaml']);
+  });
+});
