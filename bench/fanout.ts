@@ -180,6 +180,7 @@ export async function fanoutBench(options: Partial<Options> = {}): Promise<void>
     for (const kind of ['log', 'http'] as const) {
       const kindRounds = kind === 'http' ? Math.max(1, Math.ceil(rounds / 2)) : rounds;
       const times = new Map<Variant, number[]>(variants.map((v) => [v, []]));
+      const cpus = new Map<Variant, number[]>(variants.map((v) => [v, []]));
       const latencies = new Map<Variant, number[]>(variants.map((v) => [v, []]));
       const complete = new Map<Variant, [number, number]>(variants.map((v) => [v, [0, 0]]));
       // One warm-up run, then rounds in rotating order so drift hits every variant alike.
@@ -197,15 +198,19 @@ export async function fanoutBench(options: Partial<Options> = {}): Promise<void>
             await connected;
           }
           const started = performance.now();
+          const cpuBefore = process.cpuUsage();
           api.send({ cmd: 'release' });
           const final = await server.manager.whenFinished(summary.id);
           const elapsed = performance.now() - started;
+          const cpu = process.cpuUsage(cpuBefore);
           if (final?.status !== 'completed') throw new Error(`fan-out run ended ${final?.status}: ${final?.error ?? ''}`);
           const result = report ? (await report).report : undefined;
           if (round < 0) continue;
           times.get(variant)!.push(elapsed);
+          cpus.get(variant)!.push((cpu.user + cpu.system) / 1000);
           if (result) {
-            latencies.get(variant)!.push(...result.latencies);
+            const all = latencies.get(variant)!;
+            for (const latency of result.latencies) all.push(latency);
             const c = complete.get(variant)!;
             c[0] += result.complete;
             c[1] += result.clients;
@@ -226,6 +231,7 @@ export async function fanoutBench(options: Partial<Options> = {}): Promise<void>
             variant.label.padEnd(18),
             t.toFixed(0).padStart(9),
             (t / base).toFixed(3).padStart(6),
+            median(cpus.get(variant)!).toFixed(0).padStart(7),
             variant.clients ? percentile(sorted, 50).toFixed(1).padStart(7) : '      -',
             variant.clients ? percentile(sorted, 99).toFixed(1).padStart(7) : '      -',
             variant.clients ? sorted[sorted.length - 1].toFixed(1).padStart(7) : '      -',
@@ -243,9 +249,10 @@ export async function fanoutBench(options: Partial<Options> = {}): Promise<void>
   }
 
   console.log(`\nEvent fan-out: ${steps} steps, 0 vs ${clients} WebSocket clients on /ws/executions/:id (${rounds} rounds log, ${Math.max(1, Math.ceil(rounds / 2))} rounds http, interleaved; medians)`);
-  console.log('flow   clients  framing             run ms   ratio   p50 ms  p99 ms  max ms   in order');
+  console.log('flow   clients  framing             run ms   ratio   cpu ms   p50 ms  p99 ms  max ms   in order');
   for (const line of lines) console.log(line);
-  console.log('targets: ratio <= 1.10 with 50 clients; p99 < 20 ms. Latency = client receive time - event timestamp (ms resolution).');
+  console.log('targets: ratio <= 1.10 with 50 clients; p99 < 20 ms. cpu = this process (engine + server) during the run.');
+  console.log('Latency = client receive time - event timestamp (ms resolution); the clients share this machine\'s cores.');
 }
 
 if (require.main === module) {

@@ -204,8 +204,11 @@ export class RunMapping {
     const d = event.data;
     const step = this.steps.get(definitionStepId(d.step_id));
     let message: vscode.TestMessage;
-    if (d.assertion !== undefined && d.expected !== undefined && d.actual !== undefined) {
-      message = this.vscode.TestMessage.diff(d.error_message, formatValue(d.expected), formatValue(d.actual));
+    const expected = d.expected === undefined ? undefined : formatValue(d.expected);
+    const actual = d.actual === undefined ? undefined : formatValue(d.actual);
+    // A diff only helps when there are two different values (`x != 2` failing has one).
+    if (d.assertion !== undefined && expected !== undefined && actual !== undefined && expected !== actual) {
+      message = this.vscode.TestMessage.diff(d.error_message, expected, actual);
     } else {
       message = new this.vscode.TestMessage(d.error_message);
     }

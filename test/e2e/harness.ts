@@ -153,7 +153,14 @@ export async function startCodeServer(options: StartOptions): Promise<CodeServer
 
   const env = codeServerEnv(root);
   const dirs = ['--user-data-dir', userDataDir, '--extensions-dir', extensionsDir];
-  if (options.vsix) await installExtension(binary, dirs, path.resolve(options.vsix), env);
+  if (options.vsix) {
+    try {
+      await installExtension(binary, dirs, path.resolve(options.vsix), env);
+    } catch (error) {
+      fs.rmSync(root, { recursive: true, force: true });
+      throw error;
+    }
+  }
 
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -170,10 +177,14 @@ export async function startCodeServer(options: StartOptions): Promise<CodeServer
   const output: string[] = [];
   child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  child.once('error', (error) => output.push(`${error}\n`));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let hasExited = false;
   void exited.then(() => (hasExited = true));
-  if (child.pid === undefined) throw new Error(`could not start ${binary}`);
+  if (child.pid === undefined) {
+    fs.rmSync(root, { recursive: true, force: true });
+    throw new Error(`could not start ${binary}: ${output.join('')}`);
+  }
   const pid = child.pid;
   liveGroups.add(pid);
 
@@ -196,13 +207,12 @@ export async function startCodeServer(options: StartOptions): Promise<CodeServer
   };
 
   try {
-    await waitFor(
-      async () => {
-        if (hasExited) throw new Error(`code-server exited early:\n${output.join('')}`);
-        return answersHttp(`${url}/healthz`);
-      },
-      { timeout: 60_000, interval: 200, message: `code-server on ${url}` },
-    );
+    await waitFor(async () => hasExited || answersHttp(`${url}/healthz`), {
+      timeout: 60_000,
+      interval: 200,
+      message: `code-server to answer on ${url}`,
+    });
+    if (hasExited) throw new Error(`code-server exited before answering:\n${output.join('')}`);
   } catch (error) {
     await session.stop();
     throw error;

@@ -262,7 +262,8 @@ export class DetailView {
     const status = state.status;
     const finished = isFinished(status);
     setText(hd.title, state.flow_name ?? this.summary?.flow_name ?? 'Execution');
-    document.title = `${statusLabel(status)} · ${state.flow_name ?? this.summary?.flow_name ?? 'Execution'} · TestMesh`;
+    const title = `${statusLabel(status)} · ${state.flow_name ?? this.summary?.flow_name ?? 'Execution'} · TestMesh`;
+    if (document.title !== title) document.title = title;
     hd.status.dataset.status = status;
     setText(hd.status, statusLabel(status));
 

@@ -274,6 +274,12 @@ describe('flow diagnostics', () => {
     );
   });
 
+  it('passes YAML warnings on', () => {
+    assert.deepEqual(diagnosticsOf(lines('flow:', '  name: !custom x', '  steps: [{action: log, config: {message: hi}}]')), [
+      'f.yaml:2:9: warning: YAML: Unresolved tag: !custom',
+    ]);
+  });
+
   it('reports bad aliases', () => {
     assert.deepEqual(diagnosticsOf(lines('flow:', '  name: x', '  steps:', '    - action: log', '      config: {message: *nope}')), [
       "f.yaml:5:25: error: unknown alias '*nope': no '&nope' anchor before it",

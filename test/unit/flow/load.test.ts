@@ -340,6 +340,16 @@ describe('flow loading', () => {
     });
   });
 
+  it('loads a 10,000-step flow', function () {
+    this.timeout(30_000); // the YAML parser's time; a benchmark, not this test, measures it
+    const steps = Array.from({ length: 10_000 }, (_, i) => `  - {action: log, config: {message: m${i}}, assert: [status == 200]}`);
+    const { flow, warnings } = loadOk(lines('flow:', ' name: big', ' steps:', ...steps));
+    assert.deepEqual(warnings, []);
+    assert.equal(flow.steps.length, 10_000);
+    assert.equal(flow.steps[9_999].id, 'steps_9999');
+    assert.deepEqual(span(flow.steps[9_999].range), [10_003, 5, 10_003, 69]);
+  });
+
   it('never throws, whatever it is given', () => {
     for (const input of [undefined, null, 42, {}, [], '\u0000', '\ufeff', 'flow:\n  name: [']) {
       const result = parseFlowText(input as unknown as string, 'x.yaml');

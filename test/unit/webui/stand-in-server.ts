@@ -87,7 +87,7 @@ export async function startStandInServer(options: { workspace: string; staticDir
       const name = url.pathname === '/' ? 'index.html' : path.basename(url.pathname);
       try {
         const body = await readFile(path.join(options.staticDir, name));
-        res.writeHead(200, { 'content-type': TYPES[path.extname(name)] ?? 'application/octet-stream', 'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'" });
+        res.writeHead(200, { 'content-type': TYPES[path.extname(name)] ?? 'application/octet-stream', 'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:" });
         res.end(body);
       } catch {
         send(res, 404, { error: 'not found' });

@@ -9,6 +9,7 @@
 import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type Browser, type Page, type WebSocketRoute } from 'playwright-core';
@@ -65,11 +66,58 @@ async function startDemoApi(): Promise<DemoApi> {
   };
 }
 
+interface Gates {
+  url: string;
+  /** Resolves when the flow's request to `/gate/<name>` has arrived and is being held. */
+  reached(name: string): Promise<void>;
+  release(name: string): void;
+  close(): Promise<void>;
+}
+
+/** A local endpoint that holds `GET /gate/<name>` until the test releases it: pause points for a run. */
+async function startGates(): Promise<Gates> {
+  const gates = new Map<string, { reached: () => void; reachedP: Promise<void>; release: () => void; releasedP: Promise<void> }>();
+  const gate = (name: string) => {
+    let g = gates.get(name);
+    if (!g) {
+      let reached!: () => void;
+      let release!: () => void;
+      const reachedP = new Promise<void>((resolve) => (reached = resolve));
+      const releasedP = new Promise<void>((resolve) => (release = resolve));
+      g = { reached, reachedP, release, releasedP };
+      gates.set(name, g);
+    }
+    return g;
+  };
+  const server = http.createServer((req, res) => {
+    const g = gate((req.url ?? '').replace(/^\/gate\//, ''));
+    g.reached();
+    void g.releasedP.then(() => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ released: true, path: req.url }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    reached: (name) => gate(name).reachedP,
+    release: (name) => gate(name).release(),
+    close: async () => {
+      for (const g of gates.values()) g.release();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
 function httpStep(id: string, name: string, url: string, extra: Record<string, unknown> = {}) {
   return { id, name, action: 'http_request', config: { method: 'GET', url }, ...extra };
 }
 
-/** A flow of slow calls (150-300 ms each) with nesting, a retry, a failing assertion and a skip. */
+/**
+ * A flow of slow calls (150-300 ms each) with nesting, a retry, a gate the test opens, a failing
+ * assertion and a skipped step.
+ */
 function liveFlow() {
   const slow = (n: number, ms: number) => httpStep(`slow_${n}`, `Slow call ${n}`, `{{BASE_URL}}/slow?ms=${ms}`);
   return {
@@ -77,6 +125,7 @@ function liveFlow() {
       name: 'Live demo',
       setup: [httpStep('health', 'API is up', '{{BASE_URL}}/health', { assert: ['status == 200'] })],
       steps: [
+        httpStep('start_gate', 'Wait for the start', '{{GATE_URL}}/gate/start'),
         httpStep('list_users', 'List users', '{{BASE_URL}}/users?limit=2', { assert: ['status == 200', 'len(body.items) == 2'], output: { first_id: '$.body.items[0].id' } }),
         slow(1, 200),
         slow(2, 250),
@@ -89,12 +138,9 @@ function liveFlow() {
         httpStep('flaky', 'Flaky endpoint (retried)', '{{BASE_URL}}/flaky?key=webui&fail=1', { retry: { max_attempts: 3, delay: '100ms' }, assert: ['status == 200'] }),
         slow(3, 300),
         slow(4, 200),
+        httpStep('gate', 'Wait for the gate', '{{GATE_URL}}/gate/middle'),
         slow(5, 250),
         slow(6, 300),
-        slow(7, 200),
-        slow(8, 250),
-        slow(9, 300),
-        slow(10, 200),
         httpStep('check_name', 'First user is called Nobody', '{{BASE_URL}}/users/{{first_id}}', { assert: ['body.name == "Nobody"'] }),
         { id: 'never_1', name: 'Runs only after a pass', action: 'log', config: { message: 'unreachable' } },
       ],
@@ -139,6 +185,14 @@ async function headerStatus(page: Page): Promise<string | null> {
   return page.locator('.exec-header .status-pill').getAttribute('data-status');
 }
 
+async function waitForServerFinished(server: UiServer, id: string): Promise<void> {
+  for (;;) {
+    const { status } = await api<{ status: string }>(server, 'GET', `/api/v1/executions/${id}`);
+    if (status !== 'running' && status !== 'pending') return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 function waitForFinished(page: Page, timeout = 30_000) {
   return page.waitForFunction(() => ['completed', 'failed', 'cancelled'].includes(document.querySelector('.exec-header .status-pill')?.getAttribute('data-status') ?? ''), undefined, { timeout });
 }
@@ -147,6 +201,7 @@ describe('web UI in headless Chromium', function () {
   this.timeout(120_000);
   let browser: Browser;
   let demo: DemoApi;
+  let gates: Gates;
   let server: UiServer;
   let workspace: string;
 
@@ -158,7 +213,8 @@ describe('web UI in headless Chromium', function () {
     writeFileSync(path.join(workspace, 'flows/live.flow.yaml'), stringify(liveFlow()));
     writeFileSync(path.join(workspace, 'flows/big.flow.yaml'), stringify(bigFlow()));
     demo = await startDemoApi();
-    server = await startStandInServer({ workspace, staticDir: mediaDir, variables: { BASE_URL: demo.url } });
+    gates = await startGates();
+    server = await startStandInServer({ workspace, staticDir: mediaDir, variables: { BASE_URL: demo.url, GATE_URL: gates.url } });
     browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, headless: true });
     mkdirSync(resultsDir, { recursive: true });
   });
@@ -167,6 +223,7 @@ describe('web UI in headless Chromium', function () {
     await browser?.close();
     await server?.close();
     await demo?.stop();
+    await gates?.close();
     if (workspace) rmSync(workspace, { recursive: true, force: true });
   });
 
@@ -180,13 +237,16 @@ describe('web UI in headless Chromium', function () {
     });
     await page.addInitScript({ content: PAGE_PROBES });
 
-    // Every execution socket goes through a route we can cut from the server side.
+    // Every execution socket goes through a route: the test can cut it, and hold a reconnect.
     const sockets: WebSocketRoute[] = [];
     const socketUrls: string[] = [];
+    let holdConnect: Promise<void> | undefined;
     await page.routeWebSocket(/\/ws\/executions\/.+/, (ws) => {
       socketUrls.push(ws.url());
-      ws.connectToServer();
       sockets.push(ws);
+      const connect = () => void ws.connectToServer();
+      if (holdConnect) void holdConnect.then(connect);
+      else connect();
     });
 
     // The printed link: token in the fragment, which the page keeps and removes from the address bar.
@@ -203,27 +263,41 @@ describe('web UI in headless Chromium', function () {
     await page.locator('.detail-view').waitFor();
     assert.match(page.url(), new RegExp(`#/executions/${started.id}$`));
 
-    // Steps appear while it runs, and the badge says Live.
+    // Steps appear while it runs (two gates hold it open), and the badge says Live.
     await page.locator('.exec-header .live-badge[data-state="live"]').waitFor({ timeout: 10_000 });
     assert.equal(await page.locator('.exec-header .live-badge').textContent(), 'Live');
-    await page.waitForFunction(() => document.querySelectorAll('.steps-pane [role="treeitem"]').length >= 2);
+    await gates.reached('start');
+    await page.locator('[data-step-id="start_gate"][data-status="running"]').waitFor();
     const early = await rows(page).count();
+    gates.release('start');
+    await gates.reached('middle');
+    await page.locator('[data-step-id="gate"][data-status="running"]').waitFor();
+    const atGate = await rows(page).count();
+    assert.ok(atGate > early, `rows should grow while running: ${early} then ${atGate}`);
     assert.equal(await headerStatus(page), 'running');
-    await page.waitForFunction((n) => document.querySelectorAll('.steps-pane [role="treeitem"]').length > n, early);
-    assert.equal(await headerStatus(page), 'running', 'rows must grow while the execution is still running');
 
-    // Cut the socket from the server side mid-run; the page reconnects and resumes with since.
-    assert.equal(await headerStatus(page), 'running', 'the run should still be going when the socket is cut');
+    // Cut the socket from the server side while the run waits at the gate. The page reconnects
+    // with since=<last seq>; that socket is held until the rest of the run has happened, so every
+    // later event must come from the server's replay after since.
+    const lastSeqBefore = (await api<{ last_seq: number }>(server, 'GET', `/api/v1/executions/${started.id}`)).last_seq;
+    let releaseConnect!: () => void;
+    holdConnect = new Promise<void>((resolve) => (releaseConnect = resolve));
     const socketsBefore = sockets.length;
     await sockets[sockets.length - 1].close({ code: 4000, reason: 'test: connection lost' });
     await page.waitForFunction(() => (window as unknown as { __badgeStates: string[] }).__badgeStates.includes('reconnecting'));
+    await page.waitForFunction((n) => document.querySelectorAll('.steps-pane [role="treeitem"]').length >= n, atGate);
+    while (sockets.length === socketsBefore) await new Promise((resolve) => setTimeout(resolve, 20));
+    const resumedFrom = Number(new URL(socketUrls[socketsBefore]).searchParams.get('since'));
+    assert.equal(resumedFrom, lastSeqBefore, `the new socket should resume from the last event the page had: ${socketUrls[socketsBefore]}`);
+    gates.release('middle');
+    await waitForServerFinished(server, started.id);
+    assert.equal(await headerStatus(page), 'running', 'the page cannot know the end before its socket is connected');
+    holdConnect = undefined;
+    releaseConnect();
     await waitForFinished(page);
-    assert.ok(sockets.length > socketsBefore, 'no new WebSocket after the cut');
-    const resumedSince = Number(new URL(socketUrls[socketsBefore]).searchParams.get('since'));
-    assert.ok(resumedSince > 0, `the new socket should resume with since > 0, got ${socketUrls[socketsBefore]}`);
     const badgeStates = await page.evaluate(() => (window as unknown as { __badgeStates: string[] }).__badgeStates);
     const cut = badgeStates.indexOf('reconnecting');
-    assert.ok(badgeStates.slice(cut).includes('live'), `badge states: ${badgeStates.join(' -> ')}`);
+    assert.ok(cut > 0 && badgeStates.slice(cut).includes('live'), `badge states: ${badgeStates.join(' -> ')}`);
 
     // Every step exactly once, in the state the server folded.
     const server_steps = (await api<{ steps: Array<{ step_id: string; status: string; parent_id?: string }> }>(server, 'GET', `/api/v1/executions/${started.id}/steps`)).steps;
@@ -307,11 +381,28 @@ describe('web UI in headless Chromium', function () {
     assert.equal(await headerStatus(page), 'completed');
     assert.match((await page.locator('.counts').textContent()) ?? '', /5000 passed/);
 
-    // While it holds 5,000 rows, a click still selects at once.
-    const clickStart = await page.evaluate(() => performance.now());
-    await page.locator('[data-step-id="plain_25"] > .step-line').click();
-    await page.locator('.step-panel .panel-title', { hasText: 'Check 25' }).waitFor();
-    const clickMs = (await page.evaluate(() => performance.now())) - clickStart;
+    // With 5,000 rows, a click or a key shows the step in the next frame.
+    const clickMs = await page.evaluate(async () => {
+      const line = document.querySelector<HTMLElement>('[data-step-id="plain_25"] > .step-line')!;
+      line.scrollIntoView({ block: 'center' });
+      await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+      const t = performance.now();
+      line.click();
+      await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+      return performance.now() - t;
+    });
+    assert.equal(await page.locator('.step-panel .panel-title').textContent(), 'Check 25');
+    const keyMs = await page.evaluate(async () => {
+      const times: number[] = [];
+      for (let i = 0; i < 20; i++) {
+        const t = performance.now();
+        document.activeElement!.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowDown', bubbles: true }));
+        await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+        times.push(performance.now() - t);
+      }
+      return times.reduce((a, b) => a + b, 0) / times.length;
+    });
+    assert.equal(await page.locator('[role="treeitem"][aria-selected="true"]').getAttribute('data-step-id'), 'check_25[18]');
 
     // Replay: a fresh page draws the finished execution from its history.
     const replay = await context.newPage();
@@ -324,7 +415,8 @@ describe('web UI in headless Chromium', function () {
     const replayLongTasks = await replay.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks.slice());
 
     const describe = (tasks: number[]) => `${tasks.length} long tasks, longest ${Math.round(Math.max(0, ...tasks))} ms`;
-    console.log(`      5,000 steps live: all rows drawn ${Math.round(liveMs)} ms after opening the page (${describe(liveLongTasks)}); click-to-detail ${Math.round(clickMs)} ms`);
+    console.log(`      5,000 steps live: all rows drawn ${Math.round(liveMs)} ms after opening the page (${describe(liveLongTasks)})`);
+    console.log(`      with 5,000 rows: click to painted detail ${Math.round(clickMs)} ms, arrow key to painted selection ${Math.round(keyMs)} ms (mean of 20)`);
     console.log(`      5,000 steps replay: page load to all rows drawn ${Math.round(replayMs)} ms (${describe(replayLongTasks)})`);
     await context.close();
   });

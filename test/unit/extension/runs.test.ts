@@ -1,0 +1,246 @@
+// Runs through the real ExecutionManager against a real HTTP server, drawn on the fake TestRun:
+// item states in order, durations, assertion messages with expected/actual at the assertion's
+// line, request/response output, cancel with teardown, and runs started through the manager by
+// someone else (the REST API) showing up as runs of their own.
+import * as assert from 'node:assert';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { json, readBody, startServer, waitFor, type TestServer } from '../helpers';
+import { CancellationTokenSource, type FakeTestRun, type RunCall, type TestMessage } from './fake-vscode';
+import { createHarness, type Harness } from './harness';
+
+const CHECKOUT = `flow:
+  name: Checkout
+  steps:
+    - id: price_cart
+      name: Price the cart
+      action: http_request
+      config:
+        method: POST
+        url: \${BASE_URL}/echo
+        body: { total: 30 }
+      assert:
+        - status == 200
+      output:
+        order_total: $.body.total
+    - id: check_total
+      name: Order total includes shipping
+      action: assert
+      config:
+        data:
+          total: "{{order_total}}"
+        assertions:
+          - expression: total == 35
+            message: order total includes shipping
+    - id: place_order
+      action: log
+      config: { message: placed }
+  teardown:
+    - id: release
+      action: log
+      config: { message: released }
+`;
+
+const STATUS = `flow:
+  name: Status
+  steps:
+    - id: get
+      action: http_request
+      config:
+        url: \${BASE_URL}/echo
+      assert:
+        - status == 200
+        - body.method == 'POST'
+`;
+
+const SLOW = `flow:
+  name: Slow
+  steps:
+    - id: fast
+      action: log
+      config: { message: first }
+    - id: wait
+      action: http_request
+      config:
+        url: \${BASE_URL}/slow
+    - id: after
+      action: log
+      config: { message: never }
+  teardown:
+    - id: cleanup
+      action: log
+      config: { message: cleaned up }
+`;
+
+const LOOP = `flow:
+  name: Loop
+  steps:
+    - id: each
+      action: for_each
+      config:
+        items: [1, 2, 3]
+        steps:
+          - id: check
+            action: assert
+            config:
+              data: { n: "{{item}}" }
+              assertions:
+                - n != 2
+`;
+
+function finalOf(run: FakeTestRun, id: string): RunCall | undefined {
+  return run.finalStates().get(id);
+}
+
+function messagesOf(call: RunCall | undefined): TestMessage[] {
+  return call && 'messages' in call ? call.messages : [];
+}
+
+describe('extension: runs mapped onto the Test Explorer', function () {
+  let api: TestServer;
+  let h: Harness;
+  let slowRequests: ServerResponse[] = [];
+
+  before(async () => {
+    api = await startServer(async (req: IncomingMessage, res: ServerResponse) => {
+      if (req.url === '/slow') {
+        slowRequests.push(res);
+        return;
+      }
+      const text = await readBody(req);
+      json(res, 200, { method: req.method, ...(text ? JSON.parse(text) : {}) });
+    });
+  });
+
+  after(async () => {
+    await api.close();
+  });
+
+  beforeEach(async () => {
+    slowRequests = [];
+    h = await createHarness(
+      { 'flows/checkout.flow.yaml': CHECKOUT, 'flows/status.flow.yaml': STATUS, 'flows/slow.flow.yaml': SLOW, 'flows/loop.flow.yaml': LOOP },
+      { environment: { BASE_URL: api.url } },
+    );
+  });
+
+  afterEach(async () => {
+    for (const res of slowRequests) res.destroy();
+    await h.dispose();
+  });
+
+  it('reports each item enqueued -> started -> passed/failed/skipped, with durations', async () => {
+    const k = h.key('flows/checkout.flow.yaml');
+    const run = await h.run([h.tree.flowItem(k)]);
+    assert.ok(run.ended);
+    assert.deepStrictEqual(run.statesOf(`${k}#flow`), ['enqueued', 'started', 'failed']);
+    assert.deepStrictEqual(run.statesOf(`${k}#step:price_cart`), ['enqueued', 'started', 'passed']);
+    assert.deepStrictEqual(run.statesOf(`${k}#step:check_total`), ['enqueued', 'started', 'failed']);
+    assert.deepStrictEqual(run.statesOf(`${k}#step:place_order`), ['enqueued', 'skipped']);
+    assert.deepStrictEqual(run.statesOf(`${k}#teardown`), ['enqueued', 'started', 'passed']);
+    assert.deepStrictEqual(run.statesOf(`${k}#step:release`), ['enqueued', 'started', 'passed']);
+    const passed = finalOf(run, `${k}#step:price_cart`)!;
+    assert.ok(typeof passed.duration === 'number' && passed.duration >= 0);
+    // The steps start in order: price_cart's start comes before check_total's.
+    const order = run.calls.filter((c) => c.kind === 'started').map((c) => c.id);
+    assert.ok(order.indexOf(`${k}#step:price_cart`) < order.indexOf(`${k}#step:check_total`));
+  });
+
+  it("puts a failed assertion's expected and actual at the assertion's line", async () => {
+    const k = h.key('flows/checkout.flow.yaml');
+    const run = await h.run([h.tree.flowItem(k)]);
+    const [message] = messagesOf(finalOf(run, `${k}#step:check_total`));
+    assert.match(message.message, /order total includes shipping/);
+    assert.strictEqual(message.expectedOutput, '35');
+    assert.strictEqual(message.actualOutput, '30');
+    // `- expression: total == 35` is line 24 (0-based 23), inside the assert action's config.
+    assert.strictEqual(message.location!.uri.toString(), k);
+    const line = CHECKOUT.split('\n').findIndex((l) => l.includes('total == 35'));
+    assert.strictEqual((message.location!.range as { start: { line: number } }).start.line, line);
+
+    // An assertion of the step's own `assert:` list: its declared range.
+    const s = h.key('flows/status.flow.yaml');
+    const run2 = await h.run([h.tree.flowItem(s)]);
+    const [m2] = messagesOf(finalOf(run2, `${s}#step:get`));
+    assert.strictEqual(m2.expectedOutput, '"POST"');
+    assert.strictEqual(m2.actualOutput, '"GET"');
+    const line2 = STATUS.split('\n').findIndex((l) => l.includes("body.method == 'POST'"));
+    assert.strictEqual((m2.location!.range as { start: { line: number; character: number } }).start.line, line2);
+  });
+
+  it("appends each step's request/response summary to the output, attached to its item", async () => {
+    const k = h.key('flows/checkout.flow.yaml');
+    const run = await h.run([h.tree.flowItem(k)]);
+    const price = run.output.find((o) => o.id === `${k}#step:price_cart` && o.text.includes('POST'));
+    assert.ok(price, run.output.map((o) => o.text).join(''));
+    assert.match(price.text, new RegExp(`→ POST ${api.url}/echo`));
+    assert.match(price.text, /← 200 · \d+ ms · \d+ B/);
+    assert.match(price.text, /"total":30/);
+    assert.ok(price.text.endsWith('\r\n'));
+    assert.strictEqual((price.location!.range as { start: { line: number } }).start.line, CHECKOUT.split('\n').findIndex((l) => l.includes('id: price_cart')));
+    assert.ok(run.output.some((o) => o.id === `${k}#step:release` && o.text.includes('released')), 'logs go to their step');
+  });
+
+  it('keeps a loop step failed when a later iteration passes', async () => {
+    const k = h.key('flows/loop.flow.yaml');
+    const run = await h.run([h.tree.flowItem(k)]);
+    assert.deepStrictEqual(run.statesOf(`${k}#step:check`), ['enqueued', 'started', 'passed', 'started', 'failed']);
+    assert.strictEqual(finalOf(run, `${k}#step:each`)?.kind, 'failed');
+    const [message] = messagesOf(finalOf(run, `${k}#step:check`));
+    // `n != 2` has no expected value to diff against: a plain message naming the value.
+    assert.match(message.message, /n = 2/);
+    assert.strictEqual(message.expectedOutput, undefined);
+  });
+
+  it('cancels through the run token: the running request is aborted, teardown runs', async () => {
+    const k = h.key('flows/slow.flow.yaml');
+    const token = new CancellationTokenSource();
+    const running = h.run([h.tree.flowItem(k)], token);
+    await waitFor(() => slowRequests.length === 1, 5000, 'the slow request');
+    const run = h.controller.runs[h.controller.runs.length - 1];
+    assert.deepStrictEqual(run.statesOf(`${k}#step:wait`), ['enqueued', 'started']);
+    token.cancel();
+    await running;
+    assert.strictEqual(finalOf(run, `${k}#step:wait`)?.kind, 'failed');
+    assert.strictEqual(finalOf(run, `${k}#step:after`)?.kind, 'skipped');
+    assert.strictEqual(finalOf(run, `${k}#step:cleanup`)?.kind, 'passed', 'teardown ran');
+    assert.strictEqual(finalOf(run, `${k}#flow`)?.kind, 'skipped');
+    const [summary] = h.manager.list({ limit: 1 }).executions;
+    assert.strictEqual(summary.status, 'cancelled');
+  });
+
+  it('shows an execution started through the manager by someone else (REST) as a run of its own', async () => {
+    const k = h.key('flows/checkout.flow.yaml');
+    const before = h.controller.runs.length;
+    const summary = await h.manager.start({ flow_id: 'flows/checkout.flow.yaml', environment: { BASE_URL: api.url }, trigger: 'api' });
+    await h.manager.whenFinished(summary.id);
+    await waitFor(() => h.controller.runs.length > before && h.controller.runs[before].ended, 5000, 'the API run to end');
+    const run = h.controller.runs[before];
+    assert.match(run.name!, /Checkout \(api\)/);
+    assert.deepStrictEqual(run.statesOf(`${k}#step:price_cart`), ['enqueued', 'started', 'passed']);
+    assert.strictEqual(finalOf(run, `${k}#step:check_total`)?.kind, 'failed');
+    assert.strictEqual(h.runs.lastExecution(k), summary.id);
+  });
+
+  it('counts active executions while they run', async () => {
+    const counts: number[] = [];
+    h.runs.onDidChangeActive((n) => counts.push(n));
+    const k = h.key('flows/slow.flow.yaml');
+    const token = new CancellationTokenSource();
+    const running = h.run([h.tree.flowItem(k)], token);
+    await waitFor(() => slowRequests.length === 1, 5000, 'the slow request');
+    assert.strictEqual(h.runs.activeExecutions().length, 1);
+    token.cancel();
+    await running;
+    await waitFor(() => h.runs.activeExecutions().length === 0, 5000, 'the count to drop');
+    assert.deepStrictEqual(counts, [1, 0]);
+  });
+
+  it('marks a broken file errored instead of running it', async () => {
+    h.fake.open(`${h.root}/flows/status.flow.yaml`, 'flow:\n  name: [broken\n');
+    h.fake.edit(h.fake.documents[0], 'flow:\n  name: [broken\n');
+    await waitFor(() => h.index.get(h.key('flows/status.flow.yaml'))?.flow === undefined, 2000, 'the broken parse');
+    const file = h.tree.fileItem(h.key('flows/status.flow.yaml'));
+    const run = await h.run([file]);
+    assert.strictEqual(finalOf(run, h.key('flows/status.flow.yaml'))?.kind, 'errored');
+  });
+});
