@@ -13,7 +13,7 @@
  * `/gate`, held until the clients are connected; the run is timed from the gate's release to
  * the end of the execution.
  *
- *   node out/bench/fanout.js [--rounds R] [--steps N] [--clients C]
+ *   node out/bench/fanout.js [--rounds R] [--steps N] [--clients C] [--window MS] [--only log|http]
  *
  * Targets (issue 3): at most 10% slower with 50 clients; p99 under 20 ms. Printed, not asserted.
  */
@@ -34,6 +34,9 @@ interface Options {
   rounds: number;
   steps: number;
   clients: number;
+  /** The hub's batch window in ms (default: the hub's own). */
+  window?: number;
+  only?: 'log' | 'http';
 }
 
 interface ClientReport {
@@ -148,7 +151,14 @@ function parseOptions(argv: string[]): Options {
     const n = i >= 0 ? Number(argv[i + 1]) : fallback;
     return Number.isInteger(n) && n > 0 ? n : fallback;
   };
-  return { rounds: value('--rounds', 5), steps: value('--steps', 2000), clients: value('--clients', 50) };
+  const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined;
+  return {
+    rounds: value('--rounds', 5),
+    steps: value('--steps', 2000),
+    clients: value('--clients', 50),
+    window: argv.includes('--window') ? value('--window', 4) : undefined,
+    only: only === 'log' || only === 'http' ? only : undefined,
+  };
 }
 
 interface Variant {
@@ -158,7 +168,7 @@ interface Variant {
 }
 
 export async function fanoutBench(options: Partial<Options> = {}): Promise<void> {
-  const { rounds, steps, clients } = { ...parseOptions([]), ...options };
+  const { rounds, steps, clients, window, only } = { ...parseOptions([]), ...options };
   const workspace = mkdtempSync(join(tmpdir(), 'testmesh-fanout-'));
   mkdirSync(join(workspace, 'flows'));
   writeFileSync(join(workspace, 'flows', 'log.flow.yaml'), flowYaml('log', steps));
@@ -168,7 +178,7 @@ export async function fanoutBench(options: Partial<Options> = {}): Promise<void>
   const watchers = fork(__filename, [CLIENT_ROLE], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const { url: apiUrl } = await nextMessage<{ url: string }>(api, (m) => typeof m.url === 'string');
   await nextMessage(watchers, (m) => m.cmd === 'ready');
-  const server = await startServer({ workspace, historyDir: join(workspace, '.history'), environment: { API: apiUrl } });
+  const server = await startServer({ workspace, historyDir: join(workspace, '.history'), environment: { API: apiUrl }, hub: window ? { flushIntervalMs: window } : undefined });
 
   const variants: Variant[] = [
     { label: 'none', clients: 0, batch: false },
@@ -177,7 +187,7 @@ export async function fanoutBench(options: Partial<Options> = {}): Promise<void>
   ];
   const lines: string[] = [];
   try {
-    for (const kind of ['log', 'http'] as const) {
+    for (const kind of only ? [only] : (['log', 'http'] as const)) {
       const kindRounds = kind === 'http' ? Math.max(1, Math.ceil(rounds / 2)) : rounds;
       const times = new Map<Variant, number[]>(variants.map((v) => [v, []]));
       const cpus = new Map<Variant, number[]>(variants.map((v) => [v, []]));

@@ -101,7 +101,7 @@ export class Environments {
   /** What a run gets: the selected file's values, the secrets as variables, and the values to redact. */
   async inputs(): Promise<RunInputs> {
     const file = this.selected();
-    const environment = file ? await readDotenv(file) : {};
+    const environment: Record<string, string> = file ? { ...(await readDotenv(file)) } : {};
     const secrets = await this.readSecrets();
     return { environment, variables: { ...secrets }, secrets: Object.values(secrets), environmentFile: file };
   }

@@ -2,16 +2,22 @@
  * Event fan-out to WebSocket clients without slowing the run.
  *
  * A Channel collects the events of one execution (or of all) for a few milliseconds and then
- * sends the batch to every client, serialized once and shared: the run pays one buffer per batch,
- * not one frame per event per client. A run that never yields to the event loop (cheap steps in
- * a row) is flushed from inside `push` once the window has passed, so delivery keeps up anyway.
+ * sends the batch to every client, encoded once and shared: the run pays one buffer per batch and
+ * one socket write per client, not one frame per event per client. A run that never yields to the
+ * event loop (cheap steps in a row) is flushed from inside `push` once the window has passed.
+ *
+ * Frames are built here (RFC 6455 5.2: server frames are unmasked, so the same bytes serve every
+ * client) and written to the upgraded socket directly; `ws` still owns the handshake, reading,
+ * ping/pong and close. Its Sender writes each of its frames synchronously (no compression is
+ * negotiated), so whole frames from both never interleave.
  *
  * A HubClient joins in `replaying` state: live batches are held while the missed events are sent
  * with flow control, then the held ones follow, de-duplicated by `seq`: no gaps, no duplicates.
  * A client whose queue (socket buffer, or held events while replaying) passes the cap is closed
  * with 1013 (try again later: reconnect with `?since=`), so it never slows the run or grows memory.
  */
-import type { WebSocket } from 'ws';
+import type { Duplex } from 'node:stream';
+import { WebSocket } from 'ws';
 import type { ExecutionEvent } from '../core/events';
 
 /** Close code for a client that reads too slowly: "try again later" (reconnect with since). */
@@ -32,21 +38,48 @@ export interface DeliveryLimits {
 
 const REPLAY_CHUNK_CHARS = 64 * 1024;
 
-/** One flush's events, encoded lazily and at most once for all clients. */
+/** Header of a final, unmasked text frame carrying `length` payload bytes. */
+function frameHeader(length: number): Buffer {
+  if (length < 126) return Buffer.from([0x81, length]);
+  if (length < 65536) {
+    const header = Buffer.alloc(4);
+    header[0] = 0x81;
+    header[1] = 126;
+    header.writeUInt16BE(length, 2);
+    return header;
+  }
+  const header = Buffer.alloc(10);
+  header[0] = 0x81;
+  header[1] = 127;
+  header.writeBigUInt64BE(BigInt(length), 2);
+  return header;
+}
+
+/** Text frames, one per payload, in one buffer. */
+export function textFrames(payloads: string[]): Buffer {
+  const parts: Buffer[] = [];
+  for (const payload of payloads) {
+    const body = Buffer.from(payload, 'utf8');
+    parts.push(frameHeader(body.length), body);
+  }
+  return Buffer.concat(parts);
+}
+
+/** One flush's events, framed lazily and at most once for all clients. */
 export class Batch {
-  private whole: Buffer | undefined;
-  private singles: Buffer[] | undefined;
+  private array: Buffer | undefined;
+  private messages: Buffer | undefined;
 
   constructor(readonly events: QueuedEvent[]) {}
 
   /** One message: a JSON array of the events. */
   asArray(): Buffer {
-    return (this.whole ??= Buffer.from(`[${this.events.map((e) => e.json).join(',')}]`));
+    return (this.array ??= textFrames([`[${this.events.map((e) => e.json).join(',')}]`]));
   }
 
   /** One message per event. */
-  asMessages(): Buffer[] {
-    return (this.singles ??= this.events.map((e) => Buffer.from(e.json)));
+  asMessages(): Buffer {
+    return (this.messages ??= textFrames(this.events.map((e) => e.json)));
   }
 }
 
@@ -63,6 +96,8 @@ export class HubClient {
 
   constructor(
     readonly ws: WebSocket,
+    /** The upgraded connection under `ws`, written to directly (see the top of this file). */
+    private readonly socket: Duplex,
     /** Send JSON arrays of events instead of one event per message. */
     readonly batch: boolean,
     /** True for one execution's stream, where `seq` orders everything; false for the all-executions stream. */
@@ -94,6 +129,7 @@ export class HubClient {
       if (events[events.length - 1].seq <= this.lastSeq) return;
       while (events[start].seq <= this.lastSeq) start++;
     }
+    if (this.ws.readyState !== WebSocket.OPEN) return;
     if (this.ws.bufferedAmount > this.limits.maxBufferedBytes) {
       this.cutOff(CLOSE_TOO_SLOW, 'too slow: send buffer full, reconnect with ?since=');
       return;
@@ -155,36 +191,57 @@ export class HubClient {
     this.onClosed(this);
   }
 
+  private frames(batch: Batch): Buffer {
+    return this.batch ? batch.asArray() : batch.asMessages();
+  }
+
   private send(batch: Batch): void {
-    if (this.batch) this.ws.send(batch.asArray(), { binary: false });
-    else for (const message of batch.asMessages()) this.ws.send(message, { binary: false });
+    this.socket.write(this.frames(batch));
   }
 
   private sendAndWait(batch: Batch): Promise<void> {
     return new Promise((resolve) => {
-      const messages = this.batch ? [batch.asArray()] : batch.asMessages();
-      messages.forEach((message, i) => this.ws.send(message, { binary: false }, i === messages.length - 1 ? () => resolve() : undefined));
+      if (this.ws.readyState !== WebSocket.OPEN) return resolve();
+      this.socket.write(this.frames(batch), () => resolve());
     });
   }
 }
 
-/** Events of one execution (or of all) waiting for the next flush, and the clients they go to. */
+export interface FlushWindow {
+  /** Shortest batch window (ms). */
+  minMs: number;
+  /** Longest batch window (ms): bounds the delivery latency. */
+  maxMs: number;
+}
+
+/** Share of the event loop the fan-out may take; the window widens when flushes get expensive. */
+const MAX_FANOUT_SHARE = 0.1;
+
+/**
+ * Events of one execution (or of all) waiting for the next flush, and the clients they go to.
+ * The window adapts: a flush that took 1 ms (many clients, slow machine) is followed by a window
+ * of at least 10 ms, so fan-out stays near a tenth of the loop whatever the client count.
+ */
 export class Channel {
   readonly clients = new Set<HubClient>();
   private pending: QueuedEvent[] = [];
   private pendingSince = 0;
   private timer: NodeJS.Timeout | undefined;
+  private intervalMs: number;
+  private flushCostMs = 0;
   private readonly flushSoon = () => this.flush();
 
-  constructor(private readonly flushIntervalMs: number) {}
+  constructor(private readonly window: FlushWindow) {
+    this.intervalMs = window.minMs;
+  }
 
   push(seq: number, json: string): void {
     if (this.clients.size === 0) return;
     this.pending.push({ seq, json });
     if (this.pending.length === 1) {
       this.pendingSince = performance.now();
-      this.timer = setTimeout(this.flushSoon, this.flushIntervalMs);
-    } else if (performance.now() - this.pendingSince >= this.flushIntervalMs) {
+      this.timer = setTimeout(this.flushSoon, this.intervalMs);
+    } else if (performance.now() - this.pendingSince >= this.intervalMs) {
       // The run has not yielded since the window opened: deliver from here.
       this.flush();
     }
@@ -196,11 +253,15 @@ export class Channel {
     const events = this.pending;
     if (events.length === 0) return;
     this.pending = [];
+    const started = performance.now();
     const batch = new Batch(events);
     for (const client of this.clients) {
       if (client.state === 'replaying') client.hold(events);
       else client.deliver(batch);
     }
+    // Smoothed cost of a flush -> the next window (one socket write per client per flush).
+    this.flushCostMs = this.flushCostMs * 0.7 + (performance.now() - started) * 0.3;
+    this.intervalMs = Math.min(this.window.maxMs, Math.max(this.window.minMs, this.flushCostMs / MAX_FANOUT_SHARE));
   }
 
   remove(client: HubClient): void {

@@ -3,23 +3,25 @@
  * `/ws/executions` (every execution, live). Upgrades arrive already authorized (server.ts); the
  * hub owns the sockets from then on: fan-out (channel.ts), heartbeats and shutdown.
  *
- * Messages are events as JSON text, one per message; with `?batch=1` each message is a JSON array
- * of one or more events in `seq` order (what the web UI uses: fewer frames for big runs).
+ * Messages are events as JSON text, one per message (as TestMesh sends them); with `?batch=1` each
+ * message is a JSON array of one or more events in `seq` order (fewer messages for big runs).
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ExecutionManager } from '../core/executions';
 import { TOKEN_PROTOCOL_PREFIX, WS_PROTOCOL } from './auth';
-import { Channel, CLOSE_GOING_AWAY, CLOSE_TOO_SLOW, HubClient } from './channel';
+import { Channel, CLOSE_GOING_AWAY, CLOSE_TOO_SLOW, HubClient, type FlushWindow } from './channel';
 
 export interface HubOptions {
   /** Ping interval; a peer that has not answered the previous ping is dropped. Default 15 s. */
   heartbeatMs?: number;
   /** Per-client cap of queued bytes before it is closed with 1013. Default 1 MiB. */
   maxBufferedBytes?: number;
-  /** Batch window for live events. Default 4 ms. */
+  /** Shortest batch window for live events. Default 4 ms. */
   flushIntervalMs?: number;
+  /** Longest batch window, which the window widens to when flushes get expensive. Default 15 ms. */
+  maxFlushIntervalMs?: number;
   /** How long a closed client may take to finish the close before it is dropped. Default 10 s. */
   closeGraceMs?: number;
 }
@@ -53,7 +55,7 @@ export class Hub {
   private readonly unsubscribe: () => void;
   private readonly heartbeat: NodeJS.Timeout;
   private readonly limits: { maxBufferedBytes: number; closeGraceMs: number };
-  private readonly flushIntervalMs: number;
+  private readonly window: FlushWindow;
   private cutOffCount = 0;
   private closed = false;
 
@@ -62,8 +64,9 @@ export class Hub {
     options: HubOptions = {},
   ) {
     this.limits = { maxBufferedBytes: options.maxBufferedBytes ?? 1024 * 1024, closeGraceMs: options.closeGraceMs ?? 10_000 };
-    this.flushIntervalMs = options.flushIntervalMs ?? 4;
-    this.everything = new Channel(this.flushIntervalMs);
+    const minMs = options.flushIntervalMs ?? 4;
+    this.window = { minMs, maxMs: Math.max(minMs, options.maxFlushIntervalMs ?? 15) };
+    this.everything = new Channel(this.window);
     this.wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, clientTracking: false, maxPayload: 4096, handleProtocols: selectProtocol });
     this.unsubscribe = manager.subscribe((event, json) => {
       this.channels.get(event.execution_id)?.push(event.seq, json);
@@ -82,7 +85,7 @@ export class Hub {
       socket.destroy();
       return;
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.attach(ws, target));
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.attach(ws, socket, target));
   }
 
   /** Closes every client with 1001 and stops the heartbeat. */
@@ -98,9 +101,9 @@ export class Hub {
     this.wss.close();
   }
 
-  private attach(ws: WebSocket, target: UpgradeTarget): void {
+  private attach(ws: WebSocket, socket: Duplex, target: UpgradeTarget): void {
     const channel = target.executionId === undefined ? this.everything : this.channelFor(target.executionId);
-    const client = new HubClient(ws, target.batch, target.executionId !== undefined, target.since, this.limits, (c) => this.detach(c, channel, target.executionId));
+    const client = new HubClient(ws, socket, target.batch, target.executionId !== undefined, target.since, this.limits, (c) => this.detach(c, channel, target.executionId));
     this.clients.add(client);
     // Subscribe before reading the replay: events in between are held, then de-duplicated by seq.
     channel.clients.add(client);
@@ -128,7 +131,7 @@ export class Hub {
   private channelFor(executionId: string): Channel {
     let channel = this.channels.get(executionId);
     if (!channel) {
-      channel = new Channel(this.flushIntervalMs);
+      channel = new Channel(this.window);
       this.channels.set(executionId, channel);
     }
     return channel;

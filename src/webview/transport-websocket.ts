@@ -171,7 +171,10 @@ class LiveSocket implements Subscription {
     const url = new URL(this.executionId === undefined ? '/ws/executions' : `/ws/executions/${encodeURIComponent(this.executionId)}`, this.options.baseUrl);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     if (this.executionId !== undefined) url.searchParams.set('since', String(this.sequencer.lastSeq(this.executionId)));
-    const protocols = this.options.token ? [`testmesh.token.${this.options.token}`] : [];
+    // Batches: one message per burst of events instead of one per event.
+    url.searchParams.set('batch', '1');
+    // The server answers with `testmesh.v1`, so the token is read but never echoed back.
+    const protocols = this.options.token ? ['testmesh.v1', `testmesh.token.${this.options.token}`] : ['testmesh.v1'];
     let socket: WebSocket;
     try {
       socket = new WebSocket(url, protocols);
@@ -193,7 +196,10 @@ class LiveSocket implements Subscription {
       } catch {
         return;
       }
-      if (isExecutionEvent(parsed)) this.handle(parsed);
+      for (const item of Array.isArray(parsed) ? parsed : [parsed]) {
+        if (this.socket !== socket) return;
+        if (isExecutionEvent(item)) this.handle(item);
+      }
     };
     socket.onclose = () => {
       if (this.socket !== socket) return;

@@ -29,6 +29,12 @@ export function shouldColor(stream: { isTTY?: boolean }, override?: boolean): bo
   return Boolean(stream.isTTY);
 }
 
+/** A loop iteration's steps share a name; their ids end in `[i]`, which tells them apart. */
+function label(name: string, stepId: string): string {
+  const m = /\[(\d+)\]$/.exec(stepId);
+  return m ? `${name} [${m[1]}]` : name;
+}
+
 function show(value: unknown): string {
   const text = JSON.stringify(value);
   if (text === undefined) return String(value);
@@ -75,14 +81,14 @@ export class PrettyReporter implements Reporter {
       case 'step.completed': {
         const d = event.data;
         const tries = d.attempt > 1 ? c.dim(` (attempt ${d.attempt})`) : '';
-        this.line(flow, `${indent(d.step_id, d.parent_id)}${c.green('✓')} ${d.step_name} ${c.dim(formatDuration(d.duration_ms))}${tries}`);
+        this.line(flow, `${indent(d.step_id, d.parent_id)}${c.green('✓')} ${label(d.step_name, d.step_id)} ${c.dim(formatDuration(d.duration_ms))}${tries}`);
         break;
       }
       case 'step.failed': {
         const d = event.data;
         const pad = indent(d.step_id, d.parent_id);
         const tries = d.attempt > 1 ? c.dim(` (after ${d.attempt} attempts)`) : '';
-        this.line(flow, `${pad}${c.red('✗')} ${d.step_name} ${c.dim(formatDuration(d.duration_ms))}${tries}`);
+        this.line(flow, `${pad}${c.red('✗')} ${label(d.step_name, d.step_id)} ${c.dim(formatDuration(d.duration_ms))}${tries}`);
         this.line(flow, `${pad}    ${c.red(d.error_message)}`);
         if (d.assertion !== undefined) {
           this.line(flow, `${pad}    ${c.dim('expression:')} ${d.assertion}`);
@@ -93,7 +99,7 @@ export class PrettyReporter implements Reporter {
       }
       case 'step.skipped': {
         const d = event.data;
-        this.line(flow, `${indent(d.step_id, d.parent_id)}${c.dim(`- ${d.step_name} (skipped: ${d.reason})`)}`);
+        this.line(flow, `${indent(d.step_id, d.parent_id)}${c.dim(`- ${label(d.step_name, d.step_id)} (skipped: ${d.reason})`)}`);
         break;
       }
       case 'step.retrying': {

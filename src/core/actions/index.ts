@@ -10,6 +10,8 @@ import './parallel';
 import './wait_for';
 import './wait_until';
 import './run_flow';
+import './websocket';
+import './database_query';
 
 export { getAction, registeredActions, registerAction } from './registry';
 export type { ActionContext, ActionDefinition } from './types';

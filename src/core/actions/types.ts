@@ -47,6 +47,11 @@ export interface ActionContext {
   onExecutionEnd(cleanup: () => Promise<void> | void): void;
   /** Per-execution shared state for actions that keep things between steps (named connections). */
   readonly resources: Map<string, unknown>;
+  /**
+   * Marks a value (a DSN's password) as secret for the rest of the execution: it shows as `***`
+   * in events, step details, history and reports, like the environment's secrets.
+   */
+  addSecret(value: string): void;
 }
 
 export interface ActionDefinition {

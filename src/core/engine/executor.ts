@@ -81,6 +81,12 @@ class Execution {
     this.redact = createRedactor(this.secrets);
   }
 
+  addSecret(value: string): void {
+    if (value === '' || this.secrets.has(value)) return;
+    this.secrets.add(value);
+    this.refreshRedactor();
+  }
+
   emit<E extends ExecutionEvent>(type: E['type'], data: E['data']): void {
     this.seq++;
     const listener = this.options.onEvent;
@@ -401,6 +407,7 @@ class FlowRun {
       runBlock: (block, options) => this.runBlock(block, scope, stepId, instance, options),
       runSubflow: (reference, input, inheritEnv) => this.runSubflow(reference, input, inheritEnv, stepId, scope, signal),
       onExecutionEnd: (cleanup) => execution.onEnd(cleanup),
+      addSecret: (value) => execution.addSecret(value),
     };
 
     try {

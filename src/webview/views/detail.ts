@@ -46,6 +46,8 @@ export class DetailView {
   /** The first failed step of a failed run is shown once, when nothing else was selected. */
   private autoSelected = false;
   private drawnOverview = '';
+  /** New rows were added while the pane showed its end: scroll to the end next frame. */
+  private followPending = false;
   private disposed = false;
 
   private readonly tree: StepTree;
@@ -215,8 +217,14 @@ export class DetailView {
   private draw(deadline: number): boolean {
     if (this.disposed) return false;
     const steps = this.dirtySteps;
+    const pane = this.stepsPane;
+    // At the start of a frame layout is still clean, so reading and scrolling the pane costs no
+    // extra layout; following new rows therefore happens one frame late, never mid-frame.
+    if (this.followPending) {
+      this.followPending = false;
+      pane.scrollTop = pane.scrollHeight;
+    }
     if (steps.size) {
-      const pane = this.stepsPane;
       const follow = this.state.status === 'running' && pane.scrollTop + pane.clientHeight >= pane.scrollHeight - 24;
       const rowsBefore = this.tree.size;
       let n = 0;
@@ -232,7 +240,7 @@ export class DetailView {
         if (++n % ROWS_PER_CHECK === 0 && performance.now() > deadline) break;
       }
       if (this.tree.size > 0) this.emptySteps.hidden = true;
-      if (follow && this.tree.size !== rowsBefore) pane.scrollTop = pane.scrollHeight;
+      if (follow && this.tree.size !== rowsBefore) this.followPending = true;
       this.headerDirty = true;
     }
     if (this.drawnLogs < this.state.logs.length && performance.now() <= deadline) this.drawLogs(deadline);
@@ -240,7 +248,7 @@ export class DetailView {
       this.headerDirty = false;
       this.drawHeader();
     }
-    return steps.size > 0 || this.drawnLogs < this.state.logs.length;
+    return steps.size > 0 || this.drawnLogs < this.state.logs.length || this.followPending;
   }
 
   private drawLogs(deadline: number): void {

@@ -314,7 +314,8 @@ export class ListView {
         h('span', { class: 'count completed', title: 'passed' }, h('span', { class: 'dot', 'aria-hidden': 'true' }), String(s.passed_steps)),
         h('span', { class: 'count failed', title: 'failed' }, h('span', { class: 'dot', 'aria-hidden': 'true' }), String(s.failed_steps)),
         s.skipped_steps ? h('span', { class: 'count skipped', title: 'skipped' }, h('span', { class: 'dot', 'aria-hidden': 'true' }), String(s.skipped_steps)) : null,
-        h('span', { class: 'muted small', text: `of ${s.total_steps}` }),
+        // total_steps counts step definitions; loops run some more than once.
+        h('span', { class: 'muted small', text: `of ${Math.max(s.total_steps, s.passed_steps + s.failed_steps + s.skipped_steps)}` }),
       ),
       h('td', { class: 'col-started' }, h('time', { datetime: started, title: formatTime(started), text: formatRelative(started) })),
       h('td', { class: 'col-duration mono', text: formatDuration(duration) }),

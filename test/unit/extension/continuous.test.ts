@@ -63,7 +63,7 @@ describe('extension: continuous runs', () => {
   it('tracks a flow file, its env_file and its run_flow targets (by path and by name), transitively, through cycles', () => {
     assert.deepStrictEqual([...dependenciesOf(users, lookup)].sort(), [
       '/ws/.env.login',
-      '/ws/flows/.env.users',
+      '/ws/.env.users',
       '/ws/flows/missing.flow.yaml',
       '/ws/flows/orders.flow.yaml',
       '/ws/flows/shared/login.flow.yaml',

@@ -417,6 +417,45 @@ export interface WorkspaceFolder {
   index: number;
 }
 
+// ---------------------------------------------------------------- webviews
+
+export class FakeWebviewPanel {
+  readonly posted: unknown[] = [];
+  readonly received = new EventEmitter<unknown>();
+  readonly disposed = new EventEmitter<void>();
+  readonly onDidDispose = this.disposed.event;
+  revealed = 0;
+  isDisposed = false;
+  readonly webview = {
+    html: '',
+    options: {} as Record<string, unknown>,
+    cspSource: 'https://webview.test',
+    asWebviewUri: (uri: Uri) => Uri.parse(`https://webview.test${uri.path}`),
+    postMessage: async (message: unknown) => {
+      this.posted.push(JSON.parse(JSON.stringify(message)));
+      return true;
+    },
+    onDidReceiveMessage: this.received.event,
+  };
+  constructor(
+    readonly viewType: string,
+    readonly title: string,
+    readonly options: Record<string, unknown>,
+  ) {}
+  reveal(): void {
+    this.revealed++;
+  }
+  dispose(): void {
+    if (this.isDisposed) return;
+    this.isDisposed = true;
+    this.disposed.fire();
+  }
+  /** The page sends a message to the host. */
+  send(message: unknown): void {
+    this.received.fire(message);
+  }
+}
+
 // ---------------------------------------------------------------- the fake itself
 
 export class FakeVSCode {
@@ -435,6 +474,8 @@ export class FakeVSCode {
   /** Answers for showQuickPick / showInputBox, consumed in order. */
   readonly answers: unknown[] = [];
   readonly codeLensProviders: Array<{ provideCodeLenses(doc: FakeTextDocument): CodeLens[] }> = [];
+  readonly panels: FakeWebviewPanel[] = [];
+  readonly serializers = new Map<string, { deserializeWebviewPanel(panel: FakeWebviewPanel, state: unknown): Promise<void> }>();
 
   readonly didChangeTextDocument = new EventEmitter<{ document: FakeTextDocument; contentChanges: unknown[] }>();
   readonly didOpenTextDocument = new EventEmitter<FakeTextDocument>();
@@ -548,8 +589,14 @@ export class FakeVSCode {
           fake.messages.push(`status: ${text}`);
           return new Disposable();
         },
-        registerWebviewPanelSerializer() {
-          return new Disposable();
+        registerWebviewPanelSerializer(viewType: string, serializer: { deserializeWebviewPanel(panel: FakeWebviewPanel, state: unknown): Promise<void> }) {
+          fake.serializers.set(viewType, serializer);
+          return new Disposable(() => fake.serializers.delete(viewType));
+        },
+        createWebviewPanel(viewType: string, title: string, _show: unknown, options: Record<string, unknown>) {
+          const panel = new FakeWebviewPanel(viewType, title, options);
+          fake.panels.push(panel);
+          return panel;
         },
       },
       languages: {

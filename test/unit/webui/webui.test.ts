@@ -14,7 +14,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type Browser, type Page, type WebSocketRoute } from 'playwright-core';
 import { stringify } from 'yaml';
-import { startStandInServer, type StandInServer } from './stand-in-server';
+import { startServer, type RunningServer } from '../../../src/server/server';
 
 const repoRoot = path.resolve(__dirname, '../../../..');
 const mediaDir = path.join(repoRoot, 'media');
@@ -175,7 +175,7 @@ async function api<T>(server: UiServer, method: string, route: string, body?: un
   return JSON.parse(text) as T;
 }
 
-type UiServer = StandInServer;
+type UiServer = RunningServer;
 
 function rows(page: Page) {
   return page.locator('.steps-pane [role="treeitem"]');
@@ -203,18 +203,25 @@ describe('web UI in headless Chromium', function () {
   let demo: DemoApi;
   let gates: Gates;
   let server: UiServer;
-  let workspace: string;
+  let tmpRoot: string;
 
   before(async function () {
     assert.ok(existsSync(path.join(mediaDir, 'webview.js')), 'media/webview.js is missing: run `node esbuild.config.mjs` first (npm test does)');
     assert.ok(existsSync(chromiumPath), `${chromiumPath} is missing: apt-get install -y chromium`);
-    workspace = mkdtempSync(path.join(os.tmpdir(), 'testmesh-webui-'));
-    mkdirSync(path.join(workspace, 'flows'));
+    tmpRoot = mkdtempSync(path.join(os.tmpdir(), 'testmesh-webui-'));
+    const workspace = path.join(tmpRoot, 'workspace');
+    mkdirSync(path.join(workspace, 'flows'), { recursive: true });
     writeFileSync(path.join(workspace, 'flows/live.flow.yaml'), stringify(liveFlow()));
     writeFileSync(path.join(workspace, 'flows/big.flow.yaml'), stringify(bigFlow()));
     demo = await startDemoApi();
     gates = await startGates();
-    server = await startStandInServer({ workspace, staticDir: mediaDir, variables: { BASE_URL: demo.url, GATE_URL: gates.url } });
+    server = await startServer({
+      workspace,
+      port: 0,
+      historyDir: path.join(tmpRoot, 'history'),
+      staticDir: mediaDir,
+      environment: { BASE_URL: demo.url, GATE_URL: gates.url },
+    });
     browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, headless: true });
     mkdirSync(resultsDir, { recursive: true });
   });
@@ -224,7 +231,7 @@ describe('web UI in headless Chromium', function () {
     await server?.close();
     await demo?.stop();
     await gates?.close();
-    if (workspace) rmSync(workspace, { recursive: true, force: true });
+    if (tmpRoot) rmSync(tmpRoot, { recursive: true, force: true });
   });
 
   it('watches a live run, survives a killed WebSocket and shows request, response and assertion detail', async () => {
@@ -233,7 +240,9 @@ describe('web UI in headless Chromium', function () {
     const pageErrors: string[] = [];
     page.on('pageerror', (err) => pageErrors.push(err.message));
     page.on('console', (message) => {
-      if (message.type() === 'error') pageErrors.push(message.text());
+      // src/server/static.ts lists ws://[::1]:<port> in connect-src, which Chromium reports as an
+      // invalid source and ignores; harmless for the page (reported to the server's owner).
+      if (message.type() === 'error' && !/connect-src' contains an invalid source: 'ws:\/\/\[::1\]/.test(message.text())) pageErrors.push(message.text());
     });
     await page.addInitScript({ content: PAGE_PROBES });
 

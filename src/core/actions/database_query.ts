@@ -1,0 +1,352 @@
+/**
+ * `database_query`: one SQL statement (or several separated by `;` when there are no params)
+ * on PostgreSQL through node-postgres. One pool per DSN per execution, shared by every step,
+ * sub-flow and teardown of that execution and closed when it ends.
+ *
+ * Result: `rows` (at most `max_rows`), `row_count` (rows returned), `first_row` (or null),
+ * `rows_affected` (by INSERT/UPDATE/DELETE/...; 0 for SELECT), `query_type` (SELECT, INSERT,
+ * UPDATE, DELETE or OTHER, from the server's command tag, so `WITH ... INSERT` is an INSERT and
+ * `INSERT ... RETURNING` also gives `rows`).
+ *
+ * A timeout, a step timeout or a cancel cancels the query on the server (pg_cancel_backend
+ * from a separate connection) and drops its connection, so nothing keeps running or holding
+ * locks while teardown starts. The DSN's password is registered as a secret and never written
+ * into a message (see postgresDsn.ts).
+ */
+import { Client, Pool, types, type PoolClient, type PoolConfig, type QueryResult } from 'pg';
+import { errorMessage, TestMeshError } from '../errors';
+import { TimeoutError } from '../engine/errors';
+import { optionalDuration, optionalList, optionalNumber, requireString, type Config } from './config';
+import { DsnError, parsePostgresDsn, redactMessage, type ParsedDsn } from './postgresDsn';
+import { registerAction } from './registry';
+import type { ActionContext } from './types';
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+/** How long a cancelled query may take to stop before its connection is dropped anyway. */
+const CANCEL_GRACE_MS = 3_000;
+const END_TIMEOUT_MS = 5_000;
+const POOL_SIZE = 5;
+const REGISTRY_KEY = 'database_query.pools';
+const QUERY_TYPES = new Set(['SELECT', 'INSERT', 'UPDATE', 'DELETE']);
+
+export interface DatabaseResult {
+  rows: Record<string, unknown>[];
+  row_count: number;
+  first_row: Record<string, unknown> | null;
+  rows_affected: number;
+  query_type: string;
+}
+
+interface PoolEntry {
+  pool: Pool;
+  parsed: ParsedDsn;
+  /** Backend process ids of the pool's connections, to cancel a running query. */
+  pids: WeakMap<PoolClient, number>;
+}
+
+// ---- values: what a flow sees in rows -------------------------------------------------------
+
+/** int8 as a number while it is exact, else the digits as text (JSON has no 64-bit integers). */
+function bigintValue(text: string): number | string {
+  const n = Number(text);
+  return Number.isSafeInteger(n) ? n : text;
+}
+
+/** numeric as a number when a double holds it exactly enough (15 significant digits), else text. */
+function numericValue(text: string): number | string {
+  if (text === 'NaN') return text;
+  const digits = text.replace(/^-/, '').replace('.', '').replace(/^0+/, '').replace(/0+$/, '');
+  return digits.length <= 15 ? Number(text) : text;
+}
+
+const asText = (text: string) => text;
+
+/** Scalar types read differently from node-postgres' defaults (Dates, Buffers, interval objects, int8 strings). */
+const SCALAR_PARSERS: Record<number, (text: string) => unknown> = {
+  20: bigintValue, // int8
+  1700: numericValue, // numeric
+  17: asText, // bytea, as PostgreSQL writes it: \x0102...
+  1082: asText, // date
+  1114: asText, // timestamp
+  1184: asText, // timestamptz
+  1186: asText, // interval
+};
+
+/** Arrays of those types: split as text[], then each element read like the scalar. */
+const ARRAY_OF: Record<number, number> = { 1016: 20, 1231: 1700, 1001: 17, 1182: 1082, 1115: 1114, 1185: 1184, 1187: 1186 };
+const TEXT_ARRAY_OID = 1009;
+
+function mapDeep(value: unknown, parse: (text: string) => unknown): unknown {
+  if (Array.isArray(value)) return value.map((v) => mapDeep(v, parse));
+  return typeof value === 'string' ? parse(value) : value;
+}
+
+/** node-postgres' own parsers (typed for base types only; array OIDs work the same at run time). */
+const defaultParser = types.getTypeParser as unknown as (oid: number, format?: 'text' | 'binary') => (value: string) => unknown;
+
+const typeParsers = {
+  getTypeParser(oid: number, format?: 'text' | 'binary'): (value: string) => unknown {
+    if (format !== 'binary') {
+      const scalar = SCALAR_PARSERS[oid];
+      if (scalar) return scalar;
+      const element = ARRAY_OF[oid];
+      if (element !== undefined) {
+        const splitArray = defaultParser(TEXT_ARRAY_OID, 'text');
+        return (text: string) => mapDeep(splitArray(text), SCALAR_PARSERS[element]);
+      }
+    }
+    return defaultParser(oid, format);
+  },
+};
+
+// ---- pools ---------------------------------------------------------------------------------
+
+function pools(ctx: ActionContext): Map<string, PoolEntry> {
+  let registry = ctx.resources.get(REGISTRY_KEY) as Map<string, PoolEntry> | undefined;
+  if (!registry) {
+    const created = new Map<string, PoolEntry>();
+    registry = created;
+    ctx.resources.set(REGISTRY_KEY, created);
+    ctx.onExecutionEnd(async () => {
+      const entries = [...created.values()];
+      created.clear();
+      await Promise.all(entries.map((e) => withTimeout(e.pool.end(), END_TIMEOUT_MS).catch(() => undefined)));
+    });
+  }
+  return registry;
+}
+
+function poolFor(ctx: ActionContext, dsn: string, parsed: ParsedDsn): PoolEntry {
+  const registry = pools(ctx);
+  let entry = registry.get(dsn);
+  if (!entry) {
+    const config: PoolConfig = {
+      connectionTimeoutMillis: DEFAULT_CONNECT_TIMEOUT_MS,
+      ...parsed.config,
+      max: POOL_SIZE,
+      // A pool that somehow outlives its execution must not keep a CLI process alive.
+      allowExitOnIdle: true,
+      types: typeParsers,
+    };
+    const pool = new Pool(config);
+    // An idle connection the server drops (restart, pg_terminate_backend) emits 'error' on the pool;
+    // unhandled, that would crash the process. The next query simply gets a fresh connection.
+    pool.on('error', () => undefined);
+    entry = { pool, parsed, pids: new WeakMap() };
+    registry.set(dsn, entry);
+  }
+  return entry;
+}
+
+// ---- running a query -----------------------------------------------------------------------
+
+function readParams(config: Config): unknown[] {
+  const params = optionalList(config, 'params') ?? [];
+  return params.map((value) => (value === undefined ? null : value));
+}
+
+function readMaxRows(config: Config): number | undefined {
+  const max = optionalNumber(config, 'max_rows');
+  if (max === undefined || max === 0) return undefined;
+  if (!Number.isInteger(max) || max < 0) throw new TestMeshError(`config.max_rows must be a whole number >= 0 (0 = no limit), got ${max}`);
+  return max;
+}
+
+async function run(config: Config, ctx: ActionContext): Promise<DatabaseResult> {
+  const dsn = requireString(config, 'connection');
+  let parsed: ParsedDsn;
+  try {
+    parsed = parsePostgresDsn(dsn);
+  } catch (err) {
+    if (err instanceof DsnError) for (const secret of err.secrets) ctx.addSecret(secret);
+    throw err;
+  }
+  for (const secret of parsed.secrets) ctx.addSecret(secret);
+  const redact = (message: string) => redactMessage(message, dsn, parsed);
+
+  const query = requireString(config, 'query');
+  const params = readParams(config);
+  const maxRows = readMaxRows(config);
+  const timeoutMs = optionalDuration(config, 'timeout') ?? DEFAULT_TIMEOUT_MS;
+
+  const entry = poolFor(ctx, dsn, parsed);
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(ctx.signal.reason);
+  if (ctx.signal.aborted) onAbort();
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  const timer = setTimeout(() => controller.abort(new TimeoutError(`query ${excerpt(query)}`, timeoutMs)), timeoutMs);
+  const signal = controller.signal;
+  try {
+    const client = await connect(entry, signal, redact);
+    let result: QueryResult | QueryResult[];
+    try {
+      result = await runCancellable(entry, client, query, params, signal, redact);
+    } catch (err) {
+      throw signal.aborted ? signal.reason : err;
+    }
+    const outcome = shapeResult(result, maxRows);
+    if (outcome.truncatedFrom !== undefined) ctx.log('warn', `max_rows: returned ${outcome.result.row_count} of ${outcome.truncatedFrom} rows`);
+    return outcome.result;
+  } finally {
+    clearTimeout(timer);
+    ctx.signal.removeEventListener('abort', onAbort);
+  }
+}
+
+/** A connection from the pool, with its backend pid known; gives up when the signal aborts. */
+async function connect(entry: PoolEntry, signal: AbortSignal, redact: (m: string) => string): Promise<PoolClient> {
+  if (signal.aborted) throw signal.reason;
+  const pending = entry.pool.connect();
+  let client: PoolClient;
+  try {
+    client = await raceSignal(pending, signal);
+  } catch (err) {
+    if (signal.aborted) {
+      // The connection may still arrive; give it back rather than leak it.
+      pending.then((c) => c.release(), () => undefined);
+      throw signal.reason;
+    }
+    throw new TestMeshError(`cannot connect to ${entry.parsed.redacted}: ${redact(describePgError(err))}`);
+  }
+  if (!entry.pids.has(client)) {
+    try {
+      const { rows } = await raceSignal(client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid'), signal);
+      entry.pids.set(client, rows[0].pid);
+    } catch (err) {
+      client.release(true);
+      throw signal.aborted ? signal.reason : new TestMeshError(`cannot use the connection to ${entry.parsed.redacted}: ${redact(describePgError(err))}`);
+    }
+  }
+  return client;
+}
+
+/**
+ * Runs the query; on abort asks the server to cancel it, waits a little for it to stop, and
+ * drops the connection (a late cancel must never hit the next query on a reused connection).
+ */
+async function runCancellable(
+  entry: PoolEntry,
+  client: PoolClient,
+  text: string,
+  values: unknown[],
+  signal: AbortSignal,
+  redact: (m: string) => string,
+): Promise<QueryResult | QueryResult[]> {
+  if (signal.aborted) {
+    client.release();
+    throw signal.reason;
+  }
+  const running = values.length ? client.query({ text, values }) : client.query(text);
+  let aborted = false;
+  const onAbort = () => {
+    aborted = true;
+    const pid = entry.pids.get(client);
+    const stopped = running.then(() => undefined, () => undefined);
+    void (pid === undefined ? Promise.resolve() : cancelBackend(entry.parsed.config, pid))
+      .then(() => withTimeout(stopped, CANCEL_GRACE_MS))
+      .catch(() => undefined)
+      .finally(() => client.release(true));
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    const result = await raceSignal(running, signal);
+    return result as QueryResult | QueryResult[];
+  } catch (err) {
+    if (signal.aborted) throw signal.reason;
+    throw new TestMeshError(`query failed: ${redact(describePgError(err))}`);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    if (!aborted) client.release();
+  }
+}
+
+/** `SELECT pg_cancel_backend(pid)` on a short-lived connection of its own (the pool may be full). */
+async function cancelBackend(config: PoolConfig, pid: number): Promise<void> {
+  const client = new Client({ ...config, connectionTimeoutMillis: CANCEL_GRACE_MS });
+  client.on('error', () => undefined);
+  try {
+    await withTimeout(client.connect(), CANCEL_GRACE_MS);
+    await withTimeout(client.query('SELECT pg_cancel_backend($1)', [pid]), CANCEL_GRACE_MS);
+  } finally {
+    void client.end().catch(() => undefined);
+  }
+}
+
+function shapeResult(raw: QueryResult | QueryResult[], maxRows: number | undefined): { result: DatabaseResult; truncatedFrom?: number } {
+  const results = Array.isArray(raw) ? raw : [raw];
+  const last = results[results.length - 1];
+  // Several statements: the rows of the last one that returns rows, the changes of all.
+  const withRows = [...results].reverse().find((r) => r.fields && r.fields.length > 0);
+  let rows = (withRows?.rows ?? []) as Record<string, unknown>[];
+  let truncatedFrom: number | undefined;
+  if (maxRows !== undefined && rows.length > maxRows) {
+    truncatedFrom = rows.length;
+    rows = rows.slice(0, maxRows);
+  }
+  let rowsAffected = 0;
+  for (const r of results) if (r.command !== 'SELECT' && typeof r.rowCount === 'number') rowsAffected += r.rowCount;
+  const command = (last?.command ?? '').toUpperCase();
+  return {
+    result: {
+      rows,
+      row_count: rows.length,
+      first_row: rows[0] ?? null,
+      rows_affected: rowsAffected,
+      query_type: QUERY_TYPES.has(command) ? command : 'OTHER',
+    },
+    truncatedFrom,
+  };
+}
+
+/** A driver or server error as one line: the server's message with its SQLSTATE, or the network reason. */
+function describePgError(err: unknown): string {
+  const e = err as { code?: string; message?: string; severity?: string; detail?: string; errors?: unknown[] };
+  // Connecting to "localhost" tries ::1 and 127.0.0.1; Node reports both in an AggregateError.
+  if (Array.isArray(e.errors) && e.errors.length && !e.message) return describePgError(e.errors[e.errors.length - 1]);
+  const network: Record<string, string> = {
+    ECONNREFUSED: 'connection refused',
+    ECONNRESET: 'the connection was reset',
+    ENOTFOUND: 'host not found',
+    EAI_AGAIN: 'host name lookup failed',
+    ETIMEDOUT: 'connection timed out',
+    EHOSTUNREACH: 'host unreachable',
+    ENOENT: 'no such socket',
+  };
+  if (e.code && network[e.code]) return `${network[e.code]} (${e.code})`;
+  const message = e.message || errorMessage(err);
+  if (e.severity && e.code) return `${message} (SQLSTATE ${e.code})${e.detail ? `: ${e.detail}` : ''}`;
+  return message;
+}
+
+/** The start of a query on one line, for messages. */
+function excerpt(query: string): string {
+  const line = query.replace(/\s+/g, ' ').trim();
+  return JSON.stringify(line.length > 60 ? `${line.slice(0, 57)}...` : line);
+}
+
+function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (err) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
+  return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
+}
+
+registerAction({ name: 'database_query', run });

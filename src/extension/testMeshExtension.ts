@@ -1,0 +1,201 @@
+/**
+ * The extension, wired: every provider, the test controller, the runs, the panel, the local API
+ * and the commands. The constructor only creates and registers (cheap); `startInBackground`
+ * starts discovery, history and the server. Takes the `vscode` API as a parameter, so the whole
+ * thing also runs against the fake in the unit tests.
+ */
+import { writeFile } from 'node:fs/promises';
+import { errorMessage } from '../core/errors';
+import { FlowCodeLensProvider } from './codelens';
+import { registerCommands } from './commands';
+import { StepDecorations } from './decorations';
+import { FlowDiagnostics } from './diagnostics';
+import { FlowIndex } from './discovery';
+import { Environments } from './environments';
+import { LocalApi } from './localApi';
+import { createLog, type Log } from './log';
+import { ExecutionPanel } from './panel';
+import { Runs } from './runs';
+import { StepRunPlanner } from './runStep';
+import { readSettings } from './settings';
+import { ServerStatus } from './statusBar';
+import { TestTree } from './testing';
+import type { VSCode, vscode } from './vscodeTypes';
+
+export const CONTROLLER_ID = 'testmesh';
+
+export class TestMeshExtension {
+  readonly log: Log;
+  readonly index: FlowIndex;
+  readonly tree: TestTree;
+  readonly api: LocalApi;
+  readonly environments: Environments;
+  readonly runs: Runs;
+  readonly panel: ExecutionPanel;
+  readonly decorations: StepDecorations;
+  readonly status: ServerStatus;
+  private readonly disposables: vscode.Disposable[] = [];
+  /** Settles when discovery and the server have started (or failed to). */
+  ready: Promise<void> = Promise.resolve();
+  private readyState = false;
+  private stateTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(vscode: VSCode, context: vscode.ExtensionContext) {
+    this.log = createLog(vscode);
+    this.index = new FlowIndex(vscode, this.log);
+    const controller = vscode.tests.createTestController(CONTROLLER_ID, 'TestMesh');
+    this.tree = new TestTree(vscode, controller);
+    controller.refreshHandler = () => this.index.refresh();
+    this.api = new LocalApi(vscode, context, this.log);
+    this.environments = new Environments(vscode, context, this.log);
+    const manager = () => this.api.getManager();
+    const inputs = () => this.environments.inputs();
+    const planner = new StepRunPlanner(() => this.api.currentManager());
+    this.panel = new ExecutionPanel({ vscode, extensionUri: context.extensionUri, log: this.log, manager, index: this.index, inputs });
+    this.runs = new Runs({
+      vscode,
+      log: this.log,
+      tree: this.tree,
+      index: this.index,
+      manager,
+      planner,
+      inputs,
+      onEditorExecutionStarted: (id) => {
+        if (readSettings(vscode).openPanelOnRun) void this.panel.show(id, { preserveFocus: true });
+      },
+    });
+    this.decorations = new StepDecorations(vscode, this.index);
+    this.status = new ServerStatus(vscode, this.api, this.log);
+    const codeLens = new FlowCodeLensProvider(vscode, this.index);
+    const diagnostics = new FlowDiagnostics(vscode, this.index);
+
+    this.disposables.push(
+      this.log,
+      controller,
+      this.environments,
+      this.panel,
+      this.decorations,
+      this.status,
+      codeLens,
+      diagnostics,
+      { dispose: () => this.runs.dispose() },
+      { dispose: () => this.index.dispose() },
+      vscode.languages.registerCodeLensProvider([{ language: 'yaml', scheme: 'file' }], codeLens),
+      this.index.onDidChange((change) => {
+        this.tree.apply(change, this.index.all());
+        this.stateChanged();
+      }),
+      this.runs.onDidChangeActive((count) => {
+        this.status.setActiveRuns(count);
+        this.stateChanged();
+      }),
+      this.api.onDidChange(() => {
+        this.status.render();
+        this.stateChanged();
+      }),
+      this.environments.onDidChange(() => this.stateChanged()),
+      ...registerCommands({
+        vscode,
+        log: this.log,
+        index: this.index,
+        tree: this.tree,
+        runs: this.runs,
+        panel: this.panel,
+        api: this.api,
+        environments: this.environments,
+        status: this.status,
+        state: () => this.state(),
+      }),
+    );
+  }
+
+  /** Starts discovery and the manager + server, after activation has returned. */
+  startInBackground(): void {
+    this.ready = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+      const started = Date.now();
+      const discovery = this.index.start().catch((err) => this.log.error(`discovery failed: ${errorMessage(err)}`));
+      const server = this.api
+        .start()
+        .then(async () => {
+          const manager = await this.api.getManager();
+          this.runs.attach(manager);
+          this.decorations.attach(manager);
+          manager.onDidFinish(() => this.stateChanged());
+        })
+        .catch((err) => this.log.error(`local API failed: ${errorMessage(err)}`));
+      await Promise.all([discovery, server]);
+      this.readyState = true;
+      this.log.info(`ready in ${Date.now() - started} ms`);
+      this.stateChanged();
+    });
+  }
+
+  /** JSON-serializable state for end-to-end tests (`testmesh.internal.state`). */
+  async state(): Promise<Record<string, unknown>> {
+    await this.ready;
+    await this.index.whenIdle();
+    const manager = this.api.currentManager();
+    const lastExecutions: Record<string, string> = {};
+    const flows = this.index.all().map((file) => {
+      const last = this.runs.lastExecution(file.key);
+      if (last) lastExecutions[file.key] = last;
+      return {
+        uri: file.key,
+        file: file.relativePath,
+        name: file.flow?.name,
+        valid: file.flow !== undefined,
+        errors: file.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.range.start.line}:${d.range.start.column} ${d.message}`),
+        decorations: this.decorations.marksOf(file.key),
+      };
+    });
+    const state = {
+      ready: this.readyState,
+      server: this.api.state(),
+      flows,
+      testItemIds: this.tree.allIds(),
+      activeRuns: this.runs.activeExecutions(),
+      lastExecutions,
+      recentExecutions: manager ? manager.list({ limit: 20 }).executions.map((e) => ({ id: e.id, flow_id: e.flow_id, status: e.status, trigger: e.trigger, only_step: e.only_step })) : [],
+      environment: this.environments.selected() ?? null,
+      secretNames: await this.environments.secretNames(),
+      panel: { open: this.panel.isOpen, route: this.panel.route ?? null },
+    };
+    // Plain JSON (no undefined, no class instances): what a test reads is what a file would hold.
+    return JSON.parse(JSON.stringify(state)) as Record<string, unknown>;
+  }
+
+  /**
+   * With TESTMESH_STATE_FILE set in the environment (end-to-end tests), the state is also written
+   * there after every change, so a test can read it without the command palette.
+   */
+  private stateChanged(): void {
+    const target = process.env.TESTMESH_STATE_FILE;
+    if (!target || this.stateTimer) return;
+    this.stateTimer = setTimeout(() => {
+      this.stateTimer = undefined;
+      void this.state()
+        .then((state) => writeFile(target, `${JSON.stringify(state, null, 2)}\n`))
+        .catch((err) => this.log.warn(`cannot write ${target}: ${errorMessage(err)}`));
+    }, 100);
+  }
+
+  private disposed: Promise<void> | undefined;
+
+  dispose(): Promise<void> {
+    this.disposed ??= this.disposeOnce();
+    return this.disposed;
+  }
+
+  private async disposeOnce(): Promise<void> {
+    clearTimeout(this.stateTimer);
+    // Runs are cancelled (teardowns run) and history flushed before the rest goes away.
+    await this.api.dispose().catch(() => undefined);
+    for (const d of this.disposables.reverse()) {
+      try {
+        d.dispose();
+      } catch {
+        // Shutting down: keep disposing the rest.
+      }
+    }
+  }
+}
