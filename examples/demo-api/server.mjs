@@ -1,4 +1,5 @@
-// A small demo API for trying TestMesh flows: node:http only, data in memory, JSON in and out.
+// A small demo API for trying TestMesh flows: node:http (plus `ws` for the two WebSocket routes),
+// data in memory, JSON in and out.
 //
 //   node examples/demo-api/server.mjs [--port N]     prints its URL and runs until Ctrl-C
 //   import { startDemoApi } from './server.mjs'       for scripts and tests
@@ -19,9 +20,13 @@
 //   GET    /jobs/:id                    the job: pending -> running -> done
 //   GET    /ready-after?ms=N            503 until the server has been up N ms, then 200
 //   ANY    /echo[/...]                  {method, path, headers, query, body}
+//   WS     /ws/echo                     sends every message back as it came (text or binary)
+//   WS     /ws/notifications            {type: "welcome", subscribers} on connect, then {type: "user.created", user}
+//                                        and {type: "user.deleted", id} as users change; {type: "ping", id} -> {type: "pong", id}
 import { createServer } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
+import { WebSocketServer } from 'ws';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 const MAX_SLOW_MS = 10_000;
@@ -146,6 +151,11 @@ function createApp(startedAt) {
   const jobs = new Map();
   let nextJobId = 1;
   const counters = { requests: 0, logins: 0 };
+  const subscribers = new Set(); // open /ws/notifications sockets
+  const notify = (event) => {
+    const text = JSON.stringify(event);
+    for (const ws of subscribers) ws.send(text);
+  };
 
   const now = () => new Date().toISOString();
   const addUser = (fields) => {
@@ -215,6 +225,7 @@ function createApp(startedAt) {
     const fields = validateUserFields(requireObject(await req.body()), { partial: false });
     if (emailTaken(fields.email)) throw new HttpError(409, `a user with email ${fields.email} already exists`);
     const user = addUser(fields);
+    notify({ type: 'user.created', user });
     return { status: 201, headers: { location: `/users/${user.id}` }, body: user };
   });
 
@@ -229,7 +240,9 @@ function createApp(startedAt) {
   });
 
   route('DELETE', '/users/:id', (req, params) => {
-    users.delete(findUser(params).id);
+    const { id } = findUser(params);
+    users.delete(id);
+    notify({ type: 'user.deleted', id });
     return { status: 204 };
   });
 
@@ -284,7 +297,39 @@ function createApp(startedAt) {
   route('*', '/echo', echo);
   route('*', '/echo/*', echo);
 
-  return { router, counters };
+  return { router, counters, subscribers };
+}
+
+/** Answers WebSocket upgrades on /ws/echo and /ws/notifications; anything else gets a JSON 404. */
+function handleUpgrades(server, wss, counters, subscribers) {
+  server.on('upgrade', (raw, socket, head) => {
+    counters.requests++;
+    const path = new URL(raw.url ?? '/', 'http://localhost').pathname;
+    if (path !== '/ws/echo' && path !== '/ws/notifications') {
+      const text = JSON.stringify({ error: `no WebSocket route ${path}` });
+      socket.end(`HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
+      return;
+    }
+    wss.handleUpgrade(raw, socket, head, (ws) => {
+      if (path === '/ws/echo') {
+        ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
+        return;
+      }
+      subscribers.add(ws);
+      ws.on('close', () => subscribers.delete(ws));
+      ws.send(JSON.stringify({ type: 'welcome', subscribers: subscribers.size }));
+      ws.on('message', (data) => {
+        let message;
+        try {
+          message = JSON.parse(String(data));
+        } catch {
+          return ws.send(JSON.stringify({ type: 'error', error: 'messages must be JSON' }));
+        }
+        if (message?.type === 'ping') ws.send(JSON.stringify({ type: 'pong', id: message.id ?? null }));
+        else ws.send(JSON.stringify({ type: 'error', error: `unknown message type ${JSON.stringify(message?.type)}` }));
+      });
+    });
+  });
 }
 
 function send(res, status, body, headers = {}) {
@@ -304,7 +349,7 @@ function send(res, status, body, headers = {}) {
  * @returns {Promise<{url: string, port: number, close: () => Promise<void>}>}
  */
 export async function startDemoApi({ port = 0, host = '127.0.0.1' } = {}) {
-  const { router, counters } = createApp(Date.now());
+  const { router, counters, subscribers } = createApp(Date.now());
   const server = createServer(async (raw, res) => {
     counters.requests++;
     const url = new URL(raw.url ?? '/', 'http://localhost');
@@ -332,6 +377,8 @@ export async function startDemoApi({ port = 0, host = '127.0.0.1' } = {}) {
     }
   });
   server.keepAliveTimeout = 10_000;
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_BODY_BYTES });
+  handleUpgrades(server, wss, counters, subscribers);
 
   await new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -347,6 +394,9 @@ export async function startDemoApi({ port = 0, host = '127.0.0.1' } = {}) {
     port: actualPort,
     close: () =>
       new Promise((resolve) => {
+        // Upgraded sockets are no longer the HTTP server's: end them here.
+        for (const ws of wss.clients) ws.terminate();
+        wss.close();
         server.close(() => resolve());
         server.closeAllConnections();
       }),
@@ -366,10 +416,11 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     console.error(`demo-api: --port must be 0-65535`);
     process.exit(2);
   }
-  startDemoApi({ port, host: option('--host', '127.0.0.1') }).then(
+  const host = option('--host', '127.0.0.1');
+  startDemoApi({ port, host }).then(
     (api) => {
       console.log(`Demo API listening on ${api.url}`);
-      console.log(`Try: node dist/cli.js run examples/flows --env-file examples/.env.example --var BASE_URL=${api.url}`);
+      console.log(`Try: node dist/cli.js run examples/flows --env-file examples/.env.example --var BASE_URL=${api.url} --var API_HOST=${host} --var API_PORT=${api.port}`);
       const stop = () => api.close().then(() => process.exit(0));
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);

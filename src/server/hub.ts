@@ -20,7 +20,7 @@ export interface HubOptions {
   maxBufferedBytes?: number;
   /** Shortest batch window for live events. Default 4 ms. */
   flushIntervalMs?: number;
-  /** Longest batch window, which the window widens to when flushes get expensive. Default 15 ms. */
+  /** Longest batch window, which the window widens to when flushes get expensive. Default 16 ms. */
   maxFlushIntervalMs?: number;
   /** How long a closed client may take to finish the close before it is dropped. Default 10 s. */
   closeGraceMs?: number;
@@ -65,7 +65,7 @@ export class Hub {
   ) {
     this.limits = { maxBufferedBytes: options.maxBufferedBytes ?? 1024 * 1024, closeGraceMs: options.closeGraceMs ?? 10_000 };
     const minMs = options.flushIntervalMs ?? 4;
-    this.window = { minMs, maxMs: Math.max(minMs, options.maxFlushIntervalMs ?? 15) };
+    this.window = { minMs, maxMs: Math.max(minMs, options.maxFlushIntervalMs ?? 16) };
     this.everything = new Channel(this.window);
     this.wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, clientTracking: false, maxPayload: 4096, handleProtocols: selectProtocol });
     this.unsubscribe = manager.subscribe((event, json) => {

@@ -26,7 +26,8 @@ const CONTENT_TYPES: Record<string, string> = {
 const MAX_STATIC_BYTES = 20 * 1024 * 1024;
 
 export function contentSecurityPolicy(port: number): string {
-  const sockets = ['127.0.0.1', 'localhost', '[::1]'].map((h) => `ws://${h}:${port}`).join(' ');
+  // CSP host sources cannot name IPv6 literals; 'self' covers the page's own origin anyway.
+  const sockets = ['127.0.0.1', 'localhost'].map((h) => `ws://${h}:${port}`).join(' ');
   return [
     "default-src 'none'",
     "script-src 'self'",

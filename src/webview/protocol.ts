@@ -7,11 +7,12 @@
 import type { ExecutionEvent, ExecutionStatus } from '../core/events';
 import type { ExecutionSummary, LogEntry, StepAttemptDetail, StepState } from '../core/history/types';
 
-/** A flow as `GET /api/v1/flows` lists it. */
+/** A flow as `GET /api/v1/flows` lists it (the fields the UI uses). */
 export interface FlowInfo {
   id: string;
-  name: string;
   file: string;
+  /** Absent when the file does not parse as a flow. */
+  name?: string;
 }
 
 export interface ExecutionListQuery {
@@ -42,6 +43,7 @@ export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'ended' |
 /** Each request the webview can make: its parameters and what the host answers. */
 export interface RequestMap {
   listExecutions: { params: ExecutionListQuery; result: ExecutionList };
+  getSummary: { params: { execution_id: string }; result: ExecutionSummary };
   getExecution: { params: { execution_id: string }; result: ExecutionSnapshot };
   getStepDetail: { params: { execution_id: string; step_id: string }; result: StepAttemptDetail[] };
   listFlows: { params: Record<string, never>; result: FlowInfo[] };
@@ -104,6 +106,7 @@ export type RequestHandlers = {
 
 const METHODS: ReadonlySet<string> = new Set<RequestMethod>([
   'listExecutions',
+  'getSummary',
   'getExecution',
   'getStepDetail',
   'listFlows',

@@ -66,6 +66,10 @@ export class PostMessageTransport implements Transport {
     return this.request('listExecutions', query);
   }
 
+  getSummary(executionId: string): Promise<ExecutionSummary> {
+    return this.request('getSummary', { execution_id: executionId });
+  }
+
   getExecution(executionId: string): Promise<ExecutionSnapshot> {
     return this.request('getExecution', { execution_id: executionId });
   }

@@ -38,6 +38,10 @@ export class WebSocketTransport implements Transport {
     return this.call<ExecutionList>('GET', `${API}/executions${search ? `?${search}` : ''}`);
   }
 
+  getSummary(executionId: string): Promise<ExecutionSummary> {
+    return this.call<ExecutionSummary>('GET', `${API}/executions/${encodeURIComponent(executionId)}`);
+  }
+
   async getExecution(executionId: string): Promise<ExecutionSnapshot> {
     const base = `${API}/executions/${encodeURIComponent(executionId)}`;
     const [execution, steps, logs] = await Promise.all([
@@ -156,18 +160,21 @@ class LiveSocket implements Subscription {
         const events = await this.transport.eventsSince(id, this.sequencer.lastSeq(id));
         for (const event of events) {
           this.handle(event);
-          if (this.stopped) return;
+          // Ended, or a gap made handle() schedule a fresh attempt.
+          if (this.stopped || this.timer !== undefined) return;
         }
       } catch (err) {
         if (err instanceof TransportError && (err.status === 401 || err.status === 403)) return this.stop('unauthorized');
-        if (err instanceof TransportError && err.status === 404 && err.message.includes('execution')) return this.stop('ended');
+        if (err instanceof TransportError && err.status === 404) return this.stop('ended');
+        // Anything else: the socket's own replay after `since` catches up instead.
       }
-      if (this.stopped) return;
+      if (this.stopped || this.timer !== undefined) return;
     }
     this.open();
   }
 
   private open(): void {
+    if (this.socket) return;
     const url = new URL(this.executionId === undefined ? '/ws/executions' : `/ws/executions/${encodeURIComponent(this.executionId)}`, this.options.baseUrl);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     if (this.executionId !== undefined) url.searchParams.set('since', String(this.sequencer.lastSeq(this.executionId)));

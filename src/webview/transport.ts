@@ -18,6 +18,9 @@ export type ConnectionHandler = (state: ConnectionState) => void;
 
 export interface Transport {
   listExecutions(query?: ExecutionListQuery): Promise<ExecutionList>;
+  /** The execution's summary alone (the detail view folds its steps from events). */
+  getSummary(executionId: string): Promise<ExecutionSummary>;
+  /** Summary, steps and logs in one call, for consumers that do not follow events. */
   getExecution(executionId: string): Promise<ExecutionSnapshot>;
   getStepDetail(executionId: string, stepId: string): Promise<StepAttemptDetail[]>;
   listFlows(): Promise<FlowInfo[]>;

@@ -163,6 +163,26 @@ export class DsnError extends TestMeshError {
 }
 
 /**
+ * Passwords written into a connection string anywhere in a text: the `user:password@` part of
+ * any URL (postgres://, mysql://, amqp://, https://...) and `password=` of a libpq keyword DSN,
+ * as written and percent-decoded. Lets the executor treat them as secrets before any step runs,
+ * whatever the variable holding them is called.
+ */
+export function credentialSecrets(text: string): string[] {
+  if (!text.includes('@') && !/password\s*=/i.test(text)) return [];
+  const found: string[] = [];
+  for (const m of text.matchAll(/[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s:/@]*:([^\s@/]+)@/g)) found.push(m[1], safeDecode(m[1]));
+  if (/^\s*[A-Za-z_]+\s*=/.test(text)) {
+    try {
+      found.push(...parseKeywordDsn(text).secrets);
+    } catch (err) {
+      if (err instanceof DsnError) found.push(...err.secrets);
+    }
+  }
+  return unique(found);
+}
+
+/**
  * Replaces every form of the DSN's secrets (and the raw DSN) in a message from the driver or
  * the server with `***`. Belt and braces: the execution's redactor also knows the secrets.
  */

@@ -108,8 +108,10 @@ function send(config: Config, ctx: ActionContext, id: string, started: number) {
   if (raw === undefined || raw === null) throw new TestMeshError('config.message is required for action: send');
   // Text as is; anything else (a map, a list, a number) as JSON.
   const text = typeof raw === 'string' ? raw : JSON.stringify(raw);
+  const type = optionalString(config, 'message_type') ?? 'text';
+  if (type !== 'text' && type !== 'binary') throw new TestMeshError(`config.message_type must be text or binary, got ${JSON.stringify(type)}`);
   const connection = openConnection(ctx, id);
-  const bytes = connection.send(text);
+  const bytes = connection.send(text, type === 'binary');
   return { connected: true, connection_id: id, latency_ms: elapsed(started), metadata: { connection_id: id, bytes_sent: bytes } };
 }
 

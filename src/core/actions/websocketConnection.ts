@@ -130,9 +130,14 @@ export class WebSocketConnection {
     return this.handshake.status;
   }
 
-  /** Sends a text message; returns its size in bytes. */
-  send(text: string): number {
-    if (!this.isOpen) throw this.notOpenError('cannot send');
+  /** Sends a text frame, or the text's UTF-8 bytes as a binary frame; returns the size in bytes. */
+  send(text: string, binary = false): number {
+    if (!this.isOpen) throw this.notOpenError('cannot send:');
+    if (binary) {
+      const bytes = Buffer.from(text, 'utf8');
+      this.ws.send(bytes);
+      return bytes.length;
+    }
     this.ws.send(text);
     return Buffer.byteLength(text);
   }

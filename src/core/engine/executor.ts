@@ -9,6 +9,7 @@ import '../actions';
 import { getAction } from '../actions/registry';
 import type { ActionContext, BlockOutcome, SubflowOutcome } from '../actions/types';
 import { sleep } from '../actions/config';
+import { credentialSecrets } from '../actions/postgresDsn';
 import { looksSecret, readDotenv } from '../dotenv';
 import { errorMessage, TestMeshError } from '../errors';
 import type { ExecutionEvent, LogLevel } from '../events';
@@ -221,6 +222,8 @@ class FlowRun {
         throw new TestMeshError(`flow env '${k}': ${errorMessage(err)}`, this.flow.file, this.flow.range.start);
       }
     }
+    // A password inside a connection string (postgres://user:password@...) is a secret whatever the variable is called.
+    for (const value of vars.values()) if (typeof value === 'string') for (const secret of credentialSecrets(value)) this.execution.addSecret(secret);
   }
 
   /** Runs setup, steps and teardown; returns the flow's failure message, if it failed. */

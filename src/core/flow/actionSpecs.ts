@@ -150,25 +150,36 @@ export const ACTION_SPECS: Readonly<Record<string, ActionSpec>> = {
     },
   },
   websocket: {
-    description: 'Connects to a WebSocket, sends or receives a message, or closes the connection.',
+    description:
+      'Opens a WebSocket connection, sends or receives a message, or closes the connection. Connections are named by `connection_id` and closed when the flow ends. Result: `connected`, `connection_id`, `received_message` (parsed JSON, else text; binary as base64), `message_type` (1 text, 2 binary), `latency_ms`, `metadata`.',
     config: {
       action: { type: 'enum', values: ['connect', 'send', 'receive', 'close'], required: true, description: 'What to do.' },
       url: { type: 'string', description: 'ws:// or wss:// URL (connect).' },
       headers: { type: 'map', description: 'Handshake headers (connect).' },
-      message: { type: 'any', description: 'Message to send: an object is sent as JSON (send).' },
-      timeout: { type: 'duration', description: `How long to wait, ${DURATION_EXAMPLES}.` },
-      expected: { type: 'any', description: 'What the received message must match (receive).' },
-      connection_id: { type: 'string', description: 'Names the connection, so later steps can use it.' },
+      message: { type: 'any', description: 'Message to send (send): text as is, a map, list or number as JSON.' },
+      message_type: { type: 'enum', values: ['text', 'binary'], default: 'text', description: 'Send the message as a text or a binary frame (send).' },
+      timeout: { type: 'duration', default: '30s', description: `How long to wait for the handshake or a message (close: 5s), ${DURATION_EXAMPLES}.` },
+      expected: {
+        type: 'any',
+        description:
+          'What the received message must match (receive): a map matches a message holding at least those keys and values, text holding JSON compares as JSON. Messages that do not match are skipped until one does or the timeout passes.',
+      },
+      connection_id: { type: 'string', default: 'default', description: 'Names the connection, so later steps (and teardown) use the same one.' },
     },
   },
   database_query: {
-    description: 'Runs an SQL query (PostgreSQL).',
+    description:
+      'Runs SQL on PostgreSQL, on a connection pool per DSN that is closed when the flow ends. Result: `rows`, `row_count`, `first_row` (null when none), `rows_affected`, `query_type` (SELECT, INSERT, UPDATE, DELETE or OTHER).',
     config: {
-      connection: { type: 'string', required: true, description: 'Connection string (DSN).' },
-      query: { type: 'string', required: true, description: 'The SQL to run; use $1, $2, ... for params.' },
-      params: { type: 'list', description: 'Query parameters.' },
-      timeout: { type: 'duration', description: `Query timeout, ${DURATION_EXAMPLES}.` },
-      max_rows: { type: 'number', integer: true, min: 0, description: 'Most rows returned.' },
+      connection: {
+        type: 'string',
+        required: true,
+        description: 'PostgreSQL DSN: `postgres://user:password@host:5432/db?sslmode=disable` or `host=... user=... password=... dbname=...`. The password never shows in results, logs or reports.',
+      },
+      query: { type: 'string', required: true, description: 'The SQL to run; use $1, $2, ... for params. Several statements separated by `;` are allowed without params.' },
+      params: { type: 'list', description: 'Values for $1, $2, ... in order; maps and lists are sent as JSON.' },
+      timeout: { type: 'duration', default: '30s', description: `Cancel the query on the server after this long, ${DURATION_EXAMPLES}.` },
+      max_rows: { type: 'number', integer: true, min: 0, default: 0, description: 'Most rows returned in `rows` (0 = no limit).' },
     },
   },
 };

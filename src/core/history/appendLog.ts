@@ -3,7 +3,7 @@
  * everything queued in one call, one write in flight at a time. No fsync: a crash loses at most
  * the last batch and leaves at worst one torn last line, which readers skip.
  */
-import { open, stat, truncate, type FileHandle } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 
 export interface AppendLogOptions {
   /** How long lines wait for more company before they are written. */
@@ -87,19 +87,17 @@ export class AppendLog {
  * so the next record does not glue onto the broken one. A missing file is fine.
  */
 export async function repairTornTail(file: string): Promise<void> {
-  let size: number;
+  let handle: FileHandle;
   try {
-    size = (await stat(file)).size;
+    handle = await open(file, 'r+');
   } catch {
     return;
   }
-  if (size === 0) return;
-  const handle = await open(file, 'r');
   try {
+    const { size } = await handle.stat();
     const chunk = Buffer.alloc(64 * 1024);
     let end = size;
-    const last = await handle.read(chunk, 0, 1, size - 1);
-    if (last.bytesRead === 1 && chunk[0] === 0x0a) return;
+    // Walk back from the end to the last newline; everything after it is the torn record.
     while (end > 0) {
       const start = Math.max(0, end - chunk.length);
       const { bytesRead } = await handle.read(chunk, 0, end - start, start);
@@ -110,9 +108,8 @@ export async function repairTornTail(file: string): Promise<void> {
       }
       end = start;
     }
-    await handle.close();
-    await truncate(file, end);
+    if (end !== size) await handle.truncate(end);
   } finally {
-    await handle.close().catch(() => undefined);
+    await handle.close();
   }
 }

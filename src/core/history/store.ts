@@ -25,10 +25,11 @@ import { completeLines, detailLine, detailLineStepId, eventLine, isSummaryLine, 
 import type { ExecutionSummary, StepAttemptDetail } from './types';
 
 export const DEFAULT_MAX_EXECUTIONS = 200;
+export const DEFAULT_MAX_MEMORY_EXECUTIONS = 50;
 export const INTERRUPTED_ERROR = 'interrupted: testmesh stopped before the execution finished';
 
 export interface HistoryStoreOptions {
-  /** Executions kept; older finished ones are dropped. Default 200. */
+  /** Executions kept; older finished ones are dropped. Default 200 on disk, 50 in memory. */
   maxExecutions?: number;
   /** Cap for each stored request/response body and result. Default 64 KiB. */
   maxBodyBytes?: number;
@@ -50,7 +51,8 @@ export class HistoryStore {
   private readonly summaries: Map<string, ExecutionSummary>;
   /** Open segment writers of executions that are not finished yet (file mode). */
   private readonly writers = new Map<string, AppendLog>();
-  private readonly closing = new Set<Promise<void>>();
+  /** Segment writers still writing their last batch, by execution id. */
+  private readonly closing = new Map<string, Promise<void>>();
   /** Segment lines per execution (memory mode). */
   private readonly memoryLines: Map<string, string[]> | undefined;
   private maintenance: Promise<void> = Promise.resolve();
@@ -67,7 +69,8 @@ export class HistoryStore {
     private readonly options: HistoryStoreOptions,
   ) {
     this.summaries = summaries;
-    this.maxExecutions = Math.max(1, options.maxExecutions ?? DEFAULT_MAX_EXECUTIONS);
+    // In memory, every kept execution's records stay in the heap: keep fewer by default.
+    this.maxExecutions = Math.max(1, options.maxExecutions ?? (dir === undefined ? DEFAULT_MAX_MEMORY_EXECUTIONS : DEFAULT_MAX_EXECUTIONS));
     this.maxBodyBytes = Math.max(1024, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
     this.memoryLines = dir === undefined ? new Map() : undefined;
   }
@@ -136,7 +139,7 @@ export class HistoryStore {
     writer.append(line);
     if (isFinished(summary)) {
       this.writers.delete(summary.id);
-      this.track(writer.close());
+      this.track(summary.id, writer.close());
     }
   }
 
@@ -179,7 +182,7 @@ export class HistoryStore {
   /** Resolves once every record appended so far is on disk. */
   async flush(): Promise<void> {
     await Promise.all([...this.writers.values()].map((w) => w.flush()));
-    while (this.closing.size) await Promise.all([...this.closing]);
+    while (this.closing.size) await Promise.all([...this.closing.values()]);
     await this.maintenance;
     await this.index?.flush();
   }
@@ -200,6 +203,7 @@ export class HistoryStore {
     if (!this.summaries.has(executionId)) return undefined;
     if (this.memoryLines) return this.memoryLines.get(executionId) ?? [];
     await this.writers.get(executionId)?.flush();
+    await this.closing.get(executionId);
     try {
       return completeLines(await readFile(this.segmentFile(executionId), 'utf8'));
     } catch (err) {
@@ -212,9 +216,11 @@ export class HistoryStore {
     return join(this.dir!, 'executions', `${id}.jsonl`);
   }
 
-  private track(promise: Promise<void>): void {
-    this.closing.add(promise);
-    void promise.finally(() => this.closing.delete(promise));
+  private track(id: string, promise: Promise<void>): void {
+    const done = promise.finally(() => {
+      if (this.closing.get(id) === done) this.closing.delete(id);
+    });
+    this.closing.set(id, done);
   }
 
   private reportError(err: Error): void {
@@ -239,9 +245,13 @@ export class HistoryStore {
     }
     if (dropped.length && this.index) {
       // Index first: a crash in between leaves orphan segments, which recovery lists again.
+      const removeSegment = async (id: string) => {
+        await this.closing.get(id);
+        await unlink(this.segmentFile(id)).catch(() => undefined);
+      };
       this.maintenance = this.maintenance
         .then(() => this.index!.compact(() => this.summaries.values()))
-        .then(() => Promise.all(dropped.map((id) => unlink(this.segmentFile(id)).catch(() => undefined))))
+        .then(() => Promise.all(dropped.map(removeSegment)))
         .then(
           () => undefined,
           (err) => this.reportError(err),

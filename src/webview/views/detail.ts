@@ -128,9 +128,9 @@ export class DetailView {
 
   mount(): void {
     this.subscription = this.transport.subscribe(this.executionId, 0, this.onEvent, this.onConnection);
-    this.transport.getExecution(this.executionId).then(
-      (snapshot) => {
-        this.summary = snapshot.execution;
+    this.transport.getSummary(this.executionId).then(
+      (summary) => {
+        this.summary = summary;
         this.markHeader();
       },
       (err) => this.onLoadError(err),

@@ -29,6 +29,9 @@ export class ListView {
   private readonly rows = new Map<string, ListRow>();
   private readonly order: string[] = [];
   private readonly dirty = new Set<ListRow>();
+  /** Executions with events that a fresh list did not include (other filters or pages). */
+  private readonly absent = new Set<string>();
+  private readonly unknown = new Set<string>();
   private total = 0;
   private statusFilter: ExecutionStatus | '' = '';
   private flowFilter = '';
@@ -154,6 +157,8 @@ export class ListView {
       }
       this.total = page.total;
       for (const summary of page.executions) this.upsert(summary, 'end');
+      for (const id of this.unknown) if (!this.rows.has(id)) this.absent.add(id);
+      this.unknown.clear();
       this.scheduler.request();
     } catch (err) {
       if (token !== this.loadToken) return;
@@ -171,9 +176,10 @@ export class ListView {
       return;
     }
     if (this.disposed) return;
-    flows.sort((a, b) => a.name.localeCompare(b.name));
+    const label = (flow: FlowInfo) => (flow.name && flow.name !== flow.id ? `${flow.name} — ${flow.id}` : flow.id);
+    flows.sort((a, b) => label(a).localeCompare(label(b)));
     for (const select of [this.flowSelect, this.runSelect]) {
-      for (const flow of flows) select.appendChild(h('option', { value: flow.id, text: flow.name === flow.id ? flow.id : `${flow.name} — ${flow.id}` }));
+      for (const flow of flows) select.appendChild(h('option', { value: flow.id, text: label(flow) }));
     }
     this.runButton.disabled = flows.length === 0;
   }
@@ -219,8 +225,12 @@ export class ListView {
   private readonly onEvent = (event: ExecutionEvent): void => {
     const row = this.rows.get(event.execution_id);
     if (!row) {
-      // A new execution: fetch the list again (once for a burst of events).
-      if (event.type === 'execution.started' || !this.refetchTimer) this.scheduleRefetch();
+      // A new execution, or one that may now match the filters: read the list again, once per
+      // burst, and not for every event of an execution the list does not show.
+      const changesListing = event.type === 'execution.started' || event.type === 'execution.completed' || event.type === 'execution.failed' || event.type === 'execution.cancelled';
+      if (this.absent.has(event.execution_id) && !changesListing) return;
+      this.unknown.add(event.execution_id);
+      if (changesListing || !this.refetchTimer) this.scheduleRefetch();
       return;
     }
     const s = { ...row.summary };

@@ -133,14 +133,25 @@ export class StepPanel {
           tabindex: selected ? 0 : -1,
           text: `Attempt ${a.attempt}${a.response ? ` · ${a.response.status}` : ''}`,
         });
-        tab.addEventListener('click', () => {
-          this.shownAttempt = a.attempt;
-          this.drawAttempts();
-        });
+        tab.addEventListener('click', () => this.showAttempt(a.attempt, false));
         tabs.appendChild(tab);
       }
+      // Tabs pattern: arrows move between attempts, Tab leaves the list.
+      tabs.addEventListener('keydown', (event) => {
+        const i = attempts.indexOf(shown);
+        const next = event.key === 'ArrowRight' ? attempts[i + 1] : event.key === 'ArrowLeft' ? attempts[i - 1] : undefined;
+        if (!next) return;
+        event.preventDefault();
+        this.showAttempt(next.attempt, true);
+      });
     }
     replaceChildren(this.attemptsBox, tabs, attemptView(shown));
+  }
+
+  private showAttempt(attempt: number, focus: boolean): void {
+    this.shownAttempt = attempt;
+    this.drawAttempts();
+    if (focus) this.attemptsBox.querySelector<HTMLElement>('[role="tab"][aria-selected="true"]')?.focus();
   }
 
   private drawLogs(logs: LogEntry[]): void {

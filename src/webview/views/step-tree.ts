@@ -14,6 +14,7 @@ interface StepRow {
   item: HTMLElement;
   line: HTMLElement;
   name: HTMLElement;
+  instance: HTMLElement;
   note: HTMLElement;
   attempts: HTMLElement;
   duration: HTMLElement;
@@ -74,6 +75,9 @@ export class StepTree {
       row.item.dataset.status = step.status;
     }
     setText(row.name, step.step_name || step.step_id);
+    // Loop iterations share a name; their id ends with the instance (`check[3]`), shown beside it.
+    const instance = /(\[[^\]]*\])+$/.exec(step.step_id)?.[0] ?? '';
+    setText(row.instance, instance);
     setText(row.duration, step.status === 'running' || step.status === 'pending' ? '' : formatDuration(step.duration_ms));
     const retried = step.attempt > 1;
     setText(row.attempts, retried ? (step.status === 'running' ? `attempt ${step.attempt}` : `${step.attempt} attempts`) : '');
@@ -110,13 +114,13 @@ export class StepTree {
     // Cloning one prepared row is several times cheaper than building nine elements.
     const item = rowTemplate().cloneNode(true) as HTMLElement;
     const line = item.firstElementChild as HTMLElement;
-    const [, , name, action, note, attempts, duration] = Array.from(line.children) as HTMLElement[];
+    const [, , name, instance, action, note, attempts, duration] = Array.from(line.children) as HTMLElement[];
     item.setAttribute('aria-level', String(depth + 1));
     item.dataset.stepId = step.step_id;
     action.textContent = step.action;
     // CSSOM, not a style attribute: a strict CSP (no 'unsafe-inline') allows it.
     if (depth) line.style.setProperty('--depth', String(depth));
-    const row: StepRow = { id: step.step_id, item, line, name, note, attempts, duration, parent, depth, drawn: '' };
+    const row: StepRow = { id: step.step_id, item, line, name, instance, note, attempts, duration, parent, depth, drawn: '' };
     this.rows.set(step.step_id, row);
 
     if (parent) {
@@ -268,6 +272,7 @@ function rowTemplate(): HTMLElement {
       h('span', { class: 'twisty', 'aria-hidden': 'true' }),
       h('span', { class: 'step-icon', 'aria-hidden': 'true' }),
       h('span', { class: 'step-name' }),
+      h('span', { class: 'step-instance' }),
       h('span', { class: 'step-action' }),
       h('span', { class: 'step-note' }),
       h('span', { class: 'step-attempts', hidden: true }),

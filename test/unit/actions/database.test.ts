@@ -4,12 +4,18 @@
  * (CI set), where that is a failure.
  */
 import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { Client } from 'pg';
-import { parsePostgresDsn, redactMessage } from '../../../src/core/actions/postgresDsn';
+import { credentialSecrets, parsePostgresDsn, redactMessage } from '../../../src/core/actions/postgresDsn';
 import { runFlow } from '../../../src/core/engine/executor';
 import type { ExecutionEvent } from '../../../src/core/events';
 import type { ExecutionResult, RunFlowOptions, StepDetail } from '../../../src/core/engine/types';
 import { flowFrom, waitFor } from '../helpers';
+
+// out/test/unit/actions -> repository root
+const ROOT = resolve(__dirname, '..', '..', '..', '..');
 import { findPostgresBin, inCi, startPostgres, type PostgresServer } from '../../support/postgres';
 
 interface Run {
@@ -54,14 +60,24 @@ describe('database_query: DSNs', () => {
   });
 
   it('reads libpq keyword DSNs with quoted values', () => {
-    const parsed = parsePostgresDsn("host=127.0.0.1 port=5433 user=app password='it''s \\' secret' dbname=shop sslmode=disable connect_timeout=3");
+    const parsed = parsePostgresDsn("host=127.0.0.1 port=5433 user=app password='it\\'s a secret' dbname=shop sslmode=disable connect_timeout=3");
     assert.equal(parsed.config.host, '127.0.0.1');
     assert.equal(parsed.config.port, 5433);
     assert.equal(parsed.config.database, 'shop');
     assert.equal(parsed.config.ssl, false);
     assert.equal(parsed.config.connectionTimeoutMillis, 3000);
+    assert.equal(parsed.config.password, "it's a secret");
     assert.ok(!parsed.redacted.includes('secret'), parsed.redacted);
     assert.match(parsed.redacted, /password=\*\*\*/);
+  });
+
+  it('finds passwords in connection strings of any scheme and in keyword DSNs', () => {
+    assert.deepEqual(credentialSecrets('postgres://app:s3cr%21t@db/x'), ['s3cr%21t', 's3cr!t']);
+    assert.deepEqual(credentialSecrets('primary=mysql://root:hunter22@db:3306/x, cache=redis://:r3dis-pw@cache:6379'), ['hunter22', 'r3dis-pw']);
+    assert.deepEqual(credentialSecrets("host=db user=app password='a b c' dbname=x"), ['a b c']);
+    assert.deepEqual(credentialSecrets('https://example.com/users/me'), []);
+    assert.deepEqual(credentialSecrets('ada@example.com'), []);
+    assert.deepEqual(credentialSecrets('color=blue'), []);
   });
 
   it('rejects what is not a PostgreSQL DSN without echoing it', () => {
@@ -466,6 +482,10 @@ flow:
 flow:
   name: secret
   steps:
+    - id: before
+      action: log
+      config:
+        message: "about to use {{DB}}"
     - id: q
       action: database_query
       config:
@@ -480,6 +500,35 @@ flow:
     assert.equal(r.result.status, 'completed', JSON.stringify(r.result.steps));
     const everything = JSON.stringify([r.result, r.events, r.details]);
     assert.ok(!everything.includes(pg!.password), 'the password leaked');
+    // Known as a secret from the start (it is in a variable), not only once the query ran.
+    const logged = r.events.find((e) => e.type === 'log' && (e.data as { step_id?: string }).step_id === 'before');
+    assert.match((logged!.data as { message: string }).message, /^about to use postgresql:\/\/testmesh:\*\*\*@127\.0\.0\.1/);
+  });
+
+  it('the examples/db flows pass through the real CLI, and its reports never show the password', async function () {
+    this.timeout(120_000);
+    const cli = join(ROOT, 'dist', 'cli.js');
+    if (!existsSync(cli)) {
+      const build = spawnSync(process.execPath, ['esbuild.config.mjs'], { cwd: ROOT, encoding: 'utf8' });
+      assert.equal(build.status, 0, `building dist/cli.js failed:\n${build.stderr}`);
+    }
+    const files = readdirSync(join(ROOT, 'examples', 'db')).filter((f) => /\.flow\.ya?ml$/.test(f));
+    assert.ok(files.length >= 1, 'no flows in examples/db');
+    const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((done, fail) => {
+      const child = spawn(process.execPath, [cli, 'run', 'examples/db', '--var', `DATABASE_URL=${dsn('tm-examples')}`, '--reporter', 'json', '--reporter', 'pretty'], {
+        cwd: ROOT,
+        env: { ...process.env, NO_COLOR: '1' },
+      });
+      let out = '';
+      let err = '';
+      child.stdout.setEncoding('utf8').on('data', (t: string) => (out += t));
+      child.stderr.setEncoding('utf8').on('data', (t: string) => (err += t));
+      child.on('error', fail);
+      child.on('close', (exitCode) => done({ code: exitCode, stdout: out, stderr: err }));
+    });
+    assert.equal(code, 0, `stdout:\n${stdout}\nstderr:\n${stderr}`);
+    assert.ok(!stdout.includes(pg!.password) && !stderr.includes(pg!.password), 'the password shows in the CLI output');
+    await waitFor(async () => (await connectionsOf('tm-examples')) === 0, 10_000, 'the CLI run to leave no connection behind');
   });
 
   it('explains bad config: params not a list, an empty query, a syntax error', async () => {

@@ -11,6 +11,7 @@ import { registeredActions } from '../../../src/core/actions';
 import { parseFlowText } from '../../../src/core/flow/load';
 import { allSteps, type FlowDef } from '../../../src/core/flow/types';
 import type { RunReport } from '../../../src/core/report';
+import { findPostgresBin, inCi, startPostgres, type PostgresServer } from '../../support/postgres';
 
 // out/test/unit/examples -> repository root
 const ROOT = resolve(__dirname, '..', '..', '..', '..');
@@ -148,6 +149,35 @@ describe('examples', function () {
     const result = await run([join(ROOT, 'examples', 'start.mjs'), '--no-color']);
     assert.equal(result.code, 0, `stdout:\n${result.stdout}\nstderr:\n${result.stderr}`);
     assert.match(result.stdout, /Demo API listening on http:\/\/127\.0\.0\.1:\d+/);
+  });
+
+  describe('with PostgreSQL', () => {
+    let pg: PostgresServer | undefined;
+
+    before(async function () {
+      this.timeout(120_000);
+      if (!findPostgresBin()) {
+        if (inCi()) throw new Error('PostgreSQL is not installed but CI is set: the database example must run there');
+        console.warn('\n  !!!!! SKIPPING the database example: PostgreSQL is not installed (apt-get install -y postgresql) !!!!!\n');
+        this.skip();
+      }
+      pg = await startPostgres();
+    });
+
+    after(async () => {
+      await pg?.stop();
+    });
+
+    it('the database example runs its checks when DATABASE_URL is set', async () => {
+      const file = 'examples/flows/orders-db.flow.yaml';
+      const result = await run([CLI, 'run', file, ...cliVars(), '--var', `DATABASE_URL=${pg!.dsn()}`, '--reporter', 'json']);
+      const report = parseReport(result);
+      const flow = report.flows[0];
+      assert.equal(flow?.status, 'passed', `${JSON.stringify(flow, null, 2)}\nstderr:\n${result.stderr}`);
+      assert.equal(result.code, 0);
+      const ran = flow.steps.filter((s) => s.action === 'database_query' && s.status === 'passed').map((s) => s.step_id);
+      assert.deepEqual(ran, ['create_table', 'insert_order', 'pay_order', 'read_order', 'delete_order']);
+    });
   });
 
   it('together the examples use every registered action', () => {

@@ -15,6 +15,8 @@ import * as path from 'node:path';
 import { chromium, type Browser, type Page, type WebSocketRoute } from 'playwright-core';
 import { stringify } from 'yaml';
 import { startServer, type RunningServer } from '../../../src/server/server';
+import { answerRequest, isRequestMessage, type HostToWebviewMessage } from '../../../src/webview/protocol';
+import { hostHandlers } from './vscode-host';
 
 const repoRoot = path.resolve(__dirname, '../../../..');
 const mediaDir = path.join(repoRoot, 'media');
@@ -149,6 +151,32 @@ function liveFlow() {
   };
 }
 
+/** A short run without gates: a request, a loop and a failing assertion. */
+function shortFlow() {
+  return {
+    flow: {
+      name: 'Short demo',
+      steps: [
+        httpStep('list_users', 'List users', '{{BASE_URL}}/users?limit=2', { assert: ['status == 200'], output: { first_id: '$.body.items[0].id' } }),
+        httpStep('slow_1', 'Slow call', '{{BASE_URL}}/slow?ms=150'),
+        { id: 'each', name: 'Each item', action: 'for_each', config: { items: [1, 2], steps: [httpStep('get', 'Get', '{{BASE_URL}}/slow?ms=100')] } },
+        httpStep('check_name', 'First user is called Nobody', '{{BASE_URL}}/users/{{first_id}}', { assert: ['body.name == "Nobody"'] }),
+      ],
+    },
+  };
+}
+
+/** A run that waits at a gate nobody opens, until it is cancelled; teardown still runs. */
+function holdFlow() {
+  return {
+    flow: {
+      name: 'Held run',
+      steps: [httpStep('hold', 'Wait forever', '{{GATE_URL}}/gate/never'), { id: 'after', name: 'After', action: 'log', config: { message: 'not reached' } }],
+      teardown: [{ id: 'cleanup', name: 'Clean up', action: 'log', config: { message: 'cleaned up' } }],
+    },
+  };
+}
+
 /** 5,000 quick steps: 50 groups of 99 assertions under a parent, plus 50 plain ones. */
 function bigFlow() {
   const steps: unknown[] = [];
@@ -204,15 +232,18 @@ describe('web UI in headless Chromium', function () {
   let gates: Gates;
   let server: UiServer;
   let tmpRoot: string;
+  let workspace: string;
 
   before(async function () {
     assert.ok(existsSync(path.join(mediaDir, 'webview.js')), 'media/webview.js is missing: run `node esbuild.config.mjs` first (npm test does)');
     assert.ok(existsSync(chromiumPath), `${chromiumPath} is missing: apt-get install -y chromium`);
     tmpRoot = mkdtempSync(path.join(os.tmpdir(), 'testmesh-webui-'));
-    const workspace = path.join(tmpRoot, 'workspace');
+    workspace = path.join(tmpRoot, 'workspace');
     mkdirSync(path.join(workspace, 'flows'), { recursive: true });
     writeFileSync(path.join(workspace, 'flows/live.flow.yaml'), stringify(liveFlow()));
     writeFileSync(path.join(workspace, 'flows/big.flow.yaml'), stringify(bigFlow()));
+    writeFileSync(path.join(workspace, 'flows/short.flow.yaml'), stringify(shortFlow()));
+    writeFileSync(path.join(workspace, 'flows/hold.flow.yaml'), stringify(holdFlow()));
     demo = await startDemoApi();
     gates = await startGates();
     server = await startServer({
@@ -284,6 +315,7 @@ describe('web UI in headless Chromium', function () {
     const atGate = await rows(page).count();
     assert.ok(atGate > early, `rows should grow while running: ${early} then ${atGate}`);
     assert.equal(await headerStatus(page), 'running');
+    await page.screenshot({ path: path.join(resultsDir, 'webui-live.png') });
 
     // Cut the socket from the server side while the run waits at the gate. The page reconnects
     // with since=<last seq>; that socket is held until the rest of the run has happened, so every
@@ -325,8 +357,13 @@ describe('web UI in headless Chromium', function () {
     assert.equal(await page.locator('.exec-header .live-badge').isHidden(), true, 'no Live badge once finished');
     assert.match((await page.locator('.counts').textContent()) ?? '', /1 failed/);
 
-    // Retry attempts are shown on the row.
+    // Retry attempts are shown on the row, and each attempt's exchange in the panel.
     assert.equal(await page.locator('[data-step-id="flaky"] .step-attempts').textContent(), '2 attempts');
+    await page.locator('[data-step-id="flaky"] > .step-line').click();
+    await page.locator('.step-panel .attempt-tab').first().waitFor();
+    assert.deepEqual(await page.locator('.step-panel .attempt-tab').allTextContents(), ['Attempt 1 · 503', 'Attempt 2 · 200']);
+    await page.locator('.step-panel .attempt-tab[aria-selected="true"]').press('ArrowLeft');
+    assert.equal(await page.locator('.step-panel .http-status').textContent(), '503');
 
     // The failing assertion: expression, expected vs actual side by side.
     await page.locator('[data-step-id="check_name"] > .step-line').click();
@@ -368,6 +405,71 @@ describe('web UI in headless Chromium', function () {
     await page.locator(`tr[data-id="${started.id}"][data-status="failed"]`).waitFor();
     await page.screenshot({ path: path.join(resultsDir, 'webui-list.png') });
 
+    assert.deepEqual(pageErrors, []);
+    await context.close();
+  });
+
+  it('runs the same UI over postMessage, as inside a VS Code webview', async () => {
+    const context = await browser.newContext({ viewport: { width: 1200, height: 800 }, colorScheme: 'dark' });
+    const page = await context.newPage();
+    const network: string[] = [];
+    page.on('websocket', (ws) => network.push(ws.url()));
+    page.on('request', (request) => {
+      if (request.url().includes('/api/')) network.push(request.url());
+    });
+    const pageErrors: string[] = [];
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+
+    // The host side: the protocol's requests answered from the server's ExecutionManager.
+    let delivery = Promise.resolve();
+    const post = (message: HostToWebviewMessage) => {
+      delivery = delivery.then(() => page.evaluate((m) => window.postMessage(m, '*'), message)).catch(() => undefined);
+    };
+    const handlers = hostHandlers(server.manager, workspace, post);
+    let ready!: () => void;
+    const isReady = new Promise<void>((resolve) => (ready = resolve));
+    await page.exposeFunction('__testmeshHost', async (message: unknown) => {
+      if (isRequestMessage(message)) post(await answerRequest(handlers, message));
+      else if ((message as { kind?: unknown }).kind === 'ready') ready();
+    });
+    await page.addInitScript({
+      content: `window.acquireVsCodeApi = () => ({ postMessage: (m) => window.__testmeshHost(m), getState: () => window.__vsState, setState: (s) => { window.__vsState = s; } });`,
+    });
+
+    const started = await server.manager.start({ flow_id: 'flows/short.flow.yaml', trigger: 'editor' });
+    await page.goto(`${server.url}/`);
+    await isReady;
+    post({ kind: 'navigate', route: `#/executions/${started.id}` });
+    await page.locator('.detail-view').waitFor();
+    await waitForFinished(page);
+
+    const serverSteps = (await server.manager.steps(started.id)) ?? [];
+    const drawn = await rows(page).evaluateAll((items) => items.map((i) => `${(i as HTMLElement).dataset.stepId}=${(i as HTMLElement).dataset.status}`));
+    assert.deepEqual(drawn.sort(), serverSteps.map((s) => `${s.step_id}=${s.status}`).sort());
+    assert.equal(await headerStatus(page), 'failed');
+
+    await page.locator('[data-step-id="check_name"] > .step-line').click();
+    assert.equal(await page.locator('.step-panel .assertion .actual .code').textContent(), '"Alice Example"');
+    await page.locator('[data-step-id="list_users"] > .step-line').click();
+    assert.match((await page.locator('.step-panel .attempt pre.json').first().textContent()) ?? '', /"items": \[/);
+    await page.screenshot({ path: path.join(resultsDir, 'webui-vscode-dark.png') });
+
+    // The list comes over the same channel; the page's state remembers the view for a reload.
+    await page.locator('.crumbs a').click();
+    await page.locator(`tr[data-id="${started.id}"][data-status="failed"]`).waitFor();
+    assert.equal(await page.evaluate(() => (window as unknown as { __vsState?: { hash?: string } }).__vsState?.hash), '#/executions');
+
+    // Run a flow from the list, then cancel it from its page: the request is aborted, teardown runs.
+    await page.locator('.run-box select').selectOption('flows/hold.flow.yaml');
+    await page.locator('.run-box button').click();
+    await page.locator('.detail-view [data-step-id="hold"][data-status="running"]').waitFor();
+    await page.locator('.exec-header button.danger', { hasText: 'Cancel' }).click();
+    await waitForFinished(page);
+    assert.equal(await headerStatus(page), 'cancelled');
+    await page.locator('[data-step-id="cleanup"][data-status="completed"]').waitFor();
+    const heldId = /#\/executions\/([^/]+)/.exec(page.url())![1];
+    assert.equal(server.manager.get(heldId)?.trigger, 'editor');
+    assert.deepEqual(network, [], 'inside VS Code the page must not use the network itself');
     assert.deepEqual(pageErrors, []);
     await context.close();
   });

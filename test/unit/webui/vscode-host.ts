@@ -1,0 +1,63 @@
+/**
+ * What an extension host does for the webview, for the tests: answers the protocol's requests
+ * from an ExecutionManager and pushes subscribed events (replay after `since`, then live).
+ */
+import type { ExecutionEvent } from '../../../src/core/events';
+import type { ExecutionManager } from '../../../src/core/executions';
+import { listWorkspaceFlows } from '../../../src/core/workspaceFlows';
+import type { HostToWebviewMessage, RequestHandlers } from '../../../src/webview/protocol';
+
+export function hostHandlers(manager: ExecutionManager, workspace: string, post: (message: HostToWebviewMessage) => void): RequestHandlers {
+  const subscriptions = new Map<number, () => void>();
+  const missing = (id: string) => new Error(`no execution ${id}`);
+  return {
+    listExecutions: async (query) => {
+      const page = manager.list(query);
+      return { executions: page.executions, total: page.total };
+    },
+    getSummary: async ({ execution_id }) => {
+      const execution = manager.get(execution_id);
+      if (!execution) throw missing(execution_id);
+      return execution;
+    },
+    getExecution: async ({ execution_id }) => {
+      const execution = manager.get(execution_id);
+      if (!execution) throw missing(execution_id);
+      return { execution, steps: (await manager.steps(execution_id)) ?? [], logs: (await manager.logs(execution_id)) ?? [] };
+    },
+    getStepDetail: async ({ execution_id, step_id }) => (await manager.stepDetail(execution_id, step_id)) ?? [],
+    listFlows: async () => (await listWorkspaceFlows(workspace)).map((f) => ({ id: f.id, file: f.file, name: f.name })),
+    trigger: ({ flow_id, variables }) => manager.start({ flow_id, variables, trigger: 'editor' }),
+    cancel: async ({ execution_id }) => {
+      manager.cancel(execution_id);
+      return null;
+    },
+    subscribe: async ({ subscription, execution_id, since }) => {
+      const send = (event: ExecutionEvent) => post({ kind: 'event', subscription, event });
+      if (execution_id === undefined) {
+        subscriptions.set(subscription, manager.subscribe(send));
+        return null;
+      }
+      // Subscribe first and hold live events while the past ones are replayed, then drop overlaps.
+      const held: ExecutionEvent[] = [];
+      let replaying = true;
+      const unsubscribe = manager.subscribeExecution(execution_id, (event) => (replaying ? held.push(event) : send(event)));
+      subscriptions.set(subscription, unsubscribe);
+      const past = await manager.eventsSince(execution_id, since);
+      if (!past) throw missing(execution_id);
+      let last = since;
+      for (const event of [...past, ...held]) {
+        if (event.seq <= last) continue;
+        last = event.seq;
+        send(event);
+      }
+      replaying = false;
+      return null;
+    },
+    unsubscribe: async ({ subscription }) => {
+      subscriptions.get(subscription)?.();
+      subscriptions.delete(subscription);
+      return null;
+    },
+  };
+}
