@@ -14,24 +14,26 @@ export function formatValue(value: unknown): string {
   }
 }
 
-/** `→ POST url` / `← 201 · 12 ms · 234 B` and the bodies, cut to a readable size; or the action's result. */
+/**
+ * A step's request/response as text. The first line is what VS Code shows inline at the step
+ * (`POST http://x/users → 201 · 12 ms · 234 B`); bodies and outputs follow, cut to a readable size.
+ */
 export function describeDetail(detail: StepAttemptDetail): string {
   const lines: string[] = [];
-  if (detail.request) {
-    lines.push(`    → ${detail.request.method} ${detail.request.url}`);
-    if (detail.request.body) lines.push(`      ${clip(detail.request.body)}`);
-  }
-  if (detail.response) {
-    const r = detail.response;
-    lines.push(`    ← ${r.status} · ${Math.round(r.duration_ms)} ms · ${r.size_bytes} B${detail.truncated ? ' (body cut in history)' : ''}`);
-    const body = typeof r.body === 'string' ? r.body : compactJson(r.body);
-    if (body) lines.push(`      ${clip(body)}`);
-  } else if (detail.request) {
-    lines.push('    ← no response');
+  const request = detail.request;
+  const response = detail.response;
+  if (request) {
+    const answer = response ? `${response.status} · ${Math.round(response.duration_ms)} ms · ${response.size_bytes} B` : 'no response';
+    lines.push(`${request.method} ${request.url} → ${answer}`);
+    if (request.body) lines.push(`  request body: ${clip(request.body)}`);
+    if (response) {
+      const body = typeof response.body === 'string' ? response.body : compactJson(response.body);
+      if (body) lines.push(`  response body: ${clip(body)}${detail.truncated ? ' (cut in history)' : ''}`);
+    }
   } else if (detail.result !== undefined) {
-    lines.push(`    = ${clip(compactJson(detail.result))}`);
+    lines.push(`= ${clip(compactJson(detail.result))}`);
   }
-  if (detail.outputs && Object.keys(detail.outputs).length) lines.push(`    outputs: ${clip(compactJson(detail.outputs))}`);
+  if (detail.outputs && Object.keys(detail.outputs).length) lines.push(`  outputs: ${clip(compactJson(detail.outputs))}`);
   return lines.join('\n');
 }
 

@@ -192,6 +192,11 @@ export class ExecutionPanel {
         const page = (await getManager()).list(query);
         return { executions: page.executions, total: page.total };
       },
+      getSummary: async ({ execution_id }) => {
+        const execution = (await getManager()).get(execution_id);
+        if (!execution) throw new TestMeshError(`no execution ${execution_id}`);
+        return execution;
+      },
       getExecution: async ({ execution_id }) => {
         const manager = await getManager();
         const execution = manager.get(execution_id);

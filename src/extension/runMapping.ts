@@ -279,17 +279,20 @@ export class RunMapping {
     this.run.appendOutput(`${text.replace(/\r?\n/g, '\r\n')}\r\n`, location, item);
   }
 
-  /** The step's summary line, then its request/response (read from history once it is recorded). */
+  /**
+   * The step's request/response (read from history once recorded), at the step's line: VS Code
+   * shows its first line inline there. Steps with nothing to show get a plain line in the output.
+   */
   private queueDetail(eventStepId: string, headline: string, durationMs: number, error?: string): void {
     const item = this.stepItem(eventStepId);
     const fetch = this.detailLookups++ < MAX_DETAIL_LOOKUPS ? this.options.details : undefined;
     this.output = this.output.then(async () => {
-      let text = `  ${headline} (${eventStepId}) ${formatMs(durationMs)}`;
       const details = fetch ? await fetch(eventStepId).catch(() => undefined) : undefined;
       const last = details?.[details.length - 1];
-      if (last) text += `\n${describeDetail(last)}`;
-      if (error) text += `\n    error: ${error}`;
-      this.write(text, item, eventStepId);
+      const detail = last ? describeDetail(last) : '';
+      const errorLine = error ? `  error: ${error}` : '';
+      if (detail) this.write([detail, errorLine].filter(Boolean).join('\n'), item, eventStepId);
+      else this.write([`${headline} (${eventStepId}) ${formatMs(durationMs)}`, errorLine].filter(Boolean).join('\n'), item);
     });
   }
 }

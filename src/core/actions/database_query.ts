@@ -179,12 +179,7 @@ async function run(config: Config, ctx: ActionContext): Promise<DatabaseResult> 
   const signal = controller.signal;
   try {
     const client = await connect(entry, signal, redact);
-    let result: QueryResult | QueryResult[];
-    try {
-      result = await runCancellable(entry, client, query, params, signal, redact);
-    } catch (err) {
-      throw signal.aborted ? signal.reason : err;
-    }
+    const result = await runCancellable(entry, client, query, params, signal, redact);
     const outcome = shapeResult(result, maxRows);
     if (outcome.truncatedFrom !== undefined) ctx.log('warn', `max_rows: returned ${outcome.result.row_count} of ${outcome.truncatedFrom} rows`);
     return outcome.result;
@@ -210,6 +205,9 @@ async function connect(entry: PoolEntry, signal: AbortSignal, redact: (m: string
     throw new TestMeshError(`cannot connect to ${entry.parsed.redacted}: ${redact(describePgError(err))}`);
   }
   if (!entry.pids.has(client)) {
+    // pg-pool stops listening for errors on a checked-out client; one arriving between queries
+    // (a cancelled query's connection going down) must not become an uncaught 'error' event.
+    client.on('error', () => undefined);
     try {
       const { rows } = await raceSignal(client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid'), signal);
       entry.pids.set(client, rows[0].pid);

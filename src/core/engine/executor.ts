@@ -298,7 +298,7 @@ class FlowRun {
       try {
         run = isTruthy(compileExpression(step.when).evaluate(scope.expressionScope()));
       } catch (err) {
-        return this.finish(step, stepId, parentId, Date.now(), 1, err);
+        return this.finish(step, stepId, parentId, performance.now(), 1, err);
       }
       if (!run) return this.skip(step, instance, parentId, `when: ${step.when} is false`);
     }
