@@ -6,6 +6,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { errorMessage } from '../core/errors';
+import type { ExecutionManager } from '../core/executions';
 import { FlowCodeLensProvider } from './codelens';
 import { registerCommands } from './commands';
 import { StepDecorations } from './decorations';
@@ -48,7 +49,10 @@ export class TestMeshExtension {
     controller.refreshHandler = () => this.index.refresh();
     this.api = new LocalApi(vscode, context, this.log);
     this.environments = new Environments(vscode, context, this.log);
-    const manager = () => this.api.getManager();
+    // Whoever needs the manager first (a run, the panel, the background start) connects it to
+    // the views before anything can run on it, so no event is missed.
+    const manager = () => this.api.getManager().then((m) => this.connect(m));
+    this.connectedManager = manager;
     const inputs = () => this.environments.inputs();
     const planner = new StepRunPlanner(() => this.api.currentManager());
     this.panel = new ExecutionPanel({ vscode, extensionUri: context.extensionUri, log: this.log, manager, index: this.index, inputs });
@@ -109,6 +113,19 @@ export class TestMeshExtension {
     );
   }
 
+  private connected: unknown;
+  private readonly connectedManager: () => Promise<ExecutionManager>;
+
+  /** Connects the views to the manager, once. */
+  private connect(manager: ExecutionManager): ExecutionManager {
+    if (this.connected === manager) return manager;
+    this.connected = manager;
+    this.runs.attach(manager);
+    this.decorations.attach(manager);
+    manager.onDidFinish(() => this.stateChanged());
+    return manager;
+  }
+
   /** Starts discovery and the manager + server, after activation has returned. */
   startInBackground(): void {
     this.ready = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
@@ -116,12 +133,7 @@ export class TestMeshExtension {
       const discovery = this.index.start().catch((err) => this.log.error(`discovery failed: ${errorMessage(err)}`));
       const server = this.api
         .start()
-        .then(async () => {
-          const manager = await this.api.getManager();
-          this.runs.attach(manager);
-          this.decorations.attach(manager);
-          manager.onDidFinish(() => this.stateChanged());
-        })
+        .then(() => this.connectedManager())
         .catch((err) => this.log.error(`local API failed: ${errorMessage(err)}`));
       await Promise.all([discovery, server]);
       this.readyState = true;

@@ -27,6 +27,8 @@ export interface WebSocketTransportOptions {
 }
 
 const API = '/api/v1';
+/** Events of a REST catch-up handed to the UI per task. */
+const CATCH_UP_SLICE = 1000;
 
 export class WebSocketTransport implements Transport {
   constructor(private readonly options: WebSocketTransportOptions) {}
@@ -158,11 +160,14 @@ class LiveSocket implements Subscription {
       // One response instead of thousands of socket messages; a server without the route is fine.
       try {
         const events = await this.transport.eventsSince(id, this.sequencer.lastSeq(id));
-        for (const event of events) {
-          this.handle(event);
-          // Ended, or a gap made handle() schedule a fresh attempt.
+        for (let i = 0; i < events.length; i++) {
+          // A long history is handed over in slices, so input and drawing get turns in between.
+          if (i > 0 && i % CATCH_UP_SLICE === 0) await new Promise((resolve) => setTimeout(resolve, 0));
           if (this.stopped || this.timer !== undefined) return;
+          this.handle(events[i]);
         }
+        // Ended, or a gap made handle() schedule a fresh attempt.
+        if (this.stopped || this.timer !== undefined) return;
       } catch (err) {
         if (err instanceof TransportError && (err.status === 401 || err.status === 403)) return this.stop('unauthorized');
         if (err instanceof TransportError && err.status === 404) return this.stop('ended');
