@@ -30,7 +30,7 @@ import { startServer } from '../src/server/server';
 const CLIENT_ROLE = '--fanout-clients';
 const API_ROLE = '--fanout-api';
 
-interface Options {
+export interface FanoutOptions {
   rounds: number;
   steps: number;
   clients: number;
@@ -77,6 +77,8 @@ function runClients(): void {
     let finished = 0;
     let opened = 0;
     const sockets: WebSocket[] = [];
+    let lastStamp = '';
+    let lastTime = 0;
     const url = `${message.url.replace(/^http/, 'ws')}/ws/executions/${message.id}${message.batch ? '?batch=1' : ''}`;
     for (let i = 0; i < message.clients; i++) {
       const ws = new WebSocket(url, ['testmesh.v1', `testmesh.token.${message.token}`], { perMessageDeflate: false });
@@ -90,7 +92,12 @@ function runClients(): void {
         const received = performance.timeOrigin + performance.now();
         const parsed = JSON.parse(data.toString());
         for (const event of Array.isArray(parsed) ? parsed : [parsed]) {
-          latencies.push(received - Date.parse(event.timestamp));
+          // Events of the same millisecond share a timestamp: parse each text once.
+          if (event.timestamp !== lastStamp) {
+            lastStamp = event.timestamp;
+            lastTime = Date.parse(lastStamp);
+          }
+          latencies.push(received - lastTime);
           if (event.seq !== expected) ordered = false;
           expected = event.seq + 1;
           if (event.type === 'execution.completed' || event.type === 'execution.failed' || event.type === 'execution.cancelled') {
@@ -145,7 +152,7 @@ function median(values: number[]): number {
   return percentile([...values].sort((a, b) => a - b), 50);
 }
 
-function parseOptions(argv: string[]): Options {
+function parseOptions(argv: string[]): FanoutOptions {
   const value = (name: string, fallback: number) => {
     const i = argv.indexOf(name);
     const n = i >= 0 ? Number(argv[i + 1]) : fallback;
@@ -167,7 +174,7 @@ interface Variant {
   batch: boolean;
 }
 
-export async function fanoutBench(options: Partial<Options> = {}): Promise<void> {
+export async function fanoutBench(options: Partial<FanoutOptions> = {}): Promise<void> {
   const { rounds, steps, clients, window, only } = { ...parseOptions([]), ...options };
   const workspace = mkdtempSync(join(tmpdir(), 'testmesh-fanout-'));
   mkdirSync(join(workspace, 'flows'));

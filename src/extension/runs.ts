@@ -55,8 +55,12 @@ interface ContinuousWatch {
 }
 
 export class Runs {
+  /**
+   * The default Run profile, which also takes continuous requests (VS Code sets
+   * `request.continuous` when the user turns continuous run on); a second, continuous-only profile
+   * would only duplicate the run buttons.
+   */
   readonly runProfile: vscode.TestRunProfile;
-  readonly continuousProfile: vscode.TestRunProfile;
   /** Event routing: execution id -> the mapping drawing it on a TestRun. */
   private readonly mappings = new Map<string, RunMapping>();
   /** Start requests made here; every other start (REST, panel) is shown as a run of its own. */
@@ -74,9 +78,6 @@ export class Runs {
     this.activeEmitter = new vscode.EventEmitter<number>();
     this.onDidChangeActive = this.activeEmitter.event;
     this.runProfile = tree.controller.createRunProfile('Run', vscode.TestRunProfileKind.Run, (request, token) => this.handle(request, token), true, undefined, true);
-    // The same profile runs continuous requests (VS Code sets `request.continuous`); a second,
-    // continuous-only profile would duplicate the run buttons, so the default one supports both.
-    this.continuousProfile = this.runProfile;
     this.disposables.push(vscode.workspace.onDidSaveTextDocument((doc) => this.onSaved(doc.uri)));
   }
 
@@ -115,10 +116,12 @@ export class Runs {
     const done = this.execute(request, source.token, (id) => {
       ids.push(id);
       resolveStarted(ids);
-    }).finally(() => {
-      resolveStarted(ids);
-      source.dispose();
-    });
+    })
+      .catch((err) => this.deps.log.error(`run failed: ${errorMessage(err)}`))
+      .finally(() => {
+        resolveStarted(ids);
+        source.dispose();
+      });
     return { started, done };
   }
 
@@ -146,11 +149,27 @@ export class Runs {
     await this.deps.index.whenIdle();
     const targets = this.targets(request);
     const run = this.deps.tree.controller.createTestRun(request, undefined, true);
+    // The Test Explorer's stop button cancels the run's own token; the handler's token is the caller's.
+    const cancel = this.either(token, run.token);
     try {
-      await this.runTargets(run, targets, token, onStarted);
+      await this.runTargets(run, targets, cancel.token, onStarted);
     } finally {
+      cancel.dispose();
       run.end();
     }
+  }
+
+  /** A token cancelled when either one is. */
+  private either(a: vscode.CancellationToken, b: vscode.CancellationToken): vscode.CancellationTokenSource {
+    const source = new this.deps.vscode.CancellationTokenSource();
+    const links = [a.onCancellationRequested(() => source.cancel()), b.onCancellationRequested(() => source.cancel())];
+    if (a.isCancellationRequested || b.isCancellationRequested) source.cancel();
+    const dispose = source.dispose.bind(source);
+    source.dispose = () => {
+      for (const link of links) link.dispose();
+      dispose();
+    };
+    return source;
   }
 
   private async runTargets(run: vscode.TestRun, targets: RunTarget[], token: vscode.CancellationToken, onStarted?: (id: string) => void): Promise<void> {
@@ -281,9 +300,11 @@ export class Runs {
         watch.queue = watch.queue.then(async () => {
           if (watch.token.isCancellationRequested) return;
           const run = this.deps.tree.controller.createTestRun(watch.request, undefined, true);
+          const cancel = this.either(watch.token, run.token);
           try {
-            await this.runTargets(run, targets, watch.token);
+            await this.runTargets(run, targets, cancel.token);
           } finally {
+            cancel.dispose();
             run.end();
           }
         });
@@ -379,12 +400,15 @@ export class Runs {
     mapping.executionId = id;
     mapping.enqueue();
     this.mappings.set(id, mapping);
+    // The Test Explorer's stop button on this run cancels the execution, whoever started it.
+    const stop = run.token.onCancellationRequested(() => void this.deps.manager().then((m) => m.cancel(id)));
     void this.deps
       .manager()
       .then((manager) => manager.whenFinished(id))
       .then(() => mapping.flush())
       .catch((err) => this.deps.log.warn(`run ${id}: ${errorMessage(err)}`))
       .finally(() => {
+        stop.dispose();
         this.mappings.delete(id);
         run.end();
       });

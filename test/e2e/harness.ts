@@ -27,6 +27,8 @@ export interface StartOptions {
   vsix?: string;
   /** User settings merged over the harness defaults. */
   settings?: Record<string, unknown>;
+  /** Extra environment variables for code-server and so its extension host (e.g. a test hook's file). */
+  env?: Record<string, string>;
 }
 
 export interface CodeServerSession {
@@ -151,7 +153,7 @@ export async function startCodeServer(options: StartOptions): Promise<CodeServer
   };
   fs.writeFileSync(path.join(userDataDir, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
 
-  const env = codeServerEnv(root);
+  const env = { ...codeServerEnv(root), ...options.env };
   const dirs = ['--user-data-dir', userDataDir, '--extensions-dir', extensionsDir];
   if (options.vsix) {
     try {

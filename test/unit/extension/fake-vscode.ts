@@ -230,7 +230,9 @@ export class FakeTestRun {
   readonly calls: RunCall[] = [];
   readonly output: Array<{ text: string; location?: Location; id?: string }> = [];
   ended = false;
-  readonly token = new CancellationTokenSource().token;
+  /** The run's own token: what the Test Explorer's stop button cancels. */
+  readonly stopButton = new CancellationTokenSource();
+  readonly token = this.stopButton.token;
   readonly onDidDispose = new EventEmitter<void>().event;
   constructor(
     readonly request: TestRunRequest,

@@ -126,7 +126,10 @@ describe('extension: execution detail panel', () => {
       webview.send({ kind: 'request', id: 3, method: 'getExecution', params: { execution_id: 'nope' } });
       webview.send({ kind: 'request', id: 4, method: 'listFlows', params: {} });
       webview.send({ kind: 'request', id: 5, method: 'getStepDetail', params: { execution_id: id, step_id: 'slow' } });
-      await waitFor(() => responses(webview).length === 5, 5000, 'five responses');
+      webview.send({ kind: 'request', id: 6, method: 'getSummary', params: { execution_id: id } });
+      await waitFor(() => responses(webview).length === 6, 5000, 'six responses');
+      const summary = responses(webview).find((r) => r.id === 6)!;
+      assert.ok(summary.ok && (summary.result as { id: string; status: string }).status === 'completed');
       const byId = new Map(responses(webview).map((r) => [r.id, r]));
       const list = byId.get(1)!;
       assert.ok(list.ok && (list.result as { total: number }).total === 1);

@@ -221,6 +221,26 @@ describe('extension: runs mapped onto the Test Explorer', function () {
     assert.strictEqual(h.runs.lastExecution(k), summary.id);
   });
 
+  it("cancels through the Test Explorer's stop button, also for a run started through REST", async () => {
+    const k = h.key('flows/slow.flow.yaml');
+    const before = h.controller.runs.length;
+    const summary = await h.manager.start({ flow_id: 'flows/slow.flow.yaml', environment: { BASE_URL: api.url }, trigger: 'api' });
+    await waitFor(() => slowRequests.length === 1, 5000, 'the slow request');
+    const run = h.controller.runs[before];
+    run.stopButton.cancel();
+    assert.strictEqual((await h.manager.whenFinished(summary.id))?.status, 'cancelled');
+    await waitFor(() => run.ended, 5000, 'the run to end');
+    assert.strictEqual(finalOf(run, `${k}#step:cleanup`)?.kind, 'passed', 'teardown ran');
+
+    // An editor run's own stop button too.
+    slowRequests = [];
+    const running = h.run([h.tree.flowItem(k)]);
+    await waitFor(() => slowRequests.length === 1, 5000, 'the slow request');
+    h.controller.runs[h.controller.runs.length - 1].stopButton.cancel();
+    await running;
+    assert.strictEqual(h.manager.list({ limit: 1 }).executions[0].status, 'cancelled');
+  });
+
   it('counts active executions while they run', async () => {
     const counts: number[] = [];
     h.runs.onDidChangeActive((n) => counts.push(n));
