@@ -5,6 +5,7 @@
  *
  * Core code: no `vscode`, no `ws`. Transports subscribe with `subscribe` / `subscribeExecution`.
  */
+import { credentialSecrets } from './actions/postgresDsn';
 import { randomUUID } from 'node:crypto';
 import { createFlowResolver } from './discovery';
 import { looksSecret } from './dotenv';
@@ -155,6 +156,8 @@ export class ExecutionManager {
     for (const [name, value] of Object.entries(variables)) {
       if (looksSecret(name) && (typeof value === 'string' || typeof value === 'number')) secrets.push(String(value));
     }
+    // A password inside a connection string is a secret whatever the variable is called.
+    for (const value of [...Object.values(environment), ...Object.values(variables)]) if (typeof value === 'string') secrets.push(...credentialSecrets(value));
     const redact = createRedactor(secrets);
 
     const id = randomUUID();

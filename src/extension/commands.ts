@@ -106,10 +106,11 @@ export function registerCommands(deps: CommandDependencies): vscode.Disposable[]
     register(COMMANDS.showExecution, async (target?: unknown) => {
       if (typeof target === 'string' && target) return panel.show(target);
       if (target && typeof target === 'object') {
-        // From a Test Explorer item's context menu: the latest execution of its flow.
+        // From a Test Explorer item's context menu: the latest execution of its flow, on that step.
         const file = await fileOf(target);
         const id = file && (await lastExecutionOf(file));
-        return panel.show(id);
+        const stepId = tree.dataOf(target as vscode.TestItem)?.stepId;
+        return panel.show(id, { stepId });
       }
       return panel.show();
     }),

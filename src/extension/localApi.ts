@@ -9,9 +9,9 @@ import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorMessage } from '../core/errors';
-import { ExecutionManager } from '../core/executions';
-import { HistoryStore } from '../core/history/store';
-import { startServer, type RunningServer } from '../server/server';
+import type { ExecutionManager } from '../core/executions';
+import type { HistoryStore } from '../core/history/store';
+import type { RunningServer } from '../server/server';
 import type { Log } from './log';
 import { readSettings } from './settings';
 import type { VSCode, vscode } from './vscodeTypes';
@@ -106,6 +106,9 @@ export class LocalApi {
   }
 
   private async createManager(): Promise<ExecutionManager> {
+    // Loaded here, not at activation: the engine (HTTP client, database driver) and the server
+    // are most of the bundle's start-up cost.
+    const [{ ExecutionManager }, { HistoryStore }] = await Promise.all([import('../core/executions'), import('../core/history/store')]);
     const workspace = await this.workspaceFolder();
     let store: HistoryStore;
     if (this.context.storageUri) {
@@ -154,6 +157,7 @@ export class LocalApi {
       const manager = await this.getManager();
       const tokenFile = join(this.context.globalStorageUri.fsPath, `server-${createHash('sha256').update(manager.workspace).digest('hex').slice(0, 16)}.token`);
       try {
+        const { startServer } = await import('../server/server');
         this.server = await startServer({
           workspace: manager.workspace,
           port: settings.serverPort,

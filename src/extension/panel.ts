@@ -57,8 +57,8 @@ function escapeAttribute(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-export function executionRoute(executionId: string | undefined): string {
-  return executionId ? formatRoute({ view: 'execution', executionId }) : formatRoute({ view: 'list' });
+export function executionRoute(executionId: string | undefined, stepId?: string): string {
+  return executionId ? formatRoute({ view: 'execution', executionId, stepId }) : formatRoute({ view: 'list' });
 }
 
 export class ExecutionPanel {
@@ -87,9 +87,9 @@ export class ExecutionPanel {
     return this.panel !== undefined;
   }
 
-  /** Opens (or reveals) the panel on an execution, or on the list when no id is given. */
-  async show(executionId?: string, options: { preserveFocus?: boolean } = {}): Promise<void> {
-    const route = executionRoute(executionId);
+  /** Opens (or reveals) the panel on an execution (and one of its steps), or on the list when no id is given. */
+  async show(executionId?: string, options: { preserveFocus?: boolean; stepId?: string } = {}): Promise<void> {
+    const route = executionRoute(executionId, options.stepId);
     if (this.panel) {
       this.panel.reveal(undefined, options.preserveFocus);
       this.navigate(route);

@@ -38,9 +38,9 @@ export async function readTree(page: Page): Promise<TreeRow[]> {
       elements.map((row) => {
         const label = row.querySelector('.label');
         // The label element holds the name as text and the description in a span of its own.
-        const name = label ? [...label.childNodes].filter((n) => n.nodeType === 3).map((n) => n.textContent ?? '').join('') : '';
+        const name = label ? Array.from(label.childNodes).filter((n) => n.nodeType === 3).map((n) => n.textContent ?? '').join('') : '';
         const icon = row.querySelector('.computed-state');
-        const classes = icon ? [...icon.classList] : [];
+        const classes = icon ? Array.from(icon.classList) : [];
         let state = '';
         if (classes.includes('codicon-modifier-spin') || classes.includes('codicon-loading')) state = 'running';
         else state = classes.map((c) => /^codicon-testing-(.+)-icon$/.exec(c)?.[1]).find(Boolean) ?? '';

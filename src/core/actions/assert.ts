@@ -15,6 +15,7 @@ function toAssertion(entry: unknown): AssertionSource {
 
 registerAction({
   name: 'assert',
+  honoursSignal: true,
   rawConfigKeys: ['assertions'],
   async run(config, ctx) {
     const assertions = (optionalList(config, 'assertions') ?? []).map(toAssertion);

@@ -5,6 +5,7 @@ import { registerAction } from './registry';
 
 registerAction({
   name: 'delay',
+  honoursSignal: true,
   async run(config, ctx) {
     const ms = optionalDuration(config, 'duration');
     if (ms === undefined) throw new TestMeshError('config.duration is required');

@@ -20,6 +20,8 @@ export interface HttpResult {
 }
 
 export function buildUrl(base: string, query: Record<string, unknown> | undefined): string {
+  // Without a query there is nothing to add: undici validates the URL itself.
+  if (!query && (base.startsWith('http://') || base.startsWith('https://'))) return base;
   let url: URL;
   try {
     url = new URL(base);
@@ -80,17 +82,25 @@ export function describeNetworkError(err: unknown, method: string, url: string):
   return new TestMeshError(`${method} ${url}: ${reason}${code && reasons[code] ? ` (${code})` : ''}`);
 }
 
-async function readText(body: AsyncIterable<Buffer>, signal: AbortSignal): Promise<{ text: string; size: number }> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new TestMeshError(`response body larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB`);
-    chunks.push(chunk);
-    if (signal.aborted) break;
-  }
-  const buf = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
-  return { text: buf.toString('utf8'), size };
+/** Reads the whole body with a size cap. Plain listeners: `for await` costs an async iterator per request. */
+function readText(body: NodeJS.ReadableStream & { destroy(err?: Error): void }): Promise<{ text: string; size: number }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    body.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        body.destroy(new TestMeshError(`response body larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    body.once('error', reject);
+    body.once('end', () => {
+      const buf = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
+      resolve({ text: buf.toString('utf8'), size });
+    });
+  });
 }
 
 async function run(config: Config, ctx: ActionContext): Promise<HttpResult> {
@@ -110,25 +120,42 @@ async function run(config: Config, ctx: ActionContext): Promise<HttpResult> {
     }
   }
 
-  const timeoutMs = optionalDuration(config, 'timeout') ?? DEFAULT_TIMEOUT_MS;
-  const controller = new AbortController();
-  const onAbort = () => controller.abort(ctx.signal.reason);
-  ctx.signal.addEventListener('abort', onAbort, { once: true });
-  const timer = setTimeout(() => controller.abort(new TimeoutError(`${method} ${url}`, timeoutMs)), timeoutMs);
+  // An explicit timeout bounds the whole exchange with a timer of its own. The default one only
+  // guards against a silent server, through undici's own header/body timers: no extra controller,
+  // timer and listener per request on the hot path.
+  const explicitTimeout = optionalDuration(config, 'timeout');
+  let signal = ctx.signal;
+  let timer: NodeJS.Timeout | undefined;
+  let unlink: (() => void) | undefined;
+  if (explicitTimeout !== undefined) {
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(ctx.signal.reason);
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    unlink = () => ctx.signal.removeEventListener('abort', onAbort);
+    timer = setTimeout(() => controller.abort(new TimeoutError(`${method} ${url}`, explicitTimeout)), explicitTimeout);
+    signal = controller.signal;
+  }
+  const limit = explicitTimeout ?? DEFAULT_TIMEOUT_MS;
   const started = performance.now();
+  const fail = (err: unknown): Error => {
+    if (signal.aborted) return signal.reason instanceof Error ? signal.reason : new TestMeshError(String(signal.reason));
+    const code = (err as { code?: string }).code;
+    if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return new TimeoutError(`${method} ${url}`, limit);
+    return describeNetworkError(err, method, url);
+  };
   try {
     let response;
     try {
-      response = await request(url, { method: method as 'GET', headers, body, signal: controller.signal, dispatcher: ctx.dispatcher });
+      response = await request(url, { method: method as 'GET', headers, body, signal, dispatcher: ctx.dispatcher, headersTimeout: limit, bodyTimeout: limit });
     } catch (err) {
-      throw controller.signal.aborted ? controller.signal.reason : describeNetworkError(err, method, url);
+      throw fail(err);
     }
     let text: string;
     let size: number;
     try {
-      ({ text, size } = await readText(response.body, controller.signal));
+      ({ text, size } = await readText(response.body));
     } catch (err) {
-      throw controller.signal.aborted ? controller.signal.reason : describeNetworkError(err, method, url);
+      throw fail(err);
     }
     const duration_ms = Math.round((performance.now() - started) * 1000) / 1000;
     const responseHeaders = flattenHeaders(response.headers);
@@ -153,8 +180,8 @@ async function run(config: Config, ctx: ActionContext): Promise<HttpResult> {
     throw err;
   } finally {
     clearTimeout(timer);
-    ctx.signal.removeEventListener('abort', onAbort);
+    unlink?.();
   }
 }
 
-registerAction({ name: 'http_request', run });
+registerAction({ name: 'http_request', run, honoursSignal: true });

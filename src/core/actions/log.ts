@@ -9,6 +9,7 @@ const LEVELS = new Set(['debug', 'info', 'warn', 'error']);
 
 registerAction({
   name: 'log',
+  honoursSignal: true,
   async run(config, ctx) {
     const message = stringifyValue(config.message);
     const level = optionalString(config, 'level') ?? 'info';

@@ -15,6 +15,7 @@ export function applyTransform(input: unknown, spec: unknown): unknown {
 
 registerAction({
   name: 'transform',
+  honoursSignal: true,
   async run(config) {
     const input = config.input ?? {};
     const transforms = optionalMap(config, 'transforms') ?? {};

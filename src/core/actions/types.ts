@@ -58,6 +58,11 @@ export interface ActionDefinition {
   readonly name: string;
   /** Receives the interpolated config. The returned value is the step result seen by assertions and outputs. */
   run(config: Record<string, unknown>, ctx: ActionContext): Promise<unknown>;
-  /** Actions whose nested steps the executor must not interpolate up front (the action does it). */
+  /**
+   * The action stops at once when `ctx.signal` aborts (or finishes synchronously), so the executor
+   * need not race it against the signal: one promise less per step on the hot path.
+   */
+  readonly honoursSignal?: boolean;
+  /** Config keys the executor must not interpolate up front (expressions the action evaluates itself). */
   readonly rawConfigKeys?: readonly string[];
 }

@@ -26,6 +26,12 @@ import { Scope, type StepRecord } from './scope';
 import type { AssertionFailure, ExecutionResult, FlowResolver, HttpRequestDetail, HttpResponseDetail, RunFlowOptions, StepResult } from './types';
 
 const MAX_SUBFLOW_DEPTH = 16;
+/**
+ * A run of steps that never wait for I/O (log, assert, transform) would otherwise hold the event
+ * loop until it ends: WebSocket watchers and the editor would see nothing until then.
+ */
+const YIELD_EVERY_MS = 4;
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 const MAX_RETRY_DELAY_MS = 60_000;
 
 export function runFlow(flow: FlowDef, options: RunFlowOptions = {}): Promise<ExecutionResult> {
@@ -108,6 +114,16 @@ class Execution {
     } catch {
       // see emit()
     }
+  }
+
+  private lastYield = performance.now();
+
+  /** Lets I/O (event fan-out, the editor) run when the run has kept the CPU for a few ms. */
+  async breathe(): Promise<void> {
+    const now = performance.now();
+    if (now - this.lastYield < YIELD_EVERY_MS) return;
+    await yieldToEventLoop();
+    this.lastYield = performance.now();
   }
 
   onEnd(cleanup: () => Promise<void> | void): void {
@@ -292,6 +308,7 @@ class FlowRun {
   async runStep(step: StepDef, scope: Scope, signal: AbortSignal, instance: string, parentId: string | undefined): Promise<StepResult> {
     const execution = this.execution;
     const stepId = this.eventId(step, instance);
+    await execution.breathe();
     if (signal.aborted) return this.skip(step, instance, parentId, 'cancelled');
     if (step.when !== undefined) {
       let run: boolean;
@@ -385,37 +402,16 @@ class FlowRun {
       signal = controller.signal;
     }
 
-    let request: HttpRequestDetail | undefined;
-    let response: HttpResponseDetail | undefined;
     const execution = this.execution;
     const wantsDetail = execution.options.onStepDetail !== undefined;
     let detailSent = false;
-    const ctx: ActionContext = {
-      step,
-      executionId: execution.id,
-      signal,
-      attempt,
-      dispatcher: execution.dispatcher,
-      flowFile: this.flow.file,
-      wantsDetail,
-      resources: execution.resources,
-      log: (level: LogLevel, message: string) => execution.emit('log', { step_id: stepId, level, message }),
-      recordHttp: (req, res) => {
-        request = req;
-        response = res;
-      },
-      evaluate: (expression, extra) => compileExpression(expression).evaluate((extra ? scope.child(extra) : scope).expressionScope()),
-      expressionScope: (result, extra) => (extra ? scope.child(extra) : scope).expressionScope(result),
-      interpolate: (value, extra) => interpolate(value, (extra ? scope.child(extra) : scope).resolve),
-      runBlock: (block, options) => this.runBlock(block, scope, stepId, instance, options),
-      runSubflow: (reference, input, inheritEnv) => this.runSubflow(reference, input, inheritEnv, stepId, scope, signal),
-      onExecutionEnd: (cleanup) => execution.onEnd(cleanup),
-      addSecret: (value) => execution.addSecret(value),
-    };
+    const ctx = new AttemptContext(this, step, stepId, scope, signal, instance, attempt, wantsDetail);
 
     try {
       const config = interpolateConfig(step, scope);
-      const result = await raceAbort(action.run(config, ctx), signal);
+      // Actions that honour the signal themselves settle on abort; the rest are raced against it.
+      const result = action.honoursSignal ? await action.run(config, ctx) : await raceAbort(action.run(config, ctx), signal);
+      const { request, response } = ctx;
 
       let outputs: Record<string, unknown> | undefined;
       const outputNames = Object.keys(step.output);
@@ -436,7 +432,7 @@ class FlowRun {
       if (step.assert.length) checkAssertions(step.assert, scope.expressionScope(result));
       return outputs;
     } catch (err) {
-      if (wantsDetail && request && !detailSent) execution.detail(stepId, attempt, request, response);
+      if (wantsDetail && ctx.request && !detailSent) execution.detail(stepId, attempt, ctx.request, ctx.response);
       // An abort surfaces as whatever the action threw; report the reason instead.
       if (signal.aborted && !(err instanceof AssertionFailedError)) throw signal.reason instanceof Error ? signal.reason : err;
       throw err;
@@ -446,7 +442,7 @@ class FlowRun {
     }
   }
 
-  private async runBlock(
+  async runBlock(
     block: StepBlock,
     scope: Scope,
     parentStepId: string,
@@ -459,7 +455,7 @@ class FlowRun {
     return error === undefined ? { failed: false } : { failed: true, error };
   }
 
-  private async runSubflow(
+  async runSubflow(
     reference: string,
     input: Record<string, unknown>,
     inheritEnv: boolean,
@@ -525,4 +521,66 @@ function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
       },
     );
   });
+}
+
+/** What an action sees during one attempt: one object per attempt, its methods shared by all. */
+class AttemptContext implements ActionContext {
+  request?: HttpRequestDetail;
+  response?: HttpResponseDetail;
+
+  constructor(
+    private readonly run: FlowRun,
+    readonly step: StepDef,
+    private readonly stepId: string,
+    private readonly scope: Scope,
+    readonly signal: AbortSignal,
+    private readonly instance: string,
+    readonly attempt: number,
+    readonly wantsDetail: boolean,
+  ) {}
+
+  get executionId(): string {
+    return this.run.execution.id;
+  }
+  get dispatcher(): Dispatcher {
+    return this.run.execution.dispatcher;
+  }
+  get flowFile(): string {
+    return this.run.flow.file;
+  }
+  get resources(): Map<string, unknown> {
+    return this.run.execution.resources;
+  }
+
+  log(level: LogLevel, message: string): void {
+    this.run.execution.emit('log', { step_id: this.stepId, level, message });
+  }
+  recordHttp(request: HttpRequestDetail, response?: HttpResponseDetail): void {
+    this.request = request;
+    this.response = response;
+  }
+  private within(extra?: Record<string, unknown>): Scope {
+    return extra ? this.scope.child(extra) : this.scope;
+  }
+  evaluate(expression: string, extra?: Record<string, unknown>): unknown {
+    return compileExpression(expression).evaluate(this.within(extra).expressionScope());
+  }
+  expressionScope(result?: unknown, extra?: Record<string, unknown>) {
+    return this.within(extra).expressionScope(result);
+  }
+  interpolate(value: unknown, extra?: Record<string, unknown>): unknown {
+    return interpolate(value, this.within(extra).resolve);
+  }
+  runBlock(block: StepBlock, options?: { extra?: Record<string, unknown>; instance?: string; signal?: AbortSignal }): Promise<BlockOutcome> {
+    return this.run.runBlock(block, this.scope, this.stepId, this.instance, options);
+  }
+  runSubflow(reference: string, input: Record<string, unknown>, inheritEnv: boolean): Promise<SubflowOutcome> {
+    return this.run.runSubflow(reference, input, inheritEnv, this.stepId, this.scope, this.signal);
+  }
+  onExecutionEnd(cleanup: () => Promise<void> | void): void {
+    this.run.execution.onEnd(cleanup);
+  }
+  addSecret(value: string): void {
+    this.run.execution.addSecret(value);
+  }
 }
