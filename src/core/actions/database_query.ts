@@ -13,7 +13,12 @@
  * locks while teardown starts. The DSN's password is registered as a secret and never written
  * into a message (see postgresDsn.ts).
  */
-import { Client, Pool, types, type PoolClient, type PoolConfig, type QueryResult } from 'pg';
+import type { Pool, PoolClient, PoolConfig, QueryResult } from 'pg';
+
+/** node-postgres, loaded on first use: most runs never query a database, and the CLI starts faster. */
+let pgModule: typeof import('pg') | undefined;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const pg = (): typeof import('pg') => (pgModule ??= require('pg') as typeof import('pg'));
 import { errorMessage, TestMeshError } from '../errors';
 import { TimeoutError } from '../engine/errors';
 import { optionalDuration, optionalList, optionalNumber, requireString, type Config } from './config';
@@ -83,7 +88,8 @@ function mapDeep(value: unknown, parse: (text: string) => unknown): unknown {
 }
 
 /** node-postgres' own parsers (typed for base types only; array OIDs work the same at run time). */
-const defaultParser = types.getTypeParser as unknown as (oid: number, format?: 'text' | 'binary') => (value: string) => unknown;
+const defaultParser = (oid: number, format?: 'text' | 'binary'): ((value: string) => unknown) =>
+  (pg().types.getTypeParser as unknown as (oid: number, format?: 'text' | 'binary') => (value: string) => unknown)(oid, format);
 
 const typeParsers = {
   getTypeParser(oid: number, format?: 'text' | 'binary'): (value: string) => unknown {
@@ -129,7 +135,7 @@ function poolFor(ctx: ActionContext, dsn: string, parsed: ParsedDsn): PoolEntry 
       allowExitOnIdle: true,
       types: typeParsers,
     };
-    const pool = new Pool(config);
+    const pool = new (pg().Pool)(config);
     // An idle connection the server drops (restart, pg_terminate_backend) emits 'error' on the pool;
     // unhandled, that would crash the process. The next query simply gets a fresh connection.
     pool.on('error', () => undefined);
@@ -261,7 +267,7 @@ async function runCancellable(
 
 /** `SELECT pg_cancel_backend(pid)` on a short-lived connection of its own (the pool may be full). */
 async function cancelBackend(config: PoolConfig, pid: number): Promise<void> {
-  const client = new Client({ ...config, connectionTimeoutMillis: CANCEL_GRACE_MS });
+  const client = new (pg().Client)({ ...config, connectionTimeoutMillis: CANCEL_GRACE_MS });
   client.on('error', () => undefined);
   try {
     await withTimeout(client.connect(), CANCEL_GRACE_MS);
