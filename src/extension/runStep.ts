@@ -5,6 +5,7 @@
  * - it has none: the flow runs up to and including the step (setup and earlier steps first,
  *   then the step, then the whole teardown).
  */
+import { TestMeshError } from '../core/errors';
 import type { ExecutionManager } from '../core/executions';
 import type { FlowDef } from '../core/flow/types';
 import { isFinished } from '../core/history/store';
@@ -29,7 +30,7 @@ export class StepRunPlanner {
     const latest = manager ? this.latestFinished(manager, flow) : undefined;
     if (!manager || !latest) {
       const cut = flowUpTo(flow, stepId);
-      if (!cut) throw new Error(`no step '${stepId}' in flow '${flow.name}'`);
+      if (!cut) throw new TestMeshError(`no step '${stepId}' in flow '${flow.name}'`);
       return { mode: 'upTo', flow: cut, stepId };
     }
     const captured = new Map<string, CapturedStep>();

@@ -31,19 +31,35 @@ export function stepsBefore(flow: FlowDef, stepId: string): StepDef[] {
 
 /**
  * Variables for running `stepId` alone: `base` (the earlier execution's run variables, masked
- * values dropped), then for each earlier step its outputs and its record under its id.
+ * values dropped), then for each earlier step its outputs, and its whole record under its id when
+ * the step refers to it (`{{create.body.id}}`); unreferenced records would only bloat the run's
+ * variables (and its history entry) with response bodies nobody reads.
  */
 export function stepAloneVariables(flow: FlowDef, stepId: string, base: Record<string, unknown>, captured: ReadonlyMap<string, CapturedStep>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(base)) if (value !== MASKED) out[name] = value;
+  const target = allSteps(flow).find((s) => s.id === stepId);
+  const text = target ? stepText(target) : '';
   for (const step of stepsBefore(flow, stepId)) {
     const record = captured.get(step.id);
     if (!record) continue;
     const outputs = record.outputs ?? {};
     for (const [name, value] of Object.entries(outputs)) out[name] = value;
-    if (record.result !== undefined || Object.keys(outputs).length) out[step.id] = stepValue(record.result, outputs);
+    if (mentions(text, step.id) && (record.result !== undefined || Object.keys(outputs).length)) out[step.id] = stepValue(record.result, outputs);
   }
   return out;
+}
+
+/** Everything a step (with its nested steps) may refer to other steps by: config, assertions, `when`. */
+function stepText(step: StepDef): string {
+  const parts = [JSON.stringify(step.config), step.when ?? '', ...step.assert.map((a) => a.expression)];
+  for (const block of step.blocks) for (const nested of block.steps) parts.push(stepText(nested));
+  return parts.join('\n');
+}
+
+function mentions(text: string, id: string): boolean {
+  const escaped = id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(^|[^A-Za-z0-9_.-])${escaped}($|[^A-Za-z0-9_-])`).test(text);
 }
 
 /** A step id as a value, the way the engine shows it to later steps: its result with its outputs on top. */

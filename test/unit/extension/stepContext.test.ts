@@ -69,18 +69,18 @@ describe('extension: single-step runs', () => {
       assert.deepStrictEqual(stepsBefore(flow, 'logout').map((s) => s.id), allSteps(flow).map((s) => s.id).slice(0, -1));
     });
 
-    it('rebuilds variables: run variables (masked ones dropped), outputs, and step records by id', () => {
+    it('rebuilds variables: run variables (masked ones dropped), outputs, and the step records it refers to', () => {
       const captured = new Map<string, CapturedStep>([
         ['login', { result: { status: 200, body: { token: 't0k3n' } }, outputs: { token: 't0k3n' } }],
         ['create', { result: { status: 201, body: { id: 7, name: 'Ada' } }, outputs: { user_id: 7 } }],
         ['last', { result: { message: 'done' } }],
       ]);
       const vars = stepAloneVariables(flow, 'get', { BASE_URL: 'http://x', API_KEY: MASKED, stale: 1 }, captured);
+      // `get` refers to `create.body.id`, so create's whole record comes along; login's does not.
       assert.deepStrictEqual(vars, {
         BASE_URL: 'http://x',
         stale: 1,
         token: 't0k3n',
-        login: { status: 200, body: { token: 't0k3n' }, token: 't0k3n' },
         user_id: 7,
         create: { status: 201, body: { id: 7, name: 'Ada' }, user_id: 7 },
       });
