@@ -149,6 +149,9 @@ class Execution {
     try {
       const run = new FlowRun(this, this.flow, [this.flow.file], '', undefined);
       await run.prepare(this.options.environment ?? {}, this.options.variables ?? {});
+      // A single step's variables stand for what the steps before it captured: like step outputs,
+      // they win over the flow's env (which would otherwise re-roll values like RANDOM_ID).
+      if (this.options.onlyStep) for (const [k, v] of Object.entries(this.options.variables ?? {})) run.scope.vars.set(k, v);
       error = await run.runPhases(this.options.onlyStep?.stepId);
     } catch (err) {
       error = errorMessage(err);

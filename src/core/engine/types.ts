@@ -24,7 +24,8 @@ export interface RunFlowOptions {
   resolveFlow?: FlowResolver;
   /**
    * Run one step alone (with its nested steps). `variables` seeds the context as if the steps
-   * before it had run (captured outputs of an earlier execution). Setup and teardown are skipped.
+   * before it had run (captured outputs of an earlier execution), so they win over the flow's `env`.
+   * Setup and teardown are skipped.
    */
   onlyStep?: { stepId: string };
 }

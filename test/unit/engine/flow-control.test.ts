@@ -517,3 +517,25 @@ flow:
     assert.match(result.steps[0].error!, /assertion 'stauts == 200' could not be evaluated: unknown name 'stauts'/);
   });
 });
+
+describe('engine: single-step runs', () => {
+  it('seeded variables win over the flow env, as captured outputs would', async () => {
+    const result = await runFlow(
+      flowFrom(`
+flow:
+  name: seeded
+  env: { TAG: "grace-{{RANDOM_ID}}" }
+  steps:
+    - id: make
+      action: transform
+      config: { transforms: { tag: "{{TAG}}" } }
+      output: { TAG: $.tag }
+    - id: use
+      action: assert
+      config: { data: { tag: "{{TAG}}" }, assertions: [ 'tag == "grace-seeded"' ] }
+`),
+      { onlyStep: { stepId: 'use' }, variables: { TAG: 'grace-seeded' } },
+    );
+    assert.equal(result.status, 'completed', result.error);
+  });
+});
