@@ -39,10 +39,12 @@ export function buildUrl(base: string, query: Record<string, unknown> | undefine
 }
 
 export function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  // undici already gives lower-case names; only repeated headers (set-cookie) arrive as lists.
   const out: Record<string, string> = {};
-  for (const key of Object.keys(headers)) {
+  for (const key in headers) {
     const value = headers[key];
-    if (value !== undefined) out[key.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+    if (typeof value === 'string') out[key] = value;
+    else if (value !== undefined) out[key.toLowerCase()] = value.join(', ');
   }
   return out;
 }

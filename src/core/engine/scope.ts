@@ -104,21 +104,34 @@ export class Scope {
 
   /** An expression scope where `result`'s keys (and `response`) come first, then variables and step ids. */
   expressionScope(result?: unknown): ExpressionScope {
-    const resultObject = result !== null && typeof result === 'object' && !Array.isArray(result) ? (result as Record<string, unknown>) : undefined;
-    return {
-      get: (name: string) => {
-        if (resultObject && Object.hasOwn(resultObject, name)) return resultObject[name];
-        if (name === 'response' && result !== undefined) return result;
-        const variable = this.variable(name);
-        if (variable !== UNRESOLVED) return variable;
-        if (this.records.has(name)) return this.stepValue(name);
-        if (isBuiltin(name)) return builtinValue(name);
-        return NOT_FOUND;
-      },
-      placeholder: (text: string) => {
-        const value = this.resolve(text);
-        return value === UNRESOLVED ? NOT_FOUND : value;
-      },
-    };
+    return new StepExpressionScope(this, result);
+  }
+}
+
+/** One object per evaluation, methods on the prototype: assertions run on every step. */
+class StepExpressionScope implements ExpressionScope {
+  private readonly record?: Record<string, unknown>;
+
+  constructor(
+    private readonly scope: Scope,
+    private readonly result: unknown,
+  ) {
+    if (result !== null && typeof result === 'object' && !Array.isArray(result)) this.record = result as Record<string, unknown>;
+  }
+
+  get(name: string): unknown {
+    const record = this.record;
+    if (record && Object.hasOwn(record, name)) return record[name];
+    if (name === 'response' && this.result !== undefined) return this.result;
+    const variable = this.scope.variable(name);
+    if (variable !== UNRESOLVED) return variable;
+    if (this.scope.records.has(name)) return this.scope.stepValue(name);
+    if (isBuiltin(name)) return builtinValue(name);
+    return NOT_FOUND;
+  }
+
+  placeholder(text: string): unknown {
+    const value = this.scope.resolve(text);
+    return value === UNRESOLVED ? NOT_FOUND : value;
   }
 }
