@@ -6,8 +6,9 @@
 import { promises as fs } from 'node:fs';
 import { Lexer, LineCounter, parseDocument, type Document, type Node as YamlNode, type YAMLError } from 'yaml';
 import { errorMessage, type FlowDiagnostic, type SourcePosition, type SourceRange } from '../errors';
+import { findTooDeep, MAX_NESTING_DEPTH } from './limits';
 import type { FlowDef } from './types';
-import { buildFlow, findTooDeep, MAX_NESTING_DEPTH } from './validate';
+import { buildFlow } from './validate';
 
 /** Largest flow file read by default: hand-written flows are far smaller. */
 export const DEFAULT_MAX_BYTES = 1024 * 1024;

@@ -2,18 +2,7 @@ import assert from 'node:assert/strict';
 import { compileExpression, ExpressionScope } from '../../../src/core/expr';
 import { TestMeshError } from '../../../src/core/errors';
 import { scopeOf } from './helpers';
-
-/** mulberry32: a tiny seeded PRNG, so every run feeds the same cases and a failure reproduces. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../support/random';
 
 const VALID = [
   'status == 200',

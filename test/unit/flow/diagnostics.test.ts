@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { parseFlowText } from '../../../src/core/flow/load';
-import { suggest } from '../../../src/core/flow/validate';
+import { suggest } from '../../../src/core/flow/suggest';
 import { diagnosticsOf, lines, loadOk, span } from './helpers';
 
 describe('flow diagnostics', () => {

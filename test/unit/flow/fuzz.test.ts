@@ -7,18 +7,7 @@ import assert from 'node:assert/strict';
 import type { FlowDiagnostic } from '../../../src/core/errors';
 import { parseFlowText } from '../../../src/core/flow/load';
 import { allSteps } from '../../../src/core/flow/types';
-
-/** mulberry32: tiny, fast, good enough to drive a fuzzer. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../support/random';
 
 const SEEDS = [
   `flow:
@@ -223,7 +212,7 @@ describe('flow loading fuzz (seeded)', function () {
   });
 
   it('never throws on mutated flows', () => {
-    const rand = prng(0x5eed);
+    const rand = mulberry32(0x5eed);
     for (let i = 0; i < 1200; i++) {
       let text = pick(rand, SEEDS);
       const rounds = 1 + int(rand, 4);
@@ -233,7 +222,7 @@ describe('flow loading fuzz (seeded)', function () {
   });
 
   it('never throws on random YAML-ish text', () => {
-    const rand = prng(42);
+    const rand = mulberry32(42);
     for (let i = 0; i < 1000; i++) run(randomText(rand));
   });
 });

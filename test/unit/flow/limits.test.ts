@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { formatDiagnostic } from '../../../src/core/errors';
 import { DEFAULT_MAX_BYTES, parseFlowText } from '../../../src/core/flow/load';
-import { MAX_NESTING_DEPTH } from '../../../src/core/flow/validate';
+import { MAX_NESTING_DEPTH } from '../../../src/core/flow/limits';
 import { lines } from './helpers';
 
 const NESTING = `the YAML nests deeper than ${MAX_NESTING_DEPTH} levels of mappings and lists; a flow never needs that many (refused)`;

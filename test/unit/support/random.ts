@@ -1,0 +1,16 @@
+/**
+ * Seeded randomness for fuzz tests: the same seed gives the same sequence on every run, so a
+ * failing input reproduces.
+ */
+
+/** mulberry32: a tiny, fast seeded PRNG, good enough to drive a fuzzer. Returns numbers in [0, 1). */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
