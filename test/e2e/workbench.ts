@@ -44,6 +44,7 @@ export async function readTree(page: Page): Promise<TreeRow[]> {
         let state = '';
         if (classes.includes('codicon-modifier-spin') || classes.includes('codicon-loading')) state = 'running';
         else state = classes.map((c) => /^codicon-testing-(.+)-icon$/.exec(c)?.[1]).find(Boolean) ?? '';
+        if (state === 'error') state = 'errored';
         const expanded = row.getAttribute('aria-expanded');
         return {
           index: Number(row.getAttribute('data-index')),
@@ -116,6 +117,14 @@ async function setExpanded(page: Page, path: string[], expanded: boolean): Promi
     },
     { interval: 300, message: `Test Explorer row ${JSON.stringify(path)} ${expanded ? 'expanded' : 'collapsed'}` },
   );
+}
+
+/** Clicks the Test Explorer's "Cancel Test Run" button (in the view's title bar while tests run). */
+export async function cancelTestRun(page: Page): Promise<void> {
+  await showTestExplorer(page);
+  const button = page.locator('.part.sidebar .title-actions .action-label[aria-label^="Cancel Test Run"]');
+  await button.waitFor({ state: 'visible', timeout: 30_000 });
+  await button.click();
 }
 
 /** Clicks the row's inline "Run Test" button (it shows on hover). */
