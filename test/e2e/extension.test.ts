@@ -338,15 +338,18 @@ describe('TestMesh extension in code-server', function () {
     const frame = await executionFrame(page, running.id);
     const seen: number[] = [];
     const finishedSteps = async () => Number(await frame.locator('.detail-view .progress').getAttribute('aria-valuenow'));
-    await waitFor(async () => (await finishedSteps()) === 0, { message: 'the panel to show the running execution with 0 finished steps' });
+    const status = () => frame.locator('.detail-view .status-pill').getAttribute('data-status');
+    // The page paints before its data arrives: wait for the running execution, step 1 held at its gate.
+    await waitFor(async () => (await status()) === 'running' && (await finishedSteps()) === 0, {
+      message: 'the panel to show the execution running with 0 finished steps',
+    });
     seen.push(0);
-    assert.strictEqual(await frame.locator('.detail-view .status-pill').getAttribute('data-status'), 'running');
     for (const [i, gate] of GATES.entries()) {
       gates.release(gate);
       await waitFor(async () => (await finishedSteps()) === i + 1, { message: `the panel to show ${i + 1} finished step(s)` });
       seen.push(i + 1);
     }
-    await waitFor(async () => (await frame.locator('.detail-view .status-pill').getAttribute('data-status')) === 'completed', {
+    await waitFor(async () => (await status()) === 'completed', {
       message: 'the panel to show the execution passed',
     });
     assert.deepStrictEqual(seen, [0, 1, 2, 3, 4], 'the panel counted the steps up while the flow ran');
@@ -447,7 +450,7 @@ describe('TestMesh extension in code-server', function () {
     assert.ok(labels.some((row) => /^Error: .*no 'action'.* at line 4/.test(row)), labels.join('\n'));
 
     // Everything in the workspace runs; the broken file is an error of its own and hides nothing.
-    gates().reset();
+    observer!.reset();
     await showTestExplorer(page);
     for (const row of (await readTree(page)).filter((r) => r.level === 2 && r.expanded)) await collapsePath(page, [row.label]);
     const files = state.flows.map((f) => f.file).sort();
@@ -515,10 +518,6 @@ describe('TestMesh extension in code-server', function () {
   });
 
   // ---- helpers bound to this session ----
-
-  function gates(): Observer {
-    return observer!;
-  }
 
   async function selectEnvironment(target: Page, relativePath: string): Promise<void> {
     await runCommand(target, 'TestMesh: Select Environment (.env File)');

@@ -112,7 +112,10 @@ async function setExpanded(page: Page, path: string[], expanded: boolean): Promi
       const row = findRow(await readTree(page), path);
       if (!row) return undefined;
       if (row.expanded === undefined || row.expanded === expanded) return row;
-      await rowLocator(page, row).locator('.monaco-tl-twistie').click();
+      const element = rowLocator(page, row);
+      await element.locator('.monaco-tl-twistie').click();
+      // Settle before the next look, so a slow render does not earn a second (undoing) click.
+      await waitFor(async () => (await element.getAttribute('aria-expanded')) === String(expanded), { timeout: 5_000 }).catch(() => undefined);
       return undefined;
     },
     { interval: 300, message: `Test Explorer row ${JSON.stringify(path)} ${expanded ? 'expanded' : 'collapsed'}` },
