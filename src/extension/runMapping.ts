@@ -115,6 +115,14 @@ export class RunMapping {
         this.queueDetail(id, `✗ ${event.data.step_name}`, event.data.duration_ms, event.data.error_message);
         if (isSubflowStep(id)) return;
         const item = this.stepItem(id);
+        // A step with `on_error: continue` may fail without failing its flow. Shown red, it would
+        // turn the flow and file red too (VS Code rolls children up), so it passes here and its
+        // failure goes to the output.
+        if (this.steps.get(definitionStepId(id))?.onError === 'continue') {
+          this.print(`    failed, continued (on_error: continue): ${event.data.error_message}`, item, id);
+          if (item) this.final(item, 'passed', event.data.duration_ms);
+          return;
+        }
         if (item) this.final(item, 'failed', event.data.duration_ms, this.failureMessage(event));
         return;
       }

@@ -102,7 +102,10 @@ export function packageExtension(folder: string): Promise<string> {
   const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'testmesh-vsix-'));
   const vsix = path.join(outDir, `${path.basename(path.resolve(folder))}.vsix`);
   const vsce = path.join(repoRoot(), 'node_modules', '.bin', 'vsce');
-  const args = ['package', '--no-dependencies', '--skip-license', '--allow-missing-repository', '--out', vsix];
+  // The project has no public repository yet: relative README links (the screenshot) need a base
+  // URL, the same one `npm run package` uses.
+  const base = 'https://example.invalid/testmesh-vscode';
+  const args = ['package', '--no-dependencies', '--skip-license', '--allow-missing-repository', '--baseContentUrl', base, '--baseImagesUrl', base, '--out', vsix];
   return new Promise((resolve, reject) => {
     execFile(vsce, args, { cwd: folder, timeout: 120_000 }, (error, stdout, stderr) => {
       if (error) reject(new Error(`vsce package in ${folder} failed:\n${stdout}${stderr}`));
