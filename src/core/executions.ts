@@ -14,7 +14,7 @@ import type { ExecutionEvent, ExecutionStatus } from './events';
 import { runFlow } from './engine/executor';
 import type { ExecutionResult, FlowResolver, StepDetail } from './engine/types';
 import type { FlowDef } from './flow/types';
-import { applyEvent, emptyExecutionState, type ExecutionState } from './history/fold';
+import { applyEvent, applySummaryEvent, emptyExecutionState, type ExecutionState } from './history/fold';
 import { HistoryStore } from './history/store';
 import type { ExecutionSummary, ExecutionTrigger, LogEntry, StepAttemptDetail, StepState } from './history/types';
 import { createRedactor, type Redactor } from './redact';
@@ -362,32 +362,8 @@ export class ExecutionManager {
     execution.events.push(event);
     applyEvent(execution.state, event);
     const summary = execution.summary;
+    applySummaryEvent(summary, event);
     summary.last_seq = event.seq;
-    switch (event.type) {
-      case 'execution.started':
-        summary.status = 'running';
-        summary.started_at = event.timestamp;
-        summary.total_steps = event.data.total_steps;
-        break;
-      case 'step.completed':
-        summary.passed_steps++;
-        break;
-      case 'step.failed':
-        summary.failed_steps++;
-        break;
-      case 'step.skipped':
-        summary.skipped_steps++;
-        break;
-      case 'execution.completed':
-      case 'execution.failed':
-        summary.passed_steps = event.data.passed_steps;
-        summary.failed_steps = event.data.failed_steps;
-        summary.skipped_steps = event.data.skipped_steps;
-        summary.total_steps = event.data.total_steps;
-        break;
-      default:
-        break;
-    }
     this.store.appendEvent(summary.id, json);
     for (const listener of execution.listeners) callSafely(listener, event, json);
     for (const listener of this.listeners) callSafely(listener, event, json);

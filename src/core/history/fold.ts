@@ -4,7 +4,7 @@
  * state from the same events.
  */
 import type { ExecutionEvent, ExecutionStatus } from '../events';
-import type { LogEntry, StepState } from './types';
+import type { ExecutionSummary, LogEntry, StepState } from './types';
 
 export interface ExecutionState {
   execution_id: string;
@@ -117,4 +117,47 @@ export function applyEvent(state: ExecutionState, event: ExecutionEvent): StepSt
       for (const s of state.steps) if (s.status === 'running' || s.status === 'pending') s.status = state.status === 'cancelled' ? 'skipped' : 'failed';
       return undefined;
   }
+}
+
+/**
+ * Applies one event to an execution's summary (status, counts, timings). Returns false for events
+ * that do not change a summary. Shared by the execution manager and the web UI's list.
+ */
+export function applySummaryEvent(summary: ExecutionSummary, event: ExecutionEvent): boolean {
+  switch (event.type) {
+    case 'execution.started':
+      summary.status = 'running';
+      summary.started_at = event.timestamp;
+      summary.total_steps = event.data.total_steps;
+      break;
+    case 'step.completed':
+      summary.passed_steps++;
+      break;
+    case 'step.failed':
+      summary.failed_steps++;
+      break;
+    case 'step.skipped':
+      summary.skipped_steps++;
+      break;
+    case 'execution.completed':
+    case 'execution.failed':
+      summary.status = event.type === 'execution.completed' ? 'completed' : 'failed';
+      summary.passed_steps = event.data.passed_steps;
+      summary.failed_steps = event.data.failed_steps;
+      summary.skipped_steps = event.data.skipped_steps;
+      summary.total_steps = event.data.total_steps;
+      summary.duration_ms = event.data.duration_ms;
+      summary.finished_at = event.timestamp;
+      if (event.type === 'execution.failed') summary.error = event.data.error;
+      break;
+    case 'execution.cancelled':
+      summary.status = 'cancelled';
+      summary.duration_ms = event.data.duration_ms;
+      summary.finished_at = event.timestamp;
+      break;
+    default:
+      return false;
+  }
+  summary.last_seq = Math.max(summary.last_seq, event.seq);
+  return true;
 }

@@ -4,6 +4,7 @@
  */
 import type { ExecutionEvent, ExecutionStatus } from '../../core/events';
 import type { ExecutionSummary } from '../../core/history/types';
+import { applySummaryEvent } from '../../core/history/fold';
 import { h, replaceChildren, setText } from '../dom';
 import { FrameScheduler } from '../frame';
 import { formatDuration, formatRelative, formatTime, isFinished, statusLabel } from '../format';
@@ -234,41 +235,7 @@ export class ListView {
       return;
     }
     const s = { ...row.summary };
-    switch (event.type) {
-      case 'execution.started':
-        s.status = 'running';
-        s.started_at = event.timestamp;
-        s.total_steps = event.data.total_steps;
-        break;
-      case 'step.completed':
-        s.passed_steps++;
-        break;
-      case 'step.failed':
-        s.failed_steps++;
-        break;
-      case 'step.skipped':
-        s.skipped_steps++;
-        break;
-      case 'execution.completed':
-      case 'execution.failed':
-        s.status = event.type === 'execution.completed' ? 'completed' : 'failed';
-        s.passed_steps = event.data.passed_steps;
-        s.failed_steps = event.data.failed_steps;
-        s.skipped_steps = event.data.skipped_steps;
-        s.total_steps = event.data.total_steps;
-        s.duration_ms = event.data.duration_ms;
-        s.finished_at = event.timestamp;
-        if (event.type === 'execution.failed') s.error = event.data.error;
-        break;
-      case 'execution.cancelled':
-        s.status = 'cancelled';
-        s.duration_ms = event.data.duration_ms;
-        s.finished_at = event.timestamp;
-        break;
-      default:
-        return;
-    }
-    s.last_seq = Math.max(s.last_seq, event.seq);
+    if (!applySummaryEvent(s, event)) return;
     row.summary = s;
     this.dirty.add(row);
     this.scheduler.request();
