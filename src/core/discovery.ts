@@ -4,7 +4,7 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
-import { TestMeshError } from './errors';
+import { firstError, TestMeshError } from './errors';
 import { isGlob, matchesGlob } from './glob';
 import { loadFlowFile, looksLikeFlowFile } from './flow/load';
 import type { FlowDef } from './flow/types';
@@ -116,8 +116,8 @@ export function createFlowResolver(workspaceRoot: string, globs: readonly string
     if (!file) throw new TestMeshError(`run_flow: no flow file '${reference}' next to ${relative(workspaceRoot, fromFile) || fromFile} and no flow named '${reference}' in the workspace`);
     const { flow, diagnostics } = await loadFlowFile(file);
     if (!flow) {
-      const first = diagnostics.find((d) => d.severity === 'error');
-      throw new TestMeshError(`run_flow: '${reference}' is not a valid flow${first ? ` (${first.range.start.line}:${first.range.start.column}: ${first.message})` : ''}`);
+      const first = firstError(diagnostics);
+      throw new TestMeshError(`run_flow: '${reference}' is not a valid flow${first ? ` (${first})` : ''}`);
     }
     return flow as FlowDef;
   };

@@ -48,3 +48,9 @@ export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
 }
+
+/** The first error among diagnostics as `line:column: message`, for one-line messages. */
+export function firstError(diagnostics: readonly FlowDiagnostic[]): string | undefined {
+  const first = diagnostics.find((d) => d.severity === 'error');
+  return first && `${first.range.start.line}:${first.range.start.column}: ${first.message}`;
+}

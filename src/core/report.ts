@@ -1,5 +1,5 @@
 /** The JSON report of DESIGN.md's CLI contract, built from execution results. */
-import type { FlowDiagnostic } from './errors';
+import { firstError, type FlowDiagnostic } from './errors';
 import type { ExecutionResult, StepResult } from './engine/types';
 import type { Phase } from './flow/types';
 
@@ -65,14 +65,13 @@ export function flowReport(file: string, result: ExecutionResult): FlowReport {
 }
 
 export function invalidFlowReport(file: string, name: string, diagnostics: FlowDiagnostic[]): FlowReport {
-  const first = diagnostics.find((d) => d.severity === 'error');
   return {
     file,
     name,
     status: 'error',
     duration_ms: 0,
     steps: [],
-    error: first ? `${first.range.start.line}:${first.range.start.column}: ${first.message}` : 'invalid flow',
+    error: firstError(diagnostics) ?? 'invalid flow',
     diagnostics,
   };
 }

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, readFile, realpath, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { discoverFlowFiles, toPosix } from './discovery';
-import { TestMeshError, type FlowDiagnostic } from './errors';
+import { firstError, TestMeshError, type FlowDiagnostic } from './errors';
 import { parseFlowText } from './flow/load';
 import { allSteps, type FlowDef } from './flow/types';
 
@@ -175,8 +175,7 @@ export async function loadWorkspaceFlow(workspace: string, id: unknown): Promise
 
 function invalidFlow(id: string, diagnostics: FlowDiagnostic[]): FlowFileError {
   const shown = diagnostics.map((d) => ({ ...d, file: id }));
-  const first = shown.find((d) => d.severity === 'error');
-  const where = first ? `${first.range.start.line}:${first.range.start.column}: ${first.message}` : 'invalid flow';
+  const where = firstError(shown) ?? 'invalid flow';
   return new FlowFileError(`${id} is not a valid flow: ${where}`, 'invalid_flow', shown);
 }
 

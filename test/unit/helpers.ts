@@ -8,6 +8,8 @@ import { formatDiagnostic } from '../../src/core/errors';
 import type { ExecutionEvent } from '../../src/core/events';
 import { parseFlowText } from '../../src/core/flow/load';
 import type { FlowDef } from '../../src/core/flow/types';
+import { runFlow } from '../../src/core/engine/executor';
+import type { ExecutionResult, RunFlowOptions, StepDetail, StepResult } from '../../src/core/engine/types';
 
 export interface TestServer {
   url: string;
@@ -78,4 +80,35 @@ export async function waitFor(condition: () => boolean | Promise<boolean>, timeo
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 5));
   }
+}
+
+/** A flow run with everything it reported: events, request/response details, each step's result. */
+export interface RecordedRun {
+  result: ExecutionResult;
+  events: ExecutionEvent[];
+  details: StepDetail[];
+  results: Map<string, Record<string, unknown>>;
+}
+
+export async function runRecorded(yaml: string, variables: Record<string, unknown>, options: RunFlowOptions = {}): Promise<RecordedRun> {
+  const events: ExecutionEvent[] = [];
+  const details: StepDetail[] = [];
+  const results = new Map<string, Record<string, unknown>>();
+  const result = await runFlow(flowFrom(yaml), {
+    variables,
+    ...options,
+    onEvent: (e) => events.push(e),
+    onStepDetail: (d) => {
+      details.push(d);
+      if (d.result !== undefined) results.set(d.step_id, d.result as Record<string, unknown>);
+    },
+  });
+  return { result, events, details, results };
+}
+
+/** The result of one step of a recorded run; fails the test when the step is missing. */
+export function stepOf(run: RecordedRun, id: string): StepResult {
+  const found = run.result.steps.find((s) => s.step_id === id);
+  if (!found) throw new Error(`no step ${id} in ${JSON.stringify(run.result.steps)}`);
+  return found;
 }

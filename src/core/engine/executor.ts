@@ -7,11 +7,11 @@ import { dirname, resolve as resolvePath } from 'node:path';
 import type { Dispatcher } from 'undici';
 import '../actions';
 import { getAction } from '../actions/registry';
-import type { ActionContext, BlockOutcome, SubflowOutcome } from '../actions/types';
+import type { ActionContext, ActionDefinition, BlockOutcome, SubflowOutcome } from '../actions/types';
 import { sleep } from '../actions/config';
 import { credentialSecrets } from '../actions/postgresDsn';
 import { looksSecret, readDotenv } from '../dotenv';
-import { errorMessage, TestMeshError } from '../errors';
+import { errorMessage, firstError, TestMeshError } from '../errors';
 import type { ExecutionEvent, LogLevel } from '../events';
 import { compileExpression, isTruthy } from '../expr';
 import { loadFlowFile } from '../flow/load';
@@ -42,10 +42,7 @@ export function runFlow(flow: FlowDef, options: RunFlowOptions = {}): Promise<Ex
 const resolveRelativeFlow: FlowResolver = async (reference, fromFile) => {
   const file = resolvePath(dirname(fromFile), reference);
   const { flow, diagnostics } = await loadFlowFile(file);
-  if (!flow) {
-    const first = diagnostics.find((d) => d.severity === 'error');
-    throw new TestMeshError(`cannot load flow '${reference}': ${first ? `${first.range.start.line}:${first.range.start.column}: ${first.message}` : 'invalid flow'}`);
-  }
+  if (!flow) throw new TestMeshError(`cannot load flow '${reference}': ${firstError(diagnostics) ?? 'invalid flow'}`);
   return flow;
 };
 
@@ -411,7 +408,7 @@ class FlowRun {
     const ctx = new AttemptContext(this, step, stepId, scope, signal, instance, attempt, wantsDetail);
 
     try {
-      const config = interpolateConfig(step, scope);
+      const config = interpolateConfig(step, action, scope);
       // Actions that honour the signal themselves settle on abort; the rest are raced against it.
       const result = action.honoursSignal ? await action.run(config, ctx) : await raceAbort(action.run(config, ctx), signal);
       const { request, response } = ctx;
@@ -495,9 +492,8 @@ function retryDelay(step: StepDef, attempt: number): number {
   return Math.min(delay, MAX_RETRY_DELAY_MS);
 }
 
-function interpolateConfig(step: StepDef, scope: Scope): Record<string, unknown> {
-  const action = getAction(step.action);
-  const raw = action?.rawConfigKeys;
+function interpolateConfig(step: StepDef, action: ActionDefinition, scope: Scope): Record<string, unknown> {
+  const raw = action.rawConfigKeys;
   if (!raw || raw.length === 0) return interpolate(step.config, scope.resolve) as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(step.config)) out[key] = raw.includes(key) ? step.config[key] : interpolate(step.config[key], scope.resolve);

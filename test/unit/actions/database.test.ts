@@ -9,44 +9,14 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { credentialSecrets, parsePostgresDsn, redactMessage } from '../../../src/core/actions/postgresDsn';
-import { runFlow } from '../../../src/core/engine/executor';
-import type { ExecutionEvent } from '../../../src/core/events';
-import type { ExecutionResult, RunFlowOptions, StepDetail } from '../../../src/core/engine/types';
-import { flowFrom, waitFor } from '../helpers';
+import { runRecorded, stepOf, waitFor } from '../helpers';
 
 // out/test/unit/actions -> repository root
 const ROOT = resolve(__dirname, '..', '..', '..', '..');
 import { findPostgresBin, inCi, startPostgres, type PostgresServer } from '../../support/postgres';
 
-interface Run {
-  result: ExecutionResult;
-  events: ExecutionEvent[];
-  /** The action result of each step (last attempt), by step id. */
-  results: Map<string, Record<string, unknown>>;
-  details: StepDetail[];
-}
-
-async function run(yaml: string, variables: Record<string, unknown>, options: RunFlowOptions = {}): Promise<Run> {
-  const events: ExecutionEvent[] = [];
-  const details: StepDetail[] = [];
-  const results = new Map<string, Record<string, unknown>>();
-  const result = await runFlow(flowFrom(yaml), {
-    variables,
-    ...options,
-    onEvent: (e) => events.push(e),
-    onStepDetail: (d) => {
-      details.push(d);
-      if (d.result !== undefined) results.set(d.step_id, d.result as Record<string, unknown>);
-    },
-  });
-  return { result, events, results, details };
-}
-
-function step(r: Run, id: string) {
-  const found = r.result.steps.find((s) => s.step_id === id);
-  assert.ok(found, `no step ${id} in ${JSON.stringify(r.result.steps)}`);
-  return found;
-}
+const run = runRecorded;
+const step = stepOf;
 
 describe('database_query: DSNs', () => {
   it('reads URL DSNs and hides the password (raw and percent-encoded) in the shown form', () => {

@@ -4,36 +4,10 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket as ServerSocket } from 'ws';
 import { findMismatch } from '../../../src/core/actions/jsonMatch';
-import { runFlow } from '../../../src/core/engine/executor';
-import type { ExecutionEvent } from '../../../src/core/events';
-import type { ExecutionResult, RunFlowOptions } from '../../../src/core/engine/types';
-import { flowFrom, waitFor } from '../helpers';
+import { runRecorded, stepOf, waitFor } from '../helpers';
 
-interface Run {
-  result: ExecutionResult;
-  events: ExecutionEvent[];
-  results: Map<string, Record<string, unknown>>;
-}
-
-async function run(yaml: string, variables: Record<string, unknown>, options: RunFlowOptions = {}): Promise<Run> {
-  const events: ExecutionEvent[] = [];
-  const results = new Map<string, Record<string, unknown>>();
-  const result = await runFlow(flowFrom(yaml), {
-    variables,
-    ...options,
-    onEvent: (e) => events.push(e),
-    onStepDetail: (d) => {
-      if (d.result !== undefined) results.set(d.step_id, d.result as Record<string, unknown>);
-    },
-  });
-  return { result, events, results };
-}
-
-function step(r: Run, id: string) {
-  const found = r.result.steps.find((s) => s.step_id === id);
-  assert.ok(found, `no step ${id}`);
-  return found;
-}
+const run = runRecorded;
+const step = stepOf;
 
 describe('websocket: expected matching', () => {
   it('matches objects as subsets, lists item by item, and text holding JSON as JSON', () => {
