@@ -9,7 +9,7 @@ import { lstat, mkdir, readFile, realpath, rename, stat, unlink, writeFile } fro
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { discoverFlowFiles, toPosix } from './discovery';
 import { firstError, TestMeshError, type FlowDiagnostic } from './errors';
-import { parseFlowText } from './flow/load';
+import { parseFlowTextOffThread } from './flow/loadOffThread';
 import { allSteps, type FlowDef } from './flow/types';
 
 export type FlowFileErrorKind = 'invalid_id' | 'forbidden' | 'not_found' | 'exists' | 'invalid_flow';
@@ -121,8 +121,8 @@ export async function resolveFlowPath(workspace: string, id: unknown): Promise<R
   return { id: id as string, file: target, exists: true };
 }
 
-function describe(id: string, text: string, file: string): FlowDocument {
-  const { flow, diagnostics } = parseFlowText(text, file);
+async function describe(id: string, text: string, file: string): Promise<FlowDocument> {
+  const { flow, diagnostics } = await parseFlowTextOffThread(text, file);
   const shown = diagnostics.map((d) => ({ ...d, file: id }));
   return {
     id,
@@ -151,7 +151,7 @@ export async function listWorkspaceFlows(workspace: string): Promise<FlowInfo[]>
     } catch {
       continue;
     }
-    const { content: _content, diagnostics: _diagnostics, ...info } = describe(flowIdFor(root, file), text, file);
+    const { content: _content, diagnostics: _diagnostics, ...info } = await describe(flowIdFor(root, file), text, file);
     out.push(info);
   }
   return out;
@@ -160,7 +160,7 @@ export async function listWorkspaceFlows(workspace: string): Promise<FlowInfo[]>
 export async function readWorkspaceFlow(workspace: string, id: unknown): Promise<FlowDocument> {
   const target = await resolveFlowPath(workspace, id);
   if (!target.exists) throw new FlowFileError(`no flow ${JSON.stringify(id)} in the workspace`, 'not_found');
-  return describe(target.id, await readFile(target.file, 'utf8'), target.file);
+  return await describe(target.id, await readFile(target.file, 'utf8'), target.file);
 }
 
 /** Loads a flow for running; invalid flows throw with their diagnostics. */
@@ -168,7 +168,7 @@ export async function loadWorkspaceFlow(workspace: string, id: unknown): Promise
   const target = await resolveFlowPath(workspace, id);
   if (!target.exists) throw new FlowFileError(`no flow ${JSON.stringify(id)} in the workspace`, 'not_found');
   const text = await readFile(target.file, 'utf8');
-  const { flow, diagnostics } = parseFlowText(text, target.file);
+  const { flow, diagnostics } = await parseFlowTextOffThread(text, target.file);
   if (!flow) throw invalidFlow(target.id, diagnostics);
   return flow;
 }
@@ -190,7 +190,7 @@ export async function writeWorkspaceFlow(workspace: string, id: unknown, content
   const target = await resolveFlowPath(workspace, id);
   if (mode === 'create' && target.exists) throw new FlowFileError(`flow ${JSON.stringify(id)} already exists`, 'exists');
   if (mode === 'replace' && !target.exists) throw new FlowFileError(`no flow ${JSON.stringify(id)} in the workspace`, 'not_found');
-  const document = describe(target.id, content, target.file);
+  const document = await describe(target.id, content, target.file);
   if (!document.valid) throw invalidFlow(target.id, document.diagnostics);
 
   const folder = dirname(target.file);
