@@ -120,7 +120,7 @@ function stepHover(step: StepInfo, inputs: HoverInputs): string {
   const last = inputs.lastRun?.steps.get(step.id);
   if (!last) return `${head}\n\n${inputs.lastRun ? 'Did not run in the last execution.' : 'No run in history yet.'}`;
   const parts = [`Last run: **${last.status}**`];
-  if (last.duration_ms !== undefined) parts.push(`${last.duration_ms} ms`);
+  if (last.duration_ms !== undefined) parts.push(`${Math.round(last.duration_ms)} ms`);
   if (last.attempt > 1) parts.push(`${last.attempt} attempts`);
   const status = valueAtPath(last.result, ['status']);
   if (typeof status === 'number') parts.push(`HTTP ${status}`);
