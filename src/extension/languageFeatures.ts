@@ -84,6 +84,7 @@ export class LanguageFeatures {
   }
 
   dispose(): void {
+    this.services.dispose();
     for (const d of [...this.registered, ...this.disposables]) d.dispose();
     this.registered = [];
   }

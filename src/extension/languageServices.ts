@@ -14,7 +14,7 @@ import { createMasker, type ValueMasker } from '../core/language/display';
 import { dotenvVariables, testmeshYamlVariables, type EnvironmentVariable } from '../core/language/environmentFiles';
 import { loadLastRun, type LastRun } from '../core/language/lastRun';
 import type { Span } from '../core/language/model';
-import { parsedFlows, type LineIndex, type ParsedFlow } from '../core/language/parsedFlows';
+import { carriedOver, parsedFlows, type LineIndex, type ParsedFlow } from '../core/language/parsedFlows';
 import type { Log } from './log';
 import type { VSCode, vscode } from './vscodeTypes';
 
@@ -31,6 +31,14 @@ export interface LanguageServicesOptions {
   flowFiles: () => Array<{ file: string; name?: string }>;
 }
 
+/**
+ * Texts this long (about 200 steps) take longer to parse than a request may: right after an edit,
+ * requests use the previous parse carried over to the new text, until the real one is in.
+ */
+const CARRY_OVER_CHARS = 64 * 1024;
+/** How soon the real parse of a carried-over text is made, if nobody else made it (ms). */
+const REPARSE_DELAY_MS = 400;
+
 /** Files re-read at most this often while typing (ms). */
 const FILE_TTL_MS = 2000;
 
@@ -44,12 +52,34 @@ export class LanguageServices {
     this.vscode = options.vscode;
   }
 
-  /** The parse of a YAML document that is a flow; undefined for anything else. */
-  parse(document: vscode.TextDocument): ParsedFlow | undefined {
+  /**
+   * The parse of a YAML document that is a flow; undefined for anything else. A big document
+   * that just changed gets the previous parse carried over (see CARRY_OVER_CHARS) unless `exact`.
+   */
+  parse(document: vscode.TextDocument, exact = false): ParsedFlow | undefined {
     if (document.languageId !== 'yaml' || document.uri.scheme !== 'file') return undefined;
     const text = document.getText();
     if (!looksLikeFlowFile(text)) return undefined;
-    return parsedFlows.get(document.uri.fsPath, text);
+    const file = document.uri.fsPath;
+    const cached = parsedFlows.cached(file, text);
+    if (cached) return cached;
+    const previous = exact || text.length < CARRY_OVER_CHARS ? undefined : parsedFlows.peek(file);
+    if (!previous) return parsedFlows.get(file, text);
+    if (this.carried?.text !== text || this.carried.file !== file) {
+      this.carried = carriedOver(this.carried?.file === file ? this.carried : previous, text);
+      clearTimeout(this.reparse);
+      this.reparse = setTimeout(() => {
+        if (!document.isClosed) parsedFlows.get(file, document.getText());
+      }, REPARSE_DELAY_MS);
+    }
+    return this.carried;
+  }
+
+  private carried: ParsedFlow | undefined;
+  private reparse: ReturnType<typeof setTimeout> | undefined;
+
+  dispose(): void {
+    clearTimeout(this.reparse);
   }
 
   /** The parse of a flow file that may not be open: its editor's text, else the disk. */

@@ -37,7 +37,7 @@ export class VariableDiagnostics {
   /** Checks one document now; resolves when its diagnostics are set. */
   async update(doc: vscode.TextDocument): Promise<void> {
     if (doc.isClosed) return;
-    const parsed = this.services.parse(doc);
+    const parsed = this.services.parse(doc, true);
     if (!parsed) {
       this.collection.delete(doc.uri);
       return;

@@ -91,11 +91,11 @@ function isInConfig(model: FlowModel, lines: LineIndex, step: StepInfo, line: nu
 export function completions(model: FlowModel, site: CompletionSite, offset: number, inputs: CompletionInputs): CompletionEntry[] {
   const replace = { start: site.start, end: offset };
   switch (site.kind) {
-    case 'placeholder':
-      return variableEntries(model, site.step, site.prefix, replace, inputs, false).map((e) => ({
-        ...e,
-        insertText: site.closed ? e.insertText : `${e.insertText ?? e.label}${site.dollar ? '}' : '}}'}`,
-      }));
+    case 'placeholder': {
+      const entries = variableEntries(model, site.step, site.prefix, replace, inputs, false);
+      if (!site.closed) for (const e of entries) e.insertText = `${e.insertText ?? e.label}${site.dollar ? '}' : '}}'}`;
+      return entries;
+    }
     case 'expression':
       return variableEntries(model, site.step, site.prefix, replace, inputs, true);
     case 'action':
@@ -130,10 +130,12 @@ function variableEntries(model: FlowModel, step: StepInfo | undefined, prefix: s
   const { masker, lastRun } = inputs;
   const out: CompletionEntry[] = [];
   const seen = new Set<string>();
-  const add = (entry: Omit<CompletionEntry, 'replace' | 'sortText'>, group: number) => {
+  const add = (entry: Omit<CompletionEntry, 'replace' | 'sortText'> & Partial<CompletionEntry>, group: number) => {
     if (seen.has(entry.label)) return;
     seen.add(entry.label);
-    out.push({ ...entry, replace, sortText: `${group}${pad(out.length)}` });
+    entry.replace = replace;
+    entry.sortText = `${group}${pad(out.length)}`;
+    out.push(entry as CompletionEntry);
   };
   const last = (value: unknown, name: string) => (value === undefined ? '' : ` = ${previewValue(masker.mask(name, value))}`);
   if (expression && step) {

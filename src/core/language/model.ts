@@ -458,3 +458,49 @@ export function referenceAt(model: FlowModel, offset: number): NameReference | u
 export function contains(span: Span | undefined, offset: number): boolean {
   return !!span && span.start <= offset && offset <= span.end;
 }
+
+/**
+ * The model of an earlier text moved onto a text that differs from it in one region: old
+ * [changeStart, oldEnd) became new [changeStart, oldEnd + delta). Spans after the change move by
+ * `delta`, spans around it stretch, references inside it are dropped (the next real parse brings
+ * them). Lets requests on a big document answer right after an edit, without waiting for a parse.
+ */
+export function shiftModel(model: FlowModel, changeStart: number, oldEnd: number, delta: number): FlowModel {
+  const newEnd = oldEnd + delta;
+  const at = (o: number, isEnd: boolean) => (o < changeStart || (!isEnd && o === changeStart) ? o : o >= oldEnd ? o + delta : isEnd ? newEnd : changeStart);
+  const sp = (s: Span): Span => ({ start: at(s.start, false), end: at(s.end, true) });
+  const opt = (s: Span | undefined) => (s ? sp(s) : undefined);
+  const steps = new Map<StepInfo, StepInfo>();
+  for (const s of model.steps) {
+    steps.set(s, {
+      ...s,
+      span: sp(s.span),
+      idSpan: opt(s.idSpan),
+      nameSpan: opt(s.nameSpan),
+      actionSpan: opt(s.actionSpan),
+      configSpan: opt(s.configSpan),
+      keys: s.keys.map((k) => ({ key: k.key, span: sp(k.span) })),
+      configKeys: s.configKeys.map((k) => ({ key: k.key, span: sp(k.span), value: opt(k.value) })),
+      itemName: s.itemName && { name: s.itemName.name, span: opt(s.itemName.span) },
+      runFlow: s.runFlow && { target: s.runFlow.target, span: sp(s.runFlow.span), inputs: s.runFlow.inputs.map((i) => ({ name: i.name, span: sp(i.span) })) },
+      outputs: [],
+    });
+  }
+  for (const [old, moved] of steps) {
+    if (old.parent) moved.parent = steps.get(old.parent);
+    moved.outputs = old.outputs.map((o) => ({ ...o, key: sp(o.key), value: opt(o.value), step: moved }));
+  }
+  const outside = (s: Span) => s.end < changeStart || s.start >= oldEnd;
+  return {
+    span: opt(model.span),
+    name: model.name,
+    nameSpan: opt(model.nameSpan),
+    env: model.env.map((e) => ({ ...e, key: sp(e.key) })),
+    envSpan: opt(model.envSpan),
+    envFile: model.envFile && { path: model.envFile.path, span: sp(model.envFile.span) },
+    phases: model.phases.map((p) => ({ phase: p.phase, key: sp(p.key), span: sp(p.span) })),
+    steps: [...steps.values()],
+    references: model.references.filter((r) => outside(r.span)).map((r) => ({ ...r, spans: r.spans.map(sp), span: sp(r.span), step: r.step && steps.get(r.step) })),
+    expressions: model.expressions.map((e) => ({ span: sp(e.span), step: steps.get(e.step)! })),
+  };
+}

@@ -6,7 +6,7 @@
  */
 import type { Document, LineCounter } from 'yaml';
 import { parseFlowText, type FlowLoadResult } from '../flow/load';
-import { analyzeFlowDocument, type FlowModel } from './model';
+import { analyzeFlowDocument, shiftModel, type FlowModel } from './model';
 
 export interface ParsedFlow {
   readonly file: string;
@@ -105,6 +105,12 @@ export class ParsedFlowCache {
     return entry;
   }
 
+  /** The parse of exactly this text, if it is cached. */
+  cached(file: string, text: string): ParsedFlow | undefined {
+    const known = this.entries.get(file);
+    return known && known.text === text ? known : undefined;
+  }
+
   /** The latest parse of a file, whatever its text, if any. */
   peek(file: string): ParsedFlow | undefined {
     return this.entries.get(file);
@@ -113,6 +119,22 @@ export class ParsedFlowCache {
   clear(): void {
     this.entries.clear();
   }
+}
+
+/**
+ * An earlier parse carried over to a changed text (see shiftModel): what editor requests on a big
+ * document use right after an edit, until the real parse of the new text is in (diagnostics and
+ * discovery make it a moment later). Its `result` is the earlier text's.
+ */
+export function carriedOver(previous: ParsedFlow, text: string): ParsedFlow {
+  const old = previous.text;
+  const max = Math.min(old.length, text.length);
+  let prefix = 0;
+  while (prefix < max && old.charCodeAt(prefix) === text.charCodeAt(prefix)) prefix++;
+  let suffix = 0;
+  while (suffix < max - prefix && old.charCodeAt(old.length - 1 - suffix) === text.charCodeAt(text.length - 1 - suffix)) suffix++;
+  const model = shiftModel(previous.model, prefix, old.length - suffix, text.length - old.length);
+  return { file: previous.file, text, result: previous.result, model, lines: new LineIndex(text) };
 }
 
 /** The process-wide cache the extension's features share. */

@@ -150,6 +150,25 @@ export interface VisibleVariable {
  * `step_id.name`), earlier step ids, flow env, built-ins. The outside environment is the caller's.
  */
 export function visibleVariables(model: FlowModel, at: StepInfo | undefined, ownOutputs = false): VisibleVariable[] {
+  // Completion asks again on every keystroke in the same place: remembered per model and step.
+  let memo = visibleMemo.get(model);
+  if (!memo) visibleMemo.set(model, (memo = new Map()));
+  const key = at ? `${at.index}:${ownOutputs}` : '-';
+  let known = memo.get(key);
+  if (!known) {
+    if (memo.size > 32) memo.clear();
+    known = computeVisible(model, at, ownOutputs);
+    memo.set(key, known);
+  }
+  return known;
+}
+
+const visibleMemo = new WeakMap<FlowModel, Map<string, VisibleVariable[]>>();
+
+/** `step_id.name` forms are listed for this many nearest earlier steps; farther ones come after `step_id.`. */
+export const QUALIFIED_OUTPUT_STEPS = 100;
+
+function computeVisible(model: FlowModel, at: StepInfo | undefined, ownOutputs: boolean): VisibleVariable[] {
   const scope = scopeOf(model);
   const out: VisibleVariable[] = [];
   const seen = new Set<string>();
@@ -166,9 +185,10 @@ export function visibleVariables(model: FlowModel, at: StepInfo | undefined, own
   if (at) {
     const earlier = model.steps.filter((s) => runsBefore(s, at) || (ownOutputs && s === at)).sort((a, b) => rank(b) - rank(a));
     for (const step of earlier) for (const output of step.outputs) add({ name: output.name, kind: 'output', output, step });
+    let qualified = 0;
     for (const step of earlier) {
       if (scope.stepBefore(step.id, at) !== step && step !== at) continue;
-      for (const output of step.outputs) add({ name: `${step.id}.${output.name}`, kind: 'output', output, step });
+      if (qualified++ < QUALIFIED_OUTPUT_STEPS) for (const output of step.outputs) add({ name: `${step.id}.${output.name}`, kind: 'output', output, step });
       add({ name: step.id, kind: 'step', step });
     }
   }
