@@ -395,8 +395,10 @@ async function main(options: Options): Promise<void> {
     }
 
     // 5. Editing features (bench/editing.ts) on a file of N steps.
-    console.log('');
-    await benchEditing(n);
+    if (!options.only) {
+      console.log('');
+      await benchEditing(n);
+    }
   } finally {
     await closeSharedDispatcher();
     await rawAgent.close();

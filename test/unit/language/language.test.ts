@@ -6,7 +6,7 @@ import { hoverAt } from '../../../src/core/language/hover';
 import { buildLastRun } from '../../../src/core/language/lastRun';
 import { expressionNames, stepAt } from '../../../src/core/language/model';
 import { callerRenameEdits, definitionSpans, referenceSpans, renameEdits, RenameError, targetAt } from '../../../src/core/language/navigation';
-import { ParsedFlowCache } from '../../../src/core/language/parsedFlows';
+import { carriedOver, ParsedFlowCache } from '../../../src/core/language/parsedFlows';
 import { addToFlowEnv, unknownVariables, uniqueId } from '../../../src/core/language/quickFixes';
 import { scopeOf, visibleVariables } from '../../../src/core/language/resolve';
 import { documentSymbols } from '../../../src/core/language/symbols';
@@ -247,5 +247,26 @@ describe('language: completion, hover, symbols, quick fixes', () => {
     }
     const half = cache.get('/h.yaml', 'flow:\n  name: h\n  steps:\n    - id: a\n      action: log\n      output:\n        x: $.message\n    - id: b\n      action: log\n      config:\n        message: "{{a.');
     assert.ok(half.model.steps.some((s) => s.id === 'b'));
+  });
+
+  it('carries a parse over to an edited text: spans after the edit move, what the edit touched is dropped', () => {
+    const before = parse();
+    const inserted = '\n# a comment line\n';
+    const at = offsetOf(SAMPLE_FLOW, '    - id: fetch');
+    const text = SAMPLE_FLOW.slice(0, at) + inserted.slice(1) + SAMPLE_FLOW.slice(at);
+    const carried = carriedOver(before, text);
+    const fresh = parse(text);
+    const view = (m: typeof fresh.model) => ({
+      steps: m.steps.map((s) => [s.id, s.span.start, s.idSpan?.start, s.outputs.map((o) => o.key.start)]),
+      refs: m.references.map((r) => [r.segments.join('.'), r.span.start, r.step?.id]),
+      env: m.env.map((e) => e.key.start),
+    });
+    assert.deepEqual(view(carried.model), view(fresh.model));
+    assert.equal(carried.lines.lineCount, fresh.lines.lineCount);
+    // Typing inside a placeholder: that reference is dropped until the real parse, the rest stay.
+    const typed = SAMPLE_FLOW.replace('?v={{user_id}}', '?v={{user_idx}}');
+    const partial = carriedOver(before, typed);
+    assert.equal(partial.model.references.length, before.model.references.length - 1);
+    assert.equal(partial.model.steps[2].span.end, before.model.steps[2].span.end + 1);
   });
 });
