@@ -53,9 +53,10 @@ export class MockServer {
   }
 
   static async start(id: string, name: string, port: number, log: MockLog): Promise<MockServer> {
-    let mock: MockServer | undefined;
+    // The handler exists before the MockServer does (it needs the bound port).
+    const holder: { mock?: MockServer } = {};
     const server = createServer((req, res) => {
-      if (mock) void mock.handle(req, res);
+      if (holder.mock) void holder.mock.handle(req, res);
       else res.writeHead(503).end();
     });
     await new Promise<void>((resolve, reject) => {
@@ -70,7 +71,8 @@ export class MockServer {
       });
       server.listen(port, '127.0.0.1', () => resolve());
     });
-    mock = new MockServer(id, name, server, (server.address() as AddressInfo).port, log);
+    const mock = new MockServer(id, name, server, (server.address() as AddressInfo).port, log);
+    holder.mock = mock;
     const sockets = mock.sockets;
     server.on('connection', (socket) => {
       sockets.add(socket);
