@@ -6,7 +6,6 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { looksSecret } from '../core/dotenv';
 import { errorMessage } from '../core/errors';
 import type { ExecutionManager } from '../core/executions';
 import { looksLikeFlowFile } from '../core/flow/load';
@@ -14,6 +13,7 @@ import { createMasker, type ValueMasker } from '../core/language/display';
 import { dotenvVariables, testmeshYamlVariables, type EnvironmentVariable } from '../core/language/environmentFiles';
 import { loadLastRun, type LastRun } from '../core/language/lastRun';
 import type { Span } from '../core/language/model';
+import { secretValues } from '../core/secrets';
 import { carriedOver, parsedFlows, type LineIndex, type ParsedFlow } from '../core/language/parsedFlows';
 import type { Log } from './log';
 import type { VSCode, vscode } from './vscodeTypes';
@@ -139,10 +139,11 @@ export class LanguageServices {
   async masker(environment: readonly EnvironmentVariable[] = []): Promise<ValueMasker> {
     const now = Date.now();
     if (!this.secretMasker || now - this.secretMasker.at > FILE_TTL_MS) {
-      this.secretMasker = { at: now, masker: this.options.secretValues().catch(() => [] as string[]).then((values) => createMasker(values)) };
+      this.secretMasker = { at: now, masker: this.options.secretValues().catch(() => [] as string[]).then((values) => createMasker(secretValues({ secrets: values }))) };
     }
     const stored = await this.secretMasker.masker;
-    const fromEnvironment = environment.filter((v) => looksSecret(v.name)).map((v) => v.value);
+    // The project's one secret policy decides which environment values are secret.
+    const fromEnvironment = secretValues({ environment: Object.fromEntries(environment.map((v) => [v.name, v.value])) });
     if (!fromEnvironment.length) return stored;
     const extra = createMasker(fromEnvironment);
     return { mask: (name, value) => extra.mask(name, stored.mask(name, value)) };

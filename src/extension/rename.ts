@@ -17,7 +17,7 @@ export class FlowRenameProvider implements vscode.RenameProvider {
       const at = prepareRename(parsed.model, this.services.offset(parsed.lines, position));
       return { range: this.services.range(parsed.lines, at.span), placeholder: parsed.text.slice(at.span.start, at.span.end) };
     } catch (err) {
-      throw new Error(err instanceof RenameError ? err.message : String(err));
+      throw new Error(err instanceof RenameError ? err.message : String(err), { cause: err });
     }
   }
 
@@ -28,7 +28,7 @@ export class FlowRenameProvider implements vscode.RenameProvider {
     try {
       result = renameEdits(parsed.model, this.services.offset(parsed.lines, position), newName);
     } catch (err) {
-      throw new Error(err instanceof RenameError ? err.message : String(err));
+      throw new Error(err instanceof RenameError ? err.message : String(err), { cause: err });
     }
     const vscode = this.services.vscode;
     const edit = new vscode.WorkspaceEdit();

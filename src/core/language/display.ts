@@ -1,12 +1,12 @@
 /**
  * Last values as the editor shows them (completion, hover, inlay hints): secrets masked by the
- * project's secret policy (names that look secret show `***`; known secret values are redacted
- * wherever they appear), then shortened to one line.
+ * project's secret policy (core/secrets.ts: names that look secret show `***`; secret values are
+ * redacted wherever and however encoded they appear, by redact.ts), then shortened to one line.
  */
-import { looksSecret } from '../dotenv';
 import { createRedactor, type Redactor } from '../redact';
+import { looksSecret, SECRET_MASK } from '../secrets';
 
-export const MASK = '***';
+export const MASK = SECRET_MASK;
 const DEFAULT_MAX = 80;
 
 export interface ValueMasker {
@@ -14,7 +14,7 @@ export interface ValueMasker {
   mask(name: string, value: unknown): unknown;
 }
 
-/** A masker for the given secret values (the environment's secret-looking values, stored secrets). */
+/** A masker for the given secret values (from secrets.ts `secretValues`). */
 export function createMasker(secretValues: Iterable<string> = []): ValueMasker {
   const redact: Redactor = createRedactor(secretValues);
   return {

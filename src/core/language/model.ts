@@ -295,7 +295,8 @@ class Analyzer {
   private valueSpan(node: YamlNode | null): Span | undefined {
     const span = spanOf(node);
     if (!span || !isScalar(node)) return span;
-    let { start, end } = span;
+    const start = span.start;
+    let end = span.end;
     while (end > start && /\s/.test(this.text[end - 1])) end--;
     if (node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE') return { start: start + 1, end: Math.max(start + 1, end - 1) };
     return { start, end };
