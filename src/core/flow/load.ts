@@ -22,6 +22,8 @@ export const DEFAULT_MAX_BYTES = 4 * 1024 * 1024;
 export interface ParseFlowOptions {
   /** Refuse texts larger than this many bytes (UTF-8). Default 4 MiB (DEFAULT_MAX_BYTES). */
   maxBytes?: number;
+  /** Handed the parsed YAML syntax tree, so editor features can read it without parsing again. */
+  onSyntax?: (document: Document.Parsed, lineCounter: LineCounter) => void;
 }
 
 export interface FlowLoadResult {
@@ -79,6 +81,9 @@ function parseInto(text: string, file: string, options: ParseFlowOptions, diagno
 
   const doc = parseYaml(text);
   const { lineCounter } = doc;
+  // Editor features read only the tree (`contents`) of what they are handed; the subset parser
+  // builds no yaml Document, just nodes of the same shape.
+  options.onSyntax?.(doc as unknown as Document.Parsed, lineCounter);
 
   const rangeOf = (pos: [number, number]): SourceRange => {
     const start = lineCounter.linePos(pos[0]);
