@@ -12,6 +12,9 @@ import './wait_until';
 import './run_flow';
 import './websocket';
 import './database_query';
+import './kafka_producer';
+import './kafka_consumer';
+import './kafka_admin';
 
 export { getAction, registeredActions, registerAction } from './registry';
 export type { ActionContext, ActionDefinition } from './types';

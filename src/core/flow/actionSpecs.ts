@@ -48,6 +48,8 @@ export interface ActionSpec {
   readonly config: Readonly<Record<string, ConfigKeySpec>>;
 }
 
+import { MESSAGING_ACTION_SPECS } from './actionSpecs.messaging';
+
 const DURATION_EXAMPLES = 'like "500ms", "2s" or "1m"';
 
 export const ACTION_SPECS: Readonly<Record<string, ActionSpec>> = {
@@ -182,6 +184,7 @@ export const ACTION_SPECS: Readonly<Record<string, ActionSpec>> = {
       max_rows: { type: 'number', integer: true, min: 0, default: 0, description: 'Most rows returned in `rows` (0 = no limit).' },
     },
   },
+  ...MESSAGING_ACTION_SPECS,
 };
 
 /** A key of the flow mapping or of a step, for validation, completion and the JSON Schema. */
