@@ -20,12 +20,17 @@ fi
 
 log() { echo "install-kafka: $*" >&2; }
 
-for tool in java mvn; do
-  if ! command -v "$tool" >/dev/null; then
-    log "$tool is missing: Apache Kafka $version needs Java 17+ and Maven (apt-get install openjdk-17-jre-headless maven)"
+# Java 17+ runs the broker, Maven fetches it: installed from Debian's packages when missing.
+if ! command -v java >/dev/null || ! command -v mvn >/dev/null; then
+  if [ "$(id -u)" -ne 0 ]; then
+    log "Java or Maven is missing: Apache Kafka $version needs both (apt-get install openjdk-17-jre-headless maven)"
     exit 1
   fi
-done
+  log "installing Java and Maven from Debian's packages"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >&2
+  apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless maven >/dev/null
+fi
 
 mkdir -p "$tools_dir"
 # Two test processes may ask at once: the second waits for the first, then finds the marker.

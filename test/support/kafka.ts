@@ -9,7 +9,8 @@
  * `KAFKA_SASL_USER` / `KAFKA_SASL_PASSWORD`), so SASL settings are tested against the real thing.
  *
  * `TESTMESH_KAFKA_BROKERS=host:port` uses a broker that is already running instead (a developer
- * keeps one around between runs); the SASL tests are skipped then.
+ * keeps one around between runs), with `TESTMESH_KAFKA_SASL_BROKERS` for its SASL listener (the
+ * SASL tests are skipped without it).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -71,7 +72,7 @@ let shared: Promise<KafkaBroker> | undefined;
 /** The test process's broker, started on first use. */
 export function sharedKafka(): Promise<KafkaBroker> {
   shared ??= process.env.TESTMESH_KAFKA_BROKERS
-    ? Promise.resolve({ brokers: process.env.TESTMESH_KAFKA_BROKERS, startMs: 0 })
+    ? Promise.resolve({ brokers: process.env.TESTMESH_KAFKA_BROKERS, saslBrokers: process.env.TESTMESH_KAFKA_SASL_BROKERS || undefined, startMs: 0 })
     : startKafka();
   return shared;
 }

@@ -219,11 +219,14 @@ export function newConsumer(ctx: ActionContext, connection: KafkaConnection, gro
   });
 }
 
-/** Disconnects a consumer (it leaves its group); the execution's end waits until it has. */
-export function leave(ctx: ActionContext, consumer: Consumer): Promise<void> {
+/**
+ * Disconnects a consumer (it leaves its group) once `after` has settled (a join in progress);
+ * the execution's end waits until it has.
+ */
+export function leave(ctx: ActionContext, consumer: Consumer, after?: Promise<void>): Promise<void> {
   const leaving = state(ctx).leaving;
-  const done: Promise<void> = consumer
-    .disconnect()
+  const done: Promise<void> = Promise.resolve(after)
+    .then(() => consumer.disconnect())
     .catch(() => undefined)
     .finally(() => leaving.delete(done));
   leaving.add(done);

@@ -31,6 +31,8 @@ import type { ActionContext } from './types';
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_GROUP_ID = 'testmesh';
+/** Longest wait for a join in progress before leaving the group (the broker's session timeout). */
+const JOIN_WAIT_ON_LEAVE_MS = 10_000;
 /** How many of the last messages seen a failure shows. */
 const SHOWN_ON_FAILURE = 3;
 
@@ -102,6 +104,16 @@ async function consume(ctx: ActionContext, config: Config, options: ConsumeOptio
   const onAbort = () => finish(abortReason(signal));
   if (signal.aborted) onAbort();
   signal.addEventListener('abort', onAbort, { once: true });
+  // A consumer stopped while it is still joining would not leave (KafkaJS leaves only a running
+  // group member): leaving waits for the join to finish first.
+  let joined = false;
+  let markJoined!: () => void;
+  const joinDone = new Promise<void>((resolve) => (markJoined = resolve));
+  let joining: Promise<void> | undefined;
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    joined = true;
+    markJoined();
+  });
   consumer.on(consumer.events.CRASH, (event) => finish(new TestMeshError(`kafka: the consumer of '${options.topic}' stopped: ${kafkaErrorMessage(event.payload.error)}`)));
 
   const take = (message: ConsumedMessage) => {
@@ -125,7 +137,11 @@ async function consume(ctx: ActionContext, config: Config, options: ConsumeOptio
 
   const run = (async () => {
     await consumer.connect();
+    // A step that ended meanwhile (cancel, timeout) must not join a group after it has left.
+    if (done) return;
     await consumer.subscribe({ topics: [options.topic], fromBeginning: options.fromBeginning });
+    if (done) return;
+    if (!joined) joining = Promise.race([joinDone, new Promise<void>((resolve) => setTimeout(resolve, JOIN_WAIT_ON_LEAVE_MS).unref())]);
     await consumer.run({
       autoCommit: options.commit,
       eachBatchAutoResolve: false,
@@ -148,13 +164,13 @@ async function consume(ctx: ActionContext, config: Config, options: ConsumeOptio
     // Cancelled or failed: answer now, leave the group in the background (the execution waits).
     clearTimeout(timer);
     signal.removeEventListener('abort', onAbort);
-    void leave(ctx, consumer);
+    void leave(ctx, consumer, joining);
     throw err;
   }
   clearTimeout(timer);
   signal.removeEventListener('abort', onAbort);
   // Leaving commits what was taken; a cancel during it still answers at once.
-  await Promise.race([leave(ctx, consumer), new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }))]);
+  await Promise.race([leave(ctx, consumer, joined ? undefined : joining), new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }))]);
   if (signal.aborted) throw abortReason(signal);
   return outcome;
 }

@@ -126,6 +126,9 @@ export const MESSAGING_ACTION_SPECS: Readonly<Record<string, ActionSpec>> = {
       connectionTimeout: CONNECTION_TIMEOUT,
     },
   },
+};
+
+export const GRPC_ACTION_SPECS: Readonly<Record<string, ActionSpec>> = {
   grpc: {
     description:
       'Calls a unary gRPC method (the same as grpc_call). Result: `status_code` (status name, "OK" on success), `status_message`, `response` and `body` (the reply as JSON), `metadata` (response headers and trailers: name -> value), `latency_ms`.',
