@@ -15,6 +15,8 @@ import './database_query';
 import './kafka_producer';
 import './kafka_consumer';
 import './kafka_admin';
+import './grpc_call';
+import './grpc_stream';
 
 export { getAction, registeredActions, registerAction } from './registry';
 export type { ActionContext, ActionDefinition } from './types';

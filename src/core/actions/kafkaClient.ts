@@ -8,12 +8,11 @@
  * platform VS Code does (Node 20 in the extension host), and it speaks the protocol versions
  * Apache Kafka 4 still serves (checked by the tests against a real 4.x broker).
  */
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import type { ConnectionOptions } from 'node:tls';
 import { Kafka, Partitioners, logLevel, type Admin, type Consumer, type Producer, type SASLOptions } from 'kafkajs';
 import { TestMeshError } from '../errors';
-import { optionalBoolean, optionalMap, optionalNumber, optionalString, type Config } from './config';
+import { optionalMap, optionalNumber, optionalString, type Config } from './config';
+import { readTls } from './tlsConfig';
 import type { ActionContext } from './types';
 
 const STATE_KEY = 'kafka.clients';
@@ -78,49 +77,6 @@ function readSasl(config: Config, ctx: ActionContext): SASLOptions | undefined {
   if (password) ctx.addSecret(password);
   if (!username) throw new TestMeshError('config.sasl.username is required when sasl is set');
   return { mechanism, username, password };
-}
-
-/** A file a flow names, relative to the flow file. */
-function readFlowFile(ctx: ActionContext, path: string, what: string): string {
-  const full = resolve(dirname(ctx.flowFile), path);
-  try {
-    return readFileSync(full, 'utf8');
-  } catch (err) {
-    throw new TestMeshError(`config.tls.${what}: cannot read ${full}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
-}
-
-/**
- * TestMesh's `tls` map (`enabled`, `insecure_skip_verify`, `ca_file`, `cert_file`, `key_file`),
- * plus inline PEM text (`ca`, `cert`, `key`) for values kept in secrets. A `tls` map turns TLS
- * on unless it says `enabled: false`. Key material is marked secret.
- */
-export function readTls(config: Config, ctx: ActionContext): ConnectionOptions | boolean | undefined {
-  const tls = optionalMap(config, 'tls');
-  if (!tls) return undefined;
-  if (optionalBoolean(tls, 'enabled') === false) return undefined;
-  const options: ConnectionOptions = { rejectUnauthorized: optionalBoolean(tls, 'insecure_skip_verify') !== true };
-  const pem = (inline: string, file: string): string | undefined => {
-    const text = optionalString(tls, inline);
-    if (text) return text;
-    const path = optionalString(tls, file);
-    return path ? readFlowFile(ctx, path, file) : undefined;
-  };
-  const ca = pem('ca', 'ca_file');
-  const cert = pem('cert', 'cert_file');
-  const key = pem('key', 'key_file');
-  if (key) {
-    ctx.addSecret(key);
-    // A key may also surface line by line (in a parse error): its base64 lines are secret too.
-    for (const line of key.split(/\r?\n/)) if (line.length >= 16 && !line.startsWith('-----')) ctx.addSecret(line);
-  }
-  if (optionalString(tls, 'password')) ctx.addSecret(optionalString(tls, 'password')!);
-  if (ca) options.ca = [ca];
-  if (cert) options.cert = cert;
-  if (key) options.key = key;
-  if (optionalString(tls, 'password')) options.passphrase = optionalString(tls, 'password');
-  if (optionalString(tls, 'server_name')) options.servername = optionalString(tls, 'server_name');
-  return options;
 }
 
 export function readConnection(config: Config, ctx: ActionContext, brokersFallback?: string): KafkaConnection {

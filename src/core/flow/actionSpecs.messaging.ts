@@ -34,6 +34,11 @@ const GRPC_COMMON: Readonly<Record<string, ConfigKeySpec>> = {
   use_tls: { type: 'boolean', default: false, description: 'Connect with TLS (system CAs) instead of plaintext.' },
   tls: { type: 'map', description: 'TLS settings: `{insecure_skip_verify, ca_file, cert_file, key_file}` or inline PEM `ca`, `cert`, `key`. Key material never shows in results, logs or reports.' },
   timeout: { type: 'duration', default: '30s', description: `Deadline of the call, ${DURATION_EXAMPLES}; a call past it fails with DEADLINE_EXCEEDED.` },
+  expected_status: {
+    type: 'any',
+    default: 'OK',
+    description: 'Status name(s) the call is expected to end with (`NOT_FOUND`, or a list); any other status fails the step. The result then carries the status for assertions.',
+  },
 };
 
 export const MESSAGING_ACTION_SPECS: Readonly<Record<string, ActionSpec>> = {

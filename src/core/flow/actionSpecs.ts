@@ -48,7 +48,7 @@ export interface ActionSpec {
   readonly config: Readonly<Record<string, ConfigKeySpec>>;
 }
 
-import { MESSAGING_ACTION_SPECS } from './actionSpecs.messaging';
+import { GRPC_ACTION_SPECS, MESSAGING_ACTION_SPECS } from './actionSpecs.messaging';
 
 const DURATION_EXAMPLES = 'like "500ms", "2s" or "1m"';
 
@@ -185,6 +185,7 @@ export const ACTION_SPECS: Readonly<Record<string, ActionSpec>> = {
     },
   },
   ...MESSAGING_ACTION_SPECS,
+  ...GRPC_ACTION_SPECS,
 };
 
 /** A key of the flow mapping or of a step, for validation, completion and the JSON Schema. */
