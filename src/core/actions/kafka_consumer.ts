@@ -104,17 +104,26 @@ async function consume(ctx: ActionContext, config: Config, options: ConsumeOptio
   const onAbort = () => finish(abortReason(signal));
   if (signal.aborted) onAbort();
   signal.addEventListener('abort', onAbort, { once: true });
-  // A consumer stopped while it is still joining would not leave (KafkaJS leaves only a running
-  // group member): leaving waits for the join to finish first.
+  // A consumer stopped while it is still joining would not leave (KafkaJS leaves only a member
+  // whose fetch loop runs): leaving waits for its first fetch first.
   let joined = false;
   let markJoined!: () => void;
   const joinDone = new Promise<void>((resolve) => (markJoined = resolve));
   let joining: Promise<void> | undefined;
-  consumer.on(consumer.events.GROUP_JOIN, () => {
+  const stopListening = consumer.on(consumer.events.FETCH_START, () => {
     joined = true;
     markJoined();
+    stopListening();
   });
-  consumer.on(consumer.events.CRASH, (event) => finish(new TestMeshError(`kafka: the consumer of '${options.topic}' stopped: ${kafkaErrorMessage(event.payload.error)}`)));
+  consumer.on(consumer.events.CRASH, (event) => {
+    // Retriable failures (a group coordinator still starting, a rebalance) restart the consumer
+    // within the step's timeout; only a consumer that gives up ends the step.
+    if (event.payload.restart) {
+      ctx.log('debug', `kafka: the consumer of '${options.topic}' restarts after: ${kafkaErrorMessage(event.payload.error)}`);
+      return;
+    }
+    finish(new TestMeshError(`kafka: the consumer of '${options.topic}' stopped: ${kafkaErrorMessage(event.payload.error)}`));
+  });
 
   const take = (message: ConsumedMessage) => {
     outcome.seen++;

@@ -30,8 +30,17 @@ describe('Kafka actions against Apache Kafka', function () {
     await admin?.disconnect();
   });
 
+  /** Creates a topic; a broker that has just started may still refuse metadata for a moment. */
   async function createTopic(topic: string, partitions = 1): Promise<void> {
-    await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+        return;
+      } catch (err) {
+        if (attempt >= 10) throw err;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
   }
 
   it('produces JSON and text messages and consumes them with parsed values, keys and headers', async () => {
@@ -334,5 +343,34 @@ flow:
     );
     const error = stepOf(run, 'send').error ?? '';
     assert.match(error, /kafka: sending to topic 'nowhere' on 127\.0\.0\.1:1 failed: .*ECONNREFUSED/);
+  });
+});
+
+describe('Kafka and gRPC TLS settings', () => {
+  it('mark the TLS key (whole and line by line) and its password secret for the whole run', async () => {
+    const keyLines = ['MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7', 'o4qne60TB3wolGJ0Wd5ukXmOaeCbbuH7Jy5e9zVUKr3S2LSuKrNA'];
+    const key = `-----BEGIN PRIVATE KEY-----\n${keyLines.join('\n')}\n-----END PRIVATE KEY-----\n`;
+    const run = await runRecorded(
+      `
+flow:
+  name: tls-secrets
+  steps:
+    - id: send
+      on_error: continue
+      action: kafka_producer
+      config:
+        brokers: "127.0.0.1:1"
+        topic: nowhere
+        payload: x
+        tls: { key: "{{TLS_KEY}}", password: "{{KEY_PASS}}", insecure_skip_verify: true }
+    - id: leak
+      action: log
+      config: { message: "key={{TLS_KEY}} line={{LINE}} pass={{KEY_PASS}}" }
+`,
+      { TLS_KEY: key, LINE: keyLines[1], KEY_PASS: 'key-Pass-phrase-9' },
+    );
+    const everything = JSON.stringify([run.events, run.details]);
+    for (const secret of [...keyLines, 'key-Pass-phrase-9']) assert.ok(!everything.includes(secret), `${secret} shows`);
+    assert.match(everything, /key=\*\*\*/);
   });
 });
