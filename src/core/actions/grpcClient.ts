@@ -8,13 +8,13 @@
  * Messages are JSON with the field names of the .proto (`user_id`, not `userId`); 64-bit integers
  * are strings, enums their names, and unset fields show their defaults.
  */
-import { dirname, resolve } from 'node:path';
+import { dirname } from 'node:path';
 import { Client, Metadata, credentials, status as Status, type ChannelCredentials, type ServiceError } from '@grpc/grpc-js';
 import { loadFileDescriptorSetFromBuffer, loadSync, type MethodDefinition, type Options, type PackageDefinition } from '@grpc/proto-loader';
 import { TestMeshError } from '../errors';
 import { suggest } from '../flow/suggest';
 import { stringifyValue } from '../template';
-import { optionalBoolean, optionalDuration, optionalList, optionalMap, optionalString, requireString, type Config } from './config';
+import { optionalBoolean, optionalDuration, optionalMap, optionalString, requireString, type Config } from './config';
 import { reflectDescriptorSet, reflectServices } from './grpcReflection';
 import { readTls } from './tlsConfig';
 import type { ActionContext } from './types';
@@ -58,8 +58,8 @@ function state(ctx: ActionContext): GrpcState {
   return found;
 }
 
-function readCredentials(config: Config, ctx: ActionContext): { creds: ChannelCredentials; key: string } {
-  const tls = readTls(config, ctx);
+async function readCredentials(config: Config, ctx: ActionContext): Promise<{ creds: ChannelCredentials; key: string }> {
+  const tls = await readTls(config, ctx);
   if (!tls && optionalBoolean(config, 'use_tls') !== true) return { creds: credentials.createInsecure(), key: 'plaintext' };
   const pem = (v: unknown) => (typeof v === 'string' ? Buffer.from(v) : null);
   const ca = Array.isArray(tls?.ca) ? tls.ca[0] : tls?.ca;
@@ -68,8 +68,8 @@ function readCredentials(config: Config, ctx: ActionContext): { creds: ChannelCr
   return { creds, key: JSON.stringify(['tls', ca ?? null, tls?.cert ?? null, tls?.key ? 'key' : null, tls?.rejectUnauthorized ?? true]) };
 }
 
-function clientFor(ctx: ActionContext, address: string, config: Config): Client {
-  const { creds, key } = readCredentials(config, ctx);
+async function clientFor(ctx: ActionContext, address: string, config: Config): Promise<Client> {
+  const { creds, key } = await readCredentials(config, ctx);
   const clients = state(ctx).clients;
   const id = `${address}|${key}`;
   let client = clients.get(id);
@@ -119,10 +119,10 @@ async function loadDefinition(ctx: ActionContext, config: Config, client: Client
   const protoFile = optionalString(config, 'proto_file');
   const definitions = state(ctx).definitions;
   if (protoFile && optionalBoolean(config, 'use_reflection') !== true) {
-    const base = dirname(ctx.flowFile);
-    const full = resolve(base, protoFile);
-    const includeDirs = [dirname(full), base, ...(optionalList(config, 'import_paths') ?? []).map((p) => resolve(base, String(p)))];
-    const key = `file:${full}|${includeDirs.join(':')}`;
+    // Confined to the workspace like every file a flow names; its imports are found next to it.
+    const full = await ctx.resolveFile(protoFile, 'config.proto_file');
+    const includeDirs = [dirname(full), dirname(ctx.flowFile)];
+    const key = `file:${full}`;
     let loaded = definitions.get(key);
     if (!loaded) {
       loaded = Promise.resolve().then(() => {
@@ -166,7 +166,7 @@ export async function resolveTarget(config: Config, ctx: ActionContext): Promise
   const method = requireString(config, 'method');
   const timeoutMs = optionalDuration(config, 'timeout') ?? DEFAULT_TIMEOUT_MS;
   const metadata = readMetadata(config);
-  const client = clientFor(ctx, address, config);
+  const client = await clientFor(ctx, address, config);
   const deadline = Date.now() + timeoutMs;
   const definition = await loadDefinition(ctx, config, client, address, service, metadata, deadline);
 

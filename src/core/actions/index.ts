@@ -17,6 +17,10 @@ import './kafka_consumer';
 import './kafka_admin';
 import './grpc_call';
 import './grpc_stream';
+import './db_poll';
+import './postgresql';
+import './redis';
+import './mock_server';
 
 export { getAction, registeredActions, registerAction } from './registry';
 export type { ActionContext, ActionDefinition } from './types';

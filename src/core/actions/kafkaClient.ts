@@ -79,10 +79,10 @@ function readSasl(config: Config, ctx: ActionContext): SASLOptions | undefined {
   return { mechanism, username, password };
 }
 
-export function readConnection(config: Config, ctx: ActionContext, brokersFallback?: string): KafkaConnection {
+export async function readConnection(config: Config, ctx: ActionContext, brokersFallback?: string): Promise<KafkaConnection> {
   const brokers = readBrokers(config, 'brokers', brokersFallback);
   const sasl = readSasl(config, ctx);
-  const ssl = readTls(config, ctx);
+  const ssl = await readTls(config, ctx);
   const connectionTimeoutMs = optionalNumber(config, 'connectionTimeout') ?? CONNECTION_TIMEOUT_MS;
   const key = JSON.stringify([brokers, sasl ?? null, ssl ?? null, connectionTimeoutMs]);
   return { brokers, sasl, ssl, connectionTimeoutMs, key };

@@ -14,7 +14,7 @@ import type { ActionContext } from './types';
 const DEFAULT_BROKERS = 'localhost:9092';
 
 async function withAdmin<T>(ctx: ActionContext, config: Config, what: string, use: (admin: Awaited<ReturnType<typeof adminFor>>) => Promise<T>): Promise<T> {
-  const connection = readConnection(config, ctx, DEFAULT_BROKERS);
+  const connection = await readConnection(config, ctx, DEFAULT_BROKERS);
   try {
     return await use(await adminFor(ctx, connection));
   } catch (err) {

@@ -81,7 +81,7 @@ function toConsumed(topic: string, partition: number, message: KafkaMessage): Co
 
 /** Joins the group, collects messages until `count` matched or the timeout, then leaves the group. */
 async function consume(ctx: ActionContext, config: Config, options: ConsumeOptions, brokersFallback?: string): Promise<ConsumeOutcome> {
-  const connection = readConnection(config, ctx, brokersFallback);
+  const connection = await readConnection(config, ctx, brokersFallback);
   const consumer: Consumer = newConsumer(ctx, connection, options.groupId);
   const outcome: ConsumeOutcome = { matched: [], seen: 0, lastSeen: [], timedOut: false };
   const signal = ctx.signal;

@@ -46,7 +46,7 @@ interface Sent {
 
 /** Sends the messages one by one (in order), so each gets its own partition and offset back. */
 async function send(ctx: ActionContext, config: Config, topic: string, messages: Message[], compression: CompressionTypes, brokersFallback?: string): Promise<Sent[]> {
-  const connection = readConnection(config, ctx, brokersFallback);
+  const connection = await readConnection(config, ctx, brokersFallback);
   const sent: Sent[] = [];
   for (const message of messages) {
     let record;
