@@ -363,18 +363,19 @@ flow:
   });
 
   it('a server that shuts down mid-stream fails the step with the status and the replies so far', async () => {
-    let dying: Running | undefined;
-    dying = await startServer(definition, {
+    const shutdown = { now: () => undefined as void };
+    const dying = await startServer(definition, {
       reflection: false,
       handlers: {
         ListOrders: (call: grpc.ServerWritableStream<{ count: number }, unknown>) => {
           call.write({ order_id: 'o-1' });
           call.write({ order_id: 'o-2' });
           // Gone before the stream ends: the connection is dropped under the call.
-          setTimeout(() => dying!.server.forceShutdown(), 50);
+          setTimeout(() => shutdown.now(), 50);
         },
       },
     });
+    shutdown.now = () => dying.server.forceShutdown();
     const r = await run(
       `
 flow:
