@@ -15,7 +15,7 @@ import { errorMessage, firstError, TestMeshError } from '../errors';
 import type { ExecutionEvent, LogLevel } from '../events';
 import { compileExpression, isTruthy } from '../expr';
 import { loadFlowFile } from '../flow/load';
-import { allSteps, type FlowDef, type StepBlock, type StepDef } from '../flow/types';
+import { allSteps, referenceId, type FlowDef, type StepBlock, type StepDef } from '../flow/types';
 import { parseOutputPath, readPath, type PathSegment } from '../path';
 import { createRedactor, type Redactor } from '../redact';
 import { interpolate } from '../template';
@@ -425,7 +425,8 @@ class FlowRun {
           this.captured[name] = value;
         }
       }
-      this.records.set(step.id, { result, outputs: outputs ?? {} });
+      // Keyed by the id as written: a repeated id reads the latest step's result (TestMesh's rule).
+      this.records.set(referenceId(step), { result, outputs: outputs ?? {} });
       if (wantsDetail) execution.detail(stepId, attempt, request, response, request ? undefined : result, outputs);
 
       detailSent = true;
