@@ -16,10 +16,11 @@ import type { ExecutionEvent, LogLevel } from '../events';
 import { compileExpression, isTruthy } from '../expr';
 import { loadFlowFile } from '../flow/load';
 import { allSteps, referenceId, type FlowDef, type StepBlock, type StepDef } from '../flow/types';
-import { parseOutputPath, readPath, type PathSegment } from '../path';
+import { parseOutputPath, readOutputPath, type PathSegment } from '../path';
 import { createRedactor, type Redactor } from '../redact';
 import { interpolate } from '../template';
 import { sharedDispatcher } from './dispatcher';
+import { routingFrom, withRouting, type Routing } from './routing';
 import { checkAssertions } from './assertions';
 import { AssertionFailedError, CancelledError, TimeoutError } from './errors';
 import { Scope, type StepRecord } from './scope';
@@ -203,6 +204,10 @@ class FlowRun {
   readonly scope = new Scope(this.records);
   /** Outputs captured by this flow's steps: what a sub-flow gives back to its caller. */
   readonly captured: Record<string, unknown> = {};
+  /** TestMesh's environment routing defaults (`__rtov__…`, `__rthr__…` run variables), if any. */
+  routing?: Routing;
+  /** Warnings of the attempt that just ended, by event step id, for its StepResult. */
+  private readonly warnings = new Map<string, string[]>();
 
   constructor(
     readonly execution: Execution,
@@ -219,6 +224,7 @@ class FlowRun {
     const vars = this.scope.vars;
     for (const [k, v] of Object.entries(environment)) vars.set(k, v);
     for (const [k, v] of Object.entries(variables)) vars.set(k, v);
+    this.routing = routingFrom(vars);
     if (this.flow.envFile) {
       const values = await readDotenv(this.flow.envFile);
       let added = false;
@@ -364,6 +370,11 @@ class FlowRun {
       attempts: attempt,
     };
     if (outputs) result.outputs = outputs;
+    const warnings = this.warnings.get(stepId);
+    if (warnings) {
+      result.warnings = warnings;
+      this.warnings.delete(stepId);
+    }
     if (err === undefined) {
       this.execution.emit('step.completed', { step_id: stepId, step_name: step.name, status: 'completed', duration_ms, attempt, parent_id: parentId });
     } else {
@@ -408,7 +419,7 @@ class FlowRun {
     const ctx = new AttemptContext(this, step, stepId, scope, signal, instance, attempt, wantsDetail);
 
     try {
-      const config = interpolateConfig(step, action, scope);
+      const config = withRouting(step.action, interpolateConfig(step, action, scope), this.routing, (name) => scope.variable(name));
       // Actions that honour the signal themselves settle on abort; the rest are raced against it.
       const result = action.honoursSignal ? await action.run(config, ctx) : await raceAbort(action.run(config, ctx), signal);
       const { request, response } = ctx;
@@ -418,12 +429,26 @@ class FlowRun {
       if (outputNames.length) {
         outputs = {};
         const root = this.scope;
+        const warnings: string[] = [];
         for (const name of outputNames) {
-          const value = readPath(result, outputPath(step.output[name]));
+          const value = readOutputPath(result, outputPath(step.output[name]));
+          if (value === undefined) {
+            // TestMesh passes the step and stores nil (text "<nil>"); here the variable stays unset,
+            // so a later {{name}} fails naming this step instead of sending "<nil>" or "".
+            const why = `output '${name}' of step '${referenceId(step)}' matched nothing: ${step.output[name]} is in neither the response body nor the step result`;
+            warnings.push(why);
+            ctx.log('warn', why);
+            root.forgetOutput(name, why);
+            delete this.captured[name];
+            continue;
+          }
           outputs[name] = value;
           root.vars.set(name, value);
+          root.missingOutputs.delete(name);
           this.captured[name] = value;
         }
+        if (warnings.length) this.warnings.set(stepId, warnings);
+        else this.warnings.delete(stepId);
       }
       // Keyed by the id as written: a repeated id reads the latest step's result (TestMesh's rule).
       this.records.set(referenceId(step), { result, outputs: outputs ?? {} });

@@ -77,6 +77,8 @@ export interface StepResult {
   /** Variables this step captured (its `output`), so a later single-step run can start from them. */
   outputs?: Record<string, unknown>;
   skip_reason?: string;
+  /** Problems that did not fail the step (an output path that matched nothing); also sent as `warn` logs. */
+  warnings?: string[];
 }
 
 export interface ExecutionResult {

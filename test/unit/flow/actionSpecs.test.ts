@@ -65,7 +65,7 @@ describe('action specs', () => {
       wait_until: ['condition'],
       run_flow: ['flow'],
       websocket: ['action'],
-      database_query: ['connection', 'query'],
+      database_query: ['query'],
     });
   });
 });
