@@ -178,7 +178,14 @@ export function readPathWithHeaders(value: unknown, segments: readonly PathSegme
  * reach the result when the body has no such key (or has it as null). `$` alone is the whole result.
  * `undefined` when neither has it.
  */
-export function readOutputPath(result: unknown, segments: readonly PathSegment[]): unknown {
+export function readOutputPath(result: unknown, segments: readonly PathSegment[], ownId?: string): unknown {
+  const found = readOutputPathOnce(result, segments);
+  // `count.first_row.total` written in step `count` (TestMesh's seed flows do): the author means the rest.
+  if (found === undefined && ownId !== undefined && segments.length > 1 && segments[0] === ownId) return readOutputPathOnce(result, segments.slice(1));
+  return found;
+}
+
+function readOutputPathOnce(result: unknown, segments: readonly PathSegment[]): unknown {
   if (segments.length === 0) return result;
   if (result !== null && typeof result === 'object' && !Array.isArray(result) && Object.prototype.hasOwnProperty.call(result, 'body')) {
     const fromBody = readPathWithHeaders((result as Record<string, unknown>).body, segments);

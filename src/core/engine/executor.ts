@@ -431,7 +431,7 @@ class FlowRun {
         const root = this.scope;
         const warnings: string[] = [];
         for (const name of outputNames) {
-          const value = readOutputPath(result, outputPath(step.output[name]));
+          const value = readOutputPath(result, outputPath(step.output[name]), referenceId(step));
           if (value === undefined) {
             // TestMesh passes the step and stores nil (text "<nil>"); here the variable stays unset,
             // so a later {{name}} fails naming this step instead of sending "<nil>" or "".

@@ -36,6 +36,10 @@ describe('compat: output paths and headers', () => {
     assert.equal(read({ status: 200, body: { status: 'healthy' } }, '$.status'), 'healthy');
     // Results without a body (database_query, log, …) are read as they are.
     assert.equal(read({ first_row: { total: 3 } }, '$.first_row.total'), 3);
+    // A path that starts with the step's own id reads the rest (TestMesh's seed flows write them so).
+    assert.equal(readOutputPath({ first_row: { total: 3 } }, parseOutputPath('count.first_row.total'), 'count'), 3);
+    assert.equal(readOutputPath({ status: 200, body: { id: 9 } }, parseOutputPath('get_user.body.id'), 'get_user'), 9);
+    assert.equal(readOutputPath({ first_row: { total: 3 } }, parseOutputPath('other.first_row.total'), 'count'), undefined);
   });
 
   it("runs testmesh init's flow shape: $.id captured, then used in a URL", async () => {
