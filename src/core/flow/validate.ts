@@ -762,6 +762,11 @@ class FlowBuilder {
         return;
       }
       const fields = this.entries(branch);
+      if (!fields.has('steps') && fields.has('action')) {
+        // TestMesh's generator writes a branch as a step (TestMesh's runner then refuses it): a branch of that one step.
+        step.blocks.push(this.block(`branches[${index}]`, `branch${index}`, branch, place));
+        return;
+      }
       for (const field of fields.values()) {
         if (field.key !== 'steps') this.warn(field.keyNode, `${where}: unknown key '${field.key}' is ignored${suggest(field.key, ['steps'])}`);
       }
@@ -777,8 +782,10 @@ class FlowBuilder {
 
   private block(key: string, idPart: string, list: YamlNode, place: StepPlace): StepBlock {
     const steps: StepDef[] = [];
-    if (isSeq(list)) {
-      list.items.forEach((item, index) => {
+    // A mapping is a block of that one step (a parallel branch written as a step).
+    const items = isSeq(list) ? (list.items as YamlNode[]) : isMap(list) ? [list] : undefined;
+    if (items) {
+      items.forEach((item, index) => {
         const child = this.step(item as YamlNode, {
           phase: place.phase,
           parentId: place.parentId,
