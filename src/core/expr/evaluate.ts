@@ -1,5 +1,6 @@
 import { hasPlaceholder, interpolateString, stringifyValue, UNRESOLVED } from '../template';
 import { headerKey } from '../path';
+import { EXPR_LANG_FUNCTIONS } from './exprLangFunctions';
 import { ExpressionError, syntaxError } from './lexer';
 import { compileRegex } from './regex';
 import type { BinaryNode, CallNode, Node } from './parser';
@@ -373,6 +374,8 @@ const FUNCTIONS: Record<string, BuiltinFunction> = {
       throw argumentError(node, 'an object or an array as its first argument', target);
     },
   },
+  // expr-lang's other helpers (first, last, split, join, replace, round, sum, type, toJSON, …).
+  ...EXPR_LANG_FUNCTIONS,
 };
 
 export const FUNCTION_NAMES: readonly string[] = Object.keys(FUNCTIONS).sort();
