@@ -8,6 +8,8 @@ import { writeFile } from 'node:fs/promises';
 import { errorMessage } from '../core/errors';
 import type { ExecutionManager } from '../core/executions';
 import { FlowCodeLensProvider } from './codelens';
+import { DebugValueHover } from './debugHover';
+import { DEBUG_TYPE, FlowDebugging } from './debugging';
 import { registerCommands } from './commands';
 import { StepDecorations } from './decorations';
 import { FlowDiagnostics } from './diagnostics';
@@ -35,6 +37,7 @@ export class TestMeshExtension {
   readonly panel: ExecutionPanel;
   readonly decorations: StepDecorations;
   readonly status: ServerStatus;
+  readonly debugging: FlowDebugging;
   private readonly disposables: vscode.Disposable[] = [];
   /** Settles when discovery and the server have started (or failed to). */
   ready: Promise<void> = Promise.resolve();
@@ -72,6 +75,7 @@ export class TestMeshExtension {
     this.status = new ServerStatus(vscode, this.api, this.log);
     const codeLens = new FlowCodeLensProvider(vscode, this.index);
     const diagnostics = new FlowDiagnostics(vscode, this.index);
+    this.debugging = new FlowDebugging({ vscode, log: this.log, tree: this.tree, index: this.index, runs: this.runs, manager, inputs });
 
     this.disposables.push(
       this.log,
@@ -82,6 +86,8 @@ export class TestMeshExtension {
       this.status,
       codeLens,
       diagnostics,
+      this.debugging,
+      new DebugValueHover(vscode, DEBUG_TYPE),
       { dispose: () => this.runs.dispose() },
       { dispose: () => this.index.dispose() },
       vscode.languages.registerCodeLensProvider([{ language: 'yaml', scheme: 'file' }], codeLens),

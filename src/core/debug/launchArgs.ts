@@ -24,6 +24,8 @@ export interface LaunchArgs {
   noDebug: boolean;
   /** Working directory for relative paths (defaults to the adapter's). */
   cwd?: string;
+  /** Set by the VS Code extension on launches it starts for a Test Explorer run (`__testmeshRun`). */
+  hostRun?: string;
 }
 
 const CONTRACT = ['flow', 'envFile', 'environment', 'variables', 'stopOnEntry', 'stopAtStep', 'noDebug', 'cwd'] as const;
@@ -99,5 +101,6 @@ export function parseLaunchArgs(raw: unknown): LaunchArgs {
     stopAtStep: optionalString(raw, 'stopAtStep'),
     noDebug: optionalBoolean(raw, 'noDebug'),
     cwd: optionalString(raw, 'cwd'),
+    hostRun: typeof raw.__testmeshRun === 'string' ? raw.__testmeshRun : undefined,
   };
 }
