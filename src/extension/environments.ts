@@ -42,7 +42,7 @@ export class Environments {
 
   /** `testmesh.selectEnvironment [path]`: a path (absolute or workspace-relative; '' for none) selects without asking. */
   async select(path?: string): Promise<string | undefined> {
-    let chosen: string | undefined | null = null;
+    let chosen: string | undefined;
     if (typeof path === 'string') {
       chosen = path === '' ? undefined : this.absolute(path);
     } else {
@@ -63,7 +63,7 @@ export class Environments {
     this.log.info(chosen ? `environment: ${chosen}` : 'environment: none');
     this.render();
     this.emitter.fire();
-    return chosen ?? undefined;
+    return chosen;
   }
 
   /**
