@@ -47,7 +47,6 @@ export class FlowDebugSession extends DebugSession {
   private closedSignal!: () => void;
   /** Settles when the client disconnected or its stream closed, after the run's teardown. */
   readonly closed = new Promise<void>((resolve) => (this.closedSignal = resolve));
-  private flowEnvNames = new Set<string>();
   private variableNames = new Set<string>();
   private environmentNames = new Set<string>();
 
@@ -113,7 +112,6 @@ export class FlowDebugSession extends DebugSession {
     this.controller.stopOnEntry = args.stopOnEntry;
     this.controller.stopAtStep = args.stopAtStep;
     this.controller.begin();
-    this.flowEnvNames = new Set(Object.keys(flow.env));
     this.variableNames = new Set(Object.keys(args.variables));
     const run = await this.launcher.start({
       flow,
@@ -257,7 +255,7 @@ export class FlowDebugSession extends DebugSession {
     const scopes: DebugProtocol.Scope[] = [];
     const scope = (name: string, ref: number, hint?: string): DebugProtocol.Scope => ({ name, variablesReference: ref, expensive: false, ...(hint ? { presentationHint: hint } : {}) });
     if (entry?.kind === 'flow') {
-      scopes.push(scope('Variables', this.table.add(this.runVariables(entry.scope)), 'locals'));
+      scopes.push(scope('Variables', this.table.add(this.runVariables(entry.scope, entry.flow)), 'locals'));
       scopes.push(scope('Outputs', this.table.add(this.outputs(entry.scope))));
     } else if (entry?.kind === 'step') {
       const { frame, top } = entry;
@@ -266,7 +264,7 @@ export class FlowDebugSession extends DebugSession {
       scopes.push(scope(`Step: ${frame.step.name}`, this.table.add(this.stepConfig(frame)), 'arguments'));
       const loop = loopScopes(frame.scope);
       if (loop.length) scopes.push(scope('Loop', this.table.add(this.loopVariables(loop)), 'locals'));
-      scopes.push(scope('Variables', this.table.add(this.runVariables(frame.scope.root())), 'locals'));
+      scopes.push(scope('Variables', this.table.add(this.runVariables(frame.scope.root(), frame.flow)), 'locals'));
       scopes.push(scope('Outputs', this.table.add(this.outputs(frame.scope.root()))));
       if (top && this.controller.lastResponse !== undefined) scopes.push(scope('Last response', this.table.add(this.lastResponse())));
     }
@@ -274,14 +272,23 @@ export class FlowDebugSession extends DebugSession {
     this.sendResponse(response);
   }
 
-  /** Run variables of a flow's root scope (environment, .env, --var, flow env), outputs excluded. */
-  private runVariables(root: VariableScope) {
+  /**
+   * Run variables of a flow's root scope, outputs excluded, each labelled with the source that set
+   * it last: flow env over the flow's env_file (.env) over variables over the environment. A
+   * sub-flow's are its inputs and what it inherited, and its own env.
+   */
+  private runVariables(root: VariableScope, flow: FlowDef) {
     const outputs = outputNames(root);
-    return this.table.mapContainer(
-      root.vars,
-      (name) => !outputs.has(name),
-      (name) => (this.flowEnvNames.has(name) ? 'flow env' : this.variableNames.has(name) ? 'variable' : this.environmentNames.has(name) ? 'environment' : 'input'),
-    );
+    const main = flow === this.flow;
+    const flowEnv = new Set(Object.keys(flow.env));
+    const label = (name: string) => {
+      if (flowEnv.has(name)) return 'flow env';
+      if (!main) return 'input';
+      if (this.variableNames.has(name)) return 'variable';
+      if (this.environmentNames.has(name)) return 'environment';
+      return '.env';
+    };
+    return this.table.mapContainer(root.vars, (name) => !outputs.has(name), label);
   }
 
   private outputs(root: VariableScope) {

@@ -63,6 +63,7 @@ describe('debugger over DAP (in process)', () => {
     const run = vars.Variables;
     assert.equal(run.find((v) => v.name === 'user_name')?.type, 'variable');
     assert.equal(run.find((v) => v.name === 'BASE')?.type, 'flow env');
+    assert.equal(run.find((v) => v.name === 'base_url')?.type, 'variable');
     assert.deepEqual(vars.Outputs, []);
 
     // An edited variable is what the step sends.
@@ -282,7 +283,17 @@ describe('debugger over DAP (in process)', () => {
     assert.match(client.output(), /✓ cleanup/);
   });
 
-  it('stops on entry and at a named step; pause stops at the next step boundary; restart runs again', async () => {
+  it("stops before a named step (the Test Explorer's Debug on a step)", async () => {
+    const stopped = client.waitForEvent<Stopped>('stopped');
+    await startSession(client, launchArgs({ stopAtStep: 'check' }));
+    assert.equal((await stopped).body.reason, 'entry');
+    assert.match((await topFrame(client))[0].name, /check user/);
+    const exited = client.waitForEvent<DebugProtocol.ExitedEvent>('exited');
+    await client.request('continue', { threadId: 1 });
+    assert.equal((await exited).body.exitCode, 0);
+  });
+
+  it('stops on entry; pause stops at the next step boundary; restart runs again', async () => {
     let stopped = client.waitForEvent<Stopped>('stopped');
     await startSession(client, launchArgs({ stopOnEntry: true }));
     assert.equal((await stopped).body.reason, 'entry');
