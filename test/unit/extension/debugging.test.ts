@@ -65,9 +65,9 @@ describe('extension: debugging', () => {
     const doc = new FakeTextDocument(Uri.file(file), FLOW);
     const line = FLOW.split('\n').findIndex((l) => l.includes('thing {{thing_id}}'));
     const column = FLOW.split('\n')[line].indexOf('thing_id');
-    assert.strictEqual(h.fake.hoverProviders.length, 1, 'the hover is registered during the session');
-    const shown = (await h.fake.hoverProviders[0].provideHover(doc, new Position(line, column))) as { contents: { value: string } };
-    assert.match(shown.contents.value, /thing_id = 7/);
+    assert.strictEqual(h.fake.providers.hover.length, 1, 'the hover is registered during the session');
+    const shown = (await h.fake.providers.hover[0].provideHover(doc, new Position(line, column))) as { contents: Array<{ value: string }> };
+    assert.match(shown.contents[0].value, /thing_id = 7/);
 
     // The execution is live in the manager, as a run of the Test Explorer.
     const live = h.manager.list().executions[0];
@@ -79,7 +79,7 @@ describe('extension: debugging', () => {
     assert.deepStrictEqual(run.statesOf(flowItem.id).slice(-1), ['passed']);
     assert.strictEqual(h.manager.list().executions[0].status, 'completed');
     await waitFor(() => session.terminated, 5000, 'the session to end');
-    assert.strictEqual(h.fake.hoverProviders.length, 0, 'the hover goes with the session');
+    assert.strictEqual(h.fake.providers.hover.length, 0, 'the hover goes with the session');
   });
 
   it('F5 without a launch.json debugs the flow in the active editor; started elsewhere it shows as a run of its own', async () => {
