@@ -7,7 +7,9 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { runFlow } from '../../../src/core/engine/executor';
+import { formatDiagnostic } from '../../../src/core/errors';
 import type { ExecutionEvent } from '../../../src/core/events';
+import { parseFlowText } from '../../../src/core/flow/load';
 import { flowFrom, runRecorded, stepOf, waitFor } from '../helpers';
 import { KAFKA_SASL_PASSWORD, KAFKA_SASL_USER, requireKafkaOrSkip, sharedKafka, type KafkaBroker } from '../../support/kafka';
 
@@ -346,7 +348,34 @@ flow:
   });
 });
 
-describe('Kafka and gRPC TLS settings', () => {
+describe('Kafka and gRPC steps without a server', () => {
+  it('the validator names misspelt keys and actions with a did-you-mean, and missing required keys', () => {
+    const { diagnostics } = parseFlowText(
+      `
+flow:
+  name: typos
+  steps:
+    - id: consume
+      action: kafka_consumer
+      config: { brokers: "b:9092", topic: t, grou_id: g, from_begining: true }
+    - id: produce
+      action: kafka_produer
+      config: { topic: t }
+    - id: call
+      action: grpc_call
+      config: { address: "a:1", service: s, methd: M }
+`,
+      'typos.flow.yaml',
+    );
+    const text = diagnostics.map(formatDiagnostic).join('\n');
+    assert.match(text, /unknown config key 'grou_id' for kafka_consumer \(did you mean 'group_id'\?\)/);
+    assert.match(text, /unknown config key 'from_begining' for kafka_consumer \(did you mean 'from_beginning'\?\)/);
+    assert.match(text, /unknown action 'kafka_produer' \(did you mean 'kafka_producer'\?\)/);
+    assert.match(text, /unknown config key 'methd' for grpc_call \(did you mean 'method'\?\)/);
+    assert.match(text, /step 'call': grpc_call needs 'method' in its config/);
+  });
+
+
   it('mark the TLS key (whole and line by line) and its password secret for the whole run', async () => {
     const keyLines = ['MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7', 'o4qne60TB3wolGJ0Wd5ukXmOaeCbbuH7Jy5e9zVUKr3S2LSuKrNA'];
     const key = `-----BEGIN PRIVATE KEY-----\n${keyLines.join('\n')}\n-----END PRIVATE KEY-----\n`;
