@@ -5,7 +5,9 @@
 import assert from 'node:assert/strict';
 import { createConnection, createServer } from 'node:net';
 import { matchPath } from '../../../src/core/actions/mockEndpoints';
-import { runRecorded, stepOf, waitFor } from '../helpers';
+import { join } from 'node:path';
+import { runFlow } from '../../../src/core/engine/executor';
+import { flowFrom, runRecorded, stepOf, tempWorkspace, waitFor } from '../helpers';
 
 const run = runRecorded;
 const step = stepOf;
@@ -390,5 +392,39 @@ flow:
     assert.match(step(first, 'same_port').error!, /mock server 'two': port \d+ on 127\.0\.0\.1 is already in use/);
     assert.match(step(first, 'unknown').error!, /no mock server 'nope' is running in this run; running: 'one' \(/);
     assert.match(step(first, 'unsupported').error!, /body_matches is not supported: use match\.body_json/);
+  });
+
+  it('serves response.body_file from inside the workspace (request placeholders filled) and refuses a file outside it', async () => {
+    const root = tempWorkspace({
+      'package.json': '{}',
+      'mocks/user.json': '{"id": "{{request.path.id}}", "note": "{{not_a_request_value}}"}',
+      'flows/mock.flow.yaml': '',
+    });
+    const outside = tempWorkspace({ 'secret.txt': 'top secret' });
+    const yaml = `
+flow:
+  name: body files
+  steps:
+    - id: mock
+      action: mock_server_start
+      config:
+        endpoints:
+          - {path: /users/:id, response: {status: 200, body_file: ../mocks/user.json}}
+    - id: user
+      action: http_request
+      config: {url: "{{mock.base_url}}/users/9"}
+      assert: [body.id == "9", "body.note contains 'not_a_request_value'"]
+    - id: outside
+      action: mock_server_configure
+      on_error: continue
+      config:
+        server_id: "{{mock.server_id}}"
+        endpoints:
+          - {path: /leak, response: {body_from_file: "${join(outside, 'secret.txt')}"}}
+`;
+    const result = await runFlow(flowFrom(yaml, join(root, 'flows', 'mock.flow.yaml')), {});
+    const byId = (id: string) => result.steps.find((st) => st.step_id === id)!;
+    assert.equal(byId('user').status, 'completed', byId('user').error);
+    assert.match(byId('outside').error!, /body_from_file '.*secret\.txt' resolves to .*, outside the workspace root/);
   });
 });
