@@ -14,6 +14,7 @@
  * the last rows seen. Every poll is logged, so the run shows progress instead of one silent wait.
  */
 import { TestMeshError } from '../errors';
+import { TimeoutError } from '../engine/errors';
 import { formatDuration } from '../duration';
 import { stringifyValue } from '../template';
 import { optionalDuration, optionalMap, optionalNumber, requireString, sleep, type Config } from './config';
@@ -128,7 +129,15 @@ async function run(config: Config, ctx: ActionContext) {
     }
     attempts++;
     // The query itself may use what is left of the timeout, no more.
-    const [result] = await runStatements(ctx, target, [{ text: query, values: params }], { timeoutMs: remaining });
+    let result;
+    try {
+      [result] = await runStatements(ctx, target, [{ text: query, values: params }], { timeoutMs: remaining });
+    } catch (err) {
+      if (!(err instanceof TimeoutError) || ctx.signal.aborted) throw err;
+      // The poll's own timeout ran out during this query: report it like any other unmet poll.
+      stopReason = `timeout (${formatDuration(timeoutMs)}, during poll ${attempts})`;
+      break;
+    }
     rows = rowsOf(result);
     const satisfied = conditionHolds(condition, rows);
     const elapsed = Math.round(performance.now() - started);
