@@ -20,6 +20,8 @@ import { stringifyValue } from '../template';
 import { optionalDuration, optionalMap, optionalNumber, requireString, sleep, type Config } from './config';
 import { openPostgres, readParams, rowsOf, runStatements } from './database_query';
 import { show } from './jsonMatch';
+import { regex } from './mockEndpoints';
+import type { LinearRegex } from '../expr/regex';
 import { registerAction } from './registry';
 import { suggest } from '../flow/suggest';
 import type { ActionContext } from './types';
@@ -40,7 +42,7 @@ interface PollCondition {
   column?: string;
   value?: unknown;
   minCount: number;
-  pattern?: RegExp;
+  pattern?: LinearRegex;
   /** For messages: `value_equals status = 'done'`. */
   text: string;
 }
@@ -59,14 +61,10 @@ export function readCondition(raw: Record<string, unknown> | undefined): PollCon
   if (needsColumn && !column) throw new TestMeshError(`config.condition: ${type} needs a 'column'`);
   const minCount = optionalNumber(raw, 'min_count') ?? 1;
   if (!Number.isInteger(minCount) || minCount < 0) throw new TestMeshError(`config.condition.min_count must be a whole number >= 0, got ${minCount}`);
-  let pattern: RegExp | undefined;
+  let pattern: LinearRegex | undefined;
   if (type === 'value_matches') {
     if (typeof raw.pattern !== 'string' || raw.pattern === '') throw new TestMeshError("config.condition: value_matches needs a 'pattern' (a regular expression)");
-    try {
-      pattern = new RegExp(raw.pattern);
-    } catch (err) {
-      throw new TestMeshError(`config.condition.pattern is not a valid regular expression: ${(err as Error).message}`);
-    }
+    pattern = regex(raw.pattern, 'config.condition.pattern');
   }
   if (type === 'value_equals' && raw.value === undefined) throw new TestMeshError("config.condition: value_equals needs a 'value'");
   const text =
@@ -77,7 +75,7 @@ export function readCondition(raw: Record<string, unknown> | undefined): PollCon
         : type === 'value_not_null'
           ? `value_not_null ${column}`
           : type === 'value_matches'
-            ? `value_matches ${column} ~ /${pattern!.source}/`
+            ? `value_matches ${column} ~ /${String(raw.pattern)}/`
             : 'row_exists';
   return { type: type as ConditionType, column, value: raw.value, minCount, pattern, text };
 }

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { createConnection, createServer } from 'node:net';
-import { matchPath } from '../../../src/core/actions/mockEndpoints';
+import { matchPath, matchRequest, readMatcher } from '../../../src/core/actions/mockEndpoints';
 import { join } from 'node:path';
 import { runFlow } from '../../../src/core/engine/executor';
 import { flowFrom, runRecorded, stepOf, tempWorkspace, waitFor } from '../helpers';
@@ -48,6 +48,17 @@ describe('mock servers', function () {
     assert.deepEqual(matchPath('/api/*', '/api/a/b'), {});
     assert.deepEqual(matchPath('*', '/anything'), {});
     assert.equal(matchPath('/api/users', '/api/users/1'), undefined);
+    assert.deepEqual(matchPath('/a/*/c/*.json', '/a/b/c/d.json'), {});
+    assert.equal(matchPath('/a/*/c/*.json', '/a/b/c/d.xml'), undefined);
+    assert.equal(matchPath('/ab*ba', '/aba'), undefined);
+  });
+
+  it('runs body, path and header patterns in linear time (RE2, as TestMesh), so a hostile body cannot stall the run', () => {
+    const matcher = readMatcher({ body_pattern: '^(a+)+$', headers: { 'X-Id': 'regex:^[0-9]+$' } }, 'e');
+    const request = { method: 'POST', path: '/', query: {}, headers: { 'x-id': '42' }, bodyText: `${'a'.repeat(50_000)}!`, bodyJson: undefined };
+    assert.equal(matchRequest(matcher, request), undefined);
+    assert.deepEqual(matchRequest(matcher, { ...request, bodyText: 'aaaa' }), {});
+    assert.throws(() => readMatcher({ path_pattern: '(?=x)' }, 'config.endpoints[0]'), /config\.endpoints\[0\]\.match\.path_pattern is not a valid regular expression: .*lookaround/);
   });
 
   it("serves TestMesh's example: JSON bodies, body templates, path patterns, stateful counters; outputs base_url and server_id", async () => {
