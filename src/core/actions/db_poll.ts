@@ -14,11 +14,14 @@
  * the last rows seen. Every poll is logged, so the run shows progress instead of one silent wait.
  */
 import { TestMeshError } from '../errors';
+import { TimeoutError } from '../engine/errors';
 import { formatDuration } from '../duration';
 import { stringifyValue } from '../template';
 import { optionalDuration, optionalMap, optionalNumber, requireString, sleep, type Config } from './config';
 import { openPostgres, readParams, rowsOf, runStatements } from './database_query';
 import { show } from './jsonMatch';
+import { regex } from './mockEndpoints';
+import type { LinearRegex } from '../expr/regex';
 import { registerAction } from './registry';
 import { suggest } from '../flow/suggest';
 import type { ActionContext } from './types';
@@ -39,7 +42,7 @@ interface PollCondition {
   column?: string;
   value?: unknown;
   minCount: number;
-  pattern?: RegExp;
+  pattern?: LinearRegex;
   /** For messages: `value_equals status = 'done'`. */
   text: string;
 }
@@ -58,14 +61,10 @@ export function readCondition(raw: Record<string, unknown> | undefined): PollCon
   if (needsColumn && !column) throw new TestMeshError(`config.condition: ${type} needs a 'column'`);
   const minCount = optionalNumber(raw, 'min_count') ?? 1;
   if (!Number.isInteger(minCount) || minCount < 0) throw new TestMeshError(`config.condition.min_count must be a whole number >= 0, got ${minCount}`);
-  let pattern: RegExp | undefined;
+  let pattern: LinearRegex | undefined;
   if (type === 'value_matches') {
     if (typeof raw.pattern !== 'string' || raw.pattern === '') throw new TestMeshError("config.condition: value_matches needs a 'pattern' (a regular expression)");
-    try {
-      pattern = new RegExp(raw.pattern);
-    } catch (err) {
-      throw new TestMeshError(`config.condition.pattern is not a valid regular expression: ${(err as Error).message}`);
-    }
+    pattern = regex(raw.pattern, 'config.condition.pattern');
   }
   if (type === 'value_equals' && raw.value === undefined) throw new TestMeshError("config.condition: value_equals needs a 'value'");
   const text =
@@ -76,7 +75,7 @@ export function readCondition(raw: Record<string, unknown> | undefined): PollCon
         : type === 'value_not_null'
           ? `value_not_null ${column}`
           : type === 'value_matches'
-            ? `value_matches ${column} ~ /${pattern!.source}/`
+            ? `value_matches ${column} ~ /${String(raw.pattern)}/`
             : 'row_exists';
   return { type: type as ConditionType, column, value: raw.value, minCount, pattern, text };
 }
@@ -128,7 +127,15 @@ async function run(config: Config, ctx: ActionContext) {
     }
     attempts++;
     // The query itself may use what is left of the timeout, no more.
-    const [result] = await runStatements(ctx, target, [{ text: query, values: params }], { timeoutMs: remaining });
+    let result;
+    try {
+      [result] = await runStatements(ctx, target, [{ text: query, values: params }], { timeoutMs: remaining });
+    } catch (err) {
+      if (!(err instanceof TimeoutError) || ctx.signal.aborted) throw err;
+      // The poll's own timeout ran out during this query: report it like any other unmet poll.
+      stopReason = `timeout (${formatDuration(timeoutMs)}, during poll ${attempts})`;
+      break;
+    }
     rows = rowsOf(result);
     const satisfied = conditionHolds(condition, rows);
     const elapsed = Math.round(performance.now() - started);

@@ -15,6 +15,7 @@ import { TestMeshError } from '../errors';
 import { parseDuration } from '../duration';
 import { findMismatch, show } from './jsonMatch';
 import { suggest } from '../flow/suggest';
+import { compileRegex, type LinearRegex } from '../expr/regex';
 
 const ENDPOINT_KEYS = ['method', 'path', 'priority', 'match', 'response', 'state', 'name', 'description'];
 const MATCH_KEYS = ['headers', 'query', 'query_params', 'path_pattern', 'body_pattern', 'body_json', 'body'];
@@ -39,10 +40,10 @@ export interface MockRequest {
 export interface RequestMatcher {
   method?: string;
   path?: string;
-  pathPattern?: RegExp;
-  headers: Array<[string, string | RegExp]>;
+  pathPattern?: LinearRegex;
+  headers: Array<[string, string | LinearRegex]>;
   query: Array<[string, string]>;
-  bodyPattern?: RegExp;
+  bodyPattern?: LinearRegex;
   bodyJson?: unknown;
 }
 
@@ -89,11 +90,12 @@ function text(value: unknown): string {
   return typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
 
-function regex(value: unknown, where: string): RegExp {
+/** RE2 (linear time, Go's syntax as in TestMesh): these run on request bodies from the network. */
+export function regex(value: unknown, where: string): LinearRegex {
   try {
-    return new RegExp(text(value));
+    return compileRegex(text(value), 0);
   } catch (err) {
-    throw new TestMeshError(`${where} is not a valid regular expression: ${(err as Error).message}`);
+    throw new TestMeshError(`${where} is not a valid regular expression: ${(err as Error).message.replace(/ at column \d+$/, '')}`);
   }
 }
 
@@ -116,7 +118,7 @@ export function readMatcher(match: unknown, where: string, base: { method?: unkn
   const method = base.method === undefined || base.method === null ? undefined : text(base.method).toUpperCase();
   const path = base.path === undefined || base.path === null ? undefined : text(base.path);
   if (path !== undefined && path !== '*' && !path.startsWith('/')) throw new TestMeshError(`${where}.path must start with /, got ${JSON.stringify(path)}`);
-  const headers: Array<[string, string | RegExp]> = stringMap(m.headers, `${where}.match.headers`).map(([k, v]) => [
+  const headers: Array<[string, string | LinearRegex]> = stringMap(m.headers, `${where}.match.headers`).map(([k, v]) => [
     k.toLowerCase(),
     v.startsWith('regex:') ? regex(v.slice('regex:'.length), `${where}.match.headers.${k}`) : v,
   ]);
@@ -199,11 +201,22 @@ export function matchPath(pattern: string, path: string): Record<string, string>
     }
     return params;
   }
-  if (pattern.includes('*')) {
-    const source = pattern.split('*').map(escapeRegExp).join('.*');
-    return new RegExp(`^${source}$`).test(path) ? {} : undefined;
-  }
+  if (pattern.includes('*')) return globMatches(pattern.split('*'), path) ? {} : undefined;
   return undefined;
+}
+
+/** `a*b*c` against a path without a regular expression: the pieces in order, first and last anchored. */
+function globMatches(pieces: string[], path: string): boolean {
+  const first = pieces[0];
+  const last = pieces[pieces.length - 1];
+  if (!path.startsWith(first) || path.length < first.length + last.length) return false;
+  let at = first.length;
+  for (const piece of pieces.slice(1, -1)) {
+    const found = path.indexOf(piece, at);
+    if (found < 0) return false;
+    at = found + piece.length;
+  }
+  return path.length - last.length >= at && path.endsWith(last);
 }
 
 function safeDecode(value: string): string {
@@ -212,10 +225,6 @@ function safeDecode(value: string): string {
   } catch {
     return value;
   }
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 function values(value: string | string[] | undefined): string[] {

@@ -257,9 +257,11 @@ function lookup(scope: Record<string, unknown>, name: string): unknown {
   return value;
 }
 
-/** Fills request-time placeholders; an unknown one becomes empty (null when it is the whole value), like TestMesh's missingkey=zero. */
+/** Fills request-time placeholders; an unknown request value becomes empty (null when it is the whole value), like TestMesh's missingkey=zero. */
 function fill(value: unknown, scope: Record<string, unknown>): unknown {
   return interpolate(value, (name) => {
+    // Anything else (text from a body file) is left as written.
+    if (!isRequestPlaceholder(name)) return `{{${name}}}`;
     const found = lookup(scope, name);
     return found === undefined ? null : found;
   });

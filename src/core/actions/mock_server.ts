@@ -11,6 +11,7 @@
  * per request, so `endpoints` is read raw and filled here.
  */
 import { randomUUID } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
 import { TestMeshError } from '../errors';
 import { stringifyValue } from '../template';
 import { optionalBoolean, optionalList, optionalMap, optionalNumber, optionalString, type Config } from './config';
@@ -22,6 +23,8 @@ import type { ActionContext } from './types';
 
 const REGISTRY_KEY = 'mock_server.servers';
 const VERIFY_KEYS = ['method', 'path', 'match', 'count', 'count_min', 'count_max'];
+/** Largest response body file a mock serves. */
+const MAX_BODY_FILE_BYTES = 10 * 1024 * 1024;
 /** Matching requests listed in a verify result. */
 const REQUESTS_SHOWN = 50;
 
@@ -91,18 +94,39 @@ function fillEndpoints(value: unknown, ctx: ActionContext): unknown {
   return value;
 }
 
-function readEndpoints(config: Config, ctx: ActionContext): MockEndpoint[] {
+async function readEndpoints(config: Config, ctx: ActionContext): Promise<MockEndpoint[]> {
   const raw = config.endpoints;
   const filled = typeof raw === 'string' ? ctx.interpolate(raw) : fillEndpoints(raw, ctx);
   if (filled === undefined || filled === null) throw new TestMeshError('config.endpoints is required: a list of {method, path, response}');
   if (!Array.isArray(filled)) throw new TestMeshError(`config.endpoints must be a list, got ${show(filled)}`);
-  return filled.map((e, i) => readEndpoint(e, `config.endpoints[${i}]`));
+  const endpoints: MockEndpoint[] = [];
+  for (let i = 0; i < filled.length; i++) endpoints.push(readEndpoint(await withBodyFile(filled[i], `config.endpoints[${i}]`, ctx), `config.endpoints[${i}]`));
+  return endpoints;
+}
+
+/**
+ * `response.body_file` (TestMesh's docs: `body_from_file`): a file next to the flow, confined to
+ * the workspace, read once when the step runs and served as `body_text` (JSON when it holds JSON).
+ */
+async function withBodyFile(endpoint: unknown, where: string, ctx: ActionContext): Promise<unknown> {
+  if (endpoint === null || typeof endpoint !== 'object' || Array.isArray(endpoint)) return endpoint;
+  const response = (endpoint as Record<string, unknown>).response;
+  if (response === null || typeof response !== 'object' || Array.isArray(response)) return endpoint;
+  const { body_file: file, body_from_file: fromFile, ...rest } = response as Record<string, unknown>;
+  const reference = file ?? fromFile;
+  if (reference === undefined || reference === null) return endpoint;
+  const key = file !== undefined ? 'body_file' : 'body_from_file';
+  if (rest.body !== undefined || rest.body_json !== undefined || rest.body_text !== undefined) throw new TestMeshError(`${where}.response: give ${key} or a body, not both`);
+  const path = await ctx.resolveFile(String(reference), `${where}.response.${key}`);
+  const info = await stat(path);
+  if (info.size > MAX_BODY_FILE_BYTES) throw new TestMeshError(`${where}.response.${key} '${String(reference)}' is ${info.size} bytes; at most ${MAX_BODY_FILE_BYTES} are served`);
+  return { ...(endpoint as Record<string, unknown>), response: { ...rest, body_text: await readFile(path, 'utf8') } };
 }
 
 // ---- actions -------------------------------------------------------------------------------
 
 async function start(config: Config, ctx: ActionContext) {
-  const endpoints = readEndpoints(config, ctx);
+  const endpoints = await readEndpoints(config, ctx);
   const id = optionalString(config, 'server_id') || randomUUID();
   const name = optionalString(config, 'name') || id;
   const port = optionalNumber(config, 'port') ?? 0;
@@ -123,7 +147,7 @@ async function start(config: Config, ctx: ActionContext) {
 
 async function configure(config: Config, ctx: ActionContext) {
   const server = findServer(config, ctx, 'mock_server_configure');
-  const endpoints = readEndpoints(config, ctx);
+  const endpoints = await readEndpoints(config, ctx);
   const { added, replaced } = server.configure(endpoints, optionalBoolean(config, 'reset_state') ?? false);
   return { server_id: server.id, endpoints_added: added, endpoints_replaced: replaced, endpoints: server.endpointCount, status: 'configured' };
 }

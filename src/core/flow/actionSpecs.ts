@@ -41,7 +41,30 @@ export interface ConfigKeySpec {
    * into `StepDef.blocks`.
    */
   readonly nested?: 'steps' | 'branches';
+  /**
+   * The keys a `map` value (or each map of a `list`) may have, checked when the flow loads with
+   * did-you-mean hints; a key's own shape checks its value the same way.
+   */
+  readonly shape?: ShapeSpec;
 }
+
+/** Known keys of a nested map, each with the shape of its own value (null: any value). */
+export interface ShapeSpec {
+  readonly keys: Readonly<Record<string, ShapeSpec | null>>;
+}
+
+/** A shape from key names, with the shapes of some of them. */
+function shapeOf(names: readonly string[], nested: Readonly<Record<string, ShapeSpec>> = {}): ShapeSpec {
+  return { keys: Object.fromEntries(names.map((n) => [n, nested[n] ?? null])) };
+}
+
+const MOCK_MATCH_SHAPE = shapeOf(['headers', 'query', 'query_params', 'path_pattern', 'body_pattern', 'body_json', 'body']);
+const MOCK_ENDPOINT_SHAPE = shapeOf(['method', 'path', 'priority', 'match', 'response', 'state', 'name', 'description'], {
+  match: MOCK_MATCH_SHAPE,
+  response: shapeOf(['status', 'status_code', 'headers', 'body', 'body_json', 'body_text', 'body_file', 'body_from_file', 'delay', 'delay_ms']),
+  state: shapeOf(['state_key', 'initial_value', 'update_rule', 'update_value']),
+});
+const MOCK_CHECK_SHAPE = shapeOf(['method', 'path', 'match', 'count', 'count_min', 'count_max'], { match: MOCK_MATCH_SHAPE });
 
 export interface ActionSpec {
   readonly description: string;
@@ -53,7 +76,7 @@ import { GRPC_ACTION_SPECS, MESSAGING_ACTION_SPECS } from './actionSpecs.messagi
 const DURATION_EXAMPLES = 'like "500ms", "2s" or "1m"';
 
 const MOCK_ENDPOINTS_HELP =
-  'Endpoints, each `{method, path, match: {headers, query, path_pattern, body_pattern, body_json}, response: {status, headers, body, body_json, body_text, delay}, priority, state}`. `path` may hold `:name` segments and `*`; higher `priority` wins. Response strings may use `{{request.path.id}}`, `{{request.query.x}}`, `{{request.headers.x}}`, `{{request.body.x}}` and `{{state.key}}`.';
+  'Endpoints, each `{method, path, match: {headers, query, path_pattern, body_pattern, body_json}, response: {status, headers, body, body_json, body_text, body_file, delay}, priority, state}`. `path` may hold `:name` segments and `*`; higher `priority` wins. Response strings may use `{{request.path.id}}`, `{{request.query.x}}`, `{{request.headers.x}}`, `{{request.body.x}}` and `{{state.key}}`.';
 
 const REDIS_SERVER_KEYS: Readonly<Record<string, ConfigKeySpec>> = {
   host: { type: 'string', default: 'localhost', description: 'Redis host.' },
@@ -118,7 +141,7 @@ function postgresqlSpecs(): Record<string, ActionSpec> {
       config: {
         query,
         params,
-        assertions: { type: 'list', description: 'Checks `{field, operator, value}`; operators eq, neq, gt, gte, lt, lte, contains, isNull, isNotNull (or ==, !=, >, >=, <, <=).' },
+        assertions: { type: 'list', shape: shapeOf(['field', 'operator', 'value']), description: 'Checks `{field, operator, value}`; operators eq, neq, gt, gte, lt, lte, contains, isNull, isNotNull (or ==, !=, >, >=, <, <=).' },
         ...s,
       },
     },
@@ -278,6 +301,7 @@ export const ACTION_SPECS: Readonly<Record<string, ActionSpec>> = {
       params: { type: 'list', description: 'Values for $1, $2, ... in order.' },
       condition: {
         type: 'map',
+        shape: shapeOf(['type', 'column', 'value', 'min_count', 'pattern']),
         description:
           'When to stop: `{type: row_exists}` (default), `{type: row_count, min_count: 3}`, `{type: value_equals, column: status, value: done}`, `{type: value_not_null, column: shipped_at}` or `{type: value_matches, column: ref, pattern: "^ORD-"}`.',
       },
@@ -295,7 +319,7 @@ export const ACTION_SPECS: Readonly<Record<string, ActionSpec>> = {
       name: { type: 'string', description: 'Name of the mock, shown in logs (and usable as server_id by later steps).' },
       port: { type: 'number', integer: true, min: 0, default: 0, description: 'Port on 127.0.0.1 (0 = any free port).' },
       server_id: { type: 'string', description: 'Id later steps use; default a new UUID.' },
-      endpoints: { type: 'list', required: true, description: MOCK_ENDPOINTS_HELP },
+      endpoints: { type: 'list', required: true, shape: MOCK_ENDPOINT_SHAPE, description: MOCK_ENDPOINTS_HELP },
     },
   },
   mock_server_configure: {
@@ -303,7 +327,7 @@ export const ACTION_SPECS: Readonly<Record<string, ActionSpec>> = {
     config: {
       server_id: { type: 'string', description: 'The server_id (or name) mock_server_start gave; may be left out while only one mock runs.' },
       server: { type: 'string', description: 'Same as server_id (the spelling of TestMesh\'s docs).' },
-      endpoints: { type: 'list', required: true, description: MOCK_ENDPOINTS_HELP },
+      endpoints: { type: 'list', required: true, shape: MOCK_ENDPOINT_SHAPE, description: MOCK_ENDPOINTS_HELP },
       reset_state: { type: 'boolean', default: false, description: 'Also forget the stateful endpoints\' state.' },
     },
   },
@@ -315,11 +339,11 @@ export const ACTION_SPECS: Readonly<Record<string, ActionSpec>> = {
       server: { type: 'string', description: 'Same as server_id (the spelling of TestMesh\'s docs).' },
       method: { type: 'string', description: 'Only requests with this method.' },
       path: { type: 'string', description: 'Only requests to this path (`/users/:id` and `*` patterns work).' },
-      match: { type: 'map', description: 'Further matchers, as for endpoints: headers, query (or query_params), path_pattern, body_pattern, body_json.' },
+      match: { type: 'map', shape: MOCK_MATCH_SHAPE, description: 'Further matchers, as for endpoints: headers, query (or query_params), path_pattern, body_pattern, body_json.' },
       count: { type: 'number', integer: true, min: 0, description: 'Exactly this many matching requests.' },
       count_min: { type: 'number', integer: true, min: 0, description: 'At least this many (default 1 when no count is given).' },
       count_max: { type: 'number', integer: true, min: 0, description: 'At most this many.' },
-      assertions: { type: 'list', description: 'Several checks at once, each `{method, path, match, count, count_min, count_max}`.' },
+      assertions: { type: 'list', shape: MOCK_CHECK_SHAPE, description: 'Several checks at once, each `{method, path, match, count, count_min, count_max}`.' },
     },
   },
   mock_server_stop: {

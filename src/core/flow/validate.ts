@@ -13,7 +13,7 @@ import { compileExpression } from '../expr';
 import { normalizeOutputPath, parseOutputPath, PathError } from '../path';
 import { hasPlaceholder } from '../template';
 import { ambiguousReferences } from './ambiguousIds';
-import { ACTION_SPECS, FLOW_KEYS, KNOWN_ACTIONS, RETRY_KEYS, STEP_KEYS, type ActionSpec, type ConfigKeySpec } from './actionSpecs';
+import { ACTION_SPECS, FLOW_KEYS, KNOWN_ACTIONS, RETRY_KEYS, STEP_KEYS, type ActionSpec, type ConfigKeySpec, type ShapeSpec } from './actionSpecs';
 import { checkAliases, collectAnchors, MAX_ALIAS_EXPANSION, MAX_NESTING_DEPTH } from './limits';
 import { suggest } from './suggest';
 import type { AssertionDef, FlowDef, Phase, RetryDef, StepBlock, StepDef } from './types';
@@ -721,6 +721,26 @@ class FlowBuilder {
       case 'steps':
       case 'any':
         break;
+    }
+    if (spec.shape) this.checkShape(entry.value, spec.shape, where);
+  }
+
+  /** Unknown keys in a nested map (or in each map of a list), with did-you-mean hints. */
+  private checkShape(node: YamlNode | null, shape: ShapeSpec, where: string): void {
+    const target = this.expand(node);
+    if (isSeq(target)) {
+      target.items.forEach((item, i) => this.checkShape(item as YamlNode, shape, `${where}[${i}]`));
+      return;
+    }
+    if (!isMap(target)) return;
+    const known = Object.keys(shape.keys);
+    for (const e of this.entries(target).values()) {
+      if (!Object.prototype.hasOwnProperty.call(shape.keys, e.key)) {
+        this.warn(e.keyNode, `${where}: unknown key '${e.key}'${suggest(e.key, known)}`);
+        continue;
+      }
+      const inner = shape.keys[e.key];
+      if (inner) this.checkShape(e.value, inner, `${where}.${e.key}`);
     }
   }
 

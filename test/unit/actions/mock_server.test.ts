@@ -4,8 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { createConnection, createServer } from 'node:net';
-import { matchPath } from '../../../src/core/actions/mockEndpoints';
-import { runRecorded, stepOf, waitFor } from '../helpers';
+import { matchPath, matchRequest, readMatcher } from '../../../src/core/actions/mockEndpoints';
+import { join } from 'node:path';
+import { runFlow } from '../../../src/core/engine/executor';
+import { flowFrom, runRecorded, stepOf, tempWorkspace, waitFor } from '../helpers';
 
 const run = runRecorded;
 const step = stepOf;
@@ -46,6 +48,17 @@ describe('mock servers', function () {
     assert.deepEqual(matchPath('/api/*', '/api/a/b'), {});
     assert.deepEqual(matchPath('*', '/anything'), {});
     assert.equal(matchPath('/api/users', '/api/users/1'), undefined);
+    assert.deepEqual(matchPath('/a/*/c/*.json', '/a/b/c/d.json'), {});
+    assert.equal(matchPath('/a/*/c/*.json', '/a/b/c/d.xml'), undefined);
+    assert.equal(matchPath('/ab*ba', '/aba'), undefined);
+  });
+
+  it('runs body, path and header patterns in linear time (RE2, as TestMesh), so a hostile body cannot stall the run', () => {
+    const matcher = readMatcher({ body_pattern: '^(a+)+$', headers: { 'X-Id': 'regex:^[0-9]+$' } }, 'e');
+    const request = { method: 'POST', path: '/', query: {}, headers: { 'x-id': '42' }, bodyText: `${'a'.repeat(50_000)}!`, bodyJson: undefined };
+    assert.equal(matchRequest(matcher, request), undefined);
+    assert.deepEqual(matchRequest(matcher, { ...request, bodyText: 'aaaa' }), {});
+    assert.throws(() => readMatcher({ path_pattern: '(?=x)' }, 'config.endpoints[0]'), /config\.endpoints\[0\]\.match\.path_pattern is not a valid regular expression: .*lookaround/);
   });
 
   it("serves TestMesh's example: JSON bodies, body templates, path patterns, stateful counters; outputs base_url and server_id", async () => {
@@ -390,5 +403,39 @@ flow:
     assert.match(step(first, 'same_port').error!, /mock server 'two': port \d+ on 127\.0\.0\.1 is already in use/);
     assert.match(step(first, 'unknown').error!, /no mock server 'nope' is running in this run; running: 'one' \(/);
     assert.match(step(first, 'unsupported').error!, /body_matches is not supported: use match\.body_json/);
+  });
+
+  it('serves response.body_file from inside the workspace (request placeholders filled) and refuses a file outside it', async () => {
+    const root = tempWorkspace({
+      'package.json': '{}',
+      'mocks/user.json': '{"id": "{{request.path.id}}", "note": "{{not_a_request_value}}"}',
+      'flows/mock.flow.yaml': '',
+    });
+    const outside = tempWorkspace({ 'secret.txt': 'top secret' });
+    const yaml = `
+flow:
+  name: body files
+  steps:
+    - id: mock
+      action: mock_server_start
+      config:
+        endpoints:
+          - {path: /users/:id, response: {status: 200, body_file: ../mocks/user.json}}
+    - id: user
+      action: http_request
+      config: {url: "{{mock.base_url}}/users/9"}
+      assert: [body.id == "9", "body.note contains 'not_a_request_value'"]
+    - id: outside
+      action: mock_server_configure
+      on_error: continue
+      config:
+        server_id: "{{mock.server_id}}"
+        endpoints:
+          - {path: /leak, response: {body_from_file: "${join(outside, 'secret.txt')}"}}
+`;
+    const result = await runFlow(flowFrom(yaml, join(root, 'flows', 'mock.flow.yaml')), {});
+    const byId = (id: string) => result.steps.find((st) => st.step_id === id)!;
+    assert.equal(byId('user').status, 'completed', byId('user').error);
+    assert.match(byId('outside').error!, /body_from_file '.*secret\.txt' resolves to .*, outside the workspace root/);
   });
 });
