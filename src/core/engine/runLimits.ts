@@ -19,8 +19,14 @@ const HOW_TO_RAISE: Record<keyof RunLimits, string> = { maxEvents: '--max-events
 
 /** A run went past one of its limits. */
 export class RunLimitError extends TestMeshError {
-  constructor(readonly limit: keyof RunLimits, readonly value: number, what: string) {
-    super(`run limit ${limit} (${value}) reached: ${what}; raise it with ${HOW_TO_RAISE[limit]} N (or the '${limit}' setting)`);
+  constructor(
+    readonly limit: keyof RunLimits,
+    readonly value: number,
+    what: string,
+  ) {
+    super(
+      `run limit ${limit} (${value}) reached: ${what}; raise it with ${HOW_TO_RAISE[limit]} N (or the '${limit}' setting)`,
+    );
     this.name = 'RunLimitError';
   }
 }
@@ -31,7 +37,8 @@ export function resolveRunLimits(given: Partial<RunLimits> | undefined): RunLimi
   for (const key of Object.keys(DEFAULT_RUN_LIMITS) as Array<keyof RunLimits>) {
     const value = given?.[key];
     if (value === undefined) continue;
-    if (!Number.isInteger(value) || value < 1) throw new TestMeshError(`run limit ${key} must be a whole number >= 1, got ${String(value)}`);
+    if (!Number.isInteger(value) || value < 1)
+      throw new TestMeshError(`run limit ${key} must be a whole number >= 1, got ${String(value)}`);
     out[key] = value;
   }
   return out;

@@ -39,16 +39,26 @@ describe('a run is bounded', function () {
       },
     });
     assert.equal(result.status, 'failed');
-    assert.match(result.error!, new RegExp(`run limit maxIterations \\(${DEFAULT_RUN_LIMITS.maxIterations}\\) reached.*--max-iterations`));
+    assert.match(
+      result.error!,
+      new RegExp(`run limit maxIterations \\(${DEFAULT_RUN_LIMITS.maxIterations}\\) reached.*--max-iterations`),
+    );
     assert.ok(events < DEFAULT_RUN_LIMITS.maxIterations * 5, `${events} events`);
     assert.deepEqual(teardown, ['ran']);
   });
 
   it('stops at the event limit', async () => {
     let events = 0;
-    const result = await runFlow(flowFrom(LOOP('ITEMS')), { variables: { ITEMS: Array.from({ length: 1000 }, (_, i) => i) }, limits: { maxEvents: 300 }, onEvent: () => events++ });
+    const result = await runFlow(flowFrom(LOOP('ITEMS')), {
+      variables: { ITEMS: Array.from({ length: 1000 }, (_, i) => i) },
+      limits: { maxEvents: 300 },
+      onEvent: () => events++,
+    });
     assert.equal(result.status, 'failed');
-    assert.match(result.error!, /run limit maxEvents \(300\) reached: more than 300 events; raise it with --max-events N/);
+    assert.match(
+      result.error!,
+      /run limit maxEvents \(300\) reached: more than 300 events; raise it with --max-events N/,
+    );
     assert.ok(events < 320, `${events} events`);
   });
 
@@ -57,7 +67,14 @@ describe('a run is bounded', function () {
     let text = '';
     const out = new PassThrough();
     out.on('data', (c) => (text += c));
-    assert.equal(await runCommand(parseArgs(['run', 'flows/loop.flow.yaml', '--max-iterations', '5', '--no-color']) as RunArgs, { stdout: out, stderr: out, cwd: ws }), 1);
+    assert.equal(
+      await runCommand(parseArgs(['run', 'flows/loop.flow.yaml', '--max-iterations', '5', '--no-color']) as RunArgs, {
+        stdout: out,
+        stderr: out,
+        cwd: ws,
+      }),
+      1,
+    );
     assert.match(text, /run limit maxIterations \(5\) reached/);
     assert.throws(() => parseArgs(['run', 'x', '--max-events', '0']), /--max-events must be a whole number >= 1/);
   });
@@ -65,8 +82,13 @@ describe('a run is bounded', function () {
   it('history stops storing step details past the bytes per execution, and says so', async () => {
     const store = await HistoryStore.open(tempDir(), { maxExecutionBytes: 64 * 1024, flushDelayMs: 1 });
     const manager = new ExecutionManager({ workspace: tempWorkspace({}), store });
-    const flow = flowFrom(`flow:\n  name: Big\n  steps:\n    - id: each\n      action: for_each\n      config:\n        items: ITEMS\n        steps:\n          - id: t\n            action: transform\n            config: { input: { blob: "{{BLOB}}" }, transforms: { b: $.blob } }\n`);
-    const started = await manager.start({ flow, variables: { ITEMS: Array.from({ length: 40 }, (_, i) => i), BLOB: 'x'.repeat(8000) } });
+    const flow = flowFrom(
+      `flow:\n  name: Big\n  steps:\n    - id: each\n      action: for_each\n      config:\n        items: ITEMS\n        steps:\n          - id: t\n            action: transform\n            config: { input: { blob: "{{BLOB}}" }, transforms: { b: $.blob } }\n`,
+    );
+    const started = await manager.start({
+      flow,
+      variables: { ITEMS: Array.from({ length: 40 }, (_, i) => i), BLOB: 'x'.repeat(8000) },
+    });
     const done = await manager.whenFinished(started.id);
     await store.flush();
     assert.equal(done!.status, 'completed', done!.error);
@@ -79,10 +101,18 @@ describe('a run is bounded', function () {
 
   it('finished executions held in memory are bounded by bytes, not by count', async () => {
     const store = HistoryStore.memory({ maxMemoryBytes: 1024 * 1024, maxExecutions: 1000 });
-    const manager = new ExecutionManager({ workspace: tempWorkspace({}), store, recentCacheBytes: 512 * 1024, recentCacheSize: 1000 });
+    const manager = new ExecutionManager({
+      workspace: tempWorkspace({}),
+      store,
+      recentCacheBytes: 512 * 1024,
+      recentCacheSize: 1000,
+    });
     const flow = flowFrom(LOOP('ITEMS'));
     for (let i = 0; i < 12; i++) {
-      const started = await manager.start({ flow, variables: { ITEMS: Array.from({ length: 300 }, (_, n) => `${n}-${'y'.repeat(200)}`) } });
+      const started = await manager.start({
+        flow,
+        variables: { ITEMS: Array.from({ length: 300 }, (_, n) => `${n}-${'y'.repeat(200)}`) },
+      });
       await manager.whenFinished(started.id);
     }
     const held = (manager as unknown as { recentBytes: number }).recentBytes;
