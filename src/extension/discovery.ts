@@ -8,7 +8,8 @@ import { readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { toPosix, walkFiles } from '../core/discovery';
 import type { FlowDiagnostic } from '../core/errors';
-import { parseFlowText, looksLikeFlowFile } from '../core/flow/load';
+import { looksLikeFlowFile } from '../core/flow/load';
+import { parseFlowShared } from '../core/language/parsedFlows';
 import type { FlowDef } from '../core/flow/types';
 import { matchesGlob } from '../core/glob';
 import type { Log } from './log';
@@ -246,7 +247,7 @@ export class FlowIndex {
     }
     // Files named *.flow.yaml are flows by name, so a broken one still shows (with its errors).
     if (!FLOW_FILE_NAME.test(uri.fsPath) && !looksLikeFlowFile(text)) return undefined;
-    const { flow, diagnostics } = parseFlowText(text, uri.fsPath);
+    const { flow, diagnostics } = parseFlowShared(text, uri.fsPath);
     return { uri, key, folder, relativePath: toPosix(relative(folder.uri.fsPath, uri.fsPath)), text, flow, diagnostics };
   }
 }

@@ -231,6 +231,19 @@ export class HistoryStore {
     return out;
   }
 
+  /** Request/response detail of every attempt of every step, in record order (one read of the segment). */
+  async readAllStepDetails(executionId: string): Promise<StepAttemptDetail[] | undefined> {
+    const lines = await this.readSegment(executionId);
+    if (!lines) return undefined;
+    const out: StepAttemptDetail[] = [];
+    for (const line of lines) {
+      if (detailLineStepId(line) === undefined) continue;
+      const detail = parseDetailLine(line);
+      if (detail) out.push(detail);
+    }
+    return out;
+  }
+
   /** Resolves once every record appended so far is on disk. */
   async flush(): Promise<void> {
     await Promise.all([...this.writers.values()].map((w) => w.flush()));
