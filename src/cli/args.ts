@@ -51,6 +51,7 @@ export const USAGE = `Usage:
   testmesh run <files|dirs|globs...> [options]   run flows
   testmesh validate <paths...> [--json]          check flows without running them
   testmesh serve [--port P] [--workspace DIR]    local REST + WebSocket API and web UI
+  testmesh debug-adapter                         the flow debugger over DAP on stdio (nvim-dap, ...)
 
 Options for run:
   --env-file FILE       load variables from a .env file (repeatable)

@@ -25,6 +25,7 @@ import { sharedDispatcher } from './dispatcher';
 import { resolveRunLimits, RunLimitError, type RunLimits } from './runLimits';
 import { checkAssertions } from './assertions';
 import { AssertionFailedError, CancelledError, TimeoutError } from './errors';
+import { StepTimers, type StepFrame } from './hooks';
 import { Scope, type StepRecord } from './scope';
 import { MAX_RECORDED_MESSAGES, messagePreview } from './streamMessages';
 import type { AssertionFailure, ExecutionResult, FlowResolver, HttpRequestDetail, HttpResponseDetail, RunFlowOptions, StepResult, StreamMessageDetail } from './types';
@@ -72,6 +73,8 @@ class Execution {
   redact: Redactor = (v) => v;
   private readonly startedAt = Date.now();
   timedOut = false;
+  /** Step time limits, held while a step hook (a debugger pause) is awaited. */
+  readonly timers = new StepTimers();
   readonly fileAccess: FileAccess;
   readonly limits: RunLimits;
   private iterations = 0;
@@ -336,7 +339,28 @@ class FlowRun {
     return result;
   }
 
+  /** Runs a step between the run's step hooks (RunFlowOptions.hooks), if it has any. */
   async runStep(step: StepDef, scope: Scope, signal: AbortSignal, instance: string, parentId: string | undefined): Promise<StepResult> {
+    const hooks = this.execution.options.hooks;
+    if (!hooks) return this.runStepOnce(step, scope, signal, instance, parentId);
+    const execution = this.execution;
+    const frame: StepFrame = {
+      executionId: execution.id,
+      step,
+      flow: this.flow,
+      stepId: this.eventId(step, instance),
+      parentId,
+      scope,
+      redact: (value) => execution.redact(value),
+      cancelled: execution.cancel.signal,
+    };
+    if (hooks.beforeStep && !signal.aborted) await execution.timers.hold(hooks.beforeStep(frame));
+    const result = await this.runStepOnce(step, scope, signal, instance, parentId);
+    if (hooks.afterStep) await execution.timers.hold(hooks.afterStep(frame, result));
+    return result;
+  }
+
+  private async runStepOnce(step: StepDef, scope: Scope, signal: AbortSignal, instance: string, parentId: string | undefined): Promise<StepResult> {
     const execution = this.execution;
     const stepId = this.eventId(step, instance);
     await execution.breathe();
@@ -423,14 +447,14 @@ class FlowRun {
     if (!action) throw new TestMeshError(`unknown action '${step.action}'`);
 
     let signal = runSignal;
-    let timer: NodeJS.Timeout | undefined;
+    let clearTimer: (() => void) | undefined;
     let unlink: (() => void) | undefined;
     if (step.timeoutMs !== undefined) {
       const controller = new AbortController();
       const forward = () => controller.abort(runSignal.reason);
       runSignal.addEventListener('abort', forward, { once: true });
       unlink = () => runSignal.removeEventListener('abort', forward);
-      timer = setTimeout(() => controller.abort(new TimeoutError(`step '${step.name}'`, step.timeoutMs!)), step.timeoutMs);
+      clearTimer = this.execution.timers.start(step.timeoutMs, () => controller.abort(new TimeoutError(`step '${step.name}'`, step.timeoutMs!)));
       signal = controller.signal;
     }
 
@@ -471,7 +495,7 @@ class FlowRun {
       if (signal.aborted && !(err instanceof AssertionFailedError)) throw signal.reason instanceof Error ? signal.reason : err;
       throw err;
     } finally {
-      clearTimeout(timer);
+      clearTimer?.();
       unlink?.();
     }
   }

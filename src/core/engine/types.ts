@@ -2,6 +2,7 @@ import type { ExecutionEvent, ExecutionStatus } from '../events';
 import type { FileAccess } from '../fileAccess';
 import type { RunLimits } from './runLimits';
 import type { FlowDef, Phase } from '../flow/types';
+import type { StepHooks } from './hooks';
 
 /**
  * Finds and loads the flow named by a `run_flow` step (a path relative to the caller, or a flow
@@ -40,6 +41,8 @@ export interface RunFlowOptions {
    * Setup and teardown are skipped.
    */
   onlyStep?: { stepId: string };
+  /** Called around every step (a debugger); a pending `beforeStep` holds the run and its step timers. */
+  hooks?: StepHooks;
 }
 
 export interface HttpRequestDetail {
