@@ -1,5 +1,6 @@
 /** Command-line parsing for `testmesh`: small, strict, and with messages that say what to type. */
 import { parseDuration } from '../core/duration';
+import type { RunLimits } from '../core/engine/runLimits';
 
 export class UsageError extends Error {}
 
@@ -24,6 +25,8 @@ export interface RunArgs {
   root?: string;
   /** Files or folders outside the root that flows may read too. */
   allowOutside: string[];
+  /** Bounds of each run (`--max-events`, `--max-iterations`). */
+  limits: Partial<RunLimits>;
 }
 
 export interface ValidateArgs {
@@ -39,6 +42,7 @@ export interface ServeArgs {
   historyDir?: string;
   envFiles: string[];
   allowOutside: string[];
+  limits: Partial<RunLimits>;
 }
 
 export type CliArgs = RunArgs | ValidateArgs | ServeArgs | { command: 'help' } | { command: 'version' };
@@ -65,9 +69,12 @@ Options for run:
   --root DIR            workspace root: flows read files (env_file, run_flow, ...) only inside it
                         (default: nearest folder with .testmesh.yaml, package.json or .git)
   --allow-outside PATH  let flows also read this file or folder outside the root (repeatable)
+  --max-events N        fail a run that emits more than N events (default 100000)
+  --max-iterations N    fail a run with more than N loop iterations or branches (default 10000)
 
 Options for serve:
-  --port P, --workspace DIR, --history-dir DIR, --env-file FILE, --allow-outside PATH
+  --port P, --workspace DIR, --history-dir DIR, --env-file FILE, --allow-outside PATH,
+  --max-events N, --max-iterations N
 
 Exit codes: 0 all passed, 1 a flow failed, 2 invalid input or usage.`;
 
@@ -106,14 +113,21 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     flags.set(name, [...(flags.get(name) ?? []), value]);
   }
   const known: Record<string, string[]> = {
-    run: ['--env-file', '--var', '--secret', '--reporter', '--output', '--bail', '--jobs', '--grep', '--tag', '--shard', '--timeout', '--no-color', '--color', '--root', '--allow-outside'],
+    run: ['--env-file', '--var', '--secret', '--reporter', '--output', '--bail', '--jobs', '--grep', '--tag', '--shard', '--timeout', '--no-color', '--color', '--root', '--allow-outside', '--max-events', '--max-iterations'],
     validate: ['--json'],
-    serve: ['--port', '--workspace', '--history-dir', '--env-file', '--allow-outside'],
+    serve: ['--port', '--workspace', '--history-dir', '--env-file', '--allow-outside', '--max-events', '--max-iterations'],
   };
   if (!known[command]) throw new UsageError(`unknown command '${command}'`);
   for (const name of flags.keys()) if (!known[command].includes(name)) throw new UsageError(`unknown option ${name} for '${command}'`);
   const one = (name: string) => flags.get(name)?.at(-1);
   const many = (name: string) => flags.get(name) ?? [];
+  const limits: Partial<RunLimits> = {};
+  for (const [flag, key] of [['--max-events', 'maxEvents'], ['--max-iterations', 'maxIterations']] as const) {
+    const text = one(flag);
+    if (text === undefined) continue;
+    if (!/^\d{1,9}$/.test(text) || Number(text) < 1) throw new UsageError(`${flag} must be a whole number >= 1, got ${JSON.stringify(text)}`);
+    limits[key] = Number(text);
+  }
 
   if (command === 'validate') {
     if (positional.length === 0) throw new UsageError('validate needs at least one file, folder or glob');
@@ -122,7 +136,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   if (command === 'serve') {
     const port = Number(one('--port') ?? 0);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0-65535`);
-    return { command, port, workspace: one('--workspace') ?? process.cwd(), historyDir: one('--history-dir'), envFiles: many('--env-file'), allowOutside: many('--allow-outside') };
+    return { command, port, workspace: one('--workspace') ?? process.cwd(), historyDir: one('--history-dir'), envFiles: many('--env-file'), allowOutside: many('--allow-outside'), limits };
   }
 
   if (positional.length === 0) throw new UsageError('run needs at least one file, folder or glob');
@@ -173,5 +187,6 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     color: flags.has('--no-color') ? false : flags.has('--color') ? true : undefined,
     root: one('--root'),
     allowOutside: many('--allow-outside'),
+    limits,
   };
 }

@@ -119,6 +119,7 @@ export async function runCommand(args: RunArgs, io: Io, signal?: AbortSignal): P
       const fileAccess = fileAccessFor({ root: args.root && resolve(io.cwd, args.root), near: dirname(item.file), allowOutside: args.allowOutside.map((p) => resolve(io.cwd, p)) });
       const result = await runFlow(flow, {
         fileAccess,
+        limits: args.limits,
         environment,
         variables,
         secrets,

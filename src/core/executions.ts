@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { fileAccessFor, type FileAccess } from './fileAccess';
+import { resolveRunLimits, type RunLimits } from './engine/runLimits';
 import { createFlowResolver } from './discovery';
 import { errorMessage, TestMeshError } from './errors';
 import type { ExecutionEvent, ExecutionStatus } from './events';
@@ -43,6 +44,10 @@ export interface ExecutionManagerOptions {
   allowOutside?: readonly string[] | (() => readonly string[]);
   /** Finished executions whose events stay in memory for fast replay. Default 8. */
   recentCacheSize?: number;
+  /** Bytes (event JSON) of the finished executions kept in memory for replay. Default 32 MiB. */
+  recentCacheBytes?: number;
+  /** Bounds of every run (events, iterations); defaults in engine/runLimits.ts. */
+  limits?: Partial<RunLimits>;
 }
 
 export interface StartExecutionRequest {
@@ -95,6 +100,8 @@ interface ExecutionRecord {
   summary: ExecutionSummary;
   events: ExecutionEvent[];
   state: ExecutionState;
+  /** Size of the events as JSON: what the recent cache is bounded by. */
+  bytes: number;
 }
 
 interface LiveExecution extends ExecutionRecord {
@@ -130,6 +137,8 @@ export class ExecutionManager {
   private readonly startListeners = new Set<(info: ExecutionStartInfo) => void>();
   private readonly finishListeners = new Set<ExecutionFinishListener>();
   private readonly recentCacheSize: number;
+  private readonly recentCacheBytes: number;
+  private recentBytes = 0;
   private closed = false;
 
   constructor(private readonly options: ExecutionManagerOptions) {
@@ -137,6 +146,9 @@ export class ExecutionManager {
     this.workspace = options.workspace;
     this.store = options.store ?? HistoryStore.memory();
     this.recentCacheSize = Math.max(0, options.recentCacheSize ?? 8);
+    this.recentCacheBytes = Math.max(0, options.recentCacheBytes ?? 32 * 1024 * 1024);
+    if (options.limits) resolveRunLimits(options.limits);
+    this.store.onDropped = (id) => this.forgetRecent(id);
   }
 
   /**
@@ -186,6 +198,7 @@ export class ExecutionManager {
       summary,
       events: [],
       state: emptyExecutionState(id),
+      bytes: 0,
       flow,
       controller: new AbortController(),
       listeners: new Set(),
@@ -193,7 +206,7 @@ export class ExecutionManager {
       settle,
     };
     this.live.set(id, execution);
-    for (const dropped of this.store.create(summary)) this.recent.delete(dropped);
+    for (const dropped of this.store.create(summary)) this.forgetRecent(dropped);
     const info: ExecutionStartInfo = { summary: { ...summary }, flow, request };
     for (const listener of this.startListeners) {
       try {
@@ -344,6 +357,7 @@ export class ExecutionManager {
         timeoutMs: settings.timeout_ms,
         resolveFlow: this.options.resolveFlow ?? createFlowResolver(this.workspace),
         fileAccess: this.fileAccess(),
+        limits: this.options.limits,
         onlyStep: settings.only_step === undefined ? undefined : { stepId: settings.only_step },
         hooks: settings.hooks,
         onEvent: (event) => this.recordEvent(execution, event),
@@ -361,7 +375,7 @@ export class ExecutionManager {
     }
     this.live.delete(id);
     this.store.update(summary);
-    this.remember(id, { summary: execution.summary, events: execution.events, state: execution.state });
+    this.remember(id, { summary: execution.summary, events: execution.events, state: execution.state, bytes: execution.bytes });
     execution.listeners.clear();
     execution.settle({ ...summary });
     for (const listener of this.finishListeners) {
@@ -377,6 +391,7 @@ export class ExecutionManager {
   private recordEvent(execution: LiveExecution, event: ExecutionEvent): void {
     const json = JSON.stringify(event);
     execution.events.push(event);
+    execution.bytes += json.length;
     applyEvent(execution.state, event);
     const summary = execution.summary;
     applySummaryEvent(summary, event);
@@ -386,11 +401,20 @@ export class ExecutionManager {
     for (const listener of this.listeners) callSafely(listener, event, json);
   }
 
+  /** Keeps a finished execution for fast replay, within the cache's count and bytes (least recently used go first). */
   private remember(id: string, record: ExecutionRecord): void {
-    if (this.recentCacheSize === 0) return;
-    this.recent.delete(id);
+    if (this.recentCacheSize === 0 || record.bytes > this.recentCacheBytes) return;
+    this.forgetRecent(id);
     this.recent.set(id, record);
-    while (this.recent.size > this.recentCacheSize) this.recent.delete(this.recent.keys().next().value as string);
+    this.recentBytes += record.bytes;
+    while (this.recent.size > this.recentCacheSize || this.recentBytes > this.recentCacheBytes) this.forgetRecent(this.recent.keys().next().value as string);
+  }
+
+  private forgetRecent(id: string): void {
+    const record = this.recent.get(id);
+    if (!record) return;
+    this.recent.delete(id);
+    this.recentBytes -= record.bytes;
   }
 
   /** Live, cached, or read back from the store and folded. */
@@ -407,7 +431,9 @@ export class ExecutionManager {
     const events = (await this.store.readEvents(id)) ?? [];
     const state = emptyExecutionState(id);
     for (const event of events) applyEvent(state, event);
-    const record = { summary, events, state };
+    let bytes = 0;
+    for (const event of events) bytes += JSON.stringify(event).length;
+    const record = { summary, events, state, bytes };
     if (this.store.has(id)) this.remember(id, record);
     return record;
   }

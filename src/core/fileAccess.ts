@@ -70,7 +70,12 @@ export function isInside(path: string, folder: string): boolean {
  * (`env_file`, `run_flow`, ...). Returns the real path of a regular file inside the workspace
  * root or an allowed path; otherwise throws FileAccessError. Never reads the file.
  */
-export async function resolveFlowFile(access: FileAccess, fromFile: string, reference: string, what: string): Promise<string> {
+export async function resolveFlowFile(
+  access: FileAccess,
+  fromFile: string,
+  reference: string,
+  what: string,
+): Promise<string> {
   if (typeof reference !== 'string' || reference.trim() === '') throw new FileAccessError(`${what}: an empty path`);
   if (reference.includes('\0')) throw new FileAccessError(`${what}: a path with a NUL character`);
   const wanted = resolve(dirname(fromFile), reference);
@@ -78,7 +83,9 @@ export async function resolveFlowFile(access: FileAccess, fromFile: string, refe
   try {
     real = await realpath(wanted);
   } catch (err) {
-    throw new FileAccessError(`${what} '${reference}': no such file (${(err as NodeJS.ErrnoException).code ?? 'unreadable'}) at ${wanted}`);
+    throw new FileAccessError(
+      `${what} '${reference}': no such file (${(err as NodeJS.ErrnoException).code ?? 'unreadable'}) at ${wanted}`,
+    );
   }
   if (!allowed(access, real)) {
     throw new FileAccessError(
@@ -87,7 +94,10 @@ export async function resolveFlowFile(access: FileAccess, fromFile: string, refe
     );
   }
   const info = await stat(real);
-  if (!info.isFile()) throw new FileAccessError(`${what} '${reference}' is not a regular file (${real}): flows may read only regular files`);
+  if (!info.isFile())
+    throw new FileAccessError(
+      `${what} '${reference}' is not a regular file (${real}): flows may read only regular files`,
+    );
   return real;
 }
 

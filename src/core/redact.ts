@@ -24,7 +24,8 @@ export function encodedForms(secret: string): string[] {
   forms.add(component.replace(/%20/g, '+'));
   forms.add(new URLSearchParams({ s: secret }).toString().slice(2));
   forms.add(encodeURI(secret));
-  for (const form of [...forms]) if (form.includes('%')) forms.add(form.replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase()));
+  for (const form of [...forms])
+    if (form.includes('%')) forms.add(form.replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase()));
   const json = JSON.stringify(secret).slice(1, -1);
   forms.add(json);
   forms.add(json.replace(/\//g, '\\/'));

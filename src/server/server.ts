@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { TestMeshError } from '../core/errors';
+import type { RunLimits } from '../core/engine/runLimits';
 import { ExecutionManager } from '../core/executions';
 import { HistoryStore, type HistoryStoreOptions } from '../core/history/store';
 import { bearerToken, checkHost, checkOrigin, checkToken, corsHeaders, generateToken, webSocketToken, type AccessPolicy } from './auth';
@@ -38,6 +39,8 @@ export interface ServerOptions {
   secrets?: string[];
   /** Files or folders outside the workspace that flows may read (ignored when `manager` is given). */
   allowOutside?: string[];
+  /** Bounds of every run (ignored when `manager` is given). */
+  limits?: Partial<RunLimits>;
   /** Origins allowed to call the API from a browser (CORS). Default: none. */
   corsOrigins?: string[];
   /** Folder of the web UI. Default: `media/` of this package. */
@@ -100,6 +103,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       environment: options.environment,
       secrets: options.secrets,
       allowOutside: options.allowOutside,
+      limits: options.limits,
     });
   const token = options.token ?? generateToken();
   const policy: AccessPolicy = { token, port: 0, corsOrigins: new Set(options.corsOrigins ?? []) };

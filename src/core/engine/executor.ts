@@ -23,6 +23,7 @@ import { createRedactor, type Redactor } from '../redact';
 import { interpolate } from '../template';
 import { sharedDispatcher } from './dispatcher';
 import { routingFrom, withRouting, type Routing } from './routing';
+import { resolveRunLimits, RunLimitError, type RunLimits } from './runLimits';
 import { checkAssertions } from './assertions';
 import { AssertionFailedError, CancelledError, TimeoutError } from './errors';
 import { StepTimers, type StepFrame } from './hooks';
@@ -76,6 +77,10 @@ class Execution {
   /** Step time limits, held while a step hook (a debugger pause) is awaited. */
   readonly timers = new StepTimers();
   readonly fileAccess: FileAccess;
+  readonly limits: RunLimits;
+  private iterations = 0;
+  /** Set when the run went past a limit: it then ends as failed with this message. */
+  limitError: RunLimitError | undefined;
 
   constructor(
     readonly flow: FlowDef,
@@ -83,6 +88,7 @@ class Execution {
   ) {
     this.id = options.executionId ?? randomUUID();
     this.fileAccess = options.fileAccess ?? fileAccessFor({ near: dirname(flow.file) });
+    this.limits = resolveRunLimits(options.limits);
     for (const secret of secretValues(options)) this.secrets.add(secret);
     this.refreshRedactor();
   }
@@ -101,8 +107,23 @@ class Execution {
     for (const value of values) this.addSecret(value);
   }
 
+  /** Stops the run (teardown still runs): it ends as failed with the limit's message. */
+  hitLimit(error: RunLimitError): RunLimitError {
+    if (!this.limitError) {
+      this.limitError = error;
+      this.cancel.abort(error);
+    }
+    return this.limitError;
+  }
+
+  /** Counts one block run; past the limit the run stops. */
+  countIteration(): void {
+    if (++this.iterations > this.limits.maxIterations) throw this.hitLimit(new RunLimitError('maxIterations', this.limits.maxIterations, `more than ${this.limits.maxIterations} block runs (loop iterations, branches)`));
+  }
+
   emit<E extends ExecutionEvent>(type: E['type'], data: E['data']): void {
     this.seq++;
+    if (this.seq > this.limits.maxEvents && !this.limitError) this.hitLimit(new RunLimitError('maxEvents', this.limits.maxEvents, `more than ${this.limits.maxEvents} events`));
     const listener = this.options.onEvent;
     if (!listener) return;
     const event = { type, execution_id: this.id, seq: this.seq, timestamp: new Date().toISOString(), data: this.redact(data) };
@@ -190,7 +211,8 @@ class Execution {
       else counts.skipped_steps++;
     }
     let status: ExecutionResult['status'];
-    if (this.cancel.signal.aborted && !this.timedOut) {
+    if (this.limitError) error = this.limitError.message;
+    if (this.cancel.signal.aborted && !this.timedOut && !this.limitError) {
       status = 'cancelled';
       this.emit('execution.cancelled', { duration_ms });
     } else if (error !== undefined) {
@@ -511,6 +533,7 @@ class FlowRun {
     instance: string,
     options: { extra?: Record<string, unknown>; instance?: string; signal?: AbortSignal } = {},
   ): Promise<BlockOutcome> {
+    this.execution.countIteration();
     const child = options.extra ? scope.child(options.extra) : scope;
     const signal = options.signal ?? this.execution.cancel.signal;
     const error = await this.runList(block.steps, child, signal, instance + (options.instance ?? ''), parentStepId, undefined);

@@ -1,5 +1,6 @@
 import type { ExecutionEvent, ExecutionStatus } from '../events';
 import type { FileAccess } from '../fileAccess';
+import type { RunLimits } from './runLimits';
 import type { FlowDef, Phase } from '../flow/types';
 import type { StepHooks } from './hooks';
 
@@ -32,6 +33,8 @@ export interface RunFlowOptions {
    * workspace root found from the flow file (nearest `.testmesh.yaml`, `package.json` or `.git`).
    */
   fileAccess?: FileAccess;
+  /** Bounds of the run (events, iterations); defaults in runLimits.ts. */
+  limits?: Partial<RunLimits>;
   /**
    * Run one step alone (with its nested steps). `variables` seeds the context as if the steps
    * before it had run (captured outputs of an earlier execution), so they win over the flow's `env`.

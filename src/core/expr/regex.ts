@@ -32,7 +32,7 @@ function shown(pattern: string): string {
 const FAMILIAR: Record<string, string> = {
   'missing closing )': 'Unterminated group',
   'missing closing ]': 'Unterminated character class',
-  'unexpected )': 'Unmatched \')\'',
+  'unexpected )': "Unmatched ')'",
   'missing argument to repetition operator': 'Nothing to repeat',
 };
 
@@ -56,7 +56,8 @@ export function compileRegex(pattern: string, offset: number, atCompileTime = fa
   } catch (err) {
     const raw = err instanceof Error ? err.message.replace(/^error parsing regexp: /, '') : String(err);
     let reason = explain(raw);
-    if (/Perl syntax: `\(\?[=!<]/.test(raw) || /escape sequence: `\\[1-9]/.test(raw)) reason += ' (lookaround and backreferences are not supported: matches runs in linear time, RE2 syntax)';
+    if (/Perl syntax: `\(\?[=!<]/.test(raw) || /escape sequence: `\\[1-9]/.test(raw))
+      reason += ' (lookaround and backreferences are not supported: matches runs in linear time, RE2 syntax)';
     const what = `invalid regular expression ${shown(pattern)}`;
     throw atCompileTime ? syntaxError(what, offset, reason) : new ExpressionError(`${what}: ${reason}`, offset);
   }

@@ -25,7 +25,9 @@ export class HistoryLockedError extends TestMeshError {
     readonly dir: string,
     readonly holder: LockHolder,
   ) {
-    super(`the history folder ${dir} is in use by ${holder.holder} (pid ${holder.pid} on ${holder.host}, since ${holder.since}); stop it, or use another folder (--history-dir)`);
+    super(
+      `the history folder ${dir} is in use by ${holder.holder} (pid ${holder.pid} on ${holder.host}, since ${holder.since}); stop it, or use another folder (--history-dir)`,
+    );
     this.name = 'HistoryLockedError';
   }
 }
@@ -68,7 +70,10 @@ export class HistoryLock {
         await writeFile(file, `${JSON.stringify(mine)}\n`, { flag: 'wx', mode: 0o600 });
         return new HistoryLock(file, mine);
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new TestMeshError(`cannot lock the history folder ${dir}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST')
+          throw new TestMeshError(
+            `cannot lock the history folder ${dir}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+          );
       }
       const current = await readHolder(file);
       if (current && current.pid === process.pid && current.host === mine.host) {
@@ -84,6 +89,12 @@ export class HistoryLock {
 
   async release(): Promise<void> {
     const current = await readHolder(this.file);
-    if (current && current.pid === this.holder.pid && current.since === this.holder.since && current.host === this.holder.host) await unlink(this.file).catch(() => undefined);
+    if (
+      current &&
+      current.pid === this.holder.pid &&
+      current.since === this.holder.since &&
+      current.host === this.holder.host
+    )
+      await unlink(this.file).catch(() => undefined);
   }
 }

@@ -26,6 +26,10 @@ import { completeLines, detailLine, detailLineStepId, eventLine, isSummaryLine, 
 import type { ExecutionSummary, StepAttemptDetail } from './types';
 
 export const DEFAULT_MAX_EXECUTIONS = 200;
+/** History of one execution (events and step details) past which its step details are no longer stored. */
+export const DEFAULT_MAX_EXECUTION_BYTES = 64 * 1024 * 1024;
+/** All executions kept in memory (memory mode): the oldest finished ones go past this. */
+export const DEFAULT_MAX_MEMORY_BYTES = 128 * 1024 * 1024;
 export const DEFAULT_MAX_MEMORY_EXECUTIONS = 50;
 export const INTERRUPTED_ERROR = 'interrupted: testmesh stopped before the execution finished';
 
@@ -38,6 +42,13 @@ export interface HistoryStoreOptions {
   flushDelayMs?: number;
   /** Write errors; the store keeps running (and the runs it records keep running). */
   onError?: (err: Error) => void;
+  /**
+   * Bytes of history per execution (default 64 MiB). Past it, further step details (request and
+   * response bodies) are dropped and only events and summaries are kept; the summary says so.
+   */
+  maxExecutionBytes?: number;
+  /** Memory mode: bytes of all kept executions (default 128 MiB); the oldest finished ones are dropped past it. */
+  maxMemoryBytes?: number;
   /** Who writes (named by the lock to a second process). Default `testmesh`. */
   holder?: string;
   /** Files a killed holder may have left (its token file), removed when its stale lock is taken over. */
@@ -63,6 +74,11 @@ export class HistoryStore {
   private maintenance: Promise<void> = Promise.resolve();
   readonly maxExecutions: number;
   readonly maxBodyBytes: number;
+  readonly maxExecutionBytes: number;
+  readonly maxMemoryBytes: number;
+  /** Bytes recorded per execution (segment size so far, or memory held). */
+  private readonly bytes = new Map<string, number>();
+  private memoryBytes = 0;
   /** The last write error, if any. */
   lastError: Error | undefined;
   /** The folder's writer lock (file mode). */
@@ -80,6 +96,8 @@ export class HistoryStore {
     this.maxExecutions = Math.max(1, options.maxExecutions ?? (dir === undefined ? DEFAULT_MAX_MEMORY_EXECUTIONS : DEFAULT_MAX_EXECUTIONS));
     this.maxBodyBytes = Math.max(1024, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
     this.memoryLines = dir === undefined ? new Map() : undefined;
+    this.maxExecutionBytes = Math.max(64 * 1024, options.maxExecutionBytes ?? DEFAULT_MAX_EXECUTION_BYTES);
+    this.maxMemoryBytes = Math.max(1024 * 1024, options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES);
   }
 
   /**
@@ -136,7 +154,11 @@ export class HistoryStore {
     if (this.summaries.has(summary.id)) throw new TestMeshError(`execution ${summary.id} already exists`);
     this.summaries.set(summary.id, { ...summary });
     const line = summaryLine(summary);
-    if (this.memoryLines) this.memoryLines.set(summary.id, [line]);
+    if (this.memoryLines) {
+      this.memoryLines.set(summary.id, [line]);
+      this.bytes.set(summary.id, line.length + 1);
+      this.memoryBytes += line.length + 1;
+    }
     else {
       const writer = new AppendLog(this.segmentFile(summary.id), { flushDelayMs: this.options.flushDelayMs, onError: (err) => this.reportError(err) });
       writer.append(line);
@@ -147,12 +169,14 @@ export class HistoryStore {
   }
 
   /** Records the new state of an execution; a finished one's segment is closed. */
-  update(summary: ExecutionSummary): void {
-    if (!this.summaries.has(summary.id)) return;
-    this.summaries.set(summary.id, { ...summary });
+  update(given: ExecutionSummary): void {
+    const known = this.summaries.get(given.id);
+    if (!known) return;
+    const summary = known.history_truncated && !given.history_truncated ? { ...given, history_truncated: known.history_truncated } : { ...given };
+    this.summaries.set(summary.id, summary);
     const line = summaryLine(summary);
     if (this.memoryLines) {
-      this.memoryLines.get(summary.id)?.push(line);
+      this.appendLine(summary.id, line);
       return;
     }
     this.index!.append(summary);
@@ -170,9 +194,15 @@ export class HistoryStore {
     this.appendLine(executionId, eventLine(eventJson));
   }
 
-  /** Appends one attempt's detail, with bodies cut at the cap. */
+  /** Appends one attempt's detail, with bodies cut at the cap; dropped once the execution's history is full. */
   appendDetail(executionId: string, detail: StepDetail): void {
-    this.appendLine(executionId, detailLine(capStepDetail(detail, this.maxBodyBytes)));
+    const line = detailLine(capStepDetail(detail, this.maxBodyBytes));
+    if ((this.bytes.get(executionId) ?? 0) + line.length > this.maxExecutionBytes) {
+      const summary = this.summaries.get(executionId);
+      if (summary && !summary.history_truncated) summary.history_truncated = `step details past ${this.maxExecutionBytes} bytes of history (maxExecutionBytes) were not stored`;
+      return;
+    }
+    this.appendLine(executionId, line);
   }
 
   /** Every recorded event of an execution in `seq` order, or undefined for an unknown id. */
@@ -232,8 +262,34 @@ export class HistoryStore {
   }
 
   private appendLine(executionId: string, line: string): void {
-    if (this.memoryLines) this.memoryLines.get(executionId)?.push(line);
-    else this.writers.get(executionId)?.append(line);
+    this.bytes.set(executionId, (this.bytes.get(executionId) ?? 0) + line.length + 1);
+    if (this.memoryLines) {
+      const lines = this.memoryLines.get(executionId);
+      if (!lines) return;
+      lines.push(line);
+      this.memoryBytes += line.length + 1;
+      if (this.memoryBytes > this.maxMemoryBytes) this.dropForMemory(executionId);
+    } else this.writers.get(executionId)?.append(line);
+  }
+
+  /** Memory mode: drops the oldest finished executions until the kept ones fit in maxMemoryBytes. */
+  private dropForMemory(keep: string): void {
+    for (const summary of [...this.summaries.values()]) {
+      if (this.memoryBytes <= this.maxMemoryBytes) break;
+      if (summary.id === keep || !isFinished(summary)) continue;
+      this.forget(summary.id);
+      this.onDropped?.(summary.id);
+    }
+  }
+
+  /** Told of executions dropped to stay within memory (the manager forgets its copies too). */
+  onDropped: ((id: string) => void) | undefined;
+
+  private forget(id: string): void {
+    this.summaries.delete(id);
+    this.memoryLines?.delete(id);
+    this.memoryBytes -= this.bytes.get(id) ?? 0;
+    this.bytes.delete(id);
   }
 
   private async readSegment(executionId: string): Promise<string[] | undefined> {
@@ -276,10 +332,7 @@ export class HistoryStore {
       dropped.push(summary.id);
       excess--;
     }
-    for (const id of dropped) {
-      this.summaries.delete(id);
-      this.memoryLines?.delete(id);
-    }
+    for (const id of dropped) this.forget(id);
     if (dropped.length && this.index) {
       // Index first: a crash in between leaves orphan segments, which recovery lists again.
       const removeSegment = async (id: string) => {

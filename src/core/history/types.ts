@@ -31,6 +31,8 @@ export interface ExecutionSummary {
   variables?: Record<string, unknown>;
   /** Set for a single-step run. */
   only_step?: string;
+  /** Set when the execution's history went past its byte limit: what was not stored. */
+  history_truncated?: string;
 }
 
 /** A step's state as `GET /api/v1/executions/:id/steps` returns it, folded from events. */

@@ -12,7 +12,8 @@ const SECRETS = 'api_key: sk-live-123\n';
 describe('the local API reads, writes and deletes flow files only', () => {
   let ws: string;
   let server: RunningServer;
-  const api = (path: string, options: Parameters<typeof call>[2] = {}) => call(server.url, path, { token: server.token, ...options });
+  const api = (path: string, options: Parameters<typeof call>[2] = {}) =>
+    call(server.url, path, { token: server.token, ...options });
   const id = (path: string) => `/api/v1/flows/${encodeURIComponent(path)}`;
 
   before(async () => {
@@ -28,7 +29,12 @@ describe('the local API reads, writes and deletes flow files only', () => {
   after(() => server.close());
 
   it('refuses to write hooks and CI jobs, even as valid flows', async () => {
-    for (const path of ['.pre-commit-config.yaml', '.github/workflows/ci.yml', 'flows/.hidden.flow.yaml', '.vscode/tasks.flow.yaml']) {
+    for (const path of [
+      '.pre-commit-config.yaml',
+      '.github/workflows/ci.yml',
+      'flows/.hidden.flow.yaml',
+      '.vscode/tasks.flow.yaml',
+    ]) {
       const put = await api(id(path), { method: 'PUT', body: FLOW, headers: { 'content-type': 'application/yaml' } });
       assert.equal(put.status, 403, `${path}: ${put.text}`);
       assert.ok(!existsSync(join(ws, path)), `${path} must not be written`);

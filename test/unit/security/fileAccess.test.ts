@@ -36,8 +36,10 @@ async function flowIn(ws: string, name: string, yaml: string): Promise<FlowDef> 
   return flow;
 }
 
-const envFileFlow = (path: string) => `flow:\n  name: E\n  env_file: ${JSON.stringify(path)}\n  steps:\n    - id: show\n      action: log\n      config: { message: "value=\${LEAKED}" }\n`;
-const runFlowFlow = (path: string) => `flow:\n  name: R\n  steps:\n    - id: call\n      action: run_flow\n      config: { flow: ${JSON.stringify(path)} }\n`;
+const envFileFlow = (path: string) =>
+  `flow:\n  name: E\n  env_file: ${JSON.stringify(path)}\n  steps:\n    - id: show\n      action: log\n      config: { message: "value=\${LEAKED}" }\n`;
+const runFlowFlow = (path: string) =>
+  `flow:\n  name: R\n  steps:\n    - id: call\n      action: run_flow\n      config: { flow: ${JSON.stringify(path)} }\n`;
 
 function io(cwd: string): Io & { out: () => string } {
   const stdout = new PassThrough();
@@ -74,9 +76,15 @@ describe('files a flow may read (workspace confinement)', () => {
     symlinkSync(join(outside, '.env'), join(ws, 'flows', 'linked.env'));
     symlinkSync(outside, join(ws, 'flows', 'linked-dir'));
     const cases: Array<[string, RegExp]> = [
-      [envFileFlow('../../outside/.env'), /env_file '.*outside\/\.env' resolves to .*outside\/\.env, outside the workspace root/],
+      [
+        envFileFlow('../../outside/.env'),
+        /env_file '.*outside\/\.env' resolves to .*outside\/\.env, outside the workspace root/,
+      ],
       [envFileFlow('linked.env'), /outside the workspace root/],
-      [runFlowFlow('../../outside/x.flow.yaml'), /run_flow '\.\.\/\.\.\/outside\/x\.flow\.yaml' resolves to .*outside the workspace root/],
+      [
+        runFlowFlow('../../outside/x.flow.yaml'),
+        /run_flow '\.\.\/\.\.\/outside\/x\.flow\.yaml' resolves to .*outside the workspace root/,
+      ],
       [runFlowFlow(join(outside, 'x.flow.yaml')), /outside the workspace root/],
       [runFlowFlow('linked-dir/x.flow.yaml'), /outside the workspace root/],
     ];
@@ -112,9 +120,18 @@ describe('files a flow may read (workspace confinement)', () => {
     const { ws } = layout();
     mkdirSync(join(ws, 'flows', 'adir'));
     const access = fileAccessFor({ root: ws });
-    await assert.rejects(resolveFlowFile(access, join(ws, 'flows', 'a.flow.yaml'), 'adir', 'body_file'), (err: unknown) => err instanceof FileAccessError && /body_file 'adir' is not a regular file/.test(err.message));
-    await assert.rejects(resolveFlowFile(access, join(ws, 'flows', 'a.flow.yaml'), 'missing.proto', 'proto_file'), /proto_file 'missing.proto': no such file/);
-    assert.equal(await resolveFlowFile(access, join(ws, 'flows', 'a.flow.yaml'), '../.env', 'env_file'), join(ws, '.env'));
+    await assert.rejects(
+      resolveFlowFile(access, join(ws, 'flows', 'a.flow.yaml'), 'adir', 'body_file'),
+      (err: unknown) => err instanceof FileAccessError && /body_file 'adir' is not a regular file/.test(err.message),
+    );
+    await assert.rejects(
+      resolveFlowFile(access, join(ws, 'flows', 'a.flow.yaml'), 'missing.proto', 'proto_file'),
+      /proto_file 'missing.proto': no such file/,
+    );
+    assert.equal(
+      await resolveFlowFile(access, join(ws, 'flows', 'a.flow.yaml'), '../.env', 'env_file'),
+      join(ws, '.env'),
+    );
   });
 
   it('runs files inside the workspace, and outside ones the user allowed', async () => {
@@ -134,9 +151,17 @@ describe('files a flow may read (workspace confinement)', () => {
     assert.match(refused.out(), /outside the workspace root/);
     assert.ok(!refused.out().includes('outside-value-123'));
     const widened = io(ws);
-    assert.equal(await runCommand(parseArgs(['run', 'flows/cli.flow.yaml', '--allow-outside', outside]) as RunArgs, widened), 0, widened.out());
+    assert.equal(
+      await runCommand(parseArgs(['run', 'flows/cli.flow.yaml', '--allow-outside', outside]) as RunArgs, widened),
+      0,
+      widened.out(),
+    );
     const rooted = io(ws);
-    assert.equal(await runCommand(parseArgs(['run', 'flows/cli.flow.yaml', '--root', join(ws, '..')]) as RunArgs, rooted), 0, rooted.out());
+    assert.equal(
+      await runCommand(parseArgs(['run', 'flows/cli.flow.yaml', '--root', join(ws, '..')]) as RunArgs, rooted),
+      0,
+      rooted.out(),
+    );
   });
 
   it('the execution manager (server, editor) confines to its workspace, widened by allowOutside', async () => {

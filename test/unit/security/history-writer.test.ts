@@ -15,8 +15,25 @@ import { tempDir, tempWorkspace, waitFor } from '../helpers';
 const CLI = resolve(__dirname, '../../../../dist/cli.js');
 const FLOW = 'flow:\n  name: F\n  steps:\n    - id: a\n      action: log\n      config: { message: hi }\n';
 
-function summary(id: string, status: ExecutionSummary['status'], extra: Partial<ExecutionSummary> = {}): ExecutionSummary {
-  return { id, flow_id: 'flows/a.flow.yaml', flow_name: 'A', status, trigger: 'api', created_at: new Date().toISOString(), total_steps: 1, passed_steps: 0, failed_steps: 0, skipped_steps: 0, last_seq: 0, ...extra };
+function summary(
+  id: string,
+  status: ExecutionSummary['status'],
+  extra: Partial<ExecutionSummary> = {},
+): ExecutionSummary {
+  return {
+    id,
+    flow_id: 'flows/a.flow.yaml',
+    flow_name: 'A',
+    status,
+    trigger: 'api',
+    created_at: new Date().toISOString(),
+    total_steps: 1,
+    passed_steps: 0,
+    failed_steps: 0,
+    skipped_steps: 0,
+    last_seq: 0,
+    ...extra,
+  };
 }
 
 describe('one writer per history folder', () => {
@@ -28,10 +45,18 @@ describe('one writer per history folder', () => {
       let text = '';
       const out = new PassThrough();
       out.on('data', (c) => (text += c));
-      const code = await serveCommand(parseArgs(['serve', '--workspace', ws, '--history-dir', history]) as ServeArgs, { stdout: out, stderr: out, cwd: ws });
+      const code = await serveCommand(parseArgs(['serve', '--workspace', ws, '--history-dir', history]) as ServeArgs, {
+        stdout: out,
+        stderr: out,
+        cwd: ws,
+      });
       assert.equal(code, 2);
       assert.match(text, new RegExp(`history folder .* is in use by testmesh serve \\(pid ${process.pid} on `));
-      assert.equal(readFileSync(join(history, 'token'), 'utf8').trim(), first.token, 'the first server keeps its token file');
+      assert.equal(
+        readFileSync(join(history, 'token'), 'utf8').trim(),
+        first.token,
+        'the first server keeps its token file',
+      );
       await assert.rejects(HistoryStore.open(history), HistoryLockedError);
     } finally {
       await first.close();
@@ -57,7 +82,9 @@ describe('one writer per history folder', () => {
     this.timeout(30_000);
     const ws = tempWorkspace({ 'flows/a.flow.yaml': FLOW });
     const history = tempDir();
-    const child = spawn(process.execPath, [CLI, 'serve', '--workspace', ws, '--history-dir', history], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'serve', '--workspace', ws, '--history-dir', history], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let text = '';
     child.stdout.on('data', (c) => (text += c));
     child.stderr.on('data', (c) => (text += c));
@@ -68,7 +95,7 @@ describe('one writer per history folder', () => {
     child.kill('SIGKILL');
     await exited;
     const store = await HistoryStore.open(history, { staleFiles: [join(history, 'token')] });
-    assert.ok(!existsSync(join(history, 'token')), 'the dead server\'s token file is gone');
+    assert.ok(!existsSync(join(history, 'token')), "the dead server's token file is gone");
     assert.equal(JSON.parse(readFileSync(join(history, LOCK_FILE), 'utf8')).pid, process.pid);
     await store.close();
     assert.ok(!existsSync(join(history, LOCK_FILE)));
@@ -88,7 +115,7 @@ describe('one writer per history folder', () => {
     await store.close();
   });
 
-  it('trusts a segment\'s own final record over an index that says interrupted', async () => {
+  it("trusts a segment's own final record over an index that says interrupted", async () => {
     const dir = tempDir();
     const store = await HistoryStore.open(dir);
     store.create(summary('done', 'running'));
@@ -96,7 +123,10 @@ describe('one writer per history folder', () => {
     await store.close();
     // Another process's recovery wrote "interrupted" for it into the index.
     const interrupted = { ...summary('done', 'failed'), error: INTERRUPTED_ERROR };
-    writeFileSync(join(dir, 'index.jsonl'), `${readFileSync(join(dir, 'index.jsonl'), 'utf8')}${summaryLine(interrupted)}\n`);
+    writeFileSync(
+      join(dir, 'index.jsonl'),
+      `${readFileSync(join(dir, 'index.jsonl'), 'utf8')}${summaryLine(interrupted)}\n`,
+    );
     const reopened = await HistoryStore.open(dir);
     assert.equal(reopened.get('done')!.status, 'completed');
     assert.equal(reopened.get('done')!.error, undefined);

@@ -10,15 +10,20 @@ describe('matches runs in linear time (RE2 via re2js)', function () {
   this.timeout(10_000);
 
   it('a catastrophic pattern on a hostile text returns at once', () => {
-    const evaluate = (text: string) => compileExpression('body matches "^(a+)+$"').evaluate(scope({ body: text }) as never);
+    const evaluate = (text: string) =>
+      compileExpression('body matches "^(a+)+$"').evaluate(scope({ body: text }) as never);
     assert.equal(evaluate(`${'a'.repeat(32)}!`), false);
     assert.equal(evaluate(`${'a'.repeat(99_999)}!`), false);
     assert.equal(evaluate('aaaa'), true);
-    assert.equal(compileExpression('body matches "(x+x+)+y"').evaluate(scope({ body: 'x'.repeat(5000) }) as never), false);
+    assert.equal(
+      compileExpression('body matches "(x+x+)+y"').evaluate(scope({ body: 'x'.repeat(5000) }) as never),
+      false,
+    );
   });
 
   it('keeps the syntax users write: inline flags, classes, anchors, unanchored search', () => {
-    const m = (text: string, pattern: string) => compileExpression(`t matches ${JSON.stringify(pattern)}`).evaluate(scope({ t: text }) as never);
+    const m = (text: string, pattern: string) =>
+      compileExpression(`t matches ${JSON.stringify(pattern)}`).evaluate(scope({ t: text }) as never);
     assert.equal(m('Hello World', '(?i)^hello'), true);
     assert.equal(m('a\nb', '(?s)a.b'), true);
     assert.equal(m('a\nb', 'a.b'), false);
@@ -32,7 +37,9 @@ describe('matches runs in linear time (RE2 via re2js)', function () {
   it('a flow asserting such a pattern on a response body finishes', async () => {
     const api = await startServer((_req, res) => json(res, 200, { text: `${'a'.repeat(32)}!` }));
     try {
-      const flow = flowFrom(`flow:\n  name: R\n  steps:\n    - id: get\n      action: http_request\n      config: { url: "${api.url}/" }\n      assert:\n        - body.text matches "^(a+)+$"\n`);
+      const flow = flowFrom(
+        `flow:\n  name: R\n  steps:\n    - id: get\n      action: http_request\n      config: { url: "${api.url}/" }\n      assert:\n        - body.text matches "^(a+)+$"\n`,
+      );
       const result = await runFlow(flow);
       assert.equal(result.status, 'failed');
       assert.match(result.steps[0].error!, /matches/);

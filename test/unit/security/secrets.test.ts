@@ -17,7 +17,13 @@ const BASIC = `Basic ${Buffer.from(`user:${SECRET}`).toString('base64')}`;
 
 /** Every form of every secret that must never be shown. */
 function leaks(text: string): string[] {
-  const forms = [SECRET, DSN_PASSWORD, SESSION].flatMap((s) => [s, encodeURIComponent(s), encodeURIComponent(s).replace(/%20/g, '+'), JSON.stringify(s).slice(1, -1), Buffer.from(s).toString('base64')]);
+  const forms = [SECRET, DSN_PASSWORD, SESSION].flatMap((s) => [
+    s,
+    encodeURIComponent(s),
+    encodeURIComponent(s).replace(/%20/g, '+'),
+    JSON.stringify(s).slice(1, -1),
+    Buffer.from(s).toString('base64'),
+  ]);
   forms.push(BASIC.slice(6), 'p%40ss', 'p@ss');
   return [...new Set(forms)].filter((f) => text.includes(f));
 }
@@ -81,12 +87,21 @@ describe('one secret policy, every encoding', () => {
       const events: string[] = [];
       const details: string[] = [];
       const result = await runFlow(flowFrom(FLOW), {
-        variables: { BASE_URL: api.url, API_TOKEN: SECRET, HDR: BASIC, DB_DSN: `postgres://app:${DSN_PASSWORD}@localhost/db` },
+        variables: {
+          BASE_URL: api.url,
+          API_TOKEN: SECRET,
+          HDR: BASIC,
+          DB_DSN: `postgres://app:${DSN_PASSWORD}@localhost/db`,
+        },
         onEvent: (e) => events.push(JSON.stringify(e)),
         onStepDetail: (d) => details.push(JSON.stringify(d)),
       });
       assert.equal(result.steps[2].status, 'failed');
-      assert.equal(new URL(api.seen.at(-1)!, 'http://x').searchParams.get('s'), SESSION, 'the step used the real value');
+      assert.equal(
+        new URL(api.seen.at(-1)!, 'http://x').searchParams.get('s'),
+        SESSION,
+        'the step used the real value',
+      );
       assert.equal(new URL(api.seen.at(-1)!, 'http://x').searchParams.get('t'), SECRET);
       assert.deepEqual(leaks(events.join('\n') + details.join('\n')), []);
       assert.ok(events.some((e) => e.includes('session=*** token=***')));
@@ -101,7 +116,11 @@ describe('one secret policy, every encoding', () => {
     let server: RunningServer;
     before(async () => {
       api = await echoServer();
-      ws = tempWorkspace({ 'package.json': '{}', 'flows/secrets.flow.yaml': FLOW, 'ci.env': `DB_DSN=postgres://app:${DSN_PASSWORD}@localhost/db\n` });
+      ws = tempWorkspace({
+        'package.json': '{}',
+        'flows/secrets.flow.yaml': FLOW,
+        'ci.env': `DB_DSN=postgres://app:${DSN_PASSWORD}@localhost/db\n`,
+      });
       server = await startApi({ workspace: ws });
     });
     after(async () => {
@@ -119,7 +138,18 @@ describe('one secret policy, every encoding', () => {
       let cliText = '';
       stdout.on('data', (c) => (cliText += c));
       stderr.on('data', (c) => (cliText += c));
-      const argv = ['run', 'flows/secrets.flow.yaml', '--env-file', 'ci.env', '--reporter', 'json', '--reporter', 'pretty', '--no-color', ...Object.entries(variables).flatMap(([k, v]) => ['--var', `${k}=${v}`])];
+      const argv = [
+        'run',
+        'flows/secrets.flow.yaml',
+        '--env-file',
+        'ci.env',
+        '--reporter',
+        'json',
+        '--reporter',
+        'pretty',
+        '--no-color',
+        ...Object.entries(variables).flatMap(([k, v]) => ['--var', `${k}=${v}`]),
+      ];
       assert.equal(await runCommand(parseArgs(argv) as RunArgs, { stdout, stderr, cwd: ws }), 1);
       const jsonStart = cliText.indexOf('{');
       const cliReport = JSON.parse(cliText.slice(jsonStart, cliText.lastIndexOf('}') + 1));
@@ -129,18 +159,33 @@ describe('one secret policy, every encoding', () => {
       const manager = new ExecutionManager({ workspace: ws });
       const viaManager = await manager.start({ flow_id: 'flows/secrets.flow.yaml', environment, variables });
       await manager.whenFinished(viaManager.id);
-      const managerText = JSON.stringify([manager.get(viaManager.id), await manager.eventsSince(viaManager.id), await manager.steps(viaManager.id), await manager.logs(viaManager.id), await manager.stepDetail(viaManager.id, 'login'), await manager.stepDetail(viaManager.id, 'check')]);
+      const managerText = JSON.stringify([
+        manager.get(viaManager.id),
+        await manager.eventsSince(viaManager.id),
+        await manager.steps(viaManager.id),
+        await manager.logs(viaManager.id),
+        await manager.stepDetail(viaManager.id, 'login'),
+        await manager.stepDetail(viaManager.id, 'check'),
+      ]);
       const managerCheck = (await manager.steps(viaManager.id))!.find((s) => s.step_id === 'check')!;
       const managerLog = (await manager.logs(viaManager.id))!.map((l) => l.message);
       await manager.close();
 
       // 3. The REST API.
       const token = server.token;
-      const started = await call(server.url, '/api/v1/executions', { method: 'POST', token, body: { flow_id: 'flows/secrets.flow.yaml', environment, variables } });
+      const started = await call(server.url, '/api/v1/executions', {
+        method: 'POST',
+        token,
+        body: { flow_id: 'flows/secrets.flow.yaml', environment, variables },
+      });
       assert.equal(started.status, 201, JSON.stringify(started.json));
       const id = started.json.id as string;
       await server.manager.whenFinished(id);
-      const rest = await Promise.all(['', '/events', '/steps', '/logs', '/steps/login', '/steps/check'].map((p) => call(server.url, `/api/v1/executions/${id}${p}`, { token })));
+      const rest = await Promise.all(
+        ['', '/events', '/steps', '/logs', '/steps/login', '/steps/check'].map((p) =>
+          call(server.url, `/api/v1/executions/${id}${p}`, { token }),
+        ),
+      );
       const restText = JSON.stringify(rest.map((r) => r.json));
       const restCheck = rest[2].json.steps.find((s: { step_id: string }) => s.step_id === 'check');
       const restLog = rest[3].json.logs.map((l: { message: string }) => l.message);
@@ -150,7 +195,10 @@ describe('one secret policy, every encoding', () => {
       assert.deepEqual(leaks(restText), [], 'REST API');
       assert.deepEqual(managerLog, ['session=*** token=***']);
       assert.deepEqual(restLog, managerLog);
-      assert.ok(cliText.includes('session=*** token=***') || !cliText.includes('session='), 'the CLI shows the log line redacted, if at all');
+      assert.ok(
+        cliText.includes('session=*** token=***') || !cliText.includes('session='),
+        'the CLI shows the log line redacted, if at all',
+      );
       assert.equal(restCheck.error_message, managerCheck.error_message);
       assert.equal(cliCheck.error, managerCheck.error_message);
       assert.match(managerCheck.error_message!, /\*\*\*/);
@@ -163,7 +211,13 @@ async function echoServer(): Promise<TestServer & { seen: string[] }> {
   const server = await startServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     seen.push(req.url ?? '');
-    json(res, 200, { token: SESSION, query: Object.fromEntries(url.searchParams), raw_query: url.search, headers: req.headers, body: await readBody(req) });
+    json(res, 200, {
+      token: SESSION,
+      query: Object.fromEntries(url.searchParams),
+      raw_query: url.search,
+      headers: req.headers,
+      body: await readBody(req),
+    });
   });
   return Object.assign(server, { seen });
 }
