@@ -11,6 +11,7 @@ import { discoverFlowFiles, toPosix } from './discovery';
 import { firstError, TestMeshError, type FlowDiagnostic } from './errors';
 import { parseFlowText } from './flow/load';
 import { allSteps, type FlowDef } from './flow/types';
+import { applyDefaultStepTimeout, readProjectFile } from './projectFile';
 
 export type FlowFileErrorKind = 'invalid_id' | 'forbidden' | 'not_found' | 'exists' | 'invalid_flow';
 
@@ -140,7 +141,7 @@ function describe(id: string, text: string, file: string): FlowDocument {
   };
 }
 
-/** The workspace's flows (discovery's globs), each parsed for its name and validity. */
+/** The workspace's flows (found by content, as the editor finds them), each parsed for its name and validity. */
 export async function listWorkspaceFlows(workspace: string): Promise<FlowInfo[]> {
   const root = await realRoot(workspace);
   const out: FlowInfo[] = [];
@@ -170,7 +171,8 @@ export async function loadWorkspaceFlow(workspace: string, id: unknown): Promise
   const text = await readFile(target.file, 'utf8');
   const { flow, diagnostics } = parseFlowText(text, target.file);
   if (!flow) throw invalidFlow(target.id, diagnostics);
-  return flow;
+  // The project's default step timeout applies to runs started through the API too.
+  return applyDefaultStepTimeout(flow, (await readProjectFile(await realRoot(workspace)))?.defaultStepTimeoutMs);
 }
 
 function invalidFlow(id: string, diagnostics: FlowDiagnostic[]): FlowFileError {
