@@ -1,9 +1,10 @@
 // Bundles the CLI, the extension and the web UI. `--watch` rebuilds on change.
 import * as esbuild from 'esbuild';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
 const production = !process.argv.includes('--dev');
+const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
 
 const node = {
   bundle: true,
@@ -20,6 +21,7 @@ const builds = [
     ...node,
     entryPoints: ['src/cli/main.ts'],
     outfile: 'dist/cli.js',
+    define: { TESTMESH_VERSION: JSON.stringify(version) },
     // undici parses HTTP with a WebAssembly module; V8's optimizing re-compile of it runs in the
     // background and holds process exit for ~250 ms. The baseline compiler alone is plenty for a
     // CLI run, and a 1-step flow then finishes faster than a bare undici script (npm run bench).
@@ -31,7 +33,8 @@ if (existsSync('src/extension/extension.ts')) {
 }
 if (existsSync('src/webview/main.ts')) {
   builds.push({
-    bundle: true, platform: 'browser', target: 'es2022', format: 'iife', sourcemap: true, minify: production,
+    // The web UI is served to browsers and packaged in the VSIX: its source map only in dev builds.
+    bundle: true, platform: 'browser', target: 'es2022', format: 'iife', sourcemap: !production, minify: production,
     logLevel: 'warning', entryPoints: ['src/webview/main.ts'], outfile: 'media/webview.js',
   });
 }

@@ -24,6 +24,10 @@ export interface RunArgs {
   shard?: { index: number; total: number };
   timeoutMs?: number;
   color?: boolean;
+  /** Workspace root that confines the files flows read; default: found from each flow file. */
+  root?: string;
+  /** Files or folders outside the root that flows may read too. */
+  allowOutside: string[];
 }
 
 export interface ValidateArgs {
@@ -38,6 +42,7 @@ export interface ServeArgs {
   workspace: string;
   historyDir?: string;
   envFiles: string[];
+  allowOutside: string[];
 }
 
 export interface InitArgs {
@@ -68,6 +73,12 @@ Options for run:
   --shard I/N           run the I-th of N deterministic slices of the flows (CI matrices)
   --timeout DURATION    fail a flow that runs longer (e.g. 30s, 2m)
   --no-color            plain output even on a terminal
+  --root DIR            workspace root: flows read files (env_file, run_flow, ...) only inside it
+                        (default: nearest folder with .testmesh.yaml, package.json or .git)
+  --allow-outside PATH  let flows also read this file or folder outside the root (repeatable)
+
+Options for serve:
+  --port P, --workspace DIR, --history-dir DIR, --env-file FILE, --allow-outside PATH
 
 Exit codes: 0 all passed, 1 a flow failed, 2 invalid input or usage.`;
 
@@ -106,9 +117,9 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     flags.set(name, [...(flags.get(name) ?? []), value]);
   }
   const known: Record<string, string[]> = {
-    run: ['--env', '--config', '--env-file', '--var', '--secret', '--reporter', '--output', '--bail', '--jobs', '--grep', '--tag', '--shard', '--timeout', '--no-color', '--color'],
+    run: ['--env', '--config', '--env-file', '--var', '--secret', '--reporter', '--output', '--bail', '--jobs', '--grep', '--tag', '--shard', '--timeout', '--no-color', '--color', '--root', '--allow-outside'],
     validate: ['--json'],
-    serve: ['--port', '--workspace', '--history-dir', '--env-file'],
+    serve: ['--port', '--workspace', '--history-dir', '--env-file', '--allow-outside'],
     init: [],
   };
   if (!known[command]) throw new UsageError(`unknown command '${command}'`);
@@ -127,7 +138,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   if (command === 'serve') {
     const port = Number(one('--port') ?? 0);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0-65535`);
-    return { command, port, workspace: one('--workspace') ?? process.cwd(), historyDir: one('--history-dir'), envFiles: many('--env-file') };
+    return { command, port, workspace: one('--workspace') ?? process.cwd(), historyDir: one('--history-dir'), envFiles: many('--env-file'), allowOutside: many('--allow-outside') };
   }
 
   if (positional.length === 0) throw new UsageError('run needs at least one file, folder or glob');
@@ -178,5 +189,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     shard,
     timeoutMs,
     color: flags.has('--no-color') ? false : flags.has('--color') ? true : undefined,
+    root: one('--root'),
+    allowOutside: many('--allow-outside'),
   };
 }

@@ -2,9 +2,11 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
 import { createFlowResolver, expandPaths, toPosix } from '../core/discovery';
-import { looksSecret, readDotenv } from '../core/dotenv';
+import { readDotenv } from '../core/dotenv';
+import { secretValues } from '../core/secrets';
 import { errorMessage, formatDiagnostic, TestMeshError } from '../core/errors';
 import { runFlow } from '../core/engine/executor';
+import { fileAccessFor } from '../core/fileAccess';
 import { closeSharedDispatcher } from '../core/engine/dispatcher';
 import { parseFlowText } from '../core/flow/load';
 import type { FlowDef } from '../core/flow/types';
@@ -69,7 +71,6 @@ export async function runCommand(args: RunArgs, io: Io, signal?: AbortSignal): P
   }
 
   const environment: Record<string, string> = {};
-  const secrets: string[] = Object.values(args.secrets);
   // Lowest first: the .testmesh.yaml environment, then --env-file files, then --var (see the README).
   let defaultStepTimeoutMs: number | undefined;
   try {
@@ -77,10 +78,7 @@ export async function runCommand(args: RunArgs, io: Io, signal?: AbortSignal): P
     if (args.env !== undefined && !project) throw new TestMeshError(`--env ${args.env} names an environment of ${PROJECT_FILE_NAME}, and there is none in ${io.cwd} (run from the project folder or pass --config FILE)`);
     const name = args.env ?? project?.defaultEnvironment;
     if (project && name !== undefined) {
-      for (const [k, v] of Object.entries(projectEnvironment(project, name).variables)) {
-        environment[k] = v;
-        if (looksSecret(k)) secrets.push(v);
-      }
+      for (const [k, v] of Object.entries(projectEnvironment(project, name).variables)) environment[k] = v;
     }
     defaultStepTimeoutMs = project?.defaultStepTimeoutMs;
   } catch (err) {
@@ -89,16 +87,14 @@ export async function runCommand(args: RunArgs, io: Io, signal?: AbortSignal): P
   }
   for (const envFile of args.envFiles) {
     try {
-      for (const [k, v] of Object.entries(await readDotenv(resolve(io.cwd, envFile)))) {
-        environment[k] = v;
-        if (looksSecret(k)) secrets.push(v);
-      }
+      for (const [k, v] of Object.entries(await readDotenv(resolve(io.cwd, envFile)))) environment[k] = v;
     } catch (err) {
       io.stderr.write(`testmesh: ${err instanceof TestMeshError ? err.describe() : errorMessage(err)}\n`);
       return EXIT_INVALID;
     }
   }
   const variables = { ...args.vars, ...args.secrets };
+  const secrets = secretValues({ secrets: Object.values(args.secrets), environment, variables });
 
   let loaded = await loadFlows(files, io);
   for (const item of loaded) if (item.flow) applyDefaultStepTimeout(item.flow, defaultStepTimeoutMs);
@@ -136,7 +132,9 @@ export async function runCommand(args: RunArgs, io: Io, signal?: AbortSignal): P
       }
       const flow = item.flow;
       for (const r of reporters) r.flowStarted?.(flow, item.display);
+      const fileAccess = fileAccessFor({ root: args.root && resolve(io.cwd, args.root), near: dirname(item.file), allowOutside: args.allowOutside.map((p) => resolve(io.cwd, p)) });
       const result = await runFlow(flow, {
+        fileAccess,
         environment,
         variables,
         secrets,

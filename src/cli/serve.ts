@@ -5,7 +5,8 @@
  */
 import { join, resolve } from 'node:path';
 import { closeSharedDispatcher } from '../core/engine/dispatcher';
-import { looksSecret, readDotenv } from '../core/dotenv';
+import { readDotenv } from '../core/dotenv';
+import { secretValues } from '../core/secrets';
 import { errorMessage, TestMeshError } from '../core/errors';
 import { defaultHistoryDir } from '../core/history/location';
 import { startServer } from '../server/server';
@@ -16,22 +17,19 @@ export async function serveCommand(args: ServeArgs, io: Io, stop?: AbortSignal):
   const workspace = resolve(io.cwd, args.workspace);
   const historyDir = args.historyDir ? resolve(io.cwd, args.historyDir) : defaultHistoryDir(workspace);
   const environment: Record<string, string> = {};
-  const secrets: string[] = [];
   for (const envFile of args.envFiles) {
     try {
-      for (const [name, value] of Object.entries(await readDotenv(resolve(io.cwd, envFile)))) {
-        environment[name] = value;
-        if (looksSecret(name)) secrets.push(value);
-      }
+      for (const [name, value] of Object.entries(await readDotenv(resolve(io.cwd, envFile)))) environment[name] = value;
     } catch (err) {
       io.stderr.write(`testmesh: ${err instanceof TestMeshError ? err.describe() : errorMessage(err)}\n`);
       return EXIT_INVALID;
     }
   }
 
+  const secrets = secretValues({ environment });
   let server;
   try {
-    server = await startServer({ workspace, port: args.port, historyDir, tokenFile: join(historyDir, 'token'), environment, secrets });
+    server = await startServer({ workspace, port: args.port, historyDir, tokenFile: join(historyDir, 'token'), environment, secrets, allowOutside: args.allowOutside.map((p) => resolve(io.cwd, p)) });
   } catch (err) {
     io.stderr.write(`testmesh: cannot start the server: ${errorMessage(err)}\n`);
     return EXIT_INVALID;

@@ -6,9 +6,10 @@
  * large repository of other YAML (Kubernetes manifests, CI files) costs little.
  */
 import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { firstError, TestMeshError } from './errors';
+import { allowed, resolveFlowFile } from './fileAccess';
 import { isGlob, matchesGlob } from './glob';
 import { DEFAULT_MAX_BYTES, loadFlowFile, looksLikeFlowFile } from './flow/load';
 import type { FlowDef } from './flow/types';
@@ -233,15 +234,34 @@ export async function expandPaths(args: readonly string[], cwd: string): Promise
 }
 
 /**
+ * Loads the flow a `run_flow` step names from an already confined file. A file that is not
+ * flow-shaped is refused without quoting any of it (it could be /etc/passwd or a key file).
+ */
+export async function loadReferencedFlow(file: string, reference: string): Promise<FlowDef> {
+  const { flow, diagnostics } = await loadFlowFile(file);
+  if (flow) return flow;
+  let flowShaped = true;
+  try {
+    flowShaped = looksLikeFlowFile(await readFile(file, 'utf8'));
+  } catch {
+    // The diagnostics already say why it could not be read.
+  }
+  if (!flowShaped) throw new TestMeshError(`run_flow: '${reference}' is not a flow file (no 'flow:', or 'name' and 'steps', at its root)`);
+  const first = firstError(diagnostics);
+  throw new TestMeshError(`run_flow: '${reference}' is not a valid flow${first ? ` (${first})` : ''}`);
+}
+
+/**
  * Resolves `run_flow` references: a path relative to the calling file first, else a flow of that
- * name in the workspace.
+ * name in the workspace. Paths are confined by the run's FileAccess before anything is read.
  */
 export function createFlowResolver(workspaceRoot: string, globs: readonly string[] = DEFAULT_FLOW_GLOBS): FlowResolver {
   let byName: Map<string, string> | undefined;
-  return async (reference, fromFile) => {
+  return async (reference, fromFile, access) => {
     const relativeFile = resolve(fromFile, '..', reference);
-    const exists = await stat(relativeFile).then((s) => s.isFile(), () => false);
-    let file = exists ? relativeFile : undefined;
+    const exists = await stat(relativeFile).then(() => true, () => false);
+    let file: string | undefined;
+    if (exists) file = access ? await resolveFlowFile(access, fromFile, reference, 'run_flow') : relativeFile;
     if (!file) {
       if (!byName) {
         byName = new Map();
@@ -251,13 +271,9 @@ export function createFlowResolver(workspaceRoot: string, globs: readonly string
         }
       }
       file = byName.get(reference);
+      if (file && access && !allowed(access, file)) file = await resolveFlowFile(access, fromFile, file, 'run_flow');
     }
     if (!file) throw new TestMeshError(`run_flow: no flow file '${reference}' next to ${relative(workspaceRoot, fromFile) || fromFile} and no flow named '${reference}' in the workspace`);
-    const { flow, diagnostics } = await loadFlowFile(file);
-    if (!flow) {
-      const first = firstError(diagnostics);
-      throw new TestMeshError(`run_flow: '${reference}' is not a valid flow${first ? ` (${first})` : ''}`);
-    }
-    return flow as FlowDef;
+    return loadReferencedFlow(file, reference);
   };
 }

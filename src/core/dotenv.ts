@@ -34,9 +34,5 @@ export async function readDotenv(file: string): Promise<Record<string, string>> 
   return parseDotenv(text, file);
 }
 
-/** Names whose values are treated as secrets and redacted from events, history and reports. */
-const SECRET_NAME = /(SECRET|TOKEN|PASSWORD|PASSWD|PASS|PWD|API_?KEY|PRIVATE|CREDENTIAL|AUTH|COOKIE|SESSION|DSN)/i;
-
-export function looksSecret(name: string): boolean {
-  return SECRET_NAME.test(name);
-}
+/** Kept for callers that import it from here; the policy lives in secrets.ts. */
+export { looksSecret } from './secrets';

@@ -5,10 +5,10 @@
  *
  * Core code: no `vscode`, no `ws`. Transports subscribe with `subscribe` / `subscribeExecution`.
  */
-import { credentialSecrets } from './actions/postgresDsn';
 import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
+import { fileAccessFor, type FileAccess } from './fileAccess';
 import { createFlowResolver } from './discovery';
-import { looksSecret } from './dotenv';
 import { errorMessage, TestMeshError } from './errors';
 import type { ExecutionEvent, ExecutionStatus } from './events';
 import { runFlow } from './engine/executor';
@@ -17,7 +17,8 @@ import type { FlowDef } from './flow/types';
 import { applyEvent, applySummaryEvent, emptyExecutionState, type ExecutionState } from './history/fold';
 import { HistoryStore } from './history/store';
 import type { ExecutionSummary, ExecutionTrigger, LogEntry, StepAttemptDetail, StepState } from './history/types';
-import { createRedactor, type Redactor } from './redact';
+import type { Redactor } from './redact';
+import { maskVariables, redactorFor, secretValues } from './secrets';
 import { readWorkspaceEnvironment } from './workspaceEnvironments';
 import { flowIdFor, loadWorkspaceFlow } from './workspaceFlows';
 
@@ -34,6 +35,11 @@ export interface ExecutionManagerOptions {
   resolveEnvironment?: (name: string) => Promise<Record<string, string>>;
   /** Resolves `run_flow` references. Default: relative file, else a flow of that name in the workspace. */
   resolveFlow?: FlowResolver;
+  /**
+   * Files or folders outside the workspace that flows may read (`--allow-outside`, the
+   * `testmesh.allowOutsideWorkspace` setting); read at each start. Default: none.
+   */
+  allowOutside?: readonly string[] | (() => readonly string[]);
   /** Finished executions whose events stay in memory for fast replay. Default 8. */
   recentCacheSize?: number;
 }
@@ -151,14 +157,8 @@ export class ExecutionManager {
     const flowId = request.flow ? (request.flow_id ?? flowIdFor(this.workspace, flow.file)) : (request.flow_id as string);
 
     const environment = { ...this.options.environment, ...(await this.environmentOf(request.environment)) };
-    const secrets = [...(this.options.secrets ?? []), ...(request.secrets ?? [])];
-    for (const [name, value] of Object.entries(environment)) if (looksSecret(name)) secrets.push(value);
-    for (const [name, value] of Object.entries(variables)) {
-      if (looksSecret(name) && (typeof value === 'string' || typeof value === 'number')) secrets.push(String(value));
-    }
-    // A password inside a connection string is a secret whatever the variable is called.
-    for (const value of [...Object.values(environment), ...Object.values(variables)]) if (typeof value === 'string') secrets.push(...credentialSecrets(value));
-    const redact = createRedactor(secrets);
+    const secrets = secretValues({ secrets: [...(this.options.secrets ?? []), ...(request.secrets ?? [])], environment, variables });
+    const redact = redactorFor({ secrets });
 
     const id = randomUUID();
     const summary: ExecutionSummary = {
@@ -174,7 +174,7 @@ export class ExecutionManager {
       skipped_steps: 0,
       last_seq: 0,
     };
-    if (Object.keys(variables).length) summary.variables = redactVariables(variables, redact);
+    if (Object.keys(variables).length) summary.variables = maskVariables(variables, redact);
     if (only_step !== undefined) summary.only_step = only_step;
 
     let settle!: (summary: ExecutionSummary) => void;
@@ -298,6 +298,12 @@ export class ExecutionManager {
     await this.store.flush();
   }
 
+  private fileAccess(): FileAccess {
+    const outside = this.options.allowOutside;
+    const allowOutside = typeof outside === 'function' ? outside() : (outside ?? []);
+    return fileAccessFor({ root: this.workspace, allowOutside: allowOutside.map((p) => resolve(this.workspace, p)) });
+  }
+
   private async environmentOf(environment: StartExecutionRequest['environment']): Promise<Record<string, string>> {
     if (environment === undefined || environment === null) return {};
     if (typeof environment === 'string') {
@@ -328,6 +334,7 @@ export class ExecutionManager {
         signal: execution.controller.signal,
         timeoutMs: settings.timeout_ms,
         resolveFlow: this.options.resolveFlow ?? createFlowResolver(this.workspace),
+        fileAccess: this.fileAccess(),
         onlyStep: settings.only_step === undefined ? undefined : { stepId: settings.only_step },
         onEvent: (event) => this.recordEvent(execution, event),
         onStepDetail: (detail: StepDetail) => this.store.appendDetail(id, detail),
@@ -394,11 +401,4 @@ export class ExecutionManager {
     if (this.store.has(id)) this.remember(id, record);
     return record;
   }
-}
-
-/** Run variables as shown in history: secret-looking names masked, secret values redacted. */
-function redactVariables(variables: Record<string, unknown>, redact: Redactor): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(variables)) out[name] = looksSecret(name) ? '***' : redact(value);
-  return out;
 }

@@ -124,7 +124,7 @@ export class LocalApi {
       store = HistoryStore.memory();
     }
     this.store = store;
-    this.manager = new ExecutionManager({ workspace, store });
+    this.manager = new ExecutionManager({ workspace, store, allowOutside: () => readSettings(this.vscode).allowOutsideWorkspace });
     this.log.info(`executions of ${workspace}; history ${this.historyDir ?? 'in memory'}`);
     this.emitter.fire();
     return this.manager;

@@ -22,6 +22,9 @@ const MAX_SEEDS = 50;
 
 export class StepRunPlanner {
   private readonly seeds = new Map<string, Record<string, unknown>>();
+  /** Outputs of recent executions' steps as captured (history shows secret-named ones as `***`). */
+  private readonly outputs = new Map<string, Map<string, Record<string, unknown>>>();
+  private watched?: ExecutionManager;
 
   constructor(private readonly manager: () => ExecutionManager | undefined) {}
 
@@ -37,10 +40,23 @@ export class StepRunPlanner {
     for (const step of stepsBefore(flow, stepId)) {
       const details = await manager.stepDetail(latest.id, step.id);
       const last = details?.[details.length - 1];
-      if (last) captured.set(step.id, { result: resultFromDetail(last), outputs: last.outputs });
+      if (last) captured.set(step.id, { result: resultFromDetail(last), outputs: this.outputs.get(latest.id)?.get(step.id) ?? last.outputs });
     }
     const base = this.seeds.get(latest.id) ?? latest.variables ?? {};
     return { mode: 'alone', flow, stepId, variables: stepAloneVariables(flow, stepId, base, captured), basedOn: latest };
+  }
+
+  /** Keeps the unredacted outputs of the manager's executions (in memory only) for later step runs. */
+  watch(manager: ExecutionManager): void {
+    if (this.watched === manager) return;
+    this.watched = manager;
+    manager.onDidFinish((summary, result) => {
+      if (!result) return;
+      const byStep = new Map<string, Record<string, unknown>>();
+      for (const step of result.steps) if (step.outputs) byStep.set(step.step_id, step.outputs);
+      this.outputs.set(summary.id, byStep);
+      while (this.outputs.size > MAX_SEEDS) this.outputs.delete(this.outputs.keys().next().value as string);
+    });
   }
 
   /** Remembers what a single-step run was seeded with (unredacted; never written anywhere). */

@@ -248,6 +248,7 @@ export class Runs {
       ...(onlyStep !== undefined ? { only_step: onlyStep } : {}),
     };
     this.own.add(request);
+    this.deps.planner.watch(manager);
     let id: string;
     try {
       id = (await manager.start(request)).id;

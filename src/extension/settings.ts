@@ -13,6 +13,8 @@ export interface Settings {
   serverEnabled: boolean;
   /** 0 = any free port. */
   serverPort: number;
+  /** Files or folders outside the workspace that flows may read (machine-scoped: a workspace cannot widen it). */
+  allowOutsideWorkspace: string[];
 }
 
 export const SECTION = 'testmesh';
@@ -25,6 +27,7 @@ export function readSettings(vscode: VSCode): Settings {
   };
   const globs = globList('flowGlobs');
   const port = config.get<unknown>('server.port');
+  const outside = config.get<unknown>('allowOutsideWorkspace');
   return {
     flowGlobs: globs.length ? globs : [...DEFAULT_FLOW_GLOBS],
     excludeGlobs: globList('excludeGlobs'),
@@ -33,5 +36,6 @@ export function readSettings(vscode: VSCode): Settings {
     openPanelOnRun: config.get<boolean>('openPanelOnRun') === true,
     serverEnabled: config.get<boolean>('server.enabled') !== false,
     serverPort: typeof port === 'number' && Number.isInteger(port) && port >= 0 && port <= 65535 ? port : 0,
+    allowOutsideWorkspace: Array.isArray(outside) ? outside.filter((p): p is string => typeof p === 'string' && p.trim() !== '') : [],
   };
 }

@@ -8,6 +8,7 @@
  */
 import { allSteps, type FlowDef, type StepDef } from '../core/flow/types';
 import type { StepAttemptDetail } from '../core/history/types';
+import { SECRET_MASK } from '../core/secrets';
 
 /** What history holds of one step of an earlier execution. */
 export interface CapturedStep {
@@ -17,7 +18,7 @@ export interface CapturedStep {
 }
 
 /** History masks secret-looking run variables with this; such values must come from the current environment instead. */
-export const MASKED = '***';
+export const MASKED = SECRET_MASK;
 
 /** Steps that run before `stepId` in a full run, in order (setup, then steps; nested steps after their parent). */
 export function stepsBefore(flow: FlowDef, stepId: string): StepDef[] {

@@ -36,6 +36,8 @@ export interface ServerOptions {
   /** Default environment and secrets of runs (ignored when `manager` is given). */
   environment?: Record<string, string>;
   secrets?: string[];
+  /** Files or folders outside the workspace that flows may read (ignored when `manager` is given). */
+  allowOutside?: string[];
   /** Origins allowed to call the API from a browser (CORS). Default: none. */
   corsOrigins?: string[];
   /** Folder of the web UI. Default: `media/` of this package. */
@@ -89,6 +91,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       store: options.historyDir ? await HistoryStore.open(options.historyDir, options.history) : HistoryStore.memory(options.history),
       environment: options.environment,
       secrets: options.secrets,
+      allowOutside: options.allowOutside,
     });
   const token = options.token ?? generateToken();
   const policy: AccessPolicy = { token, port: 0, corsOrigins: new Set(options.corsOrigins ?? []) };

@@ -289,10 +289,10 @@ describe('TestMesh extension in code-server', function () {
   it('runs one step, and only that step, from its CodeLens', async function () {
     // A step runs alone with the values of the flow's last execution: make sure there is one.
     const slowKey = (state: ExtensionState) => state.flows.find((f) => f.file === SLOW_FILE)?.uri ?? '';
-    let state = await waitForState(stateFile, (s) => slowKey(s) !== '');
+    const state = await waitForState(stateFile, (s) => slowKey(s) !== '');
     if (!state.lastExecutions[slowKey(state)]) {
       await runFromTree(page, [SLOW_FILE]);
-      state = await waitForState(stateFile, (s) => s.lastExecutions[slowKey(s)] && s.activeRuns.length === 0);
+      await waitForState(stateFile, (s) => s.lastExecutions[slowKey(s)] && s.activeRuns.length === 0);
     }
 
     await runCommand(page, 'View: Close All Editors');

@@ -41,7 +41,7 @@ export async function readTree(page: Page): Promise<TreeRow[]> {
         const name = label ? Array.from(label.childNodes).filter((n) => n.nodeType === 3).map((n) => n.textContent ?? '').join('') : '';
         const icon = row.querySelector('.computed-state');
         const classes = icon ? Array.from(icon.classList) : [];
-        let state = '';
+        let state: string;
         if (classes.includes('codicon-modifier-spin') || classes.includes('codicon-loading')) state = 'running';
         else state = classes.map((c) => /^codicon-testing-(.+)-icon$/.exec(c)?.[1]).find(Boolean) ?? '';
         if (state === 'error') state = 'errored';

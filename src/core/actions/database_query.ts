@@ -43,7 +43,7 @@ export interface DatabaseResult {
   query_type: string;
 }
 
-interface PoolEntry {
+export interface PoolEntry {
   pool: Pool;
   parsed: ParsedDsn;
   /** Backend process ids of the pool's connections, to cancel a running query. */
@@ -147,7 +147,7 @@ function poolFor(ctx: ActionContext, dsn: string, parsed: ParsedDsn): PoolEntry 
 
 // ---- running a query -----------------------------------------------------------------------
 
-function readParams(config: Config): unknown[] {
+export function readParams(config: Config): unknown[] {
   const params = optionalList(config, 'params') ?? [];
   return params.map((value) => (value === undefined ? null : value));
 }
@@ -159,8 +159,24 @@ function readMaxRows(config: Config): number | undefined {
   return max;
 }
 
-async function run(config: Config, ctx: ActionContext): Promise<DatabaseResult> {
-  const dsn = requireString(config, 'connection');
+/** A PostgreSQL server reached through the execution's pool for one DSN (shared with db_poll, postgresql.*). */
+export interface PostgresTarget {
+  readonly entry: PoolEntry;
+  /** Hides the DSN's password in a driver or server message. */
+  readonly redact: (message: string) => string;
+}
+
+/** One statement with its $1, $2, ... values. */
+export interface Statement {
+  text: string;
+  values?: unknown[];
+}
+
+/**
+ * Parses the DSN (its password becomes a secret of the execution, also when the DSN is invalid)
+ * and returns the execution's pool for it, created on first use.
+ */
+export function openPostgres(ctx: ActionContext, dsn: string): PostgresTarget {
   let parsed: ParsedDsn;
   try {
     parsed = parsePostgresDsn(dsn);
@@ -169,30 +185,56 @@ async function run(config: Config, ctx: ActionContext): Promise<DatabaseResult> 
     throw err;
   }
   for (const secret of parsed.secrets) ctx.addSecret(secret);
-  const redact = (message: string) => redactMessage(message, dsn, parsed);
+  return { entry: poolFor(ctx, dsn, parsed), redact: (message: string) => redactMessage(message, dsn, parsed) };
+}
 
-  const query = requireString(config, 'query');
-  const params = readParams(config);
-  const maxRows = readMaxRows(config);
-  const timeoutMs = optionalDuration(config, 'timeout') ?? DEFAULT_TIMEOUT_MS;
-
-  const entry = poolFor(ctx, dsn, parsed);
+/**
+ * Runs statements one after the other on one pooled connection, inside BEGIN/COMMIT when
+ * `transaction` (ROLLBACK on the first failure). `timeoutMs` covers them all; it, a step timeout
+ * or a cancel cancels the running statement on the server.
+ */
+export async function runStatements(
+  ctx: ActionContext,
+  target: PostgresTarget,
+  statements: readonly Statement[],
+  options: { timeoutMs: number; transaction?: boolean },
+): Promise<QueryResult[]> {
+  const { entry, redact } = target;
   const controller = new AbortController();
   const onAbort = () => controller.abort(ctx.signal.reason);
   if (ctx.signal.aborted) onAbort();
   ctx.signal.addEventListener('abort', onAbort, { once: true });
-  const timer = setTimeout(() => controller.abort(new TimeoutError(`query ${excerpt(query)}`, timeoutMs)), timeoutMs);
+  const what = statements.length === 1 ? `query ${excerpt(statements[0].text)}` : `${statements.length} statements`;
+  const timer = setTimeout(() => controller.abort(new TimeoutError(what, options.timeoutMs)), options.timeoutMs);
   const signal = controller.signal;
   try {
     const client = await connect(entry, signal, redact);
-    const result = await runCancellable(entry, client, query, params, signal, redact);
-    const outcome = shapeResult(result, maxRows);
-    if (outcome.truncatedFrom !== undefined) ctx.log('warn', `max_rows: returned ${outcome.result.row_count} of ${outcome.truncatedFrom} rows`);
-    return outcome.result;
+    const batch = options.transaction ? [{ text: 'BEGIN' }, ...statements, { text: 'COMMIT' }] : statements;
+    const results = await runCancellable(entry, client, batch, signal, redact, options.transaction === true);
+    return options.transaction ? results.slice(1, -1) : results;
   } finally {
     clearTimeout(timer);
     ctx.signal.removeEventListener('abort', onAbort);
   }
+}
+
+/** Rows of a result as a flow sees them (the last result that has rows, for several statements). */
+export function rowsOf(raw: QueryResult | QueryResult[]): Record<string, unknown>[] {
+  const results = Array.isArray(raw) ? raw : [raw];
+  const withRows = [...results].reverse().find((r) => r.fields && r.fields.length > 0);
+  return (withRows?.rows ?? []) as Record<string, unknown>[];
+}
+
+async function run(config: Config, ctx: ActionContext): Promise<DatabaseResult> {
+  const target = openPostgres(ctx, requireString(config, 'connection'));
+  const query = requireString(config, 'query');
+  const params = readParams(config);
+  const maxRows = readMaxRows(config);
+  const timeoutMs = optionalDuration(config, 'timeout') ?? DEFAULT_TIMEOUT_MS;
+  const [result] = await runStatements(ctx, target, [{ text: query, values: params }], { timeoutMs });
+  const outcome = shapeResult(result as QueryResult | QueryResult[], maxRows);
+  if (outcome.truncatedFrom !== undefined) ctx.log('warn', `max_rows: returned ${outcome.result.row_count} of ${outcome.truncatedFrom} rows`);
+  return outcome.result;
 }
 
 /** A connection from the pool, with its backend pid known; gives up when the signal aborts. */
@@ -226,23 +268,25 @@ async function connect(entry: PoolEntry, signal: AbortSignal, redact: (m: string
 }
 
 /**
- * Runs the query; on abort asks the server to cancel it, waits a little for it to stop, and
- * drops the connection (a late cancel must never hit the next query on a reused connection).
+ * Runs the statements in order; on abort asks the server to cancel the running one, waits a
+ * little for it to stop, and drops the connection (a late cancel must never hit the next query
+ * on a reused connection). In a transaction a failed statement is rolled back before the error.
  */
 async function runCancellable(
   entry: PoolEntry,
   client: PoolClient,
-  text: string,
-  values: unknown[],
+  statements: readonly Statement[],
   signal: AbortSignal,
   redact: (m: string) => string,
-): Promise<QueryResult | QueryResult[]> {
+  transaction: boolean,
+): Promise<QueryResult[]> {
   if (signal.aborted) {
     client.release();
     throw signal.reason;
   }
-  const running = values.length ? client.query({ text, values }) : client.query(text);
+  let running: Promise<unknown> = Promise.resolve();
   let aborted = false;
+  let broken = false;
   const onAbort = () => {
     aborted = true;
     const pid = entry.pids.get(client);
@@ -253,15 +297,27 @@ async function runCancellable(
       .finally(() => client.release(true));
   };
   signal.addEventListener('abort', onAbort, { once: true });
+  const results: QueryResult[] = [];
   try {
-    const result = await raceSignal(running, signal);
-    return result as QueryResult | QueryResult[];
-  } catch (err) {
-    if (signal.aborted) throw signal.reason;
-    throw new TestMeshError(`query failed: ${redact(describePgError(err))}`);
+    for (const { text, values } of statements) {
+      // Several `;`-separated statements are only allowed without params (simple protocol).
+      const query = values && values.length ? client.query({ text, values }) : client.query(text);
+      running = query;
+      try {
+        results.push((await raceSignal(query, signal)) as QueryResult);
+      } catch (err) {
+        if (signal.aborted) throw signal.reason;
+        if (transaction) {
+          await client.query('ROLLBACK').catch(() => (broken = true));
+          throw new TestMeshError(`statement ${excerpt(text)} failed, transaction rolled back: ${redact(describePgError(err))}`);
+        }
+        throw new TestMeshError(`query failed: ${redact(describePgError(err))}`);
+      }
+    }
+    return results;
   } finally {
     signal.removeEventListener('abort', onAbort);
-    if (!aborted) client.release();
+    if (!aborted) client.release(broken || undefined);
   }
 }
 
@@ -281,8 +337,7 @@ function shapeResult(raw: QueryResult | QueryResult[], maxRows: number | undefin
   const results = Array.isArray(raw) ? raw : [raw];
   const last = results[results.length - 1];
   // Several statements: the rows of the last one that returns rows, the changes of all.
-  const withRows = [...results].reverse().find((r) => r.fields && r.fields.length > 0);
-  let rows = (withRows?.rows ?? []) as Record<string, unknown>[];
+  let rows = rowsOf(results);
   let truncatedFrom: number | undefined;
   if (maxRows !== undefined && rows.length > maxRows) {
     truncatedFrom = rows.length;
@@ -304,7 +359,7 @@ function shapeResult(raw: QueryResult | QueryResult[], maxRows: number | undefin
 }
 
 /** A driver or server error as one line: the server's message with its SQLSTATE, or the network reason. */
-function describePgError(err: unknown): string {
+export function describePgError(err: unknown): string {
   const e = err as { code?: string; message?: string; severity?: string; detail?: string; errors?: unknown[] };
   // Connecting to "localhost" tries ::1 and 127.0.0.1; Node reports both in an AggregateError.
   if (Array.isArray(e.errors) && e.errors.length && !e.message) return describePgError(e.errors[e.errors.length - 1]);
@@ -324,7 +379,7 @@ function describePgError(err: unknown): string {
 }
 
 /** The start of a query on one line, for messages. */
-function excerpt(query: string): string {
+export function excerpt(query: string): string {
   const line = query.replace(/\s+/g, ' ').trim();
   return JSON.stringify(line.length > 60 ? `${line.slice(0, 57)}...` : line);
 }

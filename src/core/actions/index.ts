@@ -12,6 +12,10 @@ import './wait_until';
 import './run_flow';
 import './websocket';
 import './database_query';
+import './db_poll';
+import './postgresql';
+import './redis';
+import './mock_server';
 
 export { getAction, registeredActions, registerAction } from './registry';
 export type { ActionContext, ActionDefinition } from './types';

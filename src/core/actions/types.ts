@@ -52,6 +52,12 @@ export interface ActionContext {
    * in events, step details, history and reports, like the environment's secrets.
    */
   addSecret(value: string): void;
+  /**
+   * Resolves a path the step names (`proto_file`, `body_file`, ...) relative to the flow file and
+   * confined to the workspace (see core/fileAccess.ts): the real path of a regular file, or a
+   * FileAccessError naming the path and the rule. Call it before reading any file a flow names.
+   */
+  resolveFile(reference: string, what: string): Promise<string>;
 }
 
 export interface ActionDefinition {

@@ -73,7 +73,6 @@ registerAction({
     const maxAttempts = optionalNumber(config, 'max_attempts') ?? 0;
     const started = Date.now();
     let attempts = 0;
-    let last = '';
     for (;;) {
       attempts++;
       const remaining = timeoutMs - (Date.now() - started);
@@ -81,10 +80,9 @@ registerAction({
       const outcome = await probe(probeSignal);
       if (ctx.signal.aborted) throw ctx.signal.reason;
       if (outcome.ok) return { ready: true, attempts, elapsed_ms: Date.now() - started, status: outcome.status };
-      last = outcome.why;
       const elapsed = Date.now() - started;
       if ((maxAttempts > 0 && attempts >= maxAttempts) || elapsed + intervalMs > timeoutMs) {
-        throw new TestMeshError(`not ready after ${attempts} attempts in ${formatDuration(elapsed)}: ${last}`);
+        throw new TestMeshError(`not ready after ${attempts} attempts in ${formatDuration(elapsed)}: ${outcome.why}`);
       }
       await sleep(intervalMs, ctx.signal);
     }

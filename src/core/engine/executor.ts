@@ -3,18 +3,20 @@
  * `on_error`, cancellation, nested blocks and sub-flows, emitting DESIGN.md's events in order.
  */
 import { randomUUID } from 'node:crypto';
+import { realpath } from 'node:fs/promises';
 import { dirname, resolve as resolvePath } from 'node:path';
 import type { Dispatcher } from 'undici';
 import '../actions';
 import { getAction } from '../actions/registry';
 import type { ActionContext, ActionDefinition, BlockOutcome, SubflowOutcome } from '../actions/types';
 import { sleep } from '../actions/config';
-import { credentialSecrets } from '../actions/postgresDsn';
-import { looksSecret, readDotenv } from '../dotenv';
-import { errorMessage, firstError, TestMeshError } from '../errors';
+import { readDotenv } from '../dotenv';
+import { secretOutput, secretsOfVariable, secretValues } from '../secrets';
+import { errorMessage, TestMeshError } from '../errors';
 import type { ExecutionEvent, LogLevel } from '../events';
 import { compileExpression, isTruthy } from '../expr';
-import { loadFlowFile } from '../flow/load';
+import { loadReferencedFlow } from '../discovery';
+import { allowed, fileAccessFor, FileAccessError, resolveFlowFile, type FileAccess } from '../fileAccess';
 import { allSteps, type FlowDef, type StepBlock, type StepDef } from '../flow/types';
 import { parseOutputPath, readPath, type PathSegment } from '../path';
 import { createRedactor, type Redactor } from '../redact';
@@ -38,12 +40,10 @@ export function runFlow(flow: FlowDef, options: RunFlowOptions = {}): Promise<Ex
   return new Execution(flow, options).run();
 }
 
-/** Default `run_flow` resolution: a path relative to the calling flow's file. */
-const resolveRelativeFlow: FlowResolver = async (reference, fromFile) => {
-  const file = resolvePath(dirname(fromFile), reference);
-  const { flow, diagnostics } = await loadFlowFile(file);
-  if (!flow) throw new TestMeshError(`cannot load flow '${reference}': ${firstError(diagnostics) ?? 'invalid flow'}`);
-  return flow;
+/** Default `run_flow` resolution: a path relative to the calling flow's file, confined to the workspace. */
+const resolveRelativeFlow: FlowResolver = async (reference, fromFile, access) => {
+  const file = access ? await resolveFlowFile(access, fromFile, reference, 'run_flow') : resolvePath(dirname(fromFile), reference);
+  return loadReferencedFlow(file, reference);
 };
 
 const outputPathCache = new Map<string, PathSegment[]>();
@@ -70,14 +70,15 @@ class Execution {
   redact: Redactor = (v) => v;
   private readonly startedAt = Date.now();
   timedOut = false;
+  readonly fileAccess: FileAccess;
 
   constructor(
     readonly flow: FlowDef,
     readonly options: RunFlowOptions,
   ) {
     this.id = options.executionId ?? randomUUID();
-    for (const secret of options.secrets ?? []) this.secrets.add(secret);
-    for (const [name, value] of Object.entries(options.environment ?? {})) if (looksSecret(name)) this.secrets.add(value);
+    this.fileAccess = options.fileAccess ?? fileAccessFor({ near: dirname(flow.file) });
+    for (const secret of secretValues(options)) this.secrets.add(secret);
     this.refreshRedactor();
   }
 
@@ -89,6 +90,10 @@ class Execution {
     if (value === '' || this.secrets.has(value)) return;
     this.secrets.add(value);
     this.refreshRedactor();
+  }
+
+  addSecrets(values: Iterable<string>): void {
+    for (const value of values) this.addSecret(value);
   }
 
   emit<E extends ExecutionEvent>(type: E['type'], data: E['data']): void {
@@ -220,16 +225,11 @@ class FlowRun {
     for (const [k, v] of Object.entries(environment)) vars.set(k, v);
     for (const [k, v] of Object.entries(variables)) vars.set(k, v);
     if (this.flow.envFile) {
-      const values = await readDotenv(this.flow.envFile);
-      let added = false;
+      const values = await readDotenv(await resolveFlowFile(this.execution.fileAccess, this.flow.file, this.flow.envFile, 'env_file'));
       for (const [k, v] of Object.entries(values)) {
         vars.set(k, v);
-        if (looksSecret(k)) {
-          this.execution.secrets.add(v);
-          added = true;
-        }
+        this.execution.addSecrets(secretsOfVariable(k, v));
       }
-      if (added) this.execution.refreshRedactor();
     }
     for (const [k, v] of Object.entries(this.flow.env)) {
       try {
@@ -238,8 +238,8 @@ class FlowRun {
         throw new TestMeshError(`flow env '${k}': ${errorMessage(err)}`, this.flow.file, this.flow.range.start);
       }
     }
-    // A password inside a connection string (postgres://user:password@...) is a secret whatever the variable is called.
-    for (const value of vars.values()) if (typeof value === 'string') for (const secret of credentialSecrets(value)) this.execution.addSecret(secret);
+    // Inherited values, sub-flow inputs and the flow's env follow the same policy (names, DSN passwords).
+    for (const [k, v] of vars) this.execution.addSecrets(secretsOfVariable(k, v));
   }
 
   /** Runs setup, steps and teardown; returns the flow's failure message, if it failed. */
@@ -363,6 +363,7 @@ class FlowRun {
       duration_ms,
       attempts: attempt,
     };
+    // Unredacted, in memory only (a later single-step run chains on it); events, details and reports are redacted.
     if (outputs) result.outputs = outputs;
     if (err === undefined) {
       this.execution.emit('step.completed', { step_id: stepId, step_name: step.name, status: 'completed', duration_ms, attempt, parent_id: parentId });
@@ -420,6 +421,8 @@ class FlowRun {
         const root = this.scope;
         for (const name of outputNames) {
           const value = readPath(result, outputPath(step.output[name]));
+          const secret = secretOutput(name, value);
+          if (secret !== undefined) execution.addSecret(secret);
           outputs[name] = value;
           root.vars.set(name, value);
           this.captured[name] = value;
@@ -464,7 +467,12 @@ class FlowRun {
     signal: AbortSignal,
   ): Promise<SubflowOutcome> {
     const resolver = this.execution.options.resolveFlow ?? resolveRelativeFlow;
-    const flow = await resolver(reference, this.flow.file);
+    const access = this.execution.fileAccess;
+    const flow = await resolver(reference, this.flow.file, access);
+    // A custom resolver may not confine: the flow it returns must still come from an allowed file.
+    if (!allowed(access, await realpath(flow.file).catch(() => flow.file))) {
+      throw new FileAccessError(`run_flow '${reference}' resolves to ${flow.file}, outside the workspace root ${access.root}: flows may read only files inside the workspace`);
+    }
     if (this.stack.includes(flow.file)) {
       throw new TestMeshError(`run_flow cycle: ${[...this.stack, flow.file].map((f) => f.split(/[\\/]/).pop()).join(' -> ')}`);
     }
@@ -581,5 +589,8 @@ class AttemptContext implements ActionContext {
   }
   addSecret(value: string): void {
     this.run.execution.addSecret(value);
+  }
+  resolveFile(reference: string, what: string): Promise<string> {
+    return resolveFlowFile(this.run.execution.fileAccess, this.run.flow.file, reference, what);
   }
 }

@@ -1,8 +1,12 @@
 import type { ExecutionEvent, ExecutionStatus } from '../events';
+import type { FileAccess } from '../fileAccess';
 import type { FlowDef, Phase } from '../flow/types';
 
-/** Finds and loads the flow named by a `run_flow` step (a path relative to the caller, or a flow name). */
-export type FlowResolver = (reference: string, fromFile: string) => Promise<FlowDef>;
+/**
+ * Finds and loads the flow named by a `run_flow` step (a path relative to the caller, or a flow
+ * name). A path must be confined with `resolveFlowFile(access, ...)` before it is read.
+ */
+export type FlowResolver = (reference: string, fromFile: string, access?: FileAccess) => Promise<FlowDef>;
 
 export interface RunFlowOptions {
   /** Defaults to a random UUID. */
@@ -22,6 +26,11 @@ export interface RunFlowOptions {
   onStepDetail?: (detail: StepDetail) => void;
   /** Resolves `run_flow` references; defaults to loading the file relative to the caller. */
   resolveFlow?: FlowResolver;
+  /**
+   * Which files the flow may read (`env_file`, `run_flow`, `proto_file`, ...). Default: the
+   * workspace root found from the flow file (nearest `.testmesh.yaml`, `package.json` or `.git`).
+   */
+  fileAccess?: FileAccess;
   /**
    * Run one step alone (with its nested steps). `variables` seeds the context as if the steps
    * before it had run (captured outputs of an earlier execution), so they win over the flow's `env`.

@@ -50,6 +50,89 @@ export interface ActionSpec {
 
 const DURATION_EXAMPLES = 'like "500ms", "2s" or "1m"';
 
+const MOCK_ENDPOINTS_HELP =
+  'Endpoints, each `{method, path, match: {headers, query, path_pattern, body_pattern, body_json}, response: {status, headers, body, body_json, body_text, delay}, priority, state}`. `path` may hold `:name` segments and `*`; higher `priority` wins. Response strings may use `{{request.path.id}}`, `{{request.query.x}}`, `{{request.headers.x}}`, `{{request.body.x}}` and `{{state.key}}`.';
+
+const REDIS_SERVER_KEYS: Readonly<Record<string, ConfigKeySpec>> = {
+  host: { type: 'string', default: 'localhost', description: 'Redis host.' },
+  port: { type: 'any', default: 6379, description: 'Redis port (a number or text).' },
+  url: { type: 'string', description: 'Instead of host/port: `redis://[user][:password]@host:6379/0` (`rediss://` for TLS).' },
+  username: { type: 'string', description: 'ACL user name.' },
+  password: { type: 'string', description: 'Password; it never shows in results, logs or reports.' },
+  db: { type: 'number', integer: true, min: 0, default: 0, description: 'Database number.' },
+  timeout: { type: 'duration', default: '10s', description: `Time limit of the command, ${DURATION_EXAMPLES}.` },
+};
+
+function redisSpecs(): Record<string, ActionSpec> {
+  const key: ConfigKeySpec = { type: 'string', required: true, description: 'The key.' };
+  return {
+    'redis.get': { description: 'Reads a Redis key. Result: `value` (text, null when missing), `exists`.', config: { key, ...REDIS_SERVER_KEYS } },
+    'redis.set': {
+      description: 'Writes a Redis key, optionally with an expiry. Result: `ok`.',
+      config: {
+        key,
+        value: { type: 'any', required: true, description: 'The value: text as is, numbers as text, maps and lists as JSON.' },
+        ttl: { type: 'duration', description: `Expiry, ${DURATION_EXAMPLES} (none when absent).` },
+        ...REDIS_SERVER_KEYS,
+      },
+    },
+    'redis.del': { description: 'Deletes a Redis key. Result: `deleted` (0 or 1).', config: { key, ...REDIS_SERVER_KEYS } },
+    'redis.exists': { description: 'Checks whether a Redis key exists. Result: `exists`, `count`.', config: { key, ...REDIS_SERVER_KEYS } },
+  };
+}
+
+const POSTGRESQL_SERVER_KEYS: Readonly<Record<string, ConfigKeySpec>> = {
+  connectionString: { type: 'string', description: 'PostgreSQL DSN (as database_query\'s `connection`); else the parts below.' },
+  connection: { type: 'string', description: 'Same as connectionString.' },
+  host: { type: 'string', default: 'localhost', description: 'Server host.' },
+  port: { type: 'number', integer: true, min: 1, default: 5432, description: 'Server port.' },
+  database: { type: 'string', default: 'postgres', description: 'Database name.' },
+  user: { type: 'string', default: 'postgres', description: 'User name.' },
+  password: { type: 'string', description: 'Password; it never shows in results, logs or reports.' },
+  sslmode: { type: 'enum', values: ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'], default: 'disable', description: 'TLS, as libpq reads it.' },
+  connectionTimeout: { type: 'number', min: 0, description: 'Connect timeout in milliseconds.' },
+  timeout: { type: 'duration', default: '30s', description: `Time limit of the statement(s), ${DURATION_EXAMPLES}.` },
+};
+
+function postgresqlSpecs(): Record<string, ActionSpec> {
+  const table: ConfigKeySpec = { type: 'string', required: true, description: 'Table name (`orders` or `shop.orders`), quoted as an identifier.' };
+  const query: ConfigKeySpec = { type: 'string', required: true, description: 'The SQL; use $1, $2, ... for params.' };
+  const params: ConfigKeySpec = { type: 'list', description: 'Values for $1, $2, ... in order.' };
+  const returning: ConfigKeySpec = { type: 'list', description: 'Columns returned (default all: `*`).' };
+  const data: ConfigKeySpec = { type: 'map', required: true, description: 'Column -> value; the values are sent as parameters.' };
+  const where: ConfigKeySpec = { type: 'string', required: true, description: 'The WHERE clause (required, so no step changes every row by accident), with $1, $2, ... params.' };
+  const statements: ConfigKeySpec = { type: 'list', required: true, description: 'Statements: SQL text, or `{query, params}`.' };
+  const s = POSTGRESQL_SERVER_KEYS;
+  return {
+    'postgresql.query': { description: 'Runs a query. Result: `rows`, `rowCount` (and `row_count`), `first_row`, `fields`, `duration_ms`.', config: { query, params, ...s } },
+    'postgresql.insert': { description: 'Inserts one row. Result: `inserted`, `rows` (RETURNING), `first_row`.', config: { table, data, returning, ...s } },
+    'postgresql.update': {
+      description: 'Updates rows. Result: `updated`, `rows` (RETURNING).',
+      config: { table, data, where, whereParams: { type: 'list', description: 'Values for $1, $2, ... in `where`.' }, returning, ...s },
+    },
+    'postgresql.delete': { description: 'Deletes rows. Result: `deleted` (and `rows` with `returning`).', config: { table, where, params, returning: { type: 'list', description: 'Columns of the deleted rows to return.' }, ...s } },
+    'postgresql.assert': {
+      description: 'Runs a query and checks its first row. Result: `passed`, `assertions_checked`, `row`.',
+      config: {
+        query,
+        params,
+        assertions: { type: 'list', description: 'Checks `{field, operator, value}`; operators eq, neq, gt, gte, lt, lte, contains, isNull, isNotNull (or ==, !=, >, >=, <, <=).' },
+        ...s,
+      },
+    },
+    'postgresql.execute': {
+      description: 'Runs statements one after the other (no transaction). Result: `executed`, `results` (`rowCount` each).',
+      config: { statements: { ...statements, required: false }, statement: { type: 'string', description: 'One statement, instead of statements.' }, ...s },
+    },
+    'postgresql.transaction': { description: 'Runs statements in one transaction, rolled back when one fails. Result: `committed`, `results` (`rowCount`, `rows` each).', config: { statements, ...s } },
+    'postgresql.tables': { description: 'Lists the tables of a schema. Result: `schema`, `tables` (`table_name`, `table_type`).', config: { schema: { type: 'string', default: 'public', description: 'Schema name.' }, ...s } },
+    'postgresql.columns': {
+      description: 'Describes the columns of a table. Result: `table`, `schema`, `columns` (`column_name`, `data_type`, `is_nullable`, `column_default`, `character_maximum_length`).',
+      config: { table: { ...table, description: 'Table name, as stored (lower case unless created quoted).' }, schema: { type: 'string', default: 'public', description: 'Schema name.' }, ...s },
+    },
+  };
+}
+
 export const ACTION_SPECS: Readonly<Record<string, ActionSpec>> = {
   http_request: {
     description: 'Sends an HTTP request. Result: status, headers (lower-case names), body (parsed JSON, else text), duration_ms, content_type.',
@@ -180,6 +263,66 @@ export const ACTION_SPECS: Readonly<Record<string, ActionSpec>> = {
       params: { type: 'list', description: 'Values for $1, $2, ... in order; maps and lists are sent as JSON.' },
       timeout: { type: 'duration', default: '30s', description: `Cancel the query on the server after this long, ${DURATION_EXAMPLES}.` },
       max_rows: { type: 'number', integer: true, min: 0, default: 0, description: 'Most rows returned in `rows` (0 = no limit).' },
+    },
+  },
+  db_poll: {
+    description:
+      'Runs a query on PostgreSQL (the database_query pool for its DSN) until its rows satisfy `condition`, logging every poll. Result: `success`, `row_count`, `attempts`, `duration_ms`, `rows`, `first_row`. Fails with the last rows seen when the condition never holds.',
+    config: {
+      connection: { type: 'string', required: true, description: 'PostgreSQL DSN, as for database_query. The password never shows in results, logs or reports.' },
+      query: { type: 'string', required: true, description: 'The SQL to poll; use $1, $2, ... for params.' },
+      params: { type: 'list', description: 'Values for $1, $2, ... in order.' },
+      condition: {
+        type: 'map',
+        description:
+          'When to stop: `{type: row_exists}` (default), `{type: row_count, min_count: 3}`, `{type: value_equals, column: status, value: done}`, `{type: value_not_null, column: shipped_at}` or `{type: value_matches, column: ref, pattern: "^ORD-"}`.',
+      },
+      interval: { type: 'duration', default: '1s', description: `Time between polls, ${DURATION_EXAMPLES}.` },
+      timeout: { type: 'duration', default: '60s', description: `Give up after this long (a running query is cancelled), ${DURATION_EXAMPLES}.` },
+      max_attempts: { type: 'number', integer: true, min: 0, default: 100, description: 'Give up after this many polls.' },
+    },
+  },
+  ...redisSpecs(),
+  ...postgresqlSpecs(),
+  mock_server_start: {
+    description:
+      'Starts an HTTP mock server on 127.0.0.1 for the rest of the run (stopped when the run ends, whatever happened). Result: `server_id`, `name`, `base_url`, `port`, `status`. A request no endpoint matches gets a 404 and a warning in the log.',
+    config: {
+      name: { type: 'string', description: 'Name of the mock, shown in logs (and usable as server_id by later steps).' },
+      port: { type: 'number', integer: true, min: 0, default: 0, description: 'Port on 127.0.0.1 (0 = any free port).' },
+      server_id: { type: 'string', description: 'Id later steps use; default a new UUID.' },
+      endpoints: { type: 'list', required: true, description: MOCK_ENDPOINTS_HELP },
+    },
+  },
+  mock_server_configure: {
+    description: 'Adds endpoints to a running mock server; an endpoint with the same method, path and match replaces the old one. Result: `server_id`, `endpoints_added`, `endpoints_replaced`, `status`.',
+    config: {
+      server_id: { type: 'string', description: 'The server_id (or name) mock_server_start gave; may be left out while only one mock runs.' },
+      server: { type: 'string', description: 'Same as server_id (the spelling of TestMesh\'s docs).' },
+      endpoints: { type: 'list', required: true, description: MOCK_ENDPOINTS_HELP },
+      reset_state: { type: 'boolean', default: false, description: 'Also forget the stateful endpoints\' state.' },
+    },
+  },
+  mock_server_verify: {
+    description:
+      'Checks the requests a mock server received. Result: `server_id`, `count` (requests that matched), `total_requests`, `unmatched_requests`, `requests` (the matching ones: method, path, query, headers, body).',
+    config: {
+      server_id: { type: 'string', description: 'The server_id (or name) mock_server_start gave; may be left out while only one mock runs.' },
+      server: { type: 'string', description: 'Same as server_id (the spelling of TestMesh\'s docs).' },
+      method: { type: 'string', description: 'Only requests with this method.' },
+      path: { type: 'string', description: 'Only requests to this path (`/users/:id` and `*` patterns work).' },
+      match: { type: 'map', description: 'Further matchers, as for endpoints: headers, query (or query_params), path_pattern, body_pattern, body_json.' },
+      count: { type: 'number', integer: true, min: 0, description: 'Exactly this many matching requests.' },
+      count_min: { type: 'number', integer: true, min: 0, description: 'At least this many (default 1 when no count is given).' },
+      count_max: { type: 'number', integer: true, min: 0, description: 'At most this many.' },
+      assertions: { type: 'list', description: 'Several checks at once, each `{method, path, match, count, count_min, count_max}`.' },
+    },
+  },
+  mock_server_stop: {
+    description: 'Stops a mock server started by mock_server_start (every mock of the run when none is named and several run). Result: `server_id`, `status` (stopped), `requests_received`.',
+    config: {
+      server_id: { type: 'string', description: 'The server_id (or name) mock_server_start gave; may be left out while only one mock runs.' },
+      server: { type: 'string', description: 'Same as server_id (the spelling of TestMesh\'s docs).' },
     },
   },
 };

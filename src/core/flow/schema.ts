@@ -4,8 +4,7 @@
  * `schemas/flow.schema.json` is this function's output, committed; test/unit/schema/schema.test.ts
  * fails when the two differ and checks that the schema agrees with the validator (validate.ts).
  *
- * Regenerate after changing actionSpecs.ts (from the repository root):
- *   npx tsc -p tsconfig.test.json; node -e "require('fs').writeFileSync('schemas/flow.schema.json', require('./out/src/core/flow/schema.js').renderFlowSchema())"
+ * Regenerate after changing actionSpecs.ts: `npm run schema` (scripts/generate-schema.mjs).
  *
  * How the schema mirrors the validator:
  * - Every value the validator accepts, the schema accepts (no squiggle the Problems panel would

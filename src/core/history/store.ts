@@ -83,6 +83,7 @@ export class HistoryStore {
     } catch (err) {
       throw new TestMeshError(`cannot create the history folder ${dir}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
     }
+    // eslint-disable-next-line prefer-const -- the onError callback is made before the store it reports to
     let store: HistoryStore | undefined;
     const logOptions: AppendLogOptions = { flushDelayMs: options.flushDelayMs, onError: (err) => store?.reportError(err) };
     const { index, summaries } = await IndexFile.open(join(dir, 'index.jsonl'), logOptions);

@@ -59,6 +59,13 @@ describe('CLI', function () {
       json(res, 404, { error: 'nope' });
     });
   });
+
+  it('--version prints the version of package.json', async () => {
+    const { version } = JSON.parse(readFileSync(resolve(__dirname, '../../../../package.json'), 'utf8'));
+    const result = await cli(['--version'], process.cwd());
+    assert.equal(result.code, 0);
+    assert.equal(result.stdout, `${version}\n`);
+  });
   after(() => api.close());
 
   it('exits 0 when every flow passes and prints steps and a summary', async () => {

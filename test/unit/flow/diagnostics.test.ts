@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { parseFlowText } from '../../../src/core/flow/load';
 import { suggest } from '../../../src/core/flow/suggest';
+import { KNOWN_ACTIONS } from '../../../src/core/flow/actionSpecs';
 import { diagnosticsOf, lines, loadOk, span } from './helpers';
 
 describe('flow diagnostics', () => {
@@ -315,8 +316,8 @@ describe('flow diagnostics', () => {
   });
 
   it('lists the known actions when nothing is close', () => {
-    assert.deepEqual(diagnosticsOf(lines('flow:', '  name: x', '  steps:', '    - action: redis.get')), [
-      "f.yaml:4:15: error: step 'steps_0': unknown action 'redis.get' (known actions: http_request, log, delay, assert, transform, condition, for_each, parallel, wait_for, wait_until, run_flow, websocket, database_query)",
+    assert.deepEqual(diagnosticsOf(lines('flow:', '  name: x', '  steps:', '    - action: minio.put')), [
+      `f.yaml:4:15: error: step 'steps_0': unknown action 'minio.put' (known actions: ${KNOWN_ACTIONS.join(', ')})`,
     ]);
   });
 

@@ -24,7 +24,7 @@ import { checkJsonSchema, schemaErrors, type SchemaProblem } from './jsonSchemaC
 // out/test/unit/schema -> repository root
 const ROOT = resolve(__dirname, '..', '..', '..', '..');
 const SCHEMA_FILE = join(ROOT, 'schemas', 'flow.schema.json');
-const REGENERATE = 'npx tsc -p tsconfig.test.json, then the node -e line at the top of src/core/flow/schema.ts';
+const REGENERATE = 'npm run schema';
 
 /** `unknown flow key 'x'`, `unknown config key 'x'`, `unknown key 'x' next to 'flow:'`, ... */
 const UNKNOWN_KEY_WARNING = /^(?:.*: )?unknown (?:[a-z_]+ )?key '([^']*)'/;

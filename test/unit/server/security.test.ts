@@ -165,7 +165,7 @@ describe('server security', () => {
     assert.match(csp, new RegExp(`connect-src 'self' ws://127\\.0\\.0\\.1:${server.port}`));
     assert.match(csp, /frame-ancestors 'none'/);
     assert.equal(page.headers['x-content-type-options'], 'nosniff');
-    for (const path of ['/../package.json', '/%2e%2e/package.json', '/..%2fpackage.json', '/.hidden.js', '/index.html%00.js']) {
+    for (const path of ['/../package.json', '/%2e%2e/package.json', '/..%2fpackage.json', '/.hidden.js', '/index.html%00.js', '/webview.js.map']) {
       assert.equal((await call(server.url, path)).status, 404, path);
     }
     assert.equal((await call(server.url, '/', { method: 'POST' })).status, 405);

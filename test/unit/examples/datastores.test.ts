@@ -1,0 +1,88 @@
+/**
+ * The Redis and PostgreSQL example flows (redis-cache, jobs-db-poll) with real servers, through
+ * the real CLI and its JSON reporter, as the README tells a user to run them: every data-store
+ * step must run and pass (not be skipped), and no password may reach the report.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { RunReport } from '../../../src/core/report';
+import { findPostgresBin, inCi, startPostgres, type PostgresServer } from '../../support/postgres';
+import { findRedisServer, startRedis, type RedisServer } from '../../support/redis';
+
+// out/test/unit/examples -> repository root
+const ROOT = resolve(__dirname, '..', '..', '..', '..');
+const CLI = join(ROOT, 'dist', 'cli.js');
+const REDIS_PASSWORD = 'ex-R3dis-pw-19';
+
+function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (t: string) => (stdout += t));
+    child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
+    child.on('error', fail);
+    child.on('close', (code) => done({ code, stdout, stderr }));
+  });
+}
+
+function needs(found: boolean, what: string, install: string): (this: Mocha.Context) => void {
+  return function () {
+    if (found) return;
+    if (inCi()) throw new Error(`${what} is not installed but CI is set: .ci/install-system.sh must install it (${install})`);
+    console.warn(`\n  !!!!! SKIPPING the ${what} example: it is not installed (${install}) !!!!!\n`);
+    this.skip();
+  };
+}
+
+describe('data-store examples with real servers', function () {
+  this.timeout(120_000);
+
+  before(() => {
+    if (!existsSync(CLI)) {
+      const build = spawnSync(process.execPath, ['esbuild.config.mjs'], { cwd: ROOT, encoding: 'utf8' });
+      assert.equal(build.status, 0, `building dist/cli.js failed:\n${build.stderr}`);
+    }
+  });
+
+  describe('Redis', () => {
+    let redis: RedisServer | undefined;
+    before(needs(!!findRedisServer(), 'redis-server', 'apt-get install -y redis-server'));
+    before(async () => (redis = await startRedis({ password: REDIS_PASSWORD })));
+    after(async () => redis?.stop());
+
+    it('examples/flows/redis-cache.flow.yaml runs every redis.* step with REDIS_URL set', async () => {
+      const result = await cli(['run', 'examples/flows/redis-cache.flow.yaml', '--env-file', 'examples/.env.example', '--var', `REDIS_URL=${redis!.url(2)}`, '--reporter', 'json']);
+      const report = JSON.parse(result.stdout) as RunReport;
+      const flow = report.flows[0];
+      assert.equal(flow.status, 'passed', `${JSON.stringify(flow, null, 2)}\n${result.stderr}`);
+      const ran = flow.steps.filter((s) => s.action.startsWith('redis.') && s.status === 'passed').map((s) => s.step_id);
+      assert.deepEqual(ran, ['cache_user', 'read_user', 'is_cached', 'evict', 'gone']);
+      assert.ok(!result.stdout.includes(REDIS_PASSWORD) && !result.stderr.includes(REDIS_PASSWORD), 'the Redis password shows in the CLI output');
+    });
+  });
+
+  describe('PostgreSQL', () => {
+    let pg: PostgresServer | undefined;
+    before(needs(!!findPostgresBin(), 'PostgreSQL', 'apt-get install -y postgresql'));
+    before(async function () {
+      this.timeout(120_000);
+      pg = await startPostgres();
+    });
+    after(async () => pg?.stop());
+
+    it('examples/flows/jobs-db-poll.flow.yaml runs db_poll and every postgresql.* step with DATABASE_URL set', async () => {
+      const result = await cli(['run', 'examples/flows/jobs-db-poll.flow.yaml', '--env-file', 'examples/.env.example', '--var', `DATABASE_URL=${pg!.dsn()}`, '--reporter', 'json']);
+      const report = JSON.parse(result.stdout) as RunReport;
+      const flow = report.flows[0];
+      assert.equal(flow.status, 'passed', `${JSON.stringify(flow, null, 2)}\n${result.stderr}`);
+      const ran = new Set(flow.steps.filter((s) => s.status === 'passed').map((s) => s.action));
+      for (const action of ['db_poll', 'postgresql.execute', 'postgresql.insert', 'postgresql.update', 'postgresql.query', 'postgresql.assert', 'postgresql.transaction', 'postgresql.tables', 'postgresql.columns', 'postgresql.delete']) {
+        assert.ok(ran.has(action), `${action} did not run: ${JSON.stringify(flow.steps.map((s) => [s.step_id, s.status]))}`);
+      }
+      assert.ok(!result.stdout.includes(pg!.password) && !result.stderr.includes(pg!.password), 'the PostgreSQL password shows in the CLI output');
+    });
+  });
+});
