@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { discoverFlowFiles, pathVerdict, sniffFlowFile, SNIFF_BYTES, DEFAULT_RULES } from '../../../src/core/discovery';
 import { tempWorkspace } from '../helpers';
@@ -45,7 +46,7 @@ describe('discovery by content', () => {
       'small.yaml': FLOW,
       'bom.yaml': `\uFEFF${FLOW}`,
     });
-    const size = (rel: string) => require('node:fs').statSync(join(root, rel)).size as number;
+    const size = (rel: string) => statSync(join(root, rel)).size;
     assert.equal((await sniffFlowFile(join(root, 'late-steps.yaml'), size('late-steps.yaml'))).kind, 'flow');
     assert.equal((await sniffFlowFile(join(root, 'big-manifest.yaml'), size('big-manifest.yaml'))).kind, 'other');
     const small = await sniffFlowFile(join(root, 'small.yaml'), size('small.yaml'));
