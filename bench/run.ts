@@ -8,6 +8,7 @@
  *  3. Memory: heap after GC following runs of 1000, 5000 and 10000 steps (expected: flat).
  *  4. CLI startup: the whole `node dist/cli.js run <1-step flow>` process against a plain script
  *     doing one request (bench/raw-one.mjs).
+ *  5. Editing features: every editor provider on an N-step flow file (bench/editing.ts).
  *
  * The HTTP server runs in its own process (bench/server.mjs). Numbers are printed, never asserted.
  *
@@ -25,6 +26,7 @@ import { runFlow } from '../src/core/engine/executor';
 import { parseFlowText } from '../src/core/flow/load';
 import type { ExecutionResult } from '../src/core/engine/types';
 import type { FlowDef } from '../src/core/flow/types';
+import { benchEditing } from './editing';
 
 // out/bench/run.js -> repository root
 const ROOT = resolve(__dirname, '..', '..');
@@ -390,6 +392,12 @@ async function main(options: Options): Promise<void> {
         ]),
       );
       console.log(`CLI/raw ratio ${fmt(cliMedian / rawMedian, 2)}x (target <= 1.00x): ${cliMedian <= rawMedian ? 'ok' : 'ABOVE TARGET'}`);
+    }
+
+    // 5. Editing features (bench/editing.ts) on a file of N steps.
+    if (!options.only) {
+      console.log('');
+      await benchEditing(n);
     }
   } finally {
     await closeSharedDispatcher();

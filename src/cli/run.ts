@@ -97,7 +97,7 @@ export async function runCommand(args: RunArgs, io: Io, signal?: AbortSignal): P
   const secrets = secretValues({ secrets: Object.values(args.secrets), environment, variables });
 
   let loaded = await loadFlows(files, io);
-  for (const item of loaded) if (item.flow) applyDefaultStepTimeout(item.flow, defaultStepTimeoutMs);
+  for (const item of loaded) if (item.flow) item.flow = applyDefaultStepTimeout(item.flow, defaultStepTimeoutMs);
   const grep = args.grep?.toLowerCase();
   loaded = loaded.filter((l) => {
     if (grep && !(l.flow?.name ?? '').toLowerCase().includes(grep) && !l.display.toLowerCase().includes(grep)) return false;

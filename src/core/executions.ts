@@ -264,6 +264,12 @@ export class ExecutionManager {
     return this.store.readStepDetails(id, stepId);
   }
 
+  /** Detail of every attempt of every step, in record order; undefined for an unknown execution. */
+  async allStepDetails(id: string): Promise<StepAttemptDetail[] | undefined> {
+    if (!this.live.has(id) && !this.store.has(id)) return undefined;
+    return this.store.readAllStepDetails(id);
+  }
+
   /** Every event of every execution, live. Returns the unsubscribe function. */
   subscribe(listener: ExecutionEventListener): () => void {
     this.listeners.add(listener);

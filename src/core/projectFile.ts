@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { isMap, isScalar, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import { parseDuration } from './duration';
 import { TestMeshError } from './errors';
-import { allSteps, type FlowDef } from './flow/types';
+import { allSteps, type FlowDef, type StepDef } from './flow/types';
 
 export const PROJECT_FILE_NAME = '.testmesh.yaml';
 /** A project file is a page of settings; anything larger is refused before parsing. */
@@ -136,15 +136,15 @@ export function projectEnvironment(project: ProjectFile, name: string): ProjectE
 }
 
 /**
- * Gives the project's default time limit to every step that does the work itself and sets no
- * limit: not to steps that hold other steps (a `for_each` of many calls would otherwise be cut at
- * one call's limit), nor to steps whose action has a `timeout` of its own (`wait_until`, …).
+ * The flow with the project's default time limit on every step that does the work itself and
+ * sets no limit: not on steps that hold other steps (a `for_each` of many calls would otherwise be
+ * cut at one call's limit), nor on steps whose action has a `timeout` of its own (`wait_until`, …).
+ * Returns a copy when anything changes (parsed flows may be shared), else the flow itself.
  */
 export function applyDefaultStepTimeout(flow: FlowDef, timeoutMs: number | undefined): FlowDef {
-  if (timeoutMs === undefined) return flow;
-  for (const step of allSteps(flow)) {
-    if (step.timeoutMs !== undefined || step.blocks.length > 0 || step.config.timeout !== undefined) continue;
-    step.timeoutMs = timeoutMs;
-  }
-  return flow;
+  const applies = (step: StepDef) => step.timeoutMs === undefined && step.blocks.length === 0 && step.config.timeout === undefined;
+  if (timeoutMs === undefined || !allSteps(flow).some(applies)) return flow;
+  const copy = structuredClone(flow);
+  for (const step of allSteps(copy)) if (applies(step)) step.timeoutMs = timeoutMs;
+  return copy;
 }

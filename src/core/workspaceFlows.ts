@@ -7,9 +7,10 @@
 import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, readFile, realpath, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { discoverFlowFiles, toPosix } from './discovery';
+import { DEFAULT_FLOW_GLOBS, discoverFlowFiles, toPosix } from './discovery';
+import { matchesGlob } from './glob';
 import { firstError, TestMeshError, type FlowDiagnostic } from './errors';
-import { parseFlowText } from './flow/load';
+import { looksLikeFlowFile, parseFlowText } from './flow/load';
 import { allSteps, type FlowDef } from './flow/types';
 import { applyDefaultStepTimeout, readProjectFile } from './projectFile';
 
@@ -48,7 +49,11 @@ export interface FlowDocument extends FlowInfo {
 }
 
 const MAX_ID_LENGTH = 1024;
+/** Longest file or folder name most file systems take (longer ones fail with ENAMETOOLONG). */
+const MAX_SEGMENT_BYTES = 255;
 const FLOW_EXTENSION = /\.ya?ml$/i;
+/** Names a NEW flow file may have through the API: `*.flow.yaml` anywhere, or any YAML under `flows/`. */
+const NEW_FLOW_NAME = /(^|\/)[^/]+\.flow\.ya?ml$|^flows\/.+\.ya?ml$/i;
 
 /** The id of a flow file: workspace-relative with `/`, or the absolute path for files outside it. */
 export function flowIdFor(workspace: string, file: string): string {
@@ -71,7 +76,12 @@ function checkIdShape(id: unknown): string[] {
   const segments = id.split('/');
   if (segments.some((s) => s === '..')) throw new FlowFileError(`flow id ${JSON.stringify(id)} leaves the workspace ('..' is not allowed)`, 'forbidden');
   if (segments.some((s) => s === '' || s === '.')) throw new FlowFileError(`flow id ${JSON.stringify(id)} has an empty or '.' path segment`, 'forbidden');
+  if (segments.some((s) => Buffer.byteLength(s) > MAX_SEGMENT_BYTES)) throw new FlowFileError(`flow id has a file or folder name longer than ${MAX_SEGMENT_BYTES} bytes`, 'invalid_id');
   if (!FLOW_EXTENSION.test(id)) throw new FlowFileError(`flow id ${JSON.stringify(id)} does not name a .yaml or .yml file`, 'invalid_id');
+  // Dot-folders (.github, .git, .vscode) and dot-files (.pre-commit-config.yaml) hold hooks and CI
+  // jobs: a "flow" written there could run code on the next commit or push. Discovery skips them too.
+  if (segments.some((s) => s.startsWith('.'))) throw new FlowFileError(`flow id ${JSON.stringify(id)} is inside a dot-folder or names a dot-file; flows live elsewhere`, 'forbidden');
+  if (segments.slice(0, -1).includes('node_modules')) throw new FlowFileError(`flow id ${JSON.stringify(id)} is inside node_modules`, 'forbidden');
   return segments;
 }
 
@@ -91,6 +101,7 @@ async function deepestRealAncestor(path: string): Promise<string> {
       return await realpath(current);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENAMETOOLONG') throw new FlowFileError('flow id names a path too long for the file system', 'invalid_id');
       const parent = dirname(current);
       if ((code !== 'ENOENT' && code !== 'ENOTDIR') || parent === current) throw err;
       current = parent;
@@ -120,6 +131,26 @@ export async function resolveFlowPath(workspace: string, id: unknown): Promise<R
   if (target === undefined) throw new FlowFileError(`flow id ${JSON.stringify(id)} is a broken symbolic link`, 'forbidden');
   if (!(await stat(target)).isFile()) throw new FlowFileError(`flow id ${JSON.stringify(id)} is not a file`, 'invalid_id');
   return { id: id as string, file: target, exists: true };
+}
+
+/**
+ * Discovery's notion of a flow file, for one existing file: its path matches the flow globs and
+ * its content looks like a flow. The local API reads, replaces, deletes and runs only such files.
+ */
+export function isWorkspaceFlowFile(id: string, text: string): boolean {
+  return DEFAULT_FLOW_GLOBS.some((glob) => matchesGlob(id, glob)) && looksLikeFlowFile(text);
+}
+
+/** Reads an existing file the API was asked about, refusing any that is not a flow. */
+async function readFlowFile(target: ResolvedFlowPath): Promise<string> {
+  const text = await readFile(target.file, 'utf8');
+  if (!isWorkspaceFlowFile(target.id, text)) throw new FlowFileError(`${JSON.stringify(target.id)} is not a flow file of the workspace; the API reads, writes and deletes flow files only`, 'forbidden');
+  return text;
+}
+
+/** A new file must have a flow's name: `*.flow.yaml` (or `.yml`) anywhere, or a YAML file under `flows/`. */
+function checkNewFlowName(id: string): void {
+  if (!NEW_FLOW_NAME.test(id)) throw new FlowFileError(`a new flow file must be named *.flow.yaml or live under flows/, not ${JSON.stringify(id)}`, 'forbidden');
 }
 
 function describe(id: string, text: string, file: string): FlowDocument {
@@ -161,14 +192,14 @@ export async function listWorkspaceFlows(workspace: string): Promise<FlowInfo[]>
 export async function readWorkspaceFlow(workspace: string, id: unknown): Promise<FlowDocument> {
   const target = await resolveFlowPath(workspace, id);
   if (!target.exists) throw new FlowFileError(`no flow ${JSON.stringify(id)} in the workspace`, 'not_found');
-  return describe(target.id, await readFile(target.file, 'utf8'), target.file);
+  return describe(target.id, await readFlowFile(target), target.file);
 }
 
 /** Loads a flow for running; invalid flows throw with their diagnostics. */
 export async function loadWorkspaceFlow(workspace: string, id: unknown): Promise<FlowDef> {
   const target = await resolveFlowPath(workspace, id);
   if (!target.exists) throw new FlowFileError(`no flow ${JSON.stringify(id)} in the workspace`, 'not_found');
-  const text = await readFile(target.file, 'utf8');
+  const text = await readFlowFile(target);
   const { flow, diagnostics } = parseFlowText(text, target.file);
   if (!flow) throw invalidFlow(target.id, diagnostics);
   // The project's default step timeout applies to runs started through the API too.
@@ -192,6 +223,8 @@ export async function writeWorkspaceFlow(workspace: string, id: unknown, content
   const target = await resolveFlowPath(workspace, id);
   if (mode === 'create' && target.exists) throw new FlowFileError(`flow ${JSON.stringify(id)} already exists`, 'exists');
   if (mode === 'replace' && !target.exists) throw new FlowFileError(`no flow ${JSON.stringify(id)} in the workspace`, 'not_found');
+  if (target.exists) await readFlowFile(target);
+  else checkNewFlowName(target.id);
   const document = describe(target.id, content, target.file);
   if (!document.valid) throw invalidFlow(target.id, document.diagnostics);
 
@@ -214,6 +247,7 @@ export async function writeWorkspaceFlow(workspace: string, id: unknown, content
 export async function deleteWorkspaceFlow(workspace: string, id: unknown): Promise<void> {
   const target = await resolveFlowPath(workspace, id);
   if (!target.exists) throw new FlowFileError(`no flow ${JSON.stringify(id)} in the workspace`, 'not_found');
+  await readFlowFile(target);
   await unlink(target.file);
 }
 

@@ -4,7 +4,8 @@
  * outside the discovery globs (debounced). Warnings stay warnings.
  */
 import type { FlowDiagnostic } from '../core/errors';
-import { looksLikeFlowFile, parseFlowText } from '../core/flow/load';
+import { looksLikeFlowFile } from '../core/flow/load';
+import { parseFlowShared } from '../core/language/parsedFlows';
 import type { FlowIndex } from './discovery';
 import { toRange } from './ranges';
 import type { VSCode, vscode } from './vscodeTypes';
@@ -64,7 +65,7 @@ export class FlowDiagnostics {
           this.collection.delete(doc.uri);
           return;
         }
-        const { diagnostics } = parseFlowText(doc.getText(), doc.uri.fsPath);
+        const { diagnostics } = parseFlowShared(doc.getText(), doc.uri.fsPath);
         this.collection.set(doc.uri, this.convert(diagnostics));
       }, this.debounceMs),
     );

@@ -13,6 +13,7 @@ import { relative } from 'node:path';
 import { pathVerdict, sniffFlowFile, yieldTurn, toPosix, walkFileInfo, type DiscoveryRules, type FoundFile } from '../core/discovery';
 import { errorMessage, firstError, type FlowDiagnostic } from '../core/errors';
 import { DEFAULT_MAX_BYTES, looksLikeFlowFile, parseFlowText } from '../core/flow/load';
+import { parseFlowShared } from '../core/language/parsedFlows';
 import type { FlowDef } from '../core/flow/types';
 import { applyDefaultStepTimeout, PROJECT_FILE_NAME, readProjectFile, type ProjectFile } from '../core/projectFile';
 import type { Log } from './log';
@@ -439,16 +440,18 @@ export class FlowIndex {
   private parse(uri: vscode.Uri, folder: vscode.WorkspaceFolder, relativePath: string, text: string): FlowFile | undefined {
     const key = uri.toString();
     this.stats.parsed++;
-    const { flow, diagnostics } = parseFlowText(text, uri.fsPath);
+    const parsed = parseFlowShared(text, uri.fsPath);
+    const diagnostics = parsed.diagnostics;
     // A root `flow:` key or a *.flow.yaml name says "this is a flow", so a broken one still shows
     // (with its errors); so does a file that was listed already and breaks while being edited.
     // A bare `name` + `steps` file that is no flow (a CI pipeline, say) stays out, with the reason.
     const listed = this.files.get(key);
-    if (!flow && !ROOT_FLOW_KEY.test(text) && !FLOW_FILE_NAME.test(uri.fsPath) && (!listed || listed.pending)) {
+    if (!parsed.flow && !ROOT_FLOW_KEY.test(text) && !FLOW_FILE_NAME.test(uri.fsPath) && (!listed || listed.pending)) {
       this.unlistedFiles.set(key, { reason: 'not_a_flow', message: firstError(diagnostics) ?? 'not a valid flow' });
       return undefined;
     }
-    if (flow) applyDefaultStepTimeout(flow, this.project(folder)?.defaultStepTimeoutMs);
+    // The parse is shared with the editor features: the project's timeout goes on a copy.
+    const flow = parsed.flow && applyDefaultStepTimeout(parsed.flow, this.project(folder)?.defaultStepTimeoutMs);
     return { uri, key, folder, relativePath, text, flow, diagnostics };
   }
 }

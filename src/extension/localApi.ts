@@ -114,7 +114,7 @@ export class LocalApi {
     if (this.context.storageUri) {
       this.historyDir = join(this.context.storageUri.fsPath, 'history');
       try {
-        store = await HistoryStore.open(this.historyDir, { onError: (err) => this.log.warn(`history: ${err.message}`) });
+        store = await HistoryStore.open(this.historyDir, { holder: 'the TestMesh VS Code extension', onError: (err) => this.log.warn(`history: ${err.message}`) });
       } catch (err) {
         this.log.error(`cannot open history in ${this.historyDir}: ${errorMessage(err)}; keeping it in memory`);
         this.historyDir = undefined;

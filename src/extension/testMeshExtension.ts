@@ -13,12 +13,15 @@ import { StepDecorations } from './decorations';
 import { FlowDiagnostics } from './diagnostics';
 import { FlowIndex } from './discovery';
 import { Environments } from './environments';
+import { LanguageFeatures } from './languageFeatures';
+import { LanguageServices } from './languageServices';
 import { LocalApi } from './localApi';
 import { createLog, type Log } from './log';
 import { ExecutionPanel } from './panel';
 import { Runs } from './runs';
 import { StepRunPlanner } from './runStep';
 import { readSettings } from './settings';
+import { SchemaCompletion, schemaFileMatch } from './schemaCompletion';
 import { ServerStatus } from './statusBar';
 import { TestTree } from './testing';
 import type { VSCode, vscode } from './vscodeTypes';
@@ -35,6 +38,7 @@ export class TestMeshExtension {
   readonly panel: ExecutionPanel;
   readonly decorations: StepDecorations;
   readonly status: ServerStatus;
+  readonly language: LanguageFeatures;
   private readonly disposables: vscode.Disposable[] = [];
   /** Settles when discovery and the server have started (or failed to). */
   ready: Promise<void> = Promise.resolve();
@@ -72,6 +76,16 @@ export class TestMeshExtension {
     this.status = new ServerStatus(vscode, this.api, this.log);
     const codeLens = new FlowCodeLensProvider(vscode, this.index);
     const diagnostics = new FlowDiagnostics(vscode, this.index);
+    const languageServices = new LanguageServices({
+      vscode,
+      log: this.log,
+      manager: () => this.api.currentManager(),
+      selectedEnvironment: () => this.environments.selected(),
+      secretValues: async () => (await this.environments.inputs()).secrets,
+      flowFiles: () => this.index.all().map((f) => ({ file: f.uri.fsPath, name: f.flow?.name })),
+    });
+    const packageJSON = (context as { extension?: { packageJSON?: unknown } }).extension?.packageJSON;
+    this.language = new LanguageFeatures(languageServices, new SchemaCompletion(vscode, schemaFileMatch(packageJSON)), () => this.environments.selected());
 
     this.disposables.push(
       this.log,
@@ -82,11 +96,13 @@ export class TestMeshExtension {
       this.status,
       codeLens,
       diagnostics,
+      this.language,
       { dispose: () => this.runs.dispose() },
       { dispose: () => this.index.dispose() },
       vscode.languages.registerCodeLensProvider([{ language: 'yaml', scheme: 'file' }], codeLens),
       this.index.onDidChange((change) => {
         this.tree.apply(change, this.index.all());
+        if (change.changed.length) this.language.register();
         this.stateChanged();
       }),
       this.runs.onDidChangeActive((count) => {
@@ -107,6 +123,7 @@ export class TestMeshExtension {
         this.lastEnvironment = label;
         this.stateChanged();
       }),
+      this.environments.onDidChange(() => this.language.environmentChanged()),
       ...registerCommands({
         vscode,
         log: this.log,
@@ -133,6 +150,7 @@ export class TestMeshExtension {
     this.runs.attach(manager);
     this.decorations.attach(manager);
     manager.onDidFinish(() => this.stateChanged());
+    manager.onDidFinish(() => this.language.runFinished());
     return manager;
   }
 

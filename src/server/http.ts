@@ -65,8 +65,15 @@ export async function readBody(req: IncomingMessage, maxBytes = MAX_BODY_BYTES):
     if (size > maxBytes) throw new HttpError(413, `request body larger than ${maxBytes} bytes`, {}, { connection: 'close' });
     chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  try {
+    return strictUtf8.decode(Buffer.concat(chunks));
+  } catch {
+    // Stored with replacement characters it would silently change the user's text.
+    throw new HttpError(400, 'the request body is not valid UTF-8');
+  }
 }
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 export function isJsonRequest(req: IncomingMessage): boolean {
   return /^application\/(?:[\w.+-]+\+)?json\b/i.test(req.headers['content-type'] ?? '');

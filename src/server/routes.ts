@@ -3,7 +3,7 @@
  * execution manager. Callers have already checked Host, Origin and token.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { TestMeshError, errorMessage } from '../core/errors';
+import { TestMeshError } from '../core/errors';
 import type { ExecutionStatus } from '../core/events';
 import type { ExecutionManager } from '../core/executions';
 import type { ExecutionTrigger } from '../core/history/types';
@@ -229,5 +229,7 @@ function replyWithError(res: ServerResponse, err: unknown, headers: Record<strin
     return sendError(res, FLOW_KIND_STATUS[err.kind], err.message, err.kind === 'invalid_flow' ? { diagnostics: err.diagnostics } : {}, headers);
   }
   if (err instanceof TestMeshError) return sendError(res, 400, err.message, {}, headers);
-  sendError(res, 500, `internal error: ${errorMessage(err)}`, {}, headers);
+  // Node's errors name absolute paths (ENAMETOOLONG, EACCES): the reply says what kind it was, the path stays here.
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  sendError(res, 500, `internal error${code ? ` (${code})` : err instanceof Error ? ` (${err.name})` : ''}`, {}, headers);
 }

@@ -3,7 +3,7 @@
  * the loopback interface only. Every /api and /ws request needs the token; every request needs
  * a loopback Host header.
  */
-import { chmod, mkdir, open, realpath, unlink } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile, realpath, unlink } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
@@ -72,6 +72,12 @@ async function writeTokenFile(file: string, token: string): Promise<void> {
   await chmod(file, 0o600);
 }
 
+/** Another server may have written its own token there since: that one stays. */
+async function removeTokenFileIfOurs(file: string, token: string): Promise<void> {
+  const current = await readFile(file, 'utf8').catch(() => undefined);
+  if (current !== undefined && current.trim() === token) await unlink(file).catch(() => undefined);
+}
+
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1';
   if (!ALLOWED_HOSTS.has(host)) throw new TestMeshError(`the server listens on the loopback interface only (127.0.0.1 or ::1), not ${host}`);
@@ -88,7 +94,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     options.manager ??
     new ExecutionManager({
       workspace,
-      store: options.historyDir ? await HistoryStore.open(options.historyDir, options.history) : HistoryStore.memory(options.history),
+      store: options.historyDir
+        ? await HistoryStore.open(options.historyDir, { holder: 'testmesh serve', staleFiles: options.tokenFile ? [options.tokenFile] : [], ...options.history })
+        : HistoryStore.memory(options.history),
       environment: options.environment,
       secrets: options.secrets,
       allowOutside: options.allowOutside,
@@ -173,7 +181,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       }
       server.closeAllConnections();
       await stopped;
-      if (options.tokenFile) await unlink(options.tokenFile).catch(() => undefined);
+      if (options.tokenFile) await removeTokenFileIfOurs(options.tokenFile, token);
     })());
 
   const urlHost = host === '::1' ? '[::1]' : host;

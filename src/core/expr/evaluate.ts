@@ -1,5 +1,6 @@
 import { hasPlaceholder, interpolateString, stringifyValue, UNRESOLVED } from '../template';
 import { ExpressionError, syntaxError } from './lexer';
+import { compileRegex } from './regex';
 import type { BinaryNode, CallNode, Node } from './parser';
 
 /** Returned by scope lookups for names the scope does not know. */
@@ -15,8 +16,7 @@ export interface ExpressionScope {
 
 export type Evaluator = (scope: ExpressionScope) => unknown;
 
-/** Longest regular expression `matches` accepts, and longest text it runs one on: backtracking regexes are slow. */
-export const MAX_PATTERN_LENGTH = 1000;
+/** Longest text `matches` runs on (the engine is linear; this bounds one match's time). */
 export const MAX_MATCH_SUBJECT_LENGTH = 100_000;
 /** Deepest value `==` compares; deeper is certainly not what a test means and would exhaust the stack. */
 const MAX_COMPARE_DEPTH = 1000;
@@ -196,39 +196,6 @@ function plus(node: BinaryNode): BinaryOperation {
     const mixed = typeof left === 'string' || typeof right === 'string';
     throw operandError(node, 'two numbers, two strings or two arrays', left, right, mixed ? '; use string(x) to join a value to text' : '');
   };
-}
-
-// Regular expressions are compiled once per pattern text.
-const regexCache = new Map<string, RegExp>();
-const MAX_CACHED_REGEXES = 500;
-
-/** Compiles a `matches` pattern; Go-style leading flags like `(?i)` (expr-lang is Go) become JavaScript flags. */
-export function compileRegex(pattern: string, offset: number, atCompileTime = false): RegExp {
-  const cached = regexCache.get(pattern);
-  if (cached) return cached;
-  if (pattern.length > MAX_PATTERN_LENGTH) {
-    const what = `regular expression is too long (${pattern.length} characters)`;
-    const limit = `at most ${MAX_PATTERN_LENGTH} are allowed`;
-    throw atCompileTime ? syntaxError(what, offset, limit) : new ExpressionError(`${what}: ${limit}`, offset);
-  }
-  let body = pattern;
-  let flags = '';
-  const inline = /^\(\?([ims]+)\)/.exec(pattern);
-  if (inline) {
-    flags = [...new Set(inline[1])].join('');
-    body = pattern.slice(inline[0].length);
-  }
-  let regex: RegExp;
-  try {
-    regex = new RegExp(body, flags);
-  } catch (err) {
-    const reason = err instanceof Error ? err.message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '') : String(err);
-    const what = `invalid regular expression ${formatValue(pattern, 100)}`;
-    throw atCompileTime ? syntaxError(what, offset, reason) : new ExpressionError(`${what}: ${reason}`, offset);
-  }
-  if (regexCache.size >= MAX_CACHED_REGEXES) regexCache.delete(regexCache.keys().next().value as string);
-  regexCache.set(pattern, regex);
-  return regex;
 }
 
 function matches(node: BinaryNode): BinaryOperation {

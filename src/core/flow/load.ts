@@ -16,6 +16,8 @@ export const DEFAULT_MAX_BYTES = 1024 * 1024;
 export interface ParseFlowOptions {
   /** Refuse texts larger than this many bytes (UTF-8). Default 1 MiB. */
   maxBytes?: number;
+  /** Handed the parsed YAML syntax tree, so editor features can read it without parsing again. */
+  onSyntax?: (document: Document.Parsed, lineCounter: LineCounter) => void;
 }
 
 export interface FlowLoadResult {
@@ -80,6 +82,7 @@ function parseInto(text: string, file: string, options: ParseFlowOptions, diagno
     prettyErrors: false,
     uniqueKeys: true,
   }) as Document.Parsed;
+  options.onSyntax?.(doc, lineCounter);
 
   const rangeOf = (pos: [number, number]): SourceRange => {
     const start = lineCounter.linePos(pos[0]);

@@ -3,7 +3,7 @@
  * everything queued in one call, one write in flight at a time. No fsync: a crash loses at most
  * the last batch and leaves at worst one torn last line, which readers skip.
  */
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 
 export interface AppendLogOptions {
   /** How long lines wait for more company before they are written. */
@@ -12,6 +12,8 @@ export interface AppendLogOptions {
   maxPendingBytes?: number;
   /** Write errors (disk full, folder removed): reported, never thrown into the run that produced the lines. */
   onError?: (err: Error) => void;
+  /** Before each batch, reopen the file when it was replaced or removed (an index another process compacted). */
+  reopenIfReplaced?: boolean;
 }
 
 export class AppendLog {
@@ -55,6 +57,12 @@ export class AppendLog {
     await handle?.close().catch(() => undefined);
   }
 
+  /** True when the path no longer names the file the handle has open. */
+  private async replaced(handle: FileHandle): Promise<boolean> {
+    const [open, current] = await Promise.all([handle.stat(), stat(this.file).catch(() => undefined)]);
+    return !current || current.ino !== open.ino || current.dev !== open.dev;
+  }
+
   private startWrite(): void {
     if (this.timer) {
       clearTimeout(this.timer);
@@ -69,6 +77,10 @@ export class AppendLog {
         const text = this.pending.join('');
         this.pending = [];
         this.pendingChars = 0;
+        if (this.handle && this.options.reopenIfReplaced && (await this.replaced(this.handle))) {
+          await this.handle.close().catch(() => undefined);
+          this.handle = undefined;
+        }
         this.handle ??= await open(this.file, 'a', 0o600);
         await this.handle.appendFile(text, 'utf8');
       }

@@ -15,12 +15,14 @@ export class IndexFile {
   private compacting: Promise<void> | undefined;
   /** Records in the file; compared with the number of executions to decide when to compact. */
   lineCount = 0;
+  private readonly logOptions: AppendLogOptions;
 
   private constructor(
     readonly file: string,
-    private readonly logOptions: AppendLogOptions,
+    logOptions: AppendLogOptions,
   ) {
-    this.log = new AppendLog(file, logOptions);
+    this.logOptions = { ...logOptions, reopenIfReplaced: true };
+    this.log = new AppendLog(file, this.logOptions);
   }
 
   /** Opens the index, repairing a torn tail, and returns the summaries it holds (last record per id). */

@@ -21,6 +21,7 @@ import { AppendLog, type AppendLogOptions } from './appendLog';
 import { capStepDetail, DEFAULT_MAX_BODY_BYTES } from './cap';
 import { applyEvent, emptyExecutionState } from './fold';
 import { IndexFile } from './indexFile';
+import { HistoryLock } from './lock';
 import { completeLines, detailLine, detailLineStepId, eventLine, isSummaryLine, parseDetailLine, parseEventLine, parseSummaryLine, summaryLine } from './records';
 import type { ExecutionSummary, StepAttemptDetail } from './types';
 
@@ -37,6 +38,10 @@ export interface HistoryStoreOptions {
   flushDelayMs?: number;
   /** Write errors; the store keeps running (and the runs it records keep running). */
   onError?: (err: Error) => void;
+  /** Who writes (named by the lock to a second process). Default `testmesh`. */
+  holder?: string;
+  /** Files a killed holder may have left (its token file), removed when its stale lock is taken over. */
+  staleFiles?: string[];
 }
 
 const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
@@ -60,6 +65,8 @@ export class HistoryStore {
   readonly maxBodyBytes: number;
   /** The last write error, if any. */
   lastError: Error | undefined;
+  /** The folder's writer lock (file mode). */
+  private lock: HistoryLock | undefined;
 
   private constructor(
     /** Folder of the store; undefined in memory mode. */
@@ -75,7 +82,10 @@ export class HistoryStore {
     this.memoryLines = dir === undefined ? new Map() : undefined;
   }
 
-  /** Opens (creating if needed) the store in `dir` and rebuilds its index. */
+  /**
+   * Opens (creating if needed) the store in `dir` and rebuilds its index. Throws
+   * HistoryLockedError when another live process writes to the folder.
+   */
   static async open(dir: string, options: HistoryStoreOptions = {}): Promise<HistoryStore> {
     const segments = join(dir, 'executions');
     try {
@@ -83,11 +93,22 @@ export class HistoryStore {
     } catch (err) {
       throw new TestMeshError(`cannot create the history folder ${dir}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
     }
+    const lock = await HistoryLock.acquire(dir, options.holder ?? 'testmesh', options.staleFiles);
+    try {
+      return await HistoryStore.openLocked(dir, segments, lock, options);
+    } catch (err) {
+      await lock.release();
+      throw err;
+    }
+  }
+
+  private static async openLocked(dir: string, segments: string, lock: HistoryLock, options: HistoryStoreOptions): Promise<HistoryStore> {
     // eslint-disable-next-line prefer-const -- the onError callback is made before the store it reports to
     let store: HistoryStore | undefined;
     const logOptions: AppendLogOptions = { flushDelayMs: options.flushDelayMs, onError: (err) => store?.reportError(err) };
     const { index, summaries } = await IndexFile.open(join(dir, 'index.jsonl'), logOptions);
     store = new HistoryStore(dir, index, summaries, options);
+    store.lock = lock;
     await store.recover(segments);
     return store;
   }
@@ -180,6 +201,19 @@ export class HistoryStore {
     return out;
   }
 
+  /** Request/response detail of every attempt of every step, in record order (one read of the segment). */
+  async readAllStepDetails(executionId: string): Promise<StepAttemptDetail[] | undefined> {
+    const lines = await this.readSegment(executionId);
+    if (!lines) return undefined;
+    const out: StepAttemptDetail[] = [];
+    for (const line of lines) {
+      if (detailLineStepId(line) === undefined) continue;
+      const detail = parseDetailLine(line);
+      if (detail) out.push(detail);
+    }
+    return out;
+  }
+
   /** Resolves once every record appended so far is on disk. */
   async flush(): Promise<void> {
     await Promise.all([...this.writers.values()].map((w) => w.flush()));
@@ -193,6 +227,8 @@ export class HistoryStore {
     await Promise.all([...this.writers.values()].map((w) => w.close()));
     this.writers.clear();
     await this.index?.close();
+    await this.lock?.release();
+    this.lock = undefined;
   }
 
   private appendLine(executionId: string, line: string): void {
@@ -284,7 +320,17 @@ export class HistoryStore {
         changed = true;
       }
     }
-    for (const summary of this.summaries.values()) {
+    for (const [id, summary] of this.summaries) {
+      // The segment is the execution's own record: when it ended there, that wins over an index
+      // line that says running or interrupted (another process's recovery, a lost last batch).
+      if (!isFinished(summary) || summary.error === INTERRUPTED_ERROR) {
+        const own = await this.summaryFromSegment(id);
+        if (own && isFinished(own) && own.error !== INTERRUPTED_ERROR) {
+          this.summaries.set(id, own);
+          changed = true;
+          continue;
+        }
+      }
       if (isFinished(summary)) continue;
       await this.markInterrupted(summary);
       changed = true;

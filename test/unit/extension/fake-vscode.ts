@@ -158,6 +158,7 @@ export class CodeLens {
 
 export class Diagnostic {
   source?: string;
+  code?: string | number;
   constructor(
     readonly range: Range,
     readonly message: string,
@@ -170,6 +171,126 @@ export class RelativePattern {
     readonly base: { uri: Uri } | Uri,
     readonly pattern: string,
   ) {}
+}
+
+// ---------------------------------------------------------------- language features
+
+export const CompletionItemKind = { Text: 0, Method: 1, Function: 2, Field: 4, Variable: 5, Module: 8, Property: 9, Keyword: 13, Constant: 20, EnumMember: 19 } as const;
+export const SymbolKind = { File: 0, Module: 1, Namespace: 2, Function: 11, Variable: 12, Constant: 13, Object: 18 } as const;
+export const InlayHintKind = { Type: 1, Parameter: 2 } as const;
+export const CodeActionKind = { QuickFix: { value: 'quickfix' }, Empty: { value: '' } } as const;
+
+export class MarkdownString {
+  constructor(public value = '') {}
+}
+
+export class CompletionItem {
+  detail?: string;
+  documentation?: MarkdownString | string;
+  insertText?: string;
+  filterText?: string;
+  sortText?: string;
+  range?: Range;
+  constructor(
+    readonly label: string,
+    readonly kind?: number,
+  ) {}
+}
+
+export class Hover {
+  readonly contents: MarkdownString[];
+  constructor(
+    contents: MarkdownString | MarkdownString[],
+    readonly range?: Range,
+  ) {
+    this.contents = Array.isArray(contents) ? contents : [contents];
+  }
+}
+
+export class Selection extends Range {
+  constructor(
+    readonly anchor: Position,
+    readonly active: Position,
+  ) {
+    super(anchor, active);
+  }
+}
+
+/** Records edits; `apply(text, uri)` applies those of one file to a text (for assertions). */
+export class WorkspaceEdit {
+  readonly edits: Array<{ uri: Uri; range: Range; newText: string }> = [];
+  replace(uri: Uri, range: Range, newText: string): void {
+    this.edits.push({ uri, range, newText });
+  }
+  insert(uri: Uri, position: Position, newText: string): void {
+    this.edits.push({ uri, range: new Range(position, position), newText });
+  }
+  get size(): number {
+    return new Set(this.edits.map((e) => e.uri.toString())).size;
+  }
+  /** The edits of one file applied to its text. */
+  apply(text: string, uri: Uri): string {
+    const lines = text.split('\n');
+    const offset = (p: Position) => lines.slice(0, p.line).reduce((n, l) => n + l.length + 1, 0) + p.character;
+    const mine = this.edits.filter((e) => e.uri.toString() === uri.toString()).sort((a, b) => offset(b.range.start) - offset(a.range.start));
+    let out = text;
+    for (const e of mine) out = out.slice(0, offset(e.range.start)) + e.newText + out.slice(offset(e.range.end));
+    return out;
+  }
+}
+
+export class DocumentSymbol {
+  children: DocumentSymbol[] = [];
+  constructor(
+    readonly name: string,
+    readonly detail: string,
+    readonly kind: number,
+    readonly range: Range,
+    readonly selectionRange: Range,
+  ) {}
+}
+
+export class SymbolInformation {
+  constructor(
+    readonly name: string,
+    readonly kind: number,
+    readonly containerName: string,
+    readonly location: Location,
+  ) {}
+}
+
+export class CodeAction {
+  diagnostics?: Diagnostic[];
+  edit?: WorkspaceEdit;
+  command?: { title: string; command: string; arguments?: unknown[] };
+  isPreferred?: boolean;
+  constructor(
+    readonly title: string,
+    readonly kind?: unknown,
+  ) {}
+}
+
+export class InlayHint {
+  paddingLeft?: boolean;
+  tooltip?: string;
+  constructor(
+    readonly position: Position,
+    readonly label: string,
+    readonly kind?: number,
+  ) {}
+}
+
+/** Providers registered through `languages.register*`, by feature. */
+export interface RegisteredProviders {
+  completion: Array<{ provider: any; triggers: string[] }>;
+  hover: any[];
+  definition: any[];
+  references: any[];
+  rename: any[];
+  documentSymbols: any[];
+  workspaceSymbols: any[];
+  codeActions: any[];
+  inlayHints: any[];
 }
 
 // ---------------------------------------------------------------- testing API
@@ -312,6 +433,7 @@ export class FakeTestController {
 export class FakeTextDocument {
   isClosed = false;
   isDirty = false;
+  version = 1;
   constructor(
     readonly uri: Uri,
     private text: string,
@@ -323,6 +445,7 @@ export class FakeTextDocument {
   setText(text: string): void {
     this.text = text;
     this.isDirty = true;
+    this.version++;
   }
   get lineCount(): number {
     return this.text.split('\n').length;
@@ -460,6 +583,14 @@ export class FakeWebviewPanel {
 
 // ---------------------------------------------------------------- the fake itself
 
+function register<T>(list: T[], item: T): Disposable {
+  list.push(item);
+  return new Disposable(() => {
+    const at = list.indexOf(item);
+    if (at >= 0) list.splice(at, 1);
+  });
+}
+
 export class FakeVSCode {
   readonly settings = new Map<string, unknown>();
   readonly folders: WorkspaceFolder[] = [];
@@ -477,6 +608,9 @@ export class FakeVSCode {
   readonly answers: unknown[] = [];
   readonly codeLensProviders: Array<{ provideCodeLenses(doc: FakeTextDocument): CodeLens[] }> = [];
   readonly panels: FakeWebviewPanel[] = [];
+  readonly providers: RegisteredProviders = { completion: [], hover: [], definition: [], references: [], rename: [], documentSymbols: [], workspaceSymbols: [], codeActions: [], inlayHints: [] };
+  /** Ids `extensions.getExtension` knows (e.g. 'redhat.vscode-yaml'). */
+  readonly installedExtensions = new Set<string>();
   readonly serializers = new Map<string, { deserializeWebviewPanel(panel: FakeWebviewPanel, state: unknown): Promise<void> }>();
 
   readonly didChangeTextDocument = new EventEmitter<{ document: FakeTextDocument; contentChanges: unknown[] }>();
@@ -506,6 +640,24 @@ export class FakeVSCode {
       CodeLens,
       Diagnostic,
       RelativePattern,
+      CompletionItem,
+      CompletionItemKind,
+      MarkdownString,
+      Hover,
+      Selection,
+      WorkspaceEdit,
+      DocumentSymbol,
+      SymbolInformation,
+      SymbolKind,
+      CodeAction,
+      CodeActionKind,
+      InlayHint,
+      InlayHintKind,
+      extensions: {
+        getExtension(id: string) {
+          return fake.installedExtensions.has(id) ? { id, isActive: true, packageJSON: {} } : undefined;
+        },
+      },
       TestRunProfileKind: { Run: 1, Debug: 2, Coverage: 3 },
       DiagnosticSeverity: { Error: 0, Warning: 1, Information: 2, Hint: 3 },
       StatusBarAlignment: { Left: 1, Right: 2 },
@@ -544,6 +696,12 @@ export class FakeVSCode {
         async findFiles() {
           return [];
         },
+        async openTextDocument(uri: Uri) {
+          const open = fake.documents.find((d) => d.uri.toString() === uri.toString() && !d.isClosed);
+          if (open) return open;
+          const { readFileSync } = await import('node:fs');
+          return new FakeTextDocument(uri, readFileSync(uri.fsPath, 'utf8'));
+        },
         onDidChangeTextDocument: this.didChangeTextDocument.event,
         onDidOpenTextDocument: this.didOpenTextDocument.event,
         onDidCloseTextDocument: this.didCloseTextDocument.event,
@@ -570,6 +728,9 @@ export class FakeVSCode {
         },
         get activeTextEditor() {
           return fake.editors[0];
+        },
+        async showTextDocument(document: FakeTextDocument) {
+          return fake.editors.find((e) => e.document === document) ?? new FakeTextEditor(document);
         },
         onDidChangeVisibleTextEditors: this.didChangeVisibleTextEditors.event,
         async showQuickPick(items: unknown[]) {
@@ -623,6 +784,17 @@ export class FakeVSCode {
           fake.codeLensProviders.push(provider);
           return new Disposable();
         },
+        registerCompletionItemProvider(_selector: unknown, provider: unknown, ...triggers: string[]) {
+          return register(fake.providers.completion, { provider, triggers });
+        },
+        registerHoverProvider: (_selector: unknown, provider: unknown) => register(fake.providers.hover, provider),
+        registerDefinitionProvider: (_selector: unknown, provider: unknown) => register(fake.providers.definition, provider),
+        registerReferenceProvider: (_selector: unknown, provider: unknown) => register(fake.providers.references, provider),
+        registerRenameProvider: (_selector: unknown, provider: unknown) => register(fake.providers.rename, provider),
+        registerDocumentSymbolProvider: (_selector: unknown, provider: unknown) => register(fake.providers.documentSymbols, provider),
+        registerWorkspaceSymbolProvider: (provider: unknown) => register(fake.providers.workspaceSymbols, provider),
+        registerCodeActionsProvider: (_selector: unknown, provider: unknown) => register(fake.providers.codeActions, provider),
+        registerInlayHintsProvider: (_selector: unknown, provider: unknown) => register(fake.providers.inlayHints, provider),
       },
       commands: {
         registerCommand(id: string, handler: (...args: any[]) => unknown) {

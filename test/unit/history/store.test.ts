@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { appendFileSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { ExecutionEvent } from '../../../src/core/events';
 import { defaultHistoryDir } from '../../../src/core/history/location';
+import { LOCK_FILE } from '../../../src/core/history/lock';
 import { HistoryStore, INTERRUPTED_ERROR } from '../../../src/core/history/store';
 import type { ExecutionSummary } from '../../../src/core/history/types';
 import { tempDir } from '../helpers';
@@ -104,6 +106,7 @@ describe('history store', () => {
     store.create(summary('crashed'));
     for (const e of events('crashed', 2)) store.appendEvent('crashed', JSON.stringify(e));
     await store.flush(); // what a killed process had written; no final summary
+    markLockDead(dir); // the killed process's lock stays behind, stale
     const reopened = await HistoryStore.open(dir);
     const s = reopened.get('crashed')!;
     assert.equal(s.status, 'failed');
@@ -173,3 +176,10 @@ describe('history store', () => {
     assert.match(defaultHistoryDir('/w', { HOME: '/home/u' }), /\.local\/state\/testmesh\//);
   });
 });
+
+/** Rewrites the folder's writer lock as if its holder had been killed (a pid that has exited). */
+function markLockDead(dir: string): void {
+  const file = join(dir, LOCK_FILE);
+  const holder = JSON.parse(readFileSync(file, 'utf8'));
+  writeFileSync(file, JSON.stringify({ ...holder, pid: spawnSync(process.execPath, ['-e', '']).pid }));
+}

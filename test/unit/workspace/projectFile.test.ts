@@ -64,8 +64,11 @@ describe('.testmesh.yaml', () => {
             action: log
             config: { message: x }
 `);
-    applyDefaultStepTimeout(flow, 30_000);
-    const byId = Object.fromEntries([...flow.steps, ...flow.steps[3].blocks.flatMap((b) => b.steps)].map((s) => [s.id, s.timeoutMs]));
+    const original = JSON.stringify(flow);
+    const flow2 = applyDefaultStepTimeout(flow, 30_000);
+    assert.equal(JSON.stringify(flow), original, 'the parsed flow is left alone (it may be shared)');
+    assert.equal(applyDefaultStepTimeout(flow, undefined), flow);
+    const byId = Object.fromEntries([...flow2.steps, ...flow2.steps[3].blocks.flatMap((b) => b.steps)].map((s) => [s.id, s.timeoutMs]));
     assert.equal(byId.a, 30_000);
     assert.equal(byId.b, 2_000);
     assert.equal(byId.w, undefined);

@@ -1,0 +1,146 @@
+/**
+ * One parse per document version, shared: diagnostics, the Test Explorer's discovery and every
+ * editor feature ask here with the file and its current text, and whoever asks first pays for
+ * the YAML parse and validation. The language model (model.ts) is built from the same syntax
+ * tree on first use. Keyed by file; a changed text replaces the entry (small LRU).
+ */
+import type { Document, LineCounter } from 'yaml';
+import { parseFlowText, type FlowLoadResult } from '../flow/load';
+import { analyzeFlowDocument, shiftModel, type FlowModel } from './model';
+
+export interface ParsedFlow {
+  readonly file: string;
+  readonly text: string;
+  /** The loader's result: the flow when valid, and every diagnostic. */
+  readonly result: FlowLoadResult;
+  /** The editor's view of the document (built on first use). */
+  readonly model: FlowModel;
+  readonly lines: LineIndex;
+}
+
+/** 0-based line/character <-> offset, for one text. */
+export class LineIndex {
+  private readonly starts: number[] = [0];
+
+  constructor(readonly text: string) {
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this.starts.push(i + 1);
+  }
+
+  get lineCount(): number {
+    return this.starts.length;
+  }
+
+  position(offset: number): { line: number; character: number } {
+    const at = Math.max(0, Math.min(offset, this.text.length));
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.starts[mid] <= at) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo, character: at - this.starts[lo] };
+  }
+
+  offset(line: number, character: number): number {
+    if (line < 0) return 0;
+    if (line >= this.starts.length) return this.text.length;
+    const end = line + 1 < this.starts.length ? this.starts[line + 1] - 1 : this.text.length;
+    return Math.min(this.starts[line] + Math.max(0, character), end);
+  }
+
+  lineText(line: number): string {
+    const start = this.starts[line] ?? this.text.length;
+    const next = this.starts[line + 1];
+    return this.text.slice(start, next === undefined ? this.text.length : next - 1).replace(/\r$/, '');
+  }
+}
+
+class Entry implements ParsedFlow {
+  private syntax: { document: Document.Parsed; lineCounter: LineCounter } | undefined;
+  private builtModel: FlowModel | undefined;
+  private builtLines: LineIndex | undefined;
+  readonly result: FlowLoadResult;
+
+  constructor(
+    readonly file: string,
+    readonly text: string,
+  ) {
+    this.result = parseFlowText(text, file, { onSyntax: (document, lineCounter) => (this.syntax = { document, lineCounter }) });
+  }
+
+  get model(): FlowModel {
+    if (!this.builtModel) {
+      this.builtModel = this.syntax ? analyzeFlowDocument(this.syntax.document, this.text) : { env: [], phases: [], steps: [], references: [], expressions: [] };
+      // The model holds what it needs; the syntax tree can go.
+      this.syntax = undefined;
+    }
+    return this.builtModel;
+  }
+
+  get lines(): LineIndex {
+    this.builtLines ??= new LineIndex(this.text);
+    return this.builtLines;
+  }
+}
+
+export class ParsedFlowCache {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(private readonly maxEntries = 64) {}
+
+  /** The parse of `text` as the file `file`: from the cache when the text is the same. */
+  get(file: string, text: string): ParsedFlow {
+    const known = this.entries.get(file);
+    if (known && known.text === text) {
+      // Most recently used last.
+      this.entries.delete(file);
+      this.entries.set(file, known);
+      return known;
+    }
+    const entry = new Entry(file, text);
+    this.entries.delete(file);
+    this.entries.set(file, entry);
+    while (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
+    return entry;
+  }
+
+  /** The parse of exactly this text, if it is cached. */
+  cached(file: string, text: string): ParsedFlow | undefined {
+    const known = this.entries.get(file);
+    return known && known.text === text ? known : undefined;
+  }
+
+  /** The latest parse of a file, whatever its text, if any. */
+  peek(file: string): ParsedFlow | undefined {
+    return this.entries.get(file);
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}
+
+/**
+ * An earlier parse carried over to a changed text (see shiftModel): what editor requests on a big
+ * document use right after an edit, until the real parse of the new text is in (diagnostics and
+ * discovery make it a moment later). Its `result` is the earlier text's.
+ */
+export function carriedOver(previous: ParsedFlow, text: string): ParsedFlow {
+  const old = previous.text;
+  const max = Math.min(old.length, text.length);
+  let prefix = 0;
+  while (prefix < max && old.charCodeAt(prefix) === text.charCodeAt(prefix)) prefix++;
+  let suffix = 0;
+  while (suffix < max - prefix && old.charCodeAt(old.length - 1 - suffix) === text.charCodeAt(text.length - 1 - suffix)) suffix++;
+  const model = shiftModel(previous.model, prefix, old.length - suffix, text.length - old.length);
+  return { file: previous.file, text, result: previous.result, model, lines: new LineIndex(text) };
+}
+
+/** The process-wide cache the extension's features share. */
+export const parsedFlows = new ParsedFlowCache();
+
+/** parseFlowText through the shared cache: the drop-in for diagnostics and discovery. */
+export function parseFlowShared(text: string, file: string): FlowLoadResult {
+  return parsedFlows.get(file, text).result;
+}

@@ -1,0 +1,206 @@
+// Editing a flow in a real VS Code (code-server + headless Chromium): after a run of the flow
+// (through the extension's local API, against a server started here), typing `{{` offers the
+// output a step captured with its last value, hovering a placeholder shows its value, F12 on a
+// reference jumps to its output and F2 renames a step id with its references.
+import * as assert from 'node:assert';
+import * as fs from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { LocalApiClient, waitForState } from './extensionState';
+import { openWorkbench, packageExtension, repoRoot, screenshot, startCodeServer, waitFor, waitForExtensionActivation, type CodeServerSession } from './harness';
+import { activeEditor, openFile } from './workbench';
+
+const EXTENSION_ID = 'testmesh.testmesh-vscode';
+const FILE = 'flows/users.flow.yaml';
+const USER_ID = 4242;
+
+const FLOW = `flow:
+  name: Users (editing e2e)
+  steps:
+    - id: create_user
+      name: Create user
+      action: http_request
+      config:
+        method: POST
+        url: "{{BASE_URL}}/users"
+      assert:
+        - status == 201
+      output:
+        user_id: $.body.id
+    - id: get_user
+      action: http_request
+      config:
+        url: "{{BASE_URL}}/users/{{create_user.user_id}}"
+      assert:
+        - status == 200
+    - id: note
+      action: log
+      config:
+        message: "id="
+`;
+
+/** 1-based line and column of the `delta`-th character after the start of `needle`. */
+function lineColumn(text: string, needle: string, delta = 0): { line: number; column: number } {
+  const at = text.indexOf(needle);
+  assert.ok(at >= 0, `'${needle}' not in the fixture`);
+  const before = text.slice(0, at + delta).split('\n');
+  return { line: before.length, column: before[before.length - 1].length + 1 };
+}
+
+describe('Editing flows in code-server', function () {
+  let server: Server | undefined;
+  let vsix: string | undefined;
+  let workspace: string | undefined;
+  let stateDir: string | undefined;
+  let session: CodeServerSession | undefined;
+  let browser: Browser | undefined;
+  let page: Page;
+
+  before(async function () {
+    this.timeout(300_000);
+    server = createServer((req, res) => {
+      const body = JSON.stringify({ id: USER_ID, name: 'Ann' });
+      res.writeHead(req.method === 'POST' ? 201 : 200, { 'content-type': 'application/json' });
+      res.end(body);
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    vsix = process.env.TESTMESH_E2E_VSIX ? path.resolve(process.env.TESTMESH_E2E_VSIX) : await packageExtension(repoRoot());
+    workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'testmesh-e2e-editing-'));
+    fs.mkdirSync(path.join(workspace, 'flows'));
+    fs.writeFileSync(path.join(workspace, FILE), FLOW);
+    fs.writeFileSync(path.join(workspace, '.env'), `BASE_URL=${base}\n`);
+    stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'testmesh-e2e-editing-state-'));
+    const stateFile = path.join(stateDir, 'state.json');
+    session = await startCodeServer({
+      workspace,
+      vsix,
+      env: { TESTMESH_STATE_FILE: stateFile },
+      settings: {
+        'editor.stickyScroll.enabled': false,
+        // Typed braces stay as typed, so the test sees exactly what a user typing `{{` gets.
+        'editor.autoClosingBrackets': 'never',
+        'editor.autoClosingQuotes': 'never',
+        'git.enabled': false,
+        'extensions.autoCheckUpdates': false,
+        'workbench.tips.enabled': false,
+      },
+    });
+    ({ browser, page } = await openWorkbench(session));
+    await waitForExtensionActivation(session, EXTENSION_ID);
+    const state = await waitForState(stateFile, (s) => s.ready && s.server.url && s.flows.length > 0, { timeout: 120_000, message: 'discovery and the local API' });
+    // A real run of the flow through the extension's own execution manager: its history is what the editor shows.
+    const api = LocalApiClient.fromState(state);
+    const started = await api.request<{ id: string }>('POST', '/api/v1/executions', { body: { flow_id: FILE, environment: '.env' } });
+    assert.strictEqual(started.status, 201, JSON.stringify(started.body));
+    await waitFor(async () => (await api.execution(started.body.id)).status === 'completed', { timeout: 60_000, message: 'the run to complete' });
+    await openFile(page, FILE);
+  });
+
+  afterEach(async function () {
+    const name = `e2e-editing-${(this.currentTest?.title ?? 'test').toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 50)}`;
+    await screenshot(page, name).catch(() => undefined);
+    if (this.currentTest?.state === 'failed') console.log(`--- extension host log ---\n${session?.extensionHostLog() ?? ''}`);
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    await browser?.close().catch(() => undefined);
+    await session?.stop();
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    const packagedHere = vsix && !process.env.TESTMESH_E2E_VSIX ? path.dirname(vsix) : undefined;
+    for (const dir of [workspace, stateDir, packagedHere]) if (dir && !process.env.TESTMESH_E2E_KEEP) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Puts the cursor of the active editor at a 1-based line and column (Go to Line `:line:column`). */
+  async function moveTo(at: { line: number; column: number }): Promise<void> {
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    await page.keyboard.press('Control+G');
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill(`:${at.line}:${at.column}`);
+    await page.keyboard.press('Enter');
+    await input.waitFor({ state: 'hidden', timeout: 10_000 });
+  }
+
+  /** The cursor position the status bar shows. */
+  async function cursor(): Promise<{ line: number; column: number }> {
+    const text = (await page.locator('.statusbar-item[id="status.editor.selection"]').textContent()) ?? '';
+    const m = /Ln (\d+), Col (\d+)/.exec(text);
+    assert.ok(m, `status bar selection: ${text}`);
+    return { line: Number(m[1]), column: Number(m[2]) };
+  }
+
+  it('offers user_id with its last value when typing {{ after the step that captured it', async function () {
+    await moveTo(lineColumn(FLOW, 'id="', 3));
+    await page.keyboard.type('{{');
+    const widget = page.locator('.editor-widget.suggest-widget');
+    const row = widget.locator('.monaco-list-row', { has: page.locator('.label-name', { hasText: /^user_id$/ }) });
+    await waitFor(async () => (await row.count()) > 0, { timeout: 30_000, message: 'user_id in the suggestions' });
+    // Narrow to it, so it is focused and its detail (kind and last value) shows.
+    await page.keyboard.type('user_i');
+    await waitFor(async () => (await widget.locator('.monaco-list-row.focused .label-name').first().textContent())?.trim() === 'user_id', { timeout: 10_000, message: 'user_id focused' });
+    const detail = await waitFor(
+      async () => {
+        const text = (await widget.locator('.monaco-list-row.focused').first().textContent()) ?? '';
+        if (text.includes(String(USER_ID))) return text;
+        // Inline details can be hidden for lack of room: the details pane shows the same text.
+        const pane = page.locator('.suggest-details');
+        if (!(await pane.isVisible())) await page.keyboard.press('Control+Space');
+        const paneText = (await pane.textContent().catch(() => '')) ?? '';
+        return paneText.includes(String(USER_ID)) ? paneText : undefined;
+      },
+      { timeout: 15_000, message: `the last value ${USER_ID} next to user_id` },
+    );
+    assert.match(detail, /output of step 'create_user'/);
+    await page.keyboard.press('Enter');
+    const line = activeEditor(page, 'users.flow.yaml').locator('.view-line', { hasText: 'message:' });
+    await waitFor(async () => (await line.textContent())?.replace(/\u00a0/g, ' ').includes('message: "id={{user_id}}"'), { timeout: 10_000, message: 'the accepted completion with its closing braces' });
+    await page.keyboard.press('Control+S');
+  });
+
+  it('shows the last value when hovering a placeholder after a run', async function () {
+    await moveTo(lineColumn(FLOW, 'create_user.user_id}}', 14));
+    await page.keyboard.press('Control+K');
+    await page.keyboard.press('Control+I');
+    const hover = page.locator('.monaco-hover:not(.hidden)');
+    const text = await waitFor(
+      async () => {
+        const content = (await hover.first().textContent().catch(() => '')) ?? '';
+        return content.includes('user_id') && content.includes(String(USER_ID)) ? content : undefined;
+      },
+      { timeout: 30_000, message: `a hover with the value ${USER_ID}` },
+    );
+    assert.match(text, /output user_id of step create_user/);
+    await page.keyboard.press('Escape');
+  });
+
+  it('jumps from a {{step.output}} reference to the output with F12', async function () {
+    await moveTo(lineColumn(FLOW, 'create_user.user_id}}', 14));
+    await page.keyboard.press('F12');
+    const target = lineColumn(FLOW, 'user_id: $.body.id');
+    await waitFor(async () => (await cursor()).line === target.line, { timeout: 30_000, message: `the cursor on line ${target.line} (the output)` });
+    assert.deepStrictEqual(await cursor(), target);
+  });
+
+  it('renames a step id and its references with F2', async function () {
+    await moveTo(lineColumn(FLOW, 'id: create_user', 6));
+    await page.keyboard.press('F2');
+    const input = page.locator('.rename-box input');
+    await input.waitFor({ state: 'visible', timeout: 30_000 });
+    assert.strictEqual(await input.inputValue(), 'create_user');
+    await input.fill('make_user');
+    await page.keyboard.press('Enter');
+    await input.waitFor({ state: 'hidden', timeout: 30_000 });
+    await page.keyboard.press('Control+S');
+    const file = path.join(workspace!, FILE);
+    const saved = await waitFor(() => {
+      const text = fs.readFileSync(file, 'utf8');
+      return text.includes('- id: make_user') ? text : undefined;
+    }, { timeout: 30_000, message: 'the renamed flow saved' });
+    assert.ok(saved.includes('url: "{{BASE_URL}}/users/{{make_user.user_id}}"'), saved);
+    assert.ok(!saved.includes('create_user'), saved);
+  });
+});
