@@ -90,11 +90,11 @@ export interface RecordedRun {
   results: Map<string, Record<string, unknown>>;
 }
 
-export async function runRecorded(yaml: string, variables: Record<string, unknown>, options: RunFlowOptions = {}): Promise<RecordedRun> {
+export async function runRecorded(yaml: string, variables: Record<string, unknown>, options: RunFlowOptions = {}, file?: string): Promise<RecordedRun> {
   const events: ExecutionEvent[] = [];
   const details: StepDetail[] = [];
   const results = new Map<string, Record<string, unknown>>();
-  const result = await runFlow(flowFrom(yaml), {
+  const result = await runFlow(flowFrom(yaml, file), {
     variables,
     ...options,
     onEvent: (e) => events.push(e),

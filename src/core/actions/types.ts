@@ -2,7 +2,7 @@ import type { Dispatcher } from 'undici';
 import type { LogLevel } from '../events';
 import type { ExpressionScope } from '../expr';
 import type { StepBlock, StepDef } from '../flow/types';
-import type { HttpRequestDetail, HttpResponseDetail } from '../engine/types';
+import type { HttpRequestDetail, HttpResponseDetail, StreamMessageDetail } from '../engine/types';
 
 /** What a nested block run reports back to the action that ran it. */
 export interface BlockOutcome {
@@ -32,6 +32,11 @@ export interface ActionContext {
   log(level: LogLevel, message: string): void;
   /** Records request/response detail for history and panels (cheap no-op when nobody listens). */
   recordHttp(request: HttpRequestDetail, response?: HttpResponseDetail): void;
+  /**
+   * Records a message a streaming step sent or received: a live `log` event at once, and the
+   * message in the step's detail (history, panels). `at` is filled in when absent.
+   */
+  recordMessage(message: Omit<StreamMessageDetail, 'at'> & { at?: string }): void;
   readonly wantsDetail: boolean;
   /** Evaluates an expression in the step's scope, with extra names visible. */
   evaluate(expression: string, extra?: Record<string, unknown>): unknown;

@@ -25,7 +25,8 @@ import { sharedDispatcher } from './dispatcher';
 import { checkAssertions } from './assertions';
 import { AssertionFailedError, CancelledError, TimeoutError } from './errors';
 import { Scope, type StepRecord } from './scope';
-import type { AssertionFailure, ExecutionResult, FlowResolver, HttpRequestDetail, HttpResponseDetail, RunFlowOptions, StepResult } from './types';
+import { MAX_RECORDED_MESSAGES, messagePreview } from './streamMessages';
+import type { AssertionFailure, ExecutionResult, FlowResolver, HttpRequestDetail, HttpResponseDetail, RunFlowOptions, StepResult, StreamMessageDetail } from './types';
 
 const MAX_SUBFLOW_DEPTH = 16;
 /**
@@ -108,11 +109,19 @@ class Execution {
     }
   }
 
-  detail(stepId: string, attempt: number, request?: HttpRequestDetail, response?: HttpResponseDetail, result?: unknown, outputs?: Record<string, unknown>): void {
+  detail(
+    stepId: string,
+    attempt: number,
+    request?: HttpRequestDetail,
+    response?: HttpResponseDetail,
+    result?: unknown,
+    outputs?: Record<string, unknown>,
+    messages?: StreamMessageDetail[],
+  ): void {
     const listener = this.options.onStepDetail;
     if (!listener) return;
     try {
-      listener(this.redact({ execution_id: this.id, step_id: stepId, attempt, request, response, result, outputs }));
+      listener(this.redact({ execution_id: this.id, step_id: stepId, attempt, request, response, result, outputs, messages }));
     } catch {
       // see emit()
     }
@@ -429,13 +438,13 @@ class FlowRun {
         }
       }
       this.records.set(step.id, { result, outputs: outputs ?? {} });
-      if (wantsDetail) execution.detail(stepId, attempt, request, response, request ? undefined : result, outputs);
+      if (wantsDetail) execution.detail(stepId, attempt, request, response, request ? undefined : result, outputs, ctx.messages);
 
       detailSent = true;
       if (step.assert.length) checkAssertions(step.assert, scope.expressionScope(result));
       return outputs;
     } catch (err) {
-      if (wantsDetail && ctx.request && !detailSent) execution.detail(stepId, attempt, ctx.request, ctx.response);
+      if (wantsDetail && (ctx.request || ctx.messages) && !detailSent) execution.detail(stepId, attempt, ctx.request, ctx.response, undefined, undefined, ctx.messages);
       // An abort surfaces as whatever the action threw; report the reason instead.
       if (signal.aborted && !(err instanceof AssertionFailedError)) throw signal.reason instanceof Error ? signal.reason : err;
       throw err;
@@ -534,6 +543,7 @@ function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
 class AttemptContext implements ActionContext {
   request?: HttpRequestDetail;
   response?: HttpResponseDetail;
+  messages?: StreamMessageDetail[];
 
   constructor(
     private readonly run: FlowRun,
@@ -565,6 +575,15 @@ class AttemptContext implements ActionContext {
   recordHttp(request: HttpRequestDetail, response?: HttpResponseDetail): void {
     this.request = request;
     this.response = response;
+  }
+  recordMessage(message: Omit<StreamMessageDetail, 'at'> & { at?: string }): void {
+    const full: StreamMessageDetail = { ...message, at: message.at ?? new Date().toISOString() };
+    // Live: one log line per message, for the panel, the Test Explorer output and the CLI.
+    const arrow = full.direction === 'sent' ? '→ sent' : '← received';
+    this.log('info', `${arrow} ${full.channel}${full.key !== undefined ? ` key=${full.key}` : ''} ${messagePreview(full.body)}`);
+    if (!this.wantsDetail) return;
+    this.messages ??= [];
+    if (this.messages.length < MAX_RECORDED_MESSAGES) this.messages.push(full);
   }
   private within(extra?: Record<string, unknown>): Scope {
     return extra ? this.scope.child(extra) : this.scope;

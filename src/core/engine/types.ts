@@ -54,12 +54,26 @@ export interface HttpResponseDetail {
   duration_ms: number;
 }
 
+/** One message a streaming step (Kafka, gRPC streams) sent or received, for panels and history. */
+export interface StreamMessageDetail {
+  direction: 'sent' | 'received';
+  /** ISO 8601. */
+  at: string;
+  /** Where it went or came from: `orders[0]@12` for Kafka, `/pkg.Service/Method` for gRPC. */
+  channel: string;
+  key?: string;
+  headers?: Record<string, string>;
+  body: unknown;
+}
+
 export interface StepDetail {
   execution_id: string;
   step_id: string;
   attempt: number;
   request?: HttpRequestDetail;
   response?: HttpResponseDetail;
+  /** Messages of a streaming step in the order they were sent or received (the first ones, capped). */
+  messages?: StreamMessageDetail[];
   /** The action's result (what assertions and outputs saw), for non-HTTP actions. */
   result?: unknown;
   outputs?: Record<string, unknown>;

@@ -48,6 +48,8 @@ export interface ActionSpec {
   readonly config: Readonly<Record<string, ConfigKeySpec>>;
 }
 
+import { GRPC_ACTION_SPECS, MESSAGING_ACTION_SPECS } from './actionSpecs.messaging';
+
 const DURATION_EXAMPLES = 'like "500ms", "2s" or "1m"';
 
 const MOCK_ENDPOINTS_HELP =
@@ -265,6 +267,8 @@ export const ACTION_SPECS: Readonly<Record<string, ActionSpec>> = {
       max_rows: { type: 'number', integer: true, min: 0, default: 0, description: 'Most rows returned in `rows` (0 = no limit).' },
     },
   },
+  ...MESSAGING_ACTION_SPECS,
+  ...GRPC_ACTION_SPECS,
   db_poll: {
     description:
       'Runs a query on PostgreSQL (the database_query pool for its DSN) until its rows satisfy `condition`, logging every poll. Result: `success`, `row_count`, `attempts`, `duration_ms`, `rows`, `first_row`. Fails with the last rows seen when the condition never holds.',

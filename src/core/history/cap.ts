@@ -58,6 +58,13 @@ export function capStepDetail(detail: StepDetail, maxBodyBytes: number): StepAtt
     truncated ||= result.truncated;
     out.result = result.value;
   }
+  if (detail.messages !== undefined) {
+    out.messages = detail.messages.map((message) => {
+      const body = capValue(message.body, maxBodyBytes);
+      truncated ||= body.truncated;
+      return { ...message, body: body.value };
+    });
+  }
   if (detail.outputs !== undefined) {
     // Outputs seed single-step re-runs, so they are kept whole or not at all, never cut to text.
     if (capValue(detail.outputs, maxBodyBytes).truncated) truncated = true;

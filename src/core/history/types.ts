@@ -3,7 +3,7 @@
  * JSON field names follow TestMesh's API (snake_case).
  */
 import type { ExecutionEvent, ExecutionStatus, LogLevel, StepStatus } from '../events';
-import type { AssertionFailure, HttpRequestDetail, HttpResponseDetail } from '../engine/types';
+import type { AssertionFailure, HttpRequestDetail, HttpResponseDetail, StreamMessageDetail } from '../engine/types';
 import type { Phase } from '../flow/types';
 
 export type ExecutionTrigger = 'api' | 'editor' | 'cli' | 'browser';
@@ -68,6 +68,8 @@ export interface StepAttemptDetail {
   response?: HttpResponseDetail;
   result?: unknown;
   outputs?: Record<string, unknown>;
+  /** Messages of a streaming step (Kafka, gRPC streams), bodies capped like the response body. */
+  messages?: StreamMessageDetail[];
   /** The response body was cut at the store's cap. */
   truncated?: boolean;
 }

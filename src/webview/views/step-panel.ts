@@ -3,7 +3,7 @@
  * attempt the request and response (method + URL, status, timing, headers, pretty body), the
  * action result and captured outputs, then the step's logs.
  */
-import type { HttpRequestDetail, HttpResponseDetail } from '../../core/engine/types';
+import type { HttpRequestDetail, HttpResponseDetail, StreamMessageDetail } from '../../core/engine/types';
 import type { LogEntry, StepAttemptDetail, StepState } from '../../core/history/types';
 import { h, replaceChildren, type Child } from '../dom';
 import { formatBytes, formatDuration, formatTime, statusLabel } from '../format';
@@ -193,6 +193,7 @@ function attemptView(attempt: StepAttemptDetail): HTMLElement {
     parts.push(section(`Request headers (${Object.keys(attempt.request.headers).length})`, headersTable(attempt.request.headers), false));
     if (attempt.request.body !== undefined && attempt.request.body !== '') parts.push(section('Request body', jsonView(attempt.request.body, 'Request body'), false));
   }
+  if (attempt.messages?.length) parts.push(section(`Messages (${attempt.messages.length})`, messagesView(attempt.messages, attempt.truncated), true));
   if (!attempt.request && attempt.result !== undefined) parts.push(section('Result', jsonView(attempt.result, 'Result'), true));
   if (attempt.outputs && Object.keys(attempt.outputs).length) parts.push(section('Outputs', jsonView(attempt.outputs, 'Outputs'), true));
   return h('div', { class: 'attempt', role: 'tabpanel' }, ...parts);
@@ -213,6 +214,32 @@ function requestLine(request: HttpRequestDetail, response: HttpResponseDetail | 
           h('span', { class: 'size', text: formatBytes(response.size_bytes) }),
         )
       : h('div', { class: 'response-line muted', text: 'No response' }),
+  );
+}
+
+/** The messages a Kafka or stream step sent and received, each like a request/response exchange. */
+function messagesView(messages: StreamMessageDetail[], truncated: boolean | undefined): HTMLElement {
+  return h(
+    'div',
+    { class: 'messages' },
+    ...messages.map((message) => {
+      const headers = message.headers ?? {};
+      return h(
+        'div',
+        { class: `exchange message ${message.direction}` },
+        h(
+          'div',
+          { class: 'request-line' },
+          h('span', { class: `method ${message.direction === 'sent' ? 'm-post' : 'm-get'}`, text: message.direction === 'sent' ? '→ Sent' : '← Received' }),
+          h('span', { class: 'url', text: message.channel }),
+          message.key !== undefined && message.key !== '' ? h('span', { class: 'size', text: `key ${message.key}` }) : null,
+          h('span', { class: 'timing', text: formatTime(message.at) }),
+        ),
+        bodyView(message.body, false),
+        Object.keys(headers).length ? section(`Headers (${Object.keys(headers).length})`, headersTable(headers), false) : null,
+      );
+    }),
+    truncated ? h('p', { class: 'muted', text: 'Some message bodies were cut at the history size limit.' }) : null,
   );
 }
 
