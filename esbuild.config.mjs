@@ -28,6 +28,8 @@ const builds = [
     banner: { js: '#!/usr/bin/env node\nrequire("node:v8").setFlagsFromString("--liftoff-only");' },
   },
 ];
+// Large flow files load in a worker thread (src/core/flow/loadOffThread.ts); it looks for this next to the bundle.
+builds.push({ ...node, entryPoints: ['src/core/flow/flowWorker.ts'], outfile: 'dist/flowWorker.js' });
 if (existsSync('src/extension/extension.ts')) {
   builds.push({ ...node, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] });
 }

@@ -11,7 +11,8 @@ import { join, relative, resolve, sep } from 'node:path';
 import { firstError, TestMeshError } from './errors';
 import { allowed, resolveFlowFile } from './fileAccess';
 import { isGlob, matchesGlob } from './glob';
-import { DEFAULT_MAX_BYTES, loadFlowFile, looksLikeFlowFile } from './flow/load';
+import { DEFAULT_MAX_BYTES, looksLikeFlowFile } from './flow/load';
+import { loadFlowFileOffThread } from './flow/loadOffThread';
 import type { FlowDef } from './flow/types';
 import type { FlowResolver } from './engine/types';
 
@@ -238,7 +239,7 @@ export async function expandPaths(args: readonly string[], cwd: string): Promise
  * flow-shaped is refused without quoting any of it (it could be /etc/passwd or a key file).
  */
 export async function loadReferencedFlow(file: string, reference: string): Promise<FlowDef> {
-  const { flow, diagnostics } = await loadFlowFile(file);
+  const { flow, diagnostics } = await loadFlowFileOffThread(file);
   if (flow) return flow;
   let flowShaped = true;
   try {
@@ -266,7 +267,7 @@ export function createFlowResolver(workspaceRoot: string, globs: readonly string
       if (!byName) {
         byName = new Map();
         for (const candidate of await discoverFlowFiles(workspaceRoot, globs)) {
-          const { flow } = await loadFlowFile(candidate);
+          const { flow } = await loadFlowFileOffThread(candidate);
           if (flow && !byName.has(flow.name)) byName.set(flow.name, candidate);
         }
       }

@@ -10,7 +10,8 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { DEFAULT_FLOW_GLOBS, discoverFlowFiles, toPosix } from './discovery';
 import { matchesGlob } from './glob';
 import { firstError, TestMeshError, type FlowDiagnostic } from './errors';
-import { looksLikeFlowFile, parseFlowText } from './flow/load';
+import { looksLikeFlowFile } from './flow/load';
+import { parseFlowTextOffThread } from './flow/loadOffThread';
 import { allSteps, type FlowDef } from './flow/types';
 import { applyDefaultStepTimeout, readProjectFile } from './projectFile';
 
@@ -153,8 +154,8 @@ function checkNewFlowName(id: string): void {
   if (!NEW_FLOW_NAME.test(id)) throw new FlowFileError(`a new flow file must be named *.flow.yaml or live under flows/, not ${JSON.stringify(id)}`, 'forbidden');
 }
 
-function describe(id: string, text: string, file: string): FlowDocument {
-  const { flow, diagnostics } = parseFlowText(text, file);
+async function describe(id: string, text: string, file: string): Promise<FlowDocument> {
+  const { flow, diagnostics } = await parseFlowTextOffThread(text, file);
   const shown = diagnostics.map((d) => ({ ...d, file: id }));
   return {
     id,
@@ -183,7 +184,7 @@ export async function listWorkspaceFlows(workspace: string): Promise<FlowInfo[]>
     } catch {
       continue;
     }
-    const { content: _content, diagnostics: _diagnostics, ...info } = describe(flowIdFor(root, file), text, file);
+    const { content: _content, diagnostics: _diagnostics, ...info } = await describe(flowIdFor(root, file), text, file);
     out.push(info);
   }
   return out;
@@ -192,7 +193,7 @@ export async function listWorkspaceFlows(workspace: string): Promise<FlowInfo[]>
 export async function readWorkspaceFlow(workspace: string, id: unknown): Promise<FlowDocument> {
   const target = await resolveFlowPath(workspace, id);
   if (!target.exists) throw new FlowFileError(`no flow ${JSON.stringify(id)} in the workspace`, 'not_found');
-  return describe(target.id, await readFlowFile(target), target.file);
+  return await describe(target.id, await readFlowFile(target), target.file);
 }
 
 /** Loads a flow for running; invalid flows throw with their diagnostics. */
@@ -200,7 +201,7 @@ export async function loadWorkspaceFlow(workspace: string, id: unknown): Promise
   const target = await resolveFlowPath(workspace, id);
   if (!target.exists) throw new FlowFileError(`no flow ${JSON.stringify(id)} in the workspace`, 'not_found');
   const text = await readFlowFile(target);
-  const { flow, diagnostics } = parseFlowText(text, target.file);
+  const { flow, diagnostics } = await parseFlowTextOffThread(text, target.file);
   if (!flow) throw invalidFlow(target.id, diagnostics);
   // The project's default step timeout applies to runs started through the API too.
   return applyDefaultStepTimeout(flow, (await readProjectFile(await realRoot(workspace)))?.defaultStepTimeoutMs);
@@ -225,7 +226,7 @@ export async function writeWorkspaceFlow(workspace: string, id: unknown, content
   if (mode === 'replace' && !target.exists) throw new FlowFileError(`no flow ${JSON.stringify(id)} in the workspace`, 'not_found');
   if (target.exists) await readFlowFile(target);
   else checkNewFlowName(target.id);
-  const document = describe(target.id, content, target.file);
+  const document = await describe(target.id, content, target.file);
   if (!document.valid) throw invalidFlow(target.id, document.diagnostics);
 
   const folder = dirname(target.file);

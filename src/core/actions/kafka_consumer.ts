@@ -110,10 +110,17 @@ async function consume(ctx: ActionContext, config: Config, options: ConsumeOptio
   let markJoined!: () => void;
   const joinDone = new Promise<void>((resolve) => (markJoined = resolve));
   let joining: Promise<void> | undefined;
-  const stopListening = consumer.on(consumer.events.FETCH_START, () => {
+  let left = false;
+  let leftAgain = false;
+  consumer.on(consumer.events.FETCH_START, () => {
     joined = true;
     markJoined();
-    stopListening();
+    // A join that finished only after the step left (slower than JOIN_WAIT_ON_LEAVE_MS) starts a
+    // fetch loop nobody owns: leave once more, so no member stays and nothing keeps the process up.
+    if (left && !leftAgain) {
+      leftAgain = true;
+      void leave(ctx, consumer);
+    }
   });
   consumer.on(consumer.events.CRASH, (event) => {
     // Retriable failures (a group coordinator still starting, a rebalance) restart the consumer
@@ -173,12 +180,14 @@ async function consume(ctx: ActionContext, config: Config, options: ConsumeOptio
     // Cancelled or failed: answer now, leave the group in the background (the execution waits).
     clearTimeout(timer);
     signal.removeEventListener('abort', onAbort);
+    left = true;
     void leave(ctx, consumer, joining);
     throw err;
   }
   clearTimeout(timer);
   signal.removeEventListener('abort', onAbort);
   // Leaving commits what was taken; a cancel during it still answers at once.
+  left = true;
   await Promise.race([leave(ctx, consumer, joined ? undefined : joining), new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }))]);
   if (signal.aborted) throw abortReason(signal);
   return outcome;

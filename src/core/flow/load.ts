@@ -4,17 +4,23 @@
  * diagnostic with a file position.
  */
 import { promises as fs } from 'node:fs';
-import { Lexer, LineCounter, parseDocument, type Document, type Node as YamlNode, type YAMLError } from 'yaml';
+import { isMap, isScalar, isSeq, Lexer, LineCounter, parseDocument, YAMLParseError, type Document, type Node as YamlNode, type YAMLError } from 'yaml';
 import { errorMessage, type FlowDiagnostic, type SourcePosition, type SourceRange } from '../errors';
 import { findTooDeep, MAX_NESTING_DEPTH } from './limits';
 import type { FlowDef } from './types';
 import { buildFlow } from './validate';
+import { parseYamlSubset } from './yamlSubset';
 
-/** Largest flow file read by default: hand-written flows are far smaller. */
-export const DEFAULT_MAX_BYTES = 1024 * 1024;
+/**
+ * Largest flow file read by default. Loading is linear in the size (yamlSubset.ts); a generated
+ * flow of 10,000 http_request steps is about 2 MB, so 4 MiB leaves it room, while the worst
+ * 4 MiB file still loads in about a second off the editor's and the server's main thread
+ * (loadInWorker.ts) and hand-written flows are a thousand times smaller.
+ */
+export const DEFAULT_MAX_BYTES = 4 * 1024 * 1024;
 
 export interface ParseFlowOptions {
-  /** Refuse texts larger than this many bytes (UTF-8). Default 1 MiB. */
+  /** Refuse texts larger than this many bytes (UTF-8). Default 4 MiB (DEFAULT_MAX_BYTES). */
   maxBytes?: number;
   /** Handed the parsed YAML syntax tree, so editor features can read it without parsing again. */
   onSyntax?: (document: Document.Parsed, lineCounter: LineCounter) => void;
@@ -73,16 +79,11 @@ function parseInto(text: string, file: string, options: ParseFlowOptions, diagno
     return fail({ start: at, end: at }, nestingMessage());
   }
 
-  const lineCounter = new LineCounter();
-
-  // No `maxAliasCount` here: it only applies to `toJS`, which we never call. validate.ts reads the
-  // syntax tree and measures what aliases would expand to before expanding any (checkAliases).
-  const doc = parseDocument(text, {
-    lineCounter,
-    prettyErrors: false,
-    uniqueKeys: true,
-  }) as Document.Parsed;
-  options.onSyntax?.(doc, lineCounter);
+  const doc = parseYaml(text);
+  const { lineCounter } = doc;
+  // Editor features read only the tree (`contents`) of what they are handed; the subset parser
+  // builds no yaml Document, just nodes of the same shape.
+  options.onSyntax?.(doc as unknown as Document.Parsed, lineCounter);
 
   const rangeOf = (pos: [number, number]): SourceRange => {
     const start = lineCounter.linePos(pos[0]);
@@ -113,12 +114,67 @@ function parseInto(text: string, file: string, options: ParseFlowOptions, diagno
   }
   if (syntaxErrors > 0) return undefined;
 
-  const tooDeep = findTooDeep(doc.contents as YamlNode | null);
+  const tooDeep = findTooDeep(doc.contents);
   if (tooDeep) {
     const start = tooDeep.range?.[0] ?? 0;
     return fail(rangeOf([start, start]), nestingMessage());
   }
   return buildFlow(doc, text, lineCounter, file, diagnostics);
+}
+
+interface ParsedYaml {
+  contents: YamlNode | null;
+  lineCounter: LineCounter;
+  errors: YAMLError[];
+  warnings: YAMLError[];
+}
+
+/**
+ * The YAML syntax tree of a text, in time linear in its size: the subset parser (yamlSubset.ts)
+ * for the YAML flows are written in, the `yaml` package for the rest and for every syntax error.
+ * Duplicate keys are found with a hash set either way: yaml's own check (`uniqueKeys`) compares
+ * each key with every earlier one, which took over a minute for 100,000 keys.
+ */
+function parseYaml(text: string): ParsedYaml {
+  const fast = parseYamlSubset(text);
+  if (fast) {
+    return { contents: fast.contents, lineCounter: fast.lineCounter, errors: fast.duplicateKeys.map(duplicateKeyError), warnings: [] };
+  }
+  const lineCounter = new LineCounter();
+  // No `maxAliasCount` here: it only applies to `toJS`, which we never call. validate.ts reads the
+  // syntax tree and measures what aliases would expand to before expanding any (checkAliases).
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false }) as Document.Parsed;
+  const contents = doc.contents as YamlNode | null;
+  const errors = [...doc.errors, ...findDuplicateKeys(contents).map(duplicateKeyError)];
+  errors.sort((a, b) => a.pos[0] - b.pos[0]);
+  return { contents, lineCounter, errors, warnings: doc.warnings };
+}
+
+function duplicateKeyError(offset: number): YAMLError {
+  return new YAMLParseError([offset, offset + 1], 'DUPLICATE_KEY', 'Map keys must be unique');
+}
+
+/** Offsets of keys equal (yaml's rule: same scalar value) to an earlier key of their mapping; one iterative walk. */
+function findDuplicateKeys(root: YamlNode | null): number[] {
+  const found: number[] = [];
+  const stack: unknown[] = root ? [root] : [];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (isMap(node)) {
+      const seen = new Set<unknown>();
+      for (const pair of node.items) {
+        const key = pair.key as YamlNode | null;
+        if (isScalar(key) && !(typeof key.value === 'number' && Number.isNaN(key.value))) {
+          if (seen.has(key.value)) found.push(key.range?.[0] ?? 0);
+          else seen.add(key.value);
+        }
+        stack.push(pair.key, pair.value);
+      }
+    } else if (isSeq(node)) {
+      for (const item of node.items) stack.push(item);
+    }
+  }
+  return found;
 }
 
 /** 1-based line and column of an offset, by counting newlines (used before any parsing). */

@@ -6,7 +6,7 @@
  * nothing.
  */
 import { dirname, resolve as resolvePath } from 'node:path';
-import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node as YamlNode, type Scalar } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, type LineCounter, type Node as YamlNode, type Scalar } from 'yaml';
 import { parseDuration } from '../duration';
 import { errorMessage, TestMeshError, type FlowDiagnostic, type Severity, type SourcePosition, type SourceRange } from '../errors';
 import { compileExpression } from '../expr';
@@ -44,7 +44,7 @@ interface StepPlace {
  * document has no usable flow at all.
  */
 export function buildFlow(
-  doc: Document.Parsed,
+  doc: { contents: unknown },
   text: string,
   lineCounter: LineCounter,
   file: string,
@@ -63,7 +63,7 @@ class FlowBuilder {
   private readonly ids = new Map<string, SourceRange>();
 
   constructor(
-    private readonly doc: Document.Parsed,
+    private readonly doc: { contents: unknown },
     private readonly text: string,
     private readonly lineCounter: LineCounter,
     private readonly file: string,

@@ -63,10 +63,22 @@ describe('flow loading limits (hostile input is refused, quickly and clearly)', 
     assert.deepEqual(only(text), [`f.yaml:6:43: error: with its aliases expanded, the YAML nests deeper than ${MAX_NESTING_DEPTH} levels (refused)`]);
   });
 
-  it('refuses a file over 1 MiB before parsing it', () => {
-    const text = flowWith('hi') + `# ${'x'.repeat(2 * 1024 * 1024)}\n`;
-    assert.deepEqual(only(text), ['f.yaml:1:1: error: the file is too large: 2.0 MiB, flow files may have at most 1.0 MiB (refused)']);
-    assert.equal(DEFAULT_MAX_BYTES, 1024 * 1024);
+  it('refuses a file over 4 MiB before parsing it', () => {
+    const text = flowWith('hi') + `# ${'x'.repeat(5 * 1024 * 1024)}\n`;
+    assert.deepEqual(only(text), ['f.yaml:1:1: error: the file is too large: 5.0 MiB, flow files may have at most 4.0 MiB (refused)']);
+    assert.equal(DEFAULT_MAX_BYTES, 4 * 1024 * 1024);
+  });
+
+  it('loads a generated flow of 10,000 steps (about 2 MB) under the default limit', () => {
+    const steps = Array.from({ length: 10_000 }, (_, i) =>
+      [`    - id: get_${i}`, '      action: http_request', '      config:', '        url: ${BASE}/items/{{next_id}}', `      assert: ["status == 200", "body.id == ${i}"]`, '      output: {next_id: $.body.next}'].join('\n'),
+    );
+    const text = lines('flow:', '  name: big', '  steps:', ...steps);
+    assert.ok(Buffer.byteLength(text) > 1.5 * 1024 * 1024);
+    const { flow, diagnostics } = parseFlowText(text, 'f.yaml');
+    assert.deepEqual(diagnostics, []);
+    assert.equal(flow?.steps.length, 10_000);
+    assert.deepEqual([flow?.steps[9999].range.start.line, flow?.steps[9999].actionRange?.start.column], [59998, 15]);
   });
 
   it('counts UTF-8 bytes, and takes another limit', () => {

@@ -1,0 +1,923 @@
+/**
+ * A fast, linear parser for the YAML that flow files are written in: block mappings and lists,
+ * flow collections (`[a, b]`, `{k: v}`), plain, quoted and block (`|`, `>`) scalars, comments,
+ * anchors and aliases. It builds the same syntax tree as the `yaml` package (nodes that `isMap`,
+ * `isSeq`, `isScalar`, `isAlias` recognise, with the same `range` offsets and core-schema values),
+ * about ten times faster, and finds duplicate keys with a hash set instead of yaml's quadratic scan.
+ *
+ * It accepts only what it fully understands and is valid YAML. Anything else (tags, directives,
+ * several documents, explicit `?` keys, tabs, CRLF, multi-line quoted scalars, and every syntax
+ * error) makes it return undefined, and the caller parses with the `yaml` package, which gives
+ * the exact error messages. So this parser never has to produce an error message of its own,
+ * except for duplicate keys (valid syntax, refused by our rules).
+ *
+ * Everything is a loop over character codes with bounded recursion: the nesting depth is
+ * limited before this runs (load.ts), and each character is looked at a constant number of times.
+ */
+import { LineCounter, type Node as YamlNode } from 'yaml';
+
+const NODE_TYPE = Symbol.for('yaml.node.type');
+const MAP = Symbol.for('yaml.map');
+const SEQ = Symbol.for('yaml.seq');
+const SCALAR = Symbol.for('yaml.scalar');
+const ALIAS = Symbol.for('yaml.alias');
+const PAIR = Symbol.for('yaml.pair');
+
+type Range = [number, number, number];
+export type ScalarType = 'PLAIN' | 'QUOTE_DOUBLE' | 'QUOTE_SINGLE' | 'BLOCK_LITERAL' | 'BLOCK_FOLDED';
+
+// Plain objects carrying yaml's node-type symbol: what validate.ts and limits.ts read of a node.
+class FastScalar {
+  anchor?: string;
+  constructor(
+    public value: unknown,
+    public type: ScalarType,
+    public range: Range,
+  ) {}
+}
+
+class FastAlias {
+  constructor(
+    public source: string,
+    public range: Range,
+  ) {}
+}
+
+class FastPair {
+  constructor(
+    public key: FastNode,
+    public value: FastNode | null,
+  ) {}
+}
+
+class FastMap {
+  anchor?: string;
+  items: FastPair[] = [];
+  constructor(
+    public range: Range,
+    public flow: boolean,
+  ) {}
+}
+
+class FastSeq {
+  anchor?: string;
+  items: FastNode[] = [];
+  constructor(
+    public range: Range,
+    public flow: boolean,
+  ) {}
+}
+
+// On the prototypes, not on each node: one property fewer to create per node.
+for (const [type, symbol] of [
+  [FastScalar, SCALAR],
+  [FastAlias, ALIAS],
+  [FastPair, PAIR],
+  [FastMap, MAP],
+  [FastSeq, SEQ],
+] as const) {
+  Object.defineProperty(type.prototype, NODE_TYPE, { value: symbol });
+}
+
+type FastNode = FastScalar | FastAlias | FastMap | FastSeq;
+
+export interface YamlSubsetResult {
+  /** The root node (null for an empty document), shaped like the `yaml` package's. */
+  contents: YamlNode | null;
+  lineCounter: LineCounter;
+  /** Offsets of keys that repeat an earlier key of the same mapping. */
+  duplicateKeys: number[];
+}
+
+/** Thrown (one shared object, no stack) when the text leaves the subset: the caller falls back. */
+const UNSUPPORTED = { unsupported: true };
+function unsupported(): never {
+  throw UNSUPPORTED;
+}
+
+/** Characters that may not start a plain scalar. */
+const INDICATOR = new Uint8Array(128);
+for (const c of ',[]{}#&*!|>\'"%@`') INDICATOR[c.charCodeAt(0)] = 1;
+/** Characters that end a plain scalar inside a flow collection. */
+const FLOW_INDICATOR = new Uint8Array(128);
+for (const c of ',[]{}') FLOW_INDICATOR[c.charCodeAt(0)] = 1;
+
+/** Mappings up to this many keys are checked for duplicates without a set. */
+const SMALL_MAP = 16;
+
+const NL = 10;
+const SPACE = 32;
+const HASH = 35;
+const COLON = 58;
+const DASH = 45;
+
+/** Characters the subset never sees: tabs, CR, other controls, BOM (yaml handles them). */
+const OUTSIDE_SUBSET = /[\x00-\x09\x0b-\x1f\x7f\ufeff]/;
+/** A line starting a directive or a document marker. */
+const DOCUMENT_MARKER = /^(?:%|---(?:[ \n]|$)|\.\.\.(?:[ \n]|$))/m;
+
+/** Parses `text` if it is in the subset; undefined otherwise (use the `yaml` package then). */
+export function parseYamlSubset(text: string): YamlSubsetResult | undefined {
+  if (OUTSIDE_SUBSET.test(text) || DOCUMENT_MARKER.test(text)) return undefined;
+  try {
+    return new SubsetParser(text).document();
+  } catch (err) {
+    if (err === UNSUPPORTED) return undefined;
+    // Recursion deeper than the stack allows cannot happen after load.ts's depth check; if it
+    // ever did, the yaml package reports the problem properly.
+    if (err instanceof RangeError) return undefined;
+    throw err;
+  }
+}
+
+class SubsetParser {
+  private pos = 0;
+  private readonly n: number;
+  private readonly duplicateKeys: number[] = [];
+  /** Keys of the mappings with more than SMALL_MAP entries. */
+  private readonly keySets = new Map<FastMap, Set<unknown>>();
+
+  constructor(private readonly text: string) {
+    this.n = text.length;
+  }
+
+  document(): YamlSubsetResult {
+    const lineCounter = new LineCounter();
+    lineCounter.addNewLine(0);
+    const text = this.text;
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineCounter.addNewLine(i + 1);
+
+    let contents: FastNode | null = null;
+    const first = this.nextContentLine(0);
+    if (first >= 0) {
+      const indent = this.indentAt(first);
+      contents = this.blockNode(first + indent, indent, -1);
+      if (this.nextContentLine(this.pos) >= 0) unsupported();
+    }
+    return { contents: contents as unknown as YamlNode | null, lineCounter, duplicateKeys: this.duplicateKeys };
+  }
+
+  // ---- lines -----------------------------------------------------------------------------------
+
+  /** Start of the first line at or after `lineStart` with content other than a comment; -1 at the end. */
+  private nextContentLine(from: number): number {
+    const text = this.text;
+    let lineStart = from;
+    // `from` may be mid-line (just after a node): the rest of that line must be blank or a comment.
+    if (from > 0 && text.charCodeAt(from - 1) !== NL) {
+      const end = this.restOfLineEnd(from);
+      lineStart = end + 1;
+    }
+    while (lineStart < this.n) {
+      let i = lineStart;
+      while (text.charCodeAt(i) === SPACE) i++;
+      const c = text.charCodeAt(i);
+      if (i >= this.n) return -1;
+      if (c === NL) {
+        lineStart = i + 1;
+        continue;
+      }
+      if (c === HASH) {
+        const nl = text.indexOf('\n', i);
+        if (nl < 0) return -1;
+        lineStart = nl + 1;
+        continue;
+      }
+      return lineStart;
+    }
+    return -1;
+  }
+
+  /** From `at` to the end of the line there may be only spaces and a comment; returns the newline's offset (or n). */
+  private restOfLineEnd(at: number): number {
+    const text = this.text;
+    let i = at;
+    while (text.charCodeAt(i) === SPACE) i++;
+    if (i >= this.n) return this.n;
+    const c = text.charCodeAt(i);
+    if (c === NL) return i;
+    if (c === HASH && (i === at ? i === 0 || isSpaceOrNl(text.charCodeAt(i - 1)) : true)) {
+      const nl = text.indexOf('\n', i);
+      return nl < 0 ? this.n : nl;
+    }
+    return unsupported();
+  }
+
+  /**
+   * End of the comment lines (at least `indent` deep, blank lines between allowed) after a block
+   * collection: yaml counts them into the collection's extent, so its parent's range ends there.
+   */
+  private trailingComments(from: number, indent: number): number {
+    const text = this.text;
+    let end = from;
+    let lineStart = from > 0 && text.charCodeAt(from - 1) !== NL ? this.restOfLineEnd(from) + 1 : from;
+    while (lineStart < this.n) {
+      let i = lineStart;
+      while (text.charCodeAt(i) === SPACE) i++;
+      const c = text.charCodeAt(i);
+      if (i >= this.n) break;
+      if (c === NL) {
+        lineStart = i + 1;
+        continue;
+      }
+      if (c !== HASH || i - lineStart < indent) break;
+      const nl = text.indexOf('\n', i);
+      end = nl < 0 ? this.n : nl;
+      lineStart = end + 1;
+    }
+    return end;
+  }
+
+  private indentAt(lineStart: number): number {
+    let i = lineStart;
+    while (this.text.charCodeAt(i) === SPACE) i++;
+    return i - lineStart;
+  }
+
+  private lineStartOf(offset: number): number {
+    return this.text.lastIndexOf('\n', offset - 1) + 1;
+  }
+
+  // ---- block nodes -----------------------------------------------------------------------------
+
+  /**
+   * The block node whose first character is at `at` (column `indent`), inside a parent block
+   * at `parentIndent`. Leaves `pos` just after the node.
+   */
+  private blockNode(at: number, indent: number, parentIndent: number): FastNode {
+    const text = this.text;
+    const c = text.charCodeAt(at);
+    if (c === DASH && isBlankOrEnd(text, at + 1, this.n)) return this.blockSeq(at, indent);
+    if (c === 38 /* & */) {
+      const { name, end } = this.anchorName(at);
+      let i = end;
+      while (text.charCodeAt(i) === SPACE) i++;
+      if (i >= this.n || text.charCodeAt(i) === NL || text.charCodeAt(i) === HASH) {
+        // `&name` alone on its line: it names the block node below.
+        const next = this.nextContentLine(i);
+        if (next < 0) unsupported();
+        const nextIndent = this.indentAt(next);
+        if (nextIndent <= parentIndent) unsupported();
+        const node = this.blockNode(next + nextIndent, nextIndent, parentIndent);
+        if (node instanceof FastAlias || (node as { anchor?: string }).anchor !== undefined) unsupported();
+        (node as FastScalar).anchor = name;
+        return node;
+      }
+      if (this.keyEnd(i) >= 0) unsupported(); // `&a key: v` anchors the key: not in the subset
+      const node = this.inlineValue(i, parentIndent, indent);
+      if (node instanceof FastAlias) unsupported();
+      (node as FastScalar).anchor = name;
+      return node;
+    }
+    if (this.keyEnd(at) >= 0) return this.blockMap(at, indent);
+    return this.inlineValue(at, parentIndent, indent);
+  }
+
+  /** A block mapping whose first key starts at `at`, keys at column `indent`. */
+  private blockMap(at: number, indent: number): FastMap {
+    const text = this.text;
+    const map = new FastMap([at, at, at], false);
+    let keyAt = at;
+    for (;;) {
+      const colon = this.keyEnd(keyAt);
+      if (colon < 0) unsupported();
+      const key = this.keyScalar(keyAt, colon);
+      this.checkDuplicate(map, key);
+      const value = this.mapValue(colon + 1, indent);
+      map.items.push(new FastPair(key, value));
+      map.range[1] = map.range[2] = value.range[2];
+
+      const next = this.nextContentLine(this.pos);
+      if (next < 0) break;
+      const nextIndent = this.indentAt(next);
+      if (nextIndent < indent) break;
+      if (nextIndent > indent) unsupported();
+      keyAt = next + nextIndent;
+      if (text.charCodeAt(keyAt) === DASH && isBlankOrEnd(text, keyAt + 1, this.n)) break; // the parent's business
+    }
+    map.range[2] = Math.max(map.range[2], this.trailingComments(this.pos, indent));
+    return map;
+  }
+
+  /**
+   * yaml's rule: scalar keys with the same value (`===`, so `1` and `"1"` differ) are duplicates.
+   * Small mappings (most of them) compare with their few earlier keys; larger ones use a set,
+   * built once they pass SMALL_MAP keys, so the check stays linear.
+   */
+  private checkDuplicate(map: FastMap, key: FastScalar): void {
+    const value = key.value;
+    const items = map.items;
+    if (items.length < SMALL_MAP) {
+      for (let i = 0; i < items.length; i++) {
+        if ((items[i].key as FastScalar).value === value) {
+          this.duplicateKeys.push(key.range[0]);
+          return;
+        }
+      }
+      return;
+    }
+    let seen = this.keySets.get(map);
+    if (!seen) {
+      seen = new Set();
+      for (const pair of items) seen.add((pair.key as FastScalar).value);
+      this.keySets.set(map, seen);
+    }
+    if (typeof value === 'number' && Number.isNaN(value)) return;
+    if (seen.has(value)) this.duplicateKeys.push(key.range[0]);
+    else seen.add(value);
+  }
+
+  /** The value after `key:` (from `at`, just after the colon) of a mapping at column `indent`. */
+  private mapValue(at: number, indent: number): FastNode {
+    const text = this.text;
+    let i = at;
+    while (text.charCodeAt(i) === SPACE) i++;
+    const c = text.charCodeAt(i);
+    if (i >= this.n || c === NL || c === HASH) {
+      const next = this.nextContentLine(i);
+      if (next >= 0) {
+        const nextIndent = this.indentAt(next);
+        const first = next + nextIndent;
+        if (nextIndent > indent) return this.blockNode(first, nextIndent, indent);
+        if (nextIndent === indent && text.charCodeAt(first) === DASH && isBlankOrEnd(text, first + 1, this.n)) return this.blockSeq(first, indent);
+      }
+      return this.emptyScalar(i);
+    }
+    if (c === 38 /* & */) return this.anchoredValue(i, indent);
+    return this.inlineValue(i, indent, -1);
+  }
+
+  /** `&name value` or `&name` + a block node below, as the value of a key or a list item. */
+  private anchoredValue(at: number, parentIndent: number): FastNode {
+    const text = this.text;
+    const { name, end } = this.anchorName(at);
+    let i = end;
+    while (text.charCodeAt(i) === SPACE) i++;
+    const c = text.charCodeAt(i);
+    let node: FastNode;
+    if (i >= this.n || c === NL || c === HASH) {
+      const next = this.nextContentLine(i);
+      if (next < 0) unsupported();
+      const nextIndent = this.indentAt(next);
+      const first = next + nextIndent;
+      if (nextIndent > parentIndent) node = this.blockNode(first, nextIndent, parentIndent);
+      else if (nextIndent === parentIndent && text.charCodeAt(first) === DASH && isBlankOrEnd(text, first + 1, this.n)) node = this.blockSeq(first, parentIndent);
+      else unsupported();
+    } else {
+      if (this.keyEnd(i) >= 0) unsupported();
+      node = this.inlineValue(i, parentIndent, -1);
+    }
+    if (node instanceof FastAlias || (node as { anchor?: string }).anchor !== undefined) unsupported();
+    (node as FastScalar).anchor = name;
+    return node;
+  }
+
+  /** A block list whose first `-` is at `at`, column `indent`. */
+  private blockSeq(at: number, indent: number): FastSeq {
+    const text = this.text;
+    const seq = new FastSeq([at, at, at], false);
+    let dash = at;
+    for (;;) {
+      const item = this.seqItem(dash + 1, indent);
+      seq.items.push(item);
+      seq.range[1] = seq.range[2] = item.range[2];
+      const next = this.nextContentLine(this.pos);
+      if (next < 0) break;
+      const nextIndent = this.indentAt(next);
+      if (nextIndent < indent) break;
+      if (nextIndent > indent) unsupported();
+      dash = next + nextIndent;
+      if (!(text.charCodeAt(dash) === DASH && isBlankOrEnd(text, dash + 1, this.n))) break;
+    }
+    seq.range[2] = Math.max(seq.range[2], this.trailingComments(this.pos, indent));
+    return seq;
+  }
+
+  /** One list item, from just after its `-`. */
+  private seqItem(at: number, indent: number): FastNode {
+    const text = this.text;
+    let i = at;
+    while (text.charCodeAt(i) === SPACE) i++;
+    const c = text.charCodeAt(i);
+    if (i >= this.n || c === NL || c === HASH) {
+      const next = this.nextContentLine(i);
+      if (next >= 0) {
+        const nextIndent = this.indentAt(next);
+        if (nextIndent > indent) return this.blockNode(next + nextIndent, nextIndent, indent);
+      }
+      return this.emptyScalar(i);
+    }
+    if (c === 38 /* & */) return this.anchoredValue(i, indent);
+    const column = i - this.lineStartOf(i);
+    if (c === DASH && isBlankOrEnd(text, i + 1, this.n)) return this.blockSeq(i, column);
+    if (this.keyEnd(i) >= 0) return this.blockMap(i, column);
+    return this.inlineValue(i, indent, -1);
+  }
+
+  /**
+   * `key:` or `-` with nothing after it: null, placed where yaml places it. Its end, like yaml's,
+   * takes in the comments that follow, up to the next content line.
+   */
+  private emptyScalar(at: number): FastScalar {
+    this.pos = at;
+    const next = this.nextContentLine(at);
+    return new FastScalar(null, 'PLAIN', [at, at, next < 0 ? this.n : next]);
+  }
+
+  /**
+   * A scalar, alias or flow collection starting at `at` on a line of a block at `parentIndent`.
+   * Continuation lines of a plain scalar must be indented more than `parentIndent`.
+   */
+  private inlineValue(at: number, parentIndent: number, _column: number): FastNode {
+    const text = this.text;
+    const c = text.charCodeAt(at);
+    let node: FastNode;
+    if (c === 91 /* [ */ || c === 123 /* { */) {
+      node = this.flowCollection(at, parentIndent, 0);
+    } else if (c === 34 /* " */ || c === 39 /* ' */) {
+      node = this.quoted(at);
+    } else if (c === 42 /* * */) {
+      const { name, end } = this.anchorName(at);
+      node = new FastAlias(name, [at, end, end]);
+      this.pos = end;
+    } else if (c === 124 /* | */ || c === 62 /* > */) {
+      return this.blockScalar(at, parentIndent);
+    } else {
+      return this.plainBlock(at, parentIndent);
+    }
+    // After a quoted scalar, alias or flow collection only a comment may follow on the line.
+    const end = this.restOfLineEnd(this.pos);
+    node.range[2] = end;
+    return node;
+  }
+
+  // ---- keys ------------------------------------------------------------------------------------
+
+  /**
+   * When a `key:` starts at `at`, the offset of its colon; otherwise -1. Keys are single-line
+   * plain or quoted scalars of at most 1024 characters.
+   */
+  private keyEnd(at: number): number {
+    const text = this.text;
+    const c = text.charCodeAt(at);
+    if (c === 34 || c === 39) {
+      const close = this.quoteEnd(at);
+      if (close < 0) return -1;
+      let i = close;
+      while (text.charCodeAt(i) === SPACE) i++;
+      return text.charCodeAt(i) === COLON && isBlankOrEnd(text, i + 1, this.n) ? i : -1;
+    }
+    if (!this.plainStart(at, false)) return -1;
+    for (let i = at; i < this.n; i++) {
+      const ch = text.charCodeAt(i);
+      if (ch === NL) return -1;
+      if (ch === COLON && isBlankOrEnd(text, i + 1, this.n)) {
+        if (i - at > 1024) unsupported();
+        return i;
+      }
+      if (ch === HASH && text.charCodeAt(i - 1) === SPACE) return -1;
+    }
+    return -1;
+  }
+
+  private keyScalar(at: number, colon: number): FastScalar {
+    const c = this.text.charCodeAt(at);
+    if (c === 34 || c === 39) {
+      const key = this.quoted(at);
+      key.range[2] = key.range[1];
+      return key;
+    }
+    let end = colon;
+    while (this.text.charCodeAt(end - 1) === SPACE) end--;
+    const raw = this.text.slice(at, end);
+    return new FastScalar(resolvePlain(raw), 'PLAIN', [at, end, end]);
+  }
+
+  // ---- scalars ---------------------------------------------------------------------------------
+
+  /** May a plain scalar start at `at`? (`-`, `?`, `:` only when followed by a non-space.) */
+  private plainStart(at: number, inFlow: boolean): boolean {
+    const text = this.text;
+    const c = text.charCodeAt(at);
+    if (at >= this.n || c === NL || c === SPACE) return false;
+    if (c < 128 && INDICATOR[c]) return false;
+    if (c === DASH || c === 63 /* ? */ || c === COLON) {
+      const next = text.charCodeAt(at + 1);
+      if (at + 1 >= this.n || next === SPACE || next === NL) return false;
+      if (inFlow && next < 128 && FLOW_INDICATOR[next]) return false;
+    }
+    return true;
+  }
+
+  /** A plain scalar in block context, with its continuation lines folded. */
+  private plainBlock(at: number, parentIndent: number): FastScalar {
+    const text = this.text;
+    if (!this.plainStart(at, false)) unsupported();
+    let end = this.plainLineEnd(at);
+    let lineEnd = this.restOfLineEnd(end);
+    let value = text.slice(at, end);
+    let folded = false;
+    // Continuation lines: more indented than the parent, not a comment; blank lines become \n.
+    if (text.charCodeAt(lineEnd) === NL && text.charCodeAt(end) !== HASH && !this.hasCommentBetween(end, lineEnd)) {
+      let scan = lineEnd + 1;
+      let blankLines = 0;
+      for (;;) {
+        let i = scan;
+        while (text.charCodeAt(i) === SPACE) i++;
+        if (i >= this.n) break;
+        const c = text.charCodeAt(i);
+        if (c === NL) {
+          blankLines++;
+          scan = i + 1;
+          continue;
+        }
+        if (i - scan <= parentIndent || c === HASH) break;
+        // A continuation line that looks like anything else is left to the yaml package.
+        if (c < 128 && (INDICATOR[c] || c === DASH || c === 63 || c === COLON)) unsupported();
+        const lineContentEnd = this.plainLineEnd(i);
+        const nl = this.restOfLineEnd(lineContentEnd);
+        if (lineContentEnd !== nl && !(lineContentEnd < nl && onlySpaces(text, lineContentEnd, nl))) unsupported();
+        if (this.keyEndInLine(i, nl)) unsupported();
+        value += (blankLines === 0 ? ' ' : '\n'.repeat(blankLines)) + text.slice(i, lineContentEnd);
+        folded = true;
+        blankLines = 0;
+        end = lineContentEnd;
+        lineEnd = nl;
+        if (nl >= this.n) break;
+        scan = nl + 1;
+      }
+    }
+    this.pos = end;
+    const scalar = new FastScalar(folded ? value : resolvePlain(value), 'PLAIN', [at, end, lineEnd]);
+    return scalar;
+  }
+
+  private hasCommentBetween(from: number, to: number): boolean {
+    for (let i = from; i < to; i++) if (this.text.charCodeAt(i) === HASH) return true;
+    return false;
+  }
+
+  private keyEndInLine(from: number, to: number): boolean {
+    const text = this.text;
+    for (let i = from; i < to; i++) if (text.charCodeAt(i) === COLON && isBlankOrEnd(text, i + 1, this.n)) return true;
+    return false;
+  }
+
+  /**
+   * End of a single-line plain scalar in block context (trailing spaces excluded): before ` #`,
+   * a `: ` (which would make it a key: unsupported here), or the line's end.
+   */
+  private plainLineEnd(at: number): number {
+    const text = this.text;
+    let i = at;
+    let end = at;
+    for (; i < this.n; i++) {
+      const c = text.charCodeAt(i);
+      if (c === NL) break;
+      if (c === SPACE) continue;
+      if (c === HASH && text.charCodeAt(i - 1) === SPACE) break;
+      if (c === COLON && isBlankOrEnd(text, i + 1, this.n)) unsupported();
+      end = i + 1;
+    }
+    return end;
+  }
+
+  /** Offset just after the closing quote of the quoted scalar at `at`, on the same line; -1 if none. */
+  private quoteEnd(at: number): number {
+    const text = this.text;
+    const quote = text.charCodeAt(at);
+    for (let i = at + 1; i < this.n; i++) {
+      const c = text.charCodeAt(i);
+      if (c === NL) return -1;
+      if (quote === 34 && c === 92 /* \ */) {
+        i++;
+        continue;
+      }
+      if (c === quote) {
+        if (quote === 39 && text.charCodeAt(i + 1) === 39) {
+          i++;
+          continue;
+        }
+        return i + 1;
+      }
+    }
+    return -1;
+  }
+
+  private quoted(at: number): FastScalar {
+    const text = this.text;
+    const end = this.quoteEnd(at);
+    if (end < 0) unsupported(); // multi-line or unterminated: the yaml package decides
+    this.pos = end;
+    const inner = text.slice(at + 1, end - 1);
+    if (text.charCodeAt(at) === 39) return new FastScalar(inner.includes("''") ? inner.replace(/''/g, "'") : inner, 'QUOTE_SINGLE', [at, end, end]);
+    return new FastScalar(inner.includes('\\') ? unescapeDouble(inner) : inner, 'QUOTE_DOUBLE', [at, end, end]);
+  }
+
+  /** `|` or `>` with optional chomping indicator; content lines more indented than `parentIndent`. */
+  private blockScalar(at: number, parentIndent: number): FastScalar {
+    const text = this.text;
+    const literal = text.charCodeAt(at) === 124;
+    let i = at + 1;
+    let chomp: 'clip' | 'strip' | 'keep' = 'clip';
+    const ch = text.charCodeAt(i);
+    if (ch === DASH) {
+      chomp = 'strip';
+      i++;
+    } else if (ch === 43 /* + */) {
+      chomp = 'keep';
+      i++;
+    }
+    const headerEnd = this.restOfLineEnd(i); // an indentation digit is not in the subset: unsupported there
+    if (headerEnd >= this.n) unsupported();
+    // Content: the first non-blank line fixes the indentation.
+    let lineStart = headerEnd + 1;
+    let contentIndent = -1;
+    const lines: string[] = [];
+    let trailingBlank = 0;
+    let lastContentEnd = headerEnd;
+    let end = headerEnd + 1;
+    let maxBlankIndent = 0;
+    while (lineStart < this.n) {
+      let j = lineStart;
+      while (text.charCodeAt(j) === SPACE) j++;
+      const nlAt = j < this.n ? text.indexOf('\n', j) : -1;
+      const lineEnd = nlAt < 0 ? this.n : nlAt;
+      const indent = j - lineStart;
+      if (j >= this.n || text.charCodeAt(j) === NL) {
+        // A blank line: part of the scalar if more content follows.
+        if (contentIndent >= 0 && indent > contentIndent) unsupported(); // spaces that are content
+        if (contentIndent < 0 && indent > maxBlankIndent) maxBlankIndent = indent;
+        trailingBlank++;
+        lineStart = lineEnd + 1;
+        continue;
+      }
+      if (contentIndent < 0) {
+        if (indent <= parentIndent) break;
+        if (maxBlankIndent > indent) unsupported();
+        contentIndent = indent;
+      } else if (indent < contentIndent) {
+        break;
+      }
+      for (let k = 0; k < trailingBlank; k++) lines.push('');
+      trailingBlank = 0;
+      lines.push(text.slice(lineStart + contentIndent, lineEnd));
+      lastContentEnd = lineEnd;
+      end = Math.min(lineEnd + 1, this.n);
+      lineStart = lineEnd + 1;
+    }
+    if (contentIndent < 0) unsupported(); // an empty block scalar: rare, left to the yaml package
+    let value: string;
+    if (literal) value = lines.join('\n');
+    else {
+      // Folding: a line break between two text lines becomes a space (or, with blank lines
+      // between, one \n per blank line); next to a more indented line every break is kept.
+      value = '';
+      let blanks = 0;
+      let previous: string | undefined;
+      for (const line of lines) {
+        if (line === '') {
+          blanks++;
+          continue;
+        }
+        if (previous === undefined) value = '\n'.repeat(blanks) + line;
+        else if (previous.charCodeAt(0) !== SPACE && line.charCodeAt(0) !== SPACE) value += (blanks === 0 ? ' ' : '\n'.repeat(blanks)) + line;
+        else value += '\n'.repeat(blanks + 1) + line;
+        previous = line;
+        blanks = 0;
+      }
+    }
+    if (chomp === 'keep') unsupported(); // trailing-blank-line rules: left to the yaml package
+    if (chomp === 'clip' && lastContentEnd < this.n) value += '\n';
+    else if (chomp === 'clip' && lastContentEnd >= this.n) value += '\n';
+    this.pos = lastContentEnd;
+    void end;
+    return new FastScalar(value, literal ? 'BLOCK_LITERAL' : 'BLOCK_FOLDED', [at, lastContentEnd, lastContentEnd]);
+  }
+
+  private anchorName(at: number): { name: string; end: number } {
+    const text = this.text;
+    let i = at + 1;
+    while (i < this.n) {
+      const c = text.charCodeAt(i);
+      if (c === SPACE || c === NL || (c < 128 && FLOW_INDICATOR[c])) break;
+      i++;
+    }
+    if (i === at + 1) unsupported();
+    return { name: text.slice(at + 1, i), end: i };
+  }
+
+  // ---- flow collections ------------------------------------------------------------------------
+
+  /** Skips spaces, newlines and comments inside a flow collection; lines must stay indented. */
+  private flowSpace(at: number, parentIndent: number): number {
+    const text = this.text;
+    let i = at;
+    for (;;) {
+      const c = text.charCodeAt(i);
+      if (c === SPACE) i++;
+      else if (c === NL) {
+        i++;
+        let j = i;
+        while (text.charCodeAt(j) === SPACE) j++;
+        const k = text.charCodeAt(j);
+        if (j < this.n && k !== NL && k !== HASH && j - i <= parentIndent) unsupported();
+        i = j;
+      } else if (c === HASH && isSpaceOrNl(text.charCodeAt(i - 1))) {
+        const nl = text.indexOf('\n', i);
+        if (nl < 0) unsupported();
+        i = nl;
+      } else return i;
+    }
+  }
+
+  private flowCollection(at: number, parentIndent: number, depth: number): FastMap | FastSeq {
+    const text = this.text;
+    const isMapOpen = text.charCodeAt(at) === 123;
+    const close = isMapOpen ? 125 : 93;
+    const node = isMapOpen ? new FastMap([at, at, at], true) : new FastSeq([at, at, at], true);
+    let i = this.flowSpace(at + 1, parentIndent);
+    while (text.charCodeAt(i) !== close) {
+      if (i >= this.n) unsupported();
+      if (isMapOpen) {
+        const key = this.flowScalar(i, parentIndent, true);
+        if (!(key instanceof FastScalar)) unsupported();
+        let j = this.flowSpace(this.pos, parentIndent);
+        if (text.charCodeAt(j) !== COLON) unsupported(); // `{a, b}`: keys without values
+        const adjacent = key.type !== 'PLAIN' && j === this.pos;
+        if (!adjacent && !isBlankOrEnd(text, j + 1, this.n)) unsupported();
+        this.checkDuplicate(node as FastMap, key);
+        j = this.flowSpace(j + 1, parentIndent);
+        const c = text.charCodeAt(j);
+        if (c === 44 || c === close) unsupported(); // `{a: }`: empty values
+        const value = this.flowValue(j, parentIndent, depth);
+        (node as FastMap).items.push(new FastPair(key, value));
+      } else {
+        const value = this.flowValue(i, parentIndent, depth);
+        (node as FastSeq).items.push(value);
+        const j = this.flowSpace(this.pos, parentIndent);
+        if (text.charCodeAt(j) === COLON) unsupported(); // `[a: b]`: single-pair mappings
+      }
+      i = this.flowSpace(this.pos, parentIndent);
+      const c = text.charCodeAt(i);
+      if (c === 44 /* , */) i = this.flowSpace(i + 1, parentIndent);
+      else if (c !== close) unsupported();
+    }
+    const end = i + 1;
+    node.range = [at, end, end];
+    this.pos = end;
+    return node;
+  }
+
+  private flowValue(at: number, parentIndent: number, depth: number): FastNode {
+    const text = this.text;
+    const c = text.charCodeAt(at);
+    if (c === 38 /* & */) {
+      const { name, end } = this.anchorName(at);
+      const i = this.flowSpace(end, parentIndent);
+      if (i === end && i < this.n && text.charCodeAt(i) !== SPACE) unsupported();
+      const node = this.flowValue(i, parentIndent, depth);
+      if (node instanceof FastAlias || (node as { anchor?: string }).anchor !== undefined) unsupported();
+      (node as FastScalar).anchor = name;
+      return node;
+    }
+    if (c === 91 || c === 123) return this.flowCollection(at, parentIndent, depth + 1);
+    return this.flowScalar(at, parentIndent, false);
+  }
+
+  /** A quoted or plain scalar, or an alias, inside a flow collection. */
+  private flowScalar(at: number, parentIndent: number, isKey: boolean): FastNode {
+    const text = this.text;
+    const c = text.charCodeAt(at);
+    if (c === 34 || c === 39) return this.quoted(at);
+    if (c === 42 /* * */) {
+      if (isKey) unsupported();
+      const { name, end } = this.anchorName(at);
+      this.pos = end;
+      return new FastAlias(name, [at, end, end]);
+    }
+    if (!this.plainStart(at, true)) unsupported();
+    let i = at;
+    let end = at;
+    for (; i < this.n; i++) {
+      const ch = text.charCodeAt(i);
+      if (ch === NL) break;
+      if (ch === SPACE) continue;
+      if (ch < 128 && FLOW_INDICATOR[ch]) break;
+      if (ch === HASH && text.charCodeAt(i - 1) === SPACE) break;
+      if (ch === COLON) {
+        const next = text.charCodeAt(i + 1);
+        if (i + 1 >= this.n || next === SPACE || next === NL || (next < 128 && FLOW_INDICATOR[next])) break;
+      }
+      end = i + 1;
+    }
+    // A plain scalar at a line's end must be followed by `,` or the closing bracket (else it
+    // continues on the next line: left to the yaml package).
+    if (text.charCodeAt(i) === NL || (i < this.n && text.charCodeAt(i) === SPACE && this.continuesOnNextLine(i))) {
+      const next = text.charCodeAt(this.flowSpace(i, parentIndent));
+      if (next !== 44 && next !== 93 && next !== 125) unsupported();
+    }
+    this.pos = end;
+    return new FastScalar(resolvePlain(text.slice(at, end)), 'PLAIN', [at, end, end]);
+  }
+
+  /** After spaces from `at`, does the line end with the plain scalar unfinished (no indicator)? */
+  private continuesOnNextLine(at: number): boolean {
+    let i = at;
+    while (this.text.charCodeAt(i) === SPACE) i++;
+    return this.text.charCodeAt(i) === NL;
+  }
+}
+
+function isSpaceOrNl(c: number): boolean {
+  return c === SPACE || c === NL;
+}
+
+function isBlankOrEnd(text: string, at: number, n: number): boolean {
+  if (at >= n) return true;
+  const c = text.charCodeAt(at);
+  return c === SPACE || c === NL;
+}
+
+function onlySpaces(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c === HASH) return false;
+    if (c !== SPACE) return false;
+  }
+  return true;
+}
+
+// ---- values ------------------------------------------------------------------------------------
+
+// The YAML 1.2 core schema, as the `yaml` package resolves plain scalars.
+const NULL = /^(?:~|[Nn]ull|NULL)?$/;
+const BOOL = /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/;
+const INT_OCT = /^0o[0-7]+$/;
+const INT = /^[-+]?[0-9]+$/;
+const INT_HEX = /^0x[0-9a-fA-F]+$/;
+const FLOAT_NAN = /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/;
+const FLOAT_EXP = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/;
+const FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/;
+
+/** Core-schema value of a plain scalar's text. */
+export function resolvePlain(raw: string): unknown {
+  const c = raw.charCodeAt(0);
+  // Most plain scalars are words: only these first characters can start anything but a string.
+  const maybeSpecial = (c >= 48 && c <= 57) || c === 45 || c === 43 || c === 46 || c === 126 || c === 110 || c === 78 || c === 116 || c === 84 || c === 102 || c === 70 || raw.length === 0;
+  if (!maybeSpecial) return raw;
+  if (NULL.test(raw)) return null;
+  if (BOOL.test(raw)) return c === 116 || c === 84;
+  if (INT_OCT.test(raw)) return parseInt(raw.slice(2), 8);
+  if (INT.test(raw)) return parseInt(raw, 10);
+  if (INT_HEX.test(raw)) return parseInt(raw.slice(2), 16);
+  if (FLOAT_NAN.test(raw)) return raw.slice(-3).toLowerCase() === 'nan' ? NaN : c === 45 ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
+  if (FLOAT_EXP.test(raw) || FLOAT.test(raw)) return parseFloat(raw);
+  return raw;
+}
+
+const SIMPLE_ESCAPES: Record<string, string> = {
+  '0': '\0',
+  a: '\x07',
+  b: '\b',
+  e: '\x1b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  v: '\v',
+  N: '\u0085',
+  _: '\u00a0',
+  L: '\u2028',
+  P: '\u2029',
+  ' ': ' ',
+  '"': '"',
+  '/': '/',
+  '\\': '\\',
+  '\t': '\t',
+};
+
+/** Double-quoted escapes; an escape yaml would reject leaves the subset. */
+function unescapeDouble(inner: string): string {
+  let out = '';
+  let last = 0;
+  for (let i = inner.indexOf('\\'); i >= 0; i = inner.indexOf('\\', last)) {
+    out += inner.slice(last, i);
+    const e = inner[i + 1];
+    const simple = SIMPLE_ESCAPES[e];
+    if (simple !== undefined && Object.prototype.hasOwnProperty.call(SIMPLE_ESCAPES, e)) {
+      out += simple;
+      last = i + 2;
+      continue;
+    }
+    const digits = e === 'x' ? 2 : e === 'u' ? 4 : e === 'U' ? 8 : 0;
+    if (!digits) unsupported();
+    const hex = inner.slice(i + 2, i + 2 + digits);
+    if (hex.length !== digits || !/^[0-9a-fA-F]+$/.test(hex)) unsupported();
+    const code = parseInt(hex, 16);
+    if (code > 0x10ffff) unsupported();
+    out += String.fromCodePoint(code);
+    last = i + 2 + digits;
+  }
+  return out + inner.slice(last);
+}
