@@ -57,6 +57,7 @@ export const USAGE = `Usage:
   testmesh validate <paths...> [--json]          check flows without running them
   testmesh serve [--port P] [--workspace DIR]    local REST + WebSocket API and web UI
   testmesh init [DIR]                            write a starter project (.testmesh.yaml, flows/example.yaml)
+  testmesh debug-adapter                         the flow debugger over DAP on stdio (nvim-dap, ...)
 
 Options for run:
   --env NAME            use environment NAME of .testmesh.yaml (default: its 'environment:')

@@ -6,6 +6,10 @@ import { validateCommand } from './validate';
 declare const TESTMESH_VERSION: string | undefined;
 
 export async function main(argv: readonly string[], io: Io): Promise<number> {
+  if (argv[0] === 'debug-adapter') {
+    const { debugAdapterCommand } = await import('./debugAdapter');
+    return debugAdapterCommand(argv.slice(1), io);
+  }
   let args;
   try {
     args = parseArgs(argv);

@@ -12,6 +12,7 @@ import { createFlowResolver } from './discovery';
 import { errorMessage, TestMeshError } from './errors';
 import type { ExecutionEvent, ExecutionStatus } from './events';
 import { runFlow } from './engine/executor';
+import type { StepHooks } from './engine/hooks';
 import type { ExecutionResult, FlowResolver, StepDetail } from './engine/types';
 import type { FlowDef } from './flow/types';
 import { applyEvent, applySummaryEvent, emptyExecutionState, type ExecutionState } from './history/fold';
@@ -59,6 +60,8 @@ export interface StartExecutionRequest {
   only_step?: string;
   /** Cancel the run after this long (teardown still runs). */
   timeout_ms?: number;
+  /** Step hooks of the run (a debug session holds the run at its breakpoints). */
+  hooks?: StepHooks;
 }
 
 export interface ListExecutionsQuery {
@@ -199,7 +202,7 @@ export class ExecutionManager {
         // see callSafely
       }
     }
-    setImmediate(() => void this.run(execution, { environment, variables, secrets, redact, only_step, timeout_ms }));
+    setImmediate(() => void this.run(execution, { environment, variables, secrets, redact, only_step, timeout_ms, hooks: request.hooks }));
     return { ...summary };
   }
 
@@ -326,7 +329,7 @@ export class ExecutionManager {
 
   private async run(
     execution: LiveExecution,
-    settings: { environment: Record<string, string>; variables: Record<string, unknown>; secrets: string[]; redact: Redactor; only_step?: string; timeout_ms?: number },
+    settings: { environment: Record<string, string>; variables: Record<string, unknown>; secrets: string[]; redact: Redactor; only_step?: string; timeout_ms?: number; hooks?: StepHooks },
   ): Promise<void> {
     const { summary } = execution;
     const id = summary.id;
@@ -342,6 +345,7 @@ export class ExecutionManager {
         resolveFlow: this.options.resolveFlow ?? createFlowResolver(this.workspace),
         fileAccess: this.fileAccess(),
         onlyStep: settings.only_step === undefined ? undefined : { stepId: settings.only_step },
+        hooks: settings.hooks,
         onEvent: (event) => this.recordEvent(execution, event),
         onStepDetail: (detail: StepDetail) => this.store.appendDetail(id, detail),
       });

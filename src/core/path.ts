@@ -138,3 +138,60 @@ export function normalizeOutputPath(text: string): string {
   if (text.startsWith('$')) return text;
   return text.startsWith('[') ? `$${text}` : `$.${text}`;
 }
+
+/**
+ * The own key of `target` that `key` names. HTTP header names are case-insensitive, so under a
+ * `headers` map a miss retries ignoring case (`headers['Content-Type']` finds `content-type`).
+ */
+export function headerKey(target: object, key: string): string | undefined {
+  if (Object.prototype.hasOwnProperty.call(target, key)) return key;
+  const lower = key.toLowerCase();
+  for (const own of Object.keys(target)) if (own.toLowerCase() === lower) return own;
+  return undefined;
+}
+
+/** Like readPath, with header names matched ignoring case under any `headers` key. */
+export function readPathWithHeaders(value: unknown, segments: readonly PathSegment[]): unknown {
+  let current = value;
+  for (let i = 0; i < segments.length; i++) {
+    if (current === null || current === undefined) return undefined;
+    const segment = segments[i];
+    if (typeof current === 'string') {
+      if (typeof segment === 'number') current = segment < current.length ? current[segment] : undefined;
+      else current = segment === 'length' ? current.length : undefined;
+      continue;
+    }
+    if (typeof current !== 'object') return undefined;
+    let key: string | undefined = typeof segment === 'number' ? String(segment) : segment;
+    if (!Object.prototype.hasOwnProperty.call(current, key)) {
+      key = i > 0 && segments[i - 1] === 'headers' && typeof segment === 'string' ? headerKey(current, segment) : undefined;
+      if (key === undefined) return undefined;
+    }
+    current = (current as Record<string, unknown>)[key];
+  }
+  return current;
+}
+
+/**
+ * An output path read the way TestMesh reads it: against the response body first, then against the
+ * whole step result. So `$.id` is the body's `id`, and `$.status`, `$.headers.x`, `$.body.x` still
+ * reach the result when the body has no such key (or has it as null). `$` alone is the whole result.
+ * `undefined` when neither has it.
+ */
+export function readOutputPath(result: unknown, segments: readonly PathSegment[], ownId?: string): unknown {
+  const found = readOutputPathOnce(result, segments);
+  // `count.first_row.total` written in step `count` (TestMesh's seed flows do): the author means the rest.
+  if (found === undefined && ownId !== undefined && segments.length > 1 && segments[0] === ownId) return readOutputPathOnce(result, segments.slice(1));
+  return found;
+}
+
+function readOutputPathOnce(result: unknown, segments: readonly PathSegment[]): unknown {
+  if (segments.length === 0) return result;
+  if (result !== null && typeof result === 'object' && !Array.isArray(result) && Object.prototype.hasOwnProperty.call(result, 'body')) {
+    const fromBody = readPathWithHeaders((result as Record<string, unknown>).body, segments);
+    if (fromBody !== undefined && fromBody !== null) return fromBody;
+    const fromResult = readPathWithHeaders(result, segments);
+    return fromResult !== undefined ? fromResult : fromBody;
+  }
+  return readPathWithHeaders(result, segments);
+}

@@ -14,6 +14,8 @@ export interface StepReport {
   error?: string;
   parent_id?: string;
   assertion?: { expression: string; expected?: unknown; actual?: unknown };
+  /** Things that did not fail the step but deserve a look (an output path that matched nothing). */
+  warnings?: string[];
 }
 
 export interface FlowReport {
@@ -48,6 +50,7 @@ export function stepReport(step: StepResult): StepReport {
   if (step.skip_reason !== undefined && out.error === undefined) out.error = step.skip_reason;
   if (step.parent_id !== undefined) out.parent_id = step.parent_id;
   if (step.assertion) out.assertion = { expression: step.assertion.expression, expected: step.assertion.expected, actual: step.assertion.actual };
+  if (step.warnings?.length) out.warnings = step.warnings;
   return out;
 }
 

@@ -11,6 +11,7 @@ import type { VSCode, vscode } from './vscodeTypes';
 export const COMMAND_RUN_FLOW = 'testmesh.runFlow';
 export const COMMAND_RUN_STEP = 'testmesh.runStep';
 export const COMMAND_SHOW_LAST_EXECUTION = 'testmesh.showLastExecution';
+export const COMMAND_DEBUG_FLOW = 'testmesh.debugFlow';
 
 export class FlowCodeLensProvider implements vscode.CodeLensProvider {
   private readonly emitter: vscode.EventEmitter<void>;
@@ -43,6 +44,7 @@ export class FlowCodeLensProvider implements vscode.CodeLensProvider {
       const range = new this.vscode.Range(line, 0, line, 0);
       lenses.push(
         new this.vscode.CodeLens(range, { title: '▶ Run flow', command: COMMAND_RUN_FLOW, arguments: [uri], tooltip: `Run ${flow.name}` }),
+        new this.vscode.CodeLens(range, { title: 'Debug flow', command: COMMAND_DEBUG_FLOW, arguments: [uri], tooltip: `Debug ${flow.name}: stops at breakpoints on its steps` }),
         new this.vscode.CodeLens(range, { title: 'Show last execution', command: COMMAND_SHOW_LAST_EXECUTION, arguments: [uri], tooltip: 'Open the latest execution of this flow in the detail panel' }),
       );
     }

@@ -7,6 +7,7 @@
 import type { ExecutionEvent } from '../core/events';
 import type { ExecutionManager, ExecutionStartInfo, StartExecutionRequest } from '../core/executions';
 import { errorMessage } from '../core/errors';
+import type { ExecutionSummary } from '../core/history/types';
 import type { FlowDef } from '../core/flow/types';
 import { affectedFlows, type FlowLookup } from './dependencies';
 import type { FlowFile, FlowIndex } from './discovery';
@@ -39,6 +40,9 @@ export interface RunsDependencies {
   /** Called when an editor run's first execution started (opens the panel when the setting says so). */
   onEditorExecutionStarted?: (executionId: string) => void;
 }
+
+/** Starts one target's execution (default: the manager's start). */
+export type StartExecution = (request: StartExecutionRequest, target: RunTarget) => Promise<ExecutionSummary>;
 
 /** One flow (or one step of it) to run. */
 export interface RunTarget {
@@ -145,14 +149,22 @@ export class Runs {
     await this.execute(request, token);
   }
 
-  private async execute(request: vscode.TestRunRequest, token: vscode.CancellationToken, onStarted?: (id: string) => void): Promise<void> {
+  /**
+   * Runs a request's targets with executions started by `start` instead of the manager directly
+   * (the Debug profile starts each one inside a debug session); drawn like any other run.
+   */
+  executeWith(request: vscode.TestRunRequest, token: vscode.CancellationToken, start: StartExecution): Promise<void> {
+    return this.execute(request, token, undefined, start);
+  }
+
+  private async execute(request: vscode.TestRunRequest, token: vscode.CancellationToken, onStarted?: (id: string) => void, start?: StartExecution): Promise<void> {
     await this.deps.index.whenIdle();
     const targets = this.targets(request);
     const run = this.deps.tree.controller.createTestRun(request, undefined, true);
     // The Test Explorer's stop button cancels the run's own token; the handler's token is the caller's.
     const cancel = this.either(token, run.token);
     try {
-      await this.runTargets(run, targets, cancel.token, onStarted);
+      await this.runTargets(run, targets, cancel.token, onStarted, start);
     } finally {
       cancel.dispose();
       run.end();
@@ -172,7 +184,7 @@ export class Runs {
     return source;
   }
 
-  private async runTargets(run: vscode.TestRun, targets: RunTarget[], token: vscode.CancellationToken, onStarted?: (id: string) => void): Promise<void> {
+  private async runTargets(run: vscode.TestRun, targets: RunTarget[], token: vscode.CancellationToken, onStarted?: (id: string) => void, start?: StartExecution): Promise<void> {
     let first = true;
     for (const target of targets) {
       if (token.isCancellationRequested) break;
@@ -180,12 +192,12 @@ export class Runs {
         onStarted?.(id);
         if (first) this.deps.onEditorExecutionStarted?.(id);
         first = false;
-      });
+      }, start);
     }
   }
 
   /** Runs one flow or step to its end, drawing it on `run`. */
-  async runTarget(run: vscode.TestRun, target: RunTarget, token: vscode.CancellationToken, onStarted?: (id: string) => void): Promise<void> {
+  async runTarget(run: vscode.TestRun, target: RunTarget, token: vscode.CancellationToken, onStarted?: (id: string) => void, start?: StartExecution): Promise<void> {
     const { vscode, tree, log } = this.deps;
     // Right after activation a file may be listed but not parsed yet: wait for its parse.
     if (target.file.pending) await this.deps.index.whenIdle();
@@ -251,7 +263,7 @@ export class Runs {
     this.deps.planner.watch(manager);
     let id: string;
     try {
-      id = (await manager.start(request)).id;
+      id = (await (start ? start(request, target) : manager.start(request))).id;
     } catch (err) {
       log.warn(`could not start ${file.relativePath}: ${errorMessage(err)}`);
       mapping.fail(errorMessage(err));

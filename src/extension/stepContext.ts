@@ -6,7 +6,7 @@
  * before it captured (as `name`), and each of those steps' whole result (as `stepid`, so
  * `{{stepid.body.id}}` resolves too). Without one, the flow runs up to and including the step.
  */
-import { allSteps, type FlowDef, type StepDef } from '../core/flow/types';
+import { allSteps, referenceId, type FlowDef, type StepDef } from '../core/flow/types';
 import type { StepAttemptDetail } from '../core/history/types';
 import { SECRET_MASK } from '../core/secrets';
 
@@ -46,7 +46,9 @@ export function stepAloneVariables(flow: FlowDef, stepId: string, base: Record<s
     if (!record) continue;
     const outputs = record.outputs ?? {};
     for (const [name, value] of Object.entries(outputs)) out[name] = value;
-    if (mentions(text, step.id) && (record.result !== undefined || Object.keys(outputs).length)) out[step.id] = stepValue(record.result, outputs);
+    // Referred to by the id as written; with repeated ids the latest step wins, as in a full run.
+    const ref = referenceId(step);
+    if (mentions(text, ref) && (record.result !== undefined || Object.keys(outputs).length)) out[ref] = stepValue(record.result, outputs);
   }
   return out;
 }

@@ -8,6 +8,8 @@ import { writeFile } from 'node:fs/promises';
 import { errorMessage } from '../core/errors';
 import type { ExecutionManager } from '../core/executions';
 import { FlowCodeLensProvider } from './codelens';
+import { DebugValueHover } from './debugHover';
+import { DEBUG_TYPE, FlowDebugging } from './debugging';
 import { registerCommands } from './commands';
 import { StepDecorations } from './decorations';
 import { FlowDiagnostics } from './diagnostics';
@@ -38,6 +40,7 @@ export class TestMeshExtension {
   readonly panel: ExecutionPanel;
   readonly decorations: StepDecorations;
   readonly status: ServerStatus;
+  readonly debugging: FlowDebugging;
   readonly language: LanguageFeatures;
   private readonly disposables: vscode.Disposable[] = [];
   /** Settles when discovery and the server have started (or failed to). */
@@ -76,6 +79,7 @@ export class TestMeshExtension {
     this.status = new ServerStatus(vscode, this.api, this.log);
     const codeLens = new FlowCodeLensProvider(vscode, this.index);
     const diagnostics = new FlowDiagnostics(vscode, this.index);
+    this.debugging = new FlowDebugging({ vscode, log: this.log, tree: this.tree, index: this.index, runs: this.runs, manager, inputs });
     const languageServices = new LanguageServices({
       vscode,
       log: this.log,
@@ -96,6 +100,8 @@ export class TestMeshExtension {
       this.status,
       codeLens,
       diagnostics,
+      this.debugging,
+      new DebugValueHover(vscode, DEBUG_TYPE),
       this.language,
       { dispose: () => this.runs.dispose() },
       { dispose: () => this.index.dispose() },

@@ -21,6 +21,7 @@ let pgModule: typeof import('pg') | undefined;
 const pg = (): typeof import('pg') => (pgModule ??= require('pg') as typeof import('pg'));
 import { errorMessage, TestMeshError } from '../errors';
 import { TimeoutError } from '../engine/errors';
+import { DEFAULT_CONNECTION_VARIABLE, FALLBACK_CONNECTION_VARIABLE } from '../engine/routing';
 import { optionalDuration, optionalList, optionalNumber, requireString, type Config } from './config';
 import { DsnError, parsePostgresDsn, redactMessage, type ParsedDsn } from './postgresDsn';
 import { registerAction } from './registry';
@@ -226,6 +227,11 @@ export function rowsOf(raw: QueryResult | QueryResult[]): Record<string, unknown
 }
 
 async function run(config: Config, ctx: ActionContext): Promise<DatabaseResult> {
+  if (config.connection === undefined || config.connection === null) {
+    throw new TestMeshError(
+      `database_query needs a connection: set config.connection, or a default for every database_query step with the variable ${DEFAULT_CONNECTION_VARIABLE} (TestMesh's environment routing) or ${FALLBACK_CONNECTION_VARIABLE}`,
+    );
+  }
   const target = openPostgres(ctx, requireString(config, 'connection'));
   const query = requireString(config, 'query');
   const params = readParams(config);

@@ -8,6 +8,11 @@ import { isTruthy } from '../expr';
 import { optionalDuration, optionalString, sleep } from './config';
 import { registerAction } from './registry';
 
+/** The result, with TestMesh's field names (`met`, `timed_out`, `condition`) next to ours (`satisfied`). */
+function result(condition: string, met: boolean, attempts: number, elapsedMs: number) {
+  return { satisfied: met, met, timed_out: !met, condition, attempts, elapsed_ms: elapsedMs };
+}
+
 registerAction({
   name: 'wait_until',
   rawConfigKeys: ['condition'],
@@ -27,12 +32,12 @@ registerAction({
         const outcome = await ctx.runBlock(block, { instance: `[${attempts - 1}]` });
         if (outcome.failed) throw new TestMeshError(`attempt ${attempts} failed: ${outcome.error}`);
       }
-      if (isTruthy(ctx.evaluate(condition))) return { satisfied: true, attempts, elapsed_ms: Date.now() - started };
+      if (isTruthy(ctx.evaluate(condition))) return result(condition, true, attempts, Date.now() - started);
       const elapsed = Date.now() - started;
       if (elapsed + intervalMs > maxMs) {
         if (onTimeout === 'continue') {
           ctx.log('warn', `wait_until: ${condition} still false after ${formatDuration(elapsed)}; continuing`);
-          return { satisfied: false, attempts, elapsed_ms: elapsed };
+          return result(condition, false, attempts, elapsed);
         }
         throw new TestMeshError(`${condition} still false after ${attempts} checks in ${formatDuration(elapsed)}`);
       }

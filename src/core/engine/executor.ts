@@ -17,13 +17,15 @@ import type { ExecutionEvent, LogLevel } from '../events';
 import { compileExpression, isTruthy } from '../expr';
 import { loadReferencedFlow } from '../discovery';
 import { allowed, fileAccessFor, FileAccessError, resolveFlowFile, type FileAccess } from '../fileAccess';
-import { allSteps, type FlowDef, type StepBlock, type StepDef } from '../flow/types';
-import { parseOutputPath, readPath, type PathSegment } from '../path';
+import { allSteps, referenceId, type FlowDef, type StepBlock, type StepDef } from '../flow/types';
+import { parseOutputPath, readOutputPath, type PathSegment } from '../path';
 import { createRedactor, type Redactor } from '../redact';
 import { interpolate } from '../template';
 import { sharedDispatcher } from './dispatcher';
+import { routingFrom, withRouting, type Routing } from './routing';
 import { checkAssertions } from './assertions';
 import { AssertionFailedError, CancelledError, TimeoutError } from './errors';
+import { StepTimers, type StepFrame } from './hooks';
 import { Scope, type StepRecord } from './scope';
 import { MAX_RECORDED_MESSAGES, messagePreview } from './streamMessages';
 import type { AssertionFailure, ExecutionResult, FlowResolver, HttpRequestDetail, HttpResponseDetail, RunFlowOptions, StepResult, StreamMessageDetail } from './types';
@@ -71,6 +73,8 @@ class Execution {
   redact: Redactor = (v) => v;
   private readonly startedAt = Date.now();
   timedOut = false;
+  /** Step time limits, held while a step hook (a debugger pause) is awaited. */
+  readonly timers = new StepTimers();
   readonly fileAccess: FileAccess;
 
   constructor(
@@ -217,6 +221,10 @@ class FlowRun {
   readonly scope = new Scope(this.records);
   /** Outputs captured by this flow's steps: what a sub-flow gives back to its caller. */
   readonly captured: Record<string, unknown> = {};
+  /** TestMesh's environment routing defaults (`__rtov__…`, `__rthr__…` run variables), if any. */
+  routing?: Routing;
+  /** Warnings of the attempt that just ended, by event step id, for its StepResult. */
+  private readonly warnings = new Map<string, string[]>();
 
   constructor(
     readonly execution: Execution,
@@ -233,6 +241,7 @@ class FlowRun {
     const vars = this.scope.vars;
     for (const [k, v] of Object.entries(environment)) vars.set(k, v);
     for (const [k, v] of Object.entries(variables)) vars.set(k, v);
+    this.routing = routingFrom(vars);
     if (this.flow.envFile) {
       const values = await readDotenv(await resolveFlowFile(this.execution.fileAccess, this.flow.file, this.flow.envFile, 'env_file'));
       for (const [k, v] of Object.entries(values)) {
@@ -314,7 +323,28 @@ class FlowRun {
     return result;
   }
 
+  /** Runs a step between the run's step hooks (RunFlowOptions.hooks), if it has any. */
   async runStep(step: StepDef, scope: Scope, signal: AbortSignal, instance: string, parentId: string | undefined): Promise<StepResult> {
+    const hooks = this.execution.options.hooks;
+    if (!hooks) return this.runStepOnce(step, scope, signal, instance, parentId);
+    const execution = this.execution;
+    const frame: StepFrame = {
+      executionId: execution.id,
+      step,
+      flow: this.flow,
+      stepId: this.eventId(step, instance),
+      parentId,
+      scope,
+      redact: (value) => execution.redact(value),
+      cancelled: execution.cancel.signal,
+    };
+    if (hooks.beforeStep && !signal.aborted) await execution.timers.hold(hooks.beforeStep(frame));
+    const result = await this.runStepOnce(step, scope, signal, instance, parentId);
+    if (hooks.afterStep) await execution.timers.hold(hooks.afterStep(frame, result));
+    return result;
+  }
+
+  private async runStepOnce(step: StepDef, scope: Scope, signal: AbortSignal, instance: string, parentId: string | undefined): Promise<StepResult> {
     const execution = this.execution;
     const stepId = this.eventId(step, instance);
     await execution.breathe();
@@ -374,6 +404,11 @@ class FlowRun {
     };
     // Unredacted, in memory only (a later single-step run chains on it); events, details and reports are redacted.
     if (outputs) result.outputs = outputs;
+    const warnings = this.warnings.get(stepId);
+    if (warnings) {
+      result.warnings = warnings;
+      this.warnings.delete(stepId);
+    }
     if (err === undefined) {
       this.execution.emit('step.completed', { step_id: stepId, step_name: step.name, status: 'completed', duration_ms, attempt, parent_id: parentId });
     } else {
@@ -401,14 +436,14 @@ class FlowRun {
     if (!action) throw new TestMeshError(`unknown action '${step.action}'`);
 
     let signal = runSignal;
-    let timer: NodeJS.Timeout | undefined;
+    let clearTimer: (() => void) | undefined;
     let unlink: (() => void) | undefined;
     if (step.timeoutMs !== undefined) {
       const controller = new AbortController();
       const forward = () => controller.abort(runSignal.reason);
       runSignal.addEventListener('abort', forward, { once: true });
       unlink = () => runSignal.removeEventListener('abort', forward);
-      timer = setTimeout(() => controller.abort(new TimeoutError(`step '${step.name}'`, step.timeoutMs!)), step.timeoutMs);
+      clearTimer = this.execution.timers.start(step.timeoutMs, () => controller.abort(new TimeoutError(`step '${step.name}'`, step.timeoutMs!)));
       signal = controller.signal;
     }
 
@@ -418,7 +453,7 @@ class FlowRun {
     const ctx = new AttemptContext(this, step, stepId, scope, signal, instance, attempt, wantsDetail);
 
     try {
-      const config = interpolateConfig(step, action, scope);
+      const config = withRouting(step.action, interpolateConfig(step, action, scope), this.routing, (name) => scope.variable(name));
       // Actions that honour the signal themselves settle on abort; the rest are raced against it.
       const result = action.honoursSignal ? await action.run(config, ctx) : await raceAbort(action.run(config, ctx), signal);
       const { request, response } = ctx;
@@ -428,16 +463,31 @@ class FlowRun {
       if (outputNames.length) {
         outputs = {};
         const root = this.scope;
+        const warnings: string[] = [];
         for (const name of outputNames) {
-          const value = readPath(result, outputPath(step.output[name]));
+          const value = readOutputPath(result, outputPath(step.output[name]), referenceId(step));
+          if (value === undefined) {
+            // TestMesh passes the step and stores nil (text "<nil>"); here the variable stays unset,
+            // so a later {{name}} fails naming this step instead of sending "<nil>" or "".
+            const why = `output '${name}' of step '${referenceId(step)}' matched nothing: ${step.output[name]} is in neither the response body nor the step result`;
+            warnings.push(why);
+            ctx.log('warn', why);
+            root.forgetOutput(name, why);
+            delete this.captured[name];
+            continue;
+          }
           const secret = secretOutput(name, value);
           if (secret !== undefined) execution.addSecret(secret);
           outputs[name] = value;
           root.vars.set(name, value);
+          root.missingOutputs.delete(name);
           this.captured[name] = value;
         }
+        if (warnings.length) this.warnings.set(stepId, warnings);
+        else this.warnings.delete(stepId);
       }
-      this.records.set(step.id, { result, outputs: outputs ?? {} });
+      // Keyed by the id as written: a repeated id reads the latest step's result (TestMesh's rule).
+      this.records.set(referenceId(step), { result, outputs: outputs ?? {} });
       if (wantsDetail) execution.detail(stepId, attempt, request, response, request ? undefined : result, outputs, ctx.messages);
 
       detailSent = true;
@@ -449,7 +499,7 @@ class FlowRun {
       if (signal.aborted && !(err instanceof AssertionFailedError)) throw signal.reason instanceof Error ? signal.reason : err;
       throw err;
     } finally {
-      clearTimeout(timer);
+      clearTimer?.();
       unlink?.();
     }
   }

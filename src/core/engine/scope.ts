@@ -5,7 +5,8 @@
  */
 import { builtinValue, isBuiltin } from '../builtins';
 import { NOT_FOUND, type ExpressionScope } from '../expr';
-import { parseOutputPath, readPath, type PathSegment } from '../path';
+import { parseOutputPath, readPathWithHeaders, type PathSegment } from '../path';
+import { TestMeshError } from '../errors';
 import { UNRESOLVED } from '../template';
 
 /** What an earlier step left behind: its result and the outputs it captured. */
@@ -29,6 +30,8 @@ const HEAD = /^[^.[]+/;
 
 export class Scope {
   readonly vars = new Map<string, unknown>();
+  /** Outputs whose path matched nothing (root scope only): name -> why, for the error where one is used. */
+  readonly missingOutputs = new Map<string, string>();
 
   constructor(
     readonly records: Map<string, StepRecord>,
@@ -55,6 +58,18 @@ export class Scope {
     return UNRESOLVED;
   }
 
+  /** An output that matched nothing: the variable is unset (an older value would be stale) and remembers why. */
+  forgetOutput(name: string, why: string): void {
+    this.vars.delete(name);
+    this.missingOutputs.set(name, why);
+  }
+
+  /** Why a name is unset because an output matched nothing, if it is. */
+  missingOutput(name: string): string | undefined {
+    const root = this.root();
+    return root.missingOutputs.size === 0 ? undefined : root.missingOutputs.get(name);
+  }
+
   /** Every variable visible here, inner scopes winning. */
   snapshot(): Record<string, unknown> {
     const chain: Scope[] = [];
@@ -75,6 +90,15 @@ export class Scope {
 
   /** Resolves a placeholder's inner text: `name`, `name.path[0]`, `stepid.key`, `stepid.body.x`, built-ins. */
   resolve = (text: string): unknown => {
+    const value = this.lookup(text);
+    if (value === UNRESOLVED) {
+      const why = this.missingOutput(HEAD.exec(text)?.[0] ?? text);
+      if (why !== undefined) throw new TestMeshError(`unresolved variable '${text}': ${why}`);
+    }
+    return value;
+  };
+
+  private lookup(text: string): unknown {
     const direct = this.variable(text);
     if (direct !== UNRESOLVED) return direct;
     const head = HEAD.exec(text)?.[0];
@@ -98,9 +122,9 @@ export class Scope {
     } catch {
       return UNRESOLVED;
     }
-    const value = readPath(base, segments);
+    const value = readPathWithHeaders(base, segments);
     return value === undefined ? UNRESOLVED : value;
-  };
+  }
 
   /** An expression scope where `result`'s keys (and `response`) come first, then variables and step ids. */
   expressionScope(result?: unknown): ExpressionScope {
@@ -127,6 +151,8 @@ class StepExpressionScope implements ExpressionScope {
     if (variable !== UNRESOLVED) return variable;
     if (this.scope.records.has(name)) return this.scope.stepValue(name);
     if (isBuiltin(name)) return builtinValue(name);
+    // An output that matched nothing reads as nil (`user_id != nil` guards work); {{user_id}} fails.
+    if (this.scope.missingOutput(name) !== undefined) return null;
     return NOT_FOUND;
   }
 

@@ -1,6 +1,7 @@
 import type { ExecutionEvent, ExecutionStatus } from '../events';
 import type { FileAccess } from '../fileAccess';
 import type { FlowDef, Phase } from '../flow/types';
+import type { StepHooks } from './hooks';
 
 /**
  * Finds and loads the flow named by a `run_flow` step (a path relative to the caller, or a flow
@@ -37,6 +38,8 @@ export interface RunFlowOptions {
    * Setup and teardown are skipped.
    */
   onlyStep?: { stepId: string };
+  /** Called around every step (a debugger); a pending `beforeStep` holds the run and its step timers. */
+  hooks?: StepHooks;
 }
 
 export interface HttpRequestDetail {
@@ -100,6 +103,8 @@ export interface StepResult {
   /** Variables this step captured (its `output`), so a later single-step run can start from them. */
   outputs?: Record<string, unknown>;
   skip_reason?: string;
+  /** Problems that did not fail the step (an output path that matched nothing); also sent as `warn` logs. */
+  warnings?: string[];
 }
 
 export interface ExecutionResult {

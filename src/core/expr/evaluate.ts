@@ -1,4 +1,6 @@
 import { hasPlaceholder, interpolateString, stringifyValue, UNRESOLVED } from '../template';
+import { headerKey } from '../path';
+import { EXPR_LANG_FUNCTIONS } from './exprLangFunctions';
 import { ExpressionError, syntaxError } from './lexer';
 import { compileRegex } from './regex';
 import type { BinaryNode, CallNode, Node } from './parser';
@@ -29,11 +31,31 @@ export function isTruthy(value: unknown): boolean {
 // ---------------------------------------------------------------------------------------------
 // Values
 
-/** Deep equality without type conversion: 200 == "200" is false; nil equals only nil. */
+const NUMBER_TEXT = /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/;
+
+/**
+ * A number or boolean and text that writes it: `200 == "200"`, `true == "true"`. TestMesh keeps
+ * every variable as text (fmt's %v), so flows written for it compare captured numbers with quoted
+ * strings; this is the only conversion `==` makes.
+ */
+export function scalarTextEqual(a: unknown, b: unknown): boolean {
+  if (typeof a === 'string') [a, b] = [b, a];
+  if (typeof b !== 'string') return false;
+  if (typeof a === 'number') return NUMBER_TEXT.test(b) && Number(b) === a;
+  if (typeof a === 'boolean') return b === String(a);
+  return false;
+}
+
+/** Whether `==` against this literal text may convert (see scalarTextEqual): then the fast path cannot be used. */
+function looksScalar(text: string): boolean {
+  return text === 'true' || text === 'false' || NUMBER_TEXT.test(text);
+}
+
+/** Deep equality; the only conversion is between a number or boolean and its text (scalarTextEqual); nil equals only nil. */
 export function deepEqual(a: unknown, b: unknown, offset: number, depth = 0): boolean {
   if (a === b) return true;
   if (a === null || a === undefined || b === null || b === undefined) return (a ?? null) === (b ?? null);
-  if (typeof a !== 'object' || typeof b !== 'object') return false;
+  if (typeof a !== 'object' || typeof b !== 'object') return scalarTextEqual(a, b);
   if (depth > MAX_COMPARE_DEPTH) throw new ExpressionError(`cannot compare values nested more than ${MAX_COMPARE_DEPTH} levels deep`, offset);
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false;
@@ -122,6 +144,21 @@ export function readMember(target: unknown, key: unknown, node: Node): unknown {
   if (typeof target !== 'object') return null;
   if (target instanceof Map) return target.has(key) ? (target.get(key) ?? null) : null;
   return Object.hasOwn(target, key as string) ? ((target as Record<string, unknown>)[key as string] ?? null) : null;
+}
+
+/** Whether a node reads a `headers` map (`headers`, `response.headers`, `login.headers`): header names ignore case. */
+function readsHeaders(node: Node): boolean {
+  if (node.type === 'name') return node.name === 'headers';
+  return node.type === 'member' && node.property.type === 'literal' && node.property.value === 'headers';
+}
+
+/** readMember for header maps: `headers['Content-Type']` finds `content-type`, as HTTP means it. */
+function readHeader(target: unknown, key: unknown, node: Node): unknown {
+  if (typeof key === 'string' && target !== null && typeof target === 'object' && !Array.isArray(target) && !(target instanceof Map)) {
+    const own = headerKey(target, key);
+    if (own !== undefined) return readMember(target, own, node);
+  }
+  return readMember(target, key, node);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -337,6 +374,8 @@ const FUNCTIONS: Record<string, BuiltinFunction> = {
       throw argumentError(node, 'an object or an array as its first argument', target);
     },
   },
+  // expr-lang's other helpers (first, last, split, join, replace, round, sum, type, toJSON, …).
+  ...EXPR_LANG_FUNCTIONS,
 };
 
 export const FUNCTION_NAMES: readonly string[] = Object.keys(FUNCTIONS).sort();
@@ -406,12 +445,13 @@ export function compileNode(node: Node): Evaluator {
     }
     case 'member': {
       const object = compileNode(node.object);
+      const read = readsHeaders(node.object) ? readHeader : readMember;
       if (node.property.type === 'literal') {
         const key = node.property.value;
-        return (scope) => readMember(object(scope), key, node.property);
+        return (scope) => read(object(scope), key, node.property);
       }
       const property = compileNode(node.property);
-      return (scope) => readMember(object(scope), property(scope), node.property);
+      return (scope) => read(object(scope), property(scope), node.property);
     }
     case 'call': {
       const fn = builtinFunction(node);
@@ -458,8 +498,9 @@ function compileBinary(node: BinaryNode): Evaluator {
   const left = compileNode(node.left);
   const literal = node.right.type === 'literal' && !(typeof node.right.value === 'string' && hasPlaceholder(node.right.value)) ? node.right.value : undefined;
   // Fast path for the most common assertion, `x == <number|string|bool>`: operands are never undefined here.
-  if ((node.operator === '==' || node.operator === '!=') && (typeof literal === 'number' || typeof literal === 'string' || typeof literal === 'boolean')) {
-    return node.operator === '==' ? (scope) => left(scope) === literal : (scope) => left(scope) !== literal;
+  if ((node.operator === '==' || node.operator === '!=') && (typeof literal === 'number' || typeof literal === 'boolean' || (typeof literal === 'string' && !looksScalar(literal)))) {
+    const equal = typeof literal === 'string' ? (value: unknown) => value === literal : (value: unknown) => value === literal || scalarTextEqual(value, literal);
+    return node.operator === '==' ? (scope) => equal(left(scope)) : (scope) => !equal(left(scope));
   }
   const right = compileNode(node.right);
   const operation = binaryOperation(node);

@@ -258,8 +258,8 @@ export const ACTION_SPECS: Readonly<Record<string, ActionSpec>> = {
     config: {
       connection: {
         type: 'string',
-        required: true,
-        description: 'PostgreSQL DSN: `postgres://user:password@host:5432/db?sslmode=disable` or `host=... user=... password=... dbname=...`. The password never shows in results, logs or reports.',
+        description:
+          'PostgreSQL DSN: `postgres://user:password@host:5432/db?sslmode=disable` or `host=... user=... password=... dbname=...`. The password never shows in results, logs or reports. Without it: the run variable `__rtov__database_query__connection` (TestMesh\'s environment default), else `DATABASE_URL`.',
       },
       query: { type: 'string', required: true, description: 'The SQL to run; use $1, $2, ... for params. Several statements separated by `;` are allowed without params.' },
       params: { type: 'list', description: 'Values for $1, $2, ... in order; maps and lists are sent as JSON.' },

@@ -26,8 +26,16 @@ export interface StepBlock {
 }
 
 export interface StepDef {
-  /** Unique within the flow. Top-level default `<phase>_<index>`; nested `<parent>.<block>_<index>`. */
+  /**
+   * Unique within the flow: what events, history and editor items name the step by. Top-level
+   * default `<phase>_<index>`; nested `<parent>.<block>_<index>`. A step that repeats an earlier
+   * step's id (TestMesh allows that) gets `<id>@<n>` for its n-th use, and `writtenId` keeps the id.
+   */
   id: string;
+  /** The id as written, when it repeats an earlier step's: references (`{{id.x}}`) name it, the later step winning. */
+  writtenId?: string;
+  /** Range of the `id:` value, when the step has one. */
+  idRange?: SourceRange;
   name: string;
   action: string;
   /** The action's settings as written, with nested step lists removed (they are in `blocks`). */
@@ -66,6 +74,11 @@ export interface FlowDef {
   range: SourceRange;
   /** Range of the `name:` value. */
   nameRange?: SourceRange;
+}
+
+/** The id other steps refer to this step by (`{{id.x}}`): repeated ids share it, and the latest result wins. */
+export function referenceId(step: StepDef): string {
+  return step.writtenId ?? step.id;
 }
 
 /** Every step of a flow, nested ones included, in source order. */

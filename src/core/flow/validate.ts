@@ -12,6 +12,7 @@ import { errorMessage, TestMeshError, type FlowDiagnostic, type Severity, type S
 import { compileExpression } from '../expr';
 import { normalizeOutputPath, parseOutputPath, PathError } from '../path';
 import { hasPlaceholder } from '../template';
+import { ambiguousReferences } from './ambiguousIds';
 import { ACTION_SPECS, FLOW_KEYS, KNOWN_ACTIONS, RETRY_KEYS, STEP_KEYS, type ActionSpec, type ConfigKeySpec } from './actionSpecs';
 import { checkAliases, collectAnchors, MAX_ALIAS_EXPANSION, MAX_NESTING_DEPTH } from './limits';
 import { suggest } from './suggest';
@@ -34,8 +35,6 @@ interface StepPlace {
   /** Default id when the step has none. */
   defaultId: string;
   parentId?: string;
-  /** The parent's id was a duplicate: don't repeat that for every generated child id. */
-  parentDuplicate: boolean;
 }
 
 /**
@@ -60,7 +59,8 @@ class FlowBuilder {
   private anchors?: Map<string, YamlNode[]>;
   /** Aliases inside the node they name (`&a [*a]`): expanding them would never end. */
   private cyclic = new Set<YamlNode>();
-  private readonly ids = new Map<string, SourceRange>();
+  /** How often each written step id has been used so far: repeats get `<id>@<n>` (see StepDef.id). */
+  private readonly idUses = new Map<string, number>();
 
   constructor(
     private readonly doc: { contents: unknown },
@@ -314,6 +314,7 @@ class FlowBuilder {
     const steps = entries.get('steps');
     if (!steps) this.error(this.keyAnchor(map), "the flow has no 'steps': add a 'steps:' list with at least one step");
     else if (flow.steps.length === 0 && isEmptyList(this.deref(steps.value))) this.error(steps.value ?? steps.keyNode, "'steps' is empty: a flow needs at least one step");
+    for (const warning of ambiguousReferences(flow)) this.warn(warning.range, warning.message);
     return flow;
   }
 
@@ -348,7 +349,7 @@ class FlowBuilder {
     }
     const steps: StepDef[] = [];
     list.items.forEach((item, index) => {
-      const step = this.step(item as YamlNode, { phase, defaultId: `${phase}_${index}`, parentDuplicate: false });
+      const step = this.step(item as YamlNode, { phase, defaultId: `${phase}_${index}` });
       if (step) steps.push(step);
     });
     return steps;
@@ -368,23 +369,22 @@ class FlowBuilder {
   private stepFromMap(map: YamlNode, place: StepPlace): StepDef {
     const entries = this.entries(map);
     const idEntry = entries.get('id');
-    let id = place.defaultId;
-    let idExplicit = false;
+    let written = place.defaultId;
     if (idEntry) {
       const text = this.scalarText(idEntry.value, `step '${place.defaultId}': 'id'`);
       if (text !== undefined) {
         if (STEP_ID.test(text)) {
-          id = text;
-          idExplicit = true;
+          written = text;
         } else {
           this.error(idEntry.value ?? idEntry.keyNode, `step id '${text}' is not valid: use letters, digits, '_' and '-', starting with a letter or '_'`);
         }
       }
     }
-    const label = `step '${id}'`;
+    const id = this.registerId(written);
+    const label = `step '${written}'`;
     const step: StepDef = {
       id,
-      name: id,
+      name: written,
       action: '',
       config: {},
       assert: [],
@@ -394,9 +394,9 @@ class FlowBuilder {
       blocks: [],
       range: this.range(map),
     };
+    if (id !== written) step.writtenId = written;
+    if (idEntry) step.idRange = this.range(idEntry.value, idEntry.keyNode);
     if (place.parentId !== undefined) step.parentId = place.parentId;
-
-    const duplicate = this.registerId(id, idExplicit || !place.parentDuplicate, idEntry?.value ?? map, label);
 
     for (const entry of entries.values()) {
       const { key, value } = entry;
@@ -452,19 +452,18 @@ class FlowBuilder {
     if (!entries.has('action')) this.error(this.keyAnchor(map), `${label}: the step has no 'action'`);
 
     const spec = Object.prototype.hasOwnProperty.call(ACTION_SPECS, step.action) ? ACTION_SPECS[step.action] : undefined;
-    this.config(step, entries.get('config'), spec, label, { phase: place.phase, parentId: id, defaultId: id, parentDuplicate: duplicate });
+    this.config(step, entries.get('config'), spec, label, { phase: place.phase, parentId: id, defaultId: id });
     return step;
   }
 
-  /** Records a step id; reports a duplicate. Returns whether it was a duplicate. */
-  private registerId(id: string, reportable: boolean, at: YamlNode, label: string): boolean {
-    const first = this.ids.get(id);
-    if (!first) {
-      this.ids.set(id, this.range(at));
-      return false;
-    }
-    if (reportable) this.error(isScalar(at) ? at : this.keyAnchor(at), `${label}: duplicate step id '${id}' (first used at line ${first.start.line})`);
-    return true;
+  /**
+   * The unique id of a step written with `written`. TestMesh allows repeated ids (a setup and a
+   * teardown step often share one); the n-th use becomes `<id>@<n>`, which no written id can be.
+   */
+  private registerId(written: string): string {
+    const uses = (this.idUses.get(written) ?? 0) + 1;
+    this.idUses.set(written, uses);
+    return uses === 1 ? written : `${written}@${uses}`;
   }
 
   private assertions(node: YamlNode | null, label: string): AssertionDef[] {
@@ -763,6 +762,11 @@ class FlowBuilder {
         return;
       }
       const fields = this.entries(branch);
+      if (!fields.has('steps') && fields.has('action')) {
+        // TestMesh's generator writes a branch as a step (TestMesh's runner then refuses it): a branch of that one step.
+        step.blocks.push(this.block(`branches[${index}]`, `branch${index}`, branch, place));
+        return;
+      }
       for (const field of fields.values()) {
         if (field.key !== 'steps') this.warn(field.keyNode, `${where}: unknown key '${field.key}' is ignored${suggest(field.key, ['steps'])}`);
       }
@@ -778,13 +782,14 @@ class FlowBuilder {
 
   private block(key: string, idPart: string, list: YamlNode, place: StepPlace): StepBlock {
     const steps: StepDef[] = [];
-    if (isSeq(list)) {
-      list.items.forEach((item, index) => {
+    // A mapping is a block of that one step (a parallel branch written as a step).
+    const items = isSeq(list) ? (list.items as YamlNode[]) : isMap(list) ? [list] : undefined;
+    if (items) {
+      items.forEach((item, index) => {
         const child = this.step(item as YamlNode, {
           phase: place.phase,
           parentId: place.parentId,
           defaultId: `${place.defaultId}.${idPart}_${index}`,
-          parentDuplicate: place.parentDuplicate,
         });
         if (child) steps.push(child);
       });

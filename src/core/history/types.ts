@@ -6,7 +6,7 @@ import type { ExecutionEvent, ExecutionStatus, LogLevel, StepStatus } from '../e
 import type { AssertionFailure, HttpRequestDetail, HttpResponseDetail, StreamMessageDetail } from '../engine/types';
 import type { Phase } from '../flow/types';
 
-export type ExecutionTrigger = 'api' | 'editor' | 'cli' | 'browser';
+export type ExecutionTrigger = 'api' | 'editor' | 'cli' | 'browser' | 'debug';
 
 /** One execution as listed and read through `GET /api/v1/executions[/:id]`. */
 export interface ExecutionSummary {

@@ -92,11 +92,17 @@ describe('expr evaluation', () => {
   });
 
   describe('comparison', () => {
-    it('compares deeply and never converts between types', () => {
+    it('compares deeply; the only conversion is a number or boolean and its text (TestMesh keeps variables as text)', () => {
       assert.equal(evaluate('status == 200'), true);
-      assert.equal(evaluate("status == '200'"), false);
-      assert.equal(evaluate("'200' == status"), false);
-      assert.equal(evaluate('status != "200"'), true);
+      assert.equal(evaluate("status == '200'"), true);
+      assert.equal(evaluate("'200' == status"), true);
+      assert.equal(evaluate('status != "200"'), false);
+      assert.equal(evaluate("status == '200.0'"), true);
+      assert.equal(evaluate("status == ' 200'"), false);
+      assert.equal(evaluate("status == '0x0C8'"), false);
+      assert.equal(evaluate("true == 'true'"), true);
+      assert.equal(evaluate("1 == true"), false);
+      assert.equal(evaluate("[200] == ['200']"), true);
       assert.equal(evaluate("body.tags == ['admin', 'beta']"), true);
       assert.equal(evaluate("body.tags == ['beta', 'admin']"), false);
       assert.equal(evaluate('body.items[0] == body.items[0]'), true);

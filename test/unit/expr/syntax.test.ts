@@ -118,7 +118,7 @@ describe('expr syntax', () => {
       ['{a: 1}', "unexpected character '{' at column 1: object literals are not supported; placeholders are written ${name} or {{name}}", 0],
       ['1abc', "invalid number '1a' at column 1: a name cannot start with a digit", 0],
       ['1__0', "invalid number '1__0' at column 1: '_' may only separate digits", 0],
-      ['foo(1)', "unknown function 'foo' at column 1: known functions are abs, float, has, int, keys, len, lower, string, trim, upper, values", 0],
+      ['foo(1)', "unknown function 'foo' at column 1: known functions are abs, ceil, first, float, floor, fromJSON, has, hasPrefix, hasSuffix, indexOf, int, join, keys, last, len, lower, max, min, replace, round, split, string, sum, toJSON, trim, trimPrefix, trimSuffix, type, upper, values", 0],
       ['x + len(1, 2)', 'wrong number of arguments at column 5: len() takes 1 argument, got 2', 4],
       ['has(body)', 'wrong number of arguments at column 1: has() takes 2 arguments, got 1', 0],
       ['body.name.trim()', "unexpected '(' at column 15: only the built-in functions can be called, like len(x)", 14],

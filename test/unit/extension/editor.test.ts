@@ -63,7 +63,7 @@ describe('extension: editor help', () => {
   });
 
   describe('CodeLens', () => {
-    it('offers Run flow and Show last execution above the flow, Run step above each step', () => {
+    it('offers Run flow, Debug flow and Show last execution above the flow, Run step above each step', () => {
       const provider = new FlowCodeLensProvider(h.fake.vscode, h.index);
       const doc = new FakeTextDocument(Uri.file(join(h.root, 'flows/editor.flow.yaml')), FLOW);
       const lenses = provider.provideCodeLenses(doc as never);
@@ -71,6 +71,7 @@ describe('extension: editor help', () => {
       const uri = doc.uri.toString();
       assert.deepStrictEqual(summary, [
         `1 ▶ Run flow testmesh.runFlow ${JSON.stringify([uri])}`,
+        `1 Debug flow testmesh.debugFlow ${JSON.stringify([uri])}`,
         `1 Show last execution testmesh.showLastExecution ${JSON.stringify([uri])}`,
         `${lineOf(FLOW, 'id: one')} ▶ Run step testmesh.runStep ${JSON.stringify([uri, 'one'])}`,
         `${lineOf(FLOW, 'id: slow')} ▶ Run step testmesh.runStep ${JSON.stringify([uri, 'slow'])}`,
@@ -85,7 +86,7 @@ describe('extension: editor help', () => {
       provider.onDidChangeCodeLenses(() => changes++);
       const doc = new FakeTextDocument(Uri.file(join(h.root, 'flows/editor.flow.yaml')), FLOW);
       h.fake.setSetting('testmesh.codeLens.step', false);
-      assert.deepStrictEqual(provider.provideCodeLenses(doc as never).map((l) => l.command!.command), ['testmesh.runFlow', 'testmesh.showLastExecution']);
+      assert.deepStrictEqual(provider.provideCodeLenses(doc as never).map((l) => l.command!.command), ['testmesh.runFlow', 'testmesh.debugFlow', 'testmesh.showLastExecution']);
       h.fake.setSetting('testmesh.codeLens.flow', false);
       assert.deepStrictEqual(provider.provideCodeLenses(doc as never), []);
       assert.strictEqual(changes, 2);

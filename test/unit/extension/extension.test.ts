@@ -9,6 +9,7 @@ import { COMMANDS } from '../../../src/extension/commands';
 import { TestMeshExtension } from '../../../src/extension/testMeshExtension';
 import { tempWorkspace, waitFor } from '../helpers';
 import { FakeVSCode, Uri, type FakeTestController } from './fake-vscode';
+import { COMMAND_DEBUG_FLOW } from '../../../src/extension/codelens';
 
 const REPO = join(__dirname, '..', '..', '..', '..');
 
@@ -57,7 +58,7 @@ describe('extension: activation, commands and the local API', function () {
   it('registers everything at once and starts discovery and the server only after activation', async () => {
     const controller = fake.controllers[0] as FakeTestController;
     assert.strictEqual(controller.id, 'testmesh');
-    assert.deepStrictEqual([...fake.commands.keys()].sort(), Object.values(COMMANDS).sort());
+    assert.deepStrictEqual([...fake.commands.keys()].sort(), [...Object.values(COMMANDS), COMMAND_DEBUG_FLOW].sort());
     ext.startInBackground();
     // Nothing discovered, no server yet: that happens after activate returned.
     assert.strictEqual(controller.items.size, 0);

@@ -182,6 +182,10 @@ export const CodeActionKind = { QuickFix: { value: 'quickfix' }, Empty: { value:
 
 export class MarkdownString {
   constructor(public value = '') {}
+  appendCodeblock(code: string, language = ''): this {
+    this.value += `\n\`\`\`${language}\n${code}\n\`\`\`\n`;
+    return this;
+  }
 }
 
 export class CompletionItem {
@@ -583,6 +587,56 @@ export class FakeWebviewPanel {
 
 // ---------------------------------------------------------------- the fake itself
 
+/** A debug session the fake started: the inline adapter, driven by a small DAP client. */
+export class FakeDebugSession {
+  readonly id = `session-${Math.random().toString(36).slice(2)}`;
+  private seq = 1;
+  private readonly pending = new Map<number, (response: { success: boolean; body?: any; message?: string }) => void>();
+  readonly events: Array<{ event: string; body?: any }> = [];
+  private readonly eventWaiters: Array<{ name: string; resolve: (e: { event: string; body?: any }) => void }> = [];
+  terminated = false;
+
+  constructor(
+    readonly type: string,
+    readonly name: string,
+    readonly configuration: Record<string, unknown>,
+    private readonly adapter: { handleMessage(m: unknown): void; onDidSendMessage(l: (m: any) => void): { dispose(): void } },
+  ) {
+    adapter.onDidSendMessage((message) => {
+      if (message.type === 'response') {
+        this.pending.get(message.request_seq)?.(message);
+        this.pending.delete(message.request_seq);
+      } else if (message.type === 'event') {
+        this.events.push(message);
+        for (const waiter of [...this.eventWaiters]) {
+          if (waiter.name === message.event) {
+            this.eventWaiters.splice(this.eventWaiters.indexOf(waiter), 1);
+            waiter.resolve(message);
+          }
+        }
+      }
+    });
+  }
+
+  send(command: string, args?: unknown): Promise<{ success: boolean; body?: any; message?: string }> {
+    const seq = this.seq++;
+    const response = new Promise<{ success: boolean; body?: any; message?: string }>((resolve) => this.pending.set(seq, resolve));
+    setImmediate(() => this.adapter.handleMessage({ seq, type: 'request', command, arguments: args }));
+    return response;
+  }
+
+  async customRequest(command: string, args?: unknown): Promise<any> {
+    const response = await this.send(command, args);
+    if (!response.success) throw new Error(response.message);
+    return response.body;
+  }
+
+  /** The next event of a kind, or one already received that no one waited for yet. */
+  nextEvent(name: string): Promise<{ event: string; body?: any }> {
+    return new Promise((resolve) => this.eventWaiters.push({ name, resolve }));
+  }
+}
+
 function register<T>(list: T[], item: T): Disposable {
   list.push(item);
   return new Disposable(() => {
@@ -612,6 +666,13 @@ export class FakeVSCode {
   /** Ids `extensions.getExtension` knows (e.g. 'redhat.vscode-yaml'). */
   readonly installedExtensions = new Set<string>();
   readonly serializers = new Map<string, { deserializeWebviewPanel(panel: FakeWebviewPanel, state: unknown): Promise<void> }>();
+  readonly debugFactories = new Map<string, { createDebugAdapterDescriptor(session: unknown): any }>();
+  readonly debugProviders = new Map<string, { resolveDebugConfiguration?(folder: unknown, config: any): any }>();
+  readonly debugSessions: FakeDebugSession[] = [];
+  /** Breakpoints the fake debugger sets in every session it starts: file path -> lines (1-based). */
+  readonly breakpoints = new Map<string, number[]>();
+  readonly didStartDebugSession = new EventEmitter<FakeDebugSession>();
+  readonly didTerminateDebugSession = new EventEmitter<FakeDebugSession>();
 
   readonly didChangeTextDocument = new EventEmitter<{ document: FakeTextDocument; contentChanges: unknown[] }>();
   readonly didOpenTextDocument = new EventEmitter<FakeTextDocument>();
@@ -659,6 +720,48 @@ export class FakeVSCode {
         },
       },
       TestRunProfileKind: { Run: 1, Debug: 2, Coverage: 3 },
+      DebugAdapterInlineImplementation: class {
+        constructor(readonly implementation: unknown) {}
+      },
+      debug: {
+        activeStackItem: undefined,
+        onDidStartDebugSession: this.didStartDebugSession.event,
+        onDidTerminateDebugSession: this.didTerminateDebugSession.event,
+        registerDebugAdapterDescriptorFactory(type: string, factory: { createDebugAdapterDescriptor(session: unknown): any }) {
+          fake.debugFactories.set(type, factory);
+          return new Disposable(() => fake.debugFactories.delete(type));
+        },
+        registerDebugConfigurationProvider(type: string, provider: { resolveDebugConfiguration?(folder: unknown, config: any): any }) {
+          fake.debugProviders.set(type, provider);
+          return new Disposable(() => fake.debugProviders.delete(type));
+        },
+        /** Like VS Code: resolve, create the adapter, initialize, set breakpoints, launch, configurationDone. */
+        async startDebugging(folder: unknown, config: Record<string, any>) {
+          // Without a type (F5 with no launch.json) VS Code picks the debugger for the editor's language: here, the one registered.
+          const provider = config.type ? fake.debugProviders.get(config.type) : [...fake.debugProviders.values()][0];
+          const resolved = provider?.resolveDebugConfiguration ? await provider.resolveDebugConfiguration(folder, config) : config;
+          if (!resolved) return false;
+          const factory = fake.debugFactories.get(resolved.type);
+          if (!factory) return false;
+          const descriptor = factory.createDebugAdapterDescriptor({});
+          const session = new FakeDebugSession(resolved.type, resolved.name, resolved, descriptor.implementation);
+          fake.debugSessions.push(session);
+          fake.didStartDebugSession.fire(session);
+          void session.nextEvent('terminated').then(() => {
+            session.terminated = true;
+            fake.didTerminateDebugSession.fire(session);
+          });
+          const initialized = session.nextEvent('initialized');
+          await session.send('initialize', { adapterID: resolved.type, linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' });
+          const launched = session.send('launch', resolved);
+          await initialized;
+          for (const [path, lines] of fake.breakpoints) await session.send('setBreakpoints', { source: { path }, breakpoints: lines.map((line) => ({ line })) });
+          await session.send('setExceptionBreakpoints', { filters: [] });
+          await session.send('configurationDone');
+          void launched;
+          return true;
+        },
+      },
       DiagnosticSeverity: { Error: 0, Warning: 1, Information: 2, Hint: 3 },
       StatusBarAlignment: { Left: 1, Right: 2 },
       ViewColumn: { Active: -1, Beside: -2, One: 1 },
@@ -742,6 +845,10 @@ export class FakeVSCode {
         },
         async showWarningMessage(text: string) {
           fake.messages.push(`warning: ${text}`);
+          return undefined;
+        },
+        async showErrorMessage(text: string) {
+          fake.messages.push(`error: ${text}`);
           return undefined;
         },
         async showInformationMessage(text: string) {

@@ -93,7 +93,7 @@ describe('action specs', () => {
       wait_until: ['condition'],
       run_flow: ['flow'],
       websocket: ['action'],
-      database_query: ['connection', 'query'],
+      database_query: ['query'],
       kafka_producer: ['brokers', 'topic', 'payload'],
       kafka_consumer: ['brokers', 'topic'],
       'kafka.produce': ['topic'],

@@ -212,9 +212,4 @@ export const CORPUS: CorpusCase[] = [
   validatorOnly('expression syntax', step('log', 'message: x', 'assert:\n  - status =='), 'expressions are parsed, JSON Schema sees a string'),
   validatorOnly('condition syntax', step('condition', 'condition: "a &&"'), 'expressions are parsed, JSON Schema sees a string'),
   validatorOnly('output path syntax', step('log', 'message: x', 'output: {a: "$.body["}'), 'output paths are parsed, JSON Schema sees a string'),
-  validatorOnly(
-    'duplicate step ids',
-    flow('- id: same\n  action: log\n  config: {message: a}\n- id: same\n  action: log\n  config: {message: b}'),
-    'step ids are unique across the whole flow',
-  ),
 ];

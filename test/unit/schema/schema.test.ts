@@ -6,7 +6,7 @@
  * The agreement, exactly:
  * - a flow the validator accepts (no error diagnostic), the schema accepts: no schema error;
  * - a flow the validator refuses, the schema refuses too, except for the rules JSON Schema cannot
- *   express (corpus cases marked `validatorOnly`: expression and path syntax, duplicate ids);
+ *   express (corpus cases marked `validatorOnly`: expression and path syntax);
  * - unknown keys are warnings on both sides and both name the same keys.
  */
 import assert from 'node:assert/strict';
