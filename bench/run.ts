@@ -12,8 +12,12 @@
  *
  * The HTTP server runs in its own process (bench/server.mjs). Numbers are printed, never asserted.
  *
+ *  5. Whole processes at N = 1, 200, 2,000, 10,000 steps (bench/process.ts): `testmesh run` against
+ *     bench/raw-n.mjs doing the same requests and checks, with ratios, slopes and peak memory.
+ *
  * Options: --n N (steps per run, default 1000), --rounds R (default 5), --cli-runs K (default 10),
- * --only engine|raw (per-step rounds only; for `node --cpu-prof`), --no-memory, --no-cli.
+ * --process-runs K (default 5), --only engine|raw (per-step rounds only; for `node --cpu-prof`),
+ * --no-memory, --no-cli, --no-process.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,6 +26,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Agent, request } from 'undici';
 import { closeSharedDispatcher } from '../src/core/engine/dispatcher';
+import { wholeProcessBench } from './process';
 import { runFlow } from '../src/core/engine/executor';
 import { parseFlowText } from '../src/core/flow/load';
 import type { ExecutionResult } from '../src/core/engine/types';
@@ -39,10 +44,12 @@ interface Options {
   only?: 'engine' | 'raw';
   memory: boolean;
   cli: boolean;
+  process: boolean;
+  processRuns: number;
 }
 
 function parseOptions(argv: string[]): Options {
-  const options: Options = { n: 1000, rounds: 5, cliRuns: 10, memory: true, cli: true };
+  const options: Options = { n: 1000, rounds: 5, cliRuns: 10, memory: true, cli: true, process: true, processRuns: 5 };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -64,11 +71,14 @@ function parseOptions(argv: string[]): Options {
       options.only = v;
     } else if (arg === '--no-memory') options.memory = false;
     else if (arg === '--no-cli') options.cli = false;
+    else if (arg === '--no-process') options.process = false;
+    else if (arg === '--process-runs') options.processRuns = positive(value());
     else throw new Error(`unknown option ${arg}`);
   }
   if (options.only) {
     options.memory = false;
     options.cli = false;
+    options.process = false;
   }
   return options;
 }
@@ -398,6 +408,10 @@ async function main(options: Options): Promise<void> {
     if (!options.only) {
       console.log('');
       await benchEditing(n);
+    }
+    if (options.process) {
+      console.log('\nwhole process (startup, load, run, exit), median of ' + options.processRuns + ' interleaved runs:');
+      console.log(await wholeProcessBench(ROOT, server.url, flowText, [1, 200, 2000, 10000], options.processRuns));
     }
   } finally {
     await closeSharedDispatcher();
