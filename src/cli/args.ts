@@ -10,6 +10,10 @@ export interface RunArgs {
   command: 'run';
   paths: string[];
   envFiles: string[];
+  /** `--env NAME`: an environment of `.testmesh.yaml`. */
+  env?: string;
+  /** `--config FILE`: the project file instead of `./.testmesh.yaml`. */
+  config?: string;
   vars: Record<string, string>;
   secrets: Record<string, string>;
   reporters: ReporterName[];
@@ -45,15 +49,23 @@ export interface ServeArgs {
   limits: Partial<RunLimits>;
 }
 
-export type CliArgs = RunArgs | ValidateArgs | ServeArgs | { command: 'help' } | { command: 'version' };
+export interface InitArgs {
+  command: 'init';
+  dir: string;
+}
+
+export type CliArgs = RunArgs | ValidateArgs | ServeArgs | InitArgs | { command: 'help' } | { command: 'version' };
 
 export const USAGE = `Usage:
   testmesh run <files|dirs|globs...> [options]   run flows
   testmesh validate <paths...> [--json]          check flows without running them
   testmesh serve [--port P] [--workspace DIR]    local REST + WebSocket API and web UI
+  testmesh init [DIR]                            write a starter project (.testmesh.yaml, flows/example.yaml)
   testmesh debug-adapter                         the flow debugger over DAP on stdio (nvim-dap, ...)
 
 Options for run:
+  --env NAME            use environment NAME of .testmesh.yaml (default: its 'environment:')
+  --config FILE         the project file to read instead of ./.testmesh.yaml
   --env-file FILE       load variables from a .env file (repeatable)
   --var KEY=VALUE       set a variable (repeatable)
   --secret KEY=VALUE    set a variable whose value is redacted from output (repeatable)
@@ -113,9 +125,10 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     flags.set(name, [...(flags.get(name) ?? []), value]);
   }
   const known: Record<string, string[]> = {
-    run: ['--env-file', '--var', '--secret', '--reporter', '--output', '--bail', '--jobs', '--grep', '--tag', '--shard', '--timeout', '--no-color', '--color', '--root', '--allow-outside', '--max-events', '--max-iterations'],
+    run: ['--env', '--config', '--env-file', '--var', '--secret', '--reporter', '--output', '--bail', '--jobs', '--grep', '--tag', '--shard', '--timeout', '--no-color', '--color', '--root', '--allow-outside', '--max-events', '--max-iterations'],
     validate: ['--json'],
     serve: ['--port', '--workspace', '--history-dir', '--env-file', '--allow-outside', '--max-events', '--max-iterations'],
+    init: [],
   };
   if (!known[command]) throw new UsageError(`unknown command '${command}'`);
   for (const name of flags.keys()) if (!known[command].includes(name)) throw new UsageError(`unknown option ${name} for '${command}'`);
@@ -132,6 +145,10 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   if (command === 'validate') {
     if (positional.length === 0) throw new UsageError('validate needs at least one file, folder or glob');
     return { command, paths: positional, json: flags.has('--json') };
+  }
+  if (command === 'init') {
+    if (positional.length > 1) throw new UsageError('init takes at most one folder');
+    return { command, dir: positional[0] ?? '.' };
   }
   if (command === 'serve') {
     const port = Number(one('--port') ?? 0);
@@ -174,6 +191,8 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     command: 'run',
     paths: positional,
     envFiles: many('--env-file'),
+    env: one('--env'),
+    config: one('--config'),
     vars,
     secrets,
     reporters: reporters.length ? (reporters as ReporterName[]) : ['pretty'],

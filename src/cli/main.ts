@@ -44,6 +44,10 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         process.off('SIGINT', onSigint);
       }
     }
+    case 'init': {
+      const { initCommand } = await import('./init');
+      return initCommand(args, io);
+    }
     case 'serve': {
       const { serveCommand } = await import('./serve');
       return serveCommand(args, io);

@@ -11,6 +11,7 @@ import { closeSharedDispatcher } from '../core/engine/dispatcher';
 import { parseFlowText } from '../core/flow/load';
 import type { FlowDef } from '../core/flow/types';
 import { flowReport, invalidFlowReport, summarize, type FlowReport } from '../core/report';
+import { applyDefaultStepTimeout, PROJECT_FILE_NAME, projectEnvironment, readProjectFile, readProjectFileAt } from '../core/projectFile';
 import type { RunArgs } from './args';
 import { JsonReporter } from './reporters/json';
 import { JunitReporter } from './reporters/junit';
@@ -70,6 +71,20 @@ export async function runCommand(args: RunArgs, io: Io, signal?: AbortSignal): P
   }
 
   const environment: Record<string, string> = {};
+  // Lowest first: the .testmesh.yaml environment, then --env-file files, then --var (see the README).
+  let defaultStepTimeoutMs: number | undefined;
+  try {
+    const project = args.config !== undefined ? await readProjectFileAt(resolve(io.cwd, args.config)) : await readProjectFile(io.cwd);
+    if (args.env !== undefined && !project) throw new TestMeshError(`--env ${args.env} names an environment of ${PROJECT_FILE_NAME}, and there is none in ${io.cwd} (run from the project folder or pass --config FILE)`);
+    const name = args.env ?? project?.defaultEnvironment;
+    if (project && name !== undefined) {
+      for (const [k, v] of Object.entries(projectEnvironment(project, name).variables)) environment[k] = v;
+    }
+    defaultStepTimeoutMs = project?.defaultStepTimeoutMs;
+  } catch (err) {
+    io.stderr.write(`testmesh: ${err instanceof TestMeshError ? err.describe() : errorMessage(err)}\n`);
+    return EXIT_INVALID;
+  }
   for (const envFile of args.envFiles) {
     try {
       for (const [k, v] of Object.entries(await readDotenv(resolve(io.cwd, envFile)))) environment[k] = v;
@@ -82,6 +97,7 @@ export async function runCommand(args: RunArgs, io: Io, signal?: AbortSignal): P
   const secrets = secretValues({ secrets: Object.values(args.secrets), environment, variables });
 
   let loaded = await loadFlows(files, io);
+  for (const item of loaded) if (item.flow) item.flow = applyDefaultStepTimeout(item.flow, defaultStepTimeoutMs);
   const grep = args.grep?.toLowerCase();
   loaded = loaded.filter((l) => {
     if (grep && !(l.flow?.name ?? '').toLowerCase().includes(grep) && !l.display.toLowerCase().includes(grep)) return false;

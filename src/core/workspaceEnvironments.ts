@@ -1,12 +1,14 @@
 /**
- * Named environments of a workspace for API-triggered runs: `"staging"` means `.env.staging`
- * (or `staging.env`) in the workspace folder; a name with a `/` or a `.env` in it is taken as a
+ * Named environments of a workspace for API-triggered runs: `"staging"` means the `staging`
+ * environment of the workspace's `.testmesh.yaml` when it has one, else `.env.staging` (or
+ * `staging.env`) in the workspace folder; a name with a `/` or a `.env` in it is taken as a
  * workspace-relative path. Never reads outside the workspace.
  */
 import { realpath } from 'node:fs/promises';
 import { isAbsolute, join, sep } from 'node:path';
 import { readDotenv } from './dotenv';
 import { TestMeshError } from './errors';
+import { readProjectFile } from './projectFile';
 
 function candidates(name: string): string[] {
   if (name.includes('/') || name.includes('.env')) return [name];
@@ -19,6 +21,11 @@ export async function readWorkspaceEnvironment(workspace: string, name: string):
   }
   if (isAbsolute(name) || name.split('/').some((s) => s === '..')) throw new TestMeshError(`environment ${JSON.stringify(name)} must be inside the workspace`);
   const root = await realpath(workspace);
+  if (!name.includes('/') && !name.includes('.env')) {
+    const project = await readProjectFile(root);
+    const found = project?.environments.find((e) => e.name === name);
+    if (found) return { ...found.variables };
+  }
   for (const rel of candidates(name)) {
     let real: string;
     try {
@@ -29,5 +36,5 @@ export async function readWorkspaceEnvironment(workspace: string, name: string):
     if (!real.startsWith(root + sep)) throw new TestMeshError(`environment ${JSON.stringify(name)} must be inside the workspace`);
     return readDotenv(real);
   }
-  throw new TestMeshError(`unknown environment ${JSON.stringify(name)}: no ${candidates(name).join(' or ')} in the workspace`);
+  throw new TestMeshError(`unknown environment ${JSON.stringify(name)}: no environment of that name in .testmesh.yaml and no ${candidates(name).join(' or ')} in the workspace`);
 }

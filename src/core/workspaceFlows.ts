@@ -13,6 +13,7 @@ import { firstError, TestMeshError, type FlowDiagnostic } from './errors';
 import { looksLikeFlowFile } from './flow/load';
 import { parseFlowTextOffThread } from './flow/loadOffThread';
 import { allSteps, type FlowDef } from './flow/types';
+import { applyDefaultStepTimeout, readProjectFile } from './projectFile';
 
 export type FlowFileErrorKind = 'invalid_id' | 'forbidden' | 'not_found' | 'exists' | 'invalid_flow';
 
@@ -172,7 +173,7 @@ async function describe(id: string, text: string, file: string): Promise<FlowDoc
   };
 }
 
-/** The workspace's flows (discovery's globs), each parsed for its name and validity. */
+/** The workspace's flows (found by content, as the editor finds them), each parsed for its name and validity. */
 export async function listWorkspaceFlows(workspace: string): Promise<FlowInfo[]> {
   const root = await realRoot(workspace);
   const out: FlowInfo[] = [];
@@ -202,7 +203,8 @@ export async function loadWorkspaceFlow(workspace: string, id: unknown): Promise
   const text = await readFlowFile(target);
   const { flow, diagnostics } = await parseFlowTextOffThread(text, target.file);
   if (!flow) throw invalidFlow(target.id, diagnostics);
-  return flow;
+  // The project's default step timeout applies to runs started through the API too.
+  return applyDefaultStepTimeout(flow, (await readProjectFile(await realRoot(workspace)))?.defaultStepTimeoutMs);
 }
 
 function invalidFlow(id: string, diagnostics: FlowDiagnostic[]): FlowFileError {

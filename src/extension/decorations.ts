@@ -62,6 +62,16 @@ export class StepDecorations {
     this.unsubscribe = manager.subscribe((event) => this.onEvent(event));
   }
 
+  /** Forgets the marks of finished runs (their results no longer hold, e.g. the environment changed). */
+  clearFinished(): void {
+    const running = new Set(this.executions.values());
+    for (const key of [...this.marks.keys()]) {
+      if (running.has(key)) continue;
+      this.marks.delete(key);
+      this.schedule(key);
+    }
+  }
+
   /** Marks of a file (step id -> status and duration), for the test hook. */
   marksOf(key: string): Record<string, StepMark> {
     return Object.fromEntries(this.marks.get(key) ?? []);

@@ -1,17 +1,21 @@
 /**
- * The workspace's flow files, kept current: a scan of every workspace folder by the flow globs,
- * file watchers, and edits in open editors (parsed from the editor's text, not the disk).
- * Updates are debounced and applied one batch at a time. A file that does not parse stays in the
- * index with its diagnostics, so a broken file never hides the others.
+ * The workspace's flow files, kept current: every YAML file of every workspace folder is sniffed
+ * (its first bytes only) and flows are parsed; file watchers and edits in open editors (parsed
+ * from the editor's text, not the disk) keep it current. A file is re-read only when its size or
+ * time changed, so a rescan of a large repository re-parses nothing that did not change. A file
+ * that looks like a flow but is not listed (too big, excluded, in a skipped folder, not a flow)
+ * is remembered with the reason, so the editor can say why. Updates are debounced and applied
+ * one batch at a time. A file with a root `flow:` that does not parse stays in the index with its
+ * diagnostics, so a broken file never hides the others.
  */
-import { readFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { relative } from 'node:path';
-import { toPosix, walkFiles } from '../core/discovery';
-import type { FlowDiagnostic } from '../core/errors';
-import { looksLikeFlowFile } from '../core/flow/load';
+import { pathVerdict, sniffFlowFile, yieldTurn, toPosix, walkFileInfo, type DiscoveryRules, type FoundFile } from '../core/discovery';
+import { errorMessage, firstError, type FlowDiagnostic } from '../core/errors';
+import { DEFAULT_MAX_BYTES, looksLikeFlowFile, parseFlowText } from '../core/flow/load';
 import { parseFlowShared } from '../core/language/parsedFlows';
 import type { FlowDef } from '../core/flow/types';
-import { matchesGlob } from '../core/glob';
+import { applyDefaultStepTimeout, PROJECT_FILE_NAME, readProjectFile, type ProjectFile } from '../core/projectFile';
 import type { Log } from './log';
 import { readSettings } from './settings';
 import type { VSCode, vscode } from './vscodeTypes';
@@ -28,6 +32,8 @@ export interface FlowFile {
   /** Present when the file parsed without errors. */
   flow?: FlowDef;
   diagnostics: FlowDiagnostic[];
+  /** Found (it looks like a flow) but not parsed yet: a large first scan lists files before parsing them all. */
+  pending?: boolean;
 }
 
 export interface FlowIndexChange {
@@ -35,6 +41,14 @@ export interface FlowIndexChange {
   /** Keys of files that are no longer flow files (deleted, renamed, or no longer matching). */
   removed: string[];
 }
+
+/** Why a YAML file that looks like a flow is not in the index. */
+export type UnlistedReason =
+  | { reason: 'too_big'; size: number; limit: number }
+  | { reason: 'excluded'; glob: string }
+  | { reason: 'skipped_folder'; folder: string }
+  | { reason: 'not_included' }
+  | { reason: 'not_a_flow'; message: string };
 
 export interface FlowIndexOptions {
   /** Delay after file system events before re-reading (ms). */
@@ -44,14 +58,36 @@ export interface FlowIndexOptions {
 }
 
 const FLOW_FILE_NAME = /\.flow\.ya?ml$/i;
+const YAML_FILE = /\.ya?ml$/i;
+const ROOT_FLOW_KEY = /^(?:flow|"flow"|'flow')[ \t]*:/m;
+/** Files parsed between two turns of the extension host's event loop during a large scan. */
+const PARSE_SLICE = 50;
+/** Files sniffed between two turns of the event loop. */
+const SNIFF_SLICE = 200;
+
+interface Stamp {
+  size: number;
+  mtimeMs: number;
+}
+
+const sameStamp = (a: Stamp | undefined, b: Stamp) => a !== undefined && a.size === b.size && a.mtimeMs === b.mtimeMs;
 
 export class FlowIndex {
   private readonly files = new Map<string, FlowFile>();
+  /** Size and time of every YAML file last read from disk (flows and not), to skip unchanged ones. */
+  private readonly stamps = new Map<string, Stamp>();
+  /** Files that look like flows but are not listed, with the reason. */
+  private readonly unlistedFiles = new Map<string, UnlistedReason>();
+  /** `.testmesh.yaml` of each workspace folder (by folder uri), or why it could not be read. */
+  private readonly projects = new Map<string, ProjectFile | { error: string }>();
   private readonly emitter: vscode.EventEmitter<FlowIndexChange>;
   readonly onDidChange: vscode.Event<FlowIndexChange>;
+  private readonly projectEmitter: vscode.EventEmitter<void>;
+  /** A `.testmesh.yaml` appeared, changed or went away. */
+  readonly onDidChangeProject: vscode.Event<void>;
   private readonly disposables: vscode.Disposable[] = [];
   private watchers: vscode.Disposable[] = [];
-  private globs: string[];
+  private rules: DiscoveryRules;
   /** Uris (as strings) waiting to be re-read, with the uri object. */
   private readonly pending = new Map<string, vscode.Uri>();
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -61,6 +97,8 @@ export class FlowIndex {
   private readonly fileDebounceMs: number;
   private readonly typingDebounceMs: number;
   private started = false;
+  /** How many files were parsed / sniffed since the start (tests and the bench read them). */
+  readonly stats = { parsed: 0, sniffed: 0, scans: 0, lastScanMs: 0 };
 
   constructor(
     private readonly vscode: VSCode,
@@ -69,7 +107,9 @@ export class FlowIndex {
   ) {
     this.emitter = new vscode.EventEmitter<FlowIndexChange>();
     this.onDidChange = this.emitter.event;
-    this.globs = readSettings(vscode).flowGlobs;
+    this.projectEmitter = new vscode.EventEmitter<void>();
+    this.onDidChangeProject = this.projectEmitter.event;
+    this.rules = rulesOf(vscode);
     this.fileDebounceMs = options.fileDebounceMs ?? 200;
     this.typingDebounceMs = options.typingDebounceMs ?? 300;
   }
@@ -87,13 +127,14 @@ export class FlowIndex {
       workspace.onDidCloseTextDocument((doc) => {
         if (this.files.has(doc.uri.toString())) this.schedule(doc.uri, this.fileDebounceMs);
       }),
+      // An opened YAML file is read from the editor: it may be new, unsaved, or changed meanwhile.
       workspace.onDidOpenTextDocument((doc) => {
-        if (doc.isDirty && this.isCandidate(doc.uri)) this.schedule(doc.uri, this.typingDebounceMs);
+        if (this.isCandidate(doc.uri) && (doc.isDirty || !this.files.has(doc.uri.toString()))) this.schedule(doc.uri, this.typingDebounceMs);
       }),
       workspace.onDidChangeWorkspaceFolders(() => this.rescan()),
       workspace.onDidChangeConfiguration((e) => {
-        if (!e.affectsConfiguration('testmesh.flowGlobs')) return;
-        this.globs = readSettings(this.vscode).flowGlobs;
+        if (!e.affectsConfiguration('testmesh.flowGlobs') && !e.affectsConfiguration('testmesh.excludeGlobs')) return;
+        this.rules = rulesOf(this.vscode);
         this.rescan();
       }),
     );
@@ -101,9 +142,10 @@ export class FlowIndex {
     return this.enqueue(() => this.scanAll());
   }
 
-  /** Drops everything and scans again (the `testmesh.refresh` command). */
+  /** Reads everything again, unchanged files included (the `testmesh.refresh` command). */
   refresh(): Promise<void> {
     this.watch();
+    this.stamps.clear();
     return this.enqueue(() => this.scanAll());
   }
 
@@ -131,15 +173,57 @@ export class FlowIndex {
     return undefined;
   }
 
-  /** Whether a uri is (or could be) a flow file by location: in a workspace folder and matching the globs. */
+  /** The project file of a workspace folder (its `.testmesh.yaml`), when it has a readable one. */
+  project(folder: vscode.WorkspaceFolder | undefined): ProjectFile | undefined {
+    const found = folder ? this.projects.get(folder.uri.toString()) : undefined;
+    return found && !('error' in found) ? found : undefined;
+  }
+
+  /** Every readable project file, with its folder. */
+  projectFiles(): Array<{ folder: vscode.WorkspaceFolder; project: ProjectFile }> {
+    const out: Array<{ folder: vscode.WorkspaceFolder; project: ProjectFile }> = [];
+    for (const folder of this.vscode.workspace.workspaceFolders ?? []) {
+      const project = this.project(folder);
+      if (project) out.push({ folder, project });
+    }
+    return out;
+  }
+
+  /** Whether this looks like a TestMesh workspace: a flow or a `.testmesh.yaml` was found. */
+  isTestMeshWorkspace(): boolean {
+    return this.files.size > 0 || this.projects.size > 0;
+  }
+
+  /**
+   * Why a YAML file whose text looks like a flow is not in the index; undefined when it is (or
+   * when it does not look like a flow at all).
+   */
+  whyUnlisted(uri: vscode.Uri, text: string): UnlistedReason | undefined {
+    const key = uri.toString();
+    if (this.files.has(key) || uri.scheme !== 'file' || !YAML_FILE.test(uri.fsPath)) return undefined;
+    const known = this.unlistedFiles.get(key);
+    if (known) return known;
+    if (!looksLikeFlowFile(text)) return undefined;
+    const folder = this.vscode.workspace.getWorkspaceFolder(uri);
+    if (!folder) return undefined;
+    const verdict = pathVerdict(toPosix(relative(folder.uri.fsPath, uri.fsPath)), this.rules);
+    if (!verdict.listed) return verdict.reason === 'excluded' ? { reason: 'excluded', glob: verdict.glob } : verdict.reason === 'skipped_folder' ? { reason: 'skipped_folder', folder: verdict.folder } : { reason: 'not_included' };
+    if (Buffer.byteLength(text, 'utf8') > DEFAULT_MAX_BYTES) return { reason: 'too_big', size: Buffer.byteLength(text, 'utf8'), limit: DEFAULT_MAX_BYTES };
+    const { flow, diagnostics } = parseFlowText(text, uri.fsPath);
+    if (!flow) return { reason: 'not_a_flow', message: firstError(diagnostics) ?? 'not a valid flow' };
+    return undefined;
+  }
+
+  /** Whether a uri is (or could be) a flow file by location: in a workspace folder, a YAML file discovery looks into. */
   isCandidate(uri: vscode.Uri): boolean {
     if (uri.scheme !== 'file') return false;
     if (this.files.has(uri.toString())) return true;
+    if (!YAML_FILE.test(uri.fsPath)) return false;
     const folder = this.vscode.workspace.getWorkspaceFolder(uri);
     if (!folder) return false;
     const rel = toPosix(relative(folder.uri.fsPath, uri.fsPath));
-    if (rel.startsWith('../') || rel.split('/').slice(0, -1).some((part) => part === 'node_modules' || part.startsWith('.'))) return false;
-    return this.globs.some((glob) => matchesGlob(rel, glob));
+    if (rel.startsWith('../')) return false;
+    return pathVerdict(rel, this.rules).listed;
   }
 
   dispose(): void {
@@ -147,19 +231,29 @@ export class FlowIndex {
     for (const d of [...this.watchers, ...this.disposables]) d.dispose();
     this.watchers = [];
     this.emitter.dispose();
+    this.projectEmitter.dispose();
   }
 
   private watch(): void {
     for (const w of this.watchers) w.dispose();
     this.watchers = [];
     for (const folder of this.vscode.workspace.workspaceFolders ?? []) {
-      for (const glob of this.globs) {
+      for (const glob of this.rules.include) {
         const watcher = this.vscode.workspace.createFileSystemWatcher(new this.vscode.RelativePattern(folder, glob));
         const onEvent = (uri: vscode.Uri) => {
           if (this.isCandidate(uri)) this.schedule(uri, this.fileDebounceMs);
         };
         this.watchers.push(watcher, watcher.onDidCreate(onEvent), watcher.onDidChange(onEvent), watcher.onDidDelete(onEvent));
       }
+      // The project file changes every flow's default timeout: everything is parsed again.
+      const project = this.vscode.workspace.createFileSystemWatcher(new this.vscode.RelativePattern(folder, PROJECT_FILE_NAME));
+      const onProject = (uri: vscode.Uri) => {
+        if (!uri.fsPath.endsWith(PROJECT_FILE_NAME)) return;
+        this.stamps.clear();
+        this.fullScanPending = true;
+        this.arm(this.fileDebounceMs);
+      };
+      this.watchers.push(project, project.onDidCreate(onProject), project.onDidChange(onProject), project.onDidDelete(onProject));
     }
   }
 
@@ -191,27 +285,93 @@ export class FlowIndex {
     return this.queue;
   }
 
-  private async scanAll(): Promise<void> {
-    const started = Date.now();
-    const seen = new Set<string>();
-    const changed: FlowFile[] = [];
+  private async loadProjects(): Promise<boolean> {
+    const before = JSON.stringify([...this.projects]);
+    this.projects.clear();
     for (const folder of this.vscode.workspace.workspaceFolders ?? []) {
       if (folder.uri.scheme !== 'file') continue;
-      const root = folder.uri.fsPath;
-      const relativePaths = await walkFiles(root, (rel) => this.globs.some((glob) => matchesGlob(rel, glob)));
-      for (const rel of relativePaths) {
-        const uri = this.vscode.Uri.joinPath(folder.uri, ...rel.split('/'));
-        const file = await this.read(uri, folder);
-        if (!file) continue;
-        seen.add(file.key);
-        this.files.set(file.key, file);
-        changed.push(file);
+      try {
+        const project = await readProjectFile(folder.uri.fsPath);
+        if (project) this.projects.set(folder.uri.toString(), project);
+      } catch (err) {
+        this.log.warn(`${PROJECT_FILE_NAME}: ${errorMessage(err)}`);
+        this.projects.set(folder.uri.toString(), { error: errorMessage(err) });
+      }
+    }
+    return JSON.stringify([...this.projects]) !== before;
+  }
+
+  private async scanAll(): Promise<void> {
+    const started = Date.now();
+    const projectChanged = await this.loadProjects();
+    const seen = new Set<string>();
+    const toParse: Array<{ uri: vscode.Uri; folder: vscode.WorkspaceFolder; entry: FoundFile; text: string }> = [];
+    let yamlFiles = 0;
+    for (const folder of this.vscode.workspace.workspaceFolders ?? []) {
+      if (folder.uri.scheme !== 'file') continue;
+      const found = await walkFileInfo(folder.uri.fsPath, (rel) => YAML_FILE.test(rel) && pathVerdict(rel, this.rules).listed, this.rules);
+      yamlFiles += found.length;
+      const open = new Set(this.vscode.workspace.textDocuments.filter((d) => !d.isClosed).map((d) => d.uri.toString()));
+      for (let i = 0; i < found.length; i++) {
+        const entry = found[i];
+        const uri = this.vscode.Uri.joinPath(folder.uri, ...entry.rel.split('/'));
+        const key = uri.toString();
+        seen.add(key);
+        const stamp = { size: entry.size, mtimeMs: entry.mtimeMs };
+        // Unchanged on disk and not open in an editor: what we know still holds.
+        if (sameStamp(this.stamps.get(key), stamp) && !open.has(key)) continue;
+        this.stamps.set(key, stamp);
+        const text = await this.sniff(uri, entry);
+        if (text === undefined) this.files.delete(key);
+        else toParse.push({ uri, folder, entry, text });
+        if ((i + 1) % SNIFF_SLICE === 0) await yieldTurn();
       }
     }
     const removed = [...this.files.keys()].filter((key) => !seen.has(key));
     for (const key of removed) this.files.delete(key);
-    this.log.info(`found ${changed.length} flow file(s) in ${Date.now() - started} ms`);
-    this.emitter.fire({ changed, removed });
+    for (const key of [...this.stamps.keys()]) if (!seen.has(key)) this.stamps.delete(key);
+    for (const key of [...this.unlistedFiles.keys()]) if (!seen.has(key)) this.unlistedFiles.delete(key);
+    toParse.sort((a, b) => (a.entry.rel < b.entry.rel ? -1 : 1));
+
+    // Many new files (a first scan): list them at once, then parse them in slices, giving the
+    // extension host back between slices so the editor stays responsive.
+    const firstScan = this.stats.scans === 0;
+    if (toParse.length > PARSE_SLICE) {
+      const listed: FlowFile[] = [];
+      for (const item of toParse) {
+        if (this.files.has(item.uri.toString())) continue;
+        const file: FlowFile = { uri: item.uri, key: item.uri.toString(), folder: item.folder, relativePath: item.entry.rel, text: item.text, diagnostics: [], pending: true };
+        this.files.set(file.key, file);
+        listed.push(file);
+      }
+      this.emitter.fire({ changed: listed, removed });
+      removed.length = 0;
+    }
+    for (let i = 0; i < toParse.length; i += PARSE_SLICE) {
+      const changed: FlowFile[] = [];
+      const gone: string[] = [];
+      for (const item of toParse.slice(i, i + PARSE_SLICE)) {
+        const key = item.uri.toString();
+        const file = this.parse(item.uri, item.folder, item.entry.rel, item.text);
+        if (file) {
+          this.files.set(key, file);
+          changed.push(file);
+        } else if (this.files.delete(key)) gone.push(key);
+      }
+      if (i + PARSE_SLICE < toParse.length) {
+        if (changed.length || gone.length) this.emitter.fire({ changed, removed: gone });
+        await yieldTurn();
+      } else {
+        removed.push(...gone);
+        if (changed.length || removed.length) this.emitter.fire({ changed, removed });
+        removed.length = 0;
+      }
+    }
+    if (removed.length || (firstScan && toParse.length === 0)) this.emitter.fire({ changed: [], removed });
+    this.stats.scans++;
+    this.stats.lastScanMs = Date.now() - started;
+    this.log.info(`found ${this.files.size} flow file(s) among ${yamlFiles} YAML file(s) in ${this.stats.lastScanMs} ms (${toParse.length} read again)`);
+    if (projectChanged) this.projectEmitter.fire();
   }
 
   private async update(uris: vscode.Uri[]): Promise<void> {
@@ -220,7 +380,18 @@ export class FlowIndex {
     for (const uri of uris) {
       const key = uri.toString();
       const folder = this.vscode.workspace.getWorkspaceFolder(uri);
-      const file = folder && this.isCandidate(uri) ? await this.read(uri, folder) : undefined;
+      let file: FlowFile | undefined;
+      if (folder && this.isCandidate(uri)) {
+        const info = await stat(uri.fsPath).catch(() => undefined);
+        if (info?.isFile() || this.openDocument(key)) {
+          const entry = { rel: toPosix(relative(folder.uri.fsPath, uri.fsPath)), file: uri.fsPath, size: info?.size ?? 0, mtimeMs: info?.mtimeMs ?? 0 };
+          file = await this.read(uri, folder, entry);
+          if (info) this.stamps.set(key, { size: info.size, mtimeMs: info.mtimeMs });
+        } else {
+          this.stamps.delete(key);
+          this.unlistedFiles.delete(key);
+        }
+      }
       if (file) {
         this.files.set(key, file);
         changed.push(file);
@@ -231,23 +402,61 @@ export class FlowIndex {
     if (changed.length || removed.length) this.emitter.fire({ changed, removed });
   }
 
-  /** Reads and parses one file (from its open editor when there is one); undefined when it is not a flow. */
-  private async read(uri: vscode.Uri, folder: vscode.WorkspaceFolder): Promise<FlowFile | undefined> {
-    const key = uri.toString();
+  private openDocument(key: string): vscode.TextDocument | undefined {
     const open = this.vscode.workspace.textDocuments.find((doc) => doc.uri.toString() === key);
-    let text: string;
-    if (open && !open.isClosed) {
-      text = open.getText();
-    } else {
-      try {
-        text = await readFile(uri.fsPath, 'utf8');
-      } catch {
-        return undefined;
-      }
-    }
-    // Files named *.flow.yaml are flows by name, so a broken one still shows (with its errors).
-    if (!FLOW_FILE_NAME.test(uri.fsPath) && !looksLikeFlowFile(text)) return undefined;
-    const { flow, diagnostics } = parseFlowShared(text, uri.fsPath);
-    return { uri, key, folder, relativePath: toPosix(relative(folder.uri.fsPath, uri.fsPath)), text, flow, diagnostics };
+    return open && !open.isClosed ? open : undefined;
   }
+
+  /** Reads one file (from its open editor when there is one) and parses it when it is a flow. */
+  private async read(uri: vscode.Uri, folder: vscode.WorkspaceFolder, entry: FoundFile): Promise<FlowFile | undefined> {
+    const text = await this.sniff(uri, entry);
+    return text === undefined ? undefined : this.parse(uri, folder, entry.rel, text);
+  }
+
+  /** The text of a file that looks like a flow (the editor's when open); undefined for other files. */
+  private async sniff(uri: vscode.Uri, entry: FoundFile): Promise<string | undefined> {
+    const key = uri.toString();
+    this.unlistedFiles.delete(key);
+    const open = this.openDocument(key);
+    if (open) {
+      const text = open.getText();
+      return looksLikeFlowFile(text) ? text : undefined;
+    }
+    this.stats.sniffed++;
+    let sniff;
+    try {
+      sniff = await sniffFlowFile(uri.fsPath, entry.size);
+    } catch {
+      return undefined;
+    }
+    if (sniff.kind === 'too_big') {
+      this.unlistedFiles.set(key, { reason: 'too_big', size: sniff.size, limit: sniff.limit });
+      return undefined;
+    }
+    return sniff.kind === 'flow' ? sniff.text : undefined;
+  }
+
+  /** Parses a flow-looking text; undefined when it is not listed (the reason is kept). */
+  private parse(uri: vscode.Uri, folder: vscode.WorkspaceFolder, relativePath: string, text: string): FlowFile | undefined {
+    const key = uri.toString();
+    this.stats.parsed++;
+    const parsed = parseFlowShared(text, uri.fsPath);
+    const diagnostics = parsed.diagnostics;
+    // A root `flow:` key or a *.flow.yaml name says "this is a flow", so a broken one still shows
+    // (with its errors); so does a file that was listed already and breaks while being edited.
+    // A bare `name` + `steps` file that is no flow (a CI pipeline, say) stays out, with the reason.
+    const listed = this.files.get(key);
+    if (!parsed.flow && !ROOT_FLOW_KEY.test(text) && !FLOW_FILE_NAME.test(uri.fsPath) && (!listed || listed.pending)) {
+      this.unlistedFiles.set(key, { reason: 'not_a_flow', message: firstError(diagnostics) ?? 'not a valid flow' });
+      return undefined;
+    }
+    // The parse is shared with the editor features: the project's timeout goes on a copy.
+    const flow = parsed.flow && applyDefaultStepTimeout(parsed.flow, this.project(folder)?.defaultStepTimeoutMs);
+    return { uri, key, folder, relativePath, text, flow, diagnostics };
+  }
+}
+
+function rulesOf(vscode: VSCode): DiscoveryRules {
+  const settings = readSettings(vscode);
+  return { include: settings.flowGlobs, exclude: settings.excludeGlobs };
 }

@@ -199,7 +199,9 @@ export class Runs {
   /** Runs one flow or step to its end, drawing it on `run`. */
   async runTarget(run: vscode.TestRun, target: RunTarget, token: vscode.CancellationToken, onStarted?: (id: string) => void, start?: StartExecution): Promise<void> {
     const { vscode, tree, log } = this.deps;
-    const file = target.file;
+    // Right after activation a file may be listed but not parsed yet: wait for its parse.
+    if (target.file.pending) await this.deps.index.whenIdle();
+    const file = this.deps.index.get(target.file.key) ?? target.file;
     if (!file.flow) {
       const item = tree.fileItem(file.key);
       const first = file.diagnostics.find((d) => d.severity === 'error');

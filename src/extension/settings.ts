@@ -5,6 +5,8 @@ import type { VSCode } from './vscodeTypes';
 export interface Settings {
   /** Globs (relative to each workspace folder) that name flow files; the defaults when unset or empty. */
   flowGlobs: string[];
+  /** Globs of YAML files never listed as flows. */
+  excludeGlobs: string[];
   codeLensFlow: boolean;
   codeLensStep: boolean;
   openPanelOnRun: boolean;
@@ -19,12 +21,16 @@ export const SECTION = 'testmesh';
 
 export function readSettings(vscode: VSCode): Settings {
   const config = vscode.workspace.getConfiguration(SECTION);
-  const configured = config.get<unknown>('flowGlobs');
-  const globs = Array.isArray(configured) ? configured.filter((g): g is string => typeof g === 'string' && g.trim() !== '') : [];
+  const globList = (key: string) => {
+    const configured = config.get<unknown>(key);
+    return Array.isArray(configured) ? [...new Set(configured.filter((g): g is string => typeof g === 'string' && g.trim() !== ''))] : [];
+  };
+  const globs = globList('flowGlobs');
   const port = config.get<unknown>('server.port');
   const outside = config.get<unknown>('allowOutsideWorkspace');
   return {
-    flowGlobs: globs.length ? [...new Set(globs)] : [...DEFAULT_FLOW_GLOBS],
+    flowGlobs: globs.length ? globs : [...DEFAULT_FLOW_GLOBS],
+    excludeGlobs: globList('excludeGlobs'),
     codeLensFlow: config.get<boolean>('codeLens.flow') !== false,
     codeLensStep: config.get<boolean>('codeLens.step') !== false,
     openPanelOnRun: config.get<boolean>('openPanelOnRun') === true,

@@ -21,7 +21,7 @@ export class ServerStatus {
     this.item.name = 'TestMesh local API';
     this.item.command = COMMAND_SERVER_ACTIONS;
     this.render();
-    this.item.show();
+    // Shown once the workspace turns out to use TestMesh (see TestMeshExtension.startInBackground).
   }
 
   setActiveRuns(count: number): void {

@@ -55,7 +55,7 @@ export class TestMeshExtension {
     this.tree = new TestTree(vscode, controller);
     controller.refreshHandler = () => this.index.refresh();
     this.api = new LocalApi(vscode, context, this.log);
-    this.environments = new Environments(vscode, context, this.log);
+    this.environments = new Environments(vscode, context, this.log, this.index);
     // Whoever needs the manager first (a run, the panel, the background start) connects it to
     // the views before anything can run on it, so no event is missed.
     const manager = () => this.api.getManager().then((m) => this.connect(m));
@@ -119,7 +119,16 @@ export class TestMeshExtension {
         this.status.render();
         this.stateChanged();
       }),
-      this.environments.onDidChange(() => this.stateChanged()),
+      this.environments.onDidChange(() => {
+        // Results of runs made with another environment are stale: clear them from the editor.
+        const label = this.environments.label() ?? 'none';
+        if (this.lastEnvironment !== undefined && this.lastEnvironment !== label) {
+          controller.invalidateTestResults?.();
+          this.decorations.clearFinished();
+        }
+        this.lastEnvironment = label;
+        this.stateChanged();
+      }),
       this.environments.onDidChange(() => this.language.environmentChanged()),
       ...registerCommands({
         vscode,
@@ -137,6 +146,7 @@ export class TestMeshExtension {
   }
 
   private connected: unknown;
+  private lastEnvironment: string | undefined;
   private readonly connectedManager: () => Promise<ExecutionManager>;
 
   /** Connects the views to the manager, once. */
@@ -150,20 +160,44 @@ export class TestMeshExtension {
     return manager;
   }
 
-  /** Starts discovery and the manager + server, after activation has returned. */
+  /**
+   * Starts discovery after activation has returned; the manager, the server and the status bar
+   * items follow once the workspace turns out to use TestMesh (a flow or a `.testmesh.yaml`).
+   * In a repository of other YAML the extension stays at that: one sniff per YAML file.
+   */
   startInBackground(): void {
     this.ready = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
       const started = Date.now();
-      const discovery = this.index.start().catch((err) => this.log.error(`discovery failed: ${errorMessage(err)}`));
-      const server = this.api
-        .start()
-        .then(() => this.connectedManager())
-        .catch((err) => this.log.error(`local API failed: ${errorMessage(err)}`));
-      await Promise.all([discovery, server]);
-      this.readyState = true;
-      this.log.info(`ready in ${Date.now() - started} ms`);
-      this.stateChanged();
+      await this.index.start().catch((err) => this.log.error(`discovery failed: ${errorMessage(err)}`));
+      if (!this.index.isTestMeshWorkspace()) {
+        this.log.info(`no flow and no .testmesh.yaml in the workspace (${Date.now() - started} ms); waiting for one`);
+        const wake = () => {
+          if (!this.index.isTestMeshWorkspace() || this.woken) return;
+          void this.startServices(Date.now());
+        };
+        this.disposables.push(this.index.onDidChange(wake), this.index.onDidChangeProject(wake));
+        this.readyState = true;
+        this.stateChanged();
+        return;
+      }
+      await this.startServices(started);
     });
+  }
+
+  private woken = false;
+
+  private async startServices(started: number): Promise<void> {
+    this.woken = true;
+    this.status.item.show();
+    const environments = this.environments.start().catch((err) => this.log.error(`environments: ${errorMessage(err)}`));
+    const server = this.api
+      .start()
+      .then(() => this.connectedManager())
+      .catch((err) => this.log.error(`local API failed: ${errorMessage(err)}`));
+    await Promise.all([environments, server]);
+    this.readyState = true;
+    this.log.info(`ready in ${Date.now() - started} ms`);
+    this.stateChanged();
   }
 
   /** JSON-serializable state for end-to-end tests (`testmesh.internal.state`). */
@@ -193,6 +227,9 @@ export class TestMeshExtension {
       lastExecutions,
       recentExecutions: manager ? manager.list({ limit: 20 }).executions.map((e) => ({ id: e.id, flow_id: e.flow_id, status: e.status, trigger: e.trigger, only_step: e.only_step })) : [],
       environment: this.environments.selected() ?? null,
+      environmentLabel: this.environments.label() ?? null,
+      environmentAuto: this.environments.current().auto,
+      testMeshWorkspace: this.index.isTestMeshWorkspace(),
       secretNames: await this.environments.secretNames(),
       panel: { open: this.panel.isOpen, route: this.panel.route ?? null },
     };

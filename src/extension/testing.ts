@@ -114,6 +114,13 @@ export class TestTree {
 
     const fileItem = make(file.key, file.relativePath, { kind: 'file', key: file.key });
     const flow = file.flow;
+    if (file.pending) {
+      // Found, not parsed yet (a large first scan): listed now, its steps follow in a moment.
+      fileItem.error = undefined;
+      fileItem.range = undefined;
+      fileItem.description = 'loading…';
+      return items;
+    }
     if (!flow) {
       const errors = file.diagnostics.filter((d) => d.severity === 'error');
       fileItem.error = brokenFileMessage(errors);
