@@ -82,7 +82,7 @@ describe('compat: a TestMesh-shaped repository through the CLI', function () {
   it('validates every flow: no errors, and no ambiguity warnings for ids shared by setup and teardown', async () => {
     const result = await cli(['validate', REPO]);
     assert.equal(result.code, 0, result.stdout + result.stderr);
-    assert.match(result.stdout, /4 files checked: 4 valid/);
+    assert.match(result.stdout, /6 files checked: 6 valid/);
     assert.doesNotMatch(result.stdout, /duplicate|ambiguous|error:/);
   });
 
@@ -91,8 +91,8 @@ describe('compat: a TestMesh-shaped repository through the CLI', function () {
     const report = JSON.parse(result.stdout) as RunReport;
     const summary = report.flows.map((f) => `${f.file}: ${f.status}${f.status === 'passed' ? '' : ` ${JSON.stringify(f.steps.filter((s) => s.status === 'failed'))} ${f.error ?? ''}`}`);
     assert.equal(result.code, 0, `${summary.join('\n')}\n${result.stderr}`);
-    assert.deepEqual(report.summary.total, 4);
-    assert.deepEqual(report.summary.passed, 4, summary.join('\n'));
+    assert.deepEqual(report.summary.total, 6);
+    assert.deepEqual(report.summary.passed, 6, summary.join('\n'));
 
     const lifecycle = report.flows.find((f) => f.file.endsWith('user-lifecycle.yaml'))!;
     assert.deepEqual(

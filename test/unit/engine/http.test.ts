@@ -7,6 +7,7 @@ describe('http_request', () => {
   let api: TestServer;
   let flaky = 0;
   let aborted = 0;
+  let slowArrived = 0;
   const connections = new Set<unknown>();
 
   before(async () => {
@@ -24,6 +25,7 @@ describe('http_request', () => {
         return res.end('hello');
       }
       if (url.pathname === '/slow') {
+        slowArrived++;
         req.on('close', () => {
           if (!res.writableEnded) aborted++;
         });
@@ -240,6 +242,7 @@ flow:
 
   it('cancels: aborts the request in flight, skips the rest, runs teardown', async () => {
     aborted = 0;
+    slowArrived = 0;
     const rec = recorder();
     const controller = new AbortController();
     const flow = flowFrom(`
@@ -258,7 +261,8 @@ flow:
       config: { url: "${api.url}/users/42" }
 `);
     const running = runFlow(flow, { signal: controller.signal, onEvent: rec.onEvent });
-    await waitFor(() => rec.events.some((e) => e.type === 'step.started'), 3000, 'the step to start');
+    // Cancel once the request is at the server: a cancel before it is sent has nothing to abort there.
+    await waitFor(() => slowArrived === 1, 3000, 'the request to reach the server');
     controller.abort();
     const result = await running;
     assert.equal(result.status, 'cancelled');
