@@ -522,7 +522,8 @@ describe('TestMesh extension in code-server', function () {
   async function selectEnvironment(target: Page, relativePath: string): Promise<void> {
     await runCommand(target, 'TestMesh: Select Environment (.env File)');
     const row = target.locator('.quick-input-widget .quick-input-list .monaco-list-row').filter({
-      has: target.locator('.label-name', { hasText: new RegExp(`^${relativePath.replace(/\./g, '\\.')}$`) }),
+      // The label may start with a file icon: match the path at the end of its text.
+      has: target.locator('.label-name', { hasText: new RegExp(`^\\s*${relativePath.replace(/\./g, '\\.')}$`) }),
     });
     await row.first().click();
     await waitForState(stateFile, (s) => s.environment?.endsWith(relativePath), { message: `the environment ${relativePath} to be selected` });
