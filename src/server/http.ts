@@ -79,8 +79,8 @@ export function isJsonRequest(req: IncomingMessage): boolean {
   return /^application\/(?:[\w.+-]+\+)?json\b/i.test(req.headers['content-type'] ?? '');
 }
 
-export async function readJson(req: IncomingMessage): Promise<unknown> {
-  const text = await readBody(req);
+export async function readJson(req: IncomingMessage, maxBytes = MAX_BODY_BYTES): Promise<unknown> {
+  const text = await readBody(req, maxBytes);
   if (!text.trim()) return {};
   try {
     return JSON.parse(text);

@@ -8,7 +8,7 @@ import type { ExecutionStatus } from '../core/events';
 import type { ExecutionManager } from '../core/executions';
 import type { ExecutionTrigger } from '../core/history/types';
 import { deleteWorkspaceFlow, FlowFileError, flowIdFromName, listWorkspaceFlows, readWorkspaceFlow, writeWorkspaceFlow, type WriteMode } from '../core/workspaceFlows';
-import { parseFlowText } from '../core/flow/load';
+import { DEFAULT_MAX_BYTES, parseFlowText } from '../core/flow/load';
 import { sameOrigins } from './auth';
 import { decodeSegment, HttpError, isJsonRequest, readBody, readJson, sendError, sendJson } from './http';
 
@@ -41,10 +41,13 @@ function nonNegativeInteger(query: URLSearchParams, name: string): number | unde
   return Number(text);
 }
 
-/** A flow body: YAML text, or JSON `{"content": "<yaml>", "id"?: "<path>"}`. */
+/**
+ * A flow body: YAML text, or JSON `{"content": "<yaml>", "id"?: "<path>"}`. As large as the loader
+ * accepts a flow (JSON escaping may double it); other request bodies keep the 1 MiB limit.
+ */
 async function flowBody(req: IncomingMessage): Promise<{ content: string; id?: unknown }> {
-  if (!isJsonRequest(req)) return { content: await readBody(req) };
-  const body = await readJson(req);
+  if (!isJsonRequest(req)) return { content: await readBody(req, DEFAULT_MAX_BYTES) };
+  const body = await readJson(req, 2 * DEFAULT_MAX_BYTES);
   if (!isPlainObject(body) || typeof body.content !== 'string') throw new HttpError(400, 'expected YAML text, or JSON {"content": "<flow YAML>"}');
   return { content: body.content, id: body.id ?? body.path };
 }

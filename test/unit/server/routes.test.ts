@@ -106,10 +106,12 @@ describe('REST routes', () => {
       assert.ok(!existsSync(join(workspace, 'flows/put.flow.yaml')));
     });
 
-    it('refuses bodies over 1 MiB with 413 and unknown methods with 405', async () => {
-      const big = await call(server.url, '/api/v1/flows/flows%2Fbig.flow.yaml', { token, method: 'PUT', body: `# ${'x'.repeat(1024 * 1024 + 10)}\n` });
+    it('refuses flow bodies over the 4 MiB flow limit and other bodies over 1 MiB with 413, unknown methods with 405', async () => {
+      const big = await call(server.url, '/api/v1/flows/flows%2Fbig.flow.yaml', { token, method: 'PUT', body: `# ${'x'.repeat(4 * 1024 * 1024 + 10)}\n` });
       assert.equal(big.status, 413);
       assert.match(big.json.error, /larger than/);
+      const bigRun = await call(server.url, '/api/v1/executions', { token, method: 'POST', body: JSON.stringify({ flow_id: 'x', variables: { pad: 'x'.repeat(1024 * 1024) } }), headers: { 'content-type': 'application/json' } });
+      assert.equal(bigRun.status, 413);
       const patch = await call(server.url, '/api/v1/flows/flows%2Fok.flow.yaml', { token, method: 'PATCH', body: VALID });
       assert.equal(patch.status, 405);
       assert.equal(patch.headers.allow, 'GET, PUT, DELETE');
