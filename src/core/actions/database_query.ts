@@ -21,6 +21,7 @@ let pgModule: typeof import('pg') | undefined;
 const pg = (): typeof import('pg') => (pgModule ??= require('pg') as typeof import('pg'));
 import { errorMessage, TestMeshError } from '../errors';
 import { TimeoutError } from '../engine/errors';
+import { socketErrorReason } from '../networkErrors';
 import { DEFAULT_CONNECTION_VARIABLE, FALLBACK_CONNECTION_VARIABLE } from '../engine/routing';
 import { optionalDuration, optionalList, optionalNumber, requireString, type Config } from './config';
 import { DsnError, parsePostgresDsn, redactMessage, type ParsedDsn } from './postgresDsn';
@@ -369,16 +370,8 @@ export function describePgError(err: unknown): string {
   const e = err as { code?: string; message?: string; severity?: string; detail?: string; errors?: unknown[] };
   // Connecting to "localhost" tries ::1 and 127.0.0.1; Node reports both in an AggregateError.
   if (Array.isArray(e.errors) && e.errors.length && !e.message) return describePgError(e.errors[e.errors.length - 1]);
-  const network: Record<string, string> = {
-    ECONNREFUSED: 'connection refused',
-    ECONNRESET: 'the connection was reset',
-    ENOTFOUND: 'host not found',
-    EAI_AGAIN: 'host name lookup failed',
-    ETIMEDOUT: 'connection timed out',
-    EHOSTUNREACH: 'host unreachable',
-    ENOENT: 'no such socket',
-  };
-  if (e.code && network[e.code]) return `${network[e.code]} (${e.code})`;
+  const network = socketErrorReason(err);
+  if (network) return network;
   const message = e.message || errorMessage(err);
   if (e.severity && e.code) return `${message} (SQLSTATE ${e.code})${e.detail ? `: ${e.detail}` : ''}`;
   return message;

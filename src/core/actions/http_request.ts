@@ -1,6 +1,7 @@
 /** `http_request`: one HTTP call on the run's keep-alive pool, with a per-request timeout and abort. */
 import { request } from 'undici';
 import { TestMeshError } from '../errors';
+import { SOCKET_ERROR_REASONS } from '../networkErrors';
 import { TimeoutError } from '../engine/errors';
 import { optionalDuration, optionalMap, optionalString, requireString, type Config } from './config';
 import { registerAction } from './registry';
@@ -68,12 +69,8 @@ export function describeNetworkError(err: unknown, method: string, url: string):
   const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
   const code = e.code ?? e.cause?.code;
   const reasons: Record<string, string> = {
-    ECONNREFUSED: 'connection refused',
+    ...SOCKET_ERROR_REASONS,
     ECONNRESET: 'the connection was reset by the server',
-    ENOTFOUND: 'host not found',
-    EAI_AGAIN: 'host name lookup failed',
-    ETIMEDOUT: 'connection timed out',
-    EHOSTUNREACH: 'host unreachable',
     UND_ERR_SOCKET: 'the server closed the connection before the response was complete',
     UND_ERR_CLOSED: 'the connection was closed',
     UND_ERR_HEADERS_TIMEOUT: 'no response headers in time',

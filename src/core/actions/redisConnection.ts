@@ -14,6 +14,7 @@
  */
 import type { createClient as CreateClient } from '@redis/client';
 import { TestMeshError } from '../errors';
+import { socketErrorReason } from '../networkErrors';
 import { TimeoutError } from '../engine/errors';
 import { abortReason, optionalNumber, optionalString, type Config } from './config';
 import type { ActionContext } from './types';
@@ -123,15 +124,8 @@ async function closeClient(client: RedisClient): Promise<void> {
 export function describeRedisError(err: unknown): string {
   const e = err as { code?: string; message?: string; errors?: unknown[] };
   if (Array.isArray(e.errors) && e.errors.length && !e.message) return describeRedisError(e.errors[e.errors.length - 1]);
-  const network: Record<string, string> = {
-    ECONNREFUSED: 'connection refused',
-    ECONNRESET: 'the connection was reset',
-    ENOTFOUND: 'host not found',
-    EAI_AGAIN: 'host name lookup failed',
-    ETIMEDOUT: 'connection timed out',
-    EHOSTUNREACH: 'host unreachable',
-  };
-  if (e.code && network[e.code]) return `${network[e.code]} (${e.code})`;
+  const network = socketErrorReason(err);
+  if (network) return network;
   const message = e.message || String(err);
   if (/^WRONGPASS|invalid password|invalid username-password/i.test(message)) return `wrong password or user name (${message})`;
   if (/^NOAUTH/.test(message)) return `the server needs a password: set config.password or put it in config.url (${message})`;
