@@ -31,13 +31,25 @@ const builds = [
 // Large flow files load in a worker thread (src/core/flow/loadOffThread.ts); it looks for this next to the bundle.
 builds.push({ ...node, entryPoints: ['src/core/flow/flowWorker.ts'], outfile: 'dist/flowWorker.js' });
 if (existsSync('src/extension/extension.ts')) {
-  builds.push({ ...node, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] });
+  builds.push({
+    ...node,
+    entryPoints: ['src/extension/extension.ts'],
+    outfile: 'dist/extension.js',
+    external: ['vscode'],
+  });
 }
 if (existsSync('src/webview/main.ts')) {
   builds.push({
     // The web UI is served to browsers and packaged in the VSIX: its source map only in dev builds.
-    bundle: true, platform: 'browser', target: 'es2022', format: 'iife', sourcemap: !production, minify: production,
-    logLevel: 'warning', entryPoints: ['src/webview/main.ts'], outfile: 'media/webview.js',
+    bundle: true,
+    platform: 'browser',
+    target: 'es2022',
+    format: 'iife',
+    sourcemap: !production,
+    minify: production,
+    logLevel: 'warning',
+    entryPoints: ['src/webview/main.ts'],
+    outfile: 'media/webview.js',
   });
 }
 

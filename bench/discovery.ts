@@ -45,13 +45,16 @@ const flow = (i: number) => `flow:
       config: { method: POST, url: "\${BASE_URL}/auth/login", body: { user: u${i} } }
       output: { token: $.body.token }
   steps:
-${Array.from({ length: 6 }, (_, k) => `    - id: step_${k}
+${Array.from(
+  { length: 6 },
+  (_, k) => `    - id: step_${k}
       name: Step ${k} of flow ${i}
       action: http_request
       config:
         url: "\${BASE_URL}/items/${k}"
         headers: { Authorization: "Bearer {{token}}" }
-      assert: [ status == 200, body.id == ${k} ]`).join('\n')}
+      assert: [ status == 200, body.id == ${k} ]`,
+).join('\n')}
   teardown:
     - id: logout
       action: log
@@ -66,7 +69,11 @@ export function makeRepo(manifests: number, flows: number): string {
     writeFileSync(join(dir, `service-${i}.yaml`), manifest(i));
   }
   for (let i = 0; i < flows; i++) {
-    const dir = join(root, ['examples', 'generated-flows', 'tests/api', 'services/checkout/flows'][i % 4], `group-${i % 10}`);
+    const dir = join(
+      root,
+      ['examples', 'generated-flows', 'tests/api', 'services/checkout/flows'][i % 4],
+      `group-${i % 10}`,
+    );
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, `flow-${i}.yaml`), flow(i));
   }
@@ -141,7 +148,9 @@ export async function discoveryBench(): Promise<void> {
     if (files !== 200) throw new Error(`expected 200 flows in the tree, got ${files}`);
     return listedMs;
   });
-  console.log(`200 flows among 5,000 manifests: found in ${fmt(core)} (target < 2000 ms: ${core < 2000 ? 'ok' : 'ABOVE TARGET'}), listed in the Test Explorer ${fmt(listed)} after activation, all 200 parsed with their steps ${fmt(parsed200)}; baseline: reading every YAML file whole ${fmt(baseline)} (ratio ${(core / baseline).toFixed(2)}x)`);
+  console.log(
+    `200 flows among 5,000 manifests: found in ${fmt(core)} (target < 2000 ms: ${core < 2000 ? 'ok' : 'ABOVE TARGET'}), listed in the Test Explorer ${fmt(listed)} after activation, all 200 parsed with their steps ${fmt(parsed200)}; baseline: reading every YAML file whole ${fmt(baseline)} (ratio ${(core / baseline).toFixed(2)}x)`,
+  );
   rmSync(mixed, { recursive: true, force: true });
 
   // 2. A repository of other YAML: what activation costs there.
@@ -158,7 +167,9 @@ export async function discoveryBench(): Promise<void> {
     if (activate.ms > 50) console.log(`  (activate itself took ${fmt(activate.ms)})`);
     await dispose();
   });
-  console.log(`5,000 manifests, no flow: activation to idle ${fmt(dormant)} (${sniffed} files sniffed, ${parsed} parsed, no server started); baseline: reading every file whole ${fmt(otherBaseline)} (ratio ${(dormant / otherBaseline).toFixed(2)}x)`);
+  console.log(
+    `5,000 manifests, no flow: activation to idle ${fmt(dormant)} (${sniffed} files sniffed, ${parsed} parsed, no server started); baseline: reading every file whole ${fmt(otherBaseline)} (ratio ${(dormant / otherBaseline).toFixed(2)}x)`,
+  );
   rmSync(other, { recursive: true, force: true });
 
   // 3. 1,000 flow files to the Test Explorer, then one change.
@@ -179,7 +190,8 @@ export async function discoveryBench(): Promise<void> {
     await ext.ready;
     sub.dispose();
     parsedAll = Number(process.hrtime.bigint() - started) / 1e6;
-    if (ext.tree.fileKeys().length !== 1000 || ext.index.all().some((f) => !f.flow)) throw new Error('expected 1000 parsed flows');
+    if (ext.tree.fileKeys().length !== 1000 || ext.index.all().some((f) => !f.flow))
+      throw new Error('expected 1000 parsed flows');
     const before = ext.index.stats.parsed;
     const file = join(many, 'examples', 'group-0', 'flow-0.yaml');
     const name = `Flow zero ${++round}`;
@@ -193,7 +205,9 @@ export async function discoveryBench(): Promise<void> {
     await dispose();
     return listedMs;
   });
-  console.log(`1,000 flow files: listed in the Test Explorer ${fmt(thousand)} after activation (target < 1000 ms: ${thousand < 1000 ? 'ok' : 'ABOVE TARGET'}), every flow parsed with its steps ${fmt(parsedAll)}; one file changed: ${reparsed} file re-parsed, tree updated ${fmt(update)} after the event (200 ms of it is the watcher debounce); baseline: reading every file whole ${fmt(manyBaseline)}`);
+  console.log(
+    `1,000 flow files: listed in the Test Explorer ${fmt(thousand)} after activation (target < 1000 ms: ${thousand < 1000 ? 'ok' : 'ABOVE TARGET'}), every flow parsed with its steps ${fmt(parsedAll)}; one file changed: ${reparsed} file re-parsed, tree updated ${fmt(update)} after the event (200 ms of it is the watcher debounce); baseline: reading every file whole ${fmt(manyBaseline)}`,
+  );
   rmSync(many, { recursive: true, force: true });
 }
 

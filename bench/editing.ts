@@ -60,8 +60,27 @@ function syntheticLastRun(n: number): LastRun {
   const states: StepState[] = [];
   const details: StepAttemptDetail[] = [];
   for (let i = 0; i < n; i++) {
-    states.push({ step_id: `step_${i}`, step_name: `Fetch item ${i}`, action: 'http_request', phase: 'steps', status: 'completed', attempt: 1, duration_ms: 3 });
-    details.push({ step_id: `step_${i}`, attempt: 1, response: { status: 200, headers: { 'content-type': 'application/json' }, body: { id: i, token: `secret-${i}`, name: `item ${i}` }, size_bytes: 40, duration_ms: 3 }, outputs: { item_id: i, token: `secret-${i}` } });
+    states.push({
+      step_id: `step_${i}`,
+      step_name: `Fetch item ${i}`,
+      action: 'http_request',
+      phase: 'steps',
+      status: 'completed',
+      attempt: 1,
+      duration_ms: 3,
+    });
+    details.push({
+      step_id: `step_${i}`,
+      attempt: 1,
+      response: {
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+        body: { id: i, token: `secret-${i}`, name: `item ${i}` },
+        size_bytes: 40,
+        duration_ms: 3,
+      },
+      outputs: { item_id: i, token: `secret-${i}` },
+    });
   }
   return buildLastRun('bench', 'completed', undefined, states, details);
 }
@@ -78,7 +97,8 @@ function fmt(n: number, digits = 2): string {
 
 function table(rows: string[][]): string {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  const line = (r: string[]) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
+  const line = (r: string[]) =>
+    r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
   return [line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
 }
 
@@ -109,7 +129,16 @@ export async function benchEditing(n = 1000, rounds = 15, only?: string): Promis
   });
   // History is read once per finished run, not per request: hand the providers a loaded one.
   services.lastRun = async () => lastRun;
-  services.environment = async () => [{ name: 'BASE_URL', value: 'http://127.0.0.1:1', file: join(root, '.env'), line: 0, column: 0, source: 'environment' }];
+  services.environment = async () => [
+    {
+      name: 'BASE_URL',
+      value: 'http://127.0.0.1:1',
+      file: join(root, '.env'),
+      line: 0,
+      column: 0,
+      source: 'environment',
+    },
+  ];
   const masker = createMasker([]);
   services.masker = async () => masker;
 
@@ -118,17 +147,65 @@ export async function benchEditing(n = 1000, rounds = 15, only?: string): Promis
   const diagnostic = new Diagnostic(new Range(0, 0, 0, 1), "unknown variable 'tokn' (did you mean 'token'?)", 2);
   diagnostic.source = 'testmesh';
   const cases: Array<{ name: string; run: () => unknown }> = [
-    { name: 'completion in {{ }} (last step)', run: () => new FlowCompletionProvider(services, new SchemaCompletion(fake.vscode)).provideCompletionItems(doc, positionOf(doc.getText(), `{{}}?n=${last}`, 2)) },
-    { name: 'hover on a placeholder (last step)', run: () => new FlowHoverProvider(services).provideHover(doc, positionOf(doc.getText(), `?n=${last}`, -4)) },
-    { name: 'hover on a step id (last step)', run: () => new FlowHoverProvider(services).provideHover(doc, positionOf(doc.getText(), `id: step_${last}`, 6)) },
-    { name: 'definition of {{step.output}}', run: () => new FlowDefinitionProvider(services).provideDefinition(doc, positionOf(doc.getText(), `?n=${last}`, -4)) },
-    { name: 'references of an output (1000 uses)', run: () => new FlowReferenceProvider(services).provideReferences(doc, positionOf(doc.getText(), 'token: $.body.token'), { includeDeclaration: true }) },
-    { name: 'rename a step id', run: () => new FlowRenameProvider(services).provideRenameEdits(doc, positionOf(doc.getText(), 'id: step_0', 5), 'first') },
-    { name: 'document symbols (outline)', run: () => new FlowDocumentSymbolProvider(services).provideDocumentSymbols(doc) },
-    { name: 'workspace symbols', run: () => new FlowWorkspaceSymbolProvider(services).provideWorkspaceSymbols('item 99') },
-    { name: 'code actions (quick fixes)', run: () => new FlowCodeActionProvider(services, () => undefined).provideCodeActions(doc, diagnostic.range as never, { diagnostics: [diagnostic] } as never) },
-    { name: 'inlay hints (whole file)', run: () => new FlowInlayHintsProvider(services).provideInlayHints(doc, new Range(0, 0, doc.lineCount, 0) as never) },
-    { name: 'unknown-variable findings', run: () => unknownVariables(services.parse(doc)!.model, new Set(['BASE_URL'])) },
+    {
+      name: 'completion in {{ }} (last step)',
+      run: () =>
+        new FlowCompletionProvider(services, new SchemaCompletion(fake.vscode)).provideCompletionItems(
+          doc,
+          positionOf(doc.getText(), `{{}}?n=${last}`, 2),
+        ),
+    },
+    {
+      name: 'hover on a placeholder (last step)',
+      run: () => new FlowHoverProvider(services).provideHover(doc, positionOf(doc.getText(), `?n=${last}`, -4)),
+    },
+    {
+      name: 'hover on a step id (last step)',
+      run: () => new FlowHoverProvider(services).provideHover(doc, positionOf(doc.getText(), `id: step_${last}`, 6)),
+    },
+    {
+      name: 'definition of {{step.output}}',
+      run: () =>
+        new FlowDefinitionProvider(services).provideDefinition(doc, positionOf(doc.getText(), `?n=${last}`, -4)),
+    },
+    {
+      name: 'references of an output (1000 uses)',
+      run: () =>
+        new FlowReferenceProvider(services).provideReferences(doc, positionOf(doc.getText(), 'token: $.body.token'), {
+          includeDeclaration: true,
+        }),
+    },
+    {
+      name: 'rename a step id',
+      run: () =>
+        new FlowRenameProvider(services).provideRenameEdits(doc, positionOf(doc.getText(), 'id: step_0', 5), 'first'),
+    },
+    {
+      name: 'document symbols (outline)',
+      run: () => new FlowDocumentSymbolProvider(services).provideDocumentSymbols(doc),
+    },
+    {
+      name: 'workspace symbols',
+      run: () => new FlowWorkspaceSymbolProvider(services).provideWorkspaceSymbols('item 99'),
+    },
+    {
+      name: 'code actions (quick fixes)',
+      run: () =>
+        new FlowCodeActionProvider(services, () => undefined).provideCodeActions(
+          doc,
+          diagnostic.range as never,
+          { diagnostics: [diagnostic] } as never,
+        ),
+    },
+    {
+      name: 'inlay hints (whole file)',
+      run: () =>
+        new FlowInlayHintsProvider(services).provideInlayHints(doc, new Range(0, 0, doc.lineCount, 0) as never),
+    },
+    {
+      name: 'unknown-variable findings',
+      run: () => unknownVariables(services.parse(doc)!.model, new Set(['BASE_URL'])),
+    },
   ];
 
   // Baseline: the loader alone on the same text (what diagnostics paid before this cache existed).
@@ -174,14 +251,23 @@ export async function benchEditing(n = 1000, rounds = 15, only?: string): Promis
     rows.push([c.name, fmt(w), fmt(k), `${fmt(k / parseMs)}x`, Math.max(w, k) <= BUDGET_MS ? 'yes' : 'NO']);
   }
   parsedFlows.clear();
-  console.log(`Editing features on a ${n}-step flow (${(text.length / 1024).toFixed(0)} KiB), median of ${rounds} rounds; fake vscode, real providers; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} CPUs\n`);
+  console.log(
+    `Editing features on a ${n}-step flow (${(text.length / 1024).toFixed(0)} KiB), median of ${rounds} rounds; fake vscode, real providers; load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} on ${cpus().length} CPUs\n`,
+  );
   console.log(table(rows));
-  console.log(`\nbaseline: parseFlowText alone on the same text ${fmt(parseMs)} ms; the shared parse of a version (parseFlowText + language model) ${fmt(versionMs)} ms, made once per version by diagnostics/discovery`);
-  console.log('"after edit": the first request on a changed text answers from the previous parse carried over to the new text (big documents only; the real parse follows).');
+  console.log(
+    `\nbaseline: parseFlowText alone on the same text ${fmt(parseMs)} ms; the shared parse of a version (parseFlowText + language model) ${fmt(versionMs)} ms, made once per version by diagnostics/discovery`,
+  );
+  console.log(
+    '"after edit": the first request on a changed text answers from the previous parse carried over to the new text (big documents only; the real parse follows).',
+  );
 }
 
 if (require.main === module) {
-  const arg = (name: string) => (process.argv.indexOf(name) >= 0 ? process.argv[process.argv.indexOf(name) + 1] : undefined);
+  const arg = (name: string) =>
+    process.argv.indexOf(name) >= 0 ? process.argv[process.argv.indexOf(name) + 1] : undefined;
   const n = Number(arg('--n') ?? 1000);
   benchEditing(Number.isInteger(n) && n > 0 ? n : 1000, 15, arg('--only')).then(
     () => process.exit(0),

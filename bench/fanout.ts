@@ -65,55 +65,67 @@ function runApi(): void {
     if (message.cmd === 'release') for (const res of held.splice(0)) answer(res, '{"open":true}');
   });
   process.on('disconnect', () => process.exit(0));
-  server.listen(0, '127.0.0.1', () => process.send!({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }));
+  server.listen(0, '127.0.0.1', () =>
+    process.send!({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }),
+  );
 }
 
 // ---------------------------------------------------------------- child: the WebSocket clients
 
 function runClients(): void {
   process.on('disconnect', () => process.exit(0));
-  process.on('message', (message: { cmd: string; url: string; token: string; id: string; clients: number; batch: boolean }) => {
-    if (message.cmd !== 'watch') return;
-    const latencies: number[] = [];
-    let complete = 0;
-    let finished = 0;
-    let opened = 0;
-    const sockets: WebSocket[] = [];
-    let lastStamp = '';
-    let lastTime = 0;
-    const url = `${message.url.replace(/^http/, 'ws')}/ws/executions/${message.id}${message.batch ? '?batch=1' : ''}`;
-    for (let i = 0; i < message.clients; i++) {
-      const ws = new WebSocket(url, ['testmesh.v1', `testmesh.token.${message.token}`], { perMessageDeflate: false });
-      sockets.push(ws);
-      let expected = 1;
-      let ordered = true;
-      ws.on('open', () => {
-        if (++opened === message.clients) process.send!({ cmd: 'connected' });
-      });
-      ws.on('message', (data) => {
-        const received = performance.timeOrigin + performance.now();
-        const parsed = JSON.parse(data.toString());
-        for (const event of Array.isArray(parsed) ? parsed : [parsed]) {
-          // Events of the same millisecond share a timestamp: parse each text once.
-          if (event.timestamp !== lastStamp) {
-            lastStamp = event.timestamp;
-            lastTime = Date.parse(lastStamp);
-          }
-          latencies.push(received - lastTime);
-          if (event.seq !== expected) ordered = false;
-          expected = event.seq + 1;
-          if (event.type === 'execution.completed' || event.type === 'execution.failed' || event.type === 'execution.cancelled') {
-            if (ordered) complete++;
-            if (++finished === message.clients) {
-              for (const s of sockets) s.close();
-              process.send!({ cmd: 'done', report: { latencies, complete, clients: message.clients } satisfies ClientReport });
+  process.on(
+    'message',
+    (message: { cmd: string; url: string; token: string; id: string; clients: number; batch: boolean }) => {
+      if (message.cmd !== 'watch') return;
+      const latencies: number[] = [];
+      let complete = 0;
+      let finished = 0;
+      let opened = 0;
+      const sockets: WebSocket[] = [];
+      let lastStamp = '';
+      let lastTime = 0;
+      const url = `${message.url.replace(/^http/, 'ws')}/ws/executions/${message.id}${message.batch ? '?batch=1' : ''}`;
+      for (let i = 0; i < message.clients; i++) {
+        const ws = new WebSocket(url, ['testmesh.v1', `testmesh.token.${message.token}`], { perMessageDeflate: false });
+        sockets.push(ws);
+        let expected = 1;
+        let ordered = true;
+        ws.on('open', () => {
+          if (++opened === message.clients) process.send!({ cmd: 'connected' });
+        });
+        ws.on('message', (data) => {
+          const received = performance.timeOrigin + performance.now();
+          const parsed = JSON.parse(data.toString());
+          for (const event of Array.isArray(parsed) ? parsed : [parsed]) {
+            // Events of the same millisecond share a timestamp: parse each text once.
+            if (event.timestamp !== lastStamp) {
+              lastStamp = event.timestamp;
+              lastTime = Date.parse(lastStamp);
+            }
+            latencies.push(received - lastTime);
+            if (event.seq !== expected) ordered = false;
+            expected = event.seq + 1;
+            if (
+              event.type === 'execution.completed' ||
+              event.type === 'execution.failed' ||
+              event.type === 'execution.cancelled'
+            ) {
+              if (ordered) complete++;
+              if (++finished === message.clients) {
+                for (const s of sockets) s.close();
+                process.send!({
+                  cmd: 'done',
+                  report: { latencies, complete, clients: message.clients } satisfies ClientReport,
+                });
+              }
             }
           }
-        }
-      });
-      ws.on('error', (err) => process.send!({ cmd: 'error', message: err.message }));
-    }
-  });
+        });
+        ws.on('error', (err) => process.send!({ cmd: 'error', message: err.message }));
+      }
+    },
+  );
   process.send!({ cmd: 'ready' });
 }
 
@@ -151,7 +163,10 @@ function percentile(sorted: number[], p: number): number {
 }
 
 function median(values: number[]): number {
-  return percentile([...values].sort((a, b) => a - b), 50);
+  return percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
 }
 
 function parseOptions(argv: string[]): FanoutOptions {
@@ -189,7 +204,12 @@ export async function fanoutBench(options: Partial<FanoutOptions> = {}): Promise
   if (niceClients && watchers.pid) setPriority(watchers.pid, 19);
   const { url: apiUrl } = await nextMessage<{ url: string }>(api, (m) => typeof m.url === 'string');
   await nextMessage(watchers, (m) => m.cmd === 'ready');
-  const server = await startServer({ workspace, historyDir: join(workspace, '.history'), environment: { API: apiUrl }, hub: window ? { flushIntervalMs: window } : undefined });
+  const server = await startServer({
+    workspace,
+    historyDir: join(workspace, '.history'),
+    environment: { API: apiUrl },
+    hub: window ? { flushIntervalMs: window } : undefined,
+  });
 
   const variants: Variant[] = [
     { label: 'none', clients: 0, batch: false },
@@ -215,7 +235,14 @@ export async function fanoutBench(options: Partial<FanoutOptions> = {}): Promise
           if (variant.clients > 0) {
             const connected = nextMessage(watchers, (m) => m.cmd === 'connected');
             report = nextMessage(watchers, (m) => m.cmd === 'done');
-            watchers.send({ cmd: 'watch', url: server.url, token: server.token, id: summary.id, clients: variant.clients, batch: variant.batch });
+            watchers.send({
+              cmd: 'watch',
+              url: server.url,
+              token: server.token,
+              id: summary.id,
+              clients: variant.clients,
+              batch: variant.batch,
+            });
             await connected;
           }
           const started = performance.now();
@@ -224,7 +251,8 @@ export async function fanoutBench(options: Partial<FanoutOptions> = {}): Promise
           const final = await server.manager.whenFinished(summary.id);
           const elapsed = performance.now() - started;
           const cpu = process.cpuUsage(cpuBefore);
-          if (final?.status !== 'completed') throw new Error(`fan-out run ended ${final?.status}: ${final?.error ?? ''}`);
+          if (final?.status !== 'completed')
+            throw new Error(`fan-out run ended ${final?.status}: ${final?.error ?? ''}`);
           const result = report ? (await report).report : undefined;
           if (round < 0) continue;
           times.get(variant)!.push(elapsed);
@@ -274,8 +302,12 @@ export async function fanoutBench(options: Partial<FanoutOptions> = {}): Promise
   );
   console.log('flow   clients  framing             run ms   ratio   cpu ms   p50 ms  p99 ms  max ms   in order');
   for (const line of lines) console.log(line);
-  console.log('targets: ratio <= 1.10 with 50 clients; p99 < 20 ms. cpu = this process (engine + server) during the run.');
-  console.log('Latency = client receive time - event timestamp (ms resolution); the clients share this machine\'s cores.');
+  console.log(
+    'targets: ratio <= 1.10 with 50 clients; p99 < 20 ms. cpu = this process (engine + server) during the run.',
+  );
+  console.log(
+    "Latency = client receive time - event timestamp (ms resolution); the clients share this machine's cores.",
+  );
 }
 
 if (require.main === module) {

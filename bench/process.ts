@@ -17,7 +17,10 @@ export interface ProcessRun {
 function run(root: string, args: string[]): Promise<ProcessRun> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, ['-r', join(root, 'bench', 'maxrss.cjs'), ...args], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, ['-r', join(root, 'bench', 'maxrss.cjs'), ...args], {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr!.setEncoding('utf8').on('data', (t: string) => (stderr += t));
     child.once('error', reject);
@@ -36,17 +39,36 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-export async function wholeProcessBench(root: string, serverUrl: string, flowText: (n: number) => string, sizes: number[], runs: number): Promise<string> {
+export async function wholeProcessBench(
+  root: string,
+  serverUrl: string,
+  flowText: (n: number) => string,
+  sizes: number[],
+  runs: number,
+): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'testmesh-bench-process-'));
   const base = `${serverUrl}/engine`;
   const rawBase = `${serverUrl}/raw`;
-  const rows: string[][] = [['N steps', 'raw (ms)', 'ours (ms)', 'ours/raw', 'raw peak RSS', 'ours peak RSS', 'RSS diff', 'runs ours (ms)']];
+  const rows: string[][] = [
+    ['N steps', 'raw (ms)', 'ours (ms)', 'ours/raw', 'raw peak RSS', 'ours peak RSS', 'RSS diff', 'runs ours (ms)'],
+  ];
   const medians = new Map<number, { raw: number; ours: number }>();
   try {
     for (const n of sizes) {
       const file = join(dir, `bench-${n}.flow.yaml`);
       writeFileSync(file, flowText(n));
-      const ours = ['dist/cli.js', 'run', file, '--var', `BASE=${base}`, '--var', 'next_id=0', '--reporter', 'json', '--no-color'];
+      const ours = [
+        'dist/cli.js',
+        'run',
+        file,
+        '--var',
+        `BASE=${base}`,
+        '--var',
+        'next_id=0',
+        '--reporter',
+        'json',
+        '--no-color',
+      ];
       const raw = ['bench/raw-n.mjs', rawBase, String(n)];
       // One of each first: warm file cache.
       await run(root, ours);
@@ -82,15 +104,20 @@ export async function wholeProcessBench(root: string, serverUrl: string, flowTex
     rmSync(dir, { recursive: true, force: true });
   }
   const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
-  const line = (row: string[]) => row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
+  const line = (row: string[]) =>
+    row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
   const out = [line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)];
   const sorted = [...medians.keys()].sort((a, b) => a - b);
   if (sorted.length >= 2) {
     const [a, b] = sorted.slice(-2);
     const rawSlope = ((medians.get(b)!.raw - medians.get(a)!.raw) * 1000) / (b - a);
     const oursSlope = ((medians.get(b)!.ours - medians.get(a)!.ours) * 1000) / (b - a);
-    out.push(`per-step slope ${a} -> ${b}: raw ${rawSlope.toFixed(1)} us/step, ours ${oursSlope.toFixed(1)} us/step, ratio ${(oursSlope / rawSlope).toFixed(2)}x (target <= 1.25x)`);
+    out.push(
+      `per-step slope ${a} -> ${b}: raw ${rawSlope.toFixed(1)} us/step, ours ${oursSlope.toFixed(1)} us/step, ratio ${(oursSlope / rawSlope).toFixed(2)}x (target <= 1.25x)`,
+    );
   }
-  out.push('targets: ours/raw <= 1.3x at 2,000 and 10,000; 1 step no slower than 0.3 s; peak RSS at 10,000 within 50 MB of raw');
+  out.push(
+    'targets: ours/raw <= 1.3x at 2,000 and 10,000; 1 step no slower than 0.3 s; peak RSS at 10,000 within 50 MB of raw',
+  );
   return out.join('\n');
 }

@@ -97,7 +97,8 @@ const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(2)} MB`;
 
 function table(rows: string[][]): string {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  const line = (r: string[]) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
+  const line = (r: string[]) =>
+    r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
   return [line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
 }
 
@@ -173,7 +174,9 @@ function flowText(n: number): string {
 function loadBenchFlow(n: number): { flow: FlowDef; parseMs: number } {
   const text = flowText(n);
   const started = performance.now();
-  const { flow, diagnostics } = parseFlowText(text, join(ROOT, 'bench', `bench-${n}.flow.yaml`), { maxBytes: 256 * 1024 * 1024 });
+  const { flow, diagnostics } = parseFlowText(text, join(ROOT, 'bench', `bench-${n}.flow.yaml`), {
+    maxBytes: 256 * 1024 * 1024,
+  });
   const parseMs = performance.now() - started;
   if (!flow) throw new Error(`the generated bench flow does not load: ${JSON.stringify(diagnostics.slice(0, 3))}`);
   return { flow, parseMs };
@@ -209,7 +212,8 @@ async function engineRun(flow: FlowDef, base: string, listener: boolean): Promis
     const failed = result.steps.find((s) => s.status === 'failed');
     throw new Error(`the engine run failed: ${failed ? `${failed.step_id}: ${failed.error}` : result.error}`);
   }
-  if (result.steps.length !== flow.steps.length) throw new Error(`the engine ran ${result.steps.length} of ${flow.steps.length} steps`);
+  if (result.steps.length !== flow.steps.length)
+    throw new Error(`the engine ran ${result.steps.length} of ${flow.steps.length} steps`);
   return timing;
 }
 
@@ -238,7 +242,8 @@ async function memoryRun(size: number, base: string): Promise<{ ms: number; with
   gc();
   const withResult = process.memoryUsage().heapUsed;
   // Read after measuring, so both stay reachable until then.
-  if (result.status !== 'completed' || result.steps.length !== flow.steps.length) throw new Error(`memory run of ${size} steps failed: ${result.error}`);
+  if (result.status !== 'completed' || result.steps.length !== flow.steps.length)
+    throw new Error(`memory run of ${size} steps failed: ${result.error}`);
   return { ms, withResult };
 }
 
@@ -278,7 +283,16 @@ async function cliStartup(base: string, runs: number): Promise<{ cli: number[]; 
         '',
       ].join('\n'),
     );
-    const cliArgs = [join(ROOT, 'dist', 'cli.js'), 'run', file, '--var', `BASE=${base}`, '--reporter', 'pretty', '--no-color'];
+    const cliArgs = [
+      join(ROOT, 'dist', 'cli.js'),
+      'run',
+      file,
+      '--var',
+      `BASE=${base}`,
+      '--reporter',
+      'pretty',
+      '--no-color',
+    ];
     const rawArgs = [join(ROOT, 'bench', 'raw-one.mjs'), `${base}/items/0`];
     // One of each first, so both start with a warm file cache.
     await timeProcess(cliArgs);
@@ -307,7 +321,9 @@ async function main(options: Options): Promise<void> {
   const engineBase = `${server.url}/engine`;
   const rawBase = `${server.url}/raw`;
   const n = options.n;
-  console.log(`TestMesh engine benchmark · node ${process.version} · ${n} steps per run · ${options.rounds} rounds · server ${server.url}\n`);
+  console.log(
+    `TestMesh engine benchmark · node ${process.version} · ${n} steps per run · ${options.rounds} rounds · server ${server.url}\n`,
+  );
 
   try {
     const { flow, parseMs } = loadBenchFlow(n);
@@ -337,18 +353,29 @@ async function main(options: Options): Promise<void> {
     const rawUs = raw.length ? perStep(raw) : NaN;
     const rawCpuUs = raw.length ? perStep(raw, 'cpuMs') : NaN;
     const versus = (value: number, base: number) => (Number.isNaN(base) ? '-' : `${fmt(value / base, 2)}x`);
-    const rows = [['per-step cost (median of rounds)', 'us/step', 'vs raw', 'CPU us/step', 'vs raw', 'rounds (wall ms)']];
+    const rows = [
+      ['per-step cost (median of rounds)', 'us/step', 'vs raw', 'CPU us/step', 'vs raw', 'rounds (wall ms)'],
+    ];
     const rowFor = (label: string, runs: Timing[]) => {
       if (!runs.length) return;
       const us = perStep(runs);
       const cpuUs = perStep(runs, 'cpuMs');
-      rows.push([label, fmt(us), versus(us, rawUs), fmt(cpuUs), versus(cpuUs, rawCpuUs), runs.map((r) => fmt(r.wallMs, 0)).join(' ')]);
+      rows.push([
+        label,
+        fmt(us),
+        versus(us, rawUs),
+        fmt(cpuUs),
+        versus(cpuUs, rawCpuUs),
+        runs.map((r) => fmt(r.wallMs, 0)).join(' '),
+      ]);
     };
     rowFor('raw undici loop', raw);
     rowFor('engine', engine);
     rowFor('engine + event listener', engineWithEvents);
     console.log(table(rows));
-    console.log(`\nflow parse (parseFlowText): ${fmt(parseMs, 1)} ms for ${n} steps = ${fmt((parseMs * 1000) / n)} us/step (not in the per-step cost)`);
+    console.log(
+      `\nflow parse (parseFlowText): ${fmt(parseMs, 1)} ms for ${n} steps = ${fmt((parseMs * 1000) / n)} us/step (not in the per-step cost)`,
+    );
     if (engine.length && raw.length) {
       const ratio = perStep(engine) / rawUs;
       const cpuRatio = perStep(engine, 'cpuMs') / rawCpuUs;
@@ -363,7 +390,9 @@ async function main(options: Options): Promise<void> {
           `; raw loop: ${stats.clients.raw ?? 0}; new connections the server saw in total: ${stats.connections}`,
       );
       if (engineConnections > 1 && engineConnections === stats.clients.raw) {
-        console.log('(the raw undici loop uses as many: undici\'s pool opens a second socket when the next request is sent before the first socket reports itself free)');
+        console.log(
+          "(the raw undici loop uses as many: undici's pool opens a second socket when the next request is sent before the first socket reports itself free)",
+        );
       }
     }
 
@@ -386,7 +415,9 @@ async function main(options: Options): Promise<void> {
         ]);
       }
       console.log(table(memRows));
-      console.log('("result retained" is the flow and its ExecutionResult, held by the caller until it lets go: it grows with N by design.)');
+      console.log(
+        '("result retained" is the flow and its ExecutionResult, held by the caller until it lets go: it grows with N by design.)',
+      );
     }
 
     if (options.cli) {
@@ -401,7 +432,9 @@ async function main(options: Options): Promise<void> {
           ['node dist/cli.js run <1-step flow>', fmt(cliMedian, 0), cli.map((m) => fmt(m, 0)).join(' ')],
         ]),
       );
-      console.log(`CLI/raw ratio ${fmt(cliMedian / rawMedian, 2)}x (target <= 1.00x): ${cliMedian <= rawMedian ? 'ok' : 'ABOVE TARGET'}`);
+      console.log(
+        `CLI/raw ratio ${fmt(cliMedian / rawMedian, 2)}x (target <= 1.00x): ${cliMedian <= rawMedian ? 'ok' : 'ABOVE TARGET'}`,
+      );
     }
 
     // 5. Editing features (bench/editing.ts) on a file of N steps.
@@ -410,7 +443,9 @@ async function main(options: Options): Promise<void> {
       await benchEditing(n);
     }
     if (options.process) {
-      console.log('\nwhole process (startup, load, run, exit), median of ' + options.processRuns + ' interleaved runs:');
+      console.log(
+        '\nwhole process (startup, load, run, exit), median of ' + options.processRuns + ' interleaved runs:',
+      );
       console.log(await wholeProcessBench(ROOT, server.url, flowText, [1, 200, 2000, 10000], options.processRuns));
     }
   } finally {
@@ -424,7 +459,9 @@ async function main(options: Options): Promise<void> {
 
 function respawnWithGc(): void {
   // heapUsed after GC needs global.gc: run again with --expose-gc, same arguments.
-  const child = spawn(process.execPath, ['--expose-gc', ...process.execArgv, __filename, ...process.argv.slice(2)], { stdio: 'inherit' });
+  const child = spawn(process.execPath, ['--expose-gc', ...process.execArgv, __filename, ...process.argv.slice(2)], {
+    stdio: 'inherit',
+  });
   child.once('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
 

@@ -11,7 +11,9 @@ import { startDemoApi } from './demo-api/server.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cli = join(root, 'dist', 'cli.js');
 if (!existsSync(cli)) {
-  console.error('examples/start.mjs: dist/cli.js is missing; build it first with `node esbuild.config.mjs` (npm start does this).');
+  console.error(
+    'examples/start.mjs: dist/cli.js is missing; build it first with `node esbuild.config.mjs` (npm start does this).',
+  );
   process.exit(2);
 }
 

@@ -84,7 +84,9 @@ function createRouter() {
         r.names.forEach((name, i) => (params[name] = decodeURIComponent(m[i + 1])));
         return { handler: r.handler, params };
       }
-      throw pathKnown ? new HttpError(405, `method ${method} not allowed on ${path}`) : new HttpError(404, `no route for ${method} ${path}`);
+      throw pathKnown
+        ? new HttpError(405, `method ${method} not allowed on ${path}`)
+        : new HttpError(404, `no route for ${method} ${path}`);
     },
   };
 }
@@ -111,7 +113,8 @@ async function readBody(req) {
 }
 
 function requireObject(body) {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'the body must be a JSON object');
+  if (body === null || typeof body !== 'object' || Array.isArray(body))
+    throw new HttpError(400, 'the body must be a JSON object');
   return body;
 }
 
@@ -120,7 +123,8 @@ function queryInt(query, name, fallback, max = Number.MAX_SAFE_INTEGER) {
   const raw = query.get(name);
   if (raw === null || raw === '') return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new HttpError(400, `query parameter '${name}' must be a whole number >= 0, got ${JSON.stringify(raw)}`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new HttpError(400, `query parameter '${name}' must be a whole number >= 0, got ${JSON.stringify(raw)}`);
   return Math.min(n, max);
 }
 
@@ -130,15 +134,18 @@ function validateUserFields(input, { partial }) {
   const out = {};
   for (const key of ['name', 'email', 'role']) {
     if (input[key] === undefined) continue;
-    if (typeof input[key] !== 'string' || input[key].trim() === '') throw new HttpError(400, `'${key}' must be a non-empty string`);
+    if (typeof input[key] !== 'string' || input[key].trim() === '')
+      throw new HttpError(400, `'${key}' must be a non-empty string`);
     out[key] = input[key].trim();
   }
   if (!partial) {
     if (out.name === undefined) throw new HttpError(400, "'name' is required");
     if (out.email === undefined) throw new HttpError(400, "'email' is required");
   }
-  if (out.email !== undefined && !EMAIL.test(out.email)) throw new HttpError(400, `'email' is not an email address: ${JSON.stringify(out.email)}`);
-  if (out.role !== undefined && out.role !== 'user' && out.role !== 'admin') throw new HttpError(400, "'role' must be 'user' or 'admin'");
+  if (out.email !== undefined && !EMAIL.test(out.email))
+    throw new HttpError(400, `'email' is not an email address: ${JSON.stringify(out.email)}`);
+  if (out.role !== undefined && out.role !== 'user' && out.role !== 'admin')
+    throw new HttpError(400, "'role' must be 'user' or 'admin'");
   return out;
 }
 
@@ -159,7 +166,14 @@ function createApp(startedAt) {
 
   const now = () => new Date().toISOString();
   const addUser = (fields) => {
-    const user = { id: nextUserId++, name: fields.name, email: fields.email, role: fields.role ?? 'user', created_at: now(), updated_at: now() };
+    const user = {
+      id: nextUserId++,
+      name: fields.name,
+      email: fields.email,
+      role: fields.role ?? 'user',
+      created_at: now(),
+      updated_at: now(),
+    };
     users.set(user.id, user);
     return user;
   };
@@ -186,7 +200,12 @@ function createApp(startedAt) {
   const jobView = (job) => {
     const elapsed = Date.now() - job.createdAt;
     const status = elapsed >= job.durationMs ? 'done' : elapsed >= job.durationMs / 3 ? 'running' : 'pending';
-    const view = { id: job.id, status, progress: Math.min(100, Math.round((elapsed / job.durationMs) * 100)), created_at: new Date(job.createdAt).toISOString() };
+    const view = {
+      id: job.id,
+      status,
+      progress: Math.min(100, Math.round((elapsed / job.durationMs) * 100)),
+      created_at: new Date(job.createdAt).toISOString(),
+    };
     if (status === 'done') view.result = { items_processed: 42 };
     return view;
   };
@@ -198,12 +217,20 @@ function createApp(startedAt) {
 
   route('POST', '/auth/login', async (req) => {
     const body = requireObject(await req.body());
-    const account = typeof body.username === 'string' && Object.hasOwn(ACCOUNTS, body.username) ? ACCOUNTS[body.username] : undefined;
+    const account =
+      typeof body.username === 'string' && Object.hasOwn(ACCOUNTS, body.username) ? ACCOUNTS[body.username] : undefined;
     if (!account || account.password !== body.password) throw new HttpError(401, 'wrong username or password');
     const token = randomBytes(24).toString('hex');
     tokens.set(token, body.username);
     counters.logins++;
-    return { body: { token, token_type: 'Bearer', expires_in: 3600, user: { username: body.username, role: account.role, name: account.name } } };
+    return {
+      body: {
+        token,
+        token_type: 'Bearer',
+        expires_in: 3600,
+        user: { username: body.username, role: account.role, name: account.name },
+      },
+    };
   });
 
   route('GET', '/auth/me', (req) => ({ body: authenticate(req) }));
@@ -211,7 +238,15 @@ function createApp(startedAt) {
   route('GET', '/admin/stats', (req) => {
     const who = authenticate(req);
     if (who.role !== 'admin') throw new HttpError(403, `user '${who.username}' is not an admin`);
-    return { body: { users: users.size, jobs: jobs.size, logins: counters.logins, requests: counters.requests, uptime_ms: Date.now() - startedAt } };
+    return {
+      body: {
+        users: users.size,
+        jobs: jobs.size,
+        logins: counters.logins,
+        requests: counters.requests,
+        uptime_ms: Date.now() - startedAt,
+      },
+    };
   });
 
   route('GET', '/users', (req) => {
@@ -234,7 +269,8 @@ function createApp(startedAt) {
   route('PUT', '/users/:id', async (req, params) => {
     const user = findUser(params);
     const fields = validateUserFields(requireObject(await req.body()), { partial: true });
-    if (fields.email !== undefined && emailTaken(fields.email, user.id)) throw new HttpError(409, `a user with email ${fields.email} already exists`);
+    if (fields.email !== undefined && emailTaken(fields.email, user.id))
+      throw new HttpError(409, `a user with email ${fields.email} already exists`);
     Object.assign(user, fields, { updated_at: now() });
     return { body: user };
   });
@@ -264,7 +300,11 @@ function createApp(startedAt) {
     const fail = queryInt(req.query, 'fail', 2);
     const calls = (flakyCalls.get(key) ?? 0) + 1;
     flakyCalls.set(key, calls);
-    if (calls <= fail) return { status: 503, body: { error: `temporarily unavailable (call ${calls} of ${fail} that fail)`, key, calls } };
+    if (calls <= fail)
+      return {
+        status: 503,
+        body: { error: `temporarily unavailable (call ${calls} of ${fail} that fail)`, key, calls },
+      };
     return { body: { ok: true, key, calls } };
   });
 
@@ -272,7 +312,8 @@ function createApp(startedAt) {
     const body = (await req.body()) ?? {};
     requireObject(body);
     const durationMs = body.duration_ms === undefined ? DEFAULT_JOB_MS : Number(body.duration_ms);
-    if (!Number.isFinite(durationMs) || durationMs < 1 || durationMs > 60_000) throw new HttpError(400, "'duration_ms' must be a number from 1 to 60000");
+    if (!Number.isFinite(durationMs) || durationMs < 1 || durationMs > 60_000)
+      throw new HttpError(400, "'duration_ms' must be a number from 1 to 60000");
     const job = { id: `job-${nextJobId++}`, createdAt: Date.now(), durationMs };
     jobs.set(job.id, job);
     return { status: 202, headers: { location: `/jobs/${job.id}` }, body: jobView(job) };
@@ -287,12 +328,23 @@ function createApp(startedAt) {
   route('GET', '/ready-after', (req) => {
     const ms = queryInt(req.query, 'ms', 1000);
     const uptime = Date.now() - startedAt;
-    if (uptime < ms) return { status: 503, headers: { 'retry-after': '1' }, body: { ready: false, uptime_ms: uptime, ready_in_ms: ms - uptime } };
+    if (uptime < ms)
+      return {
+        status: 503,
+        headers: { 'retry-after': '1' },
+        body: { ready: false, uptime_ms: uptime, ready_in_ms: ms - uptime },
+      };
     return { body: { ready: true, uptime_ms: uptime } };
   });
 
   const echo = async (req) => ({
-    body: { method: req.method, path: req.path, headers: req.headers, query: Object.fromEntries(req.query), body: (await req.body()) ?? null },
+    body: {
+      method: req.method,
+      path: req.path,
+      headers: req.headers,
+      query: Object.fromEntries(req.query),
+      body: (await req.body()) ?? null,
+    },
   });
   route('*', '/echo', echo);
   route('*', '/echo/*', echo);
@@ -307,7 +359,9 @@ function handleUpgrades(server, wss, counters, subscribers) {
     const path = new URL(raw.url ?? '/', 'http://localhost').pathname;
     if (path !== '/ws/echo' && path !== '/ws/notifications') {
       const text = JSON.stringify({ error: `no WebSocket route ${path}` });
-      socket.end(`HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
+      socket.end(
+        `HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
+      );
       return;
     }
     wss.handleUpgrade(raw, socket, head, (ws) => {
@@ -339,7 +393,11 @@ function send(res, status, body, headers = {}) {
     return;
   }
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    ...headers,
+  });
   res.end(text);
 }
 
@@ -420,7 +478,9 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   startDemoApi({ port, host }).then(
     (api) => {
       console.log(`Demo API listening on ${api.url}`);
-      console.log(`Try: node dist/cli.js run examples/flows --env-file examples/.env.example --var BASE_URL=${api.url} --var API_HOST=${host} --var API_PORT=${api.port}`);
+      console.log(
+        `Try: node dist/cli.js run examples/flows --env-file examples/.env.example --var BASE_URL=${api.url} --var API_HOST=${host} --var API_PORT=${api.port}`,
+      );
       const stop = () => api.close().then(() => process.exit(0));
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);

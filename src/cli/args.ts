@@ -125,20 +125,53 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     flags.set(name, [...(flags.get(name) ?? []), value]);
   }
   const known: Record<string, string[]> = {
-    run: ['--env', '--config', '--env-file', '--var', '--secret', '--reporter', '--output', '--bail', '--jobs', '--grep', '--tag', '--shard', '--timeout', '--no-color', '--color', '--root', '--allow-outside', '--max-events', '--max-iterations'],
+    run: [
+      '--env',
+      '--config',
+      '--env-file',
+      '--var',
+      '--secret',
+      '--reporter',
+      '--output',
+      '--bail',
+      '--jobs',
+      '--grep',
+      '--tag',
+      '--shard',
+      '--timeout',
+      '--no-color',
+      '--color',
+      '--root',
+      '--allow-outside',
+      '--max-events',
+      '--max-iterations',
+    ],
     validate: ['--json'],
-    serve: ['--port', '--workspace', '--history-dir', '--env-file', '--allow-outside', '--max-events', '--max-iterations'],
+    serve: [
+      '--port',
+      '--workspace',
+      '--history-dir',
+      '--env-file',
+      '--allow-outside',
+      '--max-events',
+      '--max-iterations',
+    ],
     init: [],
   };
   if (!known[command]) throw new UsageError(`unknown command '${command}'`);
-  for (const name of flags.keys()) if (!known[command].includes(name)) throw new UsageError(`unknown option ${name} for '${command}'`);
+  for (const name of flags.keys())
+    if (!known[command].includes(name)) throw new UsageError(`unknown option ${name} for '${command}'`);
   const one = (name: string) => flags.get(name)?.at(-1);
   const many = (name: string) => flags.get(name) ?? [];
   const limits: Partial<RunLimits> = {};
-  for (const [flag, key] of [['--max-events', 'maxEvents'], ['--max-iterations', 'maxIterations']] as const) {
+  for (const [flag, key] of [
+    ['--max-events', 'maxEvents'],
+    ['--max-iterations', 'maxIterations'],
+  ] as const) {
     const text = one(flag);
     if (text === undefined) continue;
-    if (!/^\d{1,9}$/.test(text) || Number(text) < 1) throw new UsageError(`${flag} must be a whole number >= 1, got ${JSON.stringify(text)}`);
+    if (!/^\d{1,9}$/.test(text) || Number(text) < 1)
+      throw new UsageError(`${flag} must be a whole number >= 1, got ${JSON.stringify(text)}`);
     limits[key] = Number(text);
   }
 
@@ -153,12 +186,22 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   if (command === 'serve') {
     const port = Number(one('--port') ?? 0);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0-65535`);
-    return { command, port, workspace: one('--workspace') ?? process.cwd(), historyDir: one('--history-dir'), envFiles: many('--env-file'), allowOutside: many('--allow-outside'), limits };
+    return {
+      command,
+      port,
+      workspace: one('--workspace') ?? process.cwd(),
+      historyDir: one('--history-dir'),
+      envFiles: many('--env-file'),
+      allowOutside: many('--allow-outside'),
+      limits,
+    };
   }
 
   if (positional.length === 0) throw new UsageError('run needs at least one file, folder or glob');
   const reporters = many('--reporter').flatMap((r) => r.split(','));
-  for (const r of reporters) if (!['pretty', 'json', 'junit'].includes(r)) throw new UsageError(`unknown reporter '${r}' (pretty, json or junit)`);
+  for (const r of reporters)
+    if (!['pretty', 'json', 'junit'].includes(r))
+      throw new UsageError(`unknown reporter '${r}' (pretty, json or junit)`);
   const vars: Record<string, string> = {};
   for (const kv of many('--var')) {
     const [k, v] = keyValue(kv, '--var');
@@ -170,12 +213,14 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     secrets[k] = v;
   }
   const jobs = Number(one('--jobs') ?? 1);
-  if (!Number.isInteger(jobs) || jobs < 1 || jobs > 256) throw new UsageError('--jobs must be a whole number from 1 to 256');
+  if (!Number.isInteger(jobs) || jobs < 1 || jobs > 256)
+    throw new UsageError('--jobs must be a whole number from 1 to 256');
   let shard: RunArgs['shard'];
   const shardText = one('--shard');
   if (shardText !== undefined) {
     const m = /^(\d+)\/(\d+)$/.exec(shardText);
-    if (!m || Number(m[1]) < 1 || Number(m[1]) > Number(m[2])) throw new UsageError(`--shard expects I/N with 1 <= I <= N, got ${shardText}`);
+    if (!m || Number(m[1]) < 1 || Number(m[1]) > Number(m[2]))
+      throw new UsageError(`--shard expects I/N with 1 <= I <= N, got ${shardText}`);
     shard = { index: Number(m[1]), total: Number(m[2]) };
   }
   let timeoutMs: number | undefined;

@@ -24,7 +24,9 @@ export async function debugAdapterCommand(argv: readonly string[], io: Io): Prom
     return 0;
   }
   if (argv.length) {
-    io.stderr.write(`testmesh debug-adapter: unexpected argument '${argv[0]}' (launch arguments come from the DAP client)\n\n${DEBUG_ADAPTER_USAGE}\n`);
+    io.stderr.write(
+      `testmesh debug-adapter: unexpected argument '${argv[0]}' (launch arguments come from the DAP client)\n\n${DEBUG_ADAPTER_USAGE}\n`,
+    );
     return 2;
   }
   const session = new FlowDebugSession(directLauncher(io.cwd));

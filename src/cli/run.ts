@@ -11,7 +11,13 @@ import { closeSharedDispatcher } from '../core/engine/dispatcher';
 import { parseFlowText } from '../core/flow/load';
 import type { FlowDef } from '../core/flow/types';
 import { flowReport, invalidFlowReport, summarize, type FlowReport } from '../core/report';
-import { applyDefaultStepTimeout, PROJECT_FILE_NAME, projectEnvironment, readProjectFile, readProjectFileAt } from '../core/projectFile';
+import {
+  applyDefaultStepTimeout,
+  PROJECT_FILE_NAME,
+  projectEnvironment,
+  readProjectFile,
+  readProjectFileAt,
+} from '../core/projectFile';
 import type { RunArgs } from './args';
 import { JsonReporter } from './reporters/json';
 import { JunitReporter } from './reporters/junit';
@@ -37,7 +43,9 @@ interface Loaded {
 
 /** Deterministic slice I of N: flows sorted by file, dealt round-robin so shards stay balanced. */
 export function shardOf<T extends { display: string }>(items: T[], index: number, total: number): T[] {
-  return [...items].sort((a, b) => (a.display < b.display ? -1 : a.display > b.display ? 1 : 0)).filter((_, i) => i % total === index - 1);
+  return [...items]
+    .sort((a, b) => (a.display < b.display ? -1 : a.display > b.display ? 1 : 0))
+    .filter((_, i) => i % total === index - 1);
 }
 
 export async function loadFlows(files: string[], io: Io): Promise<Loaded[]> {
@@ -48,7 +56,12 @@ export async function loadFlows(files: string[], io: Io): Promise<Loaded[]> {
       try {
         text = await readFile(file, 'utf8');
       } catch (err) {
-        const diagnostic = { file: display, range: { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } }, severity: 'error' as const, message: `cannot read file: ${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}` };
+        const diagnostic = {
+          file: display,
+          range: { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } },
+          severity: 'error' as const,
+          message: `cannot read file: ${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}`,
+        };
         return { file, display, report: invalidFlowReport(display, display, [diagnostic]) };
       }
       const { flow, diagnostics } = parseFlowText(text, file);
@@ -74,8 +87,12 @@ export async function runCommand(args: RunArgs, io: Io, signal?: AbortSignal): P
   // Lowest first: the .testmesh.yaml environment, then --env-file files, then --var (see the README).
   let defaultStepTimeoutMs: number | undefined;
   try {
-    const project = args.config !== undefined ? await readProjectFileAt(resolve(io.cwd, args.config)) : await readProjectFile(io.cwd);
-    if (args.env !== undefined && !project) throw new TestMeshError(`--env ${args.env} names an environment of ${PROJECT_FILE_NAME}, and there is none in ${io.cwd} (run from the project folder or pass --config FILE)`);
+    const project =
+      args.config !== undefined ? await readProjectFileAt(resolve(io.cwd, args.config)) : await readProjectFile(io.cwd);
+    if (args.env !== undefined && !project)
+      throw new TestMeshError(
+        `--env ${args.env} names an environment of ${PROJECT_FILE_NAME}, and there is none in ${io.cwd} (run from the project folder or pass --config FILE)`,
+      );
     const name = args.env ?? project?.defaultEnvironment;
     if (project && name !== undefined) {
       for (const [k, v] of Object.entries(projectEnvironment(project, name).variables)) environment[k] = v;
@@ -100,7 +117,8 @@ export async function runCommand(args: RunArgs, io: Io, signal?: AbortSignal): P
   for (const item of loaded) if (item.flow) item.flow = applyDefaultStepTimeout(item.flow, defaultStepTimeoutMs);
   const grep = args.grep?.toLowerCase();
   loaded = loaded.filter((l) => {
-    if (grep && !(l.flow?.name ?? '').toLowerCase().includes(grep) && !l.display.toLowerCase().includes(grep)) return false;
+    if (grep && !(l.flow?.name ?? '').toLowerCase().includes(grep) && !l.display.toLowerCase().includes(grep))
+      return false;
     if (args.tags.length && !(l.flow && l.flow.tags.some((t) => args.tags.includes(t)))) return false;
     return true;
   });
@@ -110,8 +128,14 @@ export async function runCommand(args: RunArgs, io: Io, signal?: AbortSignal): P
   const machine = args.reporters.filter((r) => r !== 'pretty');
   const prettyStream = machine.length && !args.output ? io.stderr : io.stdout;
   const reporters: Reporter[] = [];
-  if (args.reporters.includes('pretty')) reporters.push(new PrettyReporter((t) => prettyStream.write(t), shouldColor(prettyStream, args.color), args.jobs > 1));
-  const documents: Array<{ name: string; reporter: Reporter }> = machine.map((name) => ({ name, reporter: name === 'json' ? new JsonReporter() : new JunitReporter() }));
+  if (args.reporters.includes('pretty'))
+    reporters.push(
+      new PrettyReporter((t) => prettyStream.write(t), shouldColor(prettyStream, args.color), args.jobs > 1),
+    );
+  const documents: Array<{ name: string; reporter: Reporter }> = machine.map((name) => ({
+    name,
+    reporter: name === 'json' ? new JsonReporter() : new JunitReporter(),
+  }));
   reporters.push(...documents.map((d) => d.reporter));
 
   const reports: FlowReport[] = new Array(loaded.length);
@@ -132,7 +156,11 @@ export async function runCommand(args: RunArgs, io: Io, signal?: AbortSignal): P
       }
       const flow = item.flow;
       for (const r of reporters) r.flowStarted?.(flow, item.display);
-      const fileAccess = fileAccessFor({ root: args.root && resolve(io.cwd, args.root), near: dirname(item.file), allowOutside: args.allowOutside.map((p) => resolve(io.cwd, p)) });
+      const fileAccess = fileAccessFor({
+        root: args.root && resolve(io.cwd, args.root),
+        near: dirname(item.file),
+        allowOutside: args.allowOutside.map((p) => resolve(io.cwd, p)),
+      });
       const result = await runFlow(flow, {
         fileAccess,
         limits: args.limits,
@@ -160,7 +188,10 @@ export async function runCommand(args: RunArgs, io: Io, signal?: AbortSignal): P
   }
 
   const ran = reports.filter(Boolean);
-  if (ran.length < loaded.length) io.stderr.write(`testmesh: ${loaded.length - ran.length} flow(s) not run (${signal?.aborted ? 'interrupted' : '--bail'})\n`);
+  if (ran.length < loaded.length)
+    io.stderr.write(
+      `testmesh: ${loaded.length - ran.length} flow(s) not run (${signal?.aborted ? 'interrupted' : '--bail'})\n`,
+    );
   const report = summarize(ran, Date.now() - started);
   for (const r of reporters) {
     const text = r.finished(report);

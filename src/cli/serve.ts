@@ -29,7 +29,16 @@ export async function serveCommand(args: ServeArgs, io: Io, stop?: AbortSignal):
   const secrets = secretValues({ environment });
   let server;
   try {
-    server = await startServer({ workspace, port: args.port, historyDir, tokenFile: join(historyDir, 'token'), environment, secrets, allowOutside: args.allowOutside.map((p) => resolve(io.cwd, p)), limits: args.limits });
+    server = await startServer({
+      workspace,
+      port: args.port,
+      historyDir,
+      tokenFile: join(historyDir, 'token'),
+      environment,
+      secrets,
+      allowOutside: args.allowOutside.map((p) => resolve(io.cwd, p)),
+      limits: args.limits,
+    });
   } catch (err) {
     io.stderr.write(`testmesh: cannot start the server: ${errorMessage(err)}\n`);
     return EXIT_INVALID;

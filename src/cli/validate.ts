@@ -23,7 +23,14 @@ export async function validateCommand(args: ValidateArgs, io: Io): Promise<numbe
     try {
       diagnostics = parseFlowText(await readFile(file, 'utf8'), file).diagnostics.map((d) => ({ ...d, file: display }));
     } catch (err) {
-      diagnostics = [{ file: display, range: { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } }, severity: 'error', message: `cannot read file: ${errorMessage(err)}` }];
+      diagnostics = [
+        {
+          file: display,
+          range: { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } },
+          severity: 'error',
+          message: `cannot read file: ${errorMessage(err)}`,
+        },
+      ];
     }
     if (diagnostics.some((d) => d.severity === 'error')) invalid++;
     all.push(...diagnostics);
@@ -32,6 +39,9 @@ export async function validateCommand(args: ValidateArgs, io: Io): Promise<numbe
     }
   }
   if (args.json) io.stdout.write(`${JSON.stringify({ files: files.length, invalid, diagnostics: all }, null, 2)}\n`);
-  else io.stdout.write(`${files.length} file${files.length === 1 ? '' : 's'} checked: ${files.length - invalid} valid, ${invalid} invalid\n`);
+  else
+    io.stdout.write(
+      `${files.length} file${files.length === 1 ? '' : 's'} checked: ${files.length - invalid} valid, ${invalid} invalid\n`,
+    );
   return invalid ? EXIT_INVALID : EXIT_OK;
 }

@@ -58,7 +58,11 @@ export interface DiscoveryRules {
 export const DEFAULT_RULES: DiscoveryRules = { include: DEFAULT_FLOW_GLOBS, exclude: [] };
 
 /** Why a path is not looked into, or undefined when it is. */
-export type PathVerdict = { listed: true } | { listed: false; reason: 'skipped_folder'; folder: string } | { listed: false; reason: 'excluded'; glob: string } | { listed: false; reason: 'not_included' };
+export type PathVerdict =
+  | { listed: true }
+  | { listed: false; reason: 'skipped_folder'; folder: string }
+  | { listed: false; reason: 'excluded'; glob: string }
+  | { listed: false; reason: 'not_included' };
 
 /** Whether discovery looks into `rel` (a folder-relative `/` path), and if not, why. */
 export function pathVerdict(rel: string, rules: DiscoveryRules): PathVerdict {
@@ -93,7 +97,11 @@ export interface FoundFile {
 }
 
 /** Every file under `root` that `accept` takes, with its size and time; skipped folders left out. */
-export async function walkFiles(root: string, accept: (relativePath: string) => boolean, rules: DiscoveryRules = DEFAULT_RULES): Promise<string[]> {
+export async function walkFiles(
+  root: string,
+  accept: (relativePath: string) => boolean,
+  rules: DiscoveryRules = DEFAULT_RULES,
+): Promise<string[]> {
   return (await walkFileInfo(root, accept, rules)).map((f) => f.rel);
 }
 
@@ -105,7 +113,11 @@ export async function walkFiles(root: string, accept: (relativePath: string) => 
 const SLICE_OPERATIONS = 200;
 export const yieldTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-export async function walkFileInfo(root: string, accept: (relativePath: string) => boolean, rules: DiscoveryRules = DEFAULT_RULES): Promise<FoundFile[]> {
+export async function walkFileInfo(
+  root: string,
+  accept: (relativePath: string) => boolean,
+  rules: DiscoveryRules = DEFAULT_RULES,
+): Promise<FoundFile[]> {
   const found: FoundFile[] = [];
   const folders: Array<{ dir: string; relDir: string }> = [{ dir: root, relDir: '' }];
   let operations = 0;
@@ -140,9 +152,7 @@ export async function walkFileInfo(root: string, accept: (relativePath: string) 
 
 export type Sniff =
   /** The root has `flow:` or `name` + `steps`; `text` is the whole file. */
-  | { kind: 'flow'; text: string }
-  | { kind: 'too_big'; size: number; limit: number }
-  | { kind: 'other' };
+  { kind: 'flow'; text: string } | { kind: 'too_big'; size: number; limit: number } | { kind: 'other' };
 
 /**
  * Reads the first bytes of a YAML file and says whether it is a flow; only a flow (or a file whose
@@ -174,7 +184,11 @@ export async function sniffFlowFile(file: string, size: number, maxBytes = DEFAU
 }
 
 /** Sniffs files in slices; `onFile` gets each file's verdict (a file that cannot be read counts as 'other'). */
-export async function sniffAll(files: readonly FoundFile[], onFile: (file: FoundFile, sniff: Sniff) => void, maxBytes = DEFAULT_MAX_BYTES): Promise<void> {
+export async function sniffAll(
+  files: readonly FoundFile[],
+  onFile: (file: FoundFile, sniff: Sniff) => void,
+  maxBytes = DEFAULT_MAX_BYTES,
+): Promise<void> {
   for (let i = 0; i < files.length; i++) {
     let sniff: Sniff;
     try {
@@ -197,8 +211,13 @@ function sniffText(head: string, complete: boolean): 'flow' | 'other' | 'maybe' 
 }
 
 /** Flow files of a folder, by content (absolute paths, sorted). */
-export async function discoverFlowFiles(root: string, globsOrRules: readonly string[] | DiscoveryRules = DEFAULT_FLOW_GLOBS): Promise<string[]> {
-  const rules: DiscoveryRules = Array.isArray(globsOrRules) ? { include: globsOrRules as string[], exclude: [] } : (globsOrRules as DiscoveryRules);
+export async function discoverFlowFiles(
+  root: string,
+  globsOrRules: readonly string[] | DiscoveryRules = DEFAULT_FLOW_GLOBS,
+): Promise<string[]> {
+  const rules: DiscoveryRules = Array.isArray(globsOrRules)
+    ? { include: globsOrRules as string[], exclude: [] }
+    : (globsOrRules as DiscoveryRules);
   const candidates = await walkFileInfo(root, (rel) => YAML_FILE.test(rel) && pathVerdict(rel, rules).listed, rules);
   const out: string[] = [];
   await sniffAll(candidates, (candidate, sniff) => {
@@ -247,7 +266,10 @@ export async function loadReferencedFlow(file: string, reference: string): Promi
   } catch {
     // The diagnostics already say why it could not be read.
   }
-  if (!flowShaped) throw new TestMeshError(`run_flow: '${reference}' is not a flow file (no 'flow:', or 'name' and 'steps', at its root)`);
+  if (!flowShaped)
+    throw new TestMeshError(
+      `run_flow: '${reference}' is not a flow file (no 'flow:', or 'name' and 'steps', at its root)`,
+    );
   const first = firstError(diagnostics);
   throw new TestMeshError(`run_flow: '${reference}' is not a valid flow${first ? ` (${first})` : ''}`);
 }
@@ -260,7 +282,10 @@ export function createFlowResolver(workspaceRoot: string, globs: readonly string
   let byName: Map<string, string> | undefined;
   return async (reference, fromFile, access) => {
     const relativeFile = resolve(fromFile, '..', reference);
-    const exists = await stat(relativeFile).then(() => true, () => false);
+    const exists = await stat(relativeFile).then(
+      () => true,
+      () => false,
+    );
     let file: string | undefined;
     if (exists) file = access ? await resolveFlowFile(access, fromFile, reference, 'run_flow') : relativeFile;
     if (!file) {
@@ -274,7 +299,10 @@ export function createFlowResolver(workspaceRoot: string, globs: readonly string
       file = byName.get(reference);
       if (file && access && !allowed(access, file)) file = await resolveFlowFile(access, fromFile, file, 'run_flow');
     }
-    if (!file) throw new TestMeshError(`run_flow: no flow file '${reference}' next to ${relative(workspaceRoot, fromFile) || fromFile} and no flow named '${reference}' in the workspace`);
+    if (!file)
+      throw new TestMeshError(
+        `run_flow: no flow file '${reference}' next to ${relative(workspaceRoot, fromFile) || fromFile} and no flow named '${reference}' in the workspace`,
+      );
     return loadReferencedFlow(file, reference);
   };
 }

@@ -8,7 +8,8 @@ const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 
  */
 export function parseDuration(value: unknown, what = 'duration'): number {
   if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value;
-  if (typeof value !== 'string') throw new TestMeshError(`${what} must be a duration like "500ms" or "2s", got ${JSON.stringify(value)}`);
+  if (typeof value !== 'string')
+    throw new TestMeshError(`${what} must be a duration like "500ms" or "2s", got ${JSON.stringify(value)}`);
   const text = value.trim();
   if (/^\d+(\.\d+)?$/.test(text)) return Number(text);
   const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;

@@ -11,7 +11,10 @@ export interface EventEnvelope<T extends string, D> {
   data: D;
 }
 
-export type ExecutionStartedEvent = EventEnvelope<'execution.started', { flow_name: string; flow_file: string; total_steps: number }>;
+export type ExecutionStartedEvent = EventEnvelope<
+  'execution.started',
+  { flow_name: string; flow_file: string; total_steps: number }
+>;
 export type StepStartedEvent = EventEnvelope<
   'step.started',
   { step_id: string; step_name: string; action: string; phase: Phase; parent_id?: string; attempt: number }
@@ -34,8 +37,14 @@ export type StepFailedEvent = EventEnvelope<
     actual?: unknown;
   }
 >;
-export type StepSkippedEvent = EventEnvelope<'step.skipped', { step_id: string; step_name: string; reason: string; parent_id?: string }>;
-export type StepRetryingEvent = EventEnvelope<'step.retrying', { step_id: string; attempt: number; delay_ms: number; error_message: string }>;
+export type StepSkippedEvent = EventEnvelope<
+  'step.skipped',
+  { step_id: string; step_name: string; reason: string; parent_id?: string }
+>;
+export type StepRetryingEvent = EventEnvelope<
+  'step.retrying',
+  { step_id: string; attempt: number; delay_ms: number; error_message: string }
+>;
 export type LogEvent = EventEnvelope<'log', { step_id?: string; level: LogLevel; message: string }>;
 export type ExecutionCompletedEvent = EventEnvelope<
   'execution.completed',
@@ -43,7 +52,14 @@ export type ExecutionCompletedEvent = EventEnvelope<
 >;
 export type ExecutionFailedEvent = EventEnvelope<
   'execution.failed',
-  { error: string; passed_steps: number; failed_steps: number; skipped_steps: number; total_steps: number; duration_ms: number }
+  {
+    error: string;
+    passed_steps: number;
+    failed_steps: number;
+    skipped_steps: number;
+    total_steps: number;
+    duration_ms: number;
+  }
 >;
 export type ExecutionCancelledEvent = EventEnvelope<'execution.cancelled', { duration_ms: number }>;
 

@@ -142,7 +142,8 @@ export class ExecutionManager {
   private closed = false;
 
   constructor(private readonly options: ExecutionManagerOptions) {
-    if (!options || typeof options.workspace !== 'string' || !options.workspace) throw new TestMeshError('ExecutionManager needs a workspace folder');
+    if (!options || typeof options.workspace !== 'string' || !options.workspace)
+      throw new TestMeshError('ExecutionManager needs a workspace folder');
     this.workspace = options.workspace;
     this.store = options.store ?? HistoryStore.memory();
     this.recentCacheSize = Math.max(0, options.recentCacheSize ?? 8);
@@ -158,21 +159,34 @@ export class ExecutionManager {
    */
   async start(request: StartExecutionRequest): Promise<ExecutionSummary> {
     if (this.closed) throw new TestMeshError('the execution manager is closed');
-    if (request === null || typeof request !== 'object') throw new TestMeshError('a start request is an object with flow_id');
+    if (request === null || typeof request !== 'object')
+      throw new TestMeshError('a start request is an object with flow_id');
     const { variables = {}, only_step, timeout_ms, trigger = 'api' } = request;
     if (!isPlainObject(variables)) throw new TestMeshError('variables must be an object of names and values');
-    if (only_step !== undefined && (typeof only_step !== 'string' || !only_step)) throw new TestMeshError('only_step must be a step id');
-    if (timeout_ms !== undefined && !(typeof timeout_ms === 'number' && timeout_ms > 0 && Number.isFinite(timeout_ms))) throw new TestMeshError('timeout_ms must be a positive number');
-    if (request.secrets !== undefined && !(Array.isArray(request.secrets) && request.secrets.every((s) => typeof s === 'string'))) throw new TestMeshError('secrets must be a list of strings');
+    if (only_step !== undefined && (typeof only_step !== 'string' || !only_step))
+      throw new TestMeshError('only_step must be a step id');
+    if (timeout_ms !== undefined && !(typeof timeout_ms === 'number' && timeout_ms > 0 && Number.isFinite(timeout_ms)))
+      throw new TestMeshError('timeout_ms must be a positive number');
+    if (
+      request.secrets !== undefined &&
+      !(Array.isArray(request.secrets) && request.secrets.every((s) => typeof s === 'string'))
+    )
+      throw new TestMeshError('secrets must be a list of strings');
 
     let flow: FlowDef;
     if (request.flow) flow = request.flow;
     else if (request.flow_id === undefined) throw new TestMeshError('flow_id is required');
     else flow = await loadWorkspaceFlow(this.workspace, request.flow_id);
-    const flowId = request.flow ? (request.flow_id ?? flowIdFor(this.workspace, flow.file)) : (request.flow_id as string);
+    const flowId = request.flow
+      ? (request.flow_id ?? flowIdFor(this.workspace, flow.file))
+      : (request.flow_id as string);
 
     const environment = { ...this.options.environment, ...(await this.environmentOf(request.environment)) };
-    const secrets = secretValues({ secrets: [...(this.options.secrets ?? []), ...(request.secrets ?? [])], environment, variables });
+    const secrets = secretValues({
+      secrets: [...(this.options.secrets ?? []), ...(request.secrets ?? [])],
+      environment,
+      variables,
+    });
     const redact = redactorFor({ secrets });
 
     const id = randomUUID();
@@ -215,7 +229,18 @@ export class ExecutionManager {
         // see callSafely
       }
     }
-    setImmediate(() => void this.run(execution, { environment, variables, secrets, redact, only_step, timeout_ms, hooks: request.hooks }));
+    setImmediate(
+      () =>
+        void this.run(execution, {
+          environment,
+          variables,
+          secrets,
+          redact,
+          only_step,
+          timeout_ms,
+          hooks: request.hooks,
+        }),
+    );
     return { ...summary };
   }
 
@@ -248,12 +273,22 @@ export class ExecutionManager {
   list(query: ListExecutionsQuery = {}): ExecutionPage {
     const limit = Math.min(MAX_PAGE, Math.max(1, Math.floor(query.limit ?? 50)));
     const offset = Math.max(0, Math.floor(query.offset ?? 0));
-    if (query.status !== undefined && !STATUSES.has(query.status)) throw new TestMeshError(`unknown status '${query.status}' (pending, running, completed, failed or cancelled)`);
+    if (query.status !== undefined && !STATUSES.has(query.status))
+      throw new TestMeshError(`unknown status '${query.status}' (pending, running, completed, failed or cancelled)`);
     const matching = this.store
       .list()
       .map((s) => this.live.get(s.id)?.summary ?? s)
-      .filter((s) => (query.flow_id === undefined || s.flow_id === query.flow_id) && (query.status === undefined || s.status === query.status));
-    return { executions: matching.slice(offset, offset + limit).map((s) => ({ ...s })), total: matching.length, limit, offset };
+      .filter(
+        (s) =>
+          (query.flow_id === undefined || s.flow_id === query.flow_id) &&
+          (query.status === undefined || s.status === query.status),
+      );
+    return {
+      executions: matching.slice(offset, offset + limit).map((s) => ({ ...s })),
+      total: matching.length,
+      limit,
+      offset,
+    };
   }
 
   /** Events with `seq` greater than `since`, in order; undefined for an unknown execution. */
@@ -329,12 +364,16 @@ export class ExecutionManager {
   private async environmentOf(environment: StartExecutionRequest['environment']): Promise<Record<string, string>> {
     if (environment === undefined || environment === null) return {};
     if (typeof environment === 'string') {
-      return this.options.resolveEnvironment ? this.options.resolveEnvironment(environment) : readWorkspaceEnvironment(this.workspace, environment);
+      return this.options.resolveEnvironment
+        ? this.options.resolveEnvironment(environment)
+        : readWorkspaceEnvironment(this.workspace, environment);
     }
-    if (!isPlainObject(environment)) throw new TestMeshError('environment must be a name or an object of string values');
+    if (!isPlainObject(environment))
+      throw new TestMeshError('environment must be a name or an object of string values');
     const out: Record<string, string> = {};
     for (const [name, value] of Object.entries(environment)) {
-      if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') throw new TestMeshError(`environment value ${name} must be text`);
+      if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean')
+        throw new TestMeshError(`environment value ${name} must be text`);
       out[name] = String(value);
     }
     return out;
@@ -342,7 +381,15 @@ export class ExecutionManager {
 
   private async run(
     execution: LiveExecution,
-    settings: { environment: Record<string, string>; variables: Record<string, unknown>; secrets: string[]; redact: Redactor; only_step?: string; timeout_ms?: number; hooks?: StepHooks },
+    settings: {
+      environment: Record<string, string>;
+      variables: Record<string, unknown>;
+      secrets: string[];
+      redact: Redactor;
+      only_step?: string;
+      timeout_ms?: number;
+      hooks?: StepHooks;
+    },
   ): Promise<void> {
     const { summary } = execution;
     const id = summary.id;
@@ -375,7 +422,12 @@ export class ExecutionManager {
     }
     this.live.delete(id);
     this.store.update(summary);
-    this.remember(id, { summary: execution.summary, events: execution.events, state: execution.state, bytes: execution.bytes });
+    this.remember(id, {
+      summary: execution.summary,
+      events: execution.events,
+      state: execution.state,
+      bytes: execution.bytes,
+    });
     execution.listeners.clear();
     execution.settle({ ...summary });
     for (const listener of this.finishListeners) {
@@ -407,7 +459,8 @@ export class ExecutionManager {
     this.forgetRecent(id);
     this.recent.set(id, record);
     this.recentBytes += record.bytes;
-    while (this.recent.size > this.recentCacheSize || this.recentBytes > this.recentCacheBytes) this.forgetRecent(this.recent.keys().next().value as string);
+    while (this.recent.size > this.recentCacheSize || this.recentBytes > this.recentCacheBytes)
+      this.forgetRecent(this.recent.keys().next().value as string);
   }
 
   private forgetRecent(id: string): void {

@@ -164,7 +164,8 @@ export function readPathWithHeaders(value: unknown, segments: readonly PathSegme
     if (typeof current !== 'object') return undefined;
     let key: string | undefined = typeof segment === 'number' ? String(segment) : segment;
     if (!Object.prototype.hasOwnProperty.call(current, key)) {
-      key = i > 0 && segments[i - 1] === 'headers' && typeof segment === 'string' ? headerKey(current, segment) : undefined;
+      key =
+        i > 0 && segments[i - 1] === 'headers' && typeof segment === 'string' ? headerKey(current, segment) : undefined;
       if (key === undefined) return undefined;
     }
     current = (current as Record<string, unknown>)[key];
@@ -181,13 +182,19 @@ export function readPathWithHeaders(value: unknown, segments: readonly PathSegme
 export function readOutputPath(result: unknown, segments: readonly PathSegment[], ownId?: string): unknown {
   const found = readOutputPathOnce(result, segments);
   // `count.first_row.total` written in step `count` (TestMesh's seed flows do): the author means the rest.
-  if (found === undefined && ownId !== undefined && segments.length > 1 && segments[0] === ownId) return readOutputPathOnce(result, segments.slice(1));
+  if (found === undefined && ownId !== undefined && segments.length > 1 && segments[0] === ownId)
+    return readOutputPathOnce(result, segments.slice(1));
   return found;
 }
 
 function readOutputPathOnce(result: unknown, segments: readonly PathSegment[]): unknown {
   if (segments.length === 0) return result;
-  if (result !== null && typeof result === 'object' && !Array.isArray(result) && Object.prototype.hasOwnProperty.call(result, 'body')) {
+  if (
+    result !== null &&
+    typeof result === 'object' &&
+    !Array.isArray(result) &&
+    Object.prototype.hasOwnProperty.call(result, 'body')
+  ) {
     const fromBody = readPathWithHeaders((result as Record<string, unknown>).body, segments);
     if (fromBody !== undefined && fromBody !== null) return fromBody;
     const fromResult = readPathWithHeaders(result, segments);

@@ -41,7 +41,8 @@ function positionOf(node: YamlNode | null | undefined, lines: LineCounter): { li
 
 /** Parses the text of a `.testmesh.yaml`; throws a TestMeshError at the offending line. */
 export function parseProjectFile(text: string, file: string): ProjectFile {
-  if (Buffer.byteLength(text, 'utf8') > MAX_PROJECT_FILE_BYTES) throw new TestMeshError(`the project file is larger than ${MAX_PROJECT_FILE_BYTES / 1024} KiB`, file);
+  if (Buffer.byteLength(text, 'utf8') > MAX_PROJECT_FILE_BYTES)
+    throw new TestMeshError(`the project file is larger than ${MAX_PROJECT_FILE_BYTES / 1024} KiB`, file);
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
   const syntax = doc.errors[0];
@@ -52,17 +53,24 @@ export function parseProjectFile(text: string, file: string): ProjectFile {
   const project: ProjectFile = { file, environments: [] };
   const root = doc.contents;
   if (root === null || (isScalar(root) && (root.value === null || root.value === ''))) return project;
-  if (!isMap(root)) throw new TestMeshError('the project file must be a mapping of keys (environments, timeout, …)', file, positionOf(root as YamlNode, lines));
+  if (!isMap(root))
+    throw new TestMeshError(
+      'the project file must be a mapping of keys (environments, timeout, …)',
+      file,
+      positionOf(root as YamlNode, lines),
+    );
 
   const scalarText = (node: unknown, what: string): string => {
-    if (!isScalar(node) || node.value === null || typeof node.value === 'object') throw new TestMeshError(`${what} must be a single value`, file, positionOf(node as YamlNode, lines));
+    if (!isScalar(node) || node.value === null || typeof node.value === 'object')
+      throw new TestMeshError(`${what} must be a single value`, file, positionOf(node as YamlNode, lines));
     return String(node.value);
   };
   const readSettings = (map: unknown) => {
     if (!isMap(map)) return;
     for (const pair of map.items) {
       const key = isScalar(pair.key) ? String(pair.key.value) : '';
-      if (key === 'environment' && pair.value !== null) project.defaultEnvironment = scalarText(pair.value, 'environment');
+      if (key === 'environment' && pair.value !== null)
+        project.defaultEnvironment = scalarText(pair.value, 'environment');
       if (key === 'timeout' && pair.value !== null) {
         const value = pair.value as YamlNode;
         const raw = scalarText(value, 'timeout');
@@ -73,7 +81,8 @@ export function parseProjectFile(text: string, file: string): ProjectFile {
         } catch (err) {
           throw new TestMeshError((err as Error).message, file, positionOf(value, lines));
         }
-        if (!(project.defaultStepTimeoutMs > 0)) throw new TestMeshError('timeout must be longer than 0', file, positionOf(value, lines));
+        if (!(project.defaultStepTimeoutMs > 0))
+          throw new TestMeshError('timeout must be longer than 0', file, positionOf(value, lines));
       }
     }
   };
@@ -82,16 +91,31 @@ export function parseProjectFile(text: string, file: string): ProjectFile {
 
   const environments = root.get('environments', true);
   if (environments !== undefined && environments !== null && !(isScalar(environments) && environments.value === null)) {
-    if (!isMap(environments)) throw new TestMeshError('environments must be a mapping: a name, then its variables', file, positionOf(environments as YamlNode, lines));
+    if (!isMap(environments))
+      throw new TestMeshError(
+        'environments must be a mapping: a name, then its variables',
+        file,
+        positionOf(environments as YamlNode, lines),
+      );
     for (const pair of environments.items) {
       const name = scalarText(pair.key, 'an environment name');
-      if (!ENVIRONMENT_NAME.test(name)) throw new TestMeshError(`environment name ${JSON.stringify(name)} must be letters, digits, _ . -`, file, positionOf(pair.key as YamlNode, lines));
+      if (!ENVIRONMENT_NAME.test(name))
+        throw new TestMeshError(
+          `environment name ${JSON.stringify(name)} must be letters, digits, _ . -`,
+          file,
+          positionOf(pair.key as YamlNode, lines),
+        );
       let body = pair.value as unknown;
       // `name: {variables: {...}}` and `name: {KEY: value}` both occur in TestMesh's docs.
       if (isMap(body) && isMap(body.get('variables', true))) body = body.get('variables', true);
       const variables: Record<string, string> = Object.create(null);
       if (body !== null && body !== undefined && !(isScalar(body) && body.value === null)) {
-        if (!isMap(body)) throw new TestMeshError(`environment ${name} must be a mapping of variables (KEY: value)`, file, positionOf(body as YamlNode, lines));
+        if (!isMap(body))
+          throw new TestMeshError(
+            `environment ${name} must be a mapping of variables (KEY: value)`,
+            file,
+            positionOf(body as YamlNode, lines),
+          );
         for (const item of body.items) {
           const key = scalarText(item.key, `a variable name of environment ${name}`);
           if (item.value === null || (isScalar(item.value) && item.value.value === null)) variables[key] = '';
@@ -101,7 +125,10 @@ export function parseProjectFile(text: string, file: string): ProjectFile {
       project.environments.push({ name, variables, line: positionOf(pair.key as YamlNode, lines).line });
     }
   }
-  if (project.defaultEnvironment !== undefined && !project.environments.some((e) => e.name === project.defaultEnvironment)) {
+  if (
+    project.defaultEnvironment !== undefined &&
+    !project.environments.some((e) => e.name === project.defaultEnvironment)
+  ) {
     // TestMesh's own default name ('development') is often left in place with other environments: not an error.
     project.defaultEnvironment = project.environments.length === 1 ? project.environments[0].name : undefined;
   }
@@ -123,7 +150,8 @@ export async function readProjectFileAt(file: string, required = true): Promise<
     return undefined;
   }
   if (!info.isFile()) throw new TestMeshError('the project file is not a file', file);
-  if (info.size > MAX_PROJECT_FILE_BYTES) throw new TestMeshError(`the project file is larger than ${MAX_PROJECT_FILE_BYTES / 1024} KiB`, file);
+  if (info.size > MAX_PROJECT_FILE_BYTES)
+    throw new TestMeshError(`the project file is larger than ${MAX_PROJECT_FILE_BYTES / 1024} KiB`, file);
   return parseProjectFile(await readFile(file, 'utf8'), file);
 }
 
@@ -132,7 +160,10 @@ export function projectEnvironment(project: ProjectFile, name: string): ProjectE
   const found = project.environments.find((e) => e.name === name);
   if (found) return found;
   const known = project.environments.map((e) => e.name);
-  throw new TestMeshError(`no environment '${name}' in ${PROJECT_FILE_NAME}${known.length ? ` (it has: ${known.join(', ')})` : ' (it defines none)'}`, project.file);
+  throw new TestMeshError(
+    `no environment '${name}' in ${PROJECT_FILE_NAME}${known.length ? ` (it has: ${known.join(', ')})` : ' (it defines none)'}`,
+    project.file,
+  );
 }
 
 /**
@@ -142,7 +173,8 @@ export function projectEnvironment(project: ProjectFile, name: string): ProjectE
  * Returns a copy when anything changes (parsed flows may be shared), else the flow itself.
  */
 export function applyDefaultStepTimeout(flow: FlowDef, timeoutMs: number | undefined): FlowDef {
-  const applies = (step: StepDef) => step.timeoutMs === undefined && step.blocks.length === 0 && step.config.timeout === undefined;
+  const applies = (step: StepDef) =>
+    step.timeoutMs === undefined && step.blocks.length === 0 && step.config.timeout === undefined;
   if (timeoutMs === undefined || !allSteps(flow).some(applies)) return flow;
   const copy = structuredClone(flow);
   for (const step of allSteps(copy)) if (applies(step)) step.timeoutMs = timeoutMs;

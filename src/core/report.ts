@@ -49,7 +49,12 @@ export function stepReport(step: StepResult): StepReport {
   if (step.error !== undefined) out.error = step.error;
   if (step.skip_reason !== undefined && out.error === undefined) out.error = step.skip_reason;
   if (step.parent_id !== undefined) out.parent_id = step.parent_id;
-  if (step.assertion) out.assertion = { expression: step.assertion.expression, expected: step.assertion.expected, actual: step.assertion.actual };
+  if (step.assertion)
+    out.assertion = {
+      expression: step.assertion.expression,
+      expected: step.assertion.expected,
+      actual: step.assertion.actual,
+    };
   if (step.warnings?.length) out.warnings = step.warnings;
   return out;
 }

@@ -76,7 +76,8 @@ export function interpolateString(text: string, resolve: PlaceholderResolver): u
   if (t.literal) return text;
   if (t.single !== undefined) return lookup(t.single, resolve);
   let out = '';
-  for (const part of t.parts) out += typeof part === 'string' ? part : stringifyValue(lookup(part.placeholder, resolve));
+  for (const part of t.parts)
+    out += typeof part === 'string' ? part : stringifyValue(lookup(part.placeholder, resolve));
   return out;
 }
 

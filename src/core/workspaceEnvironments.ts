@@ -19,7 +19,8 @@ export async function readWorkspaceEnvironment(workspace: string, name: string):
   if (typeof name !== 'string' || !name || name.length > 256 || name.includes('\0') || name.includes('\\')) {
     throw new TestMeshError(`invalid environment name ${JSON.stringify(name)}`);
   }
-  if (isAbsolute(name) || name.split('/').some((s) => s === '..')) throw new TestMeshError(`environment ${JSON.stringify(name)} must be inside the workspace`);
+  if (isAbsolute(name) || name.split('/').some((s) => s === '..'))
+    throw new TestMeshError(`environment ${JSON.stringify(name)} must be inside the workspace`);
   const root = await realpath(workspace);
   if (!name.includes('/') && !name.includes('.env')) {
     const project = await readProjectFile(root);
@@ -33,8 +34,11 @@ export async function readWorkspaceEnvironment(workspace: string, name: string):
     } catch {
       continue;
     }
-    if (!real.startsWith(root + sep)) throw new TestMeshError(`environment ${JSON.stringify(name)} must be inside the workspace`);
+    if (!real.startsWith(root + sep))
+      throw new TestMeshError(`environment ${JSON.stringify(name)} must be inside the workspace`);
     return readDotenv(real);
   }
-  throw new TestMeshError(`unknown environment ${JSON.stringify(name)}: no environment of that name in .testmesh.yaml and no ${candidates(name).join(' or ')} in the workspace`);
+  throw new TestMeshError(
+    `unknown environment ${JSON.stringify(name)}: no environment of that name in .testmesh.yaml and no ${candidates(name).join(' or ')} in the workspace`,
+  );
 }

@@ -69,20 +69,36 @@ function isInside(root: string, path: string): boolean {
 
 /** Checks the id's shape; returns its path segments. */
 function checkIdShape(id: unknown): string[] {
-  if (typeof id !== 'string' || id.length === 0) throw new FlowFileError('a flow id is a workspace-relative path such as flows/login.flow.yaml', 'invalid_id');
-  if (id.length > MAX_ID_LENGTH) throw new FlowFileError(`flow id longer than ${MAX_ID_LENGTH} characters`, 'invalid_id');
+  if (typeof id !== 'string' || id.length === 0)
+    throw new FlowFileError('a flow id is a workspace-relative path such as flows/login.flow.yaml', 'invalid_id');
+  if (id.length > MAX_ID_LENGTH)
+    throw new FlowFileError(`flow id longer than ${MAX_ID_LENGTH} characters`, 'invalid_id');
   if (id.includes('\0')) throw new FlowFileError('flow id contains a NUL character', 'invalid_id');
-  if (id.includes('\\')) throw new FlowFileError(`flow id ${JSON.stringify(id)} contains a backslash; use / between folders`, 'forbidden');
-  if (id.startsWith('/') || isAbsolute(id) || /^[A-Za-z]:/.test(id)) throw new FlowFileError(`flow id ${JSON.stringify(id)} is an absolute path; ids are relative to the workspace`, 'forbidden');
+  if (id.includes('\\'))
+    throw new FlowFileError(`flow id ${JSON.stringify(id)} contains a backslash; use / between folders`, 'forbidden');
+  if (id.startsWith('/') || isAbsolute(id) || /^[A-Za-z]:/.test(id))
+    throw new FlowFileError(
+      `flow id ${JSON.stringify(id)} is an absolute path; ids are relative to the workspace`,
+      'forbidden',
+    );
   const segments = id.split('/');
-  if (segments.some((s) => s === '..')) throw new FlowFileError(`flow id ${JSON.stringify(id)} leaves the workspace ('..' is not allowed)`, 'forbidden');
-  if (segments.some((s) => s === '' || s === '.')) throw new FlowFileError(`flow id ${JSON.stringify(id)} has an empty or '.' path segment`, 'forbidden');
-  if (segments.some((s) => Buffer.byteLength(s) > MAX_SEGMENT_BYTES)) throw new FlowFileError(`flow id has a file or folder name longer than ${MAX_SEGMENT_BYTES} bytes`, 'invalid_id');
-  if (!FLOW_EXTENSION.test(id)) throw new FlowFileError(`flow id ${JSON.stringify(id)} does not name a .yaml or .yml file`, 'invalid_id');
+  if (segments.some((s) => s === '..'))
+    throw new FlowFileError(`flow id ${JSON.stringify(id)} leaves the workspace ('..' is not allowed)`, 'forbidden');
+  if (segments.some((s) => s === '' || s === '.'))
+    throw new FlowFileError(`flow id ${JSON.stringify(id)} has an empty or '.' path segment`, 'forbidden');
+  if (segments.some((s) => Buffer.byteLength(s) > MAX_SEGMENT_BYTES))
+    throw new FlowFileError(`flow id has a file or folder name longer than ${MAX_SEGMENT_BYTES} bytes`, 'invalid_id');
+  if (!FLOW_EXTENSION.test(id))
+    throw new FlowFileError(`flow id ${JSON.stringify(id)} does not name a .yaml or .yml file`, 'invalid_id');
   // Dot-folders (.github, .git, .vscode) and dot-files (.pre-commit-config.yaml) hold hooks and CI
   // jobs: a "flow" written there could run code on the next commit or push. Discovery skips them too.
-  if (segments.some((s) => s.startsWith('.'))) throw new FlowFileError(`flow id ${JSON.stringify(id)} is inside a dot-folder or names a dot-file; flows live elsewhere`, 'forbidden');
-  if (segments.slice(0, -1).includes('node_modules')) throw new FlowFileError(`flow id ${JSON.stringify(id)} is inside node_modules`, 'forbidden');
+  if (segments.some((s) => s.startsWith('.')))
+    throw new FlowFileError(
+      `flow id ${JSON.stringify(id)} is inside a dot-folder or names a dot-file; flows live elsewhere`,
+      'forbidden',
+    );
+  if (segments.slice(0, -1).includes('node_modules'))
+    throw new FlowFileError(`flow id ${JSON.stringify(id)} is inside node_modules`, 'forbidden');
   return segments;
 }
 
@@ -102,7 +118,8 @@ async function deepestRealAncestor(path: string): Promise<string> {
       return await realpath(current);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENAMETOOLONG') throw new FlowFileError('flow id names a path too long for the file system', 'invalid_id');
+      if (code === 'ENAMETOOLONG')
+        throw new FlowFileError('flow id names a path too long for the file system', 'invalid_id');
       const parent = dirname(current);
       if ((code !== 'ENOENT' && code !== 'ENOTDIR') || parent === current) throw err;
       current = parent;
@@ -124,13 +141,19 @@ export async function resolveFlowPath(workspace: string, id: unknown): Promise<R
   const full = join(root, ...segments);
   if (!isInside(root, full)) throw new FlowFileError(`flow id ${JSON.stringify(id)} leaves the workspace`, 'forbidden');
   const real = await deepestRealAncestor(full);
-  if (!isInside(root, real)) throw new FlowFileError(`flow id ${JSON.stringify(id)} leads outside the workspace through a symbolic link`, 'forbidden');
+  if (!isInside(root, real))
+    throw new FlowFileError(
+      `flow id ${JSON.stringify(id)} leads outside the workspace through a symbolic link`,
+      'forbidden',
+    );
   const link = await lstat(full).catch(() => undefined);
   if (!link) return { id: id as string, file: full, exists: false };
   // The name exists; only a broken symbolic link has no real path.
   const target = await realpath(full).catch(() => undefined);
-  if (target === undefined) throw new FlowFileError(`flow id ${JSON.stringify(id)} is a broken symbolic link`, 'forbidden');
-  if (!(await stat(target)).isFile()) throw new FlowFileError(`flow id ${JSON.stringify(id)} is not a file`, 'invalid_id');
+  if (target === undefined)
+    throw new FlowFileError(`flow id ${JSON.stringify(id)} is a broken symbolic link`, 'forbidden');
+  if (!(await stat(target)).isFile())
+    throw new FlowFileError(`flow id ${JSON.stringify(id)} is not a file`, 'invalid_id');
   return { id: id as string, file: target, exists: true };
 }
 
@@ -145,13 +168,21 @@ export function isWorkspaceFlowFile(id: string, text: string): boolean {
 /** Reads an existing file the API was asked about, refusing any that is not a flow. */
 async function readFlowFile(target: ResolvedFlowPath): Promise<string> {
   const text = await readFile(target.file, 'utf8');
-  if (!isWorkspaceFlowFile(target.id, text)) throw new FlowFileError(`${JSON.stringify(target.id)} is not a flow file of the workspace; the API reads, writes and deletes flow files only`, 'forbidden');
+  if (!isWorkspaceFlowFile(target.id, text))
+    throw new FlowFileError(
+      `${JSON.stringify(target.id)} is not a flow file of the workspace; the API reads, writes and deletes flow files only`,
+      'forbidden',
+    );
   return text;
 }
 
 /** A new file must have a flow's name: `*.flow.yaml` (or `.yml`) anywhere, or a YAML file under `flows/`. */
 function checkNewFlowName(id: string): void {
-  if (!NEW_FLOW_NAME.test(id)) throw new FlowFileError(`a new flow file must be named *.flow.yaml or live under flows/, not ${JSON.stringify(id)}`, 'forbidden');
+  if (!NEW_FLOW_NAME.test(id))
+    throw new FlowFileError(
+      `a new flow file must be named *.flow.yaml or live under flows/, not ${JSON.stringify(id)}`,
+      'forbidden',
+    );
 }
 
 async function describe(id: string, text: string, file: string): Promise<FlowDocument> {
@@ -219,11 +250,18 @@ export type WriteMode = 'create' | 'replace' | 'upsert';
  * Validates `content` and writes it as flow `id` (temp file + rename in the same folder).
  * `create` refuses an existing file, `replace` a missing one; `upsert` takes either.
  */
-export async function writeWorkspaceFlow(workspace: string, id: unknown, content: string, mode: WriteMode): Promise<{ created: boolean; flow: FlowDocument }> {
+export async function writeWorkspaceFlow(
+  workspace: string,
+  id: unknown,
+  content: string,
+  mode: WriteMode,
+): Promise<{ created: boolean; flow: FlowDocument }> {
   if (typeof content !== 'string') throw new FlowFileError('flow content must be YAML text', 'invalid_flow');
   const target = await resolveFlowPath(workspace, id);
-  if (mode === 'create' && target.exists) throw new FlowFileError(`flow ${JSON.stringify(id)} already exists`, 'exists');
-  if (mode === 'replace' && !target.exists) throw new FlowFileError(`no flow ${JSON.stringify(id)} in the workspace`, 'not_found');
+  if (mode === 'create' && target.exists)
+    throw new FlowFileError(`flow ${JSON.stringify(id)} already exists`, 'exists');
+  if (mode === 'replace' && !target.exists)
+    throw new FlowFileError(`no flow ${JSON.stringify(id)} in the workspace`, 'not_found');
   if (target.exists) await readFlowFile(target);
   else checkNewFlowName(target.id);
   const document = await describe(target.id, content, target.file);
@@ -233,7 +271,11 @@ export async function writeWorkspaceFlow(workspace: string, id: unknown, content
   await mkdir(folder, { recursive: true });
   // Folders just created are real folders, but check again: the tree may have changed meanwhile.
   const root = await realRoot(workspace);
-  if (!isInside(root, await realpath(folder))) throw new FlowFileError(`flow id ${JSON.stringify(id)} leads outside the workspace through a symbolic link`, 'forbidden');
+  if (!isInside(root, await realpath(folder)))
+    throw new FlowFileError(
+      `flow id ${JSON.stringify(id)} leads outside the workspace through a symbolic link`,
+      'forbidden',
+    );
   const tmp = join(folder, `.${randomBytes(6).toString('hex')}.testmesh-tmp`);
   try {
     await writeFile(tmp, content, { flag: 'wx' });

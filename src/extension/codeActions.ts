@@ -21,12 +21,22 @@ export class FlowCodeActionProvider implements vscode.CodeActionProvider {
     private readonly selectedEnvironment: () => string | undefined,
   ) {}
 
-  provideCodeActions(document: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] | undefined {
+  provideCodeActions(
+    document: vscode.TextDocument,
+    _range: vscode.Range,
+    context: vscode.CodeActionContext,
+  ): vscode.CodeAction[] | undefined {
     const parsed = this.services.parse(document);
     if (!parsed) return undefined;
     const vscode = this.services.vscode;
     const actions: vscode.CodeAction[] = [];
-    const fix = (title: string, diagnostic: vscode.Diagnostic, edit: vscode.WorkspaceEdit | undefined, command?: vscode.Command, preferred = false) => {
+    const fix = (
+      title: string,
+      diagnostic: vscode.Diagnostic,
+      edit: vscode.WorkspaceEdit | undefined,
+      command?: vscode.Command,
+      preferred = false,
+    ) => {
       const action = new vscode.CodeAction(title, vscode.CodeActionKind.QuickFix);
       action.diagnostics = [diagnostic];
       if (edit) action.edit = edit;
@@ -39,12 +49,24 @@ export class FlowCodeActionProvider implements vscode.CodeActionProvider {
       const start = this.services.offset(parsed.lines, diagnostic.range.start);
       if (diagnostic.code === UNKNOWN_VARIABLE_CODE) {
         const ref = referenceAt(parsed.model, start);
-        const name = ref?.segments[0] ?? parsed.text.slice(start, this.services.offset(parsed.lines, diagnostic.range.end));
+        const name =
+          ref?.segments[0] ?? parsed.text.slice(start, this.services.offset(parsed.lines, diagnostic.range.end));
         const suggestion = didYouMean(diagnostic.message);
-        if (suggestion) fix(`Change to '${suggestion}'`, diagnostic, replace(vscode, document.uri, diagnostic.range, suggestion), undefined, true);
+        if (suggestion)
+          fix(
+            `Change to '${suggestion}'`,
+            diagnostic,
+            replace(vscode, document.uri, diagnostic.range, suggestion),
+            undefined,
+            true,
+          );
         const envFile = this.selectedEnvironment();
         if (envFile) {
-          fix(`Add '${name}' to the selected environment (${basename(envFile)})`, diagnostic, undefined, { title: 'Add to environment', command: ADD_TO_ENVIRONMENT_COMMAND, arguments: [envFile, name] });
+          fix(`Add '${name}' to the selected environment (${basename(envFile)})`, diagnostic, undefined, {
+            title: 'Add to environment',
+            command: ADD_TO_ENVIRONMENT_COMMAND,
+            arguments: [envFile, name],
+          });
         }
         const insertion = addToFlowEnv(parsed.model, parsed.text, name);
         if (insertion) {
@@ -57,11 +79,24 @@ export class FlowCodeActionProvider implements vscode.CodeActionProvider {
       }
       const id = duplicateId(diagnostic.message);
       if (id) {
-        fix(`Make this id unique ('${uniqueId(parsed.model, id)}')`, diagnostic, replace(vscode, document.uri, diagnostic.range, uniqueId(parsed.model, id)), undefined, true);
+        fix(
+          `Make this id unique ('${uniqueId(parsed.model, id)}')`,
+          diagnostic,
+          replace(vscode, document.uri, diagnostic.range, uniqueId(parsed.model, id)),
+          undefined,
+          true,
+        );
         continue;
       }
       const suggestion = didYouMean(diagnostic.message);
-      if (suggestion) fix(`Change to '${suggestion}'`, diagnostic, replace(vscode, document.uri, diagnostic.range, suggestion), undefined, true);
+      if (suggestion)
+        fix(
+          `Change to '${suggestion}'`,
+          diagnostic,
+          replace(vscode, document.uri, diagnostic.range, suggestion),
+          undefined,
+          true,
+        );
     }
     return actions;
   }

@@ -43,9 +43,24 @@ export class FlowCodeLensProvider implements vscode.CodeLensProvider {
       const line = flowKeyLine(file.text, flow.range.start.line - 1);
       const range = new this.vscode.Range(line, 0, line, 0);
       lenses.push(
-        new this.vscode.CodeLens(range, { title: '▶ Run flow', command: COMMAND_RUN_FLOW, arguments: [uri], tooltip: `Run ${flow.name}` }),
-        new this.vscode.CodeLens(range, { title: 'Debug flow', command: COMMAND_DEBUG_FLOW, arguments: [uri], tooltip: `Debug ${flow.name}: stops at breakpoints on its steps` }),
-        new this.vscode.CodeLens(range, { title: 'Show last execution', command: COMMAND_SHOW_LAST_EXECUTION, arguments: [uri], tooltip: 'Open the latest execution of this flow in the detail panel' }),
+        new this.vscode.CodeLens(range, {
+          title: '▶ Run flow',
+          command: COMMAND_RUN_FLOW,
+          arguments: [uri],
+          tooltip: `Run ${flow.name}`,
+        }),
+        new this.vscode.CodeLens(range, {
+          title: 'Debug flow',
+          command: COMMAND_DEBUG_FLOW,
+          arguments: [uri],
+          tooltip: `Debug ${flow.name}: stops at breakpoints on its steps`,
+        }),
+        new this.vscode.CodeLens(range, {
+          title: 'Show last execution',
+          command: COMMAND_SHOW_LAST_EXECUTION,
+          arguments: [uri],
+          tooltip: 'Open the latest execution of this flow in the detail panel',
+        }),
       );
     }
     if (settings.codeLensStep) {

@@ -69,12 +69,17 @@ export function registerCommands(deps: CommandDependencies): vscode.Disposable[]
   };
 
   const notAFlow = (target: unknown) => {
-    void vscode.window.showWarningMessage(`TestMesh: ${typeof target === 'string' ? target : 'this file'} is not a discovered flow file (see the testmesh.flowGlobs setting).`);
+    void vscode.window.showWarningMessage(
+      `TestMesh: ${typeof target === 'string' ? target : 'this file'} is not a discovered flow file (see the testmesh.flowGlobs setting).`,
+    );
   };
 
   const lastExecutionOf = async (file: FlowFile): Promise<string | undefined> => {
     const manager = await api.getManager();
-    return runs.lastExecution(file.key) ?? manager.list({ flow_id: flowIdFor(manager.workspace, file.uri.fsPath), limit: 1 }).executions[0]?.id;
+    return (
+      runs.lastExecution(file.key) ??
+      manager.list({ flow_id: flowIdFor(manager.workspace, file.uri.fsPath), limit: 1 }).executions[0]?.id
+    );
   };
 
   return [
@@ -93,12 +98,20 @@ export function registerCommands(deps: CommandDependencies): vscode.Disposable[]
       if (id === undefined) {
         // From the palette: the innermost step around the cursor.
         const editor = vscode.window.activeTextEditor;
-        const line = editor && editor.document.uri.toString() === file.key ? editor.selection.active.line + 1 : undefined;
-        id = line === undefined ? undefined : allSteps(file.flow).filter((s) => s.range.start.line <= line && line <= s.range.end.line).pop()?.id;
+        const line =
+          editor && editor.document.uri.toString() === file.key ? editor.selection.active.line + 1 : undefined;
+        id =
+          line === undefined
+            ? undefined
+            : allSteps(file.flow)
+                .filter((s) => s.range.start.line <= line && line <= s.range.end.line)
+                .pop()?.id;
       }
       const item = id === undefined ? undefined : tree.stepItem(file.key, id);
       if (!item) {
-        void vscode.window.showWarningMessage(`TestMesh: no step ${id === undefined ? 'at the cursor' : `'${id}'`} in ${file.relativePath}.`);
+        void vscode.window.showWarningMessage(
+          `TestMesh: no step ${id === undefined ? 'at the cursor' : `'${id}'`} in ${file.relativePath}.`,
+        );
         return undefined;
       }
       const { started } = runs.runItems([item]);
@@ -145,10 +158,15 @@ export function registerCommands(deps: CommandDependencies): vscode.Disposable[]
       return true;
     }),
 
-    register(COMMANDS.selectEnvironment, (path?: unknown) => environments.select(typeof path === 'string' ? path : undefined)),
+    register(COMMANDS.selectEnvironment, (path?: unknown) =>
+      environments.select(typeof path === 'string' ? path : undefined),
+    ),
 
     register(COMMANDS.setSecret, (name?: unknown, value?: unknown) =>
-      environments.setSecret(typeof name === 'string' ? name : undefined, typeof value === 'string' ? value : undefined),
+      environments.setSecret(
+        typeof name === 'string' ? name : undefined,
+        typeof value === 'string' ? value : undefined,
+      ),
     ),
 
     register(COMMANDS.refresh, async () => {

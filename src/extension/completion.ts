@@ -16,16 +16,27 @@ export class FlowCompletionProvider implements vscode.CompletionItemProvider {
     private readonly schema: SchemaCompletion,
   ) {}
 
-  async provideCompletionItems(document: vscode.TextDocument, position: vscode.Position): Promise<vscode.CompletionItem[] | undefined> {
+  async provideCompletionItems(
+    document: vscode.TextDocument,
+    position: vscode.Position,
+  ): Promise<vscode.CompletionItem[] | undefined> {
     const parsed = this.services.parse(document);
     if (!parsed) return undefined;
     const offset = this.services.offset(parsed.lines, position);
     const site = completionSite(parsed.model, parsed.lines, offset);
     if (!site) return undefined;
     const file = document.uri.fsPath;
-    const [lastRun, environment] = await Promise.all([this.services.lastRun(file), this.services.environment(file, parsed.model.envFile?.path)]);
+    const [lastRun, environment] = await Promise.all([
+      this.services.lastRun(file),
+      this.services.environment(file, parsed.model.envFile?.path),
+    ]);
     const masker = await this.services.masker(environment);
-    const entries = completions(parsed.model, site, offset, { lastRun, environment, masker, schemaCompletionActive: this.schema.isActive(document) });
+    const entries = completions(parsed.model, site, offset, {
+      lastRun,
+      environment,
+      masker,
+      schemaCompletionActive: this.schema.isActive(document),
+    });
     const vscode = this.services.vscode;
     return entries.map((entry) => {
       const item = new vscode.CompletionItem(entry.label, kindOf(vscode, entry.kind));

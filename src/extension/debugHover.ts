@@ -31,7 +31,10 @@ export class DebugValueHover implements vscode.Disposable {
       vscode.debug.onDidStartDebugSession((session) => {
         if (session.type !== this.debugType) return;
         this.sessions.add(session);
-        this.registration ??= vscode.languages.registerHoverProvider({ language: 'yaml' }, { provideHover: (doc, pos) => this.provideHover(doc, pos) });
+        this.registration ??= vscode.languages.registerHoverProvider(
+          { language: 'yaml' },
+          { provideHover: (doc, pos) => this.provideHover(doc, pos) },
+        );
       }),
       vscode.debug.onDidTerminateDebugSession((session) => {
         this.sessions.delete(session);
@@ -55,7 +58,11 @@ export class DebugValueHover implements vscode.Disposable {
     if (!session) return undefined;
     const frameId = item && 'frameId' in item && item.session === session ? item.frameId : undefined;
     try {
-      const response = (await session.customRequest('evaluate', { expression: `{{${found.text}}}`, context: 'hover', ...(frameId !== undefined ? { frameId } : {}) })) as { result: string };
+      const response = (await session.customRequest('evaluate', {
+        expression: `{{${found.text}}}`,
+        context: 'hover',
+        ...(frameId !== undefined ? { frameId } : {}),
+      })) as { result: string };
       const markdown = new this.vscode.MarkdownString();
       markdown.appendCodeblock(`${found.text} = ${response.result}`, 'yaml');
       const range = new this.vscode.Range(position.line, found.start, position.line, found.end);

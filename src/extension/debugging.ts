@@ -8,7 +8,13 @@
 import { randomUUID } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
 import { FlowDebugSession } from '../core/debug/adapter';
-import { launchEnvironment, loadFlowOrThrow, loadForBreakpoints, type DebugLauncher, type DebugRun } from '../core/debug/launcher';
+import {
+  launchEnvironment,
+  loadFlowOrThrow,
+  loadForBreakpoints,
+  type DebugLauncher,
+  type DebugRun,
+} from '../core/debug/launcher';
 import type { LaunchArgs } from '../core/debug/launchArgs';
 import { errorMessage, TestMeshError } from '../core/errors';
 import type { ExecutionManager, StartExecutionRequest } from '../core/executions';
@@ -48,17 +54,26 @@ export class FlowDebugging implements vscode.Disposable {
 
   constructor(private readonly deps: DebuggingDependencies) {
     const { vscode, tree } = deps;
-    this.debugProfile = tree.controller.createRunProfile('Debug', vscode.TestRunProfileKind.Debug, (request, token) => this.debugFromTestExplorer(request, token), true);
+    this.debugProfile = tree.controller.createRunProfile(
+      'Debug',
+      vscode.TestRunProfileKind.Debug,
+      (request, token) => this.debugFromTestExplorer(request, token),
+      true,
+    );
     this.disposables.push(
       this.debugProfile,
       vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, {
         createDebugAdapterDescriptor: () => {
           this.sessionsStarted++;
-          return new vscode.DebugAdapterInlineImplementation(new FlowDebugSession(this.launcher()) as unknown as vscode.DebugAdapter);
+          return new vscode.DebugAdapterInlineImplementation(
+            new FlowDebugSession(this.launcher()) as unknown as vscode.DebugAdapter,
+          );
         },
       }),
       vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, {
-        provideDebugConfigurations: () => [{ type: DEBUG_TYPE, request: 'launch', name: 'Debug flow', flow: '${file}', stopOnEntry: false }],
+        provideDebugConfigurations: () => [
+          { type: DEBUG_TYPE, request: 'launch', name: 'Debug flow', flow: '${file}', stopOnEntry: false },
+        ],
         resolveDebugConfiguration: (_folder, config) => this.resolveConfiguration(config),
       }),
       vscode.commands.registerCommand(COMMAND_DEBUG_FLOW, (target?: string) => this.debugFlowCommand(target)),
@@ -71,23 +86,40 @@ export class FlowDebugging implements vscode.Disposable {
     const editor = this.deps.vscode.window.activeTextEditor;
     const file = editor && this.deps.index.get(editor.document.uri);
     if (!file?.flow) {
-      void this.deps.vscode.window.showErrorMessage('TestMesh: open a flow file to debug it, or add a "flow" to the launch configuration.');
+      void this.deps.vscode.window.showErrorMessage(
+        'TestMesh: open a flow file to debug it, or add a "flow" to the launch configuration.',
+      );
       return undefined;
     }
-    return { ...config, type: DEBUG_TYPE, request: 'launch', name: config.name || `Debug ${file.flow.name}`, flow: file.uri.fsPath };
+    return {
+      ...config,
+      type: DEBUG_TYPE,
+      request: 'launch',
+      name: config.name || `Debug ${file.flow.name}`,
+      flow: file.uri.fsPath,
+    };
   }
 
   /** "Debug flow" (CodeLens, palette): a debug session on a flow file (a uri string, or the active editor). */
   private async debugFlowCommand(target?: string): Promise<boolean> {
     const { vscode, index } = this.deps;
     await index.whenIdle();
-    const uri = target ? (target.includes('://') ? vscode.Uri.parse(target) : vscode.Uri.file(target)) : vscode.window.activeTextEditor?.document.uri;
+    const uri = target
+      ? target.includes('://')
+        ? vscode.Uri.parse(target)
+        : vscode.Uri.file(target)
+      : vscode.window.activeTextEditor?.document.uri;
     const file = uri && index.get(uri);
     if (!file?.flow) {
       void vscode.window.showErrorMessage('TestMesh: not a valid flow file to debug.');
       return false;
     }
-    return vscode.debug.startDebugging(file.folder, { type: DEBUG_TYPE, request: 'launch', name: `Debug ${file.flow.name}`, flow: file.uri.fsPath });
+    return vscode.debug.startDebugging(file.folder, {
+      type: DEBUG_TYPE,
+      request: 'launch',
+      name: `Debug ${file.flow.name}`,
+      flow: file.uri.fsPath,
+    });
   }
 
   /** The Debug profile: each flow or step runs in a debug session of its own, drawn on one test run. */
@@ -109,12 +141,9 @@ export class FlowDebugging implements vscode.Disposable {
         __testmeshRun: key,
         ...(target.stepId !== undefined ? { stopAtStep: target.stepId } : {}),
       };
-      Promise.resolve(vscode.debug.startDebugging(target.file.folder, config)).then(
-        (ok) => {
-          if (!ok) failed(new TestMeshError('the debug session did not start'));
-        },
-        failed,
-      );
+      Promise.resolve(vscode.debug.startDebugging(target.file.folder, config)).then((ok) => {
+        if (!ok) failed(new TestMeshError('the debug session did not start'));
+      }, failed);
     }).finally(() => this.pending.delete(key));
   }
 
@@ -143,7 +172,13 @@ export class FlowDebugging implements vscode.Disposable {
           request = pending.request;
         } else {
           const inputs = await deps.inputs();
-          request = { flow, environment: inputs.environment, variables: { ...inputs.variables }, secrets: inputs.secrets, trigger: 'debug' };
+          request = {
+            flow,
+            environment: inputs.environment,
+            variables: { ...inputs.variables },
+            secrets: inputs.secrets,
+            trigger: 'debug',
+          };
         }
         if (args.environment || args.envFile) {
           const named = await launchEnvironment(args, await workspaceOf(args));

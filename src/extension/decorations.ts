@@ -118,7 +118,11 @@ export class StepDecorations {
         const id = definitionStepId(event.data.step_id);
         const previous = marks.get(id);
         const failed = event.type === 'step.failed' || previous?.failedBefore === true;
-        marks.set(id, { status: failed ? 'failed' : 'passed', durationMs: (previous?.durationMs ?? 0) + event.data.duration_ms, failedBefore: failed });
+        marks.set(id, {
+          status: failed ? 'failed' : 'passed',
+          durationMs: (previous?.durationMs ?? 0) + event.data.duration_ms,
+          failedBefore: failed,
+        });
         break;
       }
       case 'step.skipped': {
@@ -146,7 +150,8 @@ export class StepDecorations {
       this.timer = undefined;
       const keys = [...this.dirty];
       this.dirty.clear();
-      for (const editor of this.vscode.window.visibleTextEditors) if (keys.includes(editor.document.uri.toString())) this.render(editor);
+      for (const editor of this.vscode.window.visibleTextEditors)
+        if (keys.includes(editor.document.uri.toString())) this.render(editor);
     }, RENDER_DELAY_MS);
   }
 
@@ -158,7 +163,12 @@ export class StepDecorations {
     const key = editor.document.uri.toString();
     const flow = this.index.get(key)?.flow;
     const marks = this.marks.get(key);
-    const options: Record<StepStatus, vscode.DecorationOptions[]> = { running: [], passed: [], failed: [], skipped: [] };
+    const options: Record<StepStatus, vscode.DecorationOptions[]> = {
+      running: [],
+      passed: [],
+      failed: [],
+      skipped: [],
+    };
     if (flow && marks) {
       for (const step of allSteps(flow)) {
         const mark = marks.get(step.id);
@@ -171,7 +181,8 @@ export class StepDecorations {
         });
       }
     }
-    for (const status of Object.keys(options) as StepStatus[]) editor.setDecorations(this.types[status], options[status]);
+    for (const status of Object.keys(options) as StepStatus[])
+      editor.setDecorations(this.types[status], options[status]);
   }
 }
 

@@ -10,7 +10,10 @@ import type { vscode } from './vscodeTypes';
 export class FlowDefinitionProvider implements vscode.DefinitionProvider {
   constructor(private readonly services: LanguageServices) {}
 
-  async provideDefinition(document: vscode.TextDocument, position: vscode.Position): Promise<vscode.Location[] | undefined> {
+  async provideDefinition(
+    document: vscode.TextDocument,
+    position: vscode.Position,
+  ): Promise<vscode.Location[] | undefined> {
     const parsed = this.services.parse(document);
     if (!parsed) return undefined;
     const at = targetAt(parsed.model, this.services.offset(parsed.lines, position));
@@ -23,16 +26,24 @@ export class FlowDefinitionProvider implements vscode.DefinitionProvider {
       const variable = [...environment].reverse().find((v) => v.name === target.name);
       if (!variable) return undefined;
       const start = new vscode.Position(variable.line, variable.column);
-      return [new vscode.Location(vscode.Uri.file(variable.file), new vscode.Range(start, new vscode.Position(variable.line, variable.column + variable.name.length)))];
+      return [
+        new vscode.Location(
+          vscode.Uri.file(variable.file),
+          new vscode.Range(start, new vscode.Position(variable.line, variable.column + variable.name.length)),
+        ),
+      ];
     }
     if (target.kind === 'runFlow' || target.kind === 'runFlowInput') {
       const targetFile = await this.services.runFlowTarget(file, target.step.runFlow?.target ?? '');
       if (!targetFile) return undefined;
       const other = await this.services.parseFile(targetFile);
-      const span = target.kind === 'runFlowInput' && other ? firstExternalUse(other.model, target.name) : other?.model.nameSpan;
+      const span =
+        target.kind === 'runFlowInput' && other ? firstExternalUse(other.model, target.name) : other?.model.nameSpan;
       const range = other && span ? this.services.range(other.lines, span) : new vscode.Range(0, 0, 0, 0);
       return [new vscode.Location(vscode.Uri.file(targetFile), range)];
     }
-    return definitionSpans(parsed.model, target).map((span) => new vscode.Location(document.uri, this.services.range(parsed.lines, span)));
+    return definitionSpans(parsed.model, target).map(
+      (span) => new vscode.Location(document.uri, this.services.range(parsed.lines, span)),
+    );
   }
 }

@@ -81,7 +81,8 @@ export class FlowDiagnostics {
 
   private convert(diagnostics: FlowDiagnostic[]): vscode.Diagnostic[] {
     return diagnostics.map((d) => {
-      const severity = d.severity === 'warning' ? this.vscode.DiagnosticSeverity.Warning : this.vscode.DiagnosticSeverity.Error;
+      const severity =
+        d.severity === 'warning' ? this.vscode.DiagnosticSeverity.Warning : this.vscode.DiagnosticSeverity.Error;
       const diagnostic = new this.vscode.Diagnostic(toRange(this.vscode, d.range), d.message, severity);
       diagnostic.source = DIAGNOSTIC_SOURCE;
       return diagnostic;

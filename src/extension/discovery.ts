@@ -10,7 +10,15 @@
  */
 import { stat } from 'node:fs/promises';
 import { relative } from 'node:path';
-import { pathVerdict, sniffFlowFile, yieldTurn, toPosix, walkFileInfo, type DiscoveryRules, type FoundFile } from '../core/discovery';
+import {
+  pathVerdict,
+  sniffFlowFile,
+  yieldTurn,
+  toPosix,
+  walkFileInfo,
+  type DiscoveryRules,
+  type FoundFile,
+} from '../core/discovery';
 import { errorMessage, firstError, type FlowDiagnostic } from '../core/errors';
 import { DEFAULT_MAX_BYTES, looksLikeFlowFile, parseFlowText } from '../core/flow/load';
 import { parseFlowShared } from '../core/language/parsedFlows';
@@ -121,7 +129,8 @@ export class FlowIndex {
     const workspace = this.vscode.workspace;
     this.disposables.push(
       workspace.onDidChangeTextDocument((e) => {
-        if (e.contentChanges.length > 0 && this.isCandidate(e.document.uri)) this.schedule(e.document.uri, this.typingDebounceMs);
+        if (e.contentChanges.length > 0 && this.isCandidate(e.document.uri))
+          this.schedule(e.document.uri, this.typingDebounceMs);
       }),
       // Closing a modified editor drops its text: the disk is the truth again.
       workspace.onDidCloseTextDocument((doc) => {
@@ -129,7 +138,8 @@ export class FlowIndex {
       }),
       // An opened YAML file is read from the editor: it may be new, unsaved, or changed meanwhile.
       workspace.onDidOpenTextDocument((doc) => {
-        if (this.isCandidate(doc.uri) && (doc.isDirty || !this.files.has(doc.uri.toString()))) this.schedule(doc.uri, this.typingDebounceMs);
+        if (this.isCandidate(doc.uri) && (doc.isDirty || !this.files.has(doc.uri.toString())))
+          this.schedule(doc.uri, this.typingDebounceMs);
       }),
       workspace.onDidChangeWorkspaceFolders(() => this.rescan()),
       workspace.onDidChangeConfiguration((e) => {
@@ -207,8 +217,14 @@ export class FlowIndex {
     const folder = this.vscode.workspace.getWorkspaceFolder(uri);
     if (!folder) return undefined;
     const verdict = pathVerdict(toPosix(relative(folder.uri.fsPath, uri.fsPath)), this.rules);
-    if (!verdict.listed) return verdict.reason === 'excluded' ? { reason: 'excluded', glob: verdict.glob } : verdict.reason === 'skipped_folder' ? { reason: 'skipped_folder', folder: verdict.folder } : { reason: 'not_included' };
-    if (Buffer.byteLength(text, 'utf8') > DEFAULT_MAX_BYTES) return { reason: 'too_big', size: Buffer.byteLength(text, 'utf8'), limit: DEFAULT_MAX_BYTES };
+    if (!verdict.listed)
+      return verdict.reason === 'excluded'
+        ? { reason: 'excluded', glob: verdict.glob }
+        : verdict.reason === 'skipped_folder'
+          ? { reason: 'skipped_folder', folder: verdict.folder }
+          : { reason: 'not_included' };
+    if (Buffer.byteLength(text, 'utf8') > DEFAULT_MAX_BYTES)
+      return { reason: 'too_big', size: Buffer.byteLength(text, 'utf8'), limit: DEFAULT_MAX_BYTES };
     const { flow, diagnostics } = parseFlowText(text, uri.fsPath);
     if (!flow) return { reason: 'not_a_flow', message: firstError(diagnostics) ?? 'not a valid flow' };
     return undefined;
@@ -243,17 +259,29 @@ export class FlowIndex {
         const onEvent = (uri: vscode.Uri) => {
           if (this.isCandidate(uri)) this.schedule(uri, this.fileDebounceMs);
         };
-        this.watchers.push(watcher, watcher.onDidCreate(onEvent), watcher.onDidChange(onEvent), watcher.onDidDelete(onEvent));
+        this.watchers.push(
+          watcher,
+          watcher.onDidCreate(onEvent),
+          watcher.onDidChange(onEvent),
+          watcher.onDidDelete(onEvent),
+        );
       }
       // The project file changes every flow's default timeout: everything is parsed again.
-      const project = this.vscode.workspace.createFileSystemWatcher(new this.vscode.RelativePattern(folder, PROJECT_FILE_NAME));
+      const project = this.vscode.workspace.createFileSystemWatcher(
+        new this.vscode.RelativePattern(folder, PROJECT_FILE_NAME),
+      );
       const onProject = (uri: vscode.Uri) => {
         if (!uri.fsPath.endsWith(PROJECT_FILE_NAME)) return;
         this.stamps.clear();
         this.fullScanPending = true;
         this.arm(this.fileDebounceMs);
       };
-      this.watchers.push(project, project.onDidCreate(onProject), project.onDidChange(onProject), project.onDidDelete(onProject));
+      this.watchers.push(
+        project,
+        project.onDidCreate(onProject),
+        project.onDidChange(onProject),
+        project.onDidDelete(onProject),
+      );
     }
   }
 
@@ -281,7 +309,11 @@ export class FlowIndex {
   }
 
   private enqueue(task: () => Promise<void>): Promise<void> {
-    this.queue = this.queue.then(task).catch((err) => this.log.error(`flow discovery failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`));
+    this.queue = this.queue
+      .then(task)
+      .catch((err) =>
+        this.log.error(`flow discovery failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
+      );
     return this.queue;
   }
 
@@ -309,7 +341,11 @@ export class FlowIndex {
     let yamlFiles = 0;
     for (const folder of this.vscode.workspace.workspaceFolders ?? []) {
       if (folder.uri.scheme !== 'file') continue;
-      const found = await walkFileInfo(folder.uri.fsPath, (rel) => YAML_FILE.test(rel) && pathVerdict(rel, this.rules).listed, this.rules);
+      const found = await walkFileInfo(
+        folder.uri.fsPath,
+        (rel) => YAML_FILE.test(rel) && pathVerdict(rel, this.rules).listed,
+        this.rules,
+      );
       yamlFiles += found.length;
       const open = new Set(this.vscode.workspace.textDocuments.filter((d) => !d.isClosed).map((d) => d.uri.toString()));
       for (let i = 0; i < found.length; i++) {
@@ -340,7 +376,15 @@ export class FlowIndex {
       const listed: FlowFile[] = [];
       for (const item of toParse) {
         if (this.files.has(item.uri.toString())) continue;
-        const file: FlowFile = { uri: item.uri, key: item.uri.toString(), folder: item.folder, relativePath: item.entry.rel, text: item.text, diagnostics: [], pending: true };
+        const file: FlowFile = {
+          uri: item.uri,
+          key: item.uri.toString(),
+          folder: item.folder,
+          relativePath: item.entry.rel,
+          text: item.text,
+          diagnostics: [],
+          pending: true,
+        };
         this.files.set(file.key, file);
         listed.push(file);
       }
@@ -370,7 +414,9 @@ export class FlowIndex {
     if (removed.length || (firstScan && toParse.length === 0)) this.emitter.fire({ changed: [], removed });
     this.stats.scans++;
     this.stats.lastScanMs = Date.now() - started;
-    this.log.info(`found ${this.files.size} flow file(s) among ${yamlFiles} YAML file(s) in ${this.stats.lastScanMs} ms (${toParse.length} read again)`);
+    this.log.info(
+      `found ${this.files.size} flow file(s) among ${yamlFiles} YAML file(s) in ${this.stats.lastScanMs} ms (${toParse.length} read again)`,
+    );
     if (projectChanged) this.projectEmitter.fire();
   }
 
@@ -384,7 +430,12 @@ export class FlowIndex {
       if (folder && this.isCandidate(uri)) {
         const info = await stat(uri.fsPath).catch(() => undefined);
         if (info?.isFile() || this.openDocument(key)) {
-          const entry = { rel: toPosix(relative(folder.uri.fsPath, uri.fsPath)), file: uri.fsPath, size: info?.size ?? 0, mtimeMs: info?.mtimeMs ?? 0 };
+          const entry = {
+            rel: toPosix(relative(folder.uri.fsPath, uri.fsPath)),
+            file: uri.fsPath,
+            size: info?.size ?? 0,
+            mtimeMs: info?.mtimeMs ?? 0,
+          };
           file = await this.read(uri, folder, entry);
           if (info) this.stamps.set(key, { size: info.size, mtimeMs: info.mtimeMs });
         } else {
@@ -437,7 +488,12 @@ export class FlowIndex {
   }
 
   /** Parses a flow-looking text; undefined when it is not listed (the reason is kept). */
-  private parse(uri: vscode.Uri, folder: vscode.WorkspaceFolder, relativePath: string, text: string): FlowFile | undefined {
+  private parse(
+    uri: vscode.Uri,
+    folder: vscode.WorkspaceFolder,
+    relativePath: string,
+    text: string,
+  ): FlowFile | undefined {
     const key = uri.toString();
     this.stats.parsed++;
     const parsed = parseFlowShared(text, uri.fsPath);

@@ -16,7 +16,13 @@ export class FlowDocumentSymbolProvider implements vscode.DocumentSymbolProvider
 
   private convert(lines: LineIndex, symbol: FlowSymbol): vscode.DocumentSymbol {
     const vscode = this.services.vscode;
-    const out = new vscode.DocumentSymbol(symbol.name, symbol.detail, symbolKind(vscode, symbol.kind), this.services.range(lines, symbol.span), this.services.range(lines, symbol.selection));
+    const out = new vscode.DocumentSymbol(
+      symbol.name,
+      symbol.detail,
+      symbolKind(vscode, symbol.kind),
+      this.services.range(lines, symbol.span),
+      this.services.range(lines, symbol.selection),
+    );
     out.children = symbol.children.map((c) => this.convert(lines, c));
     return out;
   }

@@ -57,7 +57,9 @@ export class Environments {
   async start(): Promise<void> {
     await this.listEnvFiles();
     for (const folder of this.vscode.workspace.workspaceFolders ?? []) {
-      const watcher = this.vscode.workspace.createFileSystemWatcher(new this.vscode.RelativePattern(folder, '**/{.env,.env.*,*.env}'));
+      const watcher = this.vscode.workspace.createFileSystemWatcher(
+        new this.vscode.RelativePattern(folder, '**/{.env,.env.*,*.env}'),
+      );
       const relist = () => void this.listEnvFiles().then(() => this.changed());
       this.disposables.push(watcher, watcher.onDidCreate(relist), watcher.onDidDelete(relist));
     }
@@ -68,13 +70,15 @@ export class Environments {
   /** The environment runs use now, and whether it picked itself. */
   current(): EnvironmentChoice {
     const project = this.context.workspaceState.get<{ file?: unknown; name?: unknown }>(PROJECT_SELECTED_KEY);
-    if (project && typeof project.file === 'string' && typeof project.name === 'string') return { kind: 'project', file: project.file, name: project.name, auto: false };
+    if (project && typeof project.file === 'string' && typeof project.name === 'string')
+      return { kind: 'project', file: project.file, name: project.name, auto: false };
     const value = this.context.workspaceState.get<string>(SELECTED_KEY);
     if (typeof value === 'string' && value) return { kind: 'file', path: value, auto: false };
     if (value === '') return { kind: 'none', auto: false };
     // Nothing picked yet: the one obvious choice.
     for (const { project: file } of this.index?.projectFiles() ?? []) {
-      if (file.defaultEnvironment) return { kind: 'project', file: file.file, name: file.defaultEnvironment, auto: true };
+      if (file.defaultEnvironment)
+        return { kind: 'project', file: file.file, name: file.defaultEnvironment, auto: true };
     }
     if (this.envFiles.length === 1) return { kind: 'file', path: this.envFiles[0], auto: true };
     return { kind: 'none', auto: true };
@@ -103,7 +107,9 @@ export class Environments {
     if (typeof path === 'string') {
       if (path.startsWith(PROJECT_ENVIRONMENT_PREFIX)) {
         const name = path.slice(PROJECT_ENVIRONMENT_PREFIX.length);
-        const found = (this.index?.projectFiles() ?? []).find(({ project }) => project.environments.some((e) => e.name === name));
+        const found = (this.index?.projectFiles() ?? []).find(({ project }) =>
+          project.environments.some((e) => e.name === name),
+        );
         if (!found) throw new TestMeshError(`no environment '${name}' in ${PROJECT_FILE_NAME}`);
         chosen = { project: { file: found.project.file, name } };
       } else chosen = path === '' ? {} : { file: this.absolute(path) };
@@ -111,8 +117,11 @@ export class Environments {
       await this.listEnvFiles();
       const current = this.current();
       type Item = vscode.QuickPickItem & { choice?: { file?: string; project?: { file: string; name: string } } };
-      const mark = (is: boolean) => (is ? (current.auto ? 'selected (picked itself: the only choice)' : 'selected') : undefined);
-      const items: Item[] = [{ label: '$(circle-slash) No environment', description: mark(current.kind === 'none'), choice: {} }];
+      const mark = (is: boolean) =>
+        is ? (current.auto ? 'selected (picked itself: the only choice)' : 'selected') : undefined;
+      const items: Item[] = [
+        { label: '$(circle-slash) No environment', description: mark(current.kind === 'none'), choice: {} },
+      ];
       for (const { project } of this.index?.projectFiles() ?? []) {
         if (project.environments.length === 0) continue;
         items.push({ label: this.display(project.file), kind: this.vscode.QuickPickItemKind?.Separator ?? -1 } as Item);
@@ -120,15 +129,26 @@ export class Environments {
           const vars = Object.keys(env.variables);
           items.push({
             label: `$(symbol-namespace) ${env.name}`,
-            description: mark(current.kind === 'project' && current.file === project.file && current.name === env.name) ?? (env.name === project.defaultEnvironment ? 'default' : undefined),
+            description:
+              mark(current.kind === 'project' && current.file === project.file && current.name === env.name) ??
+              (env.name === project.defaultEnvironment ? 'default' : undefined),
             detail: vars.length ? vars.join(', ') : 'no variables',
             choice: { project: { file: project.file, name: env.name } },
           });
         }
       }
-      if (this.envFiles.length) items.push({ label: '.env files', kind: this.vscode.QuickPickItemKind?.Separator ?? -1 } as Item);
-      for (const file of this.envFiles) items.push({ label: `$(file) ${this.display(file)}`, description: mark(current.kind === 'file' && current.path === file), choice: { file } });
-      const picked = await this.vscode.window.showQuickPick(items, { title: 'TestMesh environment', placeHolder: 'The variables every run starts from (a .testmesh.yaml environment or a .env file)' });
+      if (this.envFiles.length)
+        items.push({ label: '.env files', kind: this.vscode.QuickPickItemKind?.Separator ?? -1 } as Item);
+      for (const file of this.envFiles)
+        items.push({
+          label: `$(file) ${this.display(file)}`,
+          description: mark(current.kind === 'file' && current.path === file),
+          choice: { file },
+        });
+      const picked = await this.vscode.window.showQuickPick(items, {
+        title: 'TestMesh environment',
+        placeHolder: 'The variables every run starts from (a .testmesh.yaml environment or a .env file)',
+      });
       if (!picked || !picked.choice) return this.selected();
       chosen = picked.choice;
     }
@@ -147,7 +167,10 @@ export class Environments {
     const doc = await this.vscode.workspace.openTextDocument(this.vscode.Uri.file(file));
     const editor = await this.vscode.window.showTextDocument(doc);
     if (choice.kind === 'project') {
-      const env = this.index?.projectFiles().find(({ project }) => project.file === file)?.project.environments.find((e) => e.name === choice.name);
+      const env = this.index
+        ?.projectFiles()
+        .find(({ project }) => project.file === file)
+        ?.project.environments.find((e) => e.name === choice.name);
       if (env && editor) {
         const position = new this.vscode.Position(env.line - 1, 0);
         editor.selection = new this.vscode.Selection(position, position);
@@ -165,13 +188,18 @@ export class Environments {
       name = await this.vscode.window.showInputBox({
         title: 'TestMesh secret: name',
         prompt: 'Variable name runs will see (e.g. API_TOKEN)',
-        validateInput: (text) => (SECRET_NAME.test(text) ? undefined : 'letters, digits, _ . - ; starting with a letter or _'),
+        validateInput: (text) =>
+          SECRET_NAME.test(text) ? undefined : 'letters, digits, _ . - ; starting with a letter or _',
       });
       if (name === undefined) return this.secretNames();
     }
     if (!SECRET_NAME.test(name)) throw new TestMeshError(`'${name}' is not a valid variable name`);
     if (typeof value !== 'string') {
-      value = await this.vscode.window.showInputBox({ title: `TestMesh secret: value of ${name}`, prompt: 'Kept in VS Code secret storage; leave empty to remove', password: true });
+      value = await this.vscode.window.showInputBox({
+        title: `TestMesh secret: value of ${name}`,
+        prompt: 'Kept in VS Code secret storage; leave empty to remove',
+        password: true,
+      });
       if (value === undefined) return this.secretNames();
     }
     const secrets = await this.readSecrets();
@@ -195,11 +223,19 @@ export class Environments {
     if (choice.kind === 'file') environment = { ...(await readDotenv(choice.path)) };
     else if (choice.kind === 'project') {
       const project = this.index?.projectFiles().find((p) => p.project.file === choice.file)?.project;
-      if (!project) throw new TestMeshError(`the environment '${choice.name}' comes from ${choice.file}, which cannot be read now (see the TestMesh log)`);
+      if (!project)
+        throw new TestMeshError(
+          `the environment '${choice.name}' comes from ${choice.file}, which cannot be read now (see the TestMesh log)`,
+        );
       environment = { ...projectEnvironment(project, choice.name).variables };
     }
     const secrets = await this.readSecrets();
-    return { environment, variables: { ...secrets }, secrets: Object.values(secrets), environmentFile: this.selected() };
+    return {
+      environment,
+      variables: { ...secrets },
+      secrets: Object.values(secrets),
+      environmentFile: this.selected(),
+    };
   }
 
   dispose(): void {
@@ -217,7 +253,10 @@ export class Environments {
     const found: string[] = [];
     for (const folder of this.vscode.workspace.workspaceFolders ?? []) {
       if (folder.uri.scheme !== 'file') continue;
-      for (const rel of await walkFiles(folder.uri.fsPath, (r) => ENV_FILE_NAME.test(basename(r)) && !r.endsWith('.yaml') && !r.endsWith('.yml'))) {
+      for (const rel of await walkFiles(
+        folder.uri.fsPath,
+        (r) => ENV_FILE_NAME.test(basename(r)) && !r.endsWith('.yaml') && !r.endsWith('.yml'),
+      )) {
         found.push(this.vscode.Uri.joinPath(folder.uri, ...rel.split('/')).fsPath);
       }
     }
@@ -258,9 +297,13 @@ export class Environments {
     const label = this.label();
     this.statusItem.text = `$(symbol-variable) ${label ? (choice.kind === 'project' ? choice.name : label) : 'no env'}${choice.auto && label ? ' (auto)' : ''}`;
     if (!label) {
-      this.statusItem.tooltip = 'TestMesh: runs use no environment (variables come from --var, the flow\'s env and outputs). Click to pick a .env file or a .testmesh.yaml environment';
+      this.statusItem.tooltip =
+        "TestMesh: runs use no environment (variables come from --var, the flow's env and outputs). Click to pick a .env file or a .testmesh.yaml environment";
     } else if (choice.auto) {
-      const why = choice.kind === 'project' ? `the default environment of ${this.display(choice.file)}` : 'the only .env file in the workspace';
+      const why =
+        choice.kind === 'project'
+          ? `the default environment of ${this.display(choice.file)}`
+          : 'the only .env file in the workspace';
       this.statusItem.tooltip = `TestMesh environment: ${label}, picked itself as ${why}.\nClick to choose another`;
     } else this.statusItem.tooltip = `TestMesh environment: ${label}\nClick to change`;
   }

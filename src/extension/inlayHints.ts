@@ -21,12 +21,15 @@ export class FlowInlayHintsProvider implements vscode.InlayHintsProvider {
 
   async provideInlayHints(document: vscode.TextDocument, range: vscode.Range): Promise<vscode.InlayHint[] | undefined> {
     const vscode = this.services.vscode;
-    if (vscode.workspace.getConfiguration('testmesh', document.uri).get<boolean>(INLAY_HINTS_SETTING) === false) return undefined;
+    if (vscode.workspace.getConfiguration('testmesh', document.uri).get<boolean>(INLAY_HINTS_SETTING) === false)
+      return undefined;
     const parsed = this.services.parse(document);
     if (!parsed) return undefined;
     const lastRun = await this.services.lastRun(document.uri.fsPath);
     if (!lastRun) return undefined;
-    const masker = await this.services.masker(await this.services.environment(document.uri.fsPath, parsed.model.envFile?.path));
+    const masker = await this.services.masker(
+      await this.services.environment(document.uri.fsPath, parsed.model.envFile?.path),
+    );
     const from = this.services.offset(parsed.lines, range.start);
     const to = this.services.offset(parsed.lines, range.end);
     const hints: vscode.InlayHint[] = [];
@@ -40,7 +43,11 @@ export class FlowInlayHintsProvider implements vscode.InlayHintsProvider {
         const end = output.value ?? output.key;
         if (end.end < from || end.start > to) continue;
         const at = parsed.lines.position(trimmedEnd(parsed.text, end.end));
-        const hint = new vscode.InlayHint(new vscode.Position(at.line, at.character), `= ${previewValue(masker.mask(output.name, run.outputs[output.name]), 40)}`, vscode.InlayHintKind.Type);
+        const hint = new vscode.InlayHint(
+          new vscode.Position(at.line, at.character),
+          `= ${previewValue(masker.mask(output.name, run.outputs[output.name]), 40)}`,
+          vscode.InlayHintKind.Type,
+        );
         hint.paddingLeft = true;
         hint.tooltip = `Last value of '${output.name}' (execution ${lastRun.executionId})`;
         hints.push(hint);

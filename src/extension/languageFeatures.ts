@@ -67,16 +67,26 @@ export class LanguageFeatures {
     this.inlayHints = new FlowInlayHintsProvider(services);
     this.variableDiagnostics = new VariableDiagnostics(services);
     this.registered.push(
-      vscode.languages.registerCompletionItemProvider(FLOW_SELECTOR, new FlowCompletionProvider(services, this.schema), ...COMPLETION_TRIGGERS),
+      vscode.languages.registerCompletionItemProvider(
+        FLOW_SELECTOR,
+        new FlowCompletionProvider(services, this.schema),
+        ...COMPLETION_TRIGGERS,
+      ),
       vscode.languages.registerHoverProvider(FLOW_SELECTOR, new FlowHoverProvider(services)),
       vscode.languages.registerDefinitionProvider(FLOW_SELECTOR, new FlowDefinitionProvider(services)),
       vscode.languages.registerReferenceProvider(FLOW_SELECTOR, new FlowReferenceProvider(services)),
       vscode.languages.registerRenameProvider(FLOW_SELECTOR, new FlowRenameProvider(services)),
-      vscode.languages.registerDocumentSymbolProvider(FLOW_SELECTOR, new FlowDocumentSymbolProvider(services), { label: 'TestMesh' }),
-      vscode.languages.registerWorkspaceSymbolProvider(new FlowWorkspaceSymbolProvider(services)),
-      vscode.languages.registerCodeActionsProvider(FLOW_SELECTOR, new FlowCodeActionProvider(services, this.selectedEnvironment), {
-        providedCodeActionKinds: [vscode.CodeActionKind.QuickFix],
+      vscode.languages.registerDocumentSymbolProvider(FLOW_SELECTOR, new FlowDocumentSymbolProvider(services), {
+        label: 'TestMesh',
       }),
+      vscode.languages.registerWorkspaceSymbolProvider(new FlowWorkspaceSymbolProvider(services)),
+      vscode.languages.registerCodeActionsProvider(
+        FLOW_SELECTOR,
+        new FlowCodeActionProvider(services, this.selectedEnvironment),
+        {
+          providedCodeActionKinds: [vscode.CodeActionKind.QuickFix],
+        },
+      ),
       vscode.languages.registerInlayHintsProvider(FLOW_SELECTOR, this.inlayHints),
       registerAddToEnvironment(vscode, () => this.environmentChanged()),
       this.variableDiagnostics,

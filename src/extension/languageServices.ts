@@ -139,11 +139,19 @@ export class LanguageServices {
   async masker(environment: readonly EnvironmentVariable[] = []): Promise<ValueMasker> {
     const now = Date.now();
     if (!this.secretMasker || now - this.secretMasker.at > FILE_TTL_MS) {
-      this.secretMasker = { at: now, masker: this.options.secretValues().catch(() => [] as string[]).then((values) => createMasker(secretValues({ secrets: values }))) };
+      this.secretMasker = {
+        at: now,
+        masker: this.options
+          .secretValues()
+          .catch(() => [] as string[])
+          .then((values) => createMasker(secretValues({ secrets: values }))),
+      };
     }
     const stored = await this.secretMasker.masker;
     // The project's one secret policy decides which environment values are secret.
-    const fromEnvironment = secretValues({ environment: Object.fromEntries(environment.map((v) => [v.name, v.value])) });
+    const fromEnvironment = secretValues({
+      environment: Object.fromEntries(environment.map((v) => [v.name, v.value])),
+    });
     if (!fromEnvironment.length) return stored;
     const extra = createMasker(fromEnvironment);
     return { mask: (name, value) => extra.mask(name, stored.mask(name, value)) };

@@ -108,13 +108,19 @@ export class LocalApi {
   private async createManager(): Promise<ExecutionManager> {
     // Loaded here, not at activation: the engine (HTTP client, database driver) and the server
     // are most of the bundle's start-up cost.
-    const [{ ExecutionManager }, { HistoryStore }] = await Promise.all([import('../core/executions'), import('../core/history/store')]);
+    const [{ ExecutionManager }, { HistoryStore }] = await Promise.all([
+      import('../core/executions'),
+      import('../core/history/store'),
+    ]);
     const workspace = await this.workspaceFolder();
     let store: HistoryStore;
     if (this.context.storageUri) {
       this.historyDir = join(this.context.storageUri.fsPath, 'history');
       try {
-        store = await HistoryStore.open(this.historyDir, { holder: 'the TestMesh VS Code extension', onError: (err) => this.log.warn(`history: ${err.message}`) });
+        store = await HistoryStore.open(this.historyDir, {
+          holder: 'the TestMesh VS Code extension',
+          onError: (err) => this.log.warn(`history: ${err.message}`),
+        });
       } catch (err) {
         this.log.error(`cannot open history in ${this.historyDir}: ${errorMessage(err)}; keeping it in memory`);
         this.historyDir = undefined;
@@ -124,7 +130,11 @@ export class LocalApi {
       store = HistoryStore.memory();
     }
     this.store = store;
-    this.manager = new ExecutionManager({ workspace, store, allowOutside: () => readSettings(this.vscode).allowOutsideWorkspace });
+    this.manager = new ExecutionManager({
+      workspace,
+      store,
+      allowOutside: () => readSettings(this.vscode).allowOutsideWorkspace,
+    });
     this.log.info(`executions of ${workspace}; history ${this.historyDir ?? 'in memory'}`);
     this.emitter.fire();
     return this.manager;
@@ -147,7 +157,10 @@ export class LocalApi {
   private async applyServerSettings(): Promise<void> {
     if (this.disposed) return;
     const settings = readSettings(this.vscode);
-    if (this.server && (!settings.serverEnabled || (settings.serverPort !== 0 && settings.serverPort !== this.server.port))) {
+    if (
+      this.server &&
+      (!settings.serverEnabled || (settings.serverPort !== 0 && settings.serverPort !== this.server.port))
+    ) {
       await this.server.close().catch(() => undefined);
       this.log.info('local API stopped');
       this.server = undefined;
@@ -155,7 +168,10 @@ export class LocalApi {
     this.error = undefined;
     if (settings.serverEnabled && !this.server) {
       const manager = await this.getManager();
-      const tokenFile = join(this.context.globalStorageUri.fsPath, `server-${createHash('sha256').update(manager.workspace).digest('hex').slice(0, 16)}.token`);
+      const tokenFile = join(
+        this.context.globalStorageUri.fsPath,
+        `server-${createHash('sha256').update(manager.workspace).digest('hex').slice(0, 16)}.token`,
+      );
       try {
         const { startServer } = await import('../server/server');
         this.server = await startServer({

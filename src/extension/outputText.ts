@@ -23,7 +23,9 @@ export function describeDetail(detail: StepAttemptDetail): string {
   const request = detail.request;
   const response = detail.response;
   if (request) {
-    const answer = response ? `${response.status} · ${Math.round(response.duration_ms)} ms · ${response.size_bytes} B` : 'no response';
+    const answer = response
+      ? `${response.status} · ${Math.round(response.duration_ms)} ms · ${response.size_bytes} B`
+      : 'no response';
     lines.push(`${request.method} ${request.url} → ${answer}`);
     if (request.body) lines.push(`  request body: ${clip(request.body)}`);
     if (response) {
@@ -33,7 +35,8 @@ export function describeDetail(detail: StepAttemptDetail): string {
   } else if (detail.result !== undefined) {
     lines.push(`= ${clip(compactJson(detail.result))}`);
   }
-  if (detail.outputs && Object.keys(detail.outputs).length) lines.push(`  outputs: ${clip(compactJson(detail.outputs))}`);
+  if (detail.outputs && Object.keys(detail.outputs).length)
+    lines.push(`  outputs: ${clip(compactJson(detail.outputs))}`);
   return lines.join('\n');
 }
 

@@ -31,7 +31,10 @@ export interface PanelDependencies {
 }
 
 /** Fills media/index.html for a webview: asset URIs, nonce on scripts, CSP, the first route. */
-export function webviewHtml(template: string, options: { cspSource: string; nonce: string; asset: (name: string) => string; route?: string }): string {
+export function webviewHtml(
+  template: string,
+  options: { cspSource: string; nonce: string; asset: (name: string) => string; route?: string },
+): string {
   const { cspSource, nonce } = options;
   const csp = [
     "default-src 'none'",
@@ -46,7 +49,10 @@ export function webviewHtml(template: string, options: { cspSource: string; nonc
   ].join('; ');
   let html = template.replace(/<meta\s+http-equiv=["']Content-Security-Policy["'][^>]*>\s*/gi, '');
   // Relative asset references (no scheme, no leading / or #) point into media/.
-  html = html.replace(/\b(src|href)="(?![a-z][a-z0-9+.-]*:|\/|#)([^"]+)"/gi, (_m, attr: string, name: string) => `${attr}="${escapeAttribute(options.asset(name))}"`);
+  html = html.replace(
+    /\b(src|href)="(?![a-z][a-z0-9+.-]*:|\/|#)([^"]+)"/gi,
+    (_m, attr: string, name: string) => `${attr}="${escapeAttribute(options.asset(name))}"`,
+  );
   html = html.replace(/<script\b(?![^>]*\bnonce=)/gi, `<script nonce="${nonce}"`);
   html = html.replace(/<head([^>]*)>/i, `<head$1>\n    <meta http-equiv="Content-Security-Policy" content="${csp}" />`);
   if (options.route) html = html.replace(/<body([^>]*)>/i, `<body$1 data-route="${escapeAttribute(options.route)}">`);
@@ -142,14 +148,16 @@ export class ExecutionPanel {
     try {
       template = await readFile(indexFile.fsPath, 'utf8');
     } catch {
-      template = '<!doctype html><html><head><meta charset="utf-8"></head><body><p>The TestMesh web UI is not built (media/index.html is missing).</p></body></html>';
+      template =
+        '<!doctype html><html><head><meta charset="utf-8"></head><body><p>The TestMesh web UI is not built (media/index.html is missing).</p></body></html>';
     }
     const nonce = randomBytes(18).toString('base64');
     return webviewHtml(template, {
       cspSource: webview.cspSource,
       nonce,
       route,
-      asset: (name) => webview.asWebviewUri(this.deps.vscode.Uri.joinPath(this.mediaUri(), ...name.split('/'))).toString(),
+      asset: (name) =>
+        webview.asWebviewUri(this.deps.vscode.Uri.joinPath(this.mediaUri(), ...name.split('/'))).toString(),
     });
   }
 
@@ -201,7 +209,11 @@ export class ExecutionPanel {
         const manager = await getManager();
         const execution = manager.get(execution_id);
         if (!execution) throw new TestMeshError(`no execution ${execution_id}`);
-        return { execution, steps: (await manager.steps(execution_id)) ?? [], logs: (await manager.logs(execution_id)) ?? [] };
+        return {
+          execution,
+          steps: (await manager.steps(execution_id)) ?? [],
+          logs: (await manager.logs(execution_id)) ?? [],
+        };
       },
       getStepDetail: async ({ execution_id, step_id }) => {
         const details = await (await getManager()).stepDetail(execution_id, step_id);
@@ -238,7 +250,10 @@ export class ExecutionPanel {
         this.subscriptions.get(subscription)?.();
         const send = (event: ExecutionEvent) => this.post({ kind: 'event', subscription, event });
         if (execution_id === undefined) {
-          this.subscriptions.set(subscription, manager.subscribe((event) => send(event)));
+          this.subscriptions.set(
+            subscription,
+            manager.subscribe((event) => send(event)),
+          );
           return null;
         }
         if (!manager.get(execution_id)) throw new TestMeshError(`no execution ${execution_id}`);

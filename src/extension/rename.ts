@@ -10,18 +10,28 @@ import type { vscode } from './vscodeTypes';
 export class FlowRenameProvider implements vscode.RenameProvider {
   constructor(private readonly services: LanguageServices) {}
 
-  prepareRename(document: vscode.TextDocument, position: vscode.Position): { range: vscode.Range; placeholder: string } | undefined {
+  prepareRename(
+    document: vscode.TextDocument,
+    position: vscode.Position,
+  ): { range: vscode.Range; placeholder: string } | undefined {
     const parsed = this.services.parse(document);
     if (!parsed) return undefined;
     try {
       const at = prepareRename(parsed.model, this.services.offset(parsed.lines, position));
-      return { range: this.services.range(parsed.lines, at.span), placeholder: parsed.text.slice(at.span.start, at.span.end) };
+      return {
+        range: this.services.range(parsed.lines, at.span),
+        placeholder: parsed.text.slice(at.span.start, at.span.end),
+      };
     } catch (err) {
       throw new Error(err instanceof RenameError ? err.message : String(err), { cause: err });
     }
   }
 
-  async provideRenameEdits(document: vscode.TextDocument, position: vscode.Position, newName: string): Promise<vscode.WorkspaceEdit | undefined> {
+  async provideRenameEdits(
+    document: vscode.TextDocument,
+    position: vscode.Position,
+    newName: string,
+  ): Promise<vscode.WorkspaceEdit | undefined> {
     const parsed = this.services.parse(document);
     if (!parsed) return undefined;
     let result: ReturnType<typeof renameEdits>;
@@ -42,11 +52,13 @@ export class FlowRenameProvider implements vscode.RenameProvider {
         if (!caller) continue;
         const calls = new Set<number>();
         for (const step of caller.model.steps) {
-          if (step.runFlow?.target && (await this.services.runFlowTarget(other.file, step.runFlow.target)) === file) calls.add(step.index);
+          if (step.runFlow?.target && (await this.services.runFlowTarget(other.file, step.runFlow.target)) === file)
+            calls.add(step.index);
         }
         if (!calls.size) continue;
         const uri = vscode.Uri.file(other.file);
-        for (const e of callerRenameEdits(caller.model, (step) => calls.has(step.index), target.name, newName.trim())) edit.replace(uri, this.services.range(caller.lines, e.span), e.newText);
+        for (const e of callerRenameEdits(caller.model, (step) => calls.has(step.index), target.name, newName.trim()))
+          edit.replace(uri, this.services.range(caller.lines, e.span), e.newText);
       }
     }
     return edit;

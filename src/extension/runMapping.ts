@@ -87,7 +87,9 @@ export class RunMapping {
     switch (event.type) {
       case 'execution.started':
         this.executionId = event.execution_id;
-        this.print(`▶ ${event.data.flow_name}${this.options.onlyStep ? ` · step ${this.options.onlyStep} alone` : ''} (execution ${event.execution_id})`);
+        this.print(
+          `▶ ${event.data.flow_name}${this.options.onlyStep ? ` · step ${this.options.onlyStep} alone` : ''} (execution ${event.execution_id})`,
+        );
         if (this.options.onlyStep === undefined) this.started(this.tree.flowItem(this.file.key));
         return;
       case 'step.started': {
@@ -100,7 +102,11 @@ export class RunMapping {
       }
       case 'step.retrying': {
         const item = this.stepItem(event.data.step_id);
-        this.print(`  ↻ ${event.data.step_id}: retrying (attempt ${event.data.attempt}) in ${event.data.delay_ms} ms after: ${event.data.error_message}`, item, event.data.step_id);
+        this.print(
+          `  ↻ ${event.data.step_id}: retrying (attempt ${event.data.attempt}) in ${event.data.delay_ms} ms after: ${event.data.error_message}`,
+          item,
+          event.data.step_id,
+        );
         return;
       }
       case 'step.completed': {
@@ -160,14 +166,19 @@ export class RunMapping {
 
   /** Ends the mapping when the execution never ran (e.g. the manager refused it). */
   fail(message: string): void {
-    const item = this.options.onlyStep !== undefined ? this.tree.stepItem(this.file.key, this.options.onlyStep) : this.tree.flowItem(this.file.key);
+    const item =
+      this.options.onlyStep !== undefined
+        ? this.tree.stepItem(this.file.key, this.options.onlyStep)
+        : this.tree.flowItem(this.file.key);
     if (item) this.final(item, 'errored', undefined, new this.vscode.TestMessage(message));
     this.print(`✗ ${message}`);
     this.skipUnfinished();
     this.ended = true;
   }
 
-  private finishExecution(event: ExecutionEvent & { type: 'execution.completed' | 'execution.failed' | 'execution.cancelled' }): void {
+  private finishExecution(
+    event: ExecutionEvent & { type: 'execution.completed' | 'execution.failed' | 'execution.cancelled' },
+  ): void {
     const flowItem = this.tree.flowItem(this.file.key);
     const duration = event.data.duration_ms;
     for (const phase of ['setup', 'teardown'] as const) {
@@ -178,7 +189,8 @@ export class RunMapping {
         const state = this.finals.get(child);
         if (state) states.push(state);
       });
-      if (states.some((s) => s === 'failed' || s === 'errored')) this.final(group, 'failed', undefined, new this.vscode.TestMessage(`a ${phase} step failed`));
+      if (states.some((s) => s === 'failed' || s === 'errored'))
+        this.final(group, 'failed', undefined, new this.vscode.TestMessage(`a ${phase} step failed`));
       else if (states.includes('passed')) this.final(group, 'passed');
       else this.final(group, 'skipped');
     }
@@ -192,7 +204,12 @@ export class RunMapping {
       const item = this.tree.stepItem(this.file.key, this.options.onlyStep);
       if (item) this.final(item, 'errored', duration, this.flowMessage(event.data.error));
     }
-    const verdict = event.type === 'execution.completed' ? 'passed' : event.type === 'execution.cancelled' ? 'cancelled' : `failed: ${event.data.error}`;
+    const verdict =
+      event.type === 'execution.completed'
+        ? 'passed'
+        : event.type === 'execution.cancelled'
+          ? 'cancelled'
+          : `failed: ${event.data.error}`;
     this.print(`■ ${verdict} in ${formatMs(duration)}`);
     this.skipUnfinished();
     this.ended = true;
@@ -204,7 +221,10 @@ export class RunMapping {
 
   private flowMessage(error: string): vscode.TestMessage {
     const message = new this.vscode.TestMessage(error);
-    message.location = new this.vscode.Location(this.file.uri, lineStart(this.vscode, this.flow.nameRange ?? this.flow.range));
+    message.location = new this.vscode.Location(
+      this.file.uri,
+      lineStart(this.vscode, this.flow.nameRange ?? this.flow.range),
+    );
     return message;
   }
 
@@ -222,7 +242,10 @@ export class RunMapping {
     }
     if (step) {
       const range = d.assertion !== undefined ? this.assertionRange(step, d.assertion) : undefined;
-      message.location = new this.vscode.Location(this.file.uri, range ?? lineStart(this.vscode, step.actionRange ?? step.range));
+      message.location = new this.vscode.Location(
+        this.file.uri,
+        range ?? lineStart(this.vscode, step.actionRange ?? step.range),
+      );
     }
     return message;
   }
@@ -259,7 +282,12 @@ export class RunMapping {
     this.run.started(item);
   }
 
-  private final(item: vscode.TestItem | undefined, state: Final, duration?: number, message?: vscode.TestMessage): void {
+  private final(
+    item: vscode.TestItem | undefined,
+    state: Final,
+    duration?: number,
+    message?: vscode.TestMessage,
+  ): void {
     if (!item) return;
     const previous = this.finals.get(item);
     // An item reported more than once (loop iterations): a failure stays a failure.
@@ -300,7 +328,11 @@ export class RunMapping {
       const detail = last ? describeDetail(last) : '';
       const errorLine = error ? `  error: ${error}` : '';
       if (detail) this.write([detail, errorLine].filter(Boolean).join('\n'), item, eventStepId);
-      else this.write([`${headline} (${eventStepId}) ${formatMs(durationMs)}`, errorLine].filter(Boolean).join('\n'), item);
+      else
+        this.write(
+          [`${headline} (${eventStepId}) ${formatMs(durationMs)}`, errorLine].filter(Boolean).join('\n'),
+          item,
+        );
     });
   }
 }

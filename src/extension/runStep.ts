@@ -40,10 +40,20 @@ export class StepRunPlanner {
     for (const step of stepsBefore(flow, stepId)) {
       const details = await manager.stepDetail(latest.id, step.id);
       const last = details?.[details.length - 1];
-      if (last) captured.set(step.id, { result: resultFromDetail(last), outputs: this.outputs.get(latest.id)?.get(step.id) ?? last.outputs });
+      if (last)
+        captured.set(step.id, {
+          result: resultFromDetail(last),
+          outputs: this.outputs.get(latest.id)?.get(step.id) ?? last.outputs,
+        });
     }
     const base = this.seeds.get(latest.id) ?? latest.variables ?? {};
-    return { mode: 'alone', flow, stepId, variables: stepAloneVariables(flow, stepId, base, captured), basedOn: latest };
+    return {
+      mode: 'alone',
+      flow,
+      stepId,
+      variables: stepAloneVariables(flow, stepId, base, captured),
+      basedOn: latest,
+    };
   }
 
   /** Keeps the unredacted outputs of the manager's executions (in memory only) for later step runs. */

@@ -81,7 +81,14 @@ export class Runs {
     const { vscode, tree } = deps;
     this.activeEmitter = new vscode.EventEmitter<number>();
     this.onDidChangeActive = this.activeEmitter.event;
-    this.runProfile = tree.controller.createRunProfile('Run', vscode.TestRunProfileKind.Run, (request, token) => this.handle(request, token), true, undefined, true);
+    this.runProfile = tree.controller.createRunProfile(
+      'Run',
+      vscode.TestRunProfileKind.Run,
+      (request, token) => this.handle(request, token),
+      true,
+      undefined,
+      true,
+    );
     this.disposables.push(vscode.workspace.onDidSaveTextDocument((doc) => this.onSaved(doc.uri)));
   }
 
@@ -157,7 +164,12 @@ export class Runs {
     return this.execute(request, token, undefined, start);
   }
 
-  private async execute(request: vscode.TestRunRequest, token: vscode.CancellationToken, onStarted?: (id: string) => void, start?: StartExecution): Promise<void> {
+  private async execute(
+    request: vscode.TestRunRequest,
+    token: vscode.CancellationToken,
+    onStarted?: (id: string) => void,
+    start?: StartExecution,
+  ): Promise<void> {
     await this.deps.index.whenIdle();
     const targets = this.targets(request);
     const run = this.deps.tree.controller.createTestRun(request, undefined, true);
@@ -184,20 +196,38 @@ export class Runs {
     return source;
   }
 
-  private async runTargets(run: vscode.TestRun, targets: RunTarget[], token: vscode.CancellationToken, onStarted?: (id: string) => void, start?: StartExecution): Promise<void> {
+  private async runTargets(
+    run: vscode.TestRun,
+    targets: RunTarget[],
+    token: vscode.CancellationToken,
+    onStarted?: (id: string) => void,
+    start?: StartExecution,
+  ): Promise<void> {
     let first = true;
     for (const target of targets) {
       if (token.isCancellationRequested) break;
-      await this.runTarget(run, target, token, (id) => {
-        onStarted?.(id);
-        if (first) this.deps.onEditorExecutionStarted?.(id);
-        first = false;
-      }, start);
+      await this.runTarget(
+        run,
+        target,
+        token,
+        (id) => {
+          onStarted?.(id);
+          if (first) this.deps.onEditorExecutionStarted?.(id);
+          first = false;
+        },
+        start,
+      );
     }
   }
 
   /** Runs one flow or step to its end, drawing it on `run`. */
-  async runTarget(run: vscode.TestRun, target: RunTarget, token: vscode.CancellationToken, onStarted?: (id: string) => void, start?: StartExecution): Promise<void> {
+  async runTarget(
+    run: vscode.TestRun,
+    target: RunTarget,
+    token: vscode.CancellationToken,
+    onStarted?: (id: string) => void,
+    start?: StartExecution,
+  ): Promise<void> {
     const { vscode, tree, log } = this.deps;
     // Right after activation a file may be listed but not parsed yet: wait for its parse.
     if (target.file.pending) await this.deps.index.whenIdle();
@@ -205,7 +235,11 @@ export class Runs {
     if (!file.flow) {
       const item = tree.fileItem(file.key);
       const first = file.diagnostics.find((d) => d.severity === 'error');
-      if (item) run.errored(item, new vscode.TestMessage(first ? `line ${first.range.start.line}: ${first.message}` : 'not a valid flow'));
+      if (item)
+        run.errored(
+          item,
+          new vscode.TestMessage(first ? `line ${first.range.start.line}: ${first.message}` : 'not a valid flow'),
+        );
       return;
     }
     let manager: ExecutionManager;
@@ -243,7 +277,8 @@ export class Runs {
     const mapping: RunMapping = new RunMapping(vscode, run, tree, file, {
       flow,
       onlyStep,
-      details: (stepId: string) => (mapping.executionId ? manager.stepDetail(mapping.executionId, stepId) : Promise.resolve(undefined)),
+      details: (stepId: string) =>
+        mapping.executionId ? manager.stepDetail(mapping.executionId, stepId) : Promise.resolve(undefined),
     });
     mapping.enqueue();
     if (note) run.appendOutput(`${note}\r\n`);
@@ -404,8 +439,12 @@ export class Runs {
     const flowItem = file && tree.flowItem(file.key);
     if (!file || !flowItem) return;
     const onlyStep = info.request.only_step;
-    const target = onlyStep !== undefined ? tree.stepItem(file.key, onlyStep) ?? flowItem : flowItem;
-    const run = tree.controller.createTestRun(new vscode.TestRunRequest([target]), `${info.flow.name} (${info.summary.trigger})`, true);
+    const target = onlyStep !== undefined ? (tree.stepItem(file.key, onlyStep) ?? flowItem) : flowItem;
+    const run = tree.controller.createTestRun(
+      new vscode.TestRunRequest([target]),
+      `${info.flow.name} (${info.summary.trigger})`,
+      true,
+    );
     const id = info.summary.id;
     const mapping = new RunMapping(vscode, run, tree, file, {
       flow: info.flow,

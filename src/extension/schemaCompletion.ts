@@ -15,9 +15,14 @@ export const YAML_EXTENSION_ID = 'redhat.vscode-yaml';
 const DEFAULT_FILE_MATCH = ['*.flow.yaml', '*.flow.yml', 'flows/**/*.yaml', 'flows/**/*.yml'];
 
 export function schemaFileMatch(packageJSON: unknown): string[] {
-  const contributes = (packageJSON as { contributes?: { yamlValidation?: Array<{ fileMatch?: unknown }> } } | undefined)?.contributes;
-  const patterns = (contributes?.yamlValidation ?? []).flatMap((v) => (Array.isArray(v.fileMatch) ? v.fileMatch : typeof v.fileMatch === 'string' ? [v.fileMatch] : []));
-  return patterns.filter((p): p is string => typeof p === 'string').length ? patterns.filter((p): p is string => typeof p === 'string') : DEFAULT_FILE_MATCH;
+  const contributes = (packageJSON as { contributes?: { yamlValidation?: Array<{ fileMatch?: unknown }> } } | undefined)
+    ?.contributes;
+  const patterns = (contributes?.yamlValidation ?? []).flatMap((v) =>
+    Array.isArray(v.fileMatch) ? v.fileMatch : typeof v.fileMatch === 'string' ? [v.fileMatch] : [],
+  );
+  return patterns.filter((p): p is string => typeof p === 'string').length
+    ? patterns.filter((p): p is string => typeof p === 'string')
+    : DEFAULT_FILE_MATCH;
 }
 
 export class SchemaCompletion {
@@ -33,6 +38,10 @@ export class SchemaCompletion {
     const folder = this.vscode.workspace.getWorkspaceFolder(document.uri);
     const rel = folder ? toPosix(relative(folder.uri.fsPath, document.uri.fsPath)) : toPosix(document.uri.fsPath);
     // A pattern without '/' matches the file name in any folder, as VS Code's fileMatch does.
-    return this.fileMatch.some((glob) => matchesGlob(rel, glob.replace(/^\//, '')) || (!glob.includes('/') && matchesGlob(rel.split('/').pop() ?? rel, glob)));
+    return this.fileMatch.some(
+      (glob) =>
+        matchesGlob(rel, glob.replace(/^\//, '')) ||
+        (!glob.includes('/') && matchesGlob(rel.split('/').pop() ?? rel, glob)),
+    );
   }
 }

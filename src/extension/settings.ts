@@ -23,7 +23,9 @@ export function readSettings(vscode: VSCode): Settings {
   const config = vscode.workspace.getConfiguration(SECTION);
   const globList = (key: string) => {
     const configured = config.get<unknown>(key);
-    return Array.isArray(configured) ? [...new Set(configured.filter((g): g is string => typeof g === 'string' && g.trim() !== ''))] : [];
+    return Array.isArray(configured)
+      ? [...new Set(configured.filter((g): g is string => typeof g === 'string' && g.trim() !== ''))]
+      : [];
   };
   const globs = globList('flowGlobs');
   const port = config.get<unknown>('server.port');
@@ -36,6 +38,8 @@ export function readSettings(vscode: VSCode): Settings {
     openPanelOnRun: config.get<boolean>('openPanelOnRun') === true,
     serverEnabled: config.get<boolean>('server.enabled') !== false,
     serverPort: typeof port === 'number' && Number.isInteger(port) && port >= 0 && port <= 65535 ? port : 0,
-    allowOutsideWorkspace: Array.isArray(outside) ? outside.filter((p): p is string => typeof p === 'string' && p.trim() !== '') : [],
+    allowOutsideWorkspace: Array.isArray(outside)
+      ? outside.filter((p): p is string => typeof p === 'string' && p.trim() !== '')
+      : [],
   };
 }

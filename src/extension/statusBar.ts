@@ -42,7 +42,9 @@ export class ServerStatus {
       this.item.backgroundColor = new this.vscode.ThemeColor('statusBarItem.warningBackground');
     } else {
       this.item.text = `$(beaker) TestMesh${running}`;
-      this.item.tooltip = state.enabled ? 'TestMesh local API is starting' : 'TestMesh local API is off (testmesh.server.enabled)';
+      this.item.tooltip = state.enabled
+        ? 'TestMesh local API is starting'
+        : 'TestMesh local API is off (testmesh.server.enabled)';
       this.item.backgroundColor = undefined;
     }
   }
@@ -54,16 +56,29 @@ export class ServerStatus {
     const actions: Action[] = [];
     if (url) {
       actions.push(
-        { label: '$(copy) Copy server URL', description: url, run: () => this.vscode.commands.executeCommand('testmesh.copyServerUrl') },
-        { label: '$(key) Copy server token', run: () => this.vscode.commands.executeCommand('testmesh.copyServerToken') },
+        {
+          label: '$(copy) Copy server URL',
+          description: url,
+          run: () => this.vscode.commands.executeCommand('testmesh.copyServerUrl'),
+        },
+        {
+          label: '$(key) Copy server token',
+          run: () => this.vscode.commands.executeCommand('testmesh.copyServerToken'),
+        },
         { label: '$(globe) Open the web UI in the browser', run: () => this.openInBrowser() },
       );
     } else {
-      actions.push({ label: '$(gear) Local API settings', run: () => this.vscode.commands.executeCommand('workbench.action.openSettings', 'testmesh.server') });
+      actions.push({
+        label: '$(gear) Local API settings',
+        run: () => this.vscode.commands.executeCommand('workbench.action.openSettings', 'testmesh.server'),
+      });
     }
     actions.push(
       { label: '$(output) Show TestMesh log', run: () => this.log.show(true) },
-      { label: '$(debug-stop) Cancel all running executions', run: () => this.vscode.commands.executeCommand('testmesh.cancelAll') },
+      {
+        label: '$(debug-stop) Cancel all running executions',
+        run: () => this.vscode.commands.executeCommand('testmesh.cancelAll'),
+      },
     );
     const picked = await this.vscode.window.showQuickPick(actions, { title: 'TestMesh' });
     await picked?.run();

@@ -36,7 +36,12 @@ export function stepsBefore(flow: FlowDef, stepId: string): StepDef[] {
  * the step refers to it (`{{create.body.id}}`); unreferenced records would only bloat the run's
  * variables (and its history entry) with response bodies nobody reads.
  */
-export function stepAloneVariables(flow: FlowDef, stepId: string, base: Record<string, unknown>, captured: ReadonlyMap<string, CapturedStep>): Record<string, unknown> {
+export function stepAloneVariables(
+  flow: FlowDef,
+  stepId: string,
+  base: Record<string, unknown>,
+  captured: ReadonlyMap<string, CapturedStep>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(base)) if (value !== MASKED) out[name] = value;
   const target = allSteps(flow).find((s) => s.id === stepId);
@@ -48,7 +53,8 @@ export function stepAloneVariables(flow: FlowDef, stepId: string, base: Record<s
     for (const [name, value] of Object.entries(outputs)) out[name] = value;
     // Referred to by the id as written; with repeated ids the latest step wins, as in a full run.
     const ref = referenceId(step);
-    if (mentions(text, ref) && (record.result !== undefined || Object.keys(outputs).length)) out[ref] = stepValue(record.result, outputs);
+    if (mentions(text, ref) && (record.result !== undefined || Object.keys(outputs).length))
+      out[ref] = stepValue(record.result, outputs);
   }
   return out;
 }

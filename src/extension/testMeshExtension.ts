@@ -62,7 +62,14 @@ export class TestMeshExtension {
     this.connectedManager = manager;
     const inputs = () => this.environments.inputs();
     const planner = new StepRunPlanner(() => this.api.currentManager());
-    this.panel = new ExecutionPanel({ vscode, extensionUri: context.extensionUri, log: this.log, manager, index: this.index, inputs });
+    this.panel = new ExecutionPanel({
+      vscode,
+      extensionUri: context.extensionUri,
+      log: this.log,
+      manager,
+      index: this.index,
+      inputs,
+    });
     this.runs = new Runs({
       vscode,
       log: this.log,
@@ -79,7 +86,15 @@ export class TestMeshExtension {
     this.status = new ServerStatus(vscode, this.api, this.log);
     const codeLens = new FlowCodeLensProvider(vscode, this.index);
     const diagnostics = new FlowDiagnostics(vscode, this.index);
-    this.debugging = new FlowDebugging({ vscode, log: this.log, tree: this.tree, index: this.index, runs: this.runs, manager, inputs });
+    this.debugging = new FlowDebugging({
+      vscode,
+      log: this.log,
+      tree: this.tree,
+      index: this.index,
+      runs: this.runs,
+      manager,
+      inputs,
+    });
     const languageServices = new LanguageServices({
       vscode,
       log: this.log,
@@ -89,7 +104,11 @@ export class TestMeshExtension {
       flowFiles: () => this.index.all().map((f) => ({ file: f.uri.fsPath, name: f.flow?.name })),
     });
     const packageJSON = (context as { extension?: { packageJSON?: unknown } }).extension?.packageJSON;
-    this.language = new LanguageFeatures(languageServices, new SchemaCompletion(vscode, schemaFileMatch(packageJSON)), () => this.environments.selected());
+    this.language = new LanguageFeatures(
+      languageServices,
+      new SchemaCompletion(vscode, schemaFileMatch(packageJSON)),
+      () => this.environments.selected(),
+    );
 
     this.disposables.push(
       this.log,
@@ -214,7 +233,9 @@ export class TestMeshExtension {
         file: file.relativePath,
         name: file.flow?.name,
         valid: file.flow !== undefined,
-        errors: file.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.range.start.line}:${d.range.start.column} ${d.message}`),
+        errors: file.diagnostics
+          .filter((d) => d.severity === 'error')
+          .map((d) => `${d.range.start.line}:${d.range.start.column} ${d.message}`),
         decorations: this.decorations.marksOf(file.key),
       };
     });
@@ -225,7 +246,15 @@ export class TestMeshExtension {
       testItemIds: this.tree.allIds(),
       activeRuns: this.runs.activeExecutions(),
       lastExecutions,
-      recentExecutions: manager ? manager.list({ limit: 20 }).executions.map((e) => ({ id: e.id, flow_id: e.flow_id, status: e.status, trigger: e.trigger, only_step: e.only_step })) : [],
+      recentExecutions: manager
+        ? manager.list({ limit: 20 }).executions.map((e) => ({
+            id: e.id,
+            flow_id: e.flow_id,
+            status: e.status,
+            trigger: e.trigger,
+            only_step: e.only_step,
+          }))
+        : [],
       environment: this.environments.selected() ?? null,
       environmentLabel: this.environments.label() ?? null,
       environmentAuto: this.environments.current().auto,

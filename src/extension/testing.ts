@@ -142,7 +142,12 @@ export class TestTree {
     const children: vscode.TestItem[] = [];
     const stepItems = (steps: StepDef[], block?: string): vscode.TestItem[] =>
       steps.map((step, index) => {
-        const item = make(stepItemId(file.key, step.id), step.name, { kind: 'step', key: file.key, stepId: step.id, phase: step.phase });
+        const item = make(stepItemId(file.key, step.id), step.name, {
+          kind: 'step',
+          key: file.key,
+          stepId: step.id,
+          phase: step.phase,
+        });
         item.range = toRange(this.vscode, step.range);
         item.description = block && block !== 'steps' ? `${step.action} · ${block}` : step.action;
         item.sortText = String(index).padStart(4, '0');
@@ -170,7 +175,13 @@ export class TestTree {
     return items;
   }
 
-  private reuse(existing: Map<string, vscode.TestItem> | undefined, id: string, label: string, uri: vscode.Uri, data: ItemData): vscode.TestItem {
+  private reuse(
+    existing: Map<string, vscode.TestItem> | undefined,
+    id: string,
+    label: string,
+    uri: vscode.Uri,
+    data: ItemData,
+  ): vscode.TestItem {
     let item = existing?.get(id);
     if (!item) item = this.controller.createTestItem(id, label, uri);
     item.label = label;
@@ -178,7 +189,13 @@ export class TestTree {
     return item;
   }
 
-  private upsert(collection: vscode.TestItemCollection, id: string, label: string, uri: vscode.Uri, data: ItemData): vscode.TestItem {
+  private upsert(
+    collection: vscode.TestItemCollection,
+    id: string,
+    label: string,
+    uri: vscode.Uri,
+    data: ItemData,
+  ): vscode.TestItem {
     const item = collection.get(id) ?? this.controller.createTestItem(id, label, uri);
     item.label = label;
     this.data.set(item, data);

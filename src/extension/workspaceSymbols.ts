@@ -20,11 +20,26 @@ export class FlowWorkspaceSymbolProvider implements vscode.WorkspaceSymbolProvid
       const { model, lines } = parsed;
       const uri = vscode.Uri.file(file);
       const flowName = model.name ?? file;
-      if (matches(flowName) && model.span) out.push(new vscode.SymbolInformation(flowName, vscode.SymbolKind.Module, '', new vscode.Location(uri, this.services.range(lines, model.nameSpan ?? model.span))));
+      if (matches(flowName) && model.span)
+        out.push(
+          new vscode.SymbolInformation(
+            flowName,
+            vscode.SymbolKind.Module,
+            '',
+            new vscode.Location(uri, this.services.range(lines, model.nameSpan ?? model.span)),
+          ),
+        );
       for (const step of model.steps) {
         const label = stepLabel(step);
         if (!matches(label)) continue;
-        out.push(new vscode.SymbolInformation(label, vscode.SymbolKind.Function, flowName, new vscode.Location(uri, this.services.range(lines, step.idSpan ?? step.span))));
+        out.push(
+          new vscode.SymbolInformation(
+            label,
+            vscode.SymbolKind.Function,
+            flowName,
+            new vscode.Location(uri, this.services.range(lines, step.idSpan ?? step.span)),
+          ),
+        );
         if (out.length >= MAX_SYMBOLS) return out;
       }
     }

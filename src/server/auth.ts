@@ -73,7 +73,8 @@ export interface AccessPolicy {
 export type Refusal = { status: 401 | 403; error: string };
 
 export function checkHost(req: IncomingMessage, policy: AccessPolicy): Refusal | undefined {
-  if (!isAllowedHost(req.headers.host, policy.port)) return { status: 403, error: `host not allowed: use http://127.0.0.1:${policy.port}` };
+  if (!isAllowedHost(req.headers.host, policy.port))
+    return { status: 403, error: `host not allowed: use http://127.0.0.1:${policy.port}` };
   return undefined;
 }
 

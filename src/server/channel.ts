@@ -116,7 +116,8 @@ export class HubClient {
       this.held.push(event);
       this.heldChars += event.json.length;
     }
-    if (this.heldChars > this.limits.maxBufferedBytes) this.cutOff(CLOSE_TOO_SLOW, 'too slow: event queue full, reconnect with ?since=');
+    if (this.heldChars > this.limits.maxBufferedBytes)
+      this.cutOff(CLOSE_TOO_SLOW, 'too slow: event queue full, reconnect with ?since=');
   }
 
   /** Sends a live batch, skipping what this client already has. */

@@ -24,7 +24,12 @@ const SECURITY_HEADERS = {
   'referrer-policy': 'no-referrer',
 };
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   if (res.headersSent) {
     res.destroy();
     return;
@@ -32,20 +37,36 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   const text = status === 204 ? '' : JSON.stringify(body);
   res.writeHead(status, {
     ...SECURITY_HEADERS,
-    ...(status === 204 ? {} : { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(text)) }),
+    ...(status === 204
+      ? {}
+      : { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(text)) }),
     ...headers,
   });
   res.end(text);
 }
 
-export function sendError(res: ServerResponse, status: number, message: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): void {
+export function sendError(
+  res: ServerResponse,
+  status: number,
+  message: string,
+  extra: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): void {
   sendJson(res, status, { error: message, ...extra }, headers);
 }
 
 /** Refuses a WebSocket upgrade with a plain HTTP reply on the raw socket. */
 export function refuseUpgrade(socket: Duplex, status: number, message: string): void {
   const body = JSON.stringify({ error: message });
-  const reason = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 503: 'Service Unavailable' }[status] ?? 'Error';
+  const reason =
+    {
+      400: 'Bad Request',
+      401: 'Unauthorized',
+      403: 'Forbidden',
+      404: 'Not Found',
+      405: 'Method Not Allowed',
+      503: 'Service Unavailable',
+    }[status] ?? 'Error';
   if (socket.writable) {
     socket.end(
       `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
@@ -57,12 +78,14 @@ export function refuseUpgrade(socket: Duplex, status: number, message: string): 
 /** Reads the body as text, refusing more than `maxBytes` with a 413. */
 export async function readBody(req: IncomingMessage, maxBytes = MAX_BODY_BYTES): Promise<string> {
   const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > maxBytes) throw new HttpError(413, `request body larger than ${maxBytes} bytes`, {}, { connection: 'close' });
+  if (Number.isFinite(declared) && declared > maxBytes)
+    throw new HttpError(413, `request body larger than ${maxBytes} bytes`, {}, { connection: 'close' });
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > maxBytes) throw new HttpError(413, `request body larger than ${maxBytes} bytes`, {}, { connection: 'close' });
+    if (size > maxBytes)
+      throw new HttpError(413, `request body larger than ${maxBytes} bytes`, {}, { connection: 'close' });
     chunks.push(chunk as Buffer);
   }
   try {
@@ -95,7 +118,10 @@ export function splitUrl(rawUrl: string | undefined): { path: string; query: URL
   const q = rawUrl.indexOf('?');
   const path = q >= 0 ? rawUrl.slice(0, q) : rawUrl;
   const hash = path.indexOf('#');
-  return { path: hash >= 0 ? path.slice(0, hash) : path, query: new URLSearchParams(q >= 0 ? rawUrl.slice(q + 1) : '') };
+  return {
+    path: hash >= 0 ? path.slice(0, hash) : path,
+    query: new URLSearchParams(q >= 0 ? rawUrl.slice(q + 1) : ''),
+  };
 }
 
 /** decodeURIComponent that answers 400 instead of throwing URIError. */

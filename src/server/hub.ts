@@ -63,11 +63,20 @@ export class Hub {
     private readonly manager: ExecutionManager,
     options: HubOptions = {},
   ) {
-    this.limits = { maxBufferedBytes: options.maxBufferedBytes ?? 1024 * 1024, closeGraceMs: options.closeGraceMs ?? 10_000 };
+    this.limits = {
+      maxBufferedBytes: options.maxBufferedBytes ?? 1024 * 1024,
+      closeGraceMs: options.closeGraceMs ?? 10_000,
+    };
     const minMs = options.flushIntervalMs ?? 4;
     this.window = { minMs, maxMs: Math.max(minMs, options.maxFlushIntervalMs ?? 16) };
     this.everything = new Channel(this.window);
-    this.wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, clientTracking: false, maxPayload: 4096, handleProtocols: selectProtocol });
+    this.wss = new WebSocketServer({
+      noServer: true,
+      perMessageDeflate: false,
+      clientTracking: false,
+      maxPayload: 4096,
+      handleProtocols: selectProtocol,
+    });
     this.unsubscribe = manager.subscribe((event, json) => {
       this.channels.get(event.execution_id)?.push(event.seq, json);
       this.everything.push(event.seq, json);
@@ -103,7 +112,15 @@ export class Hub {
 
   private attach(ws: WebSocket, socket: Duplex, target: UpgradeTarget): void {
     const channel = target.executionId === undefined ? this.everything : this.channelFor(target.executionId);
-    const client = new HubClient(ws, socket, target.batch, target.executionId !== undefined, target.since, this.limits, (c) => this.detach(c, channel, target.executionId));
+    const client = new HubClient(
+      ws,
+      socket,
+      target.batch,
+      target.executionId !== undefined,
+      target.since,
+      this.limits,
+      (c) => this.detach(c, channel, target.executionId),
+    );
     this.clients.add(client);
     // Subscribe before reading the replay: events in between are held, then de-duplicated by seq.
     channel.clients.add(client);
@@ -125,7 +142,8 @@ export class Hub {
     this.clients.delete(client);
     channel.remove(client);
     if (client.closeCode === CLOSE_TOO_SLOW) this.cutOffCount++;
-    if (executionId !== undefined && channel.clients.size === 0 && this.channels.get(executionId) === channel) this.channels.delete(executionId);
+    if (executionId !== undefined && channel.clients.size === 0 && this.channels.get(executionId) === channel)
+      this.channels.delete(executionId);
   }
 
   private channelFor(executionId: string): Channel {

@@ -7,7 +7,15 @@ import { TestMeshError } from '../core/errors';
 import type { ExecutionStatus } from '../core/events';
 import type { ExecutionManager } from '../core/executions';
 import type { ExecutionTrigger } from '../core/history/types';
-import { deleteWorkspaceFlow, FlowFileError, flowIdFromName, listWorkspaceFlows, readWorkspaceFlow, writeWorkspaceFlow, type WriteMode } from '../core/workspaceFlows';
+import {
+  deleteWorkspaceFlow,
+  FlowFileError,
+  flowIdFromName,
+  listWorkspaceFlows,
+  readWorkspaceFlow,
+  writeWorkspaceFlow,
+  type WriteMode,
+} from '../core/workspaceFlows';
 import { DEFAULT_MAX_BYTES, parseFlowText } from '../core/flow/load';
 import { sameOrigins } from './auth';
 import { decodeSegment, HttpError, isJsonRequest, readBody, readJson, sendError, sendJson } from './http';
@@ -19,7 +27,13 @@ export interface ApiContext {
 }
 
 type Params = Record<string, string>;
-type RouteHandler = (ctx: ApiContext, req: IncomingMessage, res: ServerResponse, params: Params, query: URLSearchParams) => Promise<void>;
+type RouteHandler = (
+  ctx: ApiContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  params: Params,
+  query: URLSearchParams,
+) => Promise<void>;
 
 interface Route {
   pattern: RegExp;
@@ -28,7 +42,13 @@ interface Route {
   methods: Partial<Record<string, RouteHandler>>;
 }
 
-const FLOW_KIND_STATUS: Record<FlowFileError['kind'], number> = { invalid_id: 400, forbidden: 403, not_found: 404, exists: 409, invalid_flow: 400 };
+const FLOW_KIND_STATUS: Record<FlowFileError['kind'], number> = {
+  invalid_id: 400,
+  forbidden: 403,
+  not_found: 404,
+  exists: 409,
+  invalid_flow: 400,
+};
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -37,7 +57,8 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 function nonNegativeInteger(query: URLSearchParams, name: string): number | undefined {
   const text = query.get(name);
   if (text === null || text === '') return undefined;
-  if (!/^\d{1,9}$/.test(text)) throw new HttpError(400, `${name} must be a whole number >= 0, got ${JSON.stringify(text)}`);
+  if (!/^\d{1,9}$/.test(text))
+    throw new HttpError(400, `${name} must be a whole number >= 0, got ${JSON.stringify(text)}`);
   return Number(text);
 }
 
@@ -48,11 +69,18 @@ function nonNegativeInteger(query: URLSearchParams, name: string): number | unde
 async function flowBody(req: IncomingMessage): Promise<{ content: string; id?: unknown }> {
   if (!isJsonRequest(req)) return { content: await readBody(req, DEFAULT_MAX_BYTES) };
   const body = await readJson(req, 2 * DEFAULT_MAX_BYTES);
-  if (!isPlainObject(body) || typeof body.content !== 'string') throw new HttpError(400, 'expected YAML text, or JSON {"content": "<flow YAML>"}');
+  if (!isPlainObject(body) || typeof body.content !== 'string')
+    throw new HttpError(400, 'expected YAML text, or JSON {"content": "<flow YAML>"}');
   return { content: body.content, id: body.id ?? body.path };
 }
 
-async function writeFlow(ctx: ApiContext, res: ServerResponse, id: unknown, content: string, mode: WriteMode): Promise<void> {
+async function writeFlow(
+  ctx: ApiContext,
+  res: ServerResponse,
+  id: unknown,
+  content: string,
+  mode: WriteMode,
+): Promise<void> {
   const { created, flow } = await writeWorkspaceFlow(ctx.workspace, id, content, mode);
   sendJson(res, created ? 201 : 200, flow, created ? { location: `/api/v1/flows/${encodeURIComponent(flow.id)}` } : {});
 }
@@ -121,8 +149,10 @@ const routes: Route[] = [
       },
       POST: async (ctx, req, res) => {
         const body = await readJson(req);
-        if (!isPlainObject(body)) throw new HttpError(400, 'expected JSON {"flow_id": "<path>", "environment"?, "variables"?}');
-        if (typeof body.flow_id !== 'string' || !body.flow_id) throw new HttpError(400, 'flow_id is required: the workspace-relative path of a flow file');
+        if (!isPlainObject(body))
+          throw new HttpError(400, 'expected JSON {"flow_id": "<path>", "environment"?, "variables"?}');
+        if (typeof body.flow_id !== 'string' || !body.flow_id)
+          throw new HttpError(400, 'flow_id is required: the workspace-relative path of a flow file');
         const summary = await ctx.manager.start({
           flow_id: body.flow_id,
           environment: body.environment as string | Record<string, string> | undefined,
@@ -179,7 +209,8 @@ const routes: Route[] = [
         await requireExecution(ctx, id);
         const step = (await ctx.manager.steps(id))?.find((s) => s.step_id === stepId);
         const attempts = (await ctx.manager.stepDetail(id, stepId)) ?? [];
-        if (!step && attempts.length === 0) throw new HttpError(404, `no step ${JSON.stringify(stepId)} in execution ${id}`);
+        if (!step && attempts.length === 0)
+          throw new HttpError(404, `no step ${JSON.stringify(stepId)} in execution ${id}`);
         sendJson(res, 200, { step_id: stepId, step, attempts });
       },
     },
@@ -199,7 +230,14 @@ const routes: Route[] = [
 ];
 
 /** Answers one API request; every failure becomes `{"error": "..."}` with a fitting status. */
-export async function handleApi(ctx: ApiContext, req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams, headers: Record<string, string>): Promise<void> {
+export async function handleApi(
+  ctx: ApiContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  query: URLSearchParams,
+  headers: Record<string, string>,
+): Promise<void> {
   try {
     for (const route of routes) {
       const match = route.pattern.exec(path);
@@ -227,12 +265,25 @@ function wrapHeaders(res: ServerResponse, headers: Record<string, string>): Serv
 }
 
 function replyWithError(res: ServerResponse, err: unknown, headers: Record<string, string>): void {
-  if (err instanceof HttpError) return sendError(res, err.status, err.message, err.extra, { ...headers, ...err.headers });
+  if (err instanceof HttpError)
+    return sendError(res, err.status, err.message, err.extra, { ...headers, ...err.headers });
   if (err instanceof FlowFileError) {
-    return sendError(res, FLOW_KIND_STATUS[err.kind], err.message, err.kind === 'invalid_flow' ? { diagnostics: err.diagnostics } : {}, headers);
+    return sendError(
+      res,
+      FLOW_KIND_STATUS[err.kind],
+      err.message,
+      err.kind === 'invalid_flow' ? { diagnostics: err.diagnostics } : {},
+      headers,
+    );
   }
   if (err instanceof TestMeshError) return sendError(res, 400, err.message, {}, headers);
   // Node's errors name absolute paths (ENAMETOOLONG, EACCES): the reply says what kind it was, the path stays here.
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  sendError(res, 500, `internal error${code ? ` (${code})` : err instanceof Error ? ` (${err.name})` : ''}`, {}, headers);
+  sendError(
+    res,
+    500,
+    `internal error${code ? ` (${code})` : err instanceof Error ? ` (${err.name})` : ''}`,
+    {},
+    headers,
+  );
 }

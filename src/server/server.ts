@@ -12,7 +12,16 @@ import { TestMeshError } from '../core/errors';
 import type { RunLimits } from '../core/engine/runLimits';
 import { ExecutionManager } from '../core/executions';
 import { HistoryStore, type HistoryStoreOptions } from '../core/history/store';
-import { bearerToken, checkHost, checkOrigin, checkToken, corsHeaders, generateToken, webSocketToken, type AccessPolicy } from './auth';
+import {
+  bearerToken,
+  checkHost,
+  checkOrigin,
+  checkToken,
+  corsHeaders,
+  generateToken,
+  webSocketToken,
+  type AccessPolicy,
+} from './auth';
 import { decodeSegment, HttpError, refuseUpgrade, sendError, sendJson, splitUrl } from './http';
 import { Hub, type HubOptions } from './hub';
 import { handleApi } from './routes';
@@ -83,8 +92,10 @@ async function removeTokenFileIfOurs(file: string, token: string): Promise<void>
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1';
-  if (!ALLOWED_HOSTS.has(host)) throw new TestMeshError(`the server listens on the loopback interface only (127.0.0.1 or ::1), not ${host}`);
-  if (options.token !== undefined && (typeof options.token !== 'string' || options.token.length < 16)) throw new TestMeshError('a server token must be at least 16 characters');
+  if (!ALLOWED_HOSTS.has(host))
+    throw new TestMeshError(`the server listens on the loopback interface only (127.0.0.1 or ::1), not ${host}`);
+  if (options.token !== undefined && (typeof options.token !== 'string' || options.token.length < 16))
+    throw new TestMeshError('a server token must be at least 16 characters');
   let workspace: string;
   try {
     workspace = await realpath(options.workspace);
@@ -98,7 +109,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     new ExecutionManager({
       workspace,
       store: options.historyDir
-        ? await HistoryStore.open(options.historyDir, { holder: 'testmesh serve', staleFiles: options.tokenFile ? [options.tokenFile] : [], ...options.history })
+        ? await HistoryStore.open(options.historyDir, {
+            holder: 'testmesh serve',
+            staleFiles: options.tokenFile ? [options.tokenFile] : [],
+            ...options.history,
+          })
         : HistoryStore.memory(options.history),
       environment: options.environment,
       secrets: options.secrets,
@@ -127,10 +142,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       // A CORS preflight carries no credentials; it only learns what the real request may do.
       if (req.method === 'OPTIONS' && Object.keys(cors).length) return sendJson(res, 204, undefined, cors);
       const refusedToken = checkToken(bearerToken(req), policy);
-      if (refusedToken) return sendError(res, refusedToken.status, refusedToken.error, {}, { ...cors, 'www-authenticate': 'Bearer' });
+      if (refusedToken)
+        return sendError(res, refusedToken.status, refusedToken.error, {}, { ...cors, 'www-authenticate': 'Bearer' });
       return void handleApi({ workspace, manager, port: policy.port }, req, res, path, query, cors);
     }
-    if (path === '/ws' || path.startsWith('/ws/')) return sendError(res, 426, 'this endpoint speaks WebSocket', {}, { upgrade: 'websocket' });
+    if (path === '/ws' || path.startsWith('/ws/'))
+      return sendError(res, 426, 'this endpoint speaks WebSocket', {}, { upgrade: 'websocket' });
     return void serveStatic(staticDir, req, res, path, policy.port);
   };
 
@@ -139,14 +156,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     try {
       const url = splitUrl(req.url);
       if (!url) throw new HttpError(400, 'bad request target');
-      const refused = checkHost(req, policy) ?? checkOrigin(req, policy, 'ws') ?? checkToken(webSocketToken(req, url.query), policy);
+      const refused =
+        checkHost(req, policy) ?? checkOrigin(req, policy, 'ws') ?? checkToken(webSocketToken(req, url.query), policy);
       if (refused) throw new HttpError(refused.status, refused.error);
       const match = /^\/ws\/executions(?:\/([^/]+))?$/.exec(url.path);
       if (!match) throw new HttpError(404, `no WebSocket endpoint ${url.path}`);
       const executionId = match[1] === undefined ? undefined : decodeSegment(match[1]);
-      if (executionId !== undefined && !manager.get(executionId)) throw new HttpError(404, `no execution ${JSON.stringify(executionId)}`);
+      if (executionId !== undefined && !manager.get(executionId))
+        throw new HttpError(404, `no execution ${JSON.stringify(executionId)}`);
       const sinceText = url.query.get('since');
-      if (sinceText !== null && sinceText !== '' && !/^\d{1,9}$/.test(sinceText)) throw new HttpError(400, `since must be a whole number >= 0, got ${JSON.stringify(sinceText)}`);
+      if (sinceText !== null && sinceText !== '' && !/^\d{1,9}$/.test(sinceText))
+        throw new HttpError(400, `since must be a whole number >= 0, got ${JSON.stringify(sinceText)}`);
       const batch = ['1', 'true'].includes(url.query.get('batch') ?? '');
       hub.handleUpgrade(req, socket, head, { executionId, since: Number(sinceText || 0), batch });
     } catch (err) {

@@ -59,7 +59,13 @@ const NOT_BUILT_PAGE = `<!doctype html><meta charset="utf-8"><title>TestMesh</ti
 <p>The TestMesh web UI is not built. Run <code>npm run build</code>, then reload.</p>`;
 
 /** Answers GET/HEAD for files of `dir`; `/` is index.html. No dotfiles, no `..`, no symlinks out. */
-export async function serveStatic(dir: string | undefined, req: IncomingMessage, res: ServerResponse, path: string, port: number): Promise<void> {
+export async function serveStatic(
+  dir: string | undefined,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  port: number,
+): Promise<void> {
   const headers = {
     'content-security-policy': contentSecurityPolicy(port),
     'x-content-type-options': 'nosniff',
@@ -69,16 +75,27 @@ export async function serveStatic(dir: string | undefined, req: IncomingMessage,
     'cache-control': 'no-cache',
   };
   try {
-    if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, `method ${req.method} not allowed here (allowed: GET, HEAD)`, {}, { allow: 'GET, HEAD' });
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      throw new HttpError(
+        405,
+        `method ${req.method} not allowed here (allowed: GET, HEAD)`,
+        {},
+        { allow: 'GET, HEAD' },
+      );
     const rel = path === '/' ? 'index.html' : decodeSegment(path.slice(1));
     const segments = rel.split('/');
-    if (segments.some((s) => s === '' || s === '.' || s === '..' || s.startsWith('.')) || rel.includes('\\') || rel.includes('\0')) {
+    if (
+      segments.some((s) => s === '' || s === '.' || s === '..' || s.startsWith('.')) ||
+      rel.includes('\\') ||
+      rel.includes('\0')
+    ) {
       throw new HttpError(404, `not found: ${path}`);
     }
     const type = CONTENT_TYPES[extname(rel).toLowerCase()];
     if (!type) throw new HttpError(404, `not found: ${path}`);
     if (!dir) {
-      if (rel === 'index.html') return send(res, req, 200, { ...headers, 'content-type': CONTENT_TYPES['.html'] }, Buffer.from(NOT_BUILT_PAGE));
+      if (rel === 'index.html')
+        return send(res, req, 200, { ...headers, 'content-type': CONTENT_TYPES['.html'] }, Buffer.from(NOT_BUILT_PAGE));
       throw new HttpError(404, `not found: ${path}`);
     }
     let file: string;
@@ -87,7 +104,8 @@ export async function serveStatic(dir: string | undefined, req: IncomingMessage,
       root = await realpath(dir);
       file = await realpath(join(root, ...segments));
     } catch {
-      if (rel === 'index.html') return send(res, req, 200, { ...headers, 'content-type': CONTENT_TYPES['.html'] }, Buffer.from(NOT_BUILT_PAGE));
+      if (rel === 'index.html')
+        return send(res, req, 200, { ...headers, 'content-type': CONTENT_TYPES['.html'] }, Buffer.from(NOT_BUILT_PAGE));
       throw new HttpError(404, `not found: ${path}`);
     }
     if (!file.startsWith(root + sep)) throw new HttpError(404, `not found: ${path}`);
@@ -100,7 +118,13 @@ export async function serveStatic(dir: string | undefined, req: IncomingMessage,
   }
 }
 
-function send(res: ServerResponse, req: IncomingMessage, status: number, headers: Record<string, string>, body: Buffer): void {
+function send(
+  res: ServerResponse,
+  req: IncomingMessage,
+  status: number,
+  headers: Record<string, string>,
+  body: Buffer,
+): void {
   res.writeHead(status, { ...headers, 'content-length': String(body.length) });
   res.end(req.method === 'HEAD' ? undefined : body);
 }

@@ -41,7 +41,12 @@ class App {
   show(hash: string): void {
     const route = parseRoute(hash);
     const current = this.route;
-    if (current?.view === 'execution' && route.view === 'execution' && current.executionId === route.executionId && this.view instanceof DetailView) {
+    if (
+      current?.view === 'execution' &&
+      route.view === 'execution' &&
+      current.executionId === route.executionId &&
+      this.view instanceof DetailView
+    ) {
       this.route = route;
       this.view.select(route.stepId);
       this.persist(formatRoute(route));
@@ -120,7 +125,8 @@ function start(): void {
     const app = new App(root, transport, (hash) => api.setState({ hash }));
     const saved = (api.getState() as { hash?: unknown } | undefined)?.hash;
     // The host may name the first view in the page (`<body data-route="#/executions/...">`).
-    const initial = location.hash || (typeof saved === 'string' ? saved : '') || document.body.dataset.route || '#/executions';
+    const initial =
+      location.hash || (typeof saved === 'string' ? saved : '') || document.body.dataset.route || '#/executions';
     transport.onNavigate = (hash) => app.show(hash);
     addEventListener('hashchange', () => app.show(location.hash));
     app.show(initial);

@@ -75,7 +75,9 @@ export interface ReadyMessage {
 export type WebviewToHostMessage = RequestMessage | ReadyMessage;
 
 /** Host -> webview: the answer to request `id`. */
-export type ResponseMessage = { kind: 'response'; id: number; ok: true; result: unknown } | { kind: 'response'; id: number; ok: false; error: string };
+export type ResponseMessage =
+  | { kind: 'response'; id: number; ok: true; result: unknown }
+  | { kind: 'response'; id: number; ok: false; error: string };
 
 /** Host -> webview: one event of subscription `subscription`. */
 export interface EventMessage {
@@ -119,7 +121,14 @@ const METHODS: ReadonlySet<string> = new Set<RequestMethod>([
 export function isRequestMessage(value: unknown): value is RequestMessage {
   if (typeof value !== 'object' || value === null) return false;
   const m = value as Record<string, unknown>;
-  return m.kind === 'request' && typeof m.id === 'number' && typeof m.method === 'string' && METHODS.has(m.method) && typeof m.params === 'object' && m.params !== null;
+  return (
+    m.kind === 'request' &&
+    typeof m.id === 'number' &&
+    typeof m.method === 'string' &&
+    METHODS.has(m.method) &&
+    typeof m.params === 'object' &&
+    m.params !== null
+  );
 }
 
 /**

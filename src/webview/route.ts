@@ -10,7 +10,8 @@ export function parseRoute(hash: string): Route {
   const parts = path.split('/').filter((p) => p !== '');
   if (parts[0] === 'executions' && parts[1]) {
     const executionId = safeDecode(parts[1]);
-    if (parts[2] === 'steps' && parts[3]) return { view: 'execution', executionId, stepId: safeDecode(parts.slice(3).join('/')) };
+    if (parts[2] === 'steps' && parts[3])
+      return { view: 'execution', executionId, stepId: safeDecode(parts.slice(3).join('/')) };
     return { view: 'execution', executionId };
   }
   return { view: 'list' };
@@ -29,7 +30,9 @@ export function formatRoute(route: Route): string {
 export function takeToken(hash: string): { token?: string; hash: string } {
   const raw = hash.replace(/^#/, '');
   const question = raw.indexOf('?');
-  const [path, query] = raw.startsWith('/') ? [question < 0 ? raw : raw.slice(0, question), question < 0 ? '' : raw.slice(question + 1)] : ['', raw];
+  const [path, query] = raw.startsWith('/')
+    ? [question < 0 ? raw : raw.slice(0, question), question < 0 ? '' : raw.slice(question + 1)]
+    : ['', raw];
   const params = new URLSearchParams(query);
   const token = params.get('token') ?? undefined;
   if (token === undefined) return { hash };

@@ -17,7 +17,15 @@ import type {
   RequestResult,
   WebviewToHostMessage,
 } from './protocol';
-import { EventSequencer, isExecutionEvent, TransportError, type ConnectionHandler, type EventHandler, type Subscription, type Transport } from './transport';
+import {
+  EventSequencer,
+  isExecutionEvent,
+  TransportError,
+  type ConnectionHandler,
+  type EventHandler,
+  type Subscription,
+  type Transport,
+} from './transport';
 
 /** The part of `acquireVsCodeApi()` this code uses. */
 export interface VsCodeApi {
@@ -90,9 +98,20 @@ export class PostMessageTransport implements Transport {
     await this.request('cancel', { execution_id: executionId });
   }
 
-  subscribe(executionId: string | undefined, sinceSeq: number, onEvent: EventHandler, onConnectionChange: ConnectionHandler): Subscription {
+  subscribe(
+    executionId: string | undefined,
+    sinceSeq: number,
+    onEvent: EventHandler,
+    onConnectionChange: ConnectionHandler,
+  ): Subscription {
     const id = this.nextId++;
-    const sub: HostSubscription = { executionId, sequencer: new EventSequencer(executionId, sinceSeq), onEvent, onConnectionChange, closed: false };
+    const sub: HostSubscription = {
+      executionId,
+      sequencer: new EventSequencer(executionId, sinceSeq),
+      onEvent,
+      onConnectionChange,
+      closed: false,
+    };
     this.subscriptions.set(id, sub);
     this.setState(sub, 'connecting');
     this.open(id, sub);
@@ -149,7 +168,8 @@ export class PostMessageTransport implements Transport {
           return;
         }
         sub.onEvent(event);
-        if (sub.executionId !== undefined && TERMINAL_EVENT_TYPES.has(event.type)) this.unsubscribe(message.subscription, 'ended');
+        if (sub.executionId !== undefined && TERMINAL_EVENT_TYPES.has(event.type))
+          this.unsubscribe(message.subscription, 'ended');
         return;
       }
       case 'connection': {

@@ -35,7 +35,8 @@ export class WebSocketTransport implements Transport {
 
   listExecutions(query: ExecutionListQuery = {}): Promise<ExecutionList> {
     const params = new URLSearchParams();
-    for (const [key, value] of Object.entries(query)) if (value !== undefined && value !== '') params.set(key, String(value));
+    for (const [key, value] of Object.entries(query))
+      if (value !== undefined && value !== '') params.set(key, String(value));
     const search = params.toString();
     return this.call<ExecutionList>('GET', `${API}/executions${search ? `?${search}` : ''}`);
   }
@@ -55,7 +56,10 @@ export class WebSocketTransport implements Transport {
   }
 
   async getStepDetail(executionId: string, stepId: string): Promise<StepAttemptDetail[]> {
-    const answer = await this.call<{ attempts: StepAttemptDetail[] }>('GET', `${API}/executions/${encodeURIComponent(executionId)}/steps/${encodeURIComponent(stepId)}`);
+    const answer = await this.call<{ attempts: StepAttemptDetail[] }>(
+      'GET',
+      `${API}/executions/${encodeURIComponent(executionId)}/steps/${encodeURIComponent(stepId)}`,
+    );
     return answer.attempts;
   }
 
@@ -73,11 +77,19 @@ export class WebSocketTransport implements Transport {
 
   /** Events of one execution after `since`, in one response: the fast way to catch up. */
   async eventsSince(executionId: string, since: number): Promise<ExecutionEvent[]> {
-    const answer = await this.call<{ events: unknown[] }>('GET', `${API}/executions/${encodeURIComponent(executionId)}/events?since=${since}`);
+    const answer = await this.call<{ events: unknown[] }>(
+      'GET',
+      `${API}/executions/${encodeURIComponent(executionId)}/events?since=${since}`,
+    );
     return Array.isArray(answer.events) ? answer.events.filter(isExecutionEvent) : [];
   }
 
-  subscribe(executionId: string | undefined, sinceSeq: number, onEvent: EventHandler, onConnectionChange: ConnectionHandler): Subscription {
+  subscribe(
+    executionId: string | undefined,
+    sinceSeq: number,
+    onEvent: EventHandler,
+    onConnectionChange: ConnectionHandler,
+  ): Subscription {
     const live = new LiveSocket(this, this.options, executionId, sinceSeq, onEvent, onConnectionChange);
     live.start();
     return live;
@@ -97,7 +109,9 @@ export class WebSocketTransport implements Transport {
         credentials: 'omit',
       });
     } catch (err) {
-      throw new TransportError(`cannot reach the TestMesh server (${err instanceof Error ? err.message : String(err)})`);
+      throw new TransportError(
+        `cannot reach the TestMesh server (${err instanceof Error ? err.message : String(err)})`,
+      );
     }
     const text = await response.text();
     let parsed: unknown = null;
@@ -109,7 +123,10 @@ export class WebSocketTransport implements Transport {
       }
     }
     if (!response.ok) {
-      const message = typeof parsed === 'object' && parsed !== null && typeof (parsed as { error?: unknown }).error === 'string' ? (parsed as { error: string }).error : `${response.status} ${response.statusText}`;
+      const message =
+        typeof parsed === 'object' && parsed !== null && typeof (parsed as { error?: unknown }).error === 'string'
+          ? (parsed as { error: string }).error
+          : `${response.status} ${response.statusText}`;
       throw new TransportError(message, response.status);
     }
     return parsed as T;
@@ -169,7 +186,8 @@ class LiveSocket implements Subscription {
         // Ended, or a gap made handle() schedule a fresh attempt.
         if (this.stopped || this.timer !== undefined) return;
       } catch (err) {
-        if (err instanceof TransportError && (err.status === 401 || err.status === 403)) return this.stop('unauthorized');
+        if (err instanceof TransportError && (err.status === 401 || err.status === 403))
+          return this.stop('unauthorized');
         if (err instanceof TransportError && err.status === 404) return this.stop('ended');
         // Anything else: the socket's own replay after `since` catches up instead.
       }
@@ -180,7 +198,10 @@ class LiveSocket implements Subscription {
 
   private open(): void {
     if (this.socket) return;
-    const url = new URL(this.executionId === undefined ? '/ws/executions' : `/ws/executions/${encodeURIComponent(this.executionId)}`, this.options.baseUrl);
+    const url = new URL(
+      this.executionId === undefined ? '/ws/executions' : `/ws/executions/${encodeURIComponent(this.executionId)}`,
+      this.options.baseUrl,
+    );
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     if (this.executionId !== undefined) url.searchParams.set('since', String(this.sequencer.lastSeq(this.executionId)));
     // Batches: one message per burst of events instead of one per event.

@@ -31,7 +31,12 @@ export interface Transport {
    * across reconnects; or, with no id, live events of all executions. A per-execution
    * subscription ends by itself after the execution's terminal event.
    */
-  subscribe(executionId: string | undefined, sinceSeq: number, onEvent: EventHandler, onConnectionChange: ConnectionHandler): Subscription;
+  subscribe(
+    executionId: string | undefined,
+    sinceSeq: number,
+    onEvent: EventHandler,
+    onConnectionChange: ConnectionHandler,
+  ): Subscription;
 }
 
 /** A failed call, with the HTTP status when there was one (401: the token was refused). */
@@ -78,5 +83,11 @@ export class EventSequencer {
 export function isExecutionEvent(value: unknown): value is ExecutionEvent {
   if (typeof value !== 'object' || value === null) return false;
   const e = value as Record<string, unknown>;
-  return typeof e.type === 'string' && typeof e.execution_id === 'string' && typeof e.seq === 'number' && typeof e.data === 'object' && e.data !== null;
+  return (
+    typeof e.type === 'string' &&
+    typeof e.execution_id === 'string' &&
+    typeof e.seq === 'number' &&
+    typeof e.data === 'object' &&
+    e.data !== null
+  );
 }

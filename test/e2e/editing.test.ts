@@ -10,7 +10,16 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { LocalApiClient, waitForState } from './extensionState';
-import { openWorkbench, packageExtension, repoRoot, screenshot, startCodeServer, waitFor, waitForExtensionActivation, type CodeServerSession } from './harness';
+import {
+  openWorkbench,
+  packageExtension,
+  repoRoot,
+  screenshot,
+  startCodeServer,
+  waitFor,
+  waitForExtensionActivation,
+  type CodeServerSession,
+} from './harness';
 import { activeEditor, openFile } from './workbench';
 
 const EXTENSION_ID = 'testmesh.testmesh-vscode';
@@ -68,7 +77,9 @@ describe('Editing flows in code-server', function () {
     });
     await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    vsix = process.env.TESTMESH_E2E_VSIX ? path.resolve(process.env.TESTMESH_E2E_VSIX) : await packageExtension(repoRoot());
+    vsix = process.env.TESTMESH_E2E_VSIX
+      ? path.resolve(process.env.TESTMESH_E2E_VSIX)
+      : await packageExtension(repoRoot());
     workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'testmesh-e2e-editing-'));
     fs.mkdirSync(path.join(workspace, 'flows'));
     fs.writeFileSync(path.join(workspace, FILE), FLOW);
@@ -91,19 +102,31 @@ describe('Editing flows in code-server', function () {
     });
     ({ browser, page } = await openWorkbench(session));
     await waitForExtensionActivation(session, EXTENSION_ID);
-    const state = await waitForState(stateFile, (s) => s.ready && s.server.url && s.flows.length > 0, { timeout: 120_000, message: 'discovery and the local API' });
+    const state = await waitForState(stateFile, (s) => s.ready && s.server.url && s.flows.length > 0, {
+      timeout: 120_000,
+      message: 'discovery and the local API',
+    });
     // A real run of the flow through the extension's own execution manager: its history is what the editor shows.
     const api = LocalApiClient.fromState(state);
-    const started = await api.request<{ id: string }>('POST', '/api/v1/executions', { body: { flow_id: FILE, environment: '.env' } });
+    const started = await api.request<{ id: string }>('POST', '/api/v1/executions', {
+      body: { flow_id: FILE, environment: '.env' },
+    });
     assert.strictEqual(started.status, 201, JSON.stringify(started.body));
-    await waitFor(async () => (await api.execution(started.body.id)).status === 'completed', { timeout: 60_000, message: 'the run to complete' });
+    await waitFor(async () => (await api.execution(started.body.id)).status === 'completed', {
+      timeout: 60_000,
+      message: 'the run to complete',
+    });
     await openFile(page, FILE);
   });
 
   afterEach(async function () {
-    const name = `e2e-editing-${(this.currentTest?.title ?? 'test').toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 50)}`;
+    const name = `e2e-editing-${(this.currentTest?.title ?? 'test')
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .slice(0, 50)}`;
     await screenshot(page, name).catch(() => undefined);
-    if (this.currentTest?.state === 'failed') console.log(`--- extension host log ---\n${session?.extensionHostLog() ?? ''}`);
+    if (this.currentTest?.state === 'failed')
+      console.log(`--- extension host log ---\n${session?.extensionHostLog() ?? ''}`);
   });
 
   after(async function () {
@@ -112,7 +135,8 @@ describe('Editing flows in code-server', function () {
     await session?.stop();
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
     const packagedHere = vsix && !process.env.TESTMESH_E2E_VSIX ? path.dirname(vsix) : undefined;
-    for (const dir of [workspace, stateDir, packagedHere]) if (dir && !process.env.TESTMESH_E2E_KEEP) fs.rmSync(dir, { recursive: true, force: true });
+    for (const dir of [workspace, stateDir, packagedHere])
+      if (dir && !process.env.TESTMESH_E2E_KEEP) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   /** Puts the cursor of the active editor at a 1-based line and column (Go to Line `:line:column`). */
@@ -141,7 +165,11 @@ describe('Editing flows in code-server', function () {
     await waitFor(async () => (await row.count()) > 0, { timeout: 30_000, message: 'user_id in the suggestions' });
     // Narrow to it, so it is focused and its detail (kind and last value) shows.
     await page.keyboard.type('user_i');
-    await waitFor(async () => (await widget.locator('.monaco-list-row.focused .label-name').first().textContent())?.trim() === 'user_id', { timeout: 10_000, message: 'user_id focused' });
+    await waitFor(
+      async () =>
+        (await widget.locator('.monaco-list-row.focused .label-name').first().textContent())?.trim() === 'user_id',
+      { timeout: 10_000, message: 'user_id focused' },
+    );
     const detail = await waitFor(
       async () => {
         const text = (await widget.locator('.monaco-list-row.focused').first().textContent()) ?? '';
@@ -157,7 +185,10 @@ describe('Editing flows in code-server', function () {
     assert.match(detail, /output of step 'create_user'/);
     await page.keyboard.press('Enter');
     const line = activeEditor(page, 'users.flow.yaml').locator('.view-line', { hasText: 'message:' });
-    await waitFor(async () => (await line.textContent())?.replace(/\u00a0/g, ' ').includes('message: "id={{user_id}}"'), { timeout: 10_000, message: 'the accepted completion with its closing braces' });
+    await waitFor(
+      async () => (await line.textContent())?.replace(/\u00a0/g, ' ').includes('message: "id={{user_id}}"'),
+      { timeout: 10_000, message: 'the accepted completion with its closing braces' },
+    );
     await page.keyboard.press('Control+S');
   });
 
@@ -168,7 +199,11 @@ describe('Editing flows in code-server', function () {
     const hover = page.locator('.monaco-hover:not(.hidden)');
     const text = await waitFor(
       async () => {
-        const content = (await hover.first().textContent().catch(() => '')) ?? '';
+        const content =
+          (await hover
+            .first()
+            .textContent()
+            .catch(() => '')) ?? '';
         return content.includes('user_id') && content.includes(String(USER_ID)) ? content : undefined;
       },
       { timeout: 30_000, message: `a hover with the value ${USER_ID}` },
@@ -181,7 +216,10 @@ describe('Editing flows in code-server', function () {
     await moveTo(lineColumn(FLOW, 'create_user.user_id}}', 14));
     await page.keyboard.press('F12');
     const target = lineColumn(FLOW, 'user_id: $.body.id');
-    await waitFor(async () => (await cursor()).line === target.line, { timeout: 30_000, message: `the cursor on line ${target.line} (the output)` });
+    await waitFor(async () => (await cursor()).line === target.line, {
+      timeout: 30_000,
+      message: `the cursor on line ${target.line} (the output)`,
+    });
     assert.deepStrictEqual(await cursor(), target);
   });
 
@@ -196,10 +234,13 @@ describe('Editing flows in code-server', function () {
     await input.waitFor({ state: 'hidden', timeout: 30_000 });
     await page.keyboard.press('Control+S');
     const file = path.join(workspace!, FILE);
-    const saved = await waitFor(() => {
-      const text = fs.readFileSync(file, 'utf8');
-      return text.includes('- id: make_user') ? text : undefined;
-    }, { timeout: 30_000, message: 'the renamed flow saved' });
+    const saved = await waitFor(
+      () => {
+        const text = fs.readFileSync(file, 'utf8');
+        return text.includes('- id: make_user') ? text : undefined;
+      },
+      { timeout: 30_000, message: 'the renamed flow saved' },
+    );
     assert.ok(saved.includes('url: "{{BASE_URL}}/users/{{make_user.user_id}}"'), saved);
     assert.ok(!saved.includes('create_user'), saved);
   });

@@ -86,17 +86,18 @@ function createWorkspace(demo: DemoApi, observer: Observer): string {
 function expectedChildren(file: string): { flow: string; children: string[] } {
   const document = parseYaml(fs.readFileSync(file, 'utf8')) as { flow: Record<string, unknown> };
   const flow = document.flow;
-  const names = (steps: unknown) => ((steps as Array<{ id?: string; name?: string }> | undefined) ?? []).map((s, i) => s.name ?? s.id ?? `steps_${i}`);
-  const children = [
-    ...(flow.setup ? ['setup'] : []),
-    ...names(flow.steps),
-    ...(flow.teardown ? ['teardown'] : []),
-  ];
+  const names = (steps: unknown) =>
+    ((steps as Array<{ id?: string; name?: string }> | undefined) ?? []).map((s, i) => s.name ?? s.id ?? `steps_${i}`);
+  const children = [...(flow.setup ? ['setup'] : []), ...names(flow.steps), ...(flow.teardown ? ['teardown'] : [])];
   return { flow: String(flow.name), children };
 }
 
 function slug(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 60);
 }
 
 describe('TestMesh extension in code-server', function () {
@@ -121,7 +122,9 @@ describe('TestMesh extension in code-server', function () {
     demo = await startDemoApi({ port: 0 });
     observer = await startObserver();
     // TESTMESH_E2E_VSIX tests a VSIX built elsewhere (e.g. the artifact CI publishes) instead of packaging here.
-    vsix = process.env.TESTMESH_E2E_VSIX ? path.resolve(process.env.TESTMESH_E2E_VSIX) : await packageExtension(repoRoot());
+    vsix = process.env.TESTMESH_E2E_VSIX
+      ? path.resolve(process.env.TESTMESH_E2E_VSIX)
+      : await packageExtension(repoRoot());
     workspace = createWorkspace(demo, observer);
     stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'testmesh-e2e-state-'));
     stateFile = path.join(stateDir, 'state.json');
@@ -155,13 +158,18 @@ describe('TestMesh extension in code-server', function () {
     const test = this.currentTest;
     testNumber += 1;
     const name = `e2e-extension-${String(testNumber).padStart(2, '0')}-${slug(test?.title ?? 'test')}`;
-    const picture = page ? await screenshot(page, name).catch((error: unknown) => `(no screenshot: ${error})`) : '(no page)';
+    const picture = page
+      ? await screenshot(page, name).catch((error: unknown) => `(no screenshot: ${error})`)
+      : '(no page)';
     if (test?.state !== 'failed') return;
     // Leave what a person needs to see why: the picture, the extension's own view of things, its logs.
     const log = session?.extensionHostLog() ?? '';
     const stateText = stateFile && fs.existsSync(stateFile) ? fs.readFileSync(stateFile, 'utf8') : '(no state file)';
     const logFile = path.join(repoRoot(), 'test-results', `${name}.log`);
-    fs.writeFileSync(logFile, `--- state ---\n${stateText}\n--- extension host log ---\n${log}\n--- code-server ---\n${session?.serverLog() ?? ''}`);
+    fs.writeFileSync(
+      logFile,
+      `--- state ---\n${stateText}\n--- extension host log ---\n${log}\n--- code-server ---\n${session?.serverLog() ?? ''}`,
+    );
     console.log(`screenshot: ${picture}\nlogs and extension state: ${logFile}\n--- extension host log ---\n${log}`);
   });
 
@@ -210,7 +218,11 @@ describe('TestMesh extension in code-server', function () {
       childrenIn(await readTree(page), setup).map((row) => row.label),
       ['POST /users creates the user'],
     );
-    const condition = await expandPath(page, ['flows/auth.flow.yaml', 'Authentication', 'Read admin stats when logged in as an admin']);
+    const condition = await expandPath(page, [
+      'flows/auth.flow.yaml',
+      'Authentication',
+      'Read admin stats when logged in as an admin',
+    ]);
     assert.deepStrictEqual(
       childrenIn(await readTree(page), condition).map((row) => row.label),
       ['GET /admin/stats', 'not_admin'],
@@ -238,26 +250,39 @@ describe('TestMesh extension in code-server', function () {
         const states = steps.map((row) => row.state);
         started ||= states.some((state) => state === 'queued' || state === 'running');
         if (started) {
-          const snapshot = states.map((state) => (state === 'passed' ? 'P' : state === 'running' ? 'R' : state === 'queued' ? 'Q' : `(${state})`)).join('');
+          const snapshot = states
+            .map((state) =>
+              state === 'passed' ? 'P' : state === 'running' ? 'R' : state === 'queued' ? 'Q' : `(${state})`,
+            )
+            .join('');
           if (snapshots[snapshots.length - 1] !== snapshot) snapshots.push(snapshot);
           if (flow?.state === 'passed' && snapshot === 'PPPPP') break;
         }
       }
-      if (Date.now() > deadline) assert.fail(`the flow did not pass within 60 s; tree states seen: ${snapshots.join(' ')}`);
+      if (Date.now() > deadline)
+        assert.fail(`the flow did not pass within 60 s; tree states seen: ${snapshots.join(' ')}`);
     }
     console.log(`      step states seen (P passed, R running, Q queued): ${snapshots.join(' ')}`);
     for (const snapshot of snapshots) {
-      assert.match(snapshot, /^P*[RQ]*$/, `steps pass in order, never a later one before an earlier one: ${snapshots.join(' ')}`);
+      assert.match(
+        snapshot,
+        /^P*[RQ]*$/,
+        `steps pass in order, never a later one before an earlier one: ${snapshots.join(' ')}`,
+      );
     }
     const passedCounts = snapshots.map((s) => s.replace(/[^P]/g, '').length);
-    assert.deepStrictEqual(passedCounts, [...passedCounts].sort((a, b) => a - b), `passed steps only grow: ${snapshots.join(' ')}`);
+    assert.deepStrictEqual(
+      passedCounts,
+      [...passedCounts].sort((a, b) => a - b),
+      `passed steps only grow: ${snapshots.join(' ')}`,
+    );
     assert.ok(
       passedCounts.some((count) => count > 0 && count < stepCount),
       `saw a moment where some steps had passed and others not yet: ${snapshots.join(' ')}`,
     );
   });
 
-  it('shows the failing example\'s assertion message with expected and actual values', async function () {
+  it("shows the failing example's assertion message with expected and actual values", async function () {
     const flowPath = [CHECKOUT_FILE, CHECKOUT_FLOW];
     await expandPath(page, flowPath);
     await runFromTree(page, [CHECKOUT_FILE]);
@@ -268,7 +293,9 @@ describe('TestMesh extension in code-server', function () {
     await waitForRowState(page, [...flowPath, 'teardown'], 'passed');
 
     const panel = await showTestResults(page);
-    const messageRow = panel.locator('.test-output-peek-tree .monaco-list-row[aria-label^="order total includes shipping"]').first();
+    const messageRow = panel
+      .locator('.test-output-peek-tree .monaco-list-row[aria-label^="order total includes shipping"]')
+      .first();
     await messageRow.waitFor({ state: 'visible', timeout: 30_000 });
     const message = (await messageRow.getAttribute('aria-label')) ?? '';
     assert.match(message, /total == 35/, 'the message names the assertion');
@@ -277,8 +304,22 @@ describe('TestMesh extension in code-server', function () {
     // A TestMessage with expected/actual shows as a diff: "Expected" on the left, "Actual" on the right.
     const diff = panel.locator('.monaco-diff-editor').first();
     await diff.waitFor({ state: 'visible', timeout: 30_000 });
-    const expected = await waitFor(() => diff.locator('.editor.original .view-lines').innerText().then((t) => t.trim()), { message: 'the expected side of the diff' });
-    const actual = await waitFor(() => diff.locator('.editor.modified .view-lines').innerText().then((t) => t.trim()), { message: 'the actual side of the diff' });
+    const expected = await waitFor(
+      () =>
+        diff
+          .locator('.editor.original .view-lines')
+          .innerText()
+          .then((t) => t.trim()),
+      { message: 'the expected side of the diff' },
+    );
+    const actual = await waitFor(
+      () =>
+        diff
+          .locator('.editor.modified .view-lines')
+          .innerText()
+          .then((t) => t.trim()),
+      { message: 'the actual side of the diff' },
+    );
     assert.strictEqual(expected, '35');
     assert.strictEqual(actual, '30');
     const panelText = await panel.innerText();
@@ -319,7 +360,9 @@ describe('TestMesh extension in code-server', function () {
       'the execution ran exactly that step',
     );
     // The extension's own record says the same.
-    const after = await waitForState(stateFile, (s) => s.recentExecutions.some((e) => e.id === execution.id && e.status === 'completed'));
+    const after = await waitForState(stateFile, (s) =>
+      s.recentExecutions.some((e) => e.id === execution.id && e.status === 'completed'),
+    );
     assert.strictEqual(after.recentExecutions.find((e) => e.id === execution.id)?.only_step, 'slow_3');
   });
 
@@ -337,7 +380,8 @@ describe('TestMesh extension in code-server', function () {
     await clickCodeLensText(page, 'gated-steps.flow.yaml', 'Show last execution');
     const frame = await executionFrame(page, running.id);
     const seen: number[] = [];
-    const finishedSteps = async () => Number(await frame.locator('.detail-view .progress').getAttribute('aria-valuenow'));
+    const finishedSteps = async () =>
+      Number(await frame.locator('.detail-view .progress').getAttribute('aria-valuenow'));
     const status = () => frame.locator('.detail-view .status-pill').getAttribute('data-status');
     // The page paints before its data arrives: wait for the running execution, step 1 held at its gate.
     await waitFor(async () => (await status()) === 'running' && (await finishedSteps()) === 0, {
@@ -346,7 +390,9 @@ describe('TestMesh extension in code-server', function () {
     seen.push(0);
     for (const [i, gate] of GATES.entries()) {
       gates.release(gate);
-      await waitFor(async () => (await finishedSteps()) === i + 1, { message: `the panel to show ${i + 1} finished step(s)` });
+      await waitFor(async () => (await finishedSteps()) === i + 1, {
+        message: `the panel to show ${i + 1} finished step(s)`,
+      });
       seen.push(i + 1);
     }
     await waitFor(async () => (await status()) === 'completed', {
@@ -361,13 +407,17 @@ describe('TestMesh extension in code-server', function () {
     const withToken = await api.request<{ flows: Array<{ id: string }> }>('GET', '/api/v1/flows');
     assert.strictEqual(withToken.status, 200);
     const ids = withToken.body.flows.map((f) => f.id);
-    for (const id of [SLOW_FILE, CHECKOUT_FILE, GATED_FILE]) assert.ok(ids.includes(id), `GET /api/v1/flows lists ${id}: ${ids.join(', ')}`);
+    for (const id of [SLOW_FILE, CHECKOUT_FILE, GATED_FILE])
+      assert.ok(ids.includes(id), `GET /api/v1/flows lists ${id}: ${ids.join(', ')}`);
     const noToken = await api.request<{ error: string }>('GET', '/api/v1/flows', { token: null });
     assert.strictEqual(noToken.status, 401);
     assert.match(noToken.body.error, /token/);
     const wrongToken = await api.request('GET', '/api/v1/executions', { token: `${api.token}x` });
     assert.strictEqual(wrongToken.status, 401);
-    const refusedStart = await api.request('POST', '/api/v1/executions', { token: null, body: { flow_id: GATED_FILE } });
+    const refusedStart = await api.request('POST', '/api/v1/executions', {
+      token: null,
+      body: { flow_id: GATED_FILE },
+    });
     assert.strictEqual(refusedStart.status, 401);
 
     const gates = observer!;
@@ -388,9 +438,13 @@ describe('TestMesh extension in code-server', function () {
     await waitForRowState(page, [...flowPath, 'Gate 1 of 4'], 'running');
     // The panel's execution list shows it live.
     await runCommand(page, 'TestMesh: Show Execution Detail');
-    const listFrame = await webviewFrame(page, async (frame) => (await frame.locator(`tr.execution-row[data-id="${id}"]`).count()) > 0, {
-      message: `the panel's execution list to show ${id}`,
-    });
+    const listFrame = await webviewFrame(
+      page,
+      async (frame) => (await frame.locator(`tr.execution-row[data-id="${id}"]`).count()) > 0,
+      {
+        message: `the panel's execution list to show ${id}`,
+      },
+    );
     const listRow = listFrame.locator(`tr.execution-row[data-id="${id}"]`);
     assert.strictEqual(await listRow.getAttribute('data-status'), 'running');
     assert.strictEqual((await listRow.locator('.col-trigger').innerText()).trim(), 'api');
@@ -400,7 +454,9 @@ describe('TestMesh extension in code-server', function () {
     assert.strictEqual(finished.status, 'completed', JSON.stringify(finished));
     await waitForRowState(page, [...flowPath, 'Gate 4 of 4'], 'passed');
     await waitForRowState(page, flowPath, 'passed');
-    await waitFor(async () => (await listRow.getAttribute('data-status')) === 'completed', { message: 'the panel list to show the REST run passed' });
+    await waitFor(async () => (await listRow.getAttribute('data-status')) === 'completed', {
+      message: 'the panel list to show the REST run passed',
+    });
   });
 
   it('cancels a running flow: its request is aborted and its teardown runs', async function () {
@@ -443,16 +499,22 @@ describe('TestMesh extension in code-server', function () {
     const labels = await waitFor(
       async () => {
         const rows = await problems(page);
-        return rows.some((row) => row.includes('broken.flow.yaml')) && rows.some((row) => /no 'action'/.test(row)) ? rows : undefined;
+        return rows.some((row) => row.includes('broken.flow.yaml')) && rows.some((row) => /no 'action'/.test(row))
+          ? rows
+          : undefined;
       },
       { message: 'the broken flow in the Problems panel' },
     );
-    assert.ok(labels.some((row) => /^Error: .*no 'action'.* at line 4/.test(row)), labels.join('\n'));
+    assert.ok(
+      labels.some((row) => /^Error: .*no 'action'.* at line 4/.test(row)),
+      labels.join('\n'),
+    );
 
     // Everything in the workspace runs; the broken file is an error of its own and hides nothing.
     observer!.reset();
     await showTestExplorer(page);
-    for (const row of (await readTree(page)).filter((r) => r.level === 2 && r.expanded)) await collapsePath(page, [row.label]);
+    for (const row of (await readTree(page)).filter((r) => r.level === 2 && r.expanded))
+      await collapsePath(page, [row.label]);
     const files = state.flows.map((f) => f.file).sort();
     const runnable = files.filter((file) => file !== broken);
     const before = new Set((await api.executions('?limit=200')).map((e) => e.id));
@@ -460,15 +522,20 @@ describe('TestMesh extension in code-server', function () {
     const executions = await waitFor(
       async () => {
         const latest = new Map<string, ExecutionSummary>();
-        for (const e of await api.executions('?limit=200')) if (!before.has(e.id) && !latest.has(e.flow_id)) latest.set(e.flow_id, e);
-        const finished = runnable.every((file) => ['completed', 'failed', 'cancelled'].includes(latest.get(file)?.status ?? ''));
+        for (const e of await api.executions('?limit=200'))
+          if (!before.has(e.id) && !latest.has(e.flow_id)) latest.set(e.flow_id, e);
+        const finished = runnable.every((file) =>
+          ['completed', 'failed', 'cancelled'].includes(latest.get(file)?.status ?? ''),
+        );
         return finished ? latest : undefined;
       },
       { timeout: 150_000, interval: 500, message: 'an execution of every valid flow to finish' },
     );
     assert.deepStrictEqual([...executions.keys()].sort(), runnable, 'every valid flow ran, the broken one did not');
     assert.deepStrictEqual(
-      runnable.filter((file) => executions.get(file)!.status !== (file === CHECKOUT_FILE ? 'failed' : 'completed')).map((file) => `${file}: ${executions.get(file)!.status}`),
+      runnable
+        .filter((file) => executions.get(file)!.status !== (file === CHECKOUT_FILE ? 'failed' : 'completed'))
+        .map((file) => `${file}: ${executions.get(file)!.status}`),
       [],
       'every flow but the deliberately failing one passed',
     );
@@ -492,10 +559,15 @@ describe('TestMesh extension in code-server', function () {
         });
         return settled ? children : undefined;
       },
-      { timeout: 30_000, message: 'the Test Explorer to show every flow file\'s result' },
+      { timeout: 30_000, message: "the Test Explorer to show every flow file's result" },
     ).catch(async (error: Error) => {
       const rows = await readTree(page);
-      throw new Error(`${error.message}; rows: ${rows.filter((r) => r.level === 2).map((r) => `${r.label}=${r.state}`).join(', ')}`);
+      throw new Error(
+        `${error.message}; rows: ${rows
+          .filter((r) => r.level === 2)
+          .map((r) => `${r.label}=${r.state}`)
+          .join(', ')}`,
+      );
     });
     assert.strictEqual(fileRows.find((row: TreeRow) => row.label === broken)?.description, 'invalid flow');
   });
@@ -506,15 +578,22 @@ describe('TestMesh extension in code-server', function () {
     await expandPath(page, flowPath);
     const before = new Set((await api.executions()).map((e) => e.id));
     await runFromTree(page, [file]);
-    const execution = await waitFor(async () => (await api.executions()).find((e) => !before.has(e.id) && e.flow_id === file), {
-      message: 'the execution of the resilience flow',
-    });
+    const execution = await waitFor(
+      async () => (await api.executions()).find((e) => !before.has(e.id) && e.flow_id === file),
+      {
+        message: 'the execution of the resilience flow',
+      },
+    );
     const finished = await api.waitForEnd(execution.id);
     assert.strictEqual(finished.status, 'completed', JSON.stringify(finished));
     assert.strictEqual(finished.failed_steps, 1, 'the optional step failed and was tolerated');
     await waitForRowState(page, [...flowPath, 'Log how many calls it took'], 'passed');
     const flow = findRow(await readTree(page), flowPath);
-    assert.strictEqual(flow?.state, 'passed', `the flow passed (execution ${finished.status}), the Test Explorer shows it ${flow?.state}`);
+    assert.strictEqual(
+      flow?.state,
+      'passed',
+      `the flow passed (execution ${finished.status}), the Test Explorer shows it ${flow?.state}`,
+    );
   });
 
   // ---- helpers bound to this session ----
@@ -526,18 +605,24 @@ describe('TestMesh extension in code-server', function () {
       has: target.locator('.label-name', { hasText: new RegExp(`^\\s*${relativePath.replace(/\./g, '\\.')}$`) }),
     });
     await row.first().click();
-    await waitForState(stateFile, (s) => s.environment?.endsWith(relativePath), { message: `the environment ${relativePath} to be selected` });
+    await waitForState(stateFile, (s) => s.environment?.endsWith(relativePath), {
+      message: `the environment ${relativePath} to be selected`,
+    });
   }
 
   /** The panel's content frame once it shows execution `id`. */
   function executionFrame(target: Page, id: string): Promise<Frame> {
-    return webviewFrame(target, async (frame) => {
-      // count() does not wait: most frames have no such element.
-      const crumb = frame.locator('.detail-view .crumb-id');
-      return (await crumb.count()) > 0 && (await crumb.first().textContent())?.trim() === id;
-    }, {
-      timeout: 30_000,
-      message: `the detail panel on execution ${id}`,
-    });
+    return webviewFrame(
+      target,
+      async (frame) => {
+        // count() does not wait: most frames have no such element.
+        const crumb = frame.locator('.detail-view .crumb-id');
+        return (await crumb.count()) > 0 && (await crumb.first().textContent())?.trim() === id;
+      },
+      {
+        timeout: 30_000,
+        message: `the detail panel on execution ${id}`,
+      },
+    );
   }
 });

@@ -27,7 +27,11 @@ export function readState(file: string): ExtensionState | undefined {
 }
 
 /** Polls the state file until `predicate` holds; returns that state. */
-export function waitForState(file: string, predicate: (state: ExtensionState) => unknown, options: WaitOptions = {}): Promise<ExtensionState> {
+export function waitForState(
+  file: string,
+  predicate: (state: ExtensionState) => unknown,
+  options: WaitOptions = {},
+): Promise<ExtensionState> {
   return waitFor(
     () => {
       const state = readState(file);
@@ -70,7 +74,11 @@ export class LocalApiClient {
   }
 
   /** A request with the token (or `token: null` for none, or another token). */
-  async request<T = any>(method: string, path: string, options: { body?: unknown; token?: string | null } = {}): Promise<ApiReply<T>> {
+  async request<T = any>(
+    method: string,
+    path: string,
+    options: { body?: unknown; token?: string | null } = {},
+  ): Promise<ApiReply<T>> {
     const headers: Record<string, string> = {};
     const token = options.token === undefined ? this.token : options.token;
     if (token !== null) headers.authorization = `Bearer ${token}`;
@@ -93,19 +101,25 @@ export class LocalApiClient {
 
   async executions(query = ''): Promise<ExecutionSummary[]> {
     const reply = await this.request<{ executions: ExecutionSummary[] }>('GET', `/api/v1/executions${query}`);
-    if (reply.status !== 200) throw new Error(`GET /api/v1/executions answered ${reply.status}: ${JSON.stringify(reply.body)}`);
+    if (reply.status !== 200)
+      throw new Error(`GET /api/v1/executions answered ${reply.status}: ${JSON.stringify(reply.body)}`);
     return reply.body.executions;
   }
 
   async execution(id: string): Promise<ExecutionSummary> {
     const reply = await this.request<ExecutionSummary>('GET', `/api/v1/executions/${encodeURIComponent(id)}`);
-    if (reply.status !== 200) throw new Error(`GET /api/v1/executions/${id} answered ${reply.status}: ${JSON.stringify(reply.body)}`);
+    if (reply.status !== 200)
+      throw new Error(`GET /api/v1/executions/${id} answered ${reply.status}: ${JSON.stringify(reply.body)}`);
     return reply.body;
   }
 
   async steps(id: string): Promise<Array<{ step_id: string; status: string }>> {
-    const reply = await this.request<{ steps: Array<{ step_id: string; status: string }> }>('GET', `/api/v1/executions/${encodeURIComponent(id)}/steps`);
-    if (reply.status !== 200) throw new Error(`GET /api/v1/executions/${id}/steps answered ${reply.status}: ${JSON.stringify(reply.body)}`);
+    const reply = await this.request<{ steps: Array<{ step_id: string; status: string }> }>(
+      'GET',
+      `/api/v1/executions/${encodeURIComponent(id)}/steps`,
+    );
+    if (reply.status !== 200)
+      throw new Error(`GET /api/v1/executions/${id}/steps answered ${reply.status}: ${JSON.stringify(reply.body)}`);
     return reply.body.steps;
   }
 

@@ -105,7 +105,18 @@ export function packageExtension(folder: string): Promise<string> {
   // The project has no public repository yet: relative README links (the screenshot) need a base
   // URL, the same one `npm run package` uses.
   const base = 'https://example.invalid/testmesh-vscode';
-  const args = ['package', '--no-dependencies', '--skip-license', '--allow-missing-repository', '--baseContentUrl', base, '--baseImagesUrl', base, '--out', vsix];
+  const args = [
+    'package',
+    '--no-dependencies',
+    '--skip-license',
+    '--allow-missing-repository',
+    '--baseContentUrl',
+    base,
+    '--baseImagesUrl',
+    base,
+    '--out',
+    vsix,
+  ];
   return new Promise((resolve, reject) => {
     execFile(vsce, args, { cwd: folder, timeout: 120_000 }, (error, stdout, stderr) => {
       if (error) reject(new Error(`vsce package in ${folder} failed:\n${stdout}${stderr}`));
@@ -170,8 +181,10 @@ export async function startCodeServer(options: StartOptions): Promise<CodeServer
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const args = [
-    '--auth', 'none',
-    '--bind-addr', `127.0.0.1:${port}`,
+    '--auth',
+    'none',
+    '--bind-addr',
+    `127.0.0.1:${port}`,
     '--disable-telemetry',
     '--disable-update-check',
     ...dirs,

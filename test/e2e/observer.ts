@@ -79,7 +79,9 @@ export async function startObserver(): Promise<Observer> {
       abortCounts.clear();
     },
     waitForHit: (name, options = {}) =>
-      waitFor(() => (hitCounts.get(name) ?? 0) > 0, { message: `a call of ${name} on the observer`, ...options }).then(() => undefined),
+      waitFor(() => (hitCounts.get(name) ?? 0) > 0, { message: `a call of ${name} on the observer`, ...options }).then(
+        () => undefined,
+      ),
     close: () =>
       new Promise<void>((resolve) => {
         for (const queue of held.values()) for (const res of queue) res.destroy();

@@ -74,9 +74,12 @@ describe('e2e smoke: code-server in Chromium', function () {
     assert.ok(fs.statSync(file).size > 0);
   });
 
-  it('reaches a webview\'s content through its frame', async function () {
+  it("reaches a webview's content through its frame", async function () {
     await runCommand(page!, 'TestMesh E2E: Open Smoke Webview');
-    const frame = await webviewFrame(page!, async (candidate) => (await candidate.locator('#smoke-webview').count()) > 0);
+    const frame = await webviewFrame(
+      page!,
+      async (candidate) => (await candidate.locator('#smoke-webview').count()) > 0,
+    );
     assert.strictEqual((await frame.locator('#smoke-webview').textContent())?.trim(), 'smoke webview content');
   });
 });

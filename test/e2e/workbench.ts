@@ -38,7 +38,12 @@ export async function readTree(page: Page): Promise<TreeRow[]> {
       elements.map((row) => {
         const label = row.querySelector('.label');
         // The label element holds the name as text and the description in a span of its own.
-        const name = label ? Array.from(label.childNodes).filter((n) => n.nodeType === 3).map((n) => n.textContent ?? '').join('') : '';
+        const name = label
+          ? Array.from(label.childNodes)
+              .filter((n) => n.nodeType === 3)
+              .map((n) => n.textContent ?? '')
+              .join('')
+          : '';
         const icon = row.querySelector('.computed-state');
         const classes = icon ? Array.from(icon.classList) : [];
         let state: string;
@@ -92,7 +97,9 @@ export async function expandPath(page: Page, path: string[], options: { expandLa
   const steps = [[], ...path.map((_, i) => path.slice(0, i + 1))];
   let row: TreeRow | undefined;
   for (const [i, prefix] of steps.entries()) {
-    row = await waitFor(async () => findRow(await readTree(page), prefix), { message: `Test Explorer row ${JSON.stringify(prefix)}` });
+    row = await waitFor(async () => findRow(await readTree(page), prefix), {
+      message: `Test Explorer row ${JSON.stringify(prefix)}`,
+    });
     const isLast = i === steps.length - 1;
     if (isLast && options.expandLast === false) break;
     row = await setExpanded(page, prefix, true);
@@ -115,7 +122,9 @@ async function setExpanded(page: Page, path: string[], expanded: boolean): Promi
       const element = rowLocator(page, row);
       await element.locator('.monaco-tl-twistie').click();
       // Settle before the next look, so a slow render does not earn a second (undoing) click.
-      await waitFor(async () => (await element.getAttribute('aria-expanded')) === String(expanded), { timeout: 5_000 }).catch(() => undefined);
+      await waitFor(async () => (await element.getAttribute('aria-expanded')) === String(expanded), {
+        timeout: 5_000,
+      }).catch(() => undefined);
       return undefined;
     },
     { interval: 300, message: `Test Explorer row ${JSON.stringify(path)} ${expanded ? 'expanded' : 'collapsed'}` },
@@ -139,7 +148,12 @@ export async function runFromTree(page: Page, path: string[]): Promise<void> {
 }
 
 /** Waits until the tree row at `path` shows `state` (rows under it must be expanded to be read). */
-export async function waitForRowState(page: Page, path: string[], states: string | string[], options: WaitOptions = {}): Promise<TreeRow> {
+export async function waitForRowState(
+  page: Page,
+  path: string[],
+  states: string | string[],
+  options: WaitOptions = {},
+): Promise<TreeRow> {
   const wanted = Array.isArray(states) ? states : [states];
   return waitFor(
     async () => {
@@ -194,7 +208,9 @@ export async function goToLine(page: Page, line: number): Promise<void> {
 
 /** Clicks a CodeLens of the active editor by its tooltip's beginning (e.g. "Run 'Slow call 3 of 5'"). */
 export async function clickCodeLens(page: Page, fileName: string, tooltipStart: string): Promise<void> {
-  const lens = activeEditor(page, fileName).locator(`.codelens-decoration a[title^="${tooltipStart.replace(/"/g, '\\"')}"]`);
+  const lens = activeEditor(page, fileName).locator(
+    `.codelens-decoration a[title^="${tooltipStart.replace(/"/g, '\\"')}"]`,
+  );
   await lens.first().waitFor({ state: 'visible', timeout: 30_000 });
   await lens.first().click();
 }
@@ -221,5 +237,7 @@ export async function problems(page: Page): Promise<string[]> {
   const panel = page.locator('.part.panel .markers-panel');
   if (!(await panel.isVisible())) await runCommand(page, 'Problems: Focus on Problems View');
   await panel.waitFor({ state: 'visible', timeout: 30_000 });
-  return panel.locator('.monaco-list-row').evaluateAll((rows) => rows.map((row) => row.getAttribute('aria-label') ?? ''));
+  return panel
+    .locator('.monaco-list-row')
+    .evaluateAll((rows) => rows.map((row) => row.getAttribute('aria-label') ?? ''));
 }

@@ -37,7 +37,10 @@ export interface KafkaBroker {
 
 /** Folder of the broker's jars, or undefined when .ci/install-kafka.sh has not fetched them. */
 export function findKafkaLibs(): string | undefined {
-  const dir = join(process.env.TESTMESH_TOOLS_DIR || join(homedir(), '.cache', 'testmesh-tools'), `kafka-${KAFKA_VERSION}`);
+  const dir = join(
+    process.env.TESTMESH_TOOLS_DIR || join(homedir(), '.cache', 'testmesh-tools'),
+    `kafka-${KAFKA_VERSION}`,
+  );
   return existsSync(join(dir, '.installed')) ? join(dir, 'libs') : undefined;
 }
 
@@ -72,7 +75,11 @@ let shared: Promise<KafkaBroker> | undefined;
 /** The test process's broker, started on first use. */
 export function sharedKafka(): Promise<KafkaBroker> {
   shared ??= process.env.TESTMESH_KAFKA_BROKERS
-    ? Promise.resolve({ brokers: process.env.TESTMESH_KAFKA_BROKERS, saslBrokers: process.env.TESTMESH_KAFKA_SASL_BROKERS || undefined, startMs: 0 })
+    ? Promise.resolve({
+        brokers: process.env.TESTMESH_KAFKA_BROKERS,
+        saslBrokers: process.env.TESTMESH_KAFKA_SASL_BROKERS || undefined,
+        startMs: 0,
+      })
     : startKafka();
   return shared;
 }
@@ -95,7 +102,14 @@ function clusterId(): string {
 
 // Small heap, serial GC and the C1 compiler only: a test broker starts faster and leaves the
 // machine's cores to the tests.
-const JVM_OPTIONS = ['-Xms128m', '-Xmx512m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-Djava.awt.headless=true', '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn'];
+const JVM_OPTIONS = [
+  '-Xms128m',
+  '-Xmx512m',
+  '-XX:+UseSerialGC',
+  '-XX:TieredStopAtLevel=1',
+  '-Djava.awt.headless=true',
+  '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn',
+];
 
 async function startKafka(): Promise<KafkaBroker> {
   const libs = findKafkaLibs();
@@ -133,17 +147,24 @@ async function startKafka(): Promise<KafkaBroker> {
   );
 
   const started = performance.now();
-  const format = spawnSync('java', [...JVM_OPTIONS, '-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', properties], {
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
+  const format = spawnSync(
+    'java',
+    [...JVM_OPTIONS, '-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', properties],
+    {
+      encoding: 'utf8',
+      timeout: 120_000,
+    },
+  );
   if (format.status !== 0) {
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`kafka-storage format failed:\n${format.stdout}${format.stderr}${format.error ?? ''}`);
   }
 
   const logFile = join(dir, 'broker.log');
-  const child: ChildProcess = spawn('java', [...JVM_OPTIONS, '-cp', classpath, 'kafka.Kafka', properties], { stdio: ['ignore', 'pipe', 'pipe'], detached: false });
+  const child: ChildProcess = spawn('java', [...JVM_OPTIONS, '-cp', classpath, 'kafka.Kafka', properties], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: false,
+  });
   let output = '';
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString('utf8')).slice(-20_000);
@@ -170,7 +191,10 @@ async function startKafka(): Promise<KafkaBroker> {
   });
   const deadline = Date.now() + 150_000;
   while (!(await answersMetadata(plainPort))) {
-    if (exited !== undefined) throw new Error(`the Kafka broker exited (code ${exited}) before it was ready:\n${output || readIfThere(logFile)}`);
+    if (exited !== undefined)
+      throw new Error(
+        `the Kafka broker exited (code ${exited}) before it was ready:\n${output || readIfThere(logFile)}`,
+      );
     if (Date.now() > deadline) {
       process.kill(pid, 'SIGKILL');
       throw new Error(`the Kafka broker did not answer within 150 s:\n${output}`);
@@ -178,7 +202,9 @@ async function startKafka(): Promise<KafkaBroker> {
     await new Promise((r) => setTimeout(r, 250));
   }
   const startMs = Math.round(performance.now() - started);
-  console.log(`      (Apache Kafka ${KAFKA_VERSION} broker, KRaft, pid ${pid}, ready in ${(startMs / 1000).toFixed(1)} s on 127.0.0.1:${plainPort})`);
+  console.log(
+    `      (Apache Kafka ${KAFKA_VERSION} broker, KRaft, pid ${pid}, ready in ${(startMs / 1000).toFixed(1)} s on 127.0.0.1:${plainPort})`,
+  );
   return { brokers: `127.0.0.1:${plainPort}`, saslBrokers: `127.0.0.1:${saslPort}`, pid, startMs };
 }
 

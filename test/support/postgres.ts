@@ -8,7 +8,16 @@
  * Debian package creates it; created here when missing) through `runuser`.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -60,7 +69,9 @@ function freePort(): Promise<number> {
 function ensureOsUser(): { uid: number; gid: number } {
   const lookup = () => spawnSync('id', ['-u', OS_USER], { encoding: 'utf8' });
   if (lookup().status !== 0) {
-    execFileSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', OS_USER], { stdio: 'pipe' });
+    execFileSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', OS_USER], {
+      stdio: 'pipe',
+    });
   }
   const uid = Number(execFileSync('id', ['-u', OS_USER], { encoding: 'utf8' }).trim());
   const gid = Number(execFileSync('id', ['-g', OS_USER], { encoding: 'utf8' }).trim());
@@ -69,7 +80,8 @@ function ensureOsUser(): { uid: number; gid: number } {
 
 /** Starts a new cluster. Throws with PostgreSQL's own output when something fails. */
 export async function startPostgres(bin = findPostgresBin()): Promise<PostgresServer> {
-  if (!bin) throw new Error('PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb): apt-get install postgresql');
+  if (!bin)
+    throw new Error('PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb): apt-get install postgresql');
   const asRoot = userInfo().uid === 0;
   const dir = mkdtempSync(join(tmpdir(), 'testmesh-pg-'));
   const data = join(dir, 'data');
@@ -88,10 +100,25 @@ export async function startPostgres(bin = findPostgresBin()): Promise<PostgresSe
     const command = asRoot ? 'runuser' : join(bin, tool);
     const fullArgs = asRoot ? ['-u', OS_USER, '--', join(bin, tool), ...args] : args;
     const result = spawnSync(command, fullArgs, { encoding: 'utf8', cwd: dir, timeout: 120_000 });
-    return { ok: result.status === 0, output: `${result.stdout ?? ''}${result.stderr ?? ''}${result.error ? String(result.error) : ''}` };
+    return {
+      ok: result.status === 0,
+      output: `${result.stdout ?? ''}${result.stderr ?? ''}${result.error ? String(result.error) : ''}`,
+    };
   };
 
-  const init = run('initdb', ['-D', data, '-U', SUPERUSER, `--pwfile=${pwfile}`, '--auth-local=trust', '--auth-host=scram-sha-256', '--no-sync', '--no-locale', '-E', 'UTF8']);
+  const init = run('initdb', [
+    '-D',
+    data,
+    '-U',
+    SUPERUSER,
+    `--pwfile=${pwfile}`,
+    '--auth-local=trust',
+    '--auth-host=scram-sha-256',
+    '--no-sync',
+    '--no-locale',
+    '-E',
+    'UTF8',
+  ]);
   if (!init.ok) {
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`initdb failed:\n${init.output}`);

@@ -39,7 +39,12 @@ function freePort(): Promise<number> {
 }
 
 /** Resolves once the port answers PING (with the password when there is one). */
-async function waitForReady(port: number, password: string | undefined, child: ChildProcess, output: () => string): Promise<void> {
+async function waitForReady(
+  port: number,
+  password: string | undefined,
+  child: ChildProcess,
+  output: () => string,
+): Promise<void> {
   const deadline = Date.now() + 20_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode}:\n${output()}`);
@@ -70,7 +75,22 @@ export async function startRedis(options: { password?: string } = {}, bin = find
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', '--loglevel', 'warning'];
+    const args = [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      dir,
+      '--daemonize',
+      'no',
+      '--loglevel',
+      'warning',
+    ];
     if (options.password) args.push('--requirepass', options.password);
     const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -98,12 +118,15 @@ export async function startRedis(options: { password?: string } = {}, bin = find
       port,
       password: options.password,
       pid,
-      url: (db = 0) => `redis://${options.password ? `:${encodeURIComponent(options.password)}@` : ''}127.0.0.1:${port}/${db}`,
+      url: (db = 0) =>
+        `redis://${options.password ? `:${encodeURIComponent(options.password)}@` : ''}127.0.0.1:${port}/${db}`,
       async stop() {
         if (stopped) return;
         stopped = true;
         process.off('exit', killOnExit);
-        const exited = new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve())));
+        const exited = new Promise<void>((resolve) =>
+          child.exitCode !== null ? resolve() : child.once('exit', () => resolve()),
+        );
         try {
           process.kill(pid, 'SIGTERM');
         } catch {

@@ -70,11 +70,19 @@ export function tempWorkspace(files: Record<string, string>): string {
 
 export function recorder(): { events: ExecutionEvent[]; onEvent: (e: ExecutionEvent) => void; types(): string[] } {
   const events: ExecutionEvent[] = [];
-  return { events, onEvent: (e) => events.push(e), types: () => events.map((e) => `${e.type}${'step_id' in e.data && e.data.step_id ? `:${e.data.step_id}` : ''}`) };
+  return {
+    events,
+    onEvent: (e) => events.push(e),
+    types: () => events.map((e) => `${e.type}${'step_id' in e.data && e.data.step_id ? `:${e.data.step_id}` : ''}`),
+  };
 }
 
 /** Polls a condition until it holds (no fixed sleeps). */
-export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 5000, what = 'condition'): Promise<void> {
+export async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs = 5000,
+  what = 'condition',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -90,7 +98,12 @@ export interface RecordedRun {
   results: Map<string, Record<string, unknown>>;
 }
 
-export async function runRecorded(yaml: string, variables: Record<string, unknown>, options: RunFlowOptions = {}, file?: string): Promise<RecordedRun> {
+export async function runRecorded(
+  yaml: string,
+  variables: Record<string, unknown>,
+  options: RunFlowOptions = {},
+  file?: string,
+): Promise<RecordedRun> {
   const events: ExecutionEvent[] = [];
   const details: StepDetail[] = [];
   const results = new Map<string, Record<string, unknown>>();

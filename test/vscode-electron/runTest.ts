@@ -14,7 +14,10 @@ import { runTests } from '@vscode/test-electron';
 
 const repoRoot = path.resolve(__dirname, '..', '..', '..');
 /** Downloaded VS Code builds are kept outside the repository, next to the cached code-server. */
-const cachePath = path.join(process.env.TESTMESH_TOOLS_DIR || path.join(os.homedir(), '.cache', 'testmesh-tools'), 'vscode-test');
+const cachePath = path.join(
+  process.env.TESTMESH_TOOLS_DIR || path.join(os.homedir(), '.cache', 'testmesh-tools'),
+  'vscode-test',
+);
 
 interface DemoApi {
   url: string;
@@ -25,7 +28,9 @@ interface DemoApi {
 /** Why VS Code cannot be downloaded, or undefined when its update service answers. */
 async function downloadProblem(): Promise<string | undefined> {
   try {
-    const response = await fetch('https://update.code.visualstudio.com/api/releases/stable', { signal: AbortSignal.timeout(8_000) });
+    const response = await fetch('https://update.code.visualstudio.com/api/releases/stable', {
+      signal: AbortSignal.timeout(8_000),
+    });
     return response.ok ? undefined : `update.code.visualstudio.com answered ${response.status}`;
   } catch (error) {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
@@ -39,7 +44,9 @@ function hasCachedVSCode(): boolean {
 }
 
 function skip(reason: string): void {
-  console.log(`skipped: ${reason}. Nothing was tested; the proof on this machine is the code-server suite (npm run test:e2e).`);
+  console.log(
+    `skipped: ${reason}. Nothing was tested; the proof on this machine is the code-server suite (npm run test:e2e).`,
+  );
   process.exitCode = 0;
 }
 
@@ -83,7 +90,15 @@ async function main(): Promise<void> {
       vscodeExecutablePath: executable,
       version: process.env.VSCODE_TEST_VERSION || 'stable',
       cachePath,
-      launchArgs: [workspace, '--disable-extensions', '--disable-workspace-trust', '--skip-welcome', '--skip-release-notes', '--user-data-dir', userDataDir],
+      launchArgs: [
+        workspace,
+        '--disable-extensions',
+        '--disable-workspace-trust',
+        '--skip-welcome',
+        '--skip-release-notes',
+        '--user-data-dir',
+        userDataDir,
+      ],
     });
     console.log('VS Code desktop suite passed');
   } finally {
@@ -94,6 +109,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(`VS Code desktop suite failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+  console.error(
+    `VS Code desktop suite failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+  );
   process.exitCode = 1;
 });

@@ -21,9 +21,15 @@ function suite(flow: FlowReport): string {
   const lines: string[] = [];
   if (flow.status === 'error') {
     const text = (flow.diagnostics ?? []).map(formatDiagnostic).join('\n') || flow.error || 'invalid flow';
-    lines.push(`  <testsuite${attr('name', flow.name)}${attr('file', flow.file)} tests="1" failures="0" errors="1" skipped="0" time="0.000">`);
-    lines.push(`    <testcase${attr('classname', flow.name)}${attr('name', 'validate')}${attr('file', flow.file)} time="0.000">`);
-    lines.push(`      <error${attr('message', flow.error ?? 'invalid flow')} type="ValidationError">${escapeXml(text)}</error>`);
+    lines.push(
+      `  <testsuite${attr('name', flow.name)}${attr('file', flow.file)} tests="1" failures="0" errors="1" skipped="0" time="0.000">`,
+    );
+    lines.push(
+      `    <testcase${attr('classname', flow.name)}${attr('name', 'validate')}${attr('file', flow.file)} time="0.000">`,
+    );
+    lines.push(
+      `      <error${attr('message', flow.error ?? 'invalid flow')} type="ValidationError">${escapeXml(text)}</error>`,
+    );
     lines.push('    </testcase>', '  </testsuite>');
     return lines.join('\n');
   }
@@ -35,15 +41,29 @@ function suite(flow: FlowReport): string {
   for (const step of flow.steps) {
     const open = `    <testcase${attr('classname', flow.name)}${attr('name', `${step.phase}: ${step.name}`)}${attr('file', flow.file)}${attr('time', seconds(step.duration_ms))}`;
     if (step.status === 'passed') lines.push(`${open}/>`);
-    else if (step.status === 'skipped') lines.push(`${open}>`, `      <skipped${attr('message', step.error ?? 'skipped')}/>`, '    </testcase>');
+    else if (step.status === 'skipped')
+      lines.push(`${open}>`, `      <skipped${attr('message', step.error ?? 'skipped')}/>`, '    </testcase>');
     else {
       const body = [step.error ?? 'failed'];
-      if (step.assertion) body.push(`expression: ${step.assertion.expression}`, `expected: ${JSON.stringify(step.assertion.expected)}`, `actual: ${JSON.stringify(step.assertion.actual)}`);
-      lines.push(`${open}>`, `      <failure${attr('message', step.error ?? 'failed')}${attr('type', step.assertion ? 'AssertionError' : 'StepError')}>${escapeXml(body.join('\n'))}</failure>`, '    </testcase>');
+      if (step.assertion)
+        body.push(
+          `expression: ${step.assertion.expression}`,
+          `expected: ${JSON.stringify(step.assertion.expected)}`,
+          `actual: ${JSON.stringify(step.assertion.actual)}`,
+        );
+      lines.push(
+        `${open}>`,
+        `      <failure${attr('message', step.error ?? 'failed')}${attr('type', step.assertion ? 'AssertionError' : 'StepError')}>${escapeXml(body.join('\n'))}</failure>`,
+        '    </testcase>',
+      );
     }
   }
   if (flow.status === 'failed' && failures === 0 && flow.error) {
-    lines.push(`    <testcase${attr('classname', flow.name)}${attr('name', 'flow')} time="0.000">`, `      <failure${attr('message', flow.error)} type="FlowError"/>`, '    </testcase>');
+    lines.push(
+      `    <testcase${attr('classname', flow.name)}${attr('name', 'flow')} time="0.000">`,
+      `      <failure${attr('message', flow.error)} type="FlowError"/>`,
+      '    </testcase>',
+    );
   }
   lines.push('  </testsuite>');
   return lines.join('\n');

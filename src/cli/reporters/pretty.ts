@@ -81,14 +81,20 @@ export class PrettyReporter implements Reporter {
       case 'step.completed': {
         const d = event.data;
         const tries = d.attempt > 1 ? c.dim(` (attempt ${d.attempt})`) : '';
-        this.line(flow, `${indent(d.step_id, d.parent_id)}${c.green('✓')} ${label(d.step_name, d.step_id)} ${c.dim(formatDuration(d.duration_ms))}${tries}`);
+        this.line(
+          flow,
+          `${indent(d.step_id, d.parent_id)}${c.green('✓')} ${label(d.step_name, d.step_id)} ${c.dim(formatDuration(d.duration_ms))}${tries}`,
+        );
         break;
       }
       case 'step.failed': {
         const d = event.data;
         const pad = indent(d.step_id, d.parent_id);
         const tries = d.attempt > 1 ? c.dim(` (after ${d.attempt} attempts)`) : '';
-        this.line(flow, `${pad}${c.red('✗')} ${label(d.step_name, d.step_id)} ${c.dim(formatDuration(d.duration_ms))}${tries}`);
+        this.line(
+          flow,
+          `${pad}${c.red('✗')} ${label(d.step_name, d.step_id)} ${c.dim(formatDuration(d.duration_ms))}${tries}`,
+        );
         this.line(flow, `${pad}    ${c.red(d.error_message)}`);
         if (d.assertion !== undefined) {
           this.line(flow, `${pad}    ${c.dim('expression:')} ${d.assertion}`);
@@ -99,12 +105,18 @@ export class PrettyReporter implements Reporter {
       }
       case 'step.skipped': {
         const d = event.data;
-        this.line(flow, `${indent(d.step_id, d.parent_id)}${c.dim(`- ${label(d.step_name, d.step_id)} (skipped: ${d.reason})`)}`);
+        this.line(
+          flow,
+          `${indent(d.step_id, d.parent_id)}${c.dim(`- ${label(d.step_name, d.step_id)} (skipped: ${d.reason})`)}`,
+        );
         break;
       }
       case 'step.retrying': {
         const d = event.data;
-        this.line(flow, `${indent(d.step_id)}${c.yellow('↻')} ${c.dim(`retry ${d.attempt} in ${formatDuration(d.delay_ms)}: ${d.error_message}`)}`);
+        this.line(
+          flow,
+          `${indent(d.step_id)}${c.yellow('↻')} ${c.dim(`retry ${d.attempt} in ${formatDuration(d.delay_ms)}: ${d.error_message}`)}`,
+        );
         break;
       }
       case 'log': {
@@ -123,23 +135,34 @@ export class PrettyReporter implements Reporter {
     const name = { name: report.name } as FlowDef;
     if (report.status === 'error') {
       this.line(name, `${c.red('✗')} ${c.bold(report.file)} ${c.red('is not a valid flow')}`);
-      for (const d of report.diagnostics ?? []) if (d.severity === 'error') this.line(name, `    ${formatDiagnostic(d)}`);
+      for (const d of report.diagnostics ?? [])
+        if (d.severity === 'error') this.line(name, `    ${formatDiagnostic(d)}`);
       return;
     }
     const steps = report.steps.length;
     const verdict = report.status === 'passed' ? c.green(`✓ ${report.name} passed`) : c.red(`✗ ${report.name} failed`);
-    this.line(name, `${verdict} ${c.dim(`in ${formatDuration(report.duration_ms)} (${steps} step${steps === 1 ? '' : 's'})`)}`);
-    if (report.status === 'failed' && report.error && !report.steps.some((s) => s.status === 'failed')) this.line(name, `    ${c.red(report.error)}`);
-    for (const [key] of this.depth) if (report.execution_id && key.startsWith(`${report.execution_id}:`)) this.depth.delete(key);
+    this.line(
+      name,
+      `${verdict} ${c.dim(`in ${formatDuration(report.duration_ms)} (${steps} step${steps === 1 ? '' : 's'})`)}`,
+    );
+    if (report.status === 'failed' && report.error && !report.steps.some((s) => s.status === 'failed'))
+      this.line(name, `    ${c.red(report.error)}`);
+    for (const [key] of this.depth)
+      if (report.execution_id && key.startsWith(`${report.execution_id}:`)) this.depth.delete(key);
   }
 
   finished(report: RunReport): undefined {
     const c = this.c;
     const s = report.summary;
     const steps = report.flows.reduce((n, f) => n + f.steps.length, 0);
-    const parts = [c.green(`${s.passed} passed`), s.failed - s.errors ? c.red(`${s.failed - s.errors} failed`) : `${s.failed - s.errors} failed`];
+    const parts = [
+      c.green(`${s.passed} passed`),
+      s.failed - s.errors ? c.red(`${s.failed - s.errors} failed`) : `${s.failed - s.errors} failed`,
+    ];
     if (s.errors) parts.push(c.red(`${s.errors} invalid`));
-    this.write(`\n${s.total} flow${s.total === 1 ? '' : 's'}: ${parts.join(', ')} ${c.dim(`· ${steps} steps · ${formatDuration(s.duration_ms)}`)}\n`);
+    this.write(
+      `\n${s.total} flow${s.total === 1 ? '' : 's'}: ${parts.join(', ')} ${c.dim(`· ${steps} steps · ${formatDuration(s.duration_ms)}`)}\n`,
+    );
     return undefined;
   }
 }

@@ -8,7 +8,8 @@ registerAction({
   rawConfigKeys: ['condition'],
   async run(config, ctx) {
     const expression = config.condition;
-    if (typeof expression !== 'string' && typeof expression !== 'boolean') throw new TestMeshError('config.condition must be an expression');
+    if (typeof expression !== 'string' && typeof expression !== 'boolean')
+      throw new TestMeshError('config.condition must be an expression');
     const value = typeof expression === 'boolean' ? expression : isTruthy(ctx.evaluate(expression));
     const key = value ? 'then' : 'else';
     const block = ctx.step.blocks.find((b) => b.key === key);

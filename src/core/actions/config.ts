@@ -27,7 +27,8 @@ export function optionalNumber(config: Config, key: string): number | undefined 
   const value = config[key];
   if (value === undefined || value === null) return undefined;
   const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isFinite(n)) throw new TestMeshError(`config.${key} must be a number, got ${describe(value)}`);
+  if (typeof n !== 'number' || !Number.isFinite(n))
+    throw new TestMeshError(`config.${key} must be a number, got ${describe(value)}`);
   return n;
 }
 

@@ -81,7 +81,15 @@ const SCALAR_PARSERS: Record<number, (text: string) => unknown> = {
 };
 
 /** Arrays of those types: split as text[], then each element read like the scalar. */
-const ARRAY_OF: Record<number, number> = { 1016: 20, 1231: 1700, 1001: 17, 1182: 1082, 1115: 1114, 1185: 1184, 1187: 1186 };
+const ARRAY_OF: Record<number, number> = {
+  1016: 20,
+  1231: 1700,
+  1001: 17,
+  1182: 1082,
+  1115: 1114,
+  1185: 1184,
+  1187: 1186,
+};
 const TEXT_ARRAY_OID = 1009;
 
 function mapDeep(value: unknown, parse: (text: string) => unknown): unknown {
@@ -91,7 +99,10 @@ function mapDeep(value: unknown, parse: (text: string) => unknown): unknown {
 
 /** node-postgres' own parsers (typed for base types only; array OIDs work the same at run time). */
 const defaultParser = (oid: number, format?: 'text' | 'binary'): ((value: string) => unknown) =>
-  (pg().types.getTypeParser as unknown as (oid: number, format?: 'text' | 'binary') => (value: string) => unknown)(oid, format);
+  (pg().types.getTypeParser as unknown as (oid: number, format?: 'text' | 'binary') => (value: string) => unknown)(
+    oid,
+    format,
+  );
 
 const typeParsers = {
   getTypeParser(oid: number, format?: 'text' | 'binary'): (value: string) => unknown {
@@ -157,7 +168,8 @@ export function readParams(config: Config): unknown[] {
 function readMaxRows(config: Config): number | undefined {
   const max = optionalNumber(config, 'max_rows');
   if (max === undefined || max === 0) return undefined;
-  if (!Number.isInteger(max) || max < 0) throw new TestMeshError(`config.max_rows must be a whole number >= 0 (0 = no limit), got ${max}`);
+  if (!Number.isInteger(max) || max < 0)
+    throw new TestMeshError(`config.max_rows must be a whole number >= 0 (0 = no limit), got ${max}`);
   return max;
 }
 
@@ -240,7 +252,8 @@ async function run(config: Config, ctx: ActionContext): Promise<DatabaseResult> 
   const timeoutMs = optionalDuration(config, 'timeout') ?? DEFAULT_TIMEOUT_MS;
   const [result] = await runStatements(ctx, target, [{ text: query, values: params }], { timeoutMs });
   const outcome = shapeResult(result as QueryResult | QueryResult[], maxRows);
-  if (outcome.truncatedFrom !== undefined) ctx.log('warn', `max_rows: returned ${outcome.result.row_count} of ${outcome.truncatedFrom} rows`);
+  if (outcome.truncatedFrom !== undefined)
+    ctx.log('warn', `max_rows: returned ${outcome.result.row_count} of ${outcome.truncatedFrom} rows`);
   return outcome.result;
 }
 
@@ -254,7 +267,10 @@ async function connect(entry: PoolEntry, signal: AbortSignal, redact: (m: string
   } catch (err) {
     if (signal.aborted) {
       // The connection may still arrive; give it back rather than leak it.
-      pending.then((c) => c.release(), () => undefined);
+      pending.then(
+        (c) => c.release(),
+        () => undefined,
+      );
       throw signal.reason;
     }
     throw new TestMeshError(`cannot connect to ${entry.parsed.redacted}: ${redact(describePgError(err))}`);
@@ -268,7 +284,9 @@ async function connect(entry: PoolEntry, signal: AbortSignal, redact: (m: string
       entry.pids.set(client, rows[0].pid);
     } catch (err) {
       client.release(true);
-      throw signal.aborted ? signal.reason : new TestMeshError(`cannot use the connection to ${entry.parsed.redacted}: ${redact(describePgError(err))}`);
+      throw signal.aborted
+        ? signal.reason
+        : new TestMeshError(`cannot use the connection to ${entry.parsed.redacted}: ${redact(describePgError(err))}`);
     }
   }
   return client;
@@ -297,7 +315,10 @@ async function runCancellable(
   const onAbort = () => {
     aborted = true;
     const pid = entry.pids.get(client);
-    const stopped = running.then(() => undefined, () => undefined);
+    const stopped = running.then(
+      () => undefined,
+      () => undefined,
+    );
     void (pid === undefined ? Promise.resolve() : cancelBackend(entry.parsed.config, pid))
       .then(() => withTimeout(stopped, CANCEL_GRACE_MS))
       .catch(() => undefined)
@@ -316,7 +337,9 @@ async function runCancellable(
         if (signal.aborted) throw signal.reason;
         if (transaction) {
           await client.query('ROLLBACK').catch(() => (broken = true));
-          throw new TestMeshError(`statement ${excerpt(text)} failed, transaction rolled back: ${redact(describePgError(err))}`);
+          throw new TestMeshError(
+            `statement ${excerpt(text)} failed, transaction rolled back: ${redact(describePgError(err))}`,
+          );
         }
         throw new TestMeshError(`query failed: ${redact(describePgError(err))}`);
       }
@@ -340,7 +363,10 @@ async function cancelBackend(config: PoolConfig, pid: number): Promise<void> {
   }
 }
 
-function shapeResult(raw: QueryResult | QueryResult[], maxRows: number | undefined): { result: DatabaseResult; truncatedFrom?: number } {
+function shapeResult(
+  raw: QueryResult | QueryResult[],
+  maxRows: number | undefined,
+): { result: DatabaseResult; truncatedFrom?: number } {
   const results = Array.isArray(raw) ? raw : [raw];
   const last = results[results.length - 1];
   // Several statements: the rows of the last one that returns rows, the changes of all.

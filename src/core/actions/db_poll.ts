@@ -50,23 +50,31 @@ interface PollCondition {
 export function readCondition(raw: Record<string, unknown> | undefined): PollCondition {
   if (!raw) return { type: 'row_exists', minCount: 1, text: 'row_exists' };
   for (const key of Object.keys(raw)) {
-    if (!CONDITION_KEYS.includes(key)) throw new TestMeshError(`config.condition: unknown key '${key}'${suggest(key, CONDITION_KEYS)} (known: ${CONDITION_KEYS.join(', ')})`);
+    if (!CONDITION_KEYS.includes(key))
+      throw new TestMeshError(
+        `config.condition: unknown key '${key}'${suggest(key, CONDITION_KEYS)} (known: ${CONDITION_KEYS.join(', ')})`,
+      );
   }
   const type = raw.type === undefined || raw.type === null ? 'row_exists' : String(raw.type);
   if (!(CONDITION_TYPES as readonly string[]).includes(type)) {
-    throw new TestMeshError(`config.condition.type must be one of ${CONDITION_TYPES.join(', ')}, got ${JSON.stringify(type)}${suggest(type, CONDITION_TYPES)}`);
+    throw new TestMeshError(
+      `config.condition.type must be one of ${CONDITION_TYPES.join(', ')}, got ${JSON.stringify(type)}${suggest(type, CONDITION_TYPES)}`,
+    );
   }
   const column = raw.column === undefined || raw.column === null ? undefined : String(raw.column);
   const needsColumn = type === 'value_equals' || type === 'value_not_null' || type === 'value_matches';
   if (needsColumn && !column) throw new TestMeshError(`config.condition: ${type} needs a 'column'`);
   const minCount = optionalNumber(raw, 'min_count') ?? 1;
-  if (!Number.isInteger(minCount) || minCount < 0) throw new TestMeshError(`config.condition.min_count must be a whole number >= 0, got ${minCount}`);
+  if (!Number.isInteger(minCount) || minCount < 0)
+    throw new TestMeshError(`config.condition.min_count must be a whole number >= 0, got ${minCount}`);
   let pattern: LinearRegex | undefined;
   if (type === 'value_matches') {
-    if (typeof raw.pattern !== 'string' || raw.pattern === '') throw new TestMeshError("config.condition: value_matches needs a 'pattern' (a regular expression)");
+    if (typeof raw.pattern !== 'string' || raw.pattern === '')
+      throw new TestMeshError("config.condition: value_matches needs a 'pattern' (a regular expression)");
     pattern = regex(raw.pattern, 'config.condition.pattern');
   }
-  if (type === 'value_equals' && raw.value === undefined) throw new TestMeshError("config.condition: value_equals needs a 'value'");
+  if (type === 'value_equals' && raw.value === undefined)
+    throw new TestMeshError("config.condition: value_equals needs a 'value'");
   const text =
     type === 'row_count'
       ? `row_count >= ${minCount}`
@@ -90,18 +98,23 @@ export function conditionHolds(condition: PollCondition, rows: Row[]): boolean {
       return rows.length >= condition.minCount;
     case 'value_equals':
       // As text, like TestMesh (1 equals "1", true equals "true").
-      return rows.some((row) => has(row) && row[column] !== null && stringifyValue(row[column]) === stringifyValue(condition.value));
+      return rows.some(
+        (row) => has(row) && row[column] !== null && stringifyValue(row[column]) === stringifyValue(condition.value),
+      );
     case 'value_not_null':
       return rows.some((row) => has(row) && row[column] !== null && row[column] !== undefined);
     case 'value_matches':
-      return rows.some((row) => has(row) && row[column] !== null && condition.pattern!.test(stringifyValue(row[column])));
+      return rows.some(
+        (row) => has(row) && row[column] !== null && condition.pattern!.test(stringifyValue(row[column])),
+      );
   }
 }
 
 function positiveWhole(config: Config, key: string, fallback: number): number {
   const value = optionalNumber(config, key);
   if (value === undefined || value === 0) return fallback;
-  if (!Number.isInteger(value) || value < 0) throw new TestMeshError(`config.${key} must be a whole number >= 1, got ${value}`);
+  if (!Number.isInteger(value) || value < 0)
+    throw new TestMeshError(`config.${key} must be a whole number >= 1, got ${value}`);
   return value;
 }
 
@@ -140,8 +153,18 @@ async function run(config: Config, ctx: ActionContext) {
     const satisfied = conditionHolds(condition, rows);
     const elapsed = Math.round(performance.now() - started);
     if (satisfied) {
-      ctx.log('info', `db_poll: attempt ${attempts}: ${rows.length} row(s), ${condition.text} holds after ${formatDuration(elapsed)}`);
-      return { success: true, row_count: rows.length, attempts, duration_ms: elapsed, rows, first_row: rows[0] ?? null };
+      ctx.log(
+        'info',
+        `db_poll: attempt ${attempts}: ${rows.length} row(s), ${condition.text} holds after ${formatDuration(elapsed)}`,
+      );
+      return {
+        success: true,
+        row_count: rows.length,
+        attempts,
+        duration_ms: elapsed,
+        rows,
+        first_row: rows[0] ?? null,
+      };
     }
     if (attempts >= maxAttempts) break;
     const wait = Math.min(intervalMs, deadline - performance.now());
@@ -149,12 +172,18 @@ async function run(config: Config, ctx: ActionContext) {
       stopReason = `timeout (${formatDuration(timeoutMs)})`;
       break;
     }
-    ctx.log('info', `db_poll: attempt ${attempts}: ${rows.length} row(s), ${condition.text} not met yet; next poll in ${formatDuration(intervalMs)}`);
+    ctx.log(
+      'info',
+      `db_poll: attempt ${attempts}: ${rows.length} row(s), ${condition.text} not met yet; next poll in ${formatDuration(intervalMs)}`,
+    );
     await sleep(wait, ctx.signal);
   }
   const elapsed = Math.round(performance.now() - started);
   const shown = rows.slice(0, ROWS_SHOWN);
-  const lastRows = rows.length === 0 ? 'no rows' : `${rows.length} row(s): ${show(shown, 500)}${rows.length > ROWS_SHOWN ? ' ...' : ''}`;
+  const lastRows =
+    rows.length === 0
+      ? 'no rows'
+      : `${rows.length} row(s): ${show(shown, 500)}${rows.length > ROWS_SHOWN ? ' ...' : ''}`;
   throw new TestMeshError(
     `db_poll: condition ${condition.text} not satisfied after ${attempts} attempt(s) in ${formatDuration(elapsed)} (stopped by ${stopReason}); the last poll returned ${lastRows}`,
   );

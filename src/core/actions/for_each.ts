@@ -11,8 +11,10 @@ registerAction({
     let items = config.items;
     // A string that is not already a list is an expression that yields one (`body.users`).
     if (typeof items === 'string') items = ctx.evaluate(items);
-    if (!Array.isArray(items)) throw new TestMeshError(`config.items must be a list, got ${items === null ? 'nil' : typeof items}`);
-    if (items.length > MAX_ITEMS) throw new TestMeshError(`config.items has ${items.length} items; the limit is ${MAX_ITEMS}`);
+    if (!Array.isArray(items))
+      throw new TestMeshError(`config.items must be a list, got ${items === null ? 'nil' : typeof items}`);
+    if (items.length > MAX_ITEMS)
+      throw new TestMeshError(`config.items has ${items.length} items; the limit is ${MAX_ITEMS}`);
     const itemName = optionalString(config, 'item_name') ?? 'item';
     const block = ctx.step.blocks.find((b) => b.key === 'steps');
     if (!block) return { iterations: 0, items: items.length };

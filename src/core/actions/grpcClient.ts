@@ -9,8 +9,21 @@
  * are strings, enums their names, and unset fields show their defaults.
  */
 import { dirname } from 'node:path';
-import { Client, Metadata, credentials, status as Status, type ChannelCredentials, type ServiceError } from '@grpc/grpc-js';
-import { loadFileDescriptorSetFromBuffer, loadSync, type MethodDefinition, type Options, type PackageDefinition } from '@grpc/proto-loader';
+import {
+  Client,
+  Metadata,
+  credentials,
+  status as Status,
+  type ChannelCredentials,
+  type ServiceError,
+} from '@grpc/grpc-js';
+import {
+  loadFileDescriptorSetFromBuffer,
+  loadSync,
+  type MethodDefinition,
+  type Options,
+  type PackageDefinition,
+} from '@grpc/proto-loader';
 import { TestMeshError } from '../errors';
 import { suggest } from '../flow/suggest';
 import { stringifyValue } from '../template';
@@ -24,7 +37,14 @@ export const DEFAULT_TIMEOUT_MS = 30_000;
 /** Replies larger than this are refused (a hostile or broken server must not exhaust memory). */
 const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
-const LOADER_OPTIONS: Options = { keepCase: true, longs: String, enums: String, bytes: String, defaults: true, oneofs: true };
+const LOADER_OPTIONS: Options = {
+  keepCase: true,
+  longs: String,
+  enums: String,
+  bytes: String,
+  defaults: true,
+  oneofs: true,
+};
 
 export interface GrpcTarget {
   address: string;
@@ -58,14 +78,28 @@ function state(ctx: ActionContext): GrpcState {
   return found;
 }
 
-async function readCredentials(config: Config, ctx: ActionContext): Promise<{ creds: ChannelCredentials; key: string }> {
+async function readCredentials(
+  config: Config,
+  ctx: ActionContext,
+): Promise<{ creds: ChannelCredentials; key: string }> {
   const tls = await readTls(config, ctx);
-  if (!tls && optionalBoolean(config, 'use_tls') !== true) return { creds: credentials.createInsecure(), key: 'plaintext' };
+  if (!tls && optionalBoolean(config, 'use_tls') !== true)
+    return { creds: credentials.createInsecure(), key: 'plaintext' };
   const pem = (v: unknown) => (typeof v === 'string' ? Buffer.from(v) : null);
   const ca = Array.isArray(tls?.ca) ? tls.ca[0] : tls?.ca;
-  const verify = tls?.rejectUnauthorized === false ? { rejectUnauthorized: false, checkServerIdentity: () => undefined } : {};
+  const verify =
+    tls?.rejectUnauthorized === false ? { rejectUnauthorized: false, checkServerIdentity: () => undefined } : {};
   const creds = credentials.createSsl(pem(ca), pem(tls?.key), pem(tls?.cert), verify);
-  return { creds, key: JSON.stringify(['tls', ca ?? null, tls?.cert ?? null, tls?.key ? 'key' : null, tls?.rejectUnauthorized ?? true]) };
+  return {
+    creds,
+    key: JSON.stringify([
+      'tls',
+      ca ?? null,
+      tls?.cert ?? null,
+      tls?.key ? 'key' : null,
+      tls?.rejectUnauthorized ?? true,
+    ]),
+  };
 }
 
 async function clientFor(ctx: ActionContext, address: string, config: Config): Promise<Client> {
@@ -102,7 +136,8 @@ export function metadataMap(...sources: Array<Metadata | undefined>): Record<str
 function collect(source: Metadata): Record<string, string> {
   const out: Record<string, string> = {};
   const raw = source.toJSON() as Record<string, Array<string | Buffer>>;
-  for (const [name, values] of Object.entries(raw)) out[name] = values.map((v) => (Buffer.isBuffer(v) ? v.toString('base64') : String(v))).join(', ');
+  for (const [name, values] of Object.entries(raw))
+    out[name] = values.map((v) => (Buffer.isBuffer(v) ? v.toString('base64') : String(v))).join(', ');
   return out;
 }
 
@@ -112,10 +147,20 @@ export function statusName(code: number): string {
 }
 
 export function isServiceError(err: unknown): err is ServiceError {
-  return typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'number' && 'metadata' in err;
+  return (
+    typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'number' && 'metadata' in err
+  );
 }
 
-async function loadDefinition(ctx: ActionContext, config: Config, client: Client, address: string, service: string, metadata: Metadata, deadline: number): Promise<PackageDefinition> {
+async function loadDefinition(
+  ctx: ActionContext,
+  config: Config,
+  client: Client,
+  address: string,
+  service: string,
+  metadata: Metadata,
+  deadline: number,
+): Promise<PackageDefinition> {
   const protoFile = optionalString(config, 'proto_file');
   const definitions = state(ctx).definitions;
   if (protoFile && optionalBoolean(config, 'use_reflection') !== true) {
@@ -129,7 +174,9 @@ async function loadDefinition(ctx: ActionContext, config: Config, client: Client
         try {
           return loadSync(full, { ...LOADER_OPTIONS, includeDirs });
         } catch (err) {
-          throw new TestMeshError(`config.proto_file: cannot load ${full}: ${err instanceof Error ? err.message : String(err)}`);
+          throw new TestMeshError(
+            `config.proto_file: cannot load ${full}: ${err instanceof Error ? err.message : String(err)}`,
+          );
         }
       });
       definitions.set(key, loaded);
@@ -140,7 +187,9 @@ async function loadDefinition(ctx: ActionContext, config: Config, client: Client
   const key = `reflection:${address}|${service}`;
   let loaded = definitions.get(key);
   if (!loaded) {
-    loaded = reflectDescriptorSet(client, service, metadata, deadline, ctx.signal).then((set) => loadFileDescriptorSetFromBuffer(set, LOADER_OPTIONS));
+    loaded = reflectDescriptorSet(client, service, metadata, deadline, ctx.signal).then((set) =>
+      loadFileDescriptorSetFromBuffer(set, LOADER_OPTIONS),
+    );
     definitions.set(key, loaded);
     loaded.catch(() => definitions.delete(key));
   }
@@ -156,7 +205,12 @@ function nameHint(word: string, names: string[]): string {
 }
 
 function isMethod(value: unknown): value is MethodDefinition<object, object> {
-  return typeof value === 'object' && value !== null && typeof (value as { path?: unknown }).path === 'string' && 'requestSerialize' in value;
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { path?: unknown }).path === 'string' &&
+    'requestSerialize' in value
+  );
 }
 
 /** Reads the call's keys, loads the service and finds the method; errors say what exists. */
@@ -177,12 +231,16 @@ export async function resolveTarget(config: Config, ctx: ActionContext): Promise
   });
   if (!serviceDef || !Object.values(serviceDef).some(isMethod)) {
     const known = services.length ? services : await reflectServices(client, metadata, deadline).catch(() => []);
-    throw new TestMeshError(`gRPC: no service '${service}'${nameHint(service, known) || (known.length ? ` (services: ${known.join(', ')})` : '')}`);
+    throw new TestMeshError(
+      `gRPC: no service '${service}'${nameHint(service, known) || (known.length ? ` (services: ${known.join(', ')})` : '')}`,
+    );
   }
   const found = serviceDef[method];
   if (!isMethod(found)) {
     const methods = Object.keys(serviceDef).filter((name) => isMethod(serviceDef[name]));
-    throw new TestMeshError(`gRPC: service '${service}' has no method '${method}'${nameHint(method, methods) || ` (methods: ${methods.join(', ')})`}`);
+    throw new TestMeshError(
+      `gRPC: service '${service}' has no method '${method}'${nameHint(method, methods) || ` (methods: ${methods.join(', ')})`}`,
+    );
   }
   return { address, service, method, path: found.path, definition: found, client, metadata, timeoutMs };
 }
@@ -190,21 +248,28 @@ export async function resolveTarget(config: Config, ctx: ActionContext): Promise
 /** A request message from the flow (a map); serialized now so a wrong field fails with its name. */
 export function encodeRequest(target: GrpcTarget, value: unknown, what: string): Buffer {
   if (value === undefined || value === null) value = {};
-  if (typeof value !== 'object' || Array.isArray(value)) throw new TestMeshError(`config.${what} must be a map (the request message as JSON), got ${JSON.stringify(value)}`);
+  if (typeof value !== 'object' || Array.isArray(value))
+    throw new TestMeshError(`config.${what} must be a map (the request message as JSON), got ${JSON.stringify(value)}`);
   // protobufjs drops unknown fields silently: a misspelt field would send an empty value.
-  const type = (target.definition.requestType as { type?: { name?: string; field?: Array<{ name: string }> } } | undefined)?.type;
+  const type = (
+    target.definition.requestType as { type?: { name?: string; field?: Array<{ name: string }> } } | undefined
+  )?.type;
   const fields = type?.field?.map((f) => f.name);
   if (fields) {
     for (const key of Object.keys(value as object)) {
       if (!fields.includes(key)) {
-        throw new TestMeshError(`config.${what}: ${type?.name ?? 'the request'} has no field '${key}'${nameHint(key, fields) || ` (fields: ${fields.join(', ') || 'none'})`}`);
+        throw new TestMeshError(
+          `config.${what}: ${type?.name ?? 'the request'} has no field '${key}'${nameHint(key, fields) || ` (fields: ${fields.join(', ') || 'none'})`}`,
+        );
       }
     }
   }
   try {
     return target.definition.requestSerialize(value as object);
   } catch (err) {
-    throw new TestMeshError(`config.${what}: not a valid ${target.service}/${target.method} request: ${err instanceof Error ? err.message : String(err)}`);
+    throw new TestMeshError(
+      `config.${what}: not a valid ${target.service}/${target.method} request: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
 }
 
@@ -212,7 +277,9 @@ export function encodeRequest(target: GrpcTarget, value: unknown, what: string):
 export function callError(target: GrpcTarget, err: ServiceError, extra = ''): TestMeshError {
   const name = statusName(err.code);
   const detail = err.details || err.message;
-  const error = new TestMeshError(`gRPC ${target.path} on ${target.address}: ${name}${detail ? `: ${detail}` : ''}${extra}`);
+  const error = new TestMeshError(
+    `gRPC ${target.path} on ${target.address}: ${name}${detail ? `: ${detail}` : ''}${extra}`,
+  );
   return error;
 }
 

@@ -134,7 +134,13 @@ function isUnimplemented(err: unknown): boolean {
  * The serialized FileDescriptorSet of the file defining `symbol` (a service) and all its imports,
  * fetched by reflection. Errors name the service and what the server answered.
  */
-export async function reflectDescriptorSet(client: Client, symbol: string, metadata: Metadata, deadline: number, signal: AbortSignal): Promise<Buffer> {
+export async function reflectDescriptorSet(
+  client: Client,
+  symbol: string,
+  metadata: Metadata,
+  deadline: number,
+  signal: AbortSignal,
+): Promise<Buffer> {
   let lastError: unknown;
   for (const version of VERSIONS) {
     const stream = new ReflectionStream(client, version, metadata, deadline);
@@ -151,8 +157,15 @@ export async function reflectDescriptorSet(client: Client, symbol: string, metad
     }
   }
   if (signal.aborted) throw signal.reason;
-  if (isUnimplemented(lastError)) throw new TestMeshError('the server does not offer gRPC server reflection (UNIMPLEMENTED): give the service\'s .proto file in proto_file');
-  throw lastError instanceof TestMeshError ? lastError : new TestMeshError(`server reflection failed: ${lastError instanceof Error ? lastError.message : String(lastError)}`);
+  if (isUnimplemented(lastError))
+    throw new TestMeshError(
+      "the server does not offer gRPC server reflection (UNIMPLEMENTED): give the service's .proto file in proto_file",
+    );
+  throw lastError instanceof TestMeshError
+    ? lastError
+    : new TestMeshError(
+        `server reflection failed: ${lastError instanceof Error ? lastError.message : String(lastError)}`,
+      );
 }
 
 async function fetchFiles(stream: ReflectionStream, symbol: string): Promise<Buffer> {
@@ -160,14 +173,18 @@ async function fetchFiles(stream: ReflectionStream, symbol: string): Promise<Buf
   let total = 0;
   const add = (reply: ReflectionReply, asked: string) => {
     if (reply.error) {
-      const hint = reply.error.code === Status.NOT_FOUND ? ' (is the service name fully qualified, like package.Service?)' : '';
-      throw new TestMeshError(`server reflection: ${asked}: ${reply.error.message || `error ${reply.error.code}`}${hint}`);
+      const hint =
+        reply.error.code === Status.NOT_FOUND ? ' (is the service name fully qualified, like package.Service?)' : '';
+      throw new TestMeshError(
+        `server reflection: ${asked}: ${reply.error.message || `error ${reply.error.code}`}${hint}`,
+      );
     }
     for (const bytes of reply.files ?? []) {
       const { name } = fileNameAndImports(bytes);
       if (files.has(name)) continue;
       total += bytes.length;
-      if (files.size >= MAX_FILES || total > MAX_TOTAL_BYTES) throw new TestMeshError(`server reflection: the descriptors of ${symbol} are too large`);
+      if (files.size >= MAX_FILES || total > MAX_TOTAL_BYTES)
+        throw new TestMeshError(`server reflection: the descriptors of ${symbol} are too large`);
       files.set(name, bytes);
     }
   };
@@ -177,7 +194,10 @@ async function fetchFiles(stream: ReflectionStream, symbol: string): Promise<Buf
   for (let missing = missingImports(files); missing.length; missing = missingImports(files)) {
     for (const name of missing) {
       add(await stream.ask(encodeRequest(3, name)), `file ${name}`);
-      if (!files.has(name)) throw new TestMeshError(`server reflection: the server did not send ${name}, imported by the definition of ${symbol}`);
+      if (!files.has(name))
+        throw new TestMeshError(
+          `server reflection: the server did not send ${name}, imported by the definition of ${symbol}`,
+        );
     }
   }
   // FileDescriptorSet: field 1 (file), repeated.
@@ -188,7 +208,8 @@ async function fetchFiles(stream: ReflectionStream, symbol: string): Promise<Buf
 
 function missingImports(files: Map<string, Buffer>): string[] {
   const missing = new Set<string>();
-  for (const bytes of files.values()) for (const name of fileNameAndImports(bytes).imports) if (!files.has(name)) missing.add(name);
+  for (const bytes of files.values())
+    for (const name of fileNameAndImports(bytes).imports) if (!files.has(name)) missing.add(name);
   return [...missing];
 }
 

@@ -11,7 +11,15 @@
 import type { Metadata, ServiceError, StatusObject } from '@grpc/grpc-js';
 import { TestMeshError } from '../errors';
 import { abortReason, type Config } from './config';
-import { callError, encodeRequest, expectedStatuses, isServiceError, metadataMap, resolveTarget, statusName } from './grpcClient';
+import {
+  callError,
+  encodeRequest,
+  expectedStatuses,
+  isServiceError,
+  metadataMap,
+  resolveTarget,
+  statusName,
+} from './grpcClient';
 import { registerAction } from './registry';
 import type { ActionContext, ActionDefinition } from './types';
 
@@ -53,11 +61,26 @@ async function unary(config: Config, ctx: ActionContext) {
   if (outcome.error) {
     const name = statusName(outcome.error.code);
     if (!expected.has(name)) throw callError(target, outcome.error);
-    return { status_code: name, status_message: outcome.error.details ?? '', response: null, body: null, metadata, latency_ms };
+    return {
+      status_code: name,
+      status_message: outcome.error.details ?? '',
+      response: null,
+      body: null,
+      metadata,
+      latency_ms,
+    };
   }
   ctx.recordMessage({ direction: 'received', channel: target.path, body: outcome.response });
-  if (!expected.has('OK')) throw new TestMeshError(`gRPC ${target.path}: expected status ${[...expected].join(' or ')}, got OK`);
-  return { status_code: 'OK', status_message: trailers?.details ?? '', response: outcome.response, body: outcome.response, metadata, latency_ms };
+  if (!expected.has('OK'))
+    throw new TestMeshError(`gRPC ${target.path}: expected status ${[...expected].join(' or ')}, got OK`);
+  return {
+    status_code: 'OK',
+    status_message: trailers?.details ?? '',
+    response: outcome.response,
+    body: outcome.response,
+    metadata,
+    latency_ms,
+  };
 }
 
 const definition: Omit<ActionDefinition, 'name'> = { honoursSignal: true, run: unary };

@@ -11,11 +11,26 @@
  * mid-stream included — fails the step and says how many replies had arrived, unless
  * `expected_status` names it.
  */
-import type { ClientDuplexStream, ClientReadableStream, ClientWritableStream, Metadata, ServiceError, StatusObject } from '@grpc/grpc-js';
+import type {
+  ClientDuplexStream,
+  ClientReadableStream,
+  ClientWritableStream,
+  Metadata,
+  ServiceError,
+  StatusObject,
+} from '@grpc/grpc-js';
 import { status as Status } from '@grpc/grpc-js';
 import { TestMeshError } from '../errors';
 import { abortReason, optionalList, optionalNumber } from './config';
-import { callError, encodeRequest, expectedStatuses, isServiceError, metadataMap, resolveTarget, statusName } from './grpcClient';
+import {
+  callError,
+  encodeRequest,
+  expectedStatuses,
+  isServiceError,
+  metadataMap,
+  resolveTarget,
+  statusName,
+} from './grpcClient';
 import { registerAction } from './registry';
 
 type AnyCall = ClientReadableStream<object> | ClientWritableStream<Buffer> | ClientDuplexStream<Buffer, object>;
@@ -27,14 +42,20 @@ registerAction({
     const started = performance.now();
     const target = await resolveTarget(config, ctx);
     const { requestStream, responseStream } = target.definition;
-    if (!requestStream && !responseStream) throw new TestMeshError(`gRPC ${target.path} is a unary method: use grpc_call`);
+    if (!requestStream && !responseStream)
+      throw new TestMeshError(`gRPC ${target.path} is a unary method: use grpc_call`);
     const expected = expectedStatuses(config);
     const maxMessages = optionalNumber(config, 'max_messages');
 
     let requests: Buffer[];
     if (requestStream) {
-      const list = optionalList(config, 'requests') ?? (config.request !== undefined && config.request !== null ? [config.request] : undefined);
-      if (!list) throw new TestMeshError(`config.requests is required: ${target.path} takes a stream of messages (a list of maps)`);
+      const list =
+        optionalList(config, 'requests') ??
+        (config.request !== undefined && config.request !== null ? [config.request] : undefined);
+      if (!list)
+        throw new TestMeshError(
+          `config.requests is required: ${target.path} takes a stream of messages (a list of maps)`,
+        );
       requests = list.map((item, i) => encodeRequest(target, item, `requests[${i}]`));
     } else {
       requests = [encodeRequest(target, config.request, 'request')];
@@ -67,14 +88,28 @@ registerAction({
         }
       };
       if (requestStream && !responseStream) {
-        call = target.client.makeClientStreamRequest(target.path, serialize, deserialize, target.metadata, options, (err, reply) => {
-          if (reply) onReply(reply);
-          finish(err);
-        });
+        call = target.client.makeClientStreamRequest(
+          target.path,
+          serialize,
+          deserialize,
+          target.metadata,
+          options,
+          (err, reply) => {
+            if (reply) onReply(reply);
+            finish(err);
+          },
+        );
       } else if (requestStream) {
         call = target.client.makeBidiStreamRequest(target.path, serialize, deserialize, target.metadata, options);
       } else {
-        call = target.client.makeServerStreamRequest(target.path, serialize, deserialize, requests[0], target.metadata, options);
+        call = target.client.makeServerStreamRequest(
+          target.path,
+          serialize,
+          deserialize,
+          requests[0],
+          target.metadata,
+          options,
+        );
       }
       const onAbort = () => call.cancel();
       ctx.signal.addEventListener('abort', onAbort, { once: true });
@@ -91,12 +126,20 @@ registerAction({
       if (requestStream) {
         const writable = call as ClientWritableStream<Buffer>;
         for (const request of requests) {
-          ctx.recordMessage({ direction: 'sent', channel: target.path, body: target.definition.requestDeserialize(request) });
+          ctx.recordMessage({
+            direction: 'sent',
+            channel: target.path,
+            body: target.definition.requestDeserialize(request),
+          });
           writable.write(request);
         }
         writable.end();
       } else {
-        ctx.recordMessage({ direction: 'sent', channel: target.path, body: target.definition.requestDeserialize(requests[0]) });
+        ctx.recordMessage({
+          direction: 'sent',
+          channel: target.path,
+          body: target.definition.requestDeserialize(requests[0]),
+        });
       }
     });
 
@@ -105,10 +148,28 @@ registerAction({
     const last = replies.length ? replies[replies.length - 1] : null;
     if (outcome.error) {
       const name = statusName(outcome.error.code);
-      if (!expected.has(name)) throw callError(target, outcome.error, `, after ${replies.length} repl${replies.length === 1 ? 'y' : 'ies'}`);
-      return { status_code: name, status_message: outcome.error.details ?? '', response: last, body: { messages: replies }, messages: replies, metadata, latency_ms };
+      if (!expected.has(name))
+        throw callError(target, outcome.error, `, after ${replies.length} repl${replies.length === 1 ? 'y' : 'ies'}`);
+      return {
+        status_code: name,
+        status_message: outcome.error.details ?? '',
+        response: last,
+        body: { messages: replies },
+        messages: replies,
+        metadata,
+        latency_ms,
+      };
     }
-    if (!expected.has('OK')) throw new TestMeshError(`gRPC ${target.path}: expected status ${[...expected].join(' or ')}, got OK`);
-    return { status_code: 'OK', status_message: trailers?.details ?? '', response: last, body: { messages: replies }, messages: replies, metadata, latency_ms };
+    if (!expected.has('OK'))
+      throw new TestMeshError(`gRPC ${target.path}: expected status ${[...expected].join(' or ')}, got OK`);
+    return {
+      status_code: 'OK',
+      status_message: trailers?.details ?? '',
+      response: last,
+      body: { messages: replies },
+      messages: replies,
+      metadata,
+      latency_ms,
+    };
   },
 });

@@ -29,7 +29,8 @@ export function buildUrl(base: string, query: Record<string, unknown> | undefine
   } catch {
     throw new TestMeshError(`config.url is not a valid URL: ${JSON.stringify(base)}`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TestMeshError(`config.url must be http or https, got ${url.protocol}`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new TestMeshError(`config.url must be http or https, got ${url.protocol}`);
   if (query) {
     for (const [key, value] of Object.entries(query)) {
       if (Array.isArray(value)) for (const v of value) url.searchParams.append(key, stringifyValue(v));
@@ -82,7 +83,9 @@ export function describeNetworkError(err: unknown, method: string, url: string):
 }
 
 /** Reads the whole body with a size cap. Plain listeners: `for await` costs an async iterator per request. */
-function readText(body: NodeJS.ReadableStream & { destroy(err?: Error): void }): Promise<{ text: string; size: number }> {
+function readText(
+  body: NodeJS.ReadableStream & { destroy(err?: Error): void },
+): Promise<{ text: string; size: number }> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -137,15 +140,25 @@ async function run(config: Config, ctx: ActionContext): Promise<HttpResult> {
   const limit = explicitTimeout ?? DEFAULT_TIMEOUT_MS;
   const started = performance.now();
   const fail = (err: unknown): Error => {
-    if (signal.aborted) return signal.reason instanceof Error ? signal.reason : new TestMeshError(String(signal.reason));
+    if (signal.aborted)
+      return signal.reason instanceof Error ? signal.reason : new TestMeshError(String(signal.reason));
     const code = (err as { code?: string }).code;
-    if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return new TimeoutError(`${method} ${url}`, limit);
+    if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT')
+      return new TimeoutError(`${method} ${url}`, limit);
     return describeNetworkError(err, method, url);
   };
   try {
     let response;
     try {
-      response = await request(url, { method: method as 'GET', headers, body, signal, dispatcher: ctx.dispatcher, headersTimeout: limit, bodyTimeout: limit });
+      response = await request(url, {
+        method: method as 'GET',
+        headers,
+        body,
+        signal,
+        dispatcher: ctx.dispatcher,
+        headersTimeout: limit,
+        bodyTimeout: limit,
+      });
     } catch (err) {
       throw fail(err);
     }

@@ -15,10 +15,12 @@ export function findMismatch(expected: unknown, actual: unknown, path = '$'): st
     if (parsed.ok) return findMismatch(parsed.value, actual, path);
     return differ(path, expected, actual);
   }
-  if (expected === null || expected === undefined) return actual === null || actual === undefined ? undefined : differ(path, null, actual);
+  if (expected === null || expected === undefined)
+    return actual === null || actual === undefined ? undefined : differ(path, null, actual);
   if (Array.isArray(expected)) {
     if (!Array.isArray(actual)) return `at ${path}: expected a list, got ${show(actual)}`;
-    if (actual.length !== expected.length) return `at ${path}: expected a list of ${expected.length}, got ${actual.length} item(s)`;
+    if (actual.length !== expected.length)
+      return `at ${path}: expected a list of ${expected.length}, got ${actual.length} item(s)`;
     for (let i = 0; i < expected.length; i++) {
       const why = findMismatch(expected[i], actual[i], `${path}[${i}]`);
       if (why) return why;
@@ -26,11 +28,13 @@ export function findMismatch(expected: unknown, actual: unknown, path = '$'): st
     return undefined;
   }
   if (typeof expected === 'object') {
-    if (actual === null || typeof actual !== 'object' || Array.isArray(actual)) return `at ${path}: expected an object, got ${show(actual)}`;
+    if (actual === null || typeof actual !== 'object' || Array.isArray(actual))
+      return `at ${path}: expected an object, got ${show(actual)}`;
     const record = actual as Record<string, unknown>;
     for (const [key, value] of Object.entries(expected as Record<string, unknown>)) {
       const childPath = /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
-      if (!Object.prototype.hasOwnProperty.call(record, key)) return `at ${childPath}: missing (expected ${show(value)})`;
+      if (!Object.prototype.hasOwnProperty.call(record, key))
+        return `at ${childPath}: missing (expected ${show(value)})`;
       const why = findMismatch(value, record[key], childPath);
       if (why) return why;
     }

@@ -47,10 +47,14 @@ export function readBrokers(config: Config, key = 'brokers', fallback?: string):
   const parts: unknown[] = Array.isArray(value) ? value : value === undefined || value === null ? [] : [value];
   const brokers: string[] = [];
   for (const part of parts) {
-    if (typeof part !== 'string') throw new TestMeshError(`config.${key} must be a list of host:port strings or a comma-separated string, got ${JSON.stringify(part)}`);
+    if (typeof part !== 'string')
+      throw new TestMeshError(
+        `config.${key} must be a list of host:port strings or a comma-separated string, got ${JSON.stringify(part)}`,
+      );
     for (const entry of part.split(',')) if (entry.trim()) brokers.push(entry.trim());
   }
-  if (brokers.length === 0) throw new TestMeshError(`config.${key} is required (host:port of a Kafka broker, e.g. "localhost:9092")`);
+  if (brokers.length === 0)
+    throw new TestMeshError(`config.${key} is required (host:port of a Kafka broker, e.g. "localhost:9092")`);
   for (const broker of brokers) {
     if (!/^[^\s:/]+:\d{1,5}$/.test(broker) && !/^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(broker)) {
       throw new TestMeshError(`config.${key}: ${JSON.stringify(broker)} is not host:port`);
@@ -70,7 +74,10 @@ function readSasl(config: Config, ctx: ActionContext): SASLOptions | undefined {
   if (!sasl) return undefined;
   const mechanismText = (optionalString(sasl, 'mechanism') ?? 'PLAIN').toLowerCase();
   const mechanism = MECHANISMS[mechanismText];
-  if (!mechanism) throw new TestMeshError(`config.sasl.mechanism must be PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512, got ${JSON.stringify(sasl.mechanism)}`);
+  if (!mechanism)
+    throw new TestMeshError(
+      `config.sasl.mechanism must be PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512, got ${JSON.stringify(sasl.mechanism)}`,
+    );
   const username = optionalString(sasl, 'username') ?? '';
   const password = optionalString(sasl, 'password') ?? '';
   // The password never shows in events, details, history or reports from here on.
@@ -79,7 +86,11 @@ function readSasl(config: Config, ctx: ActionContext): SASLOptions | undefined {
   return { mechanism, username, password };
 }
 
-export async function readConnection(config: Config, ctx: ActionContext, brokersFallback?: string): Promise<KafkaConnection> {
+export async function readConnection(
+  config: Config,
+  ctx: ActionContext,
+  brokersFallback?: string,
+): Promise<KafkaConnection> {
   const brokers = readBrokers(config, 'brokers', brokersFallback);
   const sasl = readSasl(config, ctx);
   const ssl = await readTls(config, ctx);
@@ -132,7 +143,11 @@ function client(ctx: ActionContext, connection: KafkaConnection): CachedClient {
 export function producerFor(ctx: ActionContext, connection: KafkaConnection): Promise<Producer> {
   const entry = client(ctx, connection);
   if (entry.producer) return entry.producer;
-  const producer = entry.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: true, retry: RETRY });
+  const producer = entry.kafka.producer({
+    createPartitioner: Partitioners.DefaultPartitioner,
+    allowAutoTopicCreation: true,
+    retry: RETRY,
+  });
   // A failed connect is not kept: the next step tries again.
   const connected = producer.connect().then(
     () => producer,
@@ -192,7 +207,8 @@ export function leave(ctx: ActionContext, consumer: Consumer, after?: Promise<vo
 /** One line for a KafkaJS error: its message and, when there is one, its cause. */
 export function kafkaErrorMessage(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
-  const cause = (err as { cause?: unknown; originalError?: unknown }).originalError ?? (err as { cause?: unknown }).cause;
+  const cause =
+    (err as { cause?: unknown; originalError?: unknown }).originalError ?? (err as { cause?: unknown }).cause;
   const causeText = cause instanceof Error && !err.message.includes(cause.message) ? ` (${cause.message})` : '';
   return `${err.message}${causeText}`;
 }

@@ -13,7 +13,12 @@ import type { ActionContext } from './types';
 
 const DEFAULT_BROKERS = 'localhost:9092';
 
-async function withAdmin<T>(ctx: ActionContext, config: Config, what: string, use: (admin: Awaited<ReturnType<typeof adminFor>>) => Promise<T>): Promise<T> {
+async function withAdmin<T>(
+  ctx: ActionContext,
+  config: Config,
+  what: string,
+  use: (admin: Awaited<ReturnType<typeof adminFor>>) => Promise<T>,
+): Promise<T> {
   const connection = await readConnection(config, ctx, DEFAULT_BROKERS);
   try {
     return await use(await adminFor(ctx, connection));
@@ -30,7 +35,11 @@ registerAction({
       const names = (await admin.listTopics()).filter((name) => !name.startsWith('__')).sort();
       const { topics } = names.length ? await admin.fetchTopicMetadata({ topics: names }) : { topics: [] };
       return {
-        topics: topics.map((t) => ({ name: t.name, partitions: t.partitions.length, replicationFactor: t.partitions[0]?.replicas.length ?? 0 })),
+        topics: topics.map((t) => ({
+          name: t.name,
+          partitions: t.partitions.length,
+          replicationFactor: t.partitions[0]?.replicas.length ?? 0,
+        })),
       };
     });
   },
@@ -43,7 +52,10 @@ registerAction({
     const partitions = optionalNumber(config, 'partitions') ?? 1;
     const replicationFactor = optionalNumber(config, 'replicationFactor') ?? 1;
     return withAdmin(ctx, config, `creating topic '${topic}'`, async (admin) => {
-      const created = await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor }], waitForLeaders: true });
+      const created = await admin.createTopics({
+        topics: [{ topic, numPartitions: partitions, replicationFactor }],
+        waitForLeaders: true,
+      });
       return { topic, created, partitions, replicationFactor };
     });
   },

@@ -23,7 +23,15 @@ import { formatDuration } from '../duration';
 import { TestMeshError } from '../errors';
 import { parseOutputPath, readPath } from '../path';
 import { messagePreview } from '../engine/streamMessages';
-import { abortReason, optionalBoolean, optionalDuration, optionalNumber, optionalString, requireString, type Config } from './config';
+import {
+  abortReason,
+  optionalBoolean,
+  optionalDuration,
+  optionalNumber,
+  optionalString,
+  requireString,
+  type Config,
+} from './config';
 import { decodeValue, headersToText, kafkaErrorMessage, leave, newConsumer, readConnection } from './kafkaClient';
 import { matchesExpected } from './jsonMatch';
 import { registerAction } from './registry';
@@ -80,7 +88,12 @@ function toConsumed(topic: string, partition: number, message: KafkaMessage): Co
 }
 
 /** Joins the group, collects messages until `count` matched or the timeout, then leaves the group. */
-async function consume(ctx: ActionContext, config: Config, options: ConsumeOptions, brokersFallback?: string): Promise<ConsumeOutcome> {
+async function consume(
+  ctx: ActionContext,
+  config: Config,
+  options: ConsumeOptions,
+  brokersFallback?: string,
+): Promise<ConsumeOutcome> {
   const connection = await readConnection(config, ctx, brokersFallback);
   const consumer: Consumer = newConsumer(ctx, connection, options.groupId);
   const outcome: ConsumeOutcome = { matched: [], seen: 0, lastSeen: [], timedOut: false };
@@ -126,10 +139,15 @@ async function consume(ctx: ActionContext, config: Config, options: ConsumeOptio
     // Retriable failures (a group coordinator still starting, a rebalance) restart the consumer
     // within the step's timeout; only a consumer that gives up ends the step.
     if (event.payload.restart) {
-      ctx.log('debug', `kafka: the consumer of '${options.topic}' restarts after: ${kafkaErrorMessage(event.payload.error)}`);
+      ctx.log(
+        'debug',
+        `kafka: the consumer of '${options.topic}' restarts after: ${kafkaErrorMessage(event.payload.error)}`,
+      );
       return;
     }
-    finish(new TestMeshError(`kafka: the consumer of '${options.topic}' stopped: ${kafkaErrorMessage(event.payload.error)}`));
+    finish(
+      new TestMeshError(`kafka: the consumer of '${options.topic}' stopped: ${kafkaErrorMessage(event.payload.error)}`),
+    );
   });
 
   const take = (message: ConsumedMessage) => {
@@ -141,11 +159,21 @@ async function consume(ctx: ActionContext, config: Config, options: ConsumeOptio
       try {
         matches = options.filter(message);
       } catch (err) {
-        finish(new TestMeshError(`kafka_consumer: filter failed on ${describe(message)}: ${err instanceof Error ? err.message : String(err)}`));
+        finish(
+          new TestMeshError(
+            `kafka_consumer: filter failed on ${describe(message)}: ${err instanceof Error ? err.message : String(err)}`,
+          ),
+        );
         return;
       }
     }
-    ctx.recordMessage({ direction: 'received', channel: `${message.topic}[${message.partition}]@${message.offset}${matches ? '' : ' (filtered out)'}`, key: message.key, headers: message.headers, body: message.value });
+    ctx.recordMessage({
+      direction: 'received',
+      channel: `${message.topic}[${message.partition}]@${message.offset}${matches ? '' : ' (filtered out)'}`,
+      key: message.key,
+      headers: message.headers,
+      body: message.value,
+    });
     if (!matches) return;
     outcome.matched.push(message);
     if (options.count > 0 && outcome.matched.length >= options.count) finish();
@@ -157,7 +185,11 @@ async function consume(ctx: ActionContext, config: Config, options: ConsumeOptio
     if (done) return;
     await consumer.subscribe({ topics: [options.topic], fromBeginning: options.fromBeginning });
     if (done) return;
-    if (!joined) joining = Promise.race([joinDone, new Promise<void>((resolve) => setTimeout(resolve, JOIN_WAIT_ON_LEAVE_MS).unref())]);
+    if (!joined)
+      joining = Promise.race([
+        joinDone,
+        new Promise<void>((resolve) => setTimeout(resolve, JOIN_WAIT_ON_LEAVE_MS).unref()),
+      ]);
     await consumer.run({
       autoCommit: options.commit,
       eachBatchAutoResolve: false,
@@ -172,7 +204,13 @@ async function consume(ctx: ActionContext, config: Config, options: ConsumeOptio
       },
     });
   })();
-  run.catch((err) => finish(new TestMeshError(`kafka: consuming '${options.topic}' on ${connection.brokers.join(',')} failed: ${kafkaErrorMessage(err)}`)));
+  run.catch((err) =>
+    finish(
+      new TestMeshError(
+        `kafka: consuming '${options.topic}' on ${connection.brokers.join(',')} failed: ${kafkaErrorMessage(err)}`,
+      ),
+    ),
+  );
 
   try {
     await finished;
@@ -188,7 +226,10 @@ async function consume(ctx: ActionContext, config: Config, options: ConsumeOptio
   signal.removeEventListener('abort', onAbort);
   // Leaving commits what was taken; a cancel during it still answers at once.
   left = true;
-  await Promise.race([leave(ctx, consumer, joined ? undefined : joining), new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }))]);
+  await Promise.race([
+    leave(ctx, consumer, joined ? undefined : joining),
+    new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true })),
+  ]);
   if (signal.aborted) throw abortReason(signal);
   return outcome;
 }
@@ -209,16 +250,22 @@ function mapFilter(spec: Config): Filter {
       throw new TestMeshError(`config.filter.key_pattern is not a valid regular expression: ${(err as Error).message}`);
     }
   }
-  const headers = spec.headers && typeof spec.headers === 'object' ? (spec.headers as Record<string, unknown>) : undefined;
+  const headers =
+    spec.headers && typeof spec.headers === 'object' ? (spec.headers as Record<string, unknown>) : undefined;
   const jsonPathText = optionalString(spec, 'json_path');
   const jsonPath = jsonPathText ? parseOutputPath(jsonPathText) : undefined;
   const hasJsonValue = Object.prototype.hasOwnProperty.call(spec, 'json_value');
   const known = new Set(['key', 'key_pattern', 'headers', 'json_path', 'json_value']);
-  for (const name of Object.keys(spec)) if (!known.has(name)) throw new TestMeshError(`config.filter: unknown key '${name}' (a map filter takes key, key_pattern, headers, json_path, json_value; or write an expression)`);
+  for (const name of Object.keys(spec))
+    if (!known.has(name))
+      throw new TestMeshError(
+        `config.filter: unknown key '${name}' (a map filter takes key, key_pattern, headers, json_path, json_value; or write an expression)`,
+      );
   return (message) => {
     if (key !== undefined && message.key !== key) return false;
     if (pattern && !pattern.test(message.key)) return false;
-    if (headers) for (const [name, value] of Object.entries(headers)) if (message.headers[name] !== String(value)) return false;
+    if (headers)
+      for (const [name, value] of Object.entries(headers)) if (message.headers[name] !== String(value)) return false;
     if (jsonPath) {
       const found = readPath(message.value, jsonPath);
       if (hasJsonValue ? !matchesExpected(spec.json_value, found) : found === undefined) return false;
@@ -231,16 +278,30 @@ function readFilter(config: Config, ctx: ActionContext): Filter | undefined {
   const raw = config.filter;
   if (raw === undefined || raw === null || raw === '') return undefined;
   if (typeof raw === 'string') {
-    return (message) => Boolean(ctx.evaluate(raw, { key: message.key, value: message.value, headers: message.headers, topic: message.topic, partition: message.partition, offset: message.offset, timestamp: message.timestamp }));
+    return (message) =>
+      Boolean(
+        ctx.evaluate(raw, {
+          key: message.key,
+          value: message.value,
+          headers: message.headers,
+          topic: message.topic,
+          partition: message.partition,
+          offset: message.offset,
+          timestamp: message.timestamp,
+        }),
+      );
   }
   if (typeof raw === 'object' && !Array.isArray(raw)) return mapFilter(ctx.interpolate(raw) as Config);
-  throw new TestMeshError('config.filter must be an expression over key, value and headers, or a map (key, key_pattern, headers, json_path, json_value)');
+  throw new TestMeshError(
+    'config.filter must be an expression over key, value and headers, or a map (key, key_pattern, headers, json_path, json_value)',
+  );
 }
 
 function readOffsetReset(config: Config): boolean {
   const fromBeginning = optionalBoolean(config, 'from_beginning');
   const reset = optionalString(config, 'auto_offset_reset');
-  if (reset !== undefined && reset !== 'earliest' && reset !== 'latest') throw new TestMeshError(`config.auto_offset_reset must be earliest or latest, got ${JSON.stringify(reset)}`);
+  if (reset !== undefined && reset !== 'earliest' && reset !== 'latest')
+    throw new TestMeshError(`config.auto_offset_reset must be earliest or latest, got ${JSON.stringify(reset)}`);
   return fromBeginning === true || reset === 'earliest';
 }
 
@@ -252,17 +313,37 @@ registerAction({
     const started = performance.now();
     const topic = requireString(config, 'topic');
     const count = optionalNumber(config, 'count') ?? 1;
-    if (!Number.isInteger(count) || count < 0) throw new TestMeshError(`config.count must be a whole number >= 0, got ${JSON.stringify(config.count)}`);
+    if (!Number.isInteger(count) || count < 0)
+      throw new TestMeshError(`config.count must be a whole number >= 0, got ${JSON.stringify(config.count)}`);
     const timeoutMs = optionalDuration(config, 'timeout') ?? DEFAULT_TIMEOUT_MS;
     const groupId = optionalString(config, 'group_id') || DEFAULT_GROUP_ID;
-    const options: ConsumeOptions = { topic, groupId, fromBeginning: readOffsetReset(config), count, timeoutMs, filter: readFilter(config, ctx), commit: true };
+    const options: ConsumeOptions = {
+      topic,
+      groupId,
+      fromBeginning: readOffsetReset(config),
+      count,
+      timeoutMs,
+      filter: readFilter(config, ctx),
+      commit: true,
+    };
     const outcome = await consume(ctx, config, options);
     if (count > 0 && outcome.matched.length < count) {
-      const what = options.filter ? `${outcome.matched.length} of ${count} matching message(s) (${outcome.seen} seen in all)` : `${outcome.matched.length} of ${count} message(s)`;
-      const last = outcome.lastSeen.length ? `; the last ${outcome.lastSeen.length} seen: ${outcome.lastSeen.map(describe).join(' | ')}` : '';
-      throw new TestMeshError(`kafka_consumer: got ${what} from '${topic}' (group '${groupId}') within ${formatDuration(timeoutMs)}${last}`);
+      const what = options.filter
+        ? `${outcome.matched.length} of ${count} matching message(s) (${outcome.seen} seen in all)`
+        : `${outcome.matched.length} of ${count} message(s)`;
+      const last = outcome.lastSeen.length
+        ? `; the last ${outcome.lastSeen.length} seen: ${outcome.lastSeen.map(describe).join(' | ')}`
+        : '';
+      throw new TestMeshError(
+        `kafka_consumer: got ${what} from '${topic}' (group '${groupId}') within ${formatDuration(timeoutMs)}${last}`,
+      );
     }
-    return { success: true, messages: outcome.matched, count: outcome.matched.length, duration_ms: Math.round(performance.now() - started) };
+    return {
+      success: true,
+      messages: outcome.matched,
+      count: outcome.matched.length,
+      duration_ms: Math.round(performance.now() - started),
+    };
   },
 });
 

@@ -27,7 +27,9 @@ function readCompression(config: Config): CompressionTypes {
   const found = COMPRESSIONS[name];
   if (found !== undefined) return found;
   if (['snappy', 'lz4', 'zstd'].includes(name)) {
-    throw new TestMeshError(`config.compression: ${name} is not supported here (no native codec in the extension); use gzip or none`);
+    throw new TestMeshError(
+      `config.compression: ${name} is not supported here (no native codec in the extension); use gzip or none`,
+    );
   }
   throw new TestMeshError(`config.compression must be none or gzip, got ${JSON.stringify(config.compression)}`);
 }
@@ -45,7 +47,14 @@ interface Sent {
 }
 
 /** Sends the messages one by one (in order), so each gets its own partition and offset back. */
-async function send(ctx: ActionContext, config: Config, topic: string, messages: Message[], compression: CompressionTypes, brokersFallback?: string): Promise<Sent[]> {
+async function send(
+  ctx: ActionContext,
+  config: Config,
+  topic: string,
+  messages: Message[],
+  compression: CompressionTypes,
+  brokersFallback?: string,
+): Promise<Sent[]> {
   const connection = await readConnection(config, ctx, brokersFallback);
   const sent: Sent[] = [];
   for (const message of messages) {
@@ -54,7 +63,9 @@ async function send(ctx: ActionContext, config: Config, topic: string, messages:
       const producer = await producerFor(ctx, connection);
       [record] = await producer.send({ topic, messages: [message], acks: -1, compression });
     } catch (err) {
-      throw new TestMeshError(`kafka: sending to topic '${topic}' on ${connection.brokers.join(',')} failed: ${kafkaErrorMessage(err)}`);
+      throw new TestMeshError(
+        `kafka: sending to topic '${topic}' on ${connection.brokers.join(',')} failed: ${kafkaErrorMessage(err)}`,
+      );
     }
     const partition = record?.partition ?? -1;
     const offset = Number(record?.baseOffset ?? record?.offset ?? -1);
@@ -76,9 +87,13 @@ registerAction({
   async run(config, ctx) {
     const started = performance.now();
     const topic = requireString(config, 'topic');
-    if (config.payload === undefined || config.payload === null) throw new TestMeshError('config.payload is required (the message value: text, or a map or list sent as JSON)');
+    if (config.payload === undefined || config.payload === null)
+      throw new TestMeshError('config.payload is required (the message value: text, or a map or list sent as JSON)');
     const key = optionalString(config, 'key');
-    const message: Message = { value: encodePayload(config.payload), headers: readHeaders(optionalMap(config, 'headers')) };
+    const message: Message = {
+      value: encodePayload(config.payload),
+      headers: readHeaders(optionalMap(config, 'headers')),
+    };
     if (key) message.key = key;
     const [sent] = await send(ctx, config, topic, [message], readCompression(config));
     return {
@@ -99,7 +114,8 @@ registerAction({
     const given = optionalList(config, 'messages');
     const entries: Config[] = given
       ? given.map((entry, i) => {
-          if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) throw new TestMeshError(`config.messages[${i}] must be a map with key and value`);
+          if (entry === null || typeof entry !== 'object' || Array.isArray(entry))
+            throw new TestMeshError(`config.messages[${i}] must be a map with key and value`);
           return entry as Config;
         })
       : [config];

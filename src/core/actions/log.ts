@@ -13,7 +13,8 @@ registerAction({
   async run(config, ctx) {
     const message = stringifyValue(config.message);
     const level = optionalString(config, 'level') ?? 'info';
-    if (!LEVELS.has(level)) throw new TestMeshError(`config.level must be one of debug, info, warn, error, got ${JSON.stringify(level)}`);
+    if (!LEVELS.has(level))
+      throw new TestMeshError(`config.level must be one of debug, info, warn, error, got ${JSON.stringify(level)}`);
     ctx.log(level as LogLevel, message);
     return { message, level };
   },

@@ -81,7 +81,8 @@ function isMap(value: unknown): value is Map_ {
 
 function checkKeys(value: Map_, known: readonly string[], where: string): void {
   for (const key of Object.keys(value)) {
-    if (!known.includes(key)) throw new TestMeshError(`${where}: unknown key '${key}'${suggest(key, known)} (known: ${known.join(', ')})`);
+    if (!known.includes(key))
+      throw new TestMeshError(`${where}: unknown key '${key}'${suggest(key, known)} (known: ${known.join(', ')})`);
   }
 }
 
@@ -95,7 +96,9 @@ export function regex(value: unknown, where: string): LinearRegex {
   try {
     return compileRegex(text(value), 0);
   } catch (err) {
-    throw new TestMeshError(`${where} is not a valid regular expression: ${(err as Error).message.replace(/ at column \d+$/, '')}`);
+    throw new TestMeshError(
+      `${where} is not a valid regular expression: ${(err as Error).message.replace(/ at column \d+$/, '')}`,
+    );
   }
 }
 
@@ -107,30 +110,47 @@ function stringMap(value: unknown, where: string): Array<[string, string]> {
 
 function whole(value: unknown, where: string, min: number, max: number): number {
   const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) throw new TestMeshError(`${where} must be a whole number from ${min} to ${max}, got ${show(value)}`);
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max)
+    throw new TestMeshError(`${where} must be a whole number from ${min} to ${max}, got ${show(value)}`);
   return n;
 }
 
-export function readMatcher(match: unknown, where: string, base: { method?: unknown; path?: unknown } = {}): RequestMatcher {
+export function readMatcher(
+  match: unknown,
+  where: string,
+  base: { method?: unknown; path?: unknown } = {},
+): RequestMatcher {
   const m = match === undefined || match === null ? {} : match;
   if (!isMap(m)) throw new TestMeshError(`${where}.match must be a map, got ${show(match)}`);
   checkKeys(m, MATCH_KEYS, `${where}.match`);
   const method = base.method === undefined || base.method === null ? undefined : text(base.method).toUpperCase();
   const path = base.path === undefined || base.path === null ? undefined : text(base.path);
-  if (path !== undefined && path !== '*' && !path.startsWith('/')) throw new TestMeshError(`${where}.path must start with /, got ${JSON.stringify(path)}`);
-  const headers: Array<[string, string | LinearRegex]> = stringMap(m.headers, `${where}.match.headers`).map(([k, v]) => [
-    k.toLowerCase(),
-    v.startsWith('regex:') ? regex(v.slice('regex:'.length), `${where}.match.headers.${k}`) : v,
-  ]);
-  const query = [...stringMap(m.query, `${where}.match.query`), ...stringMap(m.query_params, `${where}.match.query_params`)];
+  if (path !== undefined && path !== '*' && !path.startsWith('/'))
+    throw new TestMeshError(`${where}.path must start with /, got ${JSON.stringify(path)}`);
+  const headers: Array<[string, string | LinearRegex]> = stringMap(m.headers, `${where}.match.headers`).map(
+    ([k, v]) => [
+      k.toLowerCase(),
+      v.startsWith('regex:') ? regex(v.slice('regex:'.length), `${where}.match.headers.${k}`) : v,
+    ],
+  );
+  const query = [
+    ...stringMap(m.query, `${where}.match.query`),
+    ...stringMap(m.query_params, `${where}.match.query_params`),
+  ];
   const bodyJson = m.body_json ?? m.body;
   return {
     method: method === '*' || method === 'ANY' ? undefined : method,
     path,
-    pathPattern: m.path_pattern === undefined || m.path_pattern === null ? undefined : regex(m.path_pattern, `${where}.match.path_pattern`),
+    pathPattern:
+      m.path_pattern === undefined || m.path_pattern === null
+        ? undefined
+        : regex(m.path_pattern, `${where}.match.path_pattern`),
     headers,
     query,
-    bodyPattern: m.body_pattern === undefined || m.body_pattern === null ? undefined : regex(m.body_pattern, `${where}.match.body_pattern`),
+    bodyPattern:
+      m.body_pattern === undefined || m.body_pattern === null
+        ? undefined
+        : regex(m.body_pattern, `${where}.match.body_pattern`),
     bodyJson: bodyJson === null ? undefined : bodyJson,
   };
 }
@@ -140,18 +160,24 @@ function readResponse(value: unknown, where: string): MockResponse {
   if (!isMap(r)) throw new TestMeshError(`${where}.response must be a map, got ${show(value)}`);
   checkKeys(r, RESPONSE_KEYS, `${where}.response`);
   const statusRaw = r.status ?? r.status_code;
-  const status = statusRaw === undefined || statusRaw === null ? 200 : whole(statusRaw, `${where}.response.status`, 100, 599);
+  const status =
+    statusRaw === undefined || statusRaw === null ? 200 : whole(statusRaw, `${where}.response.status`, 100, 599);
   const headers: Record<string, string> = {};
   for (const [k, v] of stringMap(r.headers, `${where}.response.headers`)) headers[k.toLowerCase()] = v;
   let body: MockResponse['body'] = { kind: 'none' };
   if (r.body_json !== undefined && r.body_json !== null) body = { kind: 'json', value: r.body_json };
   else if (r.body_text !== undefined && r.body_text !== null) body = { kind: 'text', value: text(r.body_text) };
-  else if (r.body !== undefined && r.body !== null) body = typeof r.body === 'string' ? { kind: 'text', value: r.body } : { kind: 'json', value: r.body };
+  else if (r.body !== undefined && r.body !== null)
+    body = typeof r.body === 'string' ? { kind: 'text', value: r.body } : { kind: 'json', value: r.body };
   let delayMs = 0;
   const delay = r.delay ?? r.delay_ms;
   if (delay !== undefined && delay !== null) {
-    delayMs = r.delay !== undefined && r.delay !== null ? parseDuration(delay, `${where}.response.delay`) : whole(delay, `${where}.response.delay_ms`, 0, MAX_DELAY_MS);
-    if (delayMs > MAX_DELAY_MS) throw new TestMeshError(`${where}.response.delay must be at most 10m, got ${show(delay)}`);
+    delayMs =
+      r.delay !== undefined && r.delay !== null
+        ? parseDuration(delay, `${where}.response.delay`)
+        : whole(delay, `${where}.response.delay_ms`, 0, MAX_DELAY_MS);
+    if (delayMs > MAX_DELAY_MS)
+      throw new TestMeshError(`${where}.response.delay must be at most 10m, got ${show(delay)}`);
   }
   return { status, headers, body, delayMs };
 }
@@ -163,17 +189,22 @@ function readState(value: unknown, where: string): StateRule | undefined {
   const key = text(value.state_key);
   if (!key) throw new TestMeshError(`${where}.state needs a 'state_key'`);
   const rule = value.update_rule === undefined || value.update_rule === null ? '' : text(value.update_rule);
-  if (rule && !UPDATE_RULES.includes(rule)) throw new TestMeshError(`${where}.state.update_rule must be one of ${UPDATE_RULES.join(', ')}, got ${JSON.stringify(rule)}${suggest(rule, UPDATE_RULES)}`);
+  if (rule && !UPDATE_RULES.includes(rule))
+    throw new TestMeshError(
+      `${where}.state.update_rule must be one of ${UPDATE_RULES.join(', ')}, got ${JSON.stringify(rule)}${suggest(rule, UPDATE_RULES)}`,
+    );
   return { key, initial: value.initial_value ?? null, rule, value: value.update_value };
 }
 
 export function readEndpoint(raw: unknown, where: string): MockEndpoint {
   if (!isMap(raw)) throw new TestMeshError(`${where} must be a map {method, path, response, ...}, got ${show(raw)}`);
   checkKeys(raw, ENDPOINT_KEYS, where);
-  if (raw.path === undefined || raw.path === null || raw.path === '') throw new TestMeshError(`${where} needs a 'path' (like /api/users, /api/users/:id or *)`);
+  if (raw.path === undefined || raw.path === null || raw.path === '')
+    throw new TestMeshError(`${where} needs a 'path' (like /api/users, /api/users/:id or *)`);
   const matcher = readMatcher(raw.match, where, { method: raw.method ?? 'GET', path: raw.path });
   const priority = raw.priority === undefined || raw.priority === null ? 0 : Number(raw.priority);
-  if (!Number.isFinite(priority)) throw new TestMeshError(`${where}.priority must be a number, got ${show(raw.priority)}`);
+  if (!Number.isFinite(priority))
+    throw new TestMeshError(`${where}.priority must be a number, got ${show(raw.priority)}`);
   const method = matcher.method ?? '*';
   return {
     matcher,
@@ -257,7 +288,12 @@ export function matchRequest(m: RequestMatcher, request: MockRequest): Record<st
 
 /** Applies a stateful endpoint's rule to the current value (TestMesh's rules). */
 export function applyStateRule(rule: StateRule, current: unknown): unknown {
-  const number = (v: unknown) => (typeof v === 'number' ? v : Number.isFinite(Number(v)) && v !== null && v !== '' && typeof v !== 'boolean' ? Number(v) : 0);
+  const number = (v: unknown) =>
+    typeof v === 'number'
+      ? v
+      : Number.isFinite(Number(v)) && v !== null && v !== '' && typeof v !== 'boolean'
+        ? Number(v)
+        : 0;
   switch (rule.rule) {
     case 'set':
       return rule.value;

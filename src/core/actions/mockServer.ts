@@ -142,23 +142,51 @@ export class MockServer {
     try {
       bodyText = await readBody(req);
     } catch {
-      this.log('warn', `mock server '${this.name}': ${label}: request body over ${MAX_BODY_BYTES / 1024 / 1024} MB, answered 413`);
-      res.writeHead(413, { 'content-type': 'application/json', connection: 'close' }).end(JSON.stringify({ error: 'request body too large' }));
+      this.log(
+        'warn',
+        `mock server '${this.name}': ${label}: request body over ${MAX_BODY_BYTES / 1024 / 1024} MB, answered 413`,
+      );
+      res
+        .writeHead(413, { 'content-type': 'application/json', connection: 'close' })
+        .end(JSON.stringify({ error: 'request body too large' }));
       return;
     }
-    const request: MockRequest = { method, path: url.pathname, query, headers, bodyText, bodyJson: bodyText === '' ? undefined : jsonOrUndefined(bodyText) };
+    const request: MockRequest = {
+      method,
+      path: url.pathname,
+      query,
+      headers,
+      bodyText,
+      bodyJson: bodyText === '' ? undefined : jsonOrUndefined(bodyText),
+    };
     const chosen = this.choose(request);
-    const record: RecordedRequest = { ...request, matched: !!chosen, endpoint: chosen?.endpoint.label, status: 404, at: new Date().toISOString() };
+    const record: RecordedRequest = {
+      ...request,
+      matched: !!chosen,
+      endpoint: chosen?.endpoint.label,
+      status: 404,
+      at: new Date().toISOString(),
+    };
     this.remember(record);
 
     if (!chosen) {
-      this.log('warn', `mock server '${this.name}': no endpoint matches ${label}; answered 404 (endpoints: ${this.endpoints.map((e) => e.label).join(', ') || 'none'})`);
+      this.log(
+        'warn',
+        `mock server '${this.name}': no endpoint matches ${label}; answered 404 (endpoints: ${this.endpoints.map((e) => e.label).join(', ') || 'none'})`,
+      );
       const body = JSON.stringify({ error: 'no mock endpoint matches this request', method, path: url.pathname });
       res.writeHead(404, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
       return;
     }
     const { endpoint, params } = chosen;
-    if (endpoint.state) this.state.set(endpoint.state.key, applyStateRule(endpoint.state, this.state.has(endpoint.state.key) ? this.state.get(endpoint.state.key) : endpoint.state.initial));
+    if (endpoint.state)
+      this.state.set(
+        endpoint.state.key,
+        applyStateRule(
+          endpoint.state,
+          this.state.has(endpoint.state.key) ? this.state.get(endpoint.state.key) : endpoint.state.initial,
+        ),
+      );
     const response = endpoint.response;
     record.status = response.status;
     this.log('debug', `mock server '${this.name}': ${label} -> ${endpoint.label} (${response.status})`);
@@ -172,7 +200,8 @@ export class MockServer {
     } else if (response.body.kind === 'text') {
       const filled = fill(response.body.value, scope);
       payload = typeof filled === 'string' ? filled : JSON.stringify(filled);
-      outHeaders['content-type'] = jsonOrUndefined(payload) !== undefined ? 'application/json' : 'text/plain; charset=utf-8';
+      outHeaders['content-type'] =
+        jsonOrUndefined(payload) !== undefined ? 'application/json' : 'text/plain; charset=utf-8';
     }
     for (const [k, v] of Object.entries(response.headers)) outHeaders[k] = String(fill(v, scope));
     if (payload !== undefined) outHeaders['content-length'] = String(Buffer.byteLength(payload));
@@ -188,7 +217,15 @@ export class MockServer {
   /** Names a response's placeholders may use. Header names are lower case. */
   private requestScope(request: MockRequest, params: Record<string, string>): Record<string, unknown> {
     const state = Object.fromEntries(this.state);
-    const req = { method: request.method, path: params, params, path_string: request.path, query: request.query, headers: request.headers, body: request.bodyJson ?? request.bodyText };
+    const req = {
+      method: request.method,
+      path: params,
+      params,
+      path_string: request.path,
+      query: request.query,
+      headers: request.headers,
+      body: request.bodyJson ?? request.bodyText,
+    };
     return { request: req, state, path: params, query: request.query, headers: request.headers, body: req.body };
   }
 

@@ -46,14 +46,19 @@ function servers(ctx: ActionContext): Map<string, MockServer> {
 /** The server a step names by `server_id` (or `server`), as an id or a name. */
 function findServer(config: Config, ctx: ActionContext, action: string): MockServer {
   const registry = servers(ctx);
-  const wanted = optionalString(config, 'server_id') || optionalString(config, 'server') || optionalString(config, 'name');
+  const wanted =
+    optionalString(config, 'server_id') || optionalString(config, 'server') || optionalString(config, 'name');
   if (!wanted) {
     if (registry.size === 1) return [...registry.values()][0];
-    throw new TestMeshError(`${action} needs config.server_id (the server_id mock_server_start gave)${registry.size ? `; running: ${describeRunning(registry)}` : ''}`);
+    throw new TestMeshError(
+      `${action} needs config.server_id (the server_id mock_server_start gave)${registry.size ? `; running: ${describeRunning(registry)}` : ''}`,
+    );
   }
   const found = registry.get(wanted) ?? [...registry.values()].find((s) => s.name === wanted);
   if (found) return found;
-  throw new TestMeshError(`no mock server '${wanted}' is running in this run${registry.size ? `; running: ${describeRunning(registry)}` : ' (start one with mock_server_start)'}`);
+  throw new TestMeshError(
+    `no mock server '${wanted}' is running in this run${registry.size ? `; running: ${describeRunning(registry)}` : ' (start one with mock_server_start)'}`,
+  );
 }
 
 function describeRunning(registry: Map<string, MockServer>): string {
@@ -97,10 +102,14 @@ function fillEndpoints(value: unknown, ctx: ActionContext): unknown {
 async function readEndpoints(config: Config, ctx: ActionContext): Promise<MockEndpoint[]> {
   const raw = config.endpoints;
   const filled = typeof raw === 'string' ? ctx.interpolate(raw) : fillEndpoints(raw, ctx);
-  if (filled === undefined || filled === null) throw new TestMeshError('config.endpoints is required: a list of {method, path, response}');
+  if (filled === undefined || filled === null)
+    throw new TestMeshError('config.endpoints is required: a list of {method, path, response}');
   if (!Array.isArray(filled)) throw new TestMeshError(`config.endpoints must be a list, got ${show(filled)}`);
   const endpoints: MockEndpoint[] = [];
-  for (let i = 0; i < filled.length; i++) endpoints.push(readEndpoint(await withBodyFile(filled[i], `config.endpoints[${i}]`, ctx), `config.endpoints[${i}]`));
+  for (let i = 0; i < filled.length; i++)
+    endpoints.push(
+      readEndpoint(await withBodyFile(filled[i], `config.endpoints[${i}]`, ctx), `config.endpoints[${i}]`),
+    );
   return endpoints;
 }
 
@@ -116,10 +125,14 @@ async function withBodyFile(endpoint: unknown, where: string, ctx: ActionContext
   const reference = file ?? fromFile;
   if (reference === undefined || reference === null) return endpoint;
   const key = file !== undefined ? 'body_file' : 'body_from_file';
-  if (rest.body !== undefined || rest.body_json !== undefined || rest.body_text !== undefined) throw new TestMeshError(`${where}.response: give ${key} or a body, not both`);
+  if (rest.body !== undefined || rest.body_json !== undefined || rest.body_text !== undefined)
+    throw new TestMeshError(`${where}.response: give ${key} or a body, not both`);
   const path = await ctx.resolveFile(String(reference), `${where}.response.${key}`);
   const info = await stat(path);
-  if (info.size > MAX_BODY_FILE_BYTES) throw new TestMeshError(`${where}.response.${key} '${String(reference)}' is ${info.size} bytes; at most ${MAX_BODY_FILE_BYTES} are served`);
+  if (info.size > MAX_BODY_FILE_BYTES)
+    throw new TestMeshError(
+      `${where}.response.${key} '${String(reference)}' is ${info.size} bytes; at most ${MAX_BODY_FILE_BYTES} are served`,
+    );
   return { ...(endpoint as Record<string, unknown>), response: { ...rest, body_text: await readFile(path, 'utf8') } };
 }
 
@@ -130,9 +143,13 @@ async function start(config: Config, ctx: ActionContext) {
   const id = optionalString(config, 'server_id') || randomUUID();
   const name = optionalString(config, 'name') || id;
   const port = optionalNumber(config, 'port') ?? 0;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TestMeshError(`config.port must be a TCP port number (0 = any free port), got ${port}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new TestMeshError(`config.port must be a TCP port number (0 = any free port), got ${port}`);
   const registry = servers(ctx);
-  if (registry.has(id) || [...registry.values()].some((s) => s.name === name)) throw new TestMeshError(`a mock server named '${name}' is already running in this run (stop it first, or give another name)`);
+  if (registry.has(id) || [...registry.values()].some((s) => s.name === name))
+    throw new TestMeshError(
+      `a mock server named '${name}' is already running in this run (stop it first, or give another name)`,
+    );
   const log = (level: 'debug' | 'info' | 'warn', message: string) => ctx.log(level, message);
   const server = await MockServer.start(id, name, port, log);
   if (ctx.signal.aborted) {
@@ -142,30 +159,53 @@ async function start(config: Config, ctx: ActionContext) {
   registry.set(id, server);
   server.configure(endpoints);
   ctx.log('info', `mock server '${name}' listening on ${server.baseUrl} with ${endpoints.length} endpoint(s)`);
-  return { server_id: id, name, base_url: server.baseUrl, port: server.port, status: 'running', endpoints: endpoints.length };
+  return {
+    server_id: id,
+    name,
+    base_url: server.baseUrl,
+    port: server.port,
+    status: 'running',
+    endpoints: endpoints.length,
+  };
 }
 
 async function configure(config: Config, ctx: ActionContext) {
   const server = findServer(config, ctx, 'mock_server_configure');
   const endpoints = await readEndpoints(config, ctx);
   const { added, replaced } = server.configure(endpoints, optionalBoolean(config, 'reset_state') ?? false);
-  return { server_id: server.id, endpoints_added: added, endpoints_replaced: replaced, endpoints: server.endpointCount, status: 'configured' };
+  return {
+    server_id: server.id,
+    endpoints_added: added,
+    endpoints_replaced: replaced,
+    endpoints: server.endpointCount,
+    status: 'configured',
+  };
 }
 
 async function stop(config: Config, ctx: ActionContext) {
   const registry = servers(ctx);
-  const named = optionalString(config, 'server_id') || optionalString(config, 'server') || optionalString(config, 'name');
+  const named =
+    optionalString(config, 'server_id') || optionalString(config, 'server') || optionalString(config, 'name');
   if (!named && registry.size !== 1) {
     // TestMesh's docs stop "the" mock without naming it: stop every mock of the run.
     const all = [...registry.values()];
     registry.clear();
     await Promise.all(all.map((s) => s.stop()));
-    return { server_id: null, status: 'stopped', stopped: all.map((s) => s.id), requests_received: all.reduce((n, s) => n + s.requests.length, 0) };
+    return {
+      server_id: null,
+      status: 'stopped',
+      stopped: all.map((s) => s.id),
+      requests_received: all.reduce((n, s) => n + s.requests.length, 0),
+    };
   }
   const server = findServer(config, ctx, 'mock_server_stop');
   registry.delete(server.id);
   await server.stop();
-  return { server_id: server.id, status: 'stopped', requests_received: server.requests.length + server.droppedRequests };
+  return {
+    server_id: server.id,
+    status: 'stopped',
+    requests_received: server.requests.length + server.droppedRequests,
+  };
 }
 
 interface VerifyCheck {
@@ -179,23 +219,36 @@ interface VerifyCheck {
 
 function readCheck(raw: Record<string, unknown>, where: string): VerifyCheck {
   for (const key of Object.keys(raw)) {
-    if (key === 'body_matches') throw new TestMeshError(`${where}.body_matches is not supported: use match.body_json (the fields the body must hold) or match.body_pattern (a regular expression)`);
+    if (key === 'body_matches')
+      throw new TestMeshError(
+        `${where}.body_matches is not supported: use match.body_json (the fields the body must hold) or match.body_pattern (a regular expression)`,
+      );
   }
   const filter = readMatcher(raw.match, where, { method: raw.method, path: raw.path });
   const bound = (key: string) => {
     const v = optionalNumber(raw, key);
-    if (v !== undefined && (!Number.isInteger(v) || v < 0)) throw new TestMeshError(`${where}.${key} must be a whole number >= 0, got ${v}`);
+    if (v !== undefined && (!Number.isInteger(v) || v < 0))
+      throw new TestMeshError(`${where}.${key} must be a whole number >= 0, got ${v}`);
     return v;
   };
   const count = bound('count');
   const min = bound('count_min');
   const max = bound('count_max');
   const label = `${filter.method ?? 'any method'} ${filter.path ?? 'any path'}${raw.match ? ` matching ${show(raw.match, 200)}` : ''}`;
-  return { where, filter, count, min: count === undefined && min === undefined && max === undefined ? 1 : min, max, label };
+  return {
+    where,
+    filter,
+    count,
+    min: count === undefined && min === undefined && max === undefined ? 1 : min,
+    max,
+    label,
+  };
 }
 
 function describeRequest(r: RecordedRequest): string {
-  const query = Object.keys(r.query).length ? `?${new URLSearchParams(Object.entries(r.query).flatMap(([k, v]) => (Array.isArray(v) ? v.map((x) => [k, x]) : [[k, v]]))).toString()}` : '';
+  const query = Object.keys(r.query).length
+    ? `?${new URLSearchParams(Object.entries(r.query).flatMap(([k, v]) => (Array.isArray(v) ? v.map((x) => [k, x]) : [[k, v]]))).toString()}`
+    : '';
   return `${r.method} ${r.path}${query}${r.bodyText ? ` ${show(r.bodyJson ?? r.bodyText, 80)}` : ''}`;
 }
 
@@ -205,7 +258,8 @@ async function verify(config: Config, ctx: ActionContext) {
   const checks: VerifyCheck[] = [];
   if (list) {
     list.forEach((entry, i) => {
-      if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) throw new TestMeshError(`config.assertions[${i}] must be a map {method, path, count, ...}, got ${show(entry)}`);
+      if (entry === null || typeof entry !== 'object' || Array.isArray(entry))
+        throw new TestMeshError(`config.assertions[${i}] must be a map {method, path, count, ...}, got ${show(entry)}`);
       checks.push(readCheck(entry as Record<string, unknown>, `config.assertions[${i}]`));
     });
   } else {
@@ -226,7 +280,12 @@ async function verify(config: Config, ctx: ActionContext) {
           ? undefined
           : `exactly ${check.count}`
         : (check.min !== undefined && n < check.min) || (check.max !== undefined && n > check.max)
-          ? [check.min !== undefined ? `at least ${check.min}` : '', check.max !== undefined ? `at most ${check.max}` : ''].filter(Boolean).join(' and ')
+          ? [
+              check.min !== undefined ? `at least ${check.min}` : '',
+              check.max !== undefined ? `at most ${check.max}` : '',
+            ]
+              .filter(Boolean)
+              .join(' and ')
           : undefined;
     if (wanted) {
       const seen = server.requests.slice(-5).map(describeRequest);
@@ -243,7 +302,15 @@ async function verify(config: Config, ctx: ActionContext) {
     count: lastMatching.length,
     total_requests: server.requests.length,
     unmatched_requests: unmatched,
-    requests: lastMatching.slice(-REQUESTS_SHOWN).map((r) => ({ method: r.method, path: r.path, query: r.query, headers: r.headers, body: r.bodyJson ?? r.bodyText, status: r.status, matched: r.matched })),
+    requests: lastMatching.slice(-REQUESTS_SHOWN).map((r) => ({
+      method: r.method,
+      path: r.path,
+      query: r.query,
+      headers: r.headers,
+      body: r.bodyJson ?? r.bodyText,
+      status: r.status,
+      matched: r.matched,
+    })),
   };
 }
 

@@ -31,7 +31,8 @@ registerAction({
     } finally {
       ctx.signal.removeEventListener('abort', forward);
     }
-    if (errors.length) throw new TestMeshError(`${errors.length} of ${branches.length} branches failed: ${errors.join('; ')}`);
+    if (errors.length)
+      throw new TestMeshError(`${errors.length} of ${branches.length} branches failed: ${errors.join('; ')}`);
     // TestMesh's names too: branches_total, branches_failed, results.branch_<n>.status.
     const results = Object.fromEntries(branches.map((_, i) => [`branch_${i}`, { status: 'completed' }]));
     return { branches: branches.length, failed: 0, branches_total: branches.length, branches_failed: 0, results };

@@ -42,7 +42,10 @@ const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify
 
 export function parsePostgresDsn(dsn: string): ParsedDsn {
   const text = dsn.trim();
-  if (text === '') throw new TestMeshError('config.connection is empty: give a PostgreSQL DSN like postgres://user:password@host:5432/db');
+  if (text === '')
+    throw new TestMeshError(
+      'config.connection is empty: give a PostgreSQL DSN like postgres://user:password@host:5432/db',
+    );
   if (/^postgres(ql)?:\/\//i.test(text)) return parseUrlDsn(text);
   if (/^[A-Za-z_]+\s*=/.test(text)) return parseKeywordDsn(text);
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(text)?.[1];
@@ -60,7 +63,10 @@ function parseUrlDsn(text: string): ParsedDsn {
   } catch {
     // Never echo the DSN: it may hold a password. Still hide what looks like one.
     const guess = /^[a-z]+:\/\/[^:/@]*:([^@/]*)@/i.exec(text)?.[1];
-    throw new DsnError('config.connection is not a valid postgres:// URL (special characters in the user name or password must be percent-encoded)', guess ? [guess, safeDecode(guess)] : []);
+    throw new DsnError(
+      'config.connection is not a valid postgres:// URL (special characters in the user name or password must be percent-encoded)',
+      guess ? [guess, safeDecode(guess)] : [],
+    );
   }
   const secrets = url.password ? [url.password, safeDecode(url.password)] : [];
   const queryPassword = url.searchParams.get('password');
@@ -100,7 +106,11 @@ function parseKeywordDsn(text: string): ParsedDsn {
         if (text[i] === '\\' && i + 1 < text.length) i++;
         value += text[i++];
       }
-      if (text[i] !== "'") throw new DsnError(`config.connection: unterminated quoted value of '${key}'`, key === 'password' ? [value] : secretsIn(pairs));
+      if (text[i] !== "'")
+        throw new DsnError(
+          `config.connection: unterminated quoted value of '${key}'`,
+          key === 'password' ? [value] : secretsIn(pairs),
+        );
       i++;
     } else {
       while (i < text.length && !/\s/.test(text[i])) {
@@ -116,17 +126,26 @@ function parseKeywordDsn(text: string): ParsedDsn {
   const shown: string[] = [];
   for (const [key, value] of pairs) {
     const target = KEYWORDS[key];
-    if (!target) throw new DsnError(`config.connection: unknown keyword '${key}' (known: ${Object.keys(KEYWORDS).join(', ')})`, secrets);
+    if (!target)
+      throw new DsnError(
+        `config.connection: unknown keyword '${key}' (known: ${Object.keys(KEYWORDS).join(', ')})`,
+        secrets,
+      );
     shown.push(`${key}=${key === 'password' ? '***' : quoteIfNeeded(value)}`);
     if (target === 'ignore') continue;
     if (target === 'sslmode') config.ssl = sslFor(value, secrets);
     else if (target === 'port') {
       const port = Number(value);
-      if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new DsnError(`config.connection: port must be a TCP port number, got ${JSON.stringify(value)}`, secrets);
+      if (!Number.isInteger(port) || port <= 0 || port > 65535)
+        throw new DsnError(`config.connection: port must be a TCP port number, got ${JSON.stringify(value)}`, secrets);
       config.port = port;
     } else if (target === 'connectionTimeoutMillis') {
       const seconds = Number(value);
-      if (!Number.isFinite(seconds) || seconds < 0) throw new DsnError(`config.connection: connect_timeout must be a number of seconds, got ${JSON.stringify(value)}`, secrets);
+      if (!Number.isFinite(seconds) || seconds < 0)
+        throw new DsnError(
+          `config.connection: connect_timeout must be a number of seconds, got ${JSON.stringify(value)}`,
+          secrets,
+        );
       config.connectionTimeoutMillis = seconds * 1000;
     } else (config as Record<string, unknown>)[target] = value;
   }
@@ -147,7 +166,10 @@ function sslFor(mode: string, secrets: string[]): PoolConfig['ssl'] {
     case 'verify-full':
       return { rejectUnauthorized: true };
     default:
-      throw new DsnError(`config.connection: sslmode must be one of ${SSL_MODES.join(', ')}, got ${JSON.stringify(mode)}`, secrets);
+      throw new DsnError(
+        `config.connection: sslmode must be one of ${SSL_MODES.join(', ')}, got ${JSON.stringify(mode)}`,
+        secrets,
+      );
   }
 }
 
@@ -171,7 +193,8 @@ export class DsnError extends TestMeshError {
 export function credentialSecrets(text: string): string[] {
   if (!text.includes('@') && !/password\s*=/i.test(text)) return [];
   const found: string[] = [];
-  for (const m of text.matchAll(/[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s:/@]*:([^\s@/]+)@/g)) found.push(m[1], safeDecode(m[1]));
+  for (const m of text.matchAll(/[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s:/@]*:([^\s@/]+)@/g))
+    found.push(m[1], safeDecode(m[1]));
   if (/^\s*[A-Za-z_]+\s*=/.test(text)) {
     try {
       found.push(...parseKeywordDsn(text).secrets);

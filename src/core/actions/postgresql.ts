@@ -15,7 +15,15 @@
 import type { QueryResult } from 'pg';
 import { TestMeshError } from '../errors';
 import { stringifyValue } from '../template';
-import { optionalDuration, optionalList, optionalMap, optionalNumber, optionalString, requireString, type Config } from './config';
+import {
+  optionalDuration,
+  optionalList,
+  optionalMap,
+  optionalNumber,
+  optionalString,
+  requireString,
+  type Config,
+} from './config';
 import { openPostgres, readParams, rowsOf, runStatements, type PostgresTarget, type Statement } from './database_query';
 import { show } from './jsonMatch';
 import { registerAction } from './registry';
@@ -36,7 +44,8 @@ export function postgresDsnOf(config: Config): string {
   const given = optionalString(config, 'connectionString') ?? optionalString(config, 'connection');
   if (given) return given;
   const port = optionalNumber(config, 'port') ?? 5432;
-  if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new TestMeshError(`config.port must be a TCP port number, got ${port}`);
+  if (!Number.isInteger(port) || port <= 0 || port > 65535)
+    throw new TestMeshError(`config.port must be a TCP port number, got ${port}`);
   const parts: Array<[string, string]> = [
     ['host', optionalString(config, 'host') || 'localhost'],
     ['port', String(port)],
@@ -52,7 +61,10 @@ export function postgresDsnOf(config: Config): string {
 }
 
 function open(config: Config, ctx: ActionContext): { target: PostgresTarget; timeoutMs: number } {
-  return { target: openPostgres(ctx, postgresDsnOf(config)), timeoutMs: optionalDuration(config, 'timeout') ?? DEFAULT_TIMEOUT_MS };
+  return {
+    target: openPostgres(ctx, postgresDsnOf(config)),
+    timeoutMs: optionalDuration(config, 'timeout') ?? DEFAULT_TIMEOUT_MS,
+  };
 }
 
 // ---- identifiers ---------------------------------------------------------------------------
@@ -68,12 +80,16 @@ export function quoteIdentifier(name: string, what: string): string {
   while (at < name.length) {
     pattern.lastIndex = at;
     const m = pattern.exec(name);
-    if (!m) throw new TestMeshError(`config.${what} is not a valid name: ${JSON.stringify(name)} (use letters, digits and _, or "quoted" names; schema.table is allowed)`);
+    if (!m)
+      throw new TestMeshError(
+        `config.${what} is not a valid name: ${JSON.stringify(name)} (use letters, digits and _, or "quoted" names; schema.table is allowed)`,
+      );
     parts.push(m[1] !== undefined ? `"${m[1]}"` : `"${m[2].toLowerCase()}"`);
     at = pattern.lastIndex;
     if (m[3] === '') break;
   }
-  if (parts.length === 0 || parts.length > 2) throw new TestMeshError(`config.${what} must be a name or schema.name, got ${JSON.stringify(name)}`);
+  if (parts.length === 0 || parts.length > 2)
+    throw new TestMeshError(`config.${what} must be a name or schema.name, got ${JSON.stringify(name)}`);
   return parts.join('.');
 }
 
@@ -85,13 +101,17 @@ function returningList(config: Config, fallback: string[]): string {
 
 function requireData(config: Config): Row {
   const data = optionalMap(config, 'data');
-  if (!data || Object.keys(data).length === 0) throw new TestMeshError('config.data is required: a map of column -> value');
+  if (!data || Object.keys(data).length === 0)
+    throw new TestMeshError('config.data is required: a map of column -> value');
   return data;
 }
 
 function requireWhere(config: Config): string {
   const where = optionalString(config, 'where');
-  if (!where || where.trim() === '') throw new TestMeshError('config.where is required (a WHERE clause such as "id = $1"), so a step never changes every row by accident');
+  if (!where || where.trim() === '')
+    throw new TestMeshError(
+      'config.where is required (a WHERE clause such as "id = $1"), so a step never changes every row by accident',
+    );
   return where;
 }
 
@@ -105,7 +125,12 @@ function shiftPlaceholders(sql: string, by: number): string {
   return sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + by}`);
 }
 
-async function one(ctx: ActionContext, target: PostgresTarget, statement: Statement, timeoutMs: number): Promise<QueryResult> {
+async function one(
+  ctx: ActionContext,
+  target: PostgresTarget,
+  statement: Statement,
+  timeoutMs: number,
+): Promise<QueryResult> {
   const [result] = await runStatements(ctx, target, [statement], { timeoutMs });
   return result;
 }
@@ -115,10 +140,22 @@ async function one(ctx: ActionContext, target: PostgresTarget, statement: Statem
 async function query(config: Config, ctx: ActionContext) {
   const { target, timeoutMs } = open(config, ctx);
   const started = performance.now();
-  const result = await one(ctx, target, { text: requireString(config, 'query'), values: readParams(config) }, timeoutMs);
+  const result = await one(
+    ctx,
+    target,
+    { text: requireString(config, 'query'), values: readParams(config) },
+    timeoutMs,
+  );
   const rows = rowsOf(result);
-  const fields = (Array.isArray(result) ? [] : result.fields ?? []).map((f) => ({ name: f.name }));
-  return { rows, rowCount: rows.length, row_count: rows.length, first_row: rows[0] ?? null, fields, duration_ms: Math.round(performance.now() - started) };
+  const fields = (Array.isArray(result) ? [] : (result.fields ?? [])).map((f) => ({ name: f.name }));
+  return {
+    rows,
+    rowCount: rows.length,
+    row_count: rows.length,
+    first_row: rows[0] ?? null,
+    fields,
+    duration_ms: Math.round(performance.now() - started),
+  };
 }
 
 async function insert(config: Config, ctx: ActionContext) {
@@ -140,7 +177,9 @@ async function update(config: Config, ctx: ActionContext) {
   const whereParams = (optionalList(config, 'whereParams') ?? optionalList(config, 'params') ?? []).map(param);
   const sets = columns.map((c, i) => `${quoteIdentifier(c, 'data')} = $${i + 1}`).join(', ');
   const text = `UPDATE ${table} SET ${sets} WHERE ${shiftPlaceholders(where, columns.length)} RETURNING ${returningList(config, ['*'])}`;
-  const rows = rowsOf(await one(ctx, target, { text, values: [...columns.map((c) => param(data[c])), ...whereParams] }, timeoutMs));
+  const rows = rowsOf(
+    await one(ctx, target, { text, values: [...columns.map((c) => param(data[c])), ...whereParams] }, timeoutMs),
+  );
   return { updated: rows.length, rows };
 }
 
@@ -179,28 +218,42 @@ async function assertRow(config: Config, ctx: ActionContext) {
   const assertions = optionalList(config, 'assertions') ?? [];
   // Checked before the query runs, so a typo costs no round trip.
   const checks = assertions.map((raw, i) => {
-    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new TestMeshError(`config.assertions[${i}] must be a map {field, operator, value}, got ${show(raw)}`);
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+      throw new TestMeshError(`config.assertions[${i}] must be a map {field, operator, value}, got ${show(raw)}`);
     const a = raw as Row;
     const field = requireString(a, 'field');
     const operator = optionalString(a, 'operator') ?? 'eq';
-    if (!OPERATORS[operator]) throw new TestMeshError(`config.assertions[${i}].operator must be one of ${Object.keys(OPERATORS).join(', ')}, got ${JSON.stringify(operator)}`);
+    if (!OPERATORS[operator])
+      throw new TestMeshError(
+        `config.assertions[${i}].operator must be one of ${Object.keys(OPERATORS).join(', ')}, got ${JSON.stringify(operator)}`,
+      );
     return { field, operator, value: a.value };
   });
-  const rows = rowsOf(await one(ctx, target, { text: requireString(config, 'query'), values: readParams(config) }, timeoutMs));
+  const rows = rowsOf(
+    await one(ctx, target, { text: requireString(config, 'query'), values: readParams(config) }, timeoutMs),
+  );
   if (checks.length === 0) return { passed: true, assertions_checked: 0, row: rows[0] ?? null };
   if (rows.length === 0) throw new TestMeshError('assertion failed: the query returned no rows');
   const row = rows[0];
   const failures = checks
     .filter((c) => !OPERATORS[c.operator](row[c.field], c.value))
-    .map((c) => `expected ${c.field} ${c.operator}${c.operator.startsWith('is') ? '' : ` ${show(c.value)}`}, got ${Object.prototype.hasOwnProperty.call(row, c.field) ? show(row[c.field]) : `no column '${c.field}' (columns: ${Object.keys(row).join(', ')})`}`);
+    .map(
+      (c) =>
+        `expected ${c.field} ${c.operator}${c.operator.startsWith('is') ? '' : ` ${show(c.value)}`}, got ${Object.prototype.hasOwnProperty.call(row, c.field) ? show(row[c.field]) : `no column '${c.field}' (columns: ${Object.keys(row).join(', ')})`}`,
+    );
   if (failures.length) throw new TestMeshError(`assertion failed: ${failures.join('; ')}`);
   return { passed: true, assertions_checked: checks.length, row };
 }
 
 /** `statements`: strings or `{query, params}` maps. */
 function readStatements(config: Config, allowSingle: boolean): Statement[] {
-  const list = optionalList(config, 'statements') ?? (allowSingle && config.statement !== undefined ? [requireString(config, 'statement')] : undefined);
-  if (!list || list.length === 0) throw new TestMeshError(`config.statements is required: a list of SQL strings or {query, params} maps${allowSingle ? ' (or one config.statement)' : ''}`);
+  const list =
+    optionalList(config, 'statements') ??
+    (allowSingle && config.statement !== undefined ? [requireString(config, 'statement')] : undefined);
+  if (!list || list.length === 0)
+    throw new TestMeshError(
+      `config.statements is required: a list of SQL strings or {query, params} maps${allowSingle ? ' (or one config.statement)' : ''}`,
+    );
   return list.map((entry, i) => {
     if (typeof entry === 'string') return { text: entry };
     if (entry && typeof entry === 'object' && !Array.isArray(entry)) {
@@ -239,7 +292,8 @@ function affected(result: QueryResult | QueryResult[]): number {
 async function tables(config: Config, ctx: ActionContext) {
   const { target, timeoutMs } = open(config, ctx);
   const schema = optionalString(config, 'schema') || 'public';
-  const text = 'SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name';
+  const text =
+    'SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name';
   return { schema, tables: rowsOf(await one(ctx, target, { text, values: [schema] }, timeoutMs)) };
 }
 
@@ -250,7 +304,8 @@ async function columns(config: Config, ctx: ActionContext) {
   const text =
     'SELECT column_name, data_type, is_nullable, column_default, character_maximum_length FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position';
   const found = rowsOf(await one(ctx, target, { text, values: [schema, table] }, timeoutMs));
-  if (found.length === 0) ctx.log('warn', `postgresql.columns: no table '${table}' in schema '${schema}' (or it has no columns)`);
+  if (found.length === 0)
+    ctx.log('warn', `postgresql.columns: no table '${table}' in schema '${schema}' (or it has no columns)`);
   return { table, schema, columns: found };
 }
 

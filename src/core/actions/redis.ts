@@ -16,7 +16,11 @@ import type { ActionContext } from './types';
 const DEFAULT_TIMEOUT_MS = 10_000;
 
 function common(config: Config, ctx: ActionContext) {
-  return { target: redisTargetOf(config, ctx), key: requireString(config, 'key'), timeoutMs: optionalDuration(config, 'timeout') ?? DEFAULT_TIMEOUT_MS };
+  return {
+    target: redisTargetOf(config, ctx),
+    key: requireString(config, 'key'),
+    timeoutMs: optionalDuration(config, 'timeout') ?? DEFAULT_TIMEOUT_MS,
+  };
 }
 
 async function get(config: Config, ctx: ActionContext) {
@@ -30,7 +34,8 @@ async function set(config: Config, ctx: ActionContext) {
   if (config.value === undefined) throw new TestMeshError('config.value is required');
   const value = stringifyValue(config.value);
   const ttlMs = optionalDuration(config, 'ttl');
-  if (ttlMs !== undefined && (ttlMs < 1 || !Number.isFinite(ttlMs))) throw new TestMeshError(`config.ttl must be at least 1ms, got ${ttlMs}ms`);
+  if (ttlMs !== undefined && (ttlMs < 1 || !Number.isFinite(ttlMs)))
+    throw new TestMeshError(`config.ttl must be at least 1ms, got ${ttlMs}ms`);
   const options = ttlMs ? { expiration: { type: 'PX' as const, value: Math.round(ttlMs) } } : undefined;
   await withRedis(ctx, target, `SET ${JSON.stringify(key)}`, timeoutMs, (c) => c.set(key, value, options));
   return { ok: true };

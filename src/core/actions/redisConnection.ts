@@ -22,8 +22,9 @@ import type { ActionContext } from './types';
 type RedisClient = ReturnType<typeof CreateClient>;
 
 let redisModule: typeof import('@redis/client') | undefined;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const redis = (): typeof import('@redis/client') => (redisModule ??= require('@redis/client') as typeof import('@redis/client'));
+const redis = (): typeof import('@redis/client') =>
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  (redisModule ??= require('@redis/client') as typeof import('@redis/client'));
 
 const REGISTRY_KEY = 'redis.clients';
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -56,9 +57,12 @@ export function redisTargetOf(config: Config, ctx: Pick<ActionContext, 'addSecre
     } catch {
       const guess = /^[a-z]+:\/\/[^:/@]*:([^@/]*)@/i.exec(url)?.[1];
       if (guess) ctx.addSecret(guess);
-      throw new TestMeshError('config.url is not a valid redis:// URL (special characters in the password must be percent-encoded)');
+      throw new TestMeshError(
+        'config.url is not a valid redis:// URL (special characters in the password must be percent-encoded)',
+      );
     }
-    if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') throw new TestMeshError(`config.url must start with redis:// or rediss://, got ${parsed.protocol}//`);
+    if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:')
+      throw new TestMeshError(`config.url must start with redis:// or rediss://, got ${parsed.protocol}//`);
     if (parsed.password) {
       ctx.addSecret(parsed.password);
       password = decode(parsed.password);
@@ -75,12 +79,22 @@ export function redisTargetOf(config: Config, ctx: Pick<ActionContext, 'addSecre
   username = optionalString(config, 'username') || username;
   password = optionalString(config, 'password') || password;
   db = optionalNumber(config, 'db') ?? db;
-  if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new TestMeshError(`config.port must be a TCP port number, got ${port}`);
-  if (!Number.isInteger(db) || db < 0) throw new TestMeshError(`config.db must be a database number (0, 1, ...), got ${db}`);
+  if (!Number.isInteger(port) || port <= 0 || port > 65535)
+    throw new TestMeshError(`config.port must be a TCP port number, got ${port}`);
+  if (!Number.isInteger(db) || db < 0)
+    throw new TestMeshError(`config.db must be a database number (0, 1, ...), got ${db}`);
   if (password) ctx.addSecret(password);
   const auth = username || password ? `${username ?? ''}${password ? ':***' : ''}@` : '';
   const hostPart = host.includes(':') ? `[${host}]` : host;
-  return { host, port, username, password, db, tls, shown: `${tls ? 'rediss' : 'redis'}://${auth}${hostPart}:${port}/${db}` };
+  return {
+    host,
+    port,
+    username,
+    password,
+    db,
+    tls,
+    shown: `${tls ? 'rediss' : 'redis'}://${auth}${hostPart}:${port}/${db}`,
+  };
 }
 
 function decode(text: string): string {
@@ -104,7 +118,14 @@ function clients(ctx: ActionContext): Map<string, Promise<RedisClient>> {
     ctx.onExecutionEnd(async () => {
       const pending = [...created.values()];
       created.clear();
-      await Promise.all(pending.map((p) => p.then((c) => closeClient(c), () => undefined)));
+      await Promise.all(
+        pending.map((p) =>
+          p.then(
+            (c) => closeClient(c),
+            () => undefined,
+          ),
+        ),
+      );
     });
   }
   return registry;
@@ -123,18 +144,27 @@ async function closeClient(client: RedisClient): Promise<void> {
 /** A Redis error or a network failure as one readable line. */
 export function describeRedisError(err: unknown): string {
   const e = err as { code?: string; message?: string; errors?: unknown[] };
-  if (Array.isArray(e.errors) && e.errors.length && !e.message) return describeRedisError(e.errors[e.errors.length - 1]);
+  if (Array.isArray(e.errors) && e.errors.length && !e.message)
+    return describeRedisError(e.errors[e.errors.length - 1]);
   const network = socketErrorReason(err);
   if (network) return network;
   const message = e.message || String(err);
-  if (/^WRONGPASS|invalid password|invalid username-password/i.test(message)) return `wrong password or user name (${message})`;
-  if (/^NOAUTH/.test(message)) return `the server needs a password: set config.password or put it in config.url (${message})`;
+  if (/^WRONGPASS|invalid password|invalid username-password/i.test(message))
+    return `wrong password or user name (${message})`;
+  if (/^NOAUTH/.test(message))
+    return `the server needs a password: set config.password or put it in config.url (${message})`;
   return message;
 }
 
 async function connect(target: RedisTarget, signal: AbortSignal): Promise<RedisClient> {
   const client = redis().createClient({
-    socket: { host: target.host, port: target.port, tls: target.tls || undefined, connectTimeout: CONNECT_TIMEOUT_MS, reconnectStrategy: false } as never,
+    socket: {
+      host: target.host,
+      port: target.port,
+      tls: target.tls || undefined,
+      connectTimeout: CONNECT_TIMEOUT_MS,
+      reconnectStrategy: false,
+    } as never,
     username: target.username,
     password: target.password,
     database: target.db,
@@ -154,14 +184,21 @@ async function connect(target: RedisTarget, signal: AbortSignal): Promise<RedisC
 }
 
 function redactOf(target: RedisTarget): (message: string) => string {
-  return (message) => (target.password && message.includes(target.password) ? message.split(target.password).join('***') : message);
+  return (message) =>
+    target.password && message.includes(target.password) ? message.split(target.password).join('***') : message;
 }
 
 /**
  * Runs one command on the execution's client for the step's server (connecting on first use).
  * A timeout or cancel drops the connection, so no late reply can reach a later command.
  */
-export async function withRedis<T>(ctx: ActionContext, target: RedisTarget, what: string, timeoutMs: number, command: (client: RedisClient) => Promise<T>): Promise<T> {
+export async function withRedis<T>(
+  ctx: ActionContext,
+  target: RedisTarget,
+  what: string,
+  timeoutMs: number,
+  command: (client: RedisClient) => Promise<T>,
+): Promise<T> {
   const registry = clients(ctx);
   const key = keyOf(target);
   const controller = new AbortController();

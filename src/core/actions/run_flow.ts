@@ -10,7 +10,8 @@ registerAction({
     const input = optionalMap(config, 'input') ?? {};
     const inheritEnv = optionalBoolean(config, 'inherit_env') ?? true;
     const outcome = await ctx.runSubflow(reference, input, inheritEnv);
-    if (outcome.status !== 'completed') throw new TestMeshError(`flow '${reference}' ${outcome.status}: ${outcome.error ?? ''}`.trimEnd());
+    if (outcome.status !== 'completed')
+      throw new TestMeshError(`flow '${reference}' ${outcome.status}: ${outcome.error ?? ''}`.trimEnd());
     return { ...outcome.outputs, status: outcome.status, outputs: outcome.outputs };
   },
 });

@@ -16,7 +16,9 @@ async function readFlowFile(ctx: ActionContext, path: string, what: string): Pro
   try {
     return await readFile(full, 'utf8');
   } catch (err) {
-    throw new TestMeshError(`config.tls.${what}: cannot read ${full}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    throw new TestMeshError(
+      `config.tls.${what}: cannot read ${full}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+    );
   }
 }
 
@@ -48,4 +50,3 @@ export async function readTls(config: Config, ctx: ActionContext): Promise<Conne
   if (optionalString(tls, 'server_name')) options.servername = optionalString(tls, 'server_name');
   return options;
 }
-

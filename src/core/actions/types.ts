@@ -45,7 +45,10 @@ export interface ActionContext {
   /** Interpolates placeholders in a value (strings, maps, lists) in the step's scope. */
   interpolate(value: unknown, extra?: Record<string, unknown>): unknown;
   /** Runs a nested block; `extra` adds loop variables; `instance` distinguishes loop iterations. */
-  runBlock(block: StepBlock, options?: { extra?: Record<string, unknown>; instance?: string; signal?: AbortSignal }): Promise<BlockOutcome>;
+  runBlock(
+    block: StepBlock,
+    options?: { extra?: Record<string, unknown>; instance?: string; signal?: AbortSignal },
+  ): Promise<BlockOutcome>;
   /** Runs another flow as part of this one. */
   runSubflow(reference: string, input: Record<string, unknown>, inheritEnv: boolean): Promise<SubflowOutcome>;
   /** Registers cleanup that runs when the whole execution ends (connections, pools). */

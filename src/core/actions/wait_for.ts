@@ -30,14 +30,21 @@ function httpProbe(config: Config, dispatcher: import('undici').Dispatcher): Pro
       return { ok: false, why: describeNetworkError(err, method, url).message };
     }
     const text = await res.body.text();
-    if (res.statusCode !== expectedStatus) return { ok: false, why: `status ${res.statusCode}, waiting for ${expectedStatus}`, status: res.statusCode };
-    if (bodyContains !== undefined && !text.includes(bodyContains)) return { ok: false, why: `body does not contain ${JSON.stringify(bodyContains)}`, status: res.statusCode };
+    if (res.statusCode !== expectedStatus)
+      return { ok: false, why: `status ${res.statusCode}, waiting for ${expectedStatus}`, status: res.statusCode };
+    if (bodyContains !== undefined && !text.includes(bodyContains))
+      return { ok: false, why: `body does not contain ${JSON.stringify(bodyContains)}`, status: res.statusCode };
     if (segments) {
       const value = readPath(parseBody(text, flattenHeaders(res.headers)['content-type'] ?? ''), segments);
       if (jsonValue !== undefined && stringifyValue(value) !== stringifyValue(jsonValue)) {
-        return { ok: false, why: `${jsonPath} is ${JSON.stringify(value)}, waiting for ${JSON.stringify(jsonValue)}`, status: res.statusCode };
+        return {
+          ok: false,
+          why: `${jsonPath} is ${JSON.stringify(value)}, waiting for ${JSON.stringify(jsonValue)}`,
+          status: res.statusCode,
+        };
       }
-      if (jsonValue === undefined && value === undefined) return { ok: false, why: `${jsonPath} is missing`, status: res.statusCode };
+      if (jsonValue === undefined && value === undefined)
+        return { ok: false, why: `${jsonPath} is missing`, status: res.statusCode };
     }
     return { ok: true, why: '', status: res.statusCode };
   };
@@ -46,7 +53,8 @@ function httpProbe(config: Config, dispatcher: import('undici').Dispatcher): Pro
 function tcpProbe(config: Config): Probe {
   const host = optionalString(config, 'host') ?? '127.0.0.1';
   const port = optionalNumber(config, 'port');
-  if (port === undefined || !Number.isInteger(port) || port <= 0 || port > 65535) throw new TestMeshError('config.port must be a TCP port number');
+  if (port === undefined || !Number.isInteger(port) || port <= 0 || port > 65535)
+    throw new TestMeshError('config.port must be a TCP port number');
   return (signal) =>
     new Promise((resolve) => {
       const socket = connect({ host, port });
@@ -66,7 +74,8 @@ registerAction({
   name: 'wait_for',
   async run(config, ctx) {
     const type = optionalString(config, 'type') ?? (config.url !== undefined ? 'http' : 'tcp');
-    if (type !== 'http' && type !== 'tcp') throw new TestMeshError(`config.type must be http or tcp, got ${JSON.stringify(type)}`);
+    if (type !== 'http' && type !== 'tcp')
+      throw new TestMeshError(`config.type must be http or tcp, got ${JSON.stringify(type)}`);
     const probe = type === 'http' ? httpProbe(config, ctx.dispatcher) : tcpProbe(config);
     const timeoutMs = optionalDuration(config, 'timeout') ?? 30_000;
     const intervalMs = optionalDuration(config, 'interval') ?? 1000;
@@ -76,7 +85,10 @@ registerAction({
     for (;;) {
       attempts++;
       const remaining = timeoutMs - (Date.now() - started);
-      const probeSignal = AbortSignal.any([ctx.signal, AbortSignal.timeout(Math.max(1, Math.min(remaining, Math.max(intervalMs, 1000))))]);
+      const probeSignal = AbortSignal.any([
+        ctx.signal,
+        AbortSignal.timeout(Math.max(1, Math.min(remaining, Math.max(intervalMs, 1000)))),
+      ]);
       const outcome = await probe(probeSignal);
       if (ctx.signal.aborted) throw ctx.signal.reason;
       if (outcome.ok) return { ready: true, attempts, elapsed_ms: Date.now() - started, status: outcome.status };

@@ -22,7 +22,8 @@ registerAction({
     const maxMs = optionalDuration(config, 'max_duration') ?? 30_000;
     const intervalMs = optionalDuration(config, 'interval') ?? 1000;
     const onTimeout = optionalString(config, 'on_timeout') ?? 'fail';
-    if (onTimeout !== 'fail' && onTimeout !== 'continue') throw new TestMeshError(`config.on_timeout must be fail or continue, got ${JSON.stringify(onTimeout)}`);
+    if (onTimeout !== 'fail' && onTimeout !== 'continue')
+      throw new TestMeshError(`config.on_timeout must be fail or continue, got ${JSON.stringify(onTimeout)}`);
     const block = ctx.step.blocks.find((b) => b.key === 'steps');
     const started = Date.now();
     let attempts = 0;

@@ -74,7 +74,8 @@ function readUrl(config: Config): string {
   } catch {
     throw new TestMeshError(`config.url is not a valid URL: ${JSON.stringify(text)}`);
   }
-  if (!['ws:', 'wss:', 'http:', 'https:'].includes(url.protocol)) throw new TestMeshError(`config.url must be a ws:// or wss:// URL, got ${url.protocol}`);
+  if (!['ws:', 'wss:', 'http:', 'https:'].includes(url.protocol))
+    throw new TestMeshError(`config.url must be a ws:// or wss:// URL, got ${url.protocol}`);
   return url.toString();
 }
 
@@ -99,7 +100,12 @@ async function connect(config: Config, ctx: ActionContext, id: string, started: 
     throw ctx.signal.reason;
   }
   registry.set(id, connection);
-  const metadata = { connection_id: id, status_code: connection.handshakeStatus ?? 101, protocol: connection.protocol, url };
+  const metadata = {
+    connection_id: id,
+    status_code: connection.handshakeStatus ?? 101,
+    protocol: connection.protocol,
+    url,
+  };
   return { connected: true, connection_id: id, latency_ms: elapsed(started), metadata };
 }
 
@@ -109,10 +115,16 @@ function send(config: Config, ctx: ActionContext, id: string, started: number) {
   // Text as is; anything else (a map, a list, a number) as JSON.
   const text = typeof raw === 'string' ? raw : JSON.stringify(raw);
   const type = optionalString(config, 'message_type') ?? 'text';
-  if (type !== 'text' && type !== 'binary') throw new TestMeshError(`config.message_type must be text or binary, got ${JSON.stringify(type)}`);
+  if (type !== 'text' && type !== 'binary')
+    throw new TestMeshError(`config.message_type must be text or binary, got ${JSON.stringify(type)}`);
   const connection = openConnection(ctx, id);
   const bytes = connection.send(text, type === 'binary');
-  return { connected: true, connection_id: id, latency_ms: elapsed(started), metadata: { connection_id: id, bytes_sent: bytes } };
+  return {
+    connected: true,
+    connection_id: id,
+    latency_ms: elapsed(started),
+    metadata: { connection_id: id, bytes_sent: bytes },
+  };
 }
 
 async function receive(config: Config, ctx: ActionContext, id: string, started: number) {
@@ -127,7 +139,8 @@ async function receive(config: Config, ctx: ActionContext, id: string, started: 
     try {
       message = await connection.next(Math.max(0, deadline - Date.now()), ctx.signal);
     } catch (err) {
-      if (err instanceof TestMeshError && lastMismatch) throw new TestMeshError(`${err.message}; ${describeSkipped(skipped, lastMismatch)}`);
+      if (err instanceof TestMeshError && lastMismatch)
+        throw new TestMeshError(`${err.message}; ${describeSkipped(skipped, lastMismatch)}`);
       throw err;
     }
     if (!message) {
@@ -138,7 +151,8 @@ async function receive(config: Config, ctx: ActionContext, id: string, started: 
     }
     const why = hasExpected ? findMismatch(config.expected, message.data) : undefined;
     if (why === undefined) {
-      if (connection.dropped > 0) ctx.log('warn', `websocket '${id}': ${connection.dropped} older message(s) were dropped (queue full)`);
+      if (connection.dropped > 0)
+        ctx.log('warn', `websocket '${id}': ${connection.dropped} older message(s) were dropped (queue full)`);
       return {
         connected: connection.isOpen,
         connection_id: id,
@@ -165,7 +179,12 @@ async function close(config: Config, ctx: ActionContext, id: string, started: nu
   if (!connection) {
     // As in TestMesh, closing what is not open is not an error (teardown may close defensively).
     ctx.log('info', `websocket '${id}' is not open; nothing to close`);
-    return { connected: false, connection_id: id, latency_ms: elapsed(started), metadata: { connection_id: id, closed: false } };
+    return {
+      connected: false,
+      connection_id: id,
+      latency_ms: elapsed(started),
+      metadata: { connection_id: id, closed: false },
+    };
   }
   registry.delete(id);
   const info = await connection.close(timeoutMs);

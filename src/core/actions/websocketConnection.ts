@@ -59,7 +59,8 @@ export class WebSocketConnection {
     ws.addEventListener('message', (event) => {
       const data = event.data as unknown;
       let message: ReceivedMessage;
-      if (typeof data === 'string') message = { data: parseMessageText(data), binary: false, bytes: Buffer.byteLength(data) };
+      if (typeof data === 'string')
+        message = { data: parseMessageText(data), binary: false, bytes: Buffer.byteLength(data) };
       else {
         const bytes = Buffer.from(data as ArrayBuffer);
         message = { data: bytes.toString('base64'), binary: true, bytes: bytes.length };
@@ -92,7 +93,9 @@ export class WebSocketConnection {
     try {
       ws = new WebSocket(url, { headers, dispatcher: observingDispatcher(dispatcher, handshake) });
     } catch (err) {
-      return Promise.reject(new TestMeshError(`websocket connect ${url}: ${err instanceof Error ? err.message : String(err)}`));
+      return Promise.reject(
+        new TestMeshError(`websocket connect ${url}: ${err instanceof Error ? err.message : String(err)}`),
+      );
     }
     ws.binaryType = 'arraybuffer';
     // Created before the open event, so no message sent right after the handshake is lost.
@@ -224,9 +227,13 @@ function describeHandshakeFailure(url: string, handshake: HandshakeObservation, 
   if (handshake.error !== undefined) return describeNetworkError(handshake.error, 'websocket connect', url);
   if (handshake.status !== undefined && handshake.status !== 101) {
     const text = handshake.statusText ? ` ${handshake.statusText}` : '';
-    return new TestMeshError(`websocket connect ${url}: the server answered ${handshake.status}${text} instead of switching to WebSocket (101)`);
+    return new TestMeshError(
+      `websocket connect ${url}: the server answered ${handshake.status}${text} instead of switching to WebSocket (101)`,
+    );
   }
-  return new TestMeshError(`websocket connect ${url}: the WebSocket handshake failed${close ? ` (code ${close.code})` : ''}`);
+  return new TestMeshError(
+    `websocket connect ${url}: the WebSocket handshake failed${close ? ` (code ${close.code})` : ''}`,
+  );
 }
 
 type Handler = Dispatcher.DispatchHandler;

@@ -8,7 +8,16 @@
  * sub-flow's frame sits between its first steps and the `run_flow` step that called it).
  */
 import { basename } from 'node:path';
-import { DebugSession, ExitedEvent, InitializedEvent, OutputEvent, Source, StoppedEvent, TerminatedEvent, Thread } from '@vscode/debugadapter';
+import {
+  DebugSession,
+  ExitedEvent,
+  InitializedEvent,
+  OutputEvent,
+  Source,
+  StoppedEvent,
+  TerminatedEvent,
+  Thread,
+} from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { StepFrame } from '../engine/hooks';
 import type { Scope as VariableScope } from '../engine/scope';
@@ -29,7 +38,8 @@ const CONFIGURATION_WAIT_MS = 5000;
 export const FAILED_ASSERTION_FILTER = 'failedAssertion';
 export const FAILED_STEP_FILTER = 'failedStep';
 
-type FrameEntry = { kind: 'step'; frame: StepFrame; top: boolean } | { kind: 'flow'; flow: FlowDef; scope: VariableScope };
+type FrameEntry =
+  { kind: 'step'; frame: StepFrame; top: boolean } | { kind: 'flow'; flow: FlowDef; scope: VariableScope };
 
 export class FlowDebugSession extends DebugSession {
   private readonly controller: DebugController;
@@ -73,8 +83,18 @@ export class FlowDebugSession extends DebugSession {
       supportsTerminateRequest: true,
       supportsExceptionInfoRequest: true,
       exceptionBreakpointFilters: [
-        { filter: FAILED_ASSERTION_FILTER, label: 'Failed assertions', description: 'Pause after a step whose assertion failed', default: false },
-        { filter: FAILED_STEP_FILTER, label: 'Any failed step', description: 'Pause after any step that failed', default: false },
+        {
+          filter: FAILED_ASSERTION_FILTER,
+          label: 'Failed assertions',
+          description: 'Pause after a step whose assertion failed',
+          default: false,
+        },
+        {
+          filter: FAILED_STEP_FILTER,
+          label: 'Any failed step',
+          description: 'Pause after any step that failed',
+          default: false,
+        },
       ],
     };
     this.sendResponse(response);
@@ -86,7 +106,10 @@ export class FlowDebugSession extends DebugSession {
     this.sendResponse(response);
   }
 
-  protected override async launchRequest(response: DebugProtocol.LaunchResponse, raw: DebugProtocol.LaunchRequestArguments): Promise<void> {
+  protected override async launchRequest(
+    response: DebugProtocol.LaunchResponse,
+    raw: DebugProtocol.LaunchRequestArguments,
+  ): Promise<void> {
     try {
       this.args = parseLaunchArgs(raw);
       this.flow = await this.launcher.loadFlow(this.args);
@@ -95,7 +118,10 @@ export class FlowDebugSession extends DebugSession {
       this.finish();
       return;
     }
-    await Promise.race([this.configurationDone, new Promise((resolve) => setTimeout(resolve, CONFIGURATION_WAIT_MS).unref?.())]);
+    await Promise.race([
+      this.configurationDone,
+      new Promise((resolve) => setTimeout(resolve, CONFIGURATION_WAIT_MS).unref?.()),
+    ]);
     try {
       await this.startRun();
     } catch (err) {
@@ -124,7 +150,10 @@ export class FlowDebugSession extends DebugSession {
     void run.done.then(
       (outcome) => {
         if (this.restarting || this.run !== run) return;
-        this.output(`Flow '${flow.name}' ${outcome.status}${outcome.error ? `: ${outcome.error}` : ''}\n`, outcome.status === 'completed' ? 'console' : 'important');
+        this.output(
+          `Flow '${flow.name}' ${outcome.status}${outcome.error ? `: ${outcome.error}` : ''}\n`,
+          outcome.status === 'completed' ? 'console' : 'important',
+        );
         this.sendEvent(new ExitedEvent(outcome.status === 'completed' ? 0 : 1));
         this.finish();
       },
@@ -144,24 +173,40 @@ export class FlowDebugSession extends DebugSession {
   }
 
   private fail(response: DebugProtocol.Response, message: string): void {
-    this.sendErrorResponse(response, { id: 1001, format: message.replace(/[{}]/g, (c) => (c === '{' ? '(' : ')')), showUser: true });
+    this.sendErrorResponse(response, {
+      id: 1001,
+      format: message.replace(/[{}]/g, (c) => (c === '{' ? '(' : ')')),
+      showUser: true,
+    });
   }
 
-  protected override async setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): Promise<void> {
+  protected override async setBreakPointsRequest(
+    response: DebugProtocol.SetBreakpointsResponse,
+    args: DebugProtocol.SetBreakpointsArguments,
+  ): Promise<void> {
     const path = args.source.path;
     const requests: DebugProtocol.SourceBreakpoint[] = args.breakpoints ?? (args.lines ?? []).map((line) => ({ line }));
     if (!path) {
-      response.body = { breakpoints: requests.map(() => ({ verified: false, message: 'only flow files on disk take breakpoints' })) };
+      response.body = {
+        breakpoints: requests.map(() => ({ verified: false, message: 'only flow files on disk take breakpoints' })),
+      };
       this.sendResponse(response);
       return;
     }
     const file = this.convertClientPathToDebugger(path);
-    const { flow, problem } = await this.launcher.loadForBreakpoints(file).catch((err) => ({ flow: undefined, problem: errorMessage(err) }));
+    const { flow, problem } = await this.launcher
+      .loadForBreakpoints(file)
+      .catch((err) => ({ flow: undefined, problem: errorMessage(err) }));
     const set = this.controller.breakpoints.set(
       file,
       flow,
       problem,
-      requests.map((b) => ({ line: this.convertClientLineToDebugger(b.line), condition: b.condition, hitCondition: b.hitCondition, logMessage: b.logMessage })),
+      requests.map((b) => ({
+        line: this.convertClientLineToDebugger(b.line),
+        condition: b.condition,
+        hitCondition: b.hitCondition,
+        logMessage: b.logMessage,
+      })),
     );
     response.body = {
       breakpoints: set.map((bp) => ({
@@ -175,9 +220,15 @@ export class FlowDebugSession extends DebugSession {
     this.sendResponse(response);
   }
 
-  protected override setExceptionBreakPointsRequest(response: DebugProtocol.SetExceptionBreakpointsResponse, args: DebugProtocol.SetExceptionBreakpointsArguments): void {
+  protected override setExceptionBreakPointsRequest(
+    response: DebugProtocol.SetExceptionBreakpointsResponse,
+    args: DebugProtocol.SetExceptionBreakpointsArguments,
+  ): void {
     const filters = new Set([...(args.filters ?? []), ...(args.filterOptions ?? []).map((o) => o.filterId)]);
-    this.controller.filters = { failedAssertion: filters.has(FAILED_ASSERTION_FILTER), failedStep: filters.has(FAILED_STEP_FILTER) };
+    this.controller.filters = {
+      failedAssertion: filters.has(FAILED_ASSERTION_FILTER),
+      failedStep: filters.has(FAILED_STEP_FILTER),
+    };
     this.sendResponse(response);
   }
 
@@ -195,11 +246,18 @@ export class FlowDebugSession extends DebugSession {
     event.body.allThreadsStopped = true;
     event.body.description = stop.reason === 'exception' ? `Paused on failed step: ${where}` : `Paused before ${where}`;
     if (stop.hitBreakpointIds.length) event.body.hitBreakpointIds = stop.hitBreakpointIds;
-    if (stop.failure) this.output(`✗ ${stop.frame.step.name}: ${stop.text}\n`, 'stderr', { file: stop.frame.flow.file, line: stop.frame.step.range.start.line });
+    if (stop.failure)
+      this.output(`✗ ${stop.frame.step.name}: ${stop.text}\n`, 'stderr', {
+        file: stop.frame.flow.file,
+        line: stop.frame.step.range.start.line,
+      });
     this.sendEvent(event);
   }
 
-  protected override stackTraceRequest(response: DebugProtocol.StackTraceResponse, args: DebugProtocol.StackTraceArguments): void {
+  protected override stackTraceRequest(
+    response: DebugProtocol.StackTraceResponse,
+    args: DebugProtocol.StackTraceArguments,
+  ): void {
     const stop = this.controller.paused;
     const frames: DebugProtocol.StackFrame[] = [];
     if (stop) {
@@ -253,20 +311,27 @@ export class FlowDebugSession extends DebugSession {
   protected override scopesRequest(response: DebugProtocol.ScopesResponse, args: DebugProtocol.ScopesArguments): void {
     const entry = this.frameIds.get(args.frameId);
     const scopes: DebugProtocol.Scope[] = [];
-    const scope = (name: string, ref: number, hint?: string): DebugProtocol.Scope => ({ name, variablesReference: ref, expensive: false, ...(hint ? { presentationHint: hint } : {}) });
+    const scope = (name: string, ref: number, hint?: string): DebugProtocol.Scope => ({
+      name,
+      variablesReference: ref,
+      expensive: false,
+      ...(hint ? { presentationHint: hint } : {}),
+    });
     if (entry?.kind === 'flow') {
       scopes.push(scope('Variables', this.table.add(this.runVariables(entry.scope, entry.flow)), 'locals'));
       scopes.push(scope('Outputs', this.table.add(this.outputs(entry.scope))));
     } else if (entry?.kind === 'step') {
       const { frame, top } = entry;
       const stop = this.controller.paused;
-      if (top && stop?.failure) scopes.push(scope('Failure', this.table.add(this.table.fixedContainer(failureEntries(stop)))));
+      if (top && stop?.failure)
+        scopes.push(scope('Failure', this.table.add(this.table.fixedContainer(failureEntries(stop)))));
       scopes.push(scope(`Step: ${frame.step.name}`, this.table.add(this.stepConfig(frame)), 'arguments'));
       const loop = loopScopes(frame.scope);
       if (loop.length) scopes.push(scope('Loop', this.table.add(this.loopVariables(loop)), 'locals'));
       scopes.push(scope('Variables', this.table.add(this.runVariables(frame.scope.root(), frame.flow)), 'locals'));
       scopes.push(scope('Outputs', this.table.add(this.outputs(frame.scope.root()))));
-      if (top && this.controller.lastResponse !== undefined) scopes.push(scope('Last response', this.table.add(this.lastResponse())));
+      if (top && this.controller.lastResponse !== undefined)
+        scopes.push(scope('Last response', this.table.add(this.lastResponse())));
     }
     response.body = { scopes };
     this.sendResponse(response);
@@ -293,7 +358,11 @@ export class FlowDebugSession extends DebugSession {
 
   private outputs(root: VariableScope) {
     const outputs = outputNames(root);
-    return this.table.mapContainer(root.vars, (name) => outputs.has(name), () => 'output');
+    return this.table.mapContainer(
+      root.vars,
+      (name) => outputs.has(name),
+      () => 'output',
+    );
   }
 
   private loopVariables(scopes: VariableScope[]) {
@@ -344,15 +413,25 @@ export class FlowDebugSession extends DebugSession {
 
   private lastResponse() {
     const response = this.controller.lastResponse as Record<string, unknown>;
-    return this.table.fixedContainer(['status', 'headers', 'body', 'duration_ms'].filter((k) => k in response).map((k) => [k, response[k]] as [string, unknown]));
+    return this.table.fixedContainer(
+      ['status', 'headers', 'body', 'duration_ms']
+        .filter((k) => k in response)
+        .map((k) => [k, response[k]] as [string, unknown]),
+    );
   }
 
-  protected override variablesRequest(response: DebugProtocol.VariablesResponse, args: DebugProtocol.VariablesArguments): void {
+  protected override variablesRequest(
+    response: DebugProtocol.VariablesResponse,
+    args: DebugProtocol.VariablesArguments,
+  ): void {
     response.body = { variables: this.table.children(args.variablesReference) };
     this.sendResponse(response);
   }
 
-  protected override setVariableRequest(response: DebugProtocol.SetVariableResponse, args: DebugProtocol.SetVariableArguments): void {
+  protected override setVariableRequest(
+    response: DebugProtocol.SetVariableResponse,
+    args: DebugProtocol.SetVariableArguments,
+  ): void {
     try {
       const variable = this.table.set(args.variablesReference, args.name, args.value);
       response.body = { value: variable.value, variablesReference: variable.variablesReference };
@@ -362,7 +441,10 @@ export class FlowDebugSession extends DebugSession {
     }
   }
 
-  protected override evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): void {
+  protected override evaluateRequest(
+    response: DebugProtocol.EvaluateResponse,
+    args: DebugProtocol.EvaluateArguments,
+  ): void {
     const stop = this.controller.paused;
     const entry = args.frameId !== undefined ? this.frameIds.get(args.frameId) : undefined;
     const frame = entry?.kind === 'step' ? entry.frame : stop?.frame;
@@ -371,7 +453,10 @@ export class FlowDebugSession extends DebugSession {
       return;
     }
     try {
-      const context = entry?.kind === 'flow' ? { scope: entry.scope, lastResponse: this.controller.lastResponse } : this.controller.evaluationContext(frame);
+      const context =
+        entry?.kind === 'flow'
+          ? { scope: entry.scope, lastResponse: this.controller.lastResponse }
+          : this.controller.evaluationContext(frame);
       const value = evaluateText(args.expression, context);
       const presented = this.table.present(value);
       response.body = { result: presented.value, variablesReference: presented.variablesReference };
@@ -388,7 +473,9 @@ export class FlowDebugSession extends DebugSession {
       exceptionId: failure?.assertion ? 'failed assertion' : 'failed step',
       description: stop?.text ?? 'step failed',
       breakMode: 'always',
-      details: failure?.assertion ? { message: failure.assertion.message, typeName: failure.assertion.expression } : undefined,
+      details: failure?.assertion
+        ? { message: failure.assertion.message, typeName: failure.assertion.expression }
+        : undefined,
     };
     this.sendResponse(response);
   }
@@ -445,7 +532,11 @@ export class FlowDebugSession extends DebugSession {
   }
 
   private async whenRunEnded(): Promise<void> {
-    if (this.run) await Promise.race([this.run.done.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 30_000).unref?.())]);
+    if (this.run)
+      await Promise.race([
+        this.run.done.catch(() => undefined),
+        new Promise((resolve) => setTimeout(resolve, 30_000).unref?.()),
+      ]);
   }
 
   protected override async restartRequest(response: DebugProtocol.RestartResponse): Promise<void> {
@@ -496,7 +587,11 @@ export class FlowDebugSession extends DebugSession {
         break;
       }
       case 'step.completed':
-        this.output(`✓ ${event.data.step_name} (${Math.round(event.data.duration_ms)} ms)\n`, 'stdout', at(event.data.step_id));
+        this.output(
+          `✓ ${event.data.step_name} (${Math.round(event.data.duration_ms)} ms)\n`,
+          'stdout',
+          at(event.data.step_id),
+        );
         break;
       case 'step.failed':
         this.output(`✗ ${event.data.step_name}: ${event.data.error_message}\n`, 'stderr', at(event.data.step_id));
@@ -505,7 +600,11 @@ export class FlowDebugSession extends DebugSession {
         this.output(`○ ${event.data.step_name}: skipped (${event.data.reason})\n`, 'stdout');
         break;
       case 'step.retrying':
-        this.output(`↻ retrying in ${event.data.delay_ms} ms: ${event.data.error_message}\n`, 'stdout', at(event.data.step_id));
+        this.output(
+          `↻ retrying in ${event.data.delay_ms} ms: ${event.data.error_message}\n`,
+          'stdout',
+          at(event.data.step_id),
+        );
         break;
       case 'log':
         this.output(`  ${redact(event.data.message)}\n`, 'stdout', at(event.data.step_id));

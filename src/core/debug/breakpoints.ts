@@ -52,7 +52,12 @@ export class BreakpointStore {
    * Replaces the breakpoints of a file. `flow` is the file as loaded now; when it is undefined,
    * `problem` says why (not a flow, does not validate) and every breakpoint is unverified.
    */
-  set(file: string, flow: FlowDef | undefined, problem: string | undefined, requests: readonly BreakpointRequest[]): FlowBreakpoint[] {
+  set(
+    file: string,
+    flow: FlowDef | undefined,
+    problem: string | undefined,
+    requests: readonly BreakpointRequest[],
+  ): FlowBreakpoint[] {
     const key = resolve(file);
     const out = requests.map((request) => this.make(key, flow, problem, request));
     this.byFile.set(key, out);
@@ -69,7 +74,12 @@ export class BreakpointStore {
     for (const list of this.byFile.values()) for (const b of list) b.hits = 0;
   }
 
-  private make(file: string, flow: FlowDef | undefined, problem: string | undefined, request: BreakpointRequest): FlowBreakpoint {
+  private make(
+    file: string,
+    flow: FlowDef | undefined,
+    problem: string | undefined,
+    request: BreakpointRequest,
+  ): FlowBreakpoint {
     const bp: FlowBreakpoint = { id: this.nextId++, file, line: request.line, verified: false, hits: 0 };
     if (!flow) {
       bp.message = problem ?? 'not a flow file';

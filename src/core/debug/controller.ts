@@ -34,7 +34,11 @@ export interface Stop {
 export interface ControllerEvents {
   stopped(stop: Stop): void;
   /** Text for the debug console; `at` places it in the flow file. */
-  output(text: string, category: 'console' | 'stdout' | 'stderr' | 'important', at?: { file: string; line: number }): void;
+  output(
+    text: string,
+    category: 'console' | 'stdout' | 'stderr' | 'important',
+    at?: { file: string; line: number },
+  ): void;
 }
 
 export interface FailureFilters {
@@ -47,7 +51,10 @@ export interface FailureFilters {
 type Mode = { kind: 'run' } | { kind: 'stepIn' } | { kind: 'over'; depth: number } | { kind: 'out'; depth: number };
 
 const HTTP_RESULT = (value: unknown): boolean =>
-  value !== null && typeof value === 'object' && typeof (value as { status?: unknown }).status === 'number' && typeof (value as { headers?: unknown }).headers === 'object';
+  value !== null &&
+  typeof value === 'object' &&
+  typeof (value as { status?: unknown }).status === 'number' &&
+  typeof (value as { headers?: unknown }).headers === 'object';
 
 export class DebugController {
   readonly breakpoints = new BreakpointStore();
@@ -139,7 +146,7 @@ export class DebugController {
 
   private chainOf(frame: StepFrame): StepFrame[] {
     const chain = [frame];
-    for (let parent = frame.parentId; parent !== undefined; ) {
+    for (let parent = frame.parentId; parent !== undefined;) {
       const next = this.frames.get(parent);
       if (!next || chain.length > 1000) break;
       chain.push(next);
@@ -188,7 +195,14 @@ export class DebugController {
       if (this.ended) return;
       const chain = this.chainOf(frame);
       this.pauseRequested = false;
-      await this.hold({ reason: 'exception', frame, chain, hitBreakpointIds: [], failure: result, text: result.error ?? 'step failed' });
+      await this.hold({
+        reason: 'exception',
+        frame,
+        chain,
+        hitBreakpointIds: [],
+        failure: result,
+        text: result.error ?? 'step failed',
+      });
     } finally {
       this.frames.delete(frame.stepId);
     }
@@ -235,7 +249,10 @@ export class DebugController {
     bp.hits++;
     if (bp.hitCondition && !bp.hitCondition(bp.hits)) return { stop: false };
     if (bp.logMessage !== undefined) {
-      this.events.output(`${frame.redact(formatLogMessage(bp.logMessage, context))}\n`, 'console', { file: frame.flow.file, line: bp.line });
+      this.events.output(`${frame.redact(formatLogMessage(bp.logMessage, context))}\n`, 'console', {
+        file: frame.flow.file,
+        line: bp.line,
+      });
       return { stop: false };
     }
     return { stop: true };

@@ -28,7 +28,16 @@ export interface LaunchArgs {
   hostRun?: string;
 }
 
-const CONTRACT = ['flow', 'envFile', 'environment', 'variables', 'stopOnEntry', 'stopAtStep', 'noDebug', 'cwd'] as const;
+const CONTRACT = [
+  'flow',
+  'envFile',
+  'environment',
+  'variables',
+  'stopOnEntry',
+  'stopAtStep',
+  'noDebug',
+  'cwd',
+] as const;
 
 /** Keys VS Code, launch.json and common DAP clients add to every configuration. */
 const HOST_KEYS = new Set([
@@ -55,14 +64,16 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 function optionalString(args: Record<string, unknown>, key: string): string | undefined {
   const value = args[key];
   if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value !== 'string') throw new TestMeshError(`launch argument '${key}' must be a string, got ${typeof value}`);
+  if (typeof value !== 'string')
+    throw new TestMeshError(`launch argument '${key}' must be a string, got ${typeof value}`);
   return value;
 }
 
 function optionalBoolean(args: Record<string, unknown>, key: string): boolean {
   const value = args[key];
   if (value === undefined || value === null) return false;
-  if (typeof value !== 'boolean') throw new TestMeshError(`launch argument '${key}' must be true or false, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'boolean')
+    throw new TestMeshError(`launch argument '${key}' must be true or false, got ${JSON.stringify(value)}`);
   return value;
 }
 
@@ -86,12 +97,15 @@ export function parseLaunchArgs(raw: unknown): LaunchArgs {
   if (!isPlainObject(raw)) throw new TestMeshError('launch arguments must be an object with at least "flow"');
   for (const key of Object.keys(raw)) {
     if ((CONTRACT as readonly string[]).includes(key) || HOST_KEYS.has(key) || key.startsWith('__')) continue;
-    throw new TestMeshError(`unknown launch argument '${key}'${didYouMean(key)}; the arguments are ${CONTRACT.slice(0, 5).join(', ')} (and stopAtStep, noDebug, cwd)`);
+    throw new TestMeshError(
+      `unknown launch argument '${key}'${didYouMean(key)}; the arguments are ${CONTRACT.slice(0, 5).join(', ')} (and stopAtStep, noDebug, cwd)`,
+    );
   }
   const flow = optionalString(raw, 'flow');
   if (!flow) throw new TestMeshError('launch argument "flow" is required: the path of the flow file to debug');
   const variables = raw.variables ?? {};
-  if (!isPlainObject(variables)) throw new TestMeshError('launch argument "variables" must be an object of names and values');
+  if (!isPlainObject(variables))
+    throw new TestMeshError('launch argument "variables" must be an object of names and values');
   return {
     flow,
     envFile: optionalString(raw, 'envFile'),

@@ -59,7 +59,11 @@ export async function loadForBreakpoints(file: string): Promise<{ flow?: FlowDef
   const { flow, diagnostics } = await loadFlowFile(file);
   if (flow) return { flow };
   const first = diagnostics.find((d) => d.severity === 'error');
-  return { problem: first ? `this file is not a valid flow: ${first.range.start.line}:${first.range.start.column}: ${first.message}` : 'this file is not a flow' };
+  return {
+    problem: first
+      ? `this file is not a valid flow: ${first.range.start.line}:${first.range.start.column}: ${first.message}`
+      : 'this file is not a flow',
+  };
 }
 
 /** The run's environment: a named workspace environment, then the `envFile` values over it. */
@@ -81,7 +85,8 @@ export function directLauncher(defaultCwd: string = process.cwd()): DebugLaunche
       const secrets = Object.entries(environment)
         .filter(([name]) => looksSecret(name))
         .map(([, value]) => value);
-      for (const [name, value] of Object.entries(args.variables)) if (looksSecret(name) && typeof value === 'string') secrets.push(value);
+      for (const [name, value] of Object.entries(args.variables))
+        if (looksSecret(name) && typeof value === 'string') secrets.push(value);
       const controller = new AbortController();
       const executionId = randomUUID();
       const done = runFlow(flow, {

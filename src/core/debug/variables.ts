@@ -54,14 +54,26 @@ export class VariableTable {
   }
 
   /** One named value, expandable when it is an object or a list. */
-  variable(name: string, value: unknown, options: { type?: string; evaluateName?: string; secret?: boolean } = {}): DebugProtocol.Variable {
+  variable(
+    name: string,
+    value: unknown,
+    options: { type?: string; evaluateName?: string; secret?: boolean } = {},
+  ): DebugProtocol.Variable {
     const secret = options.secret ?? looksSecret(name);
     const presented = this.present(value, secret);
-    return { name, ...presented, ...(options.type ? { type: options.type } : {}), ...(options.evaluateName ? { evaluateName: options.evaluateName } : {}) };
+    return {
+      name,
+      ...presented,
+      ...(options.type ? { type: options.type } : {}),
+      ...(options.evaluateName ? { evaluateName: options.evaluateName } : {}),
+    };
   }
 
   /** A value's one-line text and reference (0 when it has no children). */
-  present(value: unknown, secret = false): { value: string; variablesReference: number; indexedVariables?: number; namedVariables?: number } {
+  present(
+    value: unknown,
+    secret = false,
+  ): { value: string; variablesReference: number; indexedVariables?: number; namedVariables?: number } {
     if (secret && value !== undefined && value !== null && value !== '') return { value: MASK, variablesReference: 0 };
     const shown = this.redact()(value);
     if (shown === null || typeof shown !== 'object') return { value: scalarText(shown), variablesReference: 0 };
@@ -74,13 +86,22 @@ export class VariableTable {
     return {
       children: () => {
         const keys = Array.isArray(target) ? target.map((_, i) => String(i)) : Object.keys(target);
-        const out = keys.slice(0, MAX_CHILDREN).map((key) => this.variable(Array.isArray(target) ? `[${key}]` : key, (target as Record<string, unknown>)[key]));
-        if (keys.length > MAX_CHILDREN) out.push({ name: '…', value: `${keys.length - MAX_CHILDREN} more`, variablesReference: 0 });
+        const out = keys
+          .slice(0, MAX_CHILDREN)
+          .map((key) =>
+            this.variable(Array.isArray(target) ? `[${key}]` : key, (target as Record<string, unknown>)[key]),
+          );
+        if (keys.length > MAX_CHILDREN)
+          out.push({ name: '…', value: `${keys.length - MAX_CHILDREN} more`, variablesReference: 0 });
         return out;
       },
       set: (name, value) => {
         const key = Array.isArray(target) ? Number(name.replace(/^\[|\]$/g, '')) : name;
-        if (Array.isArray(target) && !(Number.isInteger(key) && (key as number) >= 0 && (key as number) < target.length)) throw new TestMeshError(`no item ${name}`);
+        if (
+          Array.isArray(target) &&
+          !(Number.isInteger(key) && (key as number) >= 0 && (key as number) < target.length)
+        )
+          throw new TestMeshError(`no item ${name}`);
         (target as Record<string | number, unknown>)[key] = value;
         return value;
       },
@@ -88,7 +109,11 @@ export class VariableTable {
   }
 
   /** A container of a Map's entries (a scope's variables), editable. */
-  mapContainer(map: Map<string, unknown>, include: (name: string) => boolean, typeOf?: (name: string) => string | undefined): Container {
+  mapContainer(
+    map: Map<string, unknown>,
+    include: (name: string) => boolean,
+    typeOf?: (name: string) => string | undefined,
+  ): Container {
     return {
       children: () =>
         [...map.keys()]

@@ -29,7 +29,16 @@ import { AssertionFailedError, CancelledError, TimeoutError } from './errors';
 import { StepTimers, type StepFrame } from './hooks';
 import { Scope, type StepRecord } from './scope';
 import { MAX_RECORDED_MESSAGES, messagePreview } from './streamMessages';
-import type { AssertionFailure, ExecutionResult, FlowResolver, HttpRequestDetail, HttpResponseDetail, RunFlowOptions, StepResult, StreamMessageDetail } from './types';
+import type {
+  AssertionFailure,
+  ExecutionResult,
+  FlowResolver,
+  HttpRequestDetail,
+  HttpResponseDetail,
+  RunFlowOptions,
+  StepResult,
+  StreamMessageDetail,
+} from './types';
 
 const MAX_SUBFLOW_DEPTH = 16;
 /**
@@ -46,7 +55,9 @@ export function runFlow(flow: FlowDef, options: RunFlowOptions = {}): Promise<Ex
 
 /** Default `run_flow` resolution: a path relative to the calling flow's file, confined to the workspace. */
 const resolveRelativeFlow: FlowResolver = async (reference, fromFile, access) => {
-  const file = access ? await resolveFlowFile(access, fromFile, reference, 'run_flow') : resolvePath(dirname(fromFile), reference);
+  const file = access
+    ? await resolveFlowFile(access, fromFile, reference, 'run_flow')
+    : resolvePath(dirname(fromFile), reference);
   return loadReferencedFlow(file, reference);
 };
 
@@ -118,15 +129,29 @@ class Execution {
 
   /** Counts one block run; past the limit the run stops. */
   countIteration(): void {
-    if (++this.iterations > this.limits.maxIterations) throw this.hitLimit(new RunLimitError('maxIterations', this.limits.maxIterations, `more than ${this.limits.maxIterations} block runs (loop iterations, branches)`));
+    if (++this.iterations > this.limits.maxIterations)
+      throw this.hitLimit(
+        new RunLimitError(
+          'maxIterations',
+          this.limits.maxIterations,
+          `more than ${this.limits.maxIterations} block runs (loop iterations, branches)`,
+        ),
+      );
   }
 
   emit<E extends ExecutionEvent>(type: E['type'], data: E['data']): void {
     this.seq++;
-    if (this.seq > this.limits.maxEvents && !this.limitError) this.hitLimit(new RunLimitError('maxEvents', this.limits.maxEvents, `more than ${this.limits.maxEvents} events`));
+    if (this.seq > this.limits.maxEvents && !this.limitError)
+      this.hitLimit(new RunLimitError('maxEvents', this.limits.maxEvents, `more than ${this.limits.maxEvents} events`));
     const listener = this.options.onEvent;
     if (!listener) return;
-    const event = { type, execution_id: this.id, seq: this.seq, timestamp: new Date().toISOString(), data: this.redact(data) };
+    const event = {
+      type,
+      execution_id: this.id,
+      seq: this.seq,
+      timestamp: new Date().toISOString(),
+      data: this.redact(data),
+    };
     try {
       listener(event as ExecutionEvent);
     } catch {
@@ -146,7 +171,9 @@ class Execution {
     const listener = this.options.onStepDetail;
     if (!listener) return;
     try {
-      listener(this.redact({ execution_id: this.id, step_id: stepId, attempt, request, response, result, outputs, messages }));
+      listener(
+        this.redact({ execution_id: this.id, step_id: stepId, attempt, request, response, result, outputs, messages }),
+      );
     } catch {
       // see emit()
     }
@@ -179,7 +206,11 @@ class Execution {
       }, timeoutMs);
     }
     const started = new Date(this.startedAt).toISOString();
-    this.emit('execution.started', { flow_name: this.flow.name, flow_file: this.flow.file, total_steps: allSteps(this.flow).length });
+    this.emit('execution.started', {
+      flow_name: this.flow.name,
+      flow_file: this.flow.file,
+      total_steps: allSteps(this.flow).length,
+    });
 
     let error: string | undefined;
     try {
@@ -187,7 +218,8 @@ class Execution {
       await run.prepare(this.options.environment ?? {}, this.options.variables ?? {});
       // A single step's variables stand for what the steps before it captured: like step outputs,
       // they win over the flow's env (which would otherwise re-roll values like RANDOM_ID).
-      if (this.options.onlyStep) for (const [k, v] of Object.entries(this.options.variables ?? {})) run.scope.vars.set(k, v);
+      if (this.options.onlyStep)
+        for (const [k, v] of Object.entries(this.options.variables ?? {})) run.scope.vars.set(k, v);
       error = await run.runPhases(this.options.onlyStep?.stepId);
     } catch (err) {
       error = errorMessage(err);
@@ -265,7 +297,9 @@ class FlowRun {
     for (const [k, v] of Object.entries(variables)) vars.set(k, v);
     this.routing = routingFrom(vars);
     if (this.flow.envFile) {
-      const values = await readDotenv(await resolveFlowFile(this.execution.fileAccess, this.flow.file, this.flow.envFile, 'env_file'));
+      const values = await readDotenv(
+        await resolveFlowFile(this.execution.fileAccess, this.flow.file, this.flow.envFile, 'env_file'),
+      );
       for (const [k, v] of Object.entries(values)) {
         vars.set(k, v);
         this.execution.addSecrets(secretsOfVariable(k, v));
@@ -283,7 +317,10 @@ class FlowRun {
   }
 
   /** Runs setup, steps and teardown; returns the flow's failure message, if it failed. */
-  async runPhases(onlyStepId?: string, cancel: AbortSignal = this.execution.cancel.signal): Promise<string | undefined> {
+  async runPhases(
+    onlyStepId?: string,
+    cancel: AbortSignal = this.execution.cancel.signal,
+  ): Promise<string | undefined> {
     if (onlyStepId !== undefined) {
       const step = allSteps(this.flow).find((s) => s.id === onlyStepId);
       if (!step) throw new TestMeshError(`no step with id '${onlyStepId}' in flow '${this.flow.name}'`, this.flow.file);
@@ -295,7 +332,15 @@ class FlowRun {
       failure = await this.runList(this.flow[phase], this.scope, cancel, '', this.parentId, failure);
     }
     // Teardown runs after failures and cancels alike, with a signal of its own.
-    const teardownFailure = await this.runList(this.flow.teardown, this.scope, new AbortController().signal, '', this.parentId, undefined, true);
+    const teardownFailure = await this.runList(
+      this.flow.teardown,
+      this.scope,
+      new AbortController().signal,
+      '',
+      this.parentId,
+      undefined,
+      true,
+    );
     return failure ?? teardownFailure;
   }
 
@@ -346,7 +391,13 @@ class FlowRun {
   }
 
   /** Runs a step between the run's step hooks (RunFlowOptions.hooks), if it has any. */
-  async runStep(step: StepDef, scope: Scope, signal: AbortSignal, instance: string, parentId: string | undefined): Promise<StepResult> {
+  async runStep(
+    step: StepDef,
+    scope: Scope,
+    signal: AbortSignal,
+    instance: string,
+    parentId: string | undefined,
+  ): Promise<StepResult> {
     const hooks = this.execution.options.hooks;
     if (!hooks) return this.runStepOnce(step, scope, signal, instance, parentId);
     const execution = this.execution;
@@ -366,7 +417,13 @@ class FlowRun {
     return result;
   }
 
-  private async runStepOnce(step: StepDef, scope: Scope, signal: AbortSignal, instance: string, parentId: string | undefined): Promise<StepResult> {
+  private async runStepOnce(
+    step: StepDef,
+    scope: Scope,
+    signal: AbortSignal,
+    instance: string,
+    parentId: string | undefined,
+  ): Promise<StepResult> {
     const execution = this.execution;
     const stepId = this.eventId(step, instance);
     await execution.breathe();
@@ -384,22 +441,42 @@ class FlowRun {
     const startedAt = performance.now();
     const maxAttempts = step.retry?.maxAttempts ?? 1;
     let attempt = 1;
-    execution.emit('step.started', { step_id: stepId, step_name: step.name, action: step.action, phase: step.phase, parent_id: parentId, attempt });
+    execution.emit('step.started', {
+      step_id: stepId,
+      step_name: step.name,
+      action: step.action,
+      phase: step.phase,
+      parent_id: parentId,
+      attempt,
+    });
     for (;;) {
       try {
         const outputs = await this.attempt(step, stepId, scope, signal, instance, attempt);
         return this.finish(step, stepId, parentId, startedAt, attempt, undefined, outputs);
       } catch (err) {
-        if (attempt >= maxAttempts || signal.aborted) return this.finish(step, stepId, parentId, startedAt, attempt, err);
+        if (attempt >= maxAttempts || signal.aborted)
+          return this.finish(step, stepId, parentId, startedAt, attempt, err);
         const delay = retryDelay(step, attempt);
-        execution.emit('step.retrying', { step_id: stepId, attempt: attempt + 1, delay_ms: delay, error_message: errorMessage(err) });
+        execution.emit('step.retrying', {
+          step_id: stepId,
+          attempt: attempt + 1,
+          delay_ms: delay,
+          error_message: errorMessage(err),
+        });
         try {
           await sleep(delay, signal);
         } catch (cancelled) {
           return this.finish(step, stepId, parentId, startedAt, attempt, cancelled);
         }
         attempt++;
-        execution.emit('step.started', { step_id: stepId, step_name: step.name, action: step.action, phase: step.phase, parent_id: parentId, attempt });
+        execution.emit('step.started', {
+          step_id: stepId,
+          step_name: step.name,
+          action: step.action,
+          phase: step.phase,
+          parent_id: parentId,
+          attempt,
+        });
       }
     }
   }
@@ -432,11 +509,19 @@ class FlowRun {
       this.warnings.delete(stepId);
     }
     if (err === undefined) {
-      this.execution.emit('step.completed', { step_id: stepId, step_name: step.name, status: 'completed', duration_ms, attempt, parent_id: parentId });
+      this.execution.emit('step.completed', {
+        step_id: stepId,
+        step_name: step.name,
+        status: 'completed',
+        duration_ms,
+        attempt,
+        parent_id: parentId,
+      });
     } else {
       const message = this.execution.redact(errorMessage(err));
       result.error = message;
-      const failure: AssertionFailure | undefined = err instanceof AssertionFailedError ? this.execution.redact(err.failure) : undefined;
+      const failure: AssertionFailure | undefined =
+        err instanceof AssertionFailedError ? this.execution.redact(err.failure) : undefined;
       if (failure) result.assertion = failure;
       this.execution.emit('step.failed', {
         step_id: stepId,
@@ -453,7 +538,14 @@ class FlowRun {
   }
 
   /** One attempt: interpolate, run the action under the step's time limit, capture outputs, check assertions. */
-  private async attempt(step: StepDef, stepId: string, scope: Scope, runSignal: AbortSignal, instance: string, attempt: number): Promise<Record<string, unknown> | undefined> {
+  private async attempt(
+    step: StepDef,
+    stepId: string,
+    scope: Scope,
+    runSignal: AbortSignal,
+    instance: string,
+    attempt: number,
+  ): Promise<Record<string, unknown> | undefined> {
     const action = getAction(step.action);
     if (!action) throw new TestMeshError(`unknown action '${step.action}'`);
 
@@ -465,7 +557,9 @@ class FlowRun {
       const forward = () => controller.abort(runSignal.reason);
       runSignal.addEventListener('abort', forward, { once: true });
       unlink = () => runSignal.removeEventListener('abort', forward);
-      clearTimer = this.execution.timers.start(step.timeoutMs, () => controller.abort(new TimeoutError(`step '${step.name}'`, step.timeoutMs!)));
+      clearTimer = this.execution.timers.start(step.timeoutMs, () =>
+        controller.abort(new TimeoutError(`step '${step.name}'`, step.timeoutMs!)),
+      );
       signal = controller.signal;
     }
 
@@ -475,9 +569,13 @@ class FlowRun {
     const ctx = new AttemptContext(this, step, stepId, scope, signal, instance, attempt, wantsDetail);
 
     try {
-      const config = withRouting(step.action, interpolateConfig(step, action, scope), this.routing, (name) => scope.variable(name));
+      const config = withRouting(step.action, interpolateConfig(step, action, scope), this.routing, (name) =>
+        scope.variable(name),
+      );
       // Actions that honour the signal themselves settle on abort; the rest are raced against it.
-      const result = action.honoursSignal ? await action.run(config, ctx) : await raceAbort(action.run(config, ctx), signal);
+      const result = action.honoursSignal
+        ? await action.run(config, ctx)
+        : await raceAbort(action.run(config, ctx), signal);
       const { request, response } = ctx;
 
       let outputs: Record<string, unknown> | undefined;
@@ -510,15 +608,18 @@ class FlowRun {
       }
       // Keyed by the id as written: a repeated id reads the latest step's result (TestMesh's rule).
       this.records.set(referenceId(step), { result, outputs: outputs ?? {} });
-      if (wantsDetail) execution.detail(stepId, attempt, request, response, request ? undefined : result, outputs, ctx.messages);
+      if (wantsDetail)
+        execution.detail(stepId, attempt, request, response, request ? undefined : result, outputs, ctx.messages);
 
       detailSent = true;
       if (step.assert.length) checkAssertions(step.assert, scope.expressionScope(result));
       return outputs;
     } catch (err) {
-      if (wantsDetail && (ctx.request || ctx.messages) && !detailSent) execution.detail(stepId, attempt, ctx.request, ctx.response, undefined, undefined, ctx.messages);
+      if (wantsDetail && (ctx.request || ctx.messages) && !detailSent)
+        execution.detail(stepId, attempt, ctx.request, ctx.response, undefined, undefined, ctx.messages);
       // An abort surfaces as whatever the action threw; report the reason instead.
-      if (signal.aborted && !(err instanceof AssertionFailedError)) throw signal.reason instanceof Error ? signal.reason : err;
+      if (signal.aborted && !(err instanceof AssertionFailedError))
+        throw signal.reason instanceof Error ? signal.reason : err;
       throw err;
     } finally {
       clearTimer?.();
@@ -536,7 +637,14 @@ class FlowRun {
     this.execution.countIteration();
     const child = options.extra ? scope.child(options.extra) : scope;
     const signal = options.signal ?? this.execution.cancel.signal;
-    const error = await this.runList(block.steps, child, signal, instance + (options.instance ?? ''), parentStepId, undefined);
+    const error = await this.runList(
+      block.steps,
+      child,
+      signal,
+      instance + (options.instance ?? ''),
+      parentStepId,
+      undefined,
+    );
     return error === undefined ? { failed: false } : { failed: true, error };
   }
 
@@ -553,12 +661,17 @@ class FlowRun {
     const flow = await resolver(reference, this.flow.file, access);
     // A custom resolver may not confine: the flow it returns must still come from an allowed file.
     if (!allowed(access, await realpath(flow.file).catch(() => flow.file))) {
-      throw new FileAccessError(`run_flow '${reference}' resolves to ${flow.file}, outside the workspace root ${access.root}: flows may read only files inside the workspace`);
+      throw new FileAccessError(
+        `run_flow '${reference}' resolves to ${flow.file}, outside the workspace root ${access.root}: flows may read only files inside the workspace`,
+      );
     }
     if (this.stack.includes(flow.file)) {
-      throw new TestMeshError(`run_flow cycle: ${[...this.stack, flow.file].map((f) => f.split(/[\\/]/).pop()).join(' -> ')}`);
+      throw new TestMeshError(
+        `run_flow cycle: ${[...this.stack, flow.file].map((f) => f.split(/[\\/]/).pop()).join(' -> ')}`,
+      );
     }
-    if (this.stack.length >= MAX_SUBFLOW_DEPTH) throw new TestMeshError(`run_flow nested deeper than ${MAX_SUBFLOW_DEPTH} flows`);
+    if (this.stack.length >= MAX_SUBFLOW_DEPTH)
+      throw new TestMeshError(`run_flow nested deeper than ${MAX_SUBFLOW_DEPTH} flows`);
     const sub = new FlowRun(this.execution, flow, [...this.stack, flow.file], `${callerStepId}/`, callerStepId);
     const inherited = inheritEnv ? scope.snapshot() : {};
     await sub.prepare(inherited, input);
@@ -586,7 +699,8 @@ function interpolateConfig(step: StepDef, action: ActionDefinition, scope: Scope
   const raw = action.rawConfigKeys;
   if (!raw || raw.length === 0) return interpolate(step.config, scope.resolve) as Record<string, unknown>;
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(step.config)) out[key] = raw.includes(key) ? step.config[key] : interpolate(step.config[key], scope.resolve);
+  for (const key of Object.keys(step.config))
+    out[key] = raw.includes(key) ? step.config[key] : interpolate(step.config[key], scope.resolve);
   return out;
 }
 
@@ -653,7 +767,10 @@ class AttemptContext implements ActionContext {
     const full: StreamMessageDetail = { ...message, at: message.at ?? new Date().toISOString() };
     // Live: one log line per message, for the panel, the Test Explorer output and the CLI.
     const arrow = full.direction === 'sent' ? '→ sent' : '← received';
-    this.log('info', `${arrow} ${full.channel}${full.key !== undefined ? ` key=${full.key}` : ''} ${messagePreview(full.body)}`);
+    this.log(
+      'info',
+      `${arrow} ${full.channel}${full.key !== undefined ? ` key=${full.key}` : ''} ${messagePreview(full.body)}`,
+    );
     if (!this.wantsDetail) return;
     this.messages ??= [];
     if (this.messages.length < MAX_RECORDED_MESSAGES) this.messages.push(full);
@@ -670,7 +787,10 @@ class AttemptContext implements ActionContext {
   interpolate(value: unknown, extra?: Record<string, unknown>): unknown {
     return interpolate(value, this.within(extra).resolve);
   }
-  runBlock(block: StepBlock, options?: { extra?: Record<string, unknown>; instance?: string; signal?: AbortSignal }): Promise<BlockOutcome> {
+  runBlock(
+    block: StepBlock,
+    options?: { extra?: Record<string, unknown>; instance?: string; signal?: AbortSignal },
+  ): Promise<BlockOutcome> {
     return this.run.runBlock(block, this.scope, this.stepId, this.instance, options);
   }
   runSubflow(reference: string, input: Record<string, unknown>, inheritEnv: boolean): Promise<SubflowOutcome> {

@@ -44,7 +44,12 @@ export function routingFrom(variables: Iterable<[string, unknown]>): Routing | u
  * A step's config with the routing defaults under it. `fallback` reads a variable, for the
  * `DATABASE_URL` default. Returns `config` itself when nothing applies.
  */
-export function withRouting(action: string, config: Record<string, unknown>, routing: Routing | undefined, variable: (name: string) => unknown): Record<string, unknown> {
+export function withRouting(
+  action: string,
+  config: Record<string, unknown>,
+  routing: Routing | undefined,
+  variable: (name: string) => unknown,
+): Record<string, unknown> {
   let out = config;
   const defaults = routing?.defaults.get(action);
   if (defaults) {
@@ -53,10 +58,14 @@ export function withRouting(action: string, config: Record<string, unknown>, rou
     }
   }
   if (action === 'http_request' && routing && Object.keys(routing.headers).length) {
-    const given = out.headers !== null && typeof out.headers === 'object' && !Array.isArray(out.headers) ? (out.headers as Record<string, unknown>) : {};
+    const given =
+      out.headers !== null && typeof out.headers === 'object' && !Array.isArray(out.headers)
+        ? (out.headers as Record<string, unknown>)
+        : {};
     const lowerGiven = new Set(Object.keys(given).map((k) => k.toLowerCase()));
     const added: Record<string, unknown> = {};
-    for (const [name, value] of Object.entries(routing.headers)) if (!lowerGiven.has(name.toLowerCase())) added[name] = value;
+    for (const [name, value] of Object.entries(routing.headers))
+      if (!lowerGiven.has(name.toLowerCase())) added[name] = value;
     out = { ...out, headers: { ...added, ...given } };
   }
   if (action === 'database_query' && (out.connection === undefined || out.connection === null)) {

@@ -84,7 +84,8 @@ export class Scope {
     const record = this.records.get(id);
     if (!record) return UNRESOLVED;
     const result = record.result;
-    if (result !== null && typeof result === 'object' && !Array.isArray(result)) return { ...result, ...record.outputs };
+    if (result !== null && typeof result === 'object' && !Array.isArray(result))
+      return { ...result, ...record.outputs };
     return Object.keys(record.outputs).length ? { value: result, ...record.outputs } : result;
   }
 
@@ -140,7 +141,8 @@ class StepExpressionScope implements ExpressionScope {
     private readonly scope: Scope,
     private readonly result: unknown,
   ) {
-    if (result !== null && typeof result === 'object' && !Array.isArray(result)) this.record = result as Record<string, unknown>;
+    if (result !== null && typeof result === 'object' && !Array.isArray(result))
+      this.record = result as Record<string, unknown>;
   }
 
   get(name: string): unknown {

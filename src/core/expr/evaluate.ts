@@ -25,7 +25,9 @@ const MAX_COMPARE_DEPTH = 1000;
 
 /** false, nil, 0, NaN and '' are falsy; everything else (also empty arrays and objects) is truthy. */
 export function isTruthy(value: unknown): boolean {
-  return value !== false && value !== null && value !== undefined && value !== 0 && value !== '' && !Number.isNaN(value);
+  return (
+    value !== false && value !== null && value !== undefined && value !== 0 && value !== '' && !Number.isNaN(value)
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -56,19 +58,22 @@ export function deepEqual(a: unknown, b: unknown, offset: number, depth = 0): bo
   if (a === b) return true;
   if (a === null || a === undefined || b === null || b === undefined) return (a ?? null) === (b ?? null);
   if (typeof a !== 'object' || typeof b !== 'object') return scalarTextEqual(a, b);
-  if (depth > MAX_COMPARE_DEPTH) throw new ExpressionError(`cannot compare values nested more than ${MAX_COMPARE_DEPTH} levels deep`, offset);
+  if (depth > MAX_COMPARE_DEPTH)
+    throw new ExpressionError(`cannot compare values nested more than ${MAX_COMPARE_DEPTH} levels deep`, offset);
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false;
     for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i], offset, depth + 1)) return false;
     return true;
   }
   if (Array.isArray(b)) return false;
-  if (a instanceof Date || b instanceof Date) return a instanceof Date && b instanceof Date && a.getTime() === b.getTime();
+  if (a instanceof Date || b instanceof Date)
+    return a instanceof Date && b instanceof Date && a.getTime() === b.getTime();
   const aKeys = Object.keys(a);
   if (aKeys.length !== Object.keys(b).length) return false;
   for (const key of aKeys) {
     if (!Object.hasOwn(b, key)) return false;
-    if (!deepEqual((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key], offset, depth + 1)) return false;
+    if (!deepEqual((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key], offset, depth + 1))
+      return false;
   }
   return true;
 }
@@ -154,7 +159,13 @@ function readsHeaders(node: Node): boolean {
 
 /** readMember for header maps: `headers['Content-Type']` finds `content-type`, as HTTP means it. */
 function readHeader(target: unknown, key: unknown, node: Node): unknown {
-  if (typeof key === 'string' && target !== null && typeof target === 'object' && !Array.isArray(target) && !(target instanceof Map)) {
+  if (
+    typeof key === 'string' &&
+    target !== null &&
+    typeof target === 'object' &&
+    !Array.isArray(target) &&
+    !(target instanceof Map)
+  ) {
     const own = headerKey(target, key);
     if (own !== undefined) return readMember(target, own, node);
   }
@@ -203,7 +214,10 @@ function affix(node: BinaryNode, check: (text: string, part: string) => boolean)
 
 function compare(node: BinaryNode, test: (order: number) => boolean): BinaryOperation {
   return (left, right) => {
-    if ((typeof left === 'number' && typeof right === 'number') || (typeof left === 'string' && typeof right === 'string')) {
+    if (
+      (typeof left === 'number' && typeof right === 'number') ||
+      (typeof left === 'string' && typeof right === 'string')
+    ) {
       // NaN compares false either way, like in any language.
       return left < right ? test(-1) : left > right ? test(1) : left === right ? test(0) : false;
     }
@@ -231,18 +245,30 @@ function plus(node: BinaryNode): BinaryOperation {
     if (typeof left === 'string' && typeof right === 'string') return left + right;
     if (Array.isArray(left) && Array.isArray(right)) return [...left, ...right];
     const mixed = typeof left === 'string' || typeof right === 'string';
-    throw operandError(node, 'two numbers, two strings or two arrays', left, right, mixed ? '; use string(x) to join a value to text' : '');
+    throw operandError(
+      node,
+      'two numbers, two strings or two arrays',
+      left,
+      right,
+      mixed ? '; use string(x) to join a value to text' : '',
+    );
   };
 }
 
 function matches(node: BinaryNode): BinaryOperation {
-  const literal = node.right.type === 'literal' && typeof node.right.value === 'string' && !hasPlaceholder(node.right.value) ? compileRegex(node.right.value, node.right.start, true) : undefined;
+  const literal =
+    node.right.type === 'literal' && typeof node.right.value === 'string' && !hasPlaceholder(node.right.value)
+      ? compileRegex(node.right.value, node.right.start, true)
+      : undefined;
   return (left, right) => {
     if (typeof right !== 'string') throw operandError(node, 'a regular expression (string) on the right', left, right);
     if (left === null || left === undefined) return false;
     if (typeof left !== 'string') throw operandError(node, 'a string on the left', left, right);
     if (left.length > MAX_MATCH_SUBJECT_LENGTH) {
-      throw new ExpressionError(`'matches' runs on at most ${MAX_MATCH_SUBJECT_LENGTH} characters, the text has ${left.length}`, node.operatorStart);
+      throw new ExpressionError(
+        `'matches' runs on at most ${MAX_MATCH_SUBJECT_LENGTH} characters, the text has ${left.length}`,
+        node.operatorStart,
+      );
     }
     return (literal ?? compileRegex(right, node.right.start)).test(left);
   };
@@ -251,30 +277,55 @@ function matches(node: BinaryNode): BinaryOperation {
 /** The operation a binary node performs on its two evaluated operands. */
 export function binaryOperation(node: BinaryNode): BinaryOperation {
   const offset = node.operatorStart;
-  const negate = (op: BinaryOperation): BinaryOperation => (l, r) => !op(l, r);
+  const negate =
+    (op: BinaryOperation): BinaryOperation =>
+    (l, r) =>
+      !op(l, r);
   switch (node.operator) {
-    case '==': return (l, r) => deepEqual(l, r, offset);
-    case '!=': return (l, r) => !deepEqual(l, r, offset);
-    case '<': return compare(node, (o) => o < 0);
-    case '>': return compare(node, (o) => o > 0);
-    case '<=': return compare(node, (o) => o <= 0);
-    case '>=': return compare(node, (o) => o >= 0);
-    case 'contains': return (l, r) => containsValue(l, r, node, l, r);
-    case 'in': return (l, r) => containsValue(r, l, node, l, r);
-    case 'startsWith': return affix(node, (text, part) => text.startsWith(part));
-    case 'endsWith': return affix(node, (text, part) => text.endsWith(part));
-    case 'matches': return matches(node);
-    case 'not contains': return (l, r) => !containsValue(l, r, node, l, r);
-    case 'not in': return (l, r) => !containsValue(r, l, node, l, r);
-    case 'not startsWith': return negate(affix(node, (text, part) => text.startsWith(part)));
-    case 'not endsWith': return negate(affix(node, (text, part) => text.endsWith(part)));
-    case 'not matches': return negate(matches(node));
-    case '+': return plus(node);
-    case '-': return arithmetic(node, (a, b) => a - b);
-    case '*': return arithmetic(node, (a, b) => a * b);
-    case '/': return divide(node, (a, b) => a / b);
-    case '%': return divide(node, (a, b) => a % b);
-    case '**': return arithmetic(node, (a, b) => a ** b);
+    case '==':
+      return (l, r) => deepEqual(l, r, offset);
+    case '!=':
+      return (l, r) => !deepEqual(l, r, offset);
+    case '<':
+      return compare(node, (o) => o < 0);
+    case '>':
+      return compare(node, (o) => o > 0);
+    case '<=':
+      return compare(node, (o) => o <= 0);
+    case '>=':
+      return compare(node, (o) => o >= 0);
+    case 'contains':
+      return (l, r) => containsValue(l, r, node, l, r);
+    case 'in':
+      return (l, r) => containsValue(r, l, node, l, r);
+    case 'startsWith':
+      return affix(node, (text, part) => text.startsWith(part));
+    case 'endsWith':
+      return affix(node, (text, part) => text.endsWith(part));
+    case 'matches':
+      return matches(node);
+    case 'not contains':
+      return (l, r) => !containsValue(l, r, node, l, r);
+    case 'not in':
+      return (l, r) => !containsValue(r, l, node, l, r);
+    case 'not startsWith':
+      return negate(affix(node, (text, part) => text.startsWith(part)));
+    case 'not endsWith':
+      return negate(affix(node, (text, part) => text.endsWith(part)));
+    case 'not matches':
+      return negate(matches(node));
+    case '+':
+      return plus(node);
+    case '-':
+      return arithmetic(node, (a, b) => a - b);
+    case '*':
+      return arithmetic(node, (a, b) => a * b);
+    case '/':
+      return divide(node, (a, b) => a / b);
+    case '%':
+      return divide(node, (a, b) => a % b);
+    case '**':
+      return arithmetic(node, (a, b) => a ** b);
   }
 }
 
@@ -296,7 +347,8 @@ function stringArgument(args: unknown[], node: CallNode): string {
 }
 
 function plainObject(value: unknown, node: CallNode): Record<string, unknown> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw argumentError(node, 'an object', value);
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw argumentError(node, 'an object', value);
   return value instanceof Map ? Object.fromEntries(value) : (value as Record<string, unknown>);
 }
 
@@ -367,8 +419,10 @@ const FUNCTIONS: Record<string, BuiltinFunction> = {
     arity: 2,
     call([target, key], node) {
       if (target === null || target === undefined) return false;
-      if (typeof key !== 'string' && typeof key !== 'number') throw argumentError(node, 'a key (string or number) as its second argument', key);
-      if (Array.isArray(target)) return typeof key === 'number' && Number.isInteger(key) && key >= 0 && key < target.length;
+      if (typeof key !== 'string' && typeof key !== 'number')
+        throw argumentError(node, 'a key (string or number) as its second argument', key);
+      if (Array.isArray(target))
+        return typeof key === 'number' && Number.isInteger(key) && key >= 0 && key < target.length;
       if (target instanceof Map) return target.has(String(key));
       if (typeof target === 'object') return Object.hasOwn(target, String(key));
       throw argumentError(node, 'an object or an array as its first argument', target);
@@ -383,10 +437,19 @@ export const FUNCTION_NAMES: readonly string[] = Object.keys(FUNCTIONS).sort();
 /** The built-in a call node names, checked at compile time for existence and argument count. */
 export function builtinFunction(node: CallNode): BuiltinFunction {
   const fn = Object.hasOwn(FUNCTIONS, node.name) ? FUNCTIONS[node.name] : undefined;
-  if (!fn) throw syntaxError(`unknown function '${node.name}'`, node.start, `known functions are ${FUNCTION_NAMES.join(', ')}`);
+  if (!fn)
+    throw syntaxError(
+      `unknown function '${node.name}'`,
+      node.start,
+      `known functions are ${FUNCTION_NAMES.join(', ')}`,
+    );
   if (fn.arity !== node.args.length) {
     const plural = fn.arity === 1 ? '' : 's';
-    throw syntaxError('wrong number of arguments', node.start, `${node.name}() takes ${fn.arity} argument${plural}, got ${node.args.length}`);
+    throw syntaxError(
+      'wrong number of arguments',
+      node.start,
+      `${node.name}() takes ${fn.arity} argument${plural}, got ${node.args.length}`,
+    );
   }
   return fn;
 }
@@ -408,10 +471,12 @@ export function compileNode(node: Node): Evaluator {
         const { start } = node;
         return (scope) => {
           try {
-            return stringifyValue(interpolateString(value, (text) => {
-              const found = scope.placeholder ? scope.placeholder(text) : NOT_FOUND;
-              return found === NOT_FOUND ? UNRESOLVED : found;
-            }));
+            return stringifyValue(
+              interpolateString(value, (text) => {
+                const found = scope.placeholder ? scope.placeholder(text) : NOT_FOUND;
+                return found === NOT_FOUND ? UNRESOLVED : found;
+              }),
+            );
           } catch (err) {
             throw new ExpressionError(err instanceof Error ? err.message : String(err), start);
           }
@@ -460,7 +525,11 @@ export function compileNode(node: Node): Evaluator {
         const [only] = args;
         return (scope) => fn.call([only(scope)], node);
       }
-      return (scope) => fn.call(args.map((arg) => arg(scope)), node);
+      return (scope) =>
+        fn.call(
+          args.map((arg) => arg(scope)),
+          node,
+        );
     }
     case 'unary': {
       const operand = compileNode(node.operand);
@@ -468,7 +537,11 @@ export function compileNode(node: Node): Evaluator {
       const negate = node.operator === '-';
       return (scope) => {
         const value = operand(scope);
-        if (typeof value !== 'number') throw new ExpressionError(`unary '${node.operator}' needs a number, got ${formatValue(value, 60)}`, node.start);
+        if (typeof value !== 'number')
+          throw new ExpressionError(
+            `unary '${node.operator}' needs a number, got ${formatValue(value, 60)}`,
+            node.start,
+          );
         return negate ? -value : value;
       };
     }
@@ -478,9 +551,12 @@ export function compileNode(node: Node): Evaluator {
       const left = compileNode(node.left);
       const right = compileNode(node.right);
       switch (node.operator) {
-        case '&&': return (scope) => isTruthy(left(scope)) && isTruthy(right(scope));
-        case '||': return (scope) => isTruthy(left(scope)) || isTruthy(right(scope));
-        case '??': return (scope) => left(scope) ?? right(scope);
+        case '&&':
+          return (scope) => isTruthy(left(scope)) && isTruthy(right(scope));
+        case '||':
+          return (scope) => isTruthy(left(scope)) || isTruthy(right(scope));
+        case '??':
+          return (scope) => left(scope) ?? right(scope);
       }
       break;
     }
@@ -496,10 +572,21 @@ export function compileNode(node: Node): Evaluator {
 
 function compileBinary(node: BinaryNode): Evaluator {
   const left = compileNode(node.left);
-  const literal = node.right.type === 'literal' && !(typeof node.right.value === 'string' && hasPlaceholder(node.right.value)) ? node.right.value : undefined;
+  const literal =
+    node.right.type === 'literal' && !(typeof node.right.value === 'string' && hasPlaceholder(node.right.value))
+      ? node.right.value
+      : undefined;
   // Fast path for the most common assertion, `x == <number|string|bool>`: operands are never undefined here.
-  if ((node.operator === '==' || node.operator === '!=') && (typeof literal === 'number' || typeof literal === 'boolean' || (typeof literal === 'string' && !looksScalar(literal)))) {
-    const equal = typeof literal === 'string' ? (value: unknown) => value === literal : (value: unknown) => value === literal || scalarTextEqual(value, literal);
+  if (
+    (node.operator === '==' || node.operator === '!=') &&
+    (typeof literal === 'number' ||
+      typeof literal === 'boolean' ||
+      (typeof literal === 'string' && !looksScalar(literal)))
+  ) {
+    const equal =
+      typeof literal === 'string'
+        ? (value: unknown) => value === literal
+        : (value: unknown) => value === literal || scalarTextEqual(value, literal);
     return node.operator === '==' ? (scope) => equal(left(scope)) : (scope) => !equal(left(scope));
   }
   const right = compileNode(node.right);

@@ -1,4 +1,12 @@
-import { binaryOperation, builtinFunction, compileNode, Evaluator, ExpressionScope, formatValue, isTruthy } from './evaluate';
+import {
+  binaryOperation,
+  builtinFunction,
+  compileNode,
+  Evaluator,
+  ExpressionScope,
+  formatValue,
+  isTruthy,
+} from './evaluate';
 import type { BinaryNode, Node } from './parser';
 
 export interface AssertionOutcome {

@@ -15,7 +15,14 @@ interface ExtraFunction {
 const MAX_TEXT = 1_000_000;
 
 function need(node: CallNode, what: string, value: unknown): ExpressionError {
-  const shown = value === null || value === undefined ? 'nil' : Array.isArray(value) ? 'a list' : typeof value === 'object' ? 'an object' : JSON.stringify(value)?.slice(0, 60) ?? typeof value;
+  const shown =
+    value === null || value === undefined
+      ? 'nil'
+      : Array.isArray(value)
+        ? 'a list'
+        : typeof value === 'object'
+          ? 'an object'
+          : (JSON.stringify(value)?.slice(0, 60) ?? typeof value);
   return new ExpressionError(`${node.name}() needs ${what}, got ${shown}`, node.start);
 }
 
@@ -41,7 +48,11 @@ function number(value: unknown, node: CallNode): number {
 }
 
 function capped(result: string, node: CallNode): string {
-  if (result.length > MAX_TEXT) throw new ExpressionError(`${node.name}() would make a text of ${result.length} characters, at most ${MAX_TEXT} are allowed`, node.start);
+  if (result.length > MAX_TEXT)
+    throw new ExpressionError(
+      `${node.name}() would make a text of ${result.length} characters, at most ${MAX_TEXT} are allowed`,
+      node.start,
+    );
   return result;
 }
 
@@ -57,9 +68,25 @@ export const EXPR_LANG_FUNCTIONS: Record<string, ExtraFunction> = {
     },
   },
   split: { arity: 2, call: ([v, sep], node) => text(v, node).split(text(sep, node, ' as the separator')) },
-  replace: { arity: 3, call: ([v, from, to], node) => capped(text(v, node).split(text(from, node, ' to replace')).join(text(to, node, ' to put in')), node) },
-  trimPrefix: { arity: 2, call: ([v, p], node) => (text(v, node).startsWith(text(p, node)) ? text(v, node).slice(text(p, node).length) : v) },
-  trimSuffix: { arity: 2, call: ([v, s], node) => (text(v, node).endsWith(text(s, node)) && text(s, node) !== '' ? text(v, node).slice(0, -text(s, node).length) : v) },
+  replace: {
+    arity: 3,
+    call: ([v, from, to], node) =>
+      capped(
+        text(v, node)
+          .split(text(from, node, ' to replace'))
+          .join(text(to, node, ' to put in')),
+        node,
+      ),
+  },
+  trimPrefix: {
+    arity: 2,
+    call: ([v, p], node) => (text(v, node).startsWith(text(p, node)) ? text(v, node).slice(text(p, node).length) : v),
+  },
+  trimSuffix: {
+    arity: 2,
+    call: ([v, s], node) =>
+      text(v, node).endsWith(text(s, node)) && text(s, node) !== '' ? text(v, node).slice(0, -text(s, node).length) : v,
+  },
   hasPrefix: { arity: 2, call: ([v, p], node) => text(v, node).startsWith(text(p, node)) },
   hasSuffix: { arity: 2, call: ([v, s], node) => text(v, node).endsWith(text(s, node)) },
   indexOf: { arity: 2, call: ([v, part], node) => text(v, node).indexOf(text(part, node)) },
@@ -68,8 +95,14 @@ export const EXPR_LANG_FUNCTIONS: Record<string, ExtraFunction> = {
   floor: { arity: 1, call: ([v], node) => Math.floor(number(v, node)) },
   sum: { arity: 1, call: ([v], node) => numbers(v, node).reduce((a, b) => a + b, 0) },
   // reduce, not Math.min(...list): spreading a long list overflows the call stack.
-  min: { arity: 1, call: ([v], node) => numbers(v, node).reduce<number | null>((a, b) => (a === null || b < a ? b : a), null) },
-  max: { arity: 1, call: ([v], node) => numbers(v, node).reduce<number | null>((a, b) => (a === null || b > a ? b : a), null) },
+  min: {
+    arity: 1,
+    call: ([v], node) => numbers(v, node).reduce<number | null>((a, b) => (a === null || b < a ? b : a), null),
+  },
+  max: {
+    arity: 1,
+    call: ([v], node) => numbers(v, node).reduce<number | null>((a, b) => (a === null || b > a ? b : a), null),
+  },
   type: {
     arity: 1,
     call([v]) {

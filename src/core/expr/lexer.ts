@@ -34,12 +34,53 @@ export interface Token {
 }
 
 // Longest first, so `**` wins over `*` and `?.` over `?`.
-const OPERATORS = ['===', '!==', '==', '!=', '<=', '>=', '&&', '||', '**', '?.', '??', '<', '>', '!', '+', '-', '*', '/', '%', '?', ':', '.', ',', '(', ')', '[', ']'];
+const OPERATORS = [
+  '===',
+  '!==',
+  '==',
+  '!=',
+  '<=',
+  '>=',
+  '&&',
+  '||',
+  '**',
+  '?.',
+  '??',
+  '<',
+  '>',
+  '!',
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  '?',
+  ':',
+  '.',
+  ',',
+  '(',
+  ')',
+  '[',
+  ']',
+];
 /** Operators by their first character, longest first. */
 const OPERATORS_BY_FIRST = new Map<string, string[]>();
 for (const op of OPERATORS) OPERATORS_BY_FIRST.set(op[0], [...(OPERATORS_BY_FIRST.get(op[0]) ?? []), op]);
 
-const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', b: '\b', f: '\f', v: '\v', '0': '\0', '\\': '\\', "'": "'", '"': '"', '`': '`', '/': '/' };
+const ESCAPES: Record<string, string> = {
+  n: '\n',
+  t: '\t',
+  r: '\r',
+  b: '\b',
+  f: '\f',
+  v: '\v',
+  '0': '\0',
+  '\\': '\\',
+  "'": "'",
+  '"': '"',
+  '`': '`',
+  '/': '/',
+};
 
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
@@ -185,7 +226,8 @@ function readEscape(source: string, i: number): [string, number] {
   if (simple !== undefined) return [simple, i + 2];
   if (e === 'x') {
     const hex = source.slice(i + 2, i + 4);
-    if (!/^[0-9a-fA-F]{2}$/.test(hex)) throw syntaxError('invalid escape', i, 'expected two hexadecimal digits after \\x');
+    if (!/^[0-9a-fA-F]{2}$/.test(hex))
+      throw syntaxError('invalid escape', i, 'expected two hexadecimal digits after \\x');
     return [String.fromCharCode(parseInt(hex, 16)), i + 4];
   }
   if (e === 'u') {
@@ -193,14 +235,20 @@ function readEscape(source: string, i: number): [string, number] {
       const close = source.indexOf('}', i + 3);
       const hex = close < 0 ? '' : source.slice(i + 3, close);
       const code = /^[0-9a-fA-F]{1,6}$/.test(hex) ? parseInt(hex, 16) : -1;
-      if (code < 0 || code > 0x10ffff) throw syntaxError('invalid escape', i, 'expected \\u{...} with a Unicode code point');
+      if (code < 0 || code > 0x10ffff)
+        throw syntaxError('invalid escape', i, 'expected \\u{...} with a Unicode code point');
       return [String.fromCodePoint(code), close + 1];
     }
     const hex = source.slice(i + 2, i + 6);
-    if (!/^[0-9a-fA-F]{4}$/.test(hex)) throw syntaxError('invalid escape', i, 'expected four hexadecimal digits after \\u');
+    if (!/^[0-9a-fA-F]{4}$/.test(hex))
+      throw syntaxError('invalid escape', i, 'expected four hexadecimal digits after \\u');
     return [String.fromCharCode(parseInt(hex, 16)), i + 6];
   }
-  throw syntaxError(`invalid escape '\\${e}'`, i, 'known escapes are \\n \\t \\r \\\\ \\\' \\" \\xHH \\uHHHH; use a `raw` string for regular expressions');
+  throw syntaxError(
+    `invalid escape '\\${e}'`,
+    i,
+    'known escapes are \\n \\t \\r \\\\ \\\' \\" \\xHH \\uHHHH; use a `raw` string for regular expressions',
+  );
 }
 
 function readPlaceholder(source: string, i: number, open: string, close: string, tokens: Token[]): number {

@@ -6,10 +6,28 @@ export const MAX_NESTING = 100;
 export const MAX_TREE_DEPTH = 1000;
 
 export type BinaryOperator =
-  | '==' | '!=' | '<' | '>' | '<=' | '>='
-  | 'in' | 'contains' | 'startsWith' | 'endsWith' | 'matches'
-  | 'not in' | 'not contains' | 'not startsWith' | 'not endsWith' | 'not matches'
-  | '+' | '-' | '*' | '/' | '%' | '**';
+  | '=='
+  | '!='
+  | '<'
+  | '>'
+  | '<='
+  | '>='
+  | 'in'
+  | 'contains'
+  | 'startsWith'
+  | 'endsWith'
+  | 'matches'
+  | 'not in'
+  | 'not contains'
+  | 'not startsWith'
+  | 'not endsWith'
+  | 'not matches'
+  | '+'
+  | '-'
+  | '*'
+  | '/'
+  | '%'
+  | '**';
 
 export type LogicalOperator = '&&' | '||' | '??';
 
@@ -21,13 +39,37 @@ interface NodeBase {
   readonly depth: number;
 }
 
-export interface LiteralNode extends NodeBase { readonly type: 'literal'; readonly value: unknown }
-export interface ArrayNode extends NodeBase { readonly type: 'array'; readonly elements: readonly Node[] }
-export interface NameNode extends NodeBase { readonly type: 'name'; readonly name: string }
-export interface PlaceholderNode extends NodeBase { readonly type: 'placeholder'; readonly text: string }
-export interface MemberNode extends NodeBase { readonly type: 'member'; readonly object: Node; readonly property: Node }
-export interface CallNode extends NodeBase { readonly type: 'call'; readonly name: string; readonly args: readonly Node[] }
-export interface UnaryNode extends NodeBase { readonly type: 'unary'; readonly operator: '!' | '-' | '+'; readonly operand: Node }
+export interface LiteralNode extends NodeBase {
+  readonly type: 'literal';
+  readonly value: unknown;
+}
+export interface ArrayNode extends NodeBase {
+  readonly type: 'array';
+  readonly elements: readonly Node[];
+}
+export interface NameNode extends NodeBase {
+  readonly type: 'name';
+  readonly name: string;
+}
+export interface PlaceholderNode extends NodeBase {
+  readonly type: 'placeholder';
+  readonly text: string;
+}
+export interface MemberNode extends NodeBase {
+  readonly type: 'member';
+  readonly object: Node;
+  readonly property: Node;
+}
+export interface CallNode extends NodeBase {
+  readonly type: 'call';
+  readonly name: string;
+  readonly args: readonly Node[];
+}
+export interface UnaryNode extends NodeBase {
+  readonly type: 'unary';
+  readonly operator: '!' | '-' | '+';
+  readonly operand: Node;
+}
 export interface BinaryNode extends NodeBase {
   readonly type: 'binary';
   readonly operator: BinaryOperator;
@@ -36,10 +78,30 @@ export interface BinaryNode extends NodeBase {
   /** Where the operator is written, for evaluation errors. */
   readonly operatorStart: number;
 }
-export interface LogicalNode extends NodeBase { readonly type: 'logical'; readonly operator: LogicalOperator; readonly left: Node; readonly right: Node }
-export interface ConditionalNode extends NodeBase { readonly type: 'conditional'; readonly test: Node; readonly consequent: Node; readonly alternate: Node }
+export interface LogicalNode extends NodeBase {
+  readonly type: 'logical';
+  readonly operator: LogicalOperator;
+  readonly left: Node;
+  readonly right: Node;
+}
+export interface ConditionalNode extends NodeBase {
+  readonly type: 'conditional';
+  readonly test: Node;
+  readonly consequent: Node;
+  readonly alternate: Node;
+}
 
-export type Node = LiteralNode | ArrayNode | NameNode | PlaceholderNode | MemberNode | CallNode | UnaryNode | BinaryNode | LogicalNode | ConditionalNode;
+export type Node =
+  | LiteralNode
+  | ArrayNode
+  | NameNode
+  | PlaceholderNode
+  | MemberNode
+  | CallNode
+  | UnaryNode
+  | BinaryNode
+  | LogicalNode
+  | ConditionalNode;
 
 interface InfixOperator {
   readonly precedence: number;
@@ -48,14 +110,27 @@ interface InfixOperator {
 
 // Precedences follow expr-lang, so flows written for TestMesh group the same way.
 const INFIX: Record<string, InfixOperator> = {
-  '||': { precedence: 10 }, or: { precedence: 10 },
-  '&&': { precedence: 15 }, and: { precedence: 15 },
-  '==': { precedence: 20 }, '!=': { precedence: 20 }, '<': { precedence: 20 }, '>': { precedence: 20 },
-  '<=': { precedence: 20 }, '>=': { precedence: 20 },
-  in: { precedence: 20 }, contains: { precedence: 20 }, startsWith: { precedence: 20 }, endsWith: { precedence: 20 },
-  matches: { precedence: 20 }, not: { precedence: 20 },
-  '+': { precedence: 30 }, '-': { precedence: 30 },
-  '*': { precedence: 60 }, '/': { precedence: 60 }, '%': { precedence: 60 },
+  '||': { precedence: 10 },
+  or: { precedence: 10 },
+  '&&': { precedence: 15 },
+  and: { precedence: 15 },
+  '==': { precedence: 20 },
+  '!=': { precedence: 20 },
+  '<': { precedence: 20 },
+  '>': { precedence: 20 },
+  '<=': { precedence: 20 },
+  '>=': { precedence: 20 },
+  in: { precedence: 20 },
+  contains: { precedence: 20 },
+  startsWith: { precedence: 20 },
+  endsWith: { precedence: 20 },
+  matches: { precedence: 20 },
+  not: { precedence: 20 },
+  '+': { precedence: 30 },
+  '-': { precedence: 30 },
+  '*': { precedence: 60 },
+  '/': { precedence: 60 },
+  '%': { precedence: 60 },
   '**': { precedence: 100, rightAssociative: true },
   '??': { precedence: 500 },
 };
@@ -84,7 +159,10 @@ class Parser {
     const node = this.parseExpression();
     const next = this.peek();
     if (next.kind !== 'eof') {
-      const hint = next.kind === 'op' && (next.text === ')' || next.text === ']') ? `there is no matching '${next.text === ')' ? '(' : '['}'` : 'expected an operator or the end of the expression';
+      const hint =
+        next.kind === 'op' && (next.text === ')' || next.text === ']')
+          ? `there is no matching '${next.text === ')' ? '(' : '['}'`
+          : 'expected an operator or the end of the expression';
       throw this.unexpected(next, hint);
     }
     return node;
@@ -121,7 +199,11 @@ class Parser {
   /** Runs `parse` one nesting level deeper, refusing input that would nest without bound. */
   private nested<T>(at: Token, parse: () => T): T {
     if (++this.nesting > MAX_NESTING) {
-      throw syntaxError('expression is nested too deeply', at.start, `at most ${MAX_NESTING} levels of brackets, parentheses and operators are allowed`);
+      throw syntaxError(
+        'expression is nested too deeply',
+        at.start,
+        `at most ${MAX_NESTING} levels of brackets, parentheses and operators are allowed`,
+      );
     }
     try {
       return parse();
@@ -134,7 +216,11 @@ class Parser {
     let depth = 0;
     for (const child of children) if (child.depth > depth) depth = child.depth;
     if (depth + 1 > MAX_TREE_DEPTH) {
-      throw syntaxError('expression is too complex', fields.start, `at most ${MAX_TREE_DEPTH} nested operations are allowed`);
+      throw syntaxError(
+        'expression is too complex',
+        fields.start,
+        `at most ${MAX_TREE_DEPTH} nested operations are allowed`,
+      );
     }
     // Adding the field in place keeps object shapes stable; a spread copy made parsing three times slower.
     (fields as unknown as { depth: number }).depth = depth + 1;
@@ -150,7 +236,10 @@ class Parser {
       const consequent = this.parseExpression();
       this.expectOp(':', "expected ':' and the value to use when the condition is false");
       const alternate = this.parseExpression();
-      return this.node<ConditionalNode>({ type: 'conditional', test, consequent, alternate, start: test.start, end: alternate.end }, [test, consequent, alternate]);
+      return this.node<ConditionalNode>(
+        { type: 'conditional', test, consequent, alternate, start: test.start, end: alternate.end },
+        [test, consequent, alternate],
+      );
     });
   }
 
@@ -178,7 +267,9 @@ class Parser {
         text = `not ${this.next().text}`;
       }
       const nextMin = found.operator.rightAssociative ? found.operator.precedence : found.operator.precedence + 1;
-      const right = found.operator.rightAssociative ? this.nested(opToken, () => this.parseBinary(nextMin)) : this.parseBinary(nextMin);
+      const right = found.operator.rightAssociative
+        ? this.nested(opToken, () => this.parseBinary(nextMin))
+        : this.parseBinary(nextMin);
       left = this.makeInfix(text, left, right, opToken.start);
     }
   }
@@ -189,7 +280,10 @@ class Parser {
       const operator: LogicalOperator = text === 'and' ? '&&' : text === 'or' ? '||' : (text as LogicalOperator);
       return this.node<LogicalNode>({ type: 'logical', operator, left, right, ...span }, [left, right]);
     }
-    return this.node<BinaryNode>({ type: 'binary', operator: text as BinaryOperator, left, right, operatorStart, ...span }, [left, right]);
+    return this.node<BinaryNode>(
+      { type: 'binary', operator: text as BinaryOperator, left, right, operatorStart, ...span },
+      [left, right],
+    );
   }
 
   private parseUnary(): Node {
@@ -197,7 +291,9 @@ class Parser {
     if (this.isOp('!', token) || this.isWord('not', token)) {
       this.next();
       const operand = this.nested(token, () => this.parseBinary(NOT_PRECEDENCE));
-      return this.node<UnaryNode>({ type: 'unary', operator: '!', operand, start: token.start, end: operand.end }, [operand]);
+      return this.node<UnaryNode>({ type: 'unary', operator: '!', operand, start: token.start, end: operand.end }, [
+        operand,
+      ]);
     }
     if (this.isOp('-', token) || this.isOp('+', token)) {
       this.next();
@@ -207,7 +303,10 @@ class Parser {
         const value = token.text === '-' ? -operand.value : operand.value;
         return this.node<LiteralNode>({ type: 'literal', value, start: token.start, end: operand.end }, []);
       }
-      return this.node<UnaryNode>({ type: 'unary', operator: token.text as '-' | '+', operand, start: token.start, end: operand.end }, [operand]);
+      return this.node<UnaryNode>(
+        { type: 'unary', operator: token.text as '-' | '+', operand, start: token.start, end: operand.end },
+        [operand],
+      );
     }
     return this.parsePostfix(this.parsePrimary());
   }
@@ -223,7 +322,10 @@ class Parser {
         return this.node<LiteralNode>({ type: 'literal', value: token.text, start: token.start, end: token.end }, []);
       case 'placeholder':
         this.next();
-        return this.node<PlaceholderNode>({ type: 'placeholder', text: token.text, start: token.start, end: token.end }, []);
+        return this.node<PlaceholderNode>(
+          { type: 'placeholder', text: token.text, start: token.start, end: token.end },
+          [],
+        );
       case 'word':
         return this.parseWord(token);
       case 'op':
@@ -237,7 +339,14 @@ class Parser {
   }
 
   private parseWord(token: Token): Node {
-    const literal = token.text === 'true' ? true : token.text === 'false' ? false : token.text === 'nil' || token.text === 'null' ? null : undefined;
+    const literal =
+      token.text === 'true'
+        ? true
+        : token.text === 'false'
+          ? false
+          : token.text === 'nil' || token.text === 'null'
+            ? null
+            : undefined;
     if (literal !== undefined) {
       this.next();
       return this.node<LiteralNode>({ type: 'literal', value: literal, start: token.start, end: token.end }, []);
@@ -264,7 +373,11 @@ class Parser {
         this.next();
         continue;
       }
-      if (!this.isOp(close)) throw this.unexpected(this.peek(), `expected ',' or '${close}' to close the '${open.text}' at column ${open.start + 1}`);
+      if (!this.isOp(close))
+        throw this.unexpected(
+          this.peek(),
+          `expected ',' or '${close}' to close the '${open.text}' at column ${open.start + 1}`,
+        );
     }
     this.next();
     return items;
@@ -301,11 +414,15 @@ class Parser {
         }
         const name = this.peek();
         const isIndex = name.kind === 'number' && Number.isInteger(name.number) && /^\d+$/.test(name.text);
-        if (name.kind !== 'word' && !isIndex) throw this.unexpected(name, `expected a property name after '${token.text}'`);
+        if (name.kind !== 'word' && !isIndex)
+          throw this.unexpected(name, `expected a property name after '${token.text}'`);
         this.next();
         const key = isIndex ? name.number : name.text;
         const property = this.node<LiteralNode>({ type: 'literal', value: key, start: name.start, end: name.end }, []);
-        node = this.node<MemberNode>({ type: 'member', object: node, property, start: node.start, end: name.end }, [node, property]);
+        node = this.node<MemberNode>({ type: 'member', object: node, property, start: node.start, end: name.end }, [
+          node,
+          property,
+        ]);
       } else if (this.isOp('[', token)) {
         node = this.parseIndex(node);
       } else if (this.isOp('(', token)) {
@@ -320,7 +437,10 @@ class Parser {
     const open = this.next();
     const property = this.parseExpression();
     const close = this.expectOp(']', `expected ']' to close the '[' at column ${open.start + 1}`);
-    return this.node<MemberNode>({ type: 'member', object, property, start: object.start, end: close.end }, [object, property]);
+    return this.node<MemberNode>({ type: 'member', object, property, start: object.start, end: close.end }, [
+      object,
+      property,
+    ]);
   }
 }
 

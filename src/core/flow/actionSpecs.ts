@@ -58,13 +58,37 @@ function shapeOf(names: readonly string[], nested: Readonly<Record<string, Shape
   return { keys: Object.fromEntries(names.map((n) => [n, nested[n] ?? null])) };
 }
 
-const MOCK_MATCH_SHAPE = shapeOf(['headers', 'query', 'query_params', 'path_pattern', 'body_pattern', 'body_json', 'body']);
-const MOCK_ENDPOINT_SHAPE = shapeOf(['method', 'path', 'priority', 'match', 'response', 'state', 'name', 'description'], {
+const MOCK_MATCH_SHAPE = shapeOf([
+  'headers',
+  'query',
+  'query_params',
+  'path_pattern',
+  'body_pattern',
+  'body_json',
+  'body',
+]);
+const MOCK_ENDPOINT_SHAPE = shapeOf(
+  ['method', 'path', 'priority', 'match', 'response', 'state', 'name', 'description'],
+  {
+    match: MOCK_MATCH_SHAPE,
+    response: shapeOf([
+      'status',
+      'status_code',
+      'headers',
+      'body',
+      'body_json',
+      'body_text',
+      'body_file',
+      'body_from_file',
+      'delay',
+      'delay_ms',
+    ]),
+    state: shapeOf(['state_key', 'initial_value', 'update_rule', 'update_value']),
+  },
+);
+const MOCK_CHECK_SHAPE = shapeOf(['method', 'path', 'match', 'count', 'count_min', 'count_max'], {
   match: MOCK_MATCH_SHAPE,
-  response: shapeOf(['status', 'status_code', 'headers', 'body', 'body_json', 'body_text', 'body_file', 'body_from_file', 'delay', 'delay_ms']),
-  state: shapeOf(['state_key', 'initial_value', 'update_rule', 'update_value']),
 });
-const MOCK_CHECK_SHAPE = shapeOf(['method', 'path', 'match', 'count', 'count_min', 'count_max'], { match: MOCK_MATCH_SHAPE });
 
 export interface ActionSpec {
   readonly description: string;
@@ -81,7 +105,10 @@ const MOCK_ENDPOINTS_HELP =
 const REDIS_SERVER_KEYS: Readonly<Record<string, ConfigKeySpec>> = {
   host: { type: 'string', default: 'localhost', description: 'Redis host.' },
   port: { type: 'any', default: 6379, description: 'Redis port (a number or text).' },
-  url: { type: 'string', description: 'Instead of host/port: `redis://[user][:password]@host:6379/0` (`rediss://` for TLS).' },
+  url: {
+    type: 'string',
+    description: 'Instead of host/port: `redis://[user][:password]@host:6379/0` (`rediss://` for TLS).',
+  },
   username: { type: 'string', description: 'ACL user name.' },
   password: { type: 'string', description: 'Password; it never shows in results, logs or reports.' },
   db: { type: 'number', integer: true, min: 0, default: 0, description: 'Database number.' },
@@ -91,76 +118,158 @@ const REDIS_SERVER_KEYS: Readonly<Record<string, ConfigKeySpec>> = {
 function redisSpecs(): Record<string, ActionSpec> {
   const key: ConfigKeySpec = { type: 'string', required: true, description: 'The key.' };
   return {
-    'redis.get': { description: 'Reads a Redis key. Result: `value` (text, null when missing), `exists`.', config: { key, ...REDIS_SERVER_KEYS } },
+    'redis.get': {
+      description: 'Reads a Redis key. Result: `value` (text, null when missing), `exists`.',
+      config: { key, ...REDIS_SERVER_KEYS },
+    },
     'redis.set': {
       description: 'Writes a Redis key, optionally with an expiry. Result: `ok`.',
       config: {
         key,
-        value: { type: 'any', required: true, description: 'The value: text as is, numbers as text, maps and lists as JSON.' },
+        value: {
+          type: 'any',
+          required: true,
+          description: 'The value: text as is, numbers as text, maps and lists as JSON.',
+        },
         ttl: { type: 'duration', description: `Expiry, ${DURATION_EXAMPLES} (none when absent).` },
         ...REDIS_SERVER_KEYS,
       },
     },
-    'redis.del': { description: 'Deletes a Redis key. Result: `deleted` (0 or 1).', config: { key, ...REDIS_SERVER_KEYS } },
-    'redis.exists': { description: 'Checks whether a Redis key exists. Result: `exists`, `count`.', config: { key, ...REDIS_SERVER_KEYS } },
+    'redis.del': {
+      description: 'Deletes a Redis key. Result: `deleted` (0 or 1).',
+      config: { key, ...REDIS_SERVER_KEYS },
+    },
+    'redis.exists': {
+      description: 'Checks whether a Redis key exists. Result: `exists`, `count`.',
+      config: { key, ...REDIS_SERVER_KEYS },
+    },
   };
 }
 
 const POSTGRESQL_SERVER_KEYS: Readonly<Record<string, ConfigKeySpec>> = {
-  connectionString: { type: 'string', description: 'PostgreSQL DSN (as database_query\'s `connection`); else the parts below.' },
+  connectionString: {
+    type: 'string',
+    description: "PostgreSQL DSN (as database_query's `connection`); else the parts below.",
+  },
   connection: { type: 'string', description: 'Same as connectionString.' },
   host: { type: 'string', default: 'localhost', description: 'Server host.' },
   port: { type: 'number', integer: true, min: 1, default: 5432, description: 'Server port.' },
   database: { type: 'string', default: 'postgres', description: 'Database name.' },
   user: { type: 'string', default: 'postgres', description: 'User name.' },
   password: { type: 'string', description: 'Password; it never shows in results, logs or reports.' },
-  sslmode: { type: 'enum', values: ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'], default: 'disable', description: 'TLS, as libpq reads it.' },
+  sslmode: {
+    type: 'enum',
+    values: ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'],
+    default: 'disable',
+    description: 'TLS, as libpq reads it.',
+  },
   connectionTimeout: { type: 'number', min: 0, description: 'Connect timeout in milliseconds.' },
   timeout: { type: 'duration', default: '30s', description: `Time limit of the statement(s), ${DURATION_EXAMPLES}.` },
 };
 
 function postgresqlSpecs(): Record<string, ActionSpec> {
-  const table: ConfigKeySpec = { type: 'string', required: true, description: 'Table name (`orders` or `shop.orders`), quoted as an identifier.' };
+  const table: ConfigKeySpec = {
+    type: 'string',
+    required: true,
+    description: 'Table name (`orders` or `shop.orders`), quoted as an identifier.',
+  };
   const query: ConfigKeySpec = { type: 'string', required: true, description: 'The SQL; use $1, $2, ... for params.' };
   const params: ConfigKeySpec = { type: 'list', description: 'Values for $1, $2, ... in order.' };
   const returning: ConfigKeySpec = { type: 'list', description: 'Columns returned (default all: `*`).' };
-  const data: ConfigKeySpec = { type: 'map', required: true, description: 'Column -> value; the values are sent as parameters.' };
-  const where: ConfigKeySpec = { type: 'string', required: true, description: 'The WHERE clause (required, so no step changes every row by accident), with $1, $2, ... params.' };
-  const statements: ConfigKeySpec = { type: 'list', required: true, description: 'Statements: SQL text, or `{query, params}`.' };
+  const data: ConfigKeySpec = {
+    type: 'map',
+    required: true,
+    description: 'Column -> value; the values are sent as parameters.',
+  };
+  const where: ConfigKeySpec = {
+    type: 'string',
+    required: true,
+    description: 'The WHERE clause (required, so no step changes every row by accident), with $1, $2, ... params.',
+  };
+  const statements: ConfigKeySpec = {
+    type: 'list',
+    required: true,
+    description: 'Statements: SQL text, or `{query, params}`.',
+  };
   const s = POSTGRESQL_SERVER_KEYS;
   return {
-    'postgresql.query': { description: 'Runs a query. Result: `rows`, `rowCount` (and `row_count`), `first_row`, `fields`, `duration_ms`.', config: { query, params, ...s } },
-    'postgresql.insert': { description: 'Inserts one row. Result: `inserted`, `rows` (RETURNING), `first_row`.', config: { table, data, returning, ...s } },
+    'postgresql.query': {
+      description: 'Runs a query. Result: `rows`, `rowCount` (and `row_count`), `first_row`, `fields`, `duration_ms`.',
+      config: { query, params, ...s },
+    },
+    'postgresql.insert': {
+      description: 'Inserts one row. Result: `inserted`, `rows` (RETURNING), `first_row`.',
+      config: { table, data, returning, ...s },
+    },
     'postgresql.update': {
       description: 'Updates rows. Result: `updated`, `rows` (RETURNING).',
-      config: { table, data, where, whereParams: { type: 'list', description: 'Values for $1, $2, ... in `where`.' }, returning, ...s },
+      config: {
+        table,
+        data,
+        where,
+        whereParams: { type: 'list', description: 'Values for $1, $2, ... in `where`.' },
+        returning,
+        ...s,
+      },
     },
-    'postgresql.delete': { description: 'Deletes rows. Result: `deleted` (and `rows` with `returning`).', config: { table, where, params, returning: { type: 'list', description: 'Columns of the deleted rows to return.' }, ...s } },
+    'postgresql.delete': {
+      description: 'Deletes rows. Result: `deleted` (and `rows` with `returning`).',
+      config: {
+        table,
+        where,
+        params,
+        returning: { type: 'list', description: 'Columns of the deleted rows to return.' },
+        ...s,
+      },
+    },
     'postgresql.assert': {
       description: 'Runs a query and checks its first row. Result: `passed`, `assertions_checked`, `row`.',
       config: {
         query,
         params,
-        assertions: { type: 'list', shape: shapeOf(['field', 'operator', 'value']), description: 'Checks `{field, operator, value}`; operators eq, neq, gt, gte, lt, lte, contains, isNull, isNotNull (or ==, !=, >, >=, <, <=).' },
+        assertions: {
+          type: 'list',
+          shape: shapeOf(['field', 'operator', 'value']),
+          description:
+            'Checks `{field, operator, value}`; operators eq, neq, gt, gte, lt, lte, contains, isNull, isNotNull (or ==, !=, >, >=, <, <=).',
+        },
         ...s,
       },
     },
     'postgresql.execute': {
-      description: 'Runs statements one after the other (no transaction). Result: `executed`, `results` (`rowCount` each).',
-      config: { statements: { ...statements, required: false }, statement: { type: 'string', description: 'One statement, instead of statements.' }, ...s },
+      description:
+        'Runs statements one after the other (no transaction). Result: `executed`, `results` (`rowCount` each).',
+      config: {
+        statements: { ...statements, required: false },
+        statement: { type: 'string', description: 'One statement, instead of statements.' },
+        ...s,
+      },
     },
-    'postgresql.transaction': { description: 'Runs statements in one transaction, rolled back when one fails. Result: `committed`, `results` (`rowCount`, `rows` each).', config: { statements, ...s } },
-    'postgresql.tables': { description: 'Lists the tables of a schema. Result: `schema`, `tables` (`table_name`, `table_type`).', config: { schema: { type: 'string', default: 'public', description: 'Schema name.' }, ...s } },
+    'postgresql.transaction': {
+      description:
+        'Runs statements in one transaction, rolled back when one fails. Result: `committed`, `results` (`rowCount`, `rows` each).',
+      config: { statements, ...s },
+    },
+    'postgresql.tables': {
+      description: 'Lists the tables of a schema. Result: `schema`, `tables` (`table_name`, `table_type`).',
+      config: { schema: { type: 'string', default: 'public', description: 'Schema name.' }, ...s },
+    },
     'postgresql.columns': {
-      description: 'Describes the columns of a table. Result: `table`, `schema`, `columns` (`column_name`, `data_type`, `is_nullable`, `column_default`, `character_maximum_length`).',
-      config: { table: { ...table, description: 'Table name, as stored (lower case unless created quoted).' }, schema: { type: 'string', default: 'public', description: 'Schema name.' }, ...s },
+      description:
+        'Describes the columns of a table. Result: `table`, `schema`, `columns` (`column_name`, `data_type`, `is_nullable`, `column_default`, `character_maximum_length`).',
+      config: {
+        table: { ...table, description: 'Table name, as stored (lower case unless created quoted).' },
+        schema: { type: 'string', default: 'public', description: 'Schema name.' },
+        ...s,
+      },
     },
   };
 }
 
 export const ACTION_SPECS: Readonly<Record<string, ActionSpec>> = {
   http_request: {
-    description: 'Sends an HTTP request. Result: status, headers (lower-case names), body (parsed JSON, else text), duration_ms, content_type.',
+    description:
+      'Sends an HTTP request. Result: status, headers (lower-case names), body (parsed JSON, else text), duration_ms, content_type.',
     config: {
       method: { type: 'string', default: 'GET', description: 'HTTP method (GET, POST, PUT, PATCH, DELETE, ...).' },
       url: { type: 'string', required: true, description: 'Absolute URL of the request.' },
@@ -187,14 +296,23 @@ export const ACTION_SPECS: Readonly<Record<string, ActionSpec>> = {
     description: 'Checks expressions against a piece of data.',
     config: {
       data: { type: 'any', description: 'The value the assertions see (its keys at top level).' },
-      assertions: { type: 'list', listOf: 'expression', required: true, description: 'Expressions that must all be true.' },
+      assertions: {
+        type: 'list',
+        listOf: 'expression',
+        required: true,
+        description: 'Expressions that must all be true.',
+      },
     },
   },
   transform: {
     description: 'Builds new values from an input map.',
     config: {
       input: { type: 'map', description: 'The data to read from.' },
-      transforms: { type: 'map', required: true, description: 'Result name -> `$.path` into the input, `$field`, or a literal value.' },
+      transforms: {
+        type: 'map',
+        required: true,
+        description: 'Result name -> `$.path` into the input, `$field`, or a literal value.',
+      },
     },
   },
   condition: {
@@ -208,8 +326,17 @@ export const ACTION_SPECS: Readonly<Record<string, ActionSpec>> = {
   for_each: {
     description: 'Runs nested steps once for every item of a list.',
     config: {
-      items: { type: 'list', orExpression: true, required: true, description: 'The list, or an expression or placeholder that yields one.' },
-      item_name: { type: 'string', default: 'item', description: 'Variable name of the current item (`index` is set too).' },
+      items: {
+        type: 'list',
+        orExpression: true,
+        required: true,
+        description: 'The list, or an expression or placeholder that yields one.',
+      },
+      item_name: {
+        type: 'string',
+        default: 'item',
+        description: 'Variable name of the current item (`index` is set too).',
+      },
       steps: { type: 'steps', nested: 'steps', description: 'Steps run for each item.' },
     },
   },
@@ -217,7 +344,13 @@ export const ACTION_SPECS: Readonly<Record<string, ActionSpec>> = {
     description: 'Runs branches of steps at the same time.',
     config: {
       branches: { type: 'list', nested: 'branches', required: true, description: 'Branches, each `{steps: [...]}`.' },
-      max_concurrent: { type: 'number', integer: true, min: 0, default: 0, description: 'Most branches running at once (0 = no limit).' },
+      max_concurrent: {
+        type: 'number',
+        integer: true,
+        min: 0,
+        default: 0,
+        description: 'Most branches running at once (0 = no limit).',
+      },
       fail_fast: { type: 'boolean', default: true, description: 'Stop the other branches when one fails.' },
     },
   },
@@ -229,7 +362,10 @@ export const ACTION_SPECS: Readonly<Record<string, ActionSpec>> = {
       method: { type: 'string', default: 'GET', description: 'HTTP method (type http).' },
       status_code: { type: 'number', integer: true, description: 'Expected HTTP status (type http).' },
       body_contains: { type: 'string', description: 'Text the response body must contain (type http).' },
-      json_path: { type: 'string', description: 'Path into the JSON body (`$.status`) whose value is compared with json_value (type http).' },
+      json_path: {
+        type: 'string',
+        description: 'Path into the JSON body (`$.status`) whose value is compared with json_value (type http).',
+      },
       json_value: { type: 'any', description: 'Expected value at json_path (type http).' },
       headers: { type: 'map', description: 'Request headers (type http).' },
       host: { type: 'string', description: 'Host to connect to (type tcp).' },
@@ -245,14 +381,27 @@ export const ACTION_SPECS: Readonly<Record<string, ActionSpec>> = {
       condition: { type: 'expression', required: true, description: 'The expression that must become true.' },
       max_duration: { type: 'duration', default: '30s', description: `Give up after this long, ${DURATION_EXAMPLES}.` },
       interval: { type: 'duration', default: '1s', description: `Time between checks, ${DURATION_EXAMPLES}.` },
-      on_timeout: { type: 'enum', values: ['fail', 'continue'], default: 'fail', description: 'What happens when the time is up.' },
-      steps: { type: 'steps', nested: 'steps', description: 'Steps run before each check (so a flow can poll an endpoint).' },
+      on_timeout: {
+        type: 'enum',
+        values: ['fail', 'continue'],
+        default: 'fail',
+        description: 'What happens when the time is up.',
+      },
+      steps: {
+        type: 'steps',
+        nested: 'steps',
+        description: 'Steps run before each check (so a flow can poll an endpoint).',
+      },
     },
   },
   run_flow: {
     description: 'Runs another flow.',
     config: {
-      flow: { type: 'string', required: true, description: "Path of the flow file (relative to this file) or a flow's name in the workspace." },
+      flow: {
+        type: 'string',
+        required: true,
+        description: "Path of the flow file (relative to this file) or a flow's name in the workspace.",
+      },
       input: { type: 'map', description: 'Variables passed to the flow.' },
       inherit_env: { type: 'boolean', default: true, description: "Whether the flow sees this flow's variables." },
     },
@@ -261,18 +410,36 @@ export const ACTION_SPECS: Readonly<Record<string, ActionSpec>> = {
     description:
       'Opens a WebSocket connection, sends or receives a message, or closes the connection. Connections are named by `connection_id` and closed when the flow ends. Result: `connected`, `connection_id`, `received_message` (parsed JSON, else text; binary as base64), `message_type` (1 text, 2 binary), `latency_ms`, `metadata`.',
     config: {
-      action: { type: 'enum', values: ['connect', 'send', 'receive', 'close'], required: true, description: 'What to do.' },
+      action: {
+        type: 'enum',
+        values: ['connect', 'send', 'receive', 'close'],
+        required: true,
+        description: 'What to do.',
+      },
       url: { type: 'string', description: 'ws:// or wss:// URL (connect).' },
       headers: { type: 'map', description: 'Handshake headers (connect).' },
       message: { type: 'any', description: 'Message to send (send): text as is, a map, list or number as JSON.' },
-      message_type: { type: 'enum', values: ['text', 'binary'], default: 'text', description: 'Send the message as a text or a binary frame (send).' },
-      timeout: { type: 'duration', default: '30s', description: `How long to wait for the handshake or a message (close: 5s), ${DURATION_EXAMPLES}.` },
+      message_type: {
+        type: 'enum',
+        values: ['text', 'binary'],
+        default: 'text',
+        description: 'Send the message as a text or a binary frame (send).',
+      },
+      timeout: {
+        type: 'duration',
+        default: '30s',
+        description: `How long to wait for the handshake or a message (close: 5s), ${DURATION_EXAMPLES}.`,
+      },
       expected: {
         type: 'any',
         description:
           'What the received message must match (receive): a map matches a message holding at least those keys and values, text holding JSON compares as JSON. Messages that do not match are skipped until one does or the timeout passes.',
       },
-      connection_id: { type: 'string', default: 'default', description: 'Names the connection, so later steps (and teardown) use the same one.' },
+      connection_id: {
+        type: 'string',
+        default: 'default',
+        description: 'Names the connection, so later steps (and teardown) use the same one.',
+      },
     },
   },
   database_query: {
@@ -282,12 +449,27 @@ export const ACTION_SPECS: Readonly<Record<string, ActionSpec>> = {
       connection: {
         type: 'string',
         description:
-          'PostgreSQL DSN: `postgres://user:password@host:5432/db?sslmode=disable` or `host=... user=... password=... dbname=...`. The password never shows in results, logs or reports. Without it: the run variable `__rtov__database_query__connection` (TestMesh\'s environment default), else `DATABASE_URL`.',
+          "PostgreSQL DSN: `postgres://user:password@host:5432/db?sslmode=disable` or `host=... user=... password=... dbname=...`. The password never shows in results, logs or reports. Without it: the run variable `__rtov__database_query__connection` (TestMesh's environment default), else `DATABASE_URL`.",
       },
-      query: { type: 'string', required: true, description: 'The SQL to run; use $1, $2, ... for params. Several statements separated by `;` are allowed without params.' },
+      query: {
+        type: 'string',
+        required: true,
+        description:
+          'The SQL to run; use $1, $2, ... for params. Several statements separated by `;` are allowed without params.',
+      },
       params: { type: 'list', description: 'Values for $1, $2, ... in order; maps and lists are sent as JSON.' },
-      timeout: { type: 'duration', default: '30s', description: `Cancel the query on the server after this long, ${DURATION_EXAMPLES}.` },
-      max_rows: { type: 'number', integer: true, min: 0, default: 0, description: 'Most rows returned in `rows` (0 = no limit).' },
+      timeout: {
+        type: 'duration',
+        default: '30s',
+        description: `Cancel the query on the server after this long, ${DURATION_EXAMPLES}.`,
+      },
+      max_rows: {
+        type: 'number',
+        integer: true,
+        min: 0,
+        default: 0,
+        description: 'Most rows returned in `rows` (0 = no limit).',
+      },
     },
   },
   ...MESSAGING_ACTION_SPECS,
@@ -296,7 +478,11 @@ export const ACTION_SPECS: Readonly<Record<string, ActionSpec>> = {
     description:
       'Runs a query on PostgreSQL (the database_query pool for its DSN) until its rows satisfy `condition`, logging every poll. Result: `success`, `row_count`, `attempts`, `duration_ms`, `rows`, `first_row`. Fails with the last rows seen when the condition never holds.',
     config: {
-      connection: { type: 'string', required: true, description: 'PostgreSQL DSN, as for database_query. The password never shows in results, logs or reports.' },
+      connection: {
+        type: 'string',
+        required: true,
+        description: 'PostgreSQL DSN, as for database_query. The password never shows in results, logs or reports.',
+      },
       query: { type: 'string', required: true, description: 'The SQL to poll; use $1, $2, ... for params.' },
       params: { type: 'list', description: 'Values for $1, $2, ... in order.' },
       condition: {
@@ -306,8 +492,18 @@ export const ACTION_SPECS: Readonly<Record<string, ActionSpec>> = {
           'When to stop: `{type: row_exists}` (default), `{type: row_count, min_count: 3}`, `{type: value_equals, column: status, value: done}`, `{type: value_not_null, column: shipped_at}` or `{type: value_matches, column: ref, pattern: "^ORD-"}`.',
       },
       interval: { type: 'duration', default: '1s', description: `Time between polls, ${DURATION_EXAMPLES}.` },
-      timeout: { type: 'duration', default: '60s', description: `Give up after this long (a running query is cancelled), ${DURATION_EXAMPLES}.` },
-      max_attempts: { type: 'number', integer: true, min: 0, default: 100, description: 'Give up after this many polls.' },
+      timeout: {
+        type: 'duration',
+        default: '60s',
+        description: `Give up after this long (a running query is cancelled), ${DURATION_EXAMPLES}.`,
+      },
+      max_attempts: {
+        type: 'number',
+        integer: true,
+        min: 0,
+        default: 100,
+        description: 'Give up after this many polls.',
+      },
     },
   },
   ...redisSpecs(),
@@ -316,41 +512,75 @@ export const ACTION_SPECS: Readonly<Record<string, ActionSpec>> = {
     description:
       'Starts an HTTP mock server on 127.0.0.1 for the rest of the run (stopped when the run ends, whatever happened). Result: `server_id`, `name`, `base_url`, `port`, `status`. A request no endpoint matches gets a 404 and a warning in the log.',
     config: {
-      name: { type: 'string', description: 'Name of the mock, shown in logs (and usable as server_id by later steps).' },
-      port: { type: 'number', integer: true, min: 0, default: 0, description: 'Port on 127.0.0.1 (0 = any free port).' },
+      name: {
+        type: 'string',
+        description: 'Name of the mock, shown in logs (and usable as server_id by later steps).',
+      },
+      port: {
+        type: 'number',
+        integer: true,
+        min: 0,
+        default: 0,
+        description: 'Port on 127.0.0.1 (0 = any free port).',
+      },
       server_id: { type: 'string', description: 'Id later steps use; default a new UUID.' },
       endpoints: { type: 'list', required: true, shape: MOCK_ENDPOINT_SHAPE, description: MOCK_ENDPOINTS_HELP },
     },
   },
   mock_server_configure: {
-    description: 'Adds endpoints to a running mock server; an endpoint with the same method, path and match replaces the old one. Result: `server_id`, `endpoints_added`, `endpoints_replaced`, `status`.',
+    description:
+      'Adds endpoints to a running mock server; an endpoint with the same method, path and match replaces the old one. Result: `server_id`, `endpoints_added`, `endpoints_replaced`, `status`.',
     config: {
-      server_id: { type: 'string', description: 'The server_id (or name) mock_server_start gave; may be left out while only one mock runs.' },
-      server: { type: 'string', description: 'Same as server_id (the spelling of TestMesh\'s docs).' },
+      server_id: {
+        type: 'string',
+        description: 'The server_id (or name) mock_server_start gave; may be left out while only one mock runs.',
+      },
+      server: { type: 'string', description: "Same as server_id (the spelling of TestMesh's docs)." },
       endpoints: { type: 'list', required: true, shape: MOCK_ENDPOINT_SHAPE, description: MOCK_ENDPOINTS_HELP },
-      reset_state: { type: 'boolean', default: false, description: 'Also forget the stateful endpoints\' state.' },
+      reset_state: { type: 'boolean', default: false, description: "Also forget the stateful endpoints' state." },
     },
   },
   mock_server_verify: {
     description:
       'Checks the requests a mock server received. Result: `server_id`, `count` (requests that matched), `total_requests`, `unmatched_requests`, `requests` (the matching ones: method, path, query, headers, body).',
     config: {
-      server_id: { type: 'string', description: 'The server_id (or name) mock_server_start gave; may be left out while only one mock runs.' },
-      server: { type: 'string', description: 'Same as server_id (the spelling of TestMesh\'s docs).' },
+      server_id: {
+        type: 'string',
+        description: 'The server_id (or name) mock_server_start gave; may be left out while only one mock runs.',
+      },
+      server: { type: 'string', description: "Same as server_id (the spelling of TestMesh's docs)." },
       method: { type: 'string', description: 'Only requests with this method.' },
       path: { type: 'string', description: 'Only requests to this path (`/users/:id` and `*` patterns work).' },
-      match: { type: 'map', shape: MOCK_MATCH_SHAPE, description: 'Further matchers, as for endpoints: headers, query (or query_params), path_pattern, body_pattern, body_json.' },
+      match: {
+        type: 'map',
+        shape: MOCK_MATCH_SHAPE,
+        description:
+          'Further matchers, as for endpoints: headers, query (or query_params), path_pattern, body_pattern, body_json.',
+      },
       count: { type: 'number', integer: true, min: 0, description: 'Exactly this many matching requests.' },
-      count_min: { type: 'number', integer: true, min: 0, description: 'At least this many (default 1 when no count is given).' },
+      count_min: {
+        type: 'number',
+        integer: true,
+        min: 0,
+        description: 'At least this many (default 1 when no count is given).',
+      },
       count_max: { type: 'number', integer: true, min: 0, description: 'At most this many.' },
-      assertions: { type: 'list', shape: MOCK_CHECK_SHAPE, description: 'Several checks at once, each `{method, path, match, count, count_min, count_max}`.' },
+      assertions: {
+        type: 'list',
+        shape: MOCK_CHECK_SHAPE,
+        description: 'Several checks at once, each `{method, path, match, count, count_min, count_max}`.',
+      },
     },
   },
   mock_server_stop: {
-    description: 'Stops a mock server started by mock_server_start (every mock of the run when none is named and several run). Result: `server_id`, `status` (stopped), `requests_received`.',
+    description:
+      'Stops a mock server started by mock_server_start (every mock of the run when none is named and several run). Result: `server_id`, `status` (stopped), `requests_received`.',
     config: {
-      server_id: { type: 'string', description: 'The server_id (or name) mock_server_start gave; may be left out while only one mock runs.' },
-      server: { type: 'string', description: 'Same as server_id (the spelling of TestMesh\'s docs).' },
+      server_id: {
+        type: 'string',
+        description: 'The server_id (or name) mock_server_start gave; may be left out while only one mock runs.',
+      },
+      server: { type: 'string', description: "Same as server_id (the spelling of TestMesh's docs)." },
     },
   },
 };

@@ -61,16 +61,24 @@ function referencesOf(step: StepDef, repeated: ReadonlySet<string>): Reference[]
   const stepRange = step.idRange ?? step.range;
   for (const text of placeholdersIn(step.config)) {
     const head = placeholderHead(text);
-    if (head && repeated.has(head)) refs.push({ id: head, range: stepRange, text: `'{{${text}}}' in its config`, seesSelf: false });
+    if (head && repeated.has(head))
+      refs.push({ id: head, range: stepRange, text: `'{{${text}}}' in its config`, seesSelf: false });
   }
   if (step.when !== undefined) {
     for (const name of namesRead(step.when)) {
-      if (repeated.has(name)) refs.push({ id: name, range: stepRange, text: `its 'when' (${step.when})`, seesSelf: false });
+      if (repeated.has(name))
+        refs.push({ id: name, range: stepRange, text: `its 'when' (${step.when})`, seesSelf: false });
     }
   }
   for (const assertion of step.assert) {
     for (const name of namesRead(assertion.expression)) {
-      if (repeated.has(name)) refs.push({ id: name, range: assertion.range, text: `the assertion '${assertion.expression}'`, seesSelf: true });
+      if (repeated.has(name))
+        refs.push({
+          id: name,
+          range: assertion.range,
+          text: `the assertion '${assertion.expression}'`,
+          seesSelf: true,
+        });
     }
   }
   return refs;

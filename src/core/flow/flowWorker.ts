@@ -5,7 +5,9 @@
 import { parentPort } from 'node:worker_threads';
 import { loadFlowFile, parseFlowText, type FlowLoadResult, type ParseFlowOptions } from './load';
 
-export type FlowWork = { kind: 'text'; text: string; file: string; options: ParseFlowOptions } | { kind: 'file'; file: string; options: ParseFlowOptions };
+export type FlowWork =
+  | { kind: 'text'; text: string; file: string; options: ParseFlowOptions }
+  | { kind: 'file'; file: string; options: ParseFlowOptions };
 
 export type FlowWorkerRequest = FlowWork & { id: number };
 
@@ -20,7 +22,10 @@ if (port) {
   let queue: Promise<void> = Promise.resolve();
   port.on('message', (request: FlowWorkerRequest) => {
     queue = queue.then(async () => {
-      const result = request.kind === 'text' ? parseFlowText(request.text, request.file, request.options) : await loadFlowFile(request.file, request.options);
+      const result =
+        request.kind === 'text'
+          ? parseFlowText(request.text, request.file, request.options)
+          : await loadFlowFile(request.file, request.options);
       port.postMessage({ id: request.id, result } satisfies FlowWorkerResponse);
     });
   });

@@ -4,7 +4,18 @@
  * diagnostic with a file position.
  */
 import { promises as fs } from 'node:fs';
-import { isMap, isScalar, isSeq, Lexer, LineCounter, parseDocument, YAMLParseError, type Document, type Node as YamlNode, type YAMLError } from 'yaml';
+import {
+  isMap,
+  isScalar,
+  isSeq,
+  Lexer,
+  LineCounter,
+  parseDocument,
+  YAMLParseError,
+  type Document,
+  type Node as YamlNode,
+  type YAMLError,
+} from 'yaml';
 import { errorMessage, type FlowDiagnostic, type SourcePosition, type SourceRange } from '../errors';
 import { findTooDeep, MAX_NESTING_DEPTH } from './limits';
 import type { FlowDef } from './types';
@@ -54,14 +65,24 @@ export function parseFlowText(text: string, file: string, options: ParseFlowOpti
     return failed || !flow ? { diagnostics } : { flow, diagnostics };
   } catch (err) {
     // A bug of ours, not of the file; still a diagnostic rather than a crash of the caller.
-    diagnostics.push({ file, range: START, severity: 'error', message: `could not read the flow: ${errorMessage(err)}` });
+    diagnostics.push({
+      file,
+      range: START,
+      severity: 'error',
+      message: `could not read the flow: ${errorMessage(err)}`,
+    });
     return { diagnostics };
   } finally {
     Error.stackTraceLimit = stackTraceLimit;
   }
 }
 
-function parseInto(text: string, file: string, options: ParseFlowOptions, diagnostics: FlowDiagnostic[]): FlowDef | undefined {
+function parseInto(
+  text: string,
+  file: string,
+  options: ParseFlowOptions,
+  diagnostics: FlowDiagnostic[],
+): FlowDef | undefined {
   const fail = (range: SourceRange, message: string) => {
     diagnostics.push({ file, range, severity: 'error', message });
     return undefined;
@@ -70,7 +91,10 @@ function parseInto(text: string, file: string, options: ParseFlowOptions, diagno
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   // UTF-16 length <= UTF-8 bytes <= 3 * length: the exact count is only needed near the limit.
   if (text.length > maxBytes || (text.length * 3 > maxBytes && Buffer.byteLength(text, 'utf8') > maxBytes)) {
-    return fail(START, `the file is too large: ${formatBytes(Buffer.byteLength(text, 'utf8'))}, flow files may have at most ${formatBytes(maxBytes)} (refused)`);
+    return fail(
+      START,
+      `the file is too large: ${formatBytes(Buffer.byteLength(text, 'utf8'))}, flow files may have at most ${formatBytes(maxBytes)} (refused)`,
+    );
   }
 
   const deep = tooDeepOffset(text);
@@ -97,7 +121,12 @@ function parseInto(text: string, file: string, options: ParseFlowOptions, diagno
   for (const err of doc.errors) {
     if (err.code === 'MULTIPLE_DOCS') {
       // TestMesh reads the first document only; so do we, but say so.
-      diagnostics.push({ file, range: rangeOf(err.pos), severity: 'warning', message: 'only the first YAML document of the file is used; the rest (after ---) is ignored' });
+      diagnostics.push({
+        file,
+        range: rangeOf(err.pos),
+        severity: 'warning',
+        message: 'only the first YAML document of the file is used; the rest (after ---) is ignored',
+      });
       continue;
     }
     syntaxErrors++;
@@ -107,7 +136,12 @@ function parseInto(text: string, file: string, options: ParseFlowOptions, diagno
   }
   if (syntaxErrors > MAX_SYNTAX_ERRORS) {
     const last = diagnostics[diagnostics.length - 1];
-    diagnostics.push({ file, range: last.range, severity: 'error', message: `${syntaxErrors - MAX_SYNTAX_ERRORS} more YAML syntax errors not shown` });
+    diagnostics.push({
+      file,
+      range: last.range,
+      severity: 'error',
+      message: `${syntaxErrors - MAX_SYNTAX_ERRORS} more YAML syntax errors not shown`,
+    });
   }
   for (const warning of doc.warnings) {
     diagnostics.push({ file, range: rangeOf(warning.pos), severity: 'warning', message: `YAML: ${warning.message}` });
@@ -138,7 +172,12 @@ interface ParsedYaml {
 function parseYaml(text: string): ParsedYaml {
   const fast = parseYamlSubset(text);
   if (fast) {
-    return { contents: fast.contents, lineCounter: fast.lineCounter, errors: fast.duplicateKeys.map(duplicateKeyError), warnings: [] };
+    return {
+      contents: fast.contents,
+      lineCounter: fast.lineCounter,
+      errors: fast.duplicateKeys.map(duplicateKeyError),
+      warnings: [],
+    };
   }
   const lineCounter = new LineCounter();
   // No `maxAliasCount` here: it only applies to `toJS`, which we never call. validate.ts reads the
@@ -326,11 +365,22 @@ export async function loadFlowFile(file: string, options: ParseFlowOptions = {})
   try {
     const stat = await fs.stat(file);
     if (!stat.isFile()) {
-      return { diagnostics: [{ file, range: START, severity: 'error', message: `cannot read the flow: ${file} is not a file` }] };
+      return {
+        diagnostics: [
+          { file, range: START, severity: 'error', message: `cannot read the flow: ${file} is not a file` },
+        ],
+      };
     }
     if (stat.size > maxBytes) {
       return {
-        diagnostics: [{ file, range: START, severity: 'error', message: `the file is too large: ${formatBytes(stat.size)}, flow files may have at most ${formatBytes(maxBytes)} (refused)` }],
+        diagnostics: [
+          {
+            file,
+            range: START,
+            severity: 'error',
+            message: `the file is too large: ${formatBytes(stat.size)}, flow files may have at most ${formatBytes(maxBytes)} (refused)`,
+          },
+        ],
       };
     }
     const text = await fs.readFile(file, 'utf8');

@@ -76,7 +76,16 @@ function viaWorker(request: FlowWork, fallback: () => Promise<FlowLoadResult>): 
       target.postMessage(message);
     } catch (err) {
       pending.delete(id);
-      resolve({ diagnostics: [{ file: request.file, range: START, severity: 'error', message: `could not read the flow: ${errorMessage(err)}` }] });
+      resolve({
+        diagnostics: [
+          {
+            file: request.file,
+            range: START,
+            severity: 'error',
+            message: `could not read the flow: ${errorMessage(err)}`,
+          },
+        ],
+      });
     }
   });
 }
@@ -84,20 +93,33 @@ function viaWorker(request: FlowWork, fallback: () => Promise<FlowLoadResult>): 
 const START = { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } };
 
 /** parseFlowText without blocking the event loop on a large text. Never rejects. */
-export function parseFlowTextOffThread(text: string, file: string, options: ParseFlowOptions = {}): Promise<FlowLoadResult> {
-  if (typeof text !== 'string' || text.length <= INLINE_MAX_BYTES / 3 || Buffer.byteLength(text, 'utf8') <= INLINE_MAX_BYTES) {
+export function parseFlowTextOffThread(
+  text: string,
+  file: string,
+  options: ParseFlowOptions = {},
+): Promise<FlowLoadResult> {
+  if (
+    typeof text !== 'string' ||
+    text.length <= INLINE_MAX_BYTES / 3 ||
+    Buffer.byteLength(text, 'utf8') <= INLINE_MAX_BYTES
+  ) {
     return Promise.resolve(parseFlowText(text, file, options));
   }
   // Refused texts need no worker: the size check is the first thing parseFlowText does.
-  if (Buffer.byteLength(text, 'utf8') > (options.maxBytes ?? DEFAULT_MAX_BYTES)) return Promise.resolve(parseFlowText(text, file, options));
+  if (Buffer.byteLength(text, 'utf8') > (options.maxBytes ?? DEFAULT_MAX_BYTES))
+    return Promise.resolve(parseFlowText(text, file, options));
   return viaWorker({ kind: 'text', text, file, options }, async () => parseFlowText(text, file, options));
 }
 
 /** loadFlowFile (reads the file too) without blocking the event loop on a large file. Never rejects. */
 export async function loadFlowFileOffThread(file: string, options: ParseFlowOptions = {}): Promise<FlowLoadResult> {
-  const size = await stat(file).then((s) => s.size, () => undefined);
+  const size = await stat(file).then(
+    (s) => s.size,
+    () => undefined,
+  );
   // Small files, and those loadFlowFile refuses or reports without parsing, need no worker.
-  if (size === undefined || size <= INLINE_MAX_BYTES || size > (options.maxBytes ?? DEFAULT_MAX_BYTES)) return loadFlowFile(file, options);
+  if (size === undefined || size <= INLINE_MAX_BYTES || size > (options.maxBytes ?? DEFAULT_MAX_BYTES))
+    return loadFlowFile(file, options);
   return viaWorker({ kind: 'file', file, options }, () => loadFlowFile(file, options));
 }
 

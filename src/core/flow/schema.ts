@@ -125,14 +125,20 @@ function sharedDefinitions(): Record<string, JsonSchema> {
   return {
     assertion: {
       title: 'assertion',
-      ...describe('An expression that must be true, or `{expression, message}` with the message shown when it is not.', EXPRESSION_HELP),
+      ...describe(
+        'An expression that must be true, or `{expression, message}` with the message shown when it is not.',
+        EXPRESSION_HELP,
+      ),
       anyOf: [
         expressionValue(false),
         {
           type: 'object',
           required: ['expression'],
           properties: {
-            expression: { ...expressionValue(false), ...describe('The expression that must be true.', EXPRESSION_HELP) },
+            expression: {
+              ...expressionValue(false),
+              ...describe('The expression that must be true.', EXPRESSION_HELP),
+            },
             message: { ...textValue(), ...describe('Shown instead of the generic message when the assertion fails.') },
           },
           additionalProperties: false,
@@ -144,7 +150,10 @@ function sharedDefinitions(): Record<string, JsonSchema> {
       title: 'on_error',
       ...describe(STEP_KEYS.on_error.description),
       anyOf: [
-        { enum: ['fail', 'continue'], markdownEnumDescriptions: ['The flow fails (default).', 'Report the failure and go on with the next step.'] },
+        {
+          enum: ['fail', 'continue'],
+          markdownEnumDescriptions: ['The flow fails (default).', 'Report the failure and go on with the next step.'],
+        },
         {
           type: 'object',
           required: ['action'],
@@ -163,7 +172,9 @@ function sharedDefinitions(): Record<string, JsonSchema> {
       ...describe('A branch of a `parallel` step: `{steps: [...]}`.'),
       type: 'object',
       required: ['steps'],
-      properties: { steps: { type: 'array', items: ref('step'), ...describe('Steps of this branch, run one after the other.') } },
+      properties: {
+        steps: { type: 'array', items: ref('step'), ...describe('Steps of this branch, run one after the other.') },
+      },
       additionalProperties: false,
     },
   };
@@ -195,7 +206,11 @@ function retrySchema(): JsonSchema {
 /** Validator rules of the flow keys (validate.ts `buildFlowMap`), by key of FLOW_KEYS. */
 function flowKeySchemas(): Record<string, JsonSchema> {
   return {
-    name: { type: ['string', 'number', 'boolean'], pattern: NOT_BLANK, patternErrorMessage: "The flow's name is empty." },
+    name: {
+      type: ['string', 'number', 'boolean'],
+      pattern: NOT_BLANK,
+      patternErrorMessage: "The flow's name is empty.",
+    },
     description: { type: ['string', 'number', 'boolean', 'null'] },
     suite: { type: ['string', 'number', 'boolean', 'null'] },
     tags: { type: ['array', 'null'], items: textValue() },
@@ -238,10 +253,17 @@ function stepKeySchemas(): Record<string, JsonSchema> {
 }
 
 /** `properties` for a key table; throws when the table has a key this file has no rule for. */
-function keyProperties(keys: Readonly<Record<string, KeySpec>>, rules: Record<string, JsonSchema>, what: string): Record<string, JsonSchema> {
+function keyProperties(
+  keys: Readonly<Record<string, KeySpec>>,
+  rules: Record<string, JsonSchema>,
+  what: string,
+): Record<string, JsonSchema> {
   const properties: Record<string, JsonSchema> = {};
   for (const key of Object.keys(keys)) {
-    if (!hasOwn(rules, key)) throw new TestMeshError(`schema.ts has no JSON Schema rule for the ${what} key '${key}': add one next to the other ${what} keys`);
+    if (!hasOwn(rules, key))
+      throw new TestMeshError(
+        `schema.ts has no JSON Schema rule for the ${what} key '${key}': add one next to the other ${what} keys`,
+      );
     properties[key] = { ...rules[key], ...describe(keys[key].description) };
   }
   return properties;
@@ -274,7 +296,9 @@ function stepSchema(): JsonSchema {
   };
   return {
     title: 'step',
-    ...describe('A step: an `action` with its `config`, and optional assertions, outputs, retry, timeout, condition and error handling.'),
+    ...describe(
+      'A step: an `action` with its `config`, and optional assertions, outputs, retry, timeout, condition and error handling.',
+    ),
     type: 'object',
     required: requiredKeys(STEP_KEYS),
     properties,
@@ -320,7 +344,8 @@ function configSchema(action: string): JsonSchema {
 function configKeySchema(action: string, key: string, spec: ConfigKeySpec): JsonSchema {
   const optional = !spec.required;
   const notes: string[] = [];
-  if (spec.default !== undefined) notes.push(`Default: \`${typeof spec.default === 'string' ? spec.default : JSON.stringify(spec.default)}\`.`);
+  if (spec.default !== undefined)
+    notes.push(`Default: \`${typeof spec.default === 'string' ? spec.default : JSON.stringify(spec.default)}\`.`);
   if (spec.type === 'expression' || spec.listOf === 'expression' || spec.orExpression) notes.push(EXPRESSION_HELP);
   const doc: JsonSchema = { ...describe(spec.description, notes.join('\n\n') || undefined) };
   if (spec.default !== undefined) doc.default = spec.default;
@@ -330,7 +355,11 @@ function configKeySchema(action: string, key: string, spec: ConfigKeySpec): Json
   };
   // Non-string values and placeholder strings: one schema, since `pattern` only looks at strings.
   const orPlaceholder = (types: JsonType[], rest: JsonSchema = {}): JsonSchema =>
-    withTypes([...types, 'string'], { ...rest, pattern: PLACEHOLDER_PATTERN, patternErrorMessage: `Expected ${typeWords(types)}, or ${PLACEHOLDER_HINT}.` });
+    withTypes([...types, 'string'], {
+      ...rest,
+      pattern: PLACEHOLDER_PATTERN,
+      patternErrorMessage: `Expected ${typeWords(types)}, or ${PLACEHOLDER_HINT}.`,
+    });
 
   if (spec.nested === 'steps') return withTypes(['array'], { items: ref('step') });
   if (spec.nested === 'branches') return withTypes(['array'], { items: ref('branch') });
@@ -348,7 +377,10 @@ function configKeySchema(action: string, key: string, spec: ConfigKeySpec): Json
     case 'list':
       if (spec.orExpression) {
         // Any string is read as an expression (or a placeholder) that yields the list.
-        return withTypes(['array', 'string'], { pattern: NOT_BLANK, patternErrorMessage: 'Expected a list, or an expression that yields one.' });
+        return withTypes(['array', 'string'], {
+          pattern: NOT_BLANK,
+          patternErrorMessage: 'Expected a list, or an expression that yields one.',
+        });
       }
       return orPlaceholder(['array'], spec.listOf === 'expression' ? { items: configAssertionSchema() } : {});
     case 'duration':
@@ -373,7 +405,9 @@ function configKeySchema(action: string, key: string, spec: ConfigKeySpec): Json
     case 'steps':
       return withTypes(['array'], { items: ref('step') });
     default:
-      throw new TestMeshError(`schema.ts does not know the config type '${String((spec as ConfigKeySpec).type)}' of ${action}.${key}`);
+      throw new TestMeshError(
+        `schema.ts does not know the config type '${String((spec as ConfigKeySpec).type)}' of ${action}.${key}`,
+      );
   }
 }
 
@@ -386,7 +420,9 @@ function configAssertionSchema(): JsonSchema {
       {
         type: 'object',
         required: ['expression'],
-        properties: { expression: { ...expressionValue(false), ...describe('The expression that must be true.', EXPRESSION_HELP) } },
+        properties: {
+          expression: { ...expressionValue(false), ...describe('The expression that must be true.', EXPRESSION_HELP) },
+        },
       },
     ],
   };
@@ -422,10 +458,17 @@ export function buildFlowSchema(): JsonSchema {
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
     title: 'TestMesh flow',
-    ...describe('A TestMesh flow file: `flow:` with `name` and `steps` (a file with `name` and `steps` at the top is read as a flow too).'),
+    ...describe(
+      'A TestMesh flow file: `flow:` with `name` and `steps` (a file with `name` and `steps` at the top is read as a flow too).',
+    ),
     type: 'object',
     // Offered in completion in both forms; `then` and `else` below decide which form a file has.
-    properties: { flow: { ...ref('flow'), ...describe('The flow: `name`, `steps` and optional `setup`, `teardown`, `env`, `tags`.') } },
+    properties: {
+      flow: {
+        ...ref('flow'),
+        ...describe('The flow: `name`, `steps` and optional `setup`, `teardown`, `env`, `tags`.'),
+      },
+    },
     if: { required: ['flow'] },
     then: { properties: { flow: {} }, additionalProperties: false },
     else: ref('flow'),

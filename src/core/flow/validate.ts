@@ -8,12 +8,28 @@
 import { dirname, resolve as resolvePath } from 'node:path';
 import { isAlias, isMap, isScalar, isSeq, type LineCounter, type Node as YamlNode, type Scalar } from 'yaml';
 import { parseDuration } from '../duration';
-import { errorMessage, TestMeshError, type FlowDiagnostic, type Severity, type SourcePosition, type SourceRange } from '../errors';
+import {
+  errorMessage,
+  TestMeshError,
+  type FlowDiagnostic,
+  type Severity,
+  type SourcePosition,
+  type SourceRange,
+} from '../errors';
 import { compileExpression } from '../expr';
 import { normalizeOutputPath, parseOutputPath, PathError } from '../path';
 import { hasPlaceholder } from '../template';
 import { ambiguousReferences } from './ambiguousIds';
-import { ACTION_SPECS, FLOW_KEYS, KNOWN_ACTIONS, RETRY_KEYS, STEP_KEYS, type ActionSpec, type ConfigKeySpec, type ShapeSpec } from './actionSpecs';
+import {
+  ACTION_SPECS,
+  FLOW_KEYS,
+  KNOWN_ACTIONS,
+  RETRY_KEYS,
+  STEP_KEYS,
+  type ActionSpec,
+  type ConfigKeySpec,
+  type ShapeSpec,
+} from './actionSpecs';
 import { checkAliases, collectAnchors, MAX_ALIAS_EXPANSION, MAX_NESTING_DEPTH } from './limits';
 import { suggest } from './suggest';
 import type { AssertionDef, FlowDef, Phase, RetryDef, StepBlock, StepDef } from './types';
@@ -176,7 +192,10 @@ class FlowBuilder {
     for (const m of maps) {
       if (!m) continue; // an alias problem, already reported
       if (!isMap(m)) {
-        this.error(merge.value ?? merge.keyNode, "'<<' merges only mappings (use '<<: *name' with an anchored mapping)");
+        this.error(
+          merge.value ?? merge.keyNode,
+          "'<<' merges only mappings (use '<<: *name' with an anchored mapping)",
+        );
         continue;
       }
       for (const [key, entry] of this.entries(m)) if (!out.has(key)) out.set(key, entry);
@@ -221,17 +240,26 @@ class FlowBuilder {
       const aliases = checkAliases(contents, (alias) => this.deref(alias));
       this.cyclic = aliases.cyclic;
       if (aliases.tooLarge) {
-        this.error(aliases.tooLarge, `aliases ('*name') expand to more than ${MAX_ALIAS_EXPANSION} extra values (refused, this looks like an alias bomb)`);
+        this.error(
+          aliases.tooLarge,
+          `aliases ('*name') expand to more than ${MAX_ALIAS_EXPANSION} extra values (refused, this looks like an alias bomb)`,
+        );
         return undefined;
       }
       if (aliases.tooDeep) {
-        this.error(aliases.tooDeep, `with its aliases expanded, the YAML nests deeper than ${MAX_NESTING_DEPTH} levels (refused)`);
+        this.error(
+          aliases.tooDeep,
+          `with its aliases expanded, the YAML nests deeper than ${MAX_NESTING_DEPTH} levels (refused)`,
+        );
         return undefined;
       }
     }
     const root = this.deref(contents);
     if (!root || (isScalar(root) && (root.value === null || root.value === ''))) {
-      this.error({ start: { line: 1, column: 1 }, end: { line: 1, column: 1 } }, "the file is empty: a flow file needs a 'flow:' mapping with 'name' and 'steps'");
+      this.error(
+        { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } },
+        "the file is empty: a flow file needs a 'flow:' mapping with 'name' and 'steps'",
+      );
       return undefined;
     }
     if (!isMap(root)) {
@@ -242,11 +270,18 @@ class FlowBuilder {
     const flowEntry = rootEntries.get('flow');
     if (flowEntry) {
       for (const entry of rootEntries.values()) {
-        if (entry.key !== 'flow') this.warn(entry.keyNode, `unknown key '${entry.key}' next to 'flow:' is ignored${suggest(entry.key, ['flow'])}`);
+        if (entry.key !== 'flow')
+          this.warn(
+            entry.keyNode,
+            `unknown key '${entry.key}' next to 'flow:' is ignored${suggest(entry.key, ['flow'])}`,
+          );
       }
       const flowNode = this.expand(flowEntry.value);
       if (!isMap(flowNode)) {
-        this.error(flowEntry.value ?? flowEntry.keyNode, `'flow' must be a mapping with 'name' and 'steps', got ${describe(flowNode)}`);
+        this.error(
+          flowEntry.value ?? flowEntry.keyNode,
+          `'flow' must be a mapping with 'name' and 'steps', got ${describe(flowNode)}`,
+        );
         return undefined;
       }
       return this.buildFlowMap(flowNode);
@@ -273,7 +308,8 @@ class FlowBuilder {
       switch (key) {
         case 'name': {
           const name = this.scalarText(value, "the flow's 'name'");
-          if (name !== undefined && name.trim() === '') this.error(value ?? entry.keyNode, "the flow's 'name' is empty");
+          if (name !== undefined && name.trim() === '')
+            this.error(value ?? entry.keyNode, "the flow's 'name' is empty");
           if (name !== undefined) flow.name = name;
           flow.nameRange = this.range(value, entry.keyNode);
           break;
@@ -292,7 +328,8 @@ class FlowBuilder {
         case 'env': {
           const target = this.expand(value);
           if (isScalar(target) && target.value === null) break;
-          if (!isMap(target)) this.error(value, `'env' must be a mapping of variable names to values, got ${describe(target)}`);
+          if (!isMap(target))
+            this.error(value, `'env' must be a mapping of variable names to values, got ${describe(target)}`);
           else flow.env = this.value(target) as Record<string, unknown>;
           break;
         }
@@ -313,7 +350,8 @@ class FlowBuilder {
     if (!entries.has('name')) this.error(this.keyAnchor(map), "the flow has no 'name'");
     const steps = entries.get('steps');
     if (!steps) this.error(this.keyAnchor(map), "the flow has no 'steps': add a 'steps:' list with at least one step");
-    else if (flow.steps.length === 0 && isEmptyList(this.deref(steps.value))) this.error(steps.value ?? steps.keyNode, "'steps' is empty: a flow needs at least one step");
+    else if (flow.steps.length === 0 && isEmptyList(this.deref(steps.value)))
+      this.error(steps.value ?? steps.keyNode, "'steps' is empty: a flow needs at least one step");
     for (const warning of ambiguousReferences(flow)) this.warn(warning.range, warning.message);
     return flow;
   }
@@ -376,7 +414,10 @@ class FlowBuilder {
         if (STEP_ID.test(text)) {
           written = text;
         } else {
-          this.error(idEntry.value ?? idEntry.keyNode, `step id '${text}' is not valid: use letters, digits, '_' and '-', starting with a letter or '_'`);
+          this.error(
+            idEntry.value ?? idEntry.keyNode,
+            `step id '${text}' is not valid: use letters, digits, '_' and '-', starting with a letter or '_'`,
+          );
         }
       }
     }
@@ -415,7 +456,10 @@ class FlowBuilder {
           step.action = action;
           if (!Object.prototype.hasOwnProperty.call(ACTION_SPECS, action)) {
             const hint = suggest(action, KNOWN_ACTIONS);
-            this.error(step.actionRange, `${label}: unknown action '${action}'${hint || ` (known actions: ${KNOWN_ACTIONS.join(', ')})`}`);
+            this.error(
+              step.actionRange,
+              `${label}: unknown action '${action}'${hint || ` (known actions: ${KNOWN_ACTIONS.join(', ')})`}`,
+            );
           }
           break;
         }
@@ -446,12 +490,17 @@ class FlowBuilder {
           step.onError = this.onError(value, label);
           break;
         default:
-          this.warn(entry.keyNode, `${label}: unknown step key '${key}' is ignored${suggest(key, Object.keys(STEP_KEYS))}`);
+          this.warn(
+            entry.keyNode,
+            `${label}: unknown step key '${key}' is ignored${suggest(key, Object.keys(STEP_KEYS))}`,
+          );
       }
     }
     if (!entries.has('action')) this.error(this.keyAnchor(map), `${label}: the step has no 'action'`);
 
-    const spec = Object.prototype.hasOwnProperty.call(ACTION_SPECS, step.action) ? ACTION_SPECS[step.action] : undefined;
+    const spec = Object.prototype.hasOwnProperty.call(ACTION_SPECS, step.action)
+      ? ACTION_SPECS[step.action]
+      : undefined;
     this.config(step, entries.get('config'), spec, label, { phase: place.phase, parentId: id, defaultId: id });
     return step;
   }
@@ -482,7 +531,11 @@ class FlowBuilder {
         let message: string | undefined;
         for (const field of fields.values()) {
           if (field.key === 'message') message = this.scalarText(field.value, `${where}: 'message'`);
-          else if (field.key !== 'expression') this.warn(field.keyNode, `${where}: unknown key '${field.key}' is ignored${suggest(field.key, ['expression', 'message'])}`);
+          else if (field.key !== 'expression')
+            this.warn(
+              field.keyNode,
+              `${where}: unknown key '${field.key}' is ignored${suggest(field.key, ['expression', 'message'])}`,
+            );
         }
         if (!expressionEntry) {
           this.error(this.keyAnchor(entry), `${where}: an assertion object needs an 'expression'`);
@@ -506,7 +559,10 @@ class FlowBuilder {
     const out: Record<string, string> = {};
     if (isScalar(target) && target.value === null) return out;
     if (!isMap(target)) {
-      this.error(node, `${label}: 'output' must be a mapping of variable names to paths like '$.body.id', got ${describe(target)}`);
+      this.error(
+        node,
+        `${label}: 'output' must be a mapping of variable names to paths like '$.body.id', got ${describe(target)}`,
+      );
       return out;
     }
     for (const entry of this.entries(target).values()) {
@@ -532,7 +588,10 @@ class FlowBuilder {
   private retry(node: YamlNode | null, label: string): RetryDef | undefined {
     const target = this.expand(node);
     if (!isMap(target)) {
-      this.error(node, `${label}: 'retry' must be a mapping like {max_attempts: 3, delay: "1s"}, got ${describe(target)}`);
+      this.error(
+        node,
+        `${label}: 'retry' must be a mapping like {max_attempts: 3, delay: "1s"}, got ${describe(target)}`,
+      );
       return undefined;
     }
     const retry: RetryDef = { maxAttempts: 1, delayMs: 1000, backoff: 'fixed' };
@@ -544,7 +603,11 @@ class FlowBuilder {
           const v = this.deref(entry.value);
           const n = isScalar(v) ? v.value : undefined;
           if (typeof n === 'number' && Number.isInteger(n) && n >= 1) retry.maxAttempts = n;
-          else this.error(entry.value ?? entry.keyNode, `${where} must be a whole number of at least 1, got ${describe(v)}`);
+          else
+            this.error(
+              entry.value ?? entry.keyNode,
+              `${where} must be a whole number of at least 1, got ${describe(v)}`,
+            );
           break;
         }
         case 'delay': {
@@ -555,14 +618,22 @@ class FlowBuilder {
         case 'backoff': {
           const v = this.scalarText(entry.value, where);
           if (v === 'fixed' || v === 'exponential') retry.backoff = v;
-          else if (v !== undefined) this.error(entry.value, `${where} must be 'fixed' or 'exponential', got '${v}'${suggest(v, ['fixed', 'exponential'])}`);
+          else if (v !== undefined)
+            this.error(
+              entry.value,
+              `${where} must be 'fixed' or 'exponential', got '${v}'${suggest(v, ['fixed', 'exponential'])}`,
+            );
           break;
         }
         default:
-          this.warn(entry.keyNode, `${label}: unknown retry key '${entry.key}' is ignored${suggest(entry.key, Object.keys(RETRY_KEYS))}`);
+          this.warn(
+            entry.keyNode,
+            `${label}: unknown retry key '${entry.key}' is ignored${suggest(entry.key, Object.keys(RETRY_KEYS))}`,
+          );
       }
     }
-    if (!entries.has('max_attempts')) this.warn(this.keyAnchor(target), `${label}: 'retry' has no 'max_attempts', so the step runs only once`);
+    if (!entries.has('max_attempts'))
+      this.warn(this.keyAnchor(target), `${label}: 'retry' has no 'max_attempts', so the step runs only once`);
     return retry;
   }
 
@@ -573,7 +644,11 @@ class FlowBuilder {
       // TestMesh's object form: {action: continue|fail}
       const entries = this.entries(target);
       for (const entry of entries.values()) {
-        if (entry.key !== 'action') this.warn(entry.keyNode, `${label}: unknown on_error key '${entry.key}' is ignored${suggest(entry.key, ['action'])}`);
+        if (entry.key !== 'action')
+          this.warn(
+            entry.keyNode,
+            `${label}: unknown on_error key '${entry.key}' is ignored${suggest(entry.key, ['action'])}`,
+          );
       }
       const action = entries.get('action');
       if (!action) {
@@ -636,7 +711,8 @@ class FlowBuilder {
     const end = node.range[1];
     let at: number;
     if (node.type === 'PLAIN') at = start + offset;
-    else if (node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE') at = quotedOffset(this.text, start, end, offset, node.type === 'QUOTE_DOUBLE');
+    else if (node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE')
+      at = quotedOffset(this.text, start, end, offset, node.type === 'QUOTE_DOUBLE');
     else return whole;
     at = Math.max(start, Math.min(at, Math.max(start, end - 1)));
     return { start: this.position(at), end: whole.end };
@@ -644,7 +720,13 @@ class FlowBuilder {
 
   // ---- config --------------------------------------------------------------------------------
 
-  private config(step: StepDef, entry: Entry | undefined, spec: ActionSpec | undefined, label: string, childPlace: StepPlace): void {
+  private config(
+    step: StepDef,
+    entry: Entry | undefined,
+    spec: ActionSpec | undefined,
+    label: string,
+    childPlace: StepPlace,
+  ): void {
     const target = entry ? this.expand(entry.value) : null;
     const configMissing = !entry || (isScalar(target) && target.value === null);
     if (!configMissing && !isMap(target)) {
@@ -655,7 +737,10 @@ class FlowBuilder {
     for (const e of entries.values()) {
       const keySpec = spec && Object.prototype.hasOwnProperty.call(spec.config, e.key) ? spec.config[e.key] : undefined;
       if (spec && !keySpec) {
-        this.warn(e.keyNode, `${label}: unknown config key '${e.key}' for ${step.action}${suggest(e.key, Object.keys(spec.config))}`);
+        this.warn(
+          e.keyNode,
+          `${label}: unknown config key '${e.key}' for ${step.action}${suggest(e.key, Object.keys(spec.config))}`,
+        );
       }
       if (keySpec?.nested) {
         this.nested(step, e, keySpec.nested, label, childPlace);
@@ -670,9 +755,10 @@ class FlowBuilder {
       const keySpec = spec.config[key];
       if (!keySpec.required) continue;
       const present = entries.get(key);
-      const empty = present && isScalar(this.deref(present.value)) && (this.deref(present.value) as Scalar).value === null;
+      const empty =
+        present && isScalar(this.deref(present.value)) && (this.deref(present.value) as Scalar).value === null;
       if (present && !empty) continue;
-      const at = present ? present.keyNode : entry ? entry.keyNode : step.actionRange ?? step.range;
+      const at = present ? present.keyNode : entry ? entry.keyNode : (step.actionRange ?? step.range);
       this.error(at, `${label}: ${step.action} needs '${key}' in its config`);
     }
   }
@@ -714,7 +800,10 @@ class FlowBuilder {
         const values = spec.values ?? [];
         if (typeof value !== 'string' || !values.includes(value)) {
           const hint = typeof value === 'string' ? suggest(value, values) : '';
-          this.error(node, `${where} must be one of ${values.map((v) => `'${v}'`).join(', ')}, got ${describeValue(value)}${hint}`);
+          this.error(
+            node,
+            `${where} must be one of ${values.map((v) => `'${v}'`).join(', ')}, got ${describeValue(value)}${hint}`,
+          );
         }
         break;
       }
@@ -766,8 +855,11 @@ class FlowBuilder {
     const list = this.expand(entry.value);
     if (isScalar(list) && list.value === null) return;
     if (!isSeq(list)) {
-      const expected = kind === 'steps' ? 'a list of steps' : "a list of branches, each {steps: [...]}";
-      this.error(entry.value ?? entry.keyNode, `${label}: config '${entry.key}' must be ${expected}, got ${describe(list)}`);
+      const expected = kind === 'steps' ? 'a list of steps' : 'a list of branches, each {steps: [...]}';
+      this.error(
+        entry.value ?? entry.keyNode,
+        `${label}: config '${entry.key}' must be ${expected}, got ${describe(list)}`,
+      );
       return;
     }
     if (kind === 'steps') {
@@ -788,7 +880,8 @@ class FlowBuilder {
         return;
       }
       for (const field of fields.values()) {
-        if (field.key !== 'steps') this.warn(field.keyNode, `${where}: unknown key '${field.key}' is ignored${suggest(field.key, ['steps'])}`);
+        if (field.key !== 'steps')
+          this.warn(field.keyNode, `${where}: unknown key '${field.key}' is ignored${suggest(field.key, ['steps'])}`);
       }
       const stepsEntry = fields.get('steps');
       const steps = stepsEntry ? this.expand(stepsEntry.value) : null;
@@ -830,7 +923,8 @@ function isEmptyList(node: YamlNode | null): boolean {
 
 /** Sets a key as an own data property, `__proto__` included. */
 function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === '__proto__')
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
   else target[key] = value;
 }
 

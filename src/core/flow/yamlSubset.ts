@@ -339,7 +339,8 @@ class SubsetParser {
         const nextIndent = this.indentAt(next);
         const first = next + nextIndent;
         if (nextIndent > indent) return this.blockNode(first, nextIndent, indent);
-        if (nextIndent === indent && text.charCodeAt(first) === DASH && isBlankOrEnd(text, first + 1, this.n)) return this.blockSeq(first, indent);
+        if (nextIndent === indent && text.charCodeAt(first) === DASH && isBlankOrEnd(text, first + 1, this.n))
+          return this.blockSeq(first, indent);
       }
       return this.emptyScalar(i);
     }
@@ -361,7 +362,8 @@ class SubsetParser {
       const nextIndent = this.indentAt(next);
       const first = next + nextIndent;
       if (nextIndent > parentIndent) node = this.blockNode(first, nextIndent, parentIndent);
-      else if (nextIndent === parentIndent && text.charCodeAt(first) === DASH && isBlankOrEnd(text, first + 1, this.n)) node = this.blockSeq(first, parentIndent);
+      else if (nextIndent === parentIndent && text.charCodeAt(first) === DASH && isBlankOrEnd(text, first + 1, this.n))
+        node = this.blockSeq(first, parentIndent);
       else unsupported();
     } else {
       if (this.keyEnd(i) >= 0) unsupported();
@@ -610,7 +612,8 @@ class SubsetParser {
     if (end < 0) unsupported(); // multi-line or unterminated: the yaml package decides
     this.pos = end;
     const inner = text.slice(at + 1, end - 1);
-    if (text.charCodeAt(at) === 39) return new FastScalar(inner.includes("''") ? inner.replace(/''/g, "'") : inner, 'QUOTE_SINGLE', [at, end, end]);
+    if (text.charCodeAt(at) === 39)
+      return new FastScalar(inner.includes("''") ? inner.replace(/''/g, "'") : inner, 'QUOTE_SINGLE', [at, end, end]);
     return new FastScalar(inner.includes('\\') ? unescapeDouble(inner) : inner, 'QUOTE_DOUBLE', [at, end, end]);
   }
 
@@ -681,7 +684,8 @@ class SubsetParser {
           continue;
         }
         if (previous === undefined) value = '\n'.repeat(blanks) + line;
-        else if (previous.charCodeAt(0) !== SPACE && line.charCodeAt(0) !== SPACE) value += (blanks === 0 ? ' ' : '\n'.repeat(blanks)) + line;
+        else if (previous.charCodeAt(0) !== SPACE && line.charCodeAt(0) !== SPACE)
+          value += (blanks === 0 ? ' ' : '\n'.repeat(blanks)) + line;
         else value += '\n'.repeat(blanks + 1) + line;
         previous = line;
         blanks = 0;
@@ -864,14 +868,27 @@ const FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/;
 export function resolvePlain(raw: string): unknown {
   const c = raw.charCodeAt(0);
   // Most plain scalars are words: only these first characters can start anything but a string.
-  const maybeSpecial = (c >= 48 && c <= 57) || c === 45 || c === 43 || c === 46 || c === 126 || c === 110 || c === 78 || c === 116 || c === 84 || c === 102 || c === 70 || raw.length === 0;
+  const maybeSpecial =
+    (c >= 48 && c <= 57) ||
+    c === 45 ||
+    c === 43 ||
+    c === 46 ||
+    c === 126 ||
+    c === 110 ||
+    c === 78 ||
+    c === 116 ||
+    c === 84 ||
+    c === 102 ||
+    c === 70 ||
+    raw.length === 0;
   if (!maybeSpecial) return raw;
   if (NULL.test(raw)) return null;
   if (BOOL.test(raw)) return c === 116 || c === 84;
   if (INT_OCT.test(raw)) return parseInt(raw.slice(2), 8);
   if (INT.test(raw)) return parseInt(raw, 10);
   if (INT_HEX.test(raw)) return parseInt(raw.slice(2), 16);
-  if (FLOAT_NAN.test(raw)) return raw.slice(-3).toLowerCase() === 'nan' ? NaN : c === 45 ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
+  if (FLOAT_NAN.test(raw))
+    return raw.slice(-3).toLowerCase() === 'nan' ? NaN : c === 45 ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
   if (FLOAT_EXP.test(raw) || FLOAT.test(raw)) return parseFloat(raw);
   return raw;
 }

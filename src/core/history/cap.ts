@@ -25,7 +25,8 @@ interface Capped {
 
 /** A value whose JSON form fits the cap stays as it is; a larger one becomes its cut JSON text. */
 function capValue(value: unknown, maxBytes: number): Capped {
-  if (value === undefined || value === null || typeof value === 'number' || typeof value === 'boolean') return { value, truncated: false };
+  if (value === undefined || value === null || typeof value === 'number' || typeof value === 'boolean')
+    return { value, truncated: false };
   if (typeof value === 'string') {
     const cut = cutUtf8(value, maxBytes);
     return { value: cut, truncated: cut.length !== value.length };

@@ -65,7 +65,15 @@ export function applyEvent(state: ExecutionState, event: ExecutionEvent): StepSt
       return undefined;
     case 'step.started': {
       const d = event.data;
-      const s = step(d.step_id, () => ({ step_id: d.step_id, step_name: d.step_name, action: d.action, phase: d.phase, parent_id: d.parent_id, status: 'running', attempt: d.attempt }));
+      const s = step(d.step_id, () => ({
+        step_id: d.step_id,
+        step_name: d.step_name,
+        action: d.action,
+        phase: d.phase,
+        parent_id: d.parent_id,
+        status: 'running',
+        attempt: d.attempt,
+      }));
       s.status = 'running';
       s.attempt = d.attempt;
       s.started_at ??= event.timestamp;
@@ -74,7 +82,15 @@ export function applyEvent(state: ExecutionState, event: ExecutionEvent): StepSt
     }
     case 'step.completed': {
       const d = event.data;
-      const s = step(d.step_id, () => ({ step_id: d.step_id, step_name: d.step_name, action: '', phase: 'steps', parent_id: d.parent_id, status: 'completed', attempt: d.attempt }));
+      const s = step(d.step_id, () => ({
+        step_id: d.step_id,
+        step_name: d.step_name,
+        action: '',
+        phase: 'steps',
+        parent_id: d.parent_id,
+        status: 'completed',
+        attempt: d.attempt,
+      }));
       s.status = 'completed';
       s.duration_ms = d.duration_ms;
       s.attempt = d.attempt;
@@ -83,18 +99,35 @@ export function applyEvent(state: ExecutionState, event: ExecutionEvent): StepSt
     }
     case 'step.failed': {
       const d = event.data;
-      const s = step(d.step_id, () => ({ step_id: d.step_id, step_name: d.step_name, action: '', phase: 'steps', parent_id: d.parent_id, status: 'failed', attempt: d.attempt }));
+      const s = step(d.step_id, () => ({
+        step_id: d.step_id,
+        step_name: d.step_name,
+        action: '',
+        phase: 'steps',
+        parent_id: d.parent_id,
+        status: 'failed',
+        attempt: d.attempt,
+      }));
       s.status = 'failed';
       s.duration_ms = d.duration_ms;
       s.attempt = d.attempt;
       s.finished_at = event.timestamp;
       s.error_message = d.error_message;
-      if (d.assertion !== undefined) s.assertion = { expression: d.assertion, message: d.error_message, expected: d.expected, actual: d.actual };
+      if (d.assertion !== undefined)
+        s.assertion = { expression: d.assertion, message: d.error_message, expected: d.expected, actual: d.actual };
       return s;
     }
     case 'step.skipped': {
       const d = event.data;
-      const s = step(d.step_id, () => ({ step_id: d.step_id, step_name: d.step_name, action: '', phase: 'steps', parent_id: d.parent_id, status: 'skipped', attempt: 0 }));
+      const s = step(d.step_id, () => ({
+        step_id: d.step_id,
+        step_name: d.step_name,
+        action: '',
+        phase: 'steps',
+        parent_id: d.parent_id,
+        status: 'skipped',
+        attempt: 0,
+      }));
       s.status = 'skipped';
       s.skip_reason = d.reason;
       return s;
@@ -105,16 +138,25 @@ export function applyEvent(state: ExecutionState, event: ExecutionEvent): StepSt
       return s;
     }
     case 'log':
-      state.logs.push({ seq: event.seq, timestamp: event.timestamp, step_id: event.data.step_id, level: event.data.level, message: event.data.message });
+      state.logs.push({
+        seq: event.seq,
+        timestamp: event.timestamp,
+        step_id: event.data.step_id,
+        level: event.data.level,
+        message: event.data.message,
+      });
       return undefined;
     case 'execution.completed':
     case 'execution.failed':
     case 'execution.cancelled':
-      state.status = event.type === 'execution.completed' ? 'completed' : event.type === 'execution.failed' ? 'failed' : 'cancelled';
+      state.status =
+        event.type === 'execution.completed' ? 'completed' : event.type === 'execution.failed' ? 'failed' : 'cancelled';
       state.finished_at = event.timestamp;
       state.duration_ms = event.data.duration_ms;
       if (event.type === 'execution.failed') state.error = event.data.error;
-      for (const s of state.steps) if (s.status === 'running' || s.status === 'pending') s.status = state.status === 'cancelled' ? 'skipped' : 'failed';
+      for (const s of state.steps)
+        if (s.status === 'running' || s.status === 'pending')
+          s.status = state.status === 'cancelled' ? 'skipped' : 'failed';
       return undefined;
   }
 }

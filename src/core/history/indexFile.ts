@@ -26,7 +26,10 @@ export class IndexFile {
   }
 
   /** Opens the index, repairing a torn tail, and returns the summaries it holds (last record per id). */
-  static async open(file: string, logOptions: AppendLogOptions): Promise<{ index: IndexFile; summaries: Map<string, ExecutionSummary> }> {
+  static async open(
+    file: string,
+    logOptions: AppendLogOptions,
+  ): Promise<{ index: IndexFile; summaries: Map<string, ExecutionSummary> }> {
     await repairTornTail(file);
     const index = new IndexFile(file, logOptions);
     const summaries = new Map<string, ExecutionSummary>();

@@ -13,6 +13,9 @@ export function defaultHistoryDir(workspace: string, env: NodeJS.ProcessEnv = pr
   const stateHome = xdg && isAbsolute(xdg) ? xdg : join(homedir(), '.local', 'state');
   const hash = createHash('sha256').update(root).digest('hex').slice(0, 16);
   // The folder name keeps a readable hint of the workspace; the hash keeps it unique.
-  const hint = basename(root).replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 40) || 'workspace';
+  const hint =
+    basename(root)
+      .replace(/[^A-Za-z0-9._-]/g, '_')
+      .slice(0, 40) || 'workspace';
   return join(stateHome, 'testmesh', `${hint}-${hash}`);
 }

@@ -22,7 +22,17 @@ import { capStepDetail, DEFAULT_MAX_BODY_BYTES } from './cap';
 import { applyEvent, emptyExecutionState } from './fold';
 import { IndexFile } from './indexFile';
 import { HistoryLock } from './lock';
-import { completeLines, detailLine, detailLineStepId, eventLine, isSummaryLine, parseDetailLine, parseEventLine, parseSummaryLine, summaryLine } from './records';
+import {
+  completeLines,
+  detailLine,
+  detailLineStepId,
+  eventLine,
+  isSummaryLine,
+  parseDetailLine,
+  parseEventLine,
+  parseSummaryLine,
+  summaryLine,
+} from './records';
 import type { ExecutionSummary, StepAttemptDetail } from './types';
 
 export const DEFAULT_MAX_EXECUTIONS = 200;
@@ -93,7 +103,10 @@ export class HistoryStore {
   ) {
     this.summaries = summaries;
     // In memory, every kept execution's records stay in the heap: keep fewer by default.
-    this.maxExecutions = Math.max(1, options.maxExecutions ?? (dir === undefined ? DEFAULT_MAX_MEMORY_EXECUTIONS : DEFAULT_MAX_EXECUTIONS));
+    this.maxExecutions = Math.max(
+      1,
+      options.maxExecutions ?? (dir === undefined ? DEFAULT_MAX_MEMORY_EXECUTIONS : DEFAULT_MAX_EXECUTIONS),
+    );
     this.maxBodyBytes = Math.max(1024, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
     this.memoryLines = dir === undefined ? new Map() : undefined;
     this.maxExecutionBytes = Math.max(64 * 1024, options.maxExecutionBytes ?? DEFAULT_MAX_EXECUTION_BYTES);
@@ -109,7 +122,9 @@ export class HistoryStore {
     try {
       await mkdir(segments, { recursive: true, mode: 0o700 });
     } catch (err) {
-      throw new TestMeshError(`cannot create the history folder ${dir}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+      throw new TestMeshError(
+        `cannot create the history folder ${dir}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+      );
     }
     const lock = await HistoryLock.acquire(dir, options.holder ?? 'testmesh', options.staleFiles);
     try {
@@ -120,10 +135,18 @@ export class HistoryStore {
     }
   }
 
-  private static async openLocked(dir: string, segments: string, lock: HistoryLock, options: HistoryStoreOptions): Promise<HistoryStore> {
+  private static async openLocked(
+    dir: string,
+    segments: string,
+    lock: HistoryLock,
+    options: HistoryStoreOptions,
+  ): Promise<HistoryStore> {
     // eslint-disable-next-line prefer-const -- the onError callback is made before the store it reports to
     let store: HistoryStore | undefined;
-    const logOptions: AppendLogOptions = { flushDelayMs: options.flushDelayMs, onError: (err) => store?.reportError(err) };
+    const logOptions: AppendLogOptions = {
+      flushDelayMs: options.flushDelayMs,
+      onError: (err) => store?.reportError(err),
+    };
     const { index, summaries } = await IndexFile.open(join(dir, 'index.jsonl'), logOptions);
     store = new HistoryStore(dir, index, summaries, options);
     store.lock = lock;
@@ -150,7 +173,8 @@ export class HistoryStore {
 
   /** Records a new execution, then applies retention. Returns the ids retention dropped. */
   create(summary: ExecutionSummary): string[] {
-    if (!SAFE_ID.test(summary.id)) throw new TestMeshError(`invalid execution id ${JSON.stringify(summary.id)}: letters, digits, '-' and '_' only`);
+    if (!SAFE_ID.test(summary.id))
+      throw new TestMeshError(`invalid execution id ${JSON.stringify(summary.id)}: letters, digits, '-' and '_' only`);
     if (this.summaries.has(summary.id)) throw new TestMeshError(`execution ${summary.id} already exists`);
     this.summaries.set(summary.id, { ...summary });
     const line = summaryLine(summary);
@@ -158,9 +182,11 @@ export class HistoryStore {
       this.memoryLines.set(summary.id, [line]);
       this.bytes.set(summary.id, line.length + 1);
       this.memoryBytes += line.length + 1;
-    }
-    else {
-      const writer = new AppendLog(this.segmentFile(summary.id), { flushDelayMs: this.options.flushDelayMs, onError: (err) => this.reportError(err) });
+    } else {
+      const writer = new AppendLog(this.segmentFile(summary.id), {
+        flushDelayMs: this.options.flushDelayMs,
+        onError: (err) => this.reportError(err),
+      });
       writer.append(line);
       this.writers.set(summary.id, writer);
       this.index!.append(summary);
@@ -172,7 +198,10 @@ export class HistoryStore {
   update(given: ExecutionSummary): void {
     const known = this.summaries.get(given.id);
     if (!known) return;
-    const summary = known.history_truncated && !given.history_truncated ? { ...given, history_truncated: known.history_truncated } : { ...given };
+    const summary =
+      known.history_truncated && !given.history_truncated
+        ? { ...given, history_truncated: known.history_truncated }
+        : { ...given };
     this.summaries.set(summary.id, summary);
     const line = summaryLine(summary);
     if (this.memoryLines) {
@@ -199,7 +228,8 @@ export class HistoryStore {
     const line = detailLine(capStepDetail(detail, this.maxBodyBytes));
     if ((this.bytes.get(executionId) ?? 0) + line.length > this.maxExecutionBytes) {
       const summary = this.summaries.get(executionId);
-      if (summary && !summary.history_truncated) summary.history_truncated = `step details past ${this.maxExecutionBytes} bytes of history (maxExecutionBytes) were not stored`;
+      if (summary && !summary.history_truncated)
+        summary.history_truncated = `step details past ${this.maxExecutionBytes} bytes of history (maxExecutionBytes) were not stored`;
       return;
     }
     this.appendLine(executionId, line);
@@ -389,7 +419,9 @@ export class HistoryStore {
       changed = true;
     }
     // Oldest first, by creation time; ties keep the order the index had.
-    const ordered = [...this.summaries.values()].map((s, i) => ({ s, i })).sort((a, b) => (a.s.created_at < b.s.created_at ? -1 : a.s.created_at > b.s.created_at ? 1 : a.i - b.i));
+    const ordered = [...this.summaries.values()]
+      .map((s, i) => ({ s, i }))
+      .sort((a, b) => (a.s.created_at < b.s.created_at ? -1 : a.s.created_at > b.s.created_at ? 1 : a.i - b.i));
     this.summaries.clear();
     for (const { s } of ordered) this.summaries.set(s.id, s);
     const dropped = this.applyRetention();

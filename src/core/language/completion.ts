@@ -12,7 +12,8 @@ import { stepAt, type FlowModel, type Span, type StepInfo } from './model';
 import type { LineIndex } from './parsedFlows';
 import { EXPRESSION_FUNCTIONS, RESULT_KEYS, scopeOf, visibleVariables } from './resolve';
 
-export type CompletionKind = 'output' | 'step' | 'env' | 'environment' | 'builtin' | 'item' | 'result' | 'field' | 'function' | 'action' | 'key';
+export type CompletionKind =
+  'output' | 'step' | 'env' | 'environment' | 'builtin' | 'item' | 'result' | 'field' | 'function' | 'action' | 'key';
 
 export interface CompletionEntry {
   label: string;
@@ -56,7 +57,14 @@ export function completionSite(model: FlowModel, lines: LineIndex, offset: numbe
       const prefix = inner.trimStart();
       const after = lines.lineText(line).slice(character);
       const dollar = before[open] === '$';
-      return { kind: 'placeholder', prefix, start: offset - prefix.length, step, closed: dollar ? /^[A-Za-z0-9_.-]*\s*\}/.test(after) : /^[A-Za-z0-9_.-]*\s*\}\}/.test(after), dollar };
+      return {
+        kind: 'placeholder',
+        prefix,
+        start: offset - prefix.length,
+        step,
+        closed: dollar ? /^[A-Za-z0-9_.-]*\s*\}/.test(after) : /^[A-Za-z0-9_.-]*\s*\}\}/.test(after),
+        dollar,
+      };
     }
   }
   const action = /^\s*(?:-\s+)?action:\s*([A-Za-z0-9_.]*)$/.exec(before);
@@ -69,7 +77,8 @@ export function completionSite(model: FlowModel, lines: LineIndex, offset: numbe
       return { kind: 'expression', prefix, start: offset - prefix.length, step };
     }
     const key = /^(\s*)([A-Za-z_]*)$/.exec(before);
-    if (key && step.configSpan && isInConfig(model, lines, step, line, key[1].length)) return { kind: 'configKey', prefix: key[2], start: offset - key[2].length, step };
+    if (key && step.configSpan && isInConfig(model, lines, step, line, key[1].length))
+      return { kind: 'configKey', prefix: key[2], start: offset - key[2].length, step };
   }
   return undefined;
 }
@@ -88,7 +97,12 @@ function isInConfig(model: FlowModel, lines: LineIndex, step: StepInfo, line: nu
   return lines.offset(line, 0) <= step.span.end + 1 || step === model.steps[model.steps.length - 1];
 }
 
-export function completions(model: FlowModel, site: CompletionSite, offset: number, inputs: CompletionInputs): CompletionEntry[] {
+export function completions(
+  model: FlowModel,
+  site: CompletionSite,
+  offset: number,
+  inputs: CompletionInputs,
+): CompletionEntry[] {
   const replace = { start: site.start, end: offset };
   switch (site.kind) {
     case 'placeholder': {
@@ -100,10 +114,19 @@ export function completions(model: FlowModel, site: CompletionSite, offset: numb
       return variableEntries(model, site.step, site.prefix, replace, inputs, true);
     case 'action':
       if (inputs.schemaCompletionActive) return [];
-      return KNOWN_ACTIONS.map((name, i) => ({ label: name, kind: 'action' as const, detail: 'action', documentation: ACTION_SPECS[name].description, replace, sortText: pad(i) }));
+      return KNOWN_ACTIONS.map((name, i) => ({
+        label: name,
+        kind: 'action' as const,
+        detail: 'action',
+        documentation: ACTION_SPECS[name].description,
+        replace,
+        sortText: pad(i),
+      }));
     case 'configKey': {
       if (inputs.schemaCompletionActive) return [];
-      const spec = Object.prototype.hasOwnProperty.call(ACTION_SPECS, site.step.action) ? ACTION_SPECS[site.step.action] : undefined;
+      const spec = Object.prototype.hasOwnProperty.call(ACTION_SPECS, site.step.action)
+        ? ACTION_SPECS[site.step.action]
+        : undefined;
       if (!spec) return [];
       const present = new Set(site.step.configKeys.map((k) => k.key));
       return Object.entries(spec.config)
@@ -112,7 +135,9 @@ export function completions(model: FlowModel, site: CompletionSite, offset: numb
           label: key,
           kind: 'key' as const,
           detail: `${site.step.action} config: ${keySpec.type}${keySpec.required ? ', required' : ''}`,
-          documentation: keySpec.description + (keySpec.default !== undefined ? ` Default: ${JSON.stringify(keySpec.default)}.` : ''),
+          documentation:
+            keySpec.description +
+            (keySpec.default !== undefined ? ` Default: ${JSON.stringify(keySpec.default)}.` : ''),
           insertText: `${key}: `,
           replace,
           sortText: `${keySpec.required ? 0 : 1}${pad(i)}`,
@@ -121,7 +146,14 @@ export function completions(model: FlowModel, site: CompletionSite, offset: numb
   }
 }
 
-function variableEntries(model: FlowModel, step: StepInfo | undefined, prefix: string, replace: Span, inputs: CompletionInputs, expression: boolean): CompletionEntry[] {
+function variableEntries(
+  model: FlowModel,
+  step: StepInfo | undefined,
+  prefix: string,
+  replace: Span,
+  inputs: CompletionInputs,
+  expression: boolean,
+): CompletionEntry[] {
   const dot = prefix.lastIndexOf('.');
   if (dot >= 0) {
     const memberReplace = { start: replace.start + dot + 1, end: replace.end };
@@ -137,10 +169,12 @@ function variableEntries(model: FlowModel, step: StepInfo | undefined, prefix: s
     entry.sortText = `${group}${pad(out.length)}`;
     out.push(entry as CompletionEntry);
   };
-  const last = (value: unknown, name: string) => (value === undefined ? '' : ` = ${previewValue(masker.mask(name, value))}`);
+  const last = (value: unknown, name: string) =>
+    value === undefined ? '' : ` = ${previewValue(masker.mask(name, value))}`;
   if (expression && step) {
     const own = lastRun?.steps.get(step.id)?.result;
-    for (const key of RESULT_KEYS) add({ label: key, kind: 'result', detail: `result of this step${last(valueAtPath(own, [key]), key)}` }, 0);
+    for (const key of RESULT_KEYS)
+      add({ label: key, kind: 'result', detail: `result of this step${last(valueAtPath(own, [key]), key)}` }, 0);
   }
   for (const v of visibleVariables(model, step, expression)) {
     switch (v.kind) {
@@ -152,12 +186,26 @@ function variableEntries(model: FlowModel, step: StepInfo | undefined, prefix: s
         break;
       case 'output': {
         const value = lastRun?.steps.get(v.output!.step.id)?.outputs[v.output!.name];
-        add({ label: v.name, kind: 'output', detail: `output of step '${v.output!.step.id}' (${v.output!.path})${last(value, v.output!.name)}` }, v.name.includes('.') ? 3 : 2);
+        add(
+          {
+            label: v.name,
+            kind: 'output',
+            detail: `output of step '${v.output!.step.id}' (${v.output!.path})${last(value, v.output!.name)}`,
+          },
+          v.name.includes('.') ? 3 : 2,
+        );
         break;
       }
       case 'step': {
         const run = lastRun?.steps.get(v.step!.id);
-        add({ label: v.name, kind: 'step', detail: `step '${v.step!.id}' (${v.step!.action || 'no action'}): its result and outputs${run ? `, last ${run.status}` : ''}` }, 4);
+        add(
+          {
+            label: v.name,
+            kind: 'step',
+            detail: `step '${v.step!.id}' (${v.step!.action || 'no action'}): its result and outputs${run ? `, last ${run.status}` : ''}`,
+          },
+          4,
+        );
         break;
       }
       case 'env':
@@ -168,15 +216,33 @@ function variableEntries(model: FlowModel, step: StepInfo | undefined, prefix: s
     }
   }
   for (const variable of inputs.environment) {
-    add({ label: variable.name, kind: 'environment', detail: `${variable.source === 'env_file' ? 'env_file' : variable.source === '.testmesh.yaml' ? '.testmesh.yaml environment' : 'environment'}${last(variable.value, variable.name)}` }, 6);
+    add(
+      {
+        label: variable.name,
+        kind: 'environment',
+        detail: `${variable.source === 'env_file' ? 'env_file' : variable.source === '.testmesh.yaml' ? '.testmesh.yaml environment' : 'environment'}${last(variable.value, variable.name)}`,
+      },
+      6,
+    );
   }
-  for (const v of visibleVariables(model, undefined)) if (v.kind === 'builtin') add({ label: v.name, kind: 'builtin', detail: 'built-in, computed when the step runs' }, 7);
-  if (expression) for (const [name, doc] of Object.entries(EXPRESSION_FUNCTIONS)) add({ label: name, kind: 'function', detail: doc }, 8);
+  for (const v of visibleVariables(model, undefined))
+    if (v.kind === 'builtin')
+      add({ label: v.name, kind: 'builtin', detail: 'built-in, computed when the step runs' }, 7);
+  if (expression)
+    for (const [name, doc] of Object.entries(EXPRESSION_FUNCTIONS))
+      add({ label: name, kind: 'function', detail: doc }, 8);
   return out;
 }
 
 /** After `step.`, `step.body.`, `body.`, `headers.`: outputs, result keys and the last value's field names. */
-function memberEntries(model: FlowModel, step: StepInfo | undefined, path: string[], replace: Span, inputs: CompletionInputs, expression: boolean): CompletionEntry[] {
+function memberEntries(
+  model: FlowModel,
+  step: StepInfo | undefined,
+  path: string[],
+  replace: Span,
+  inputs: CompletionInputs,
+  expression: boolean,
+): CompletionEntry[] {
   const { lastRun, masker } = inputs;
   const out: CompletionEntry[] = [];
   const add = (label: string, kind: CompletionKind, detail: string) => {
@@ -191,7 +257,11 @@ function memberEntries(model: FlowModel, step: StepInfo | undefined, path: strin
     if (path.length === 1) {
       for (const output of target.outputs) {
         const value = run?.outputs[output.name];
-        add(output.name, 'output', `output (${output.path})${value === undefined ? '' : ` = ${previewValue(masker.mask(output.name, value))}`}`);
+        add(
+          output.name,
+          'output',
+          `output (${output.path})${value === undefined ? '' : ` = ${previewValue(masker.mask(output.name, value))}`}`,
+        );
       }
       for (const key of RESULT_KEYS) if (key !== 'response') add(key, 'result', `result of step '${target.id}'`);
     }

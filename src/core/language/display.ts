@@ -55,7 +55,7 @@ export function previewValue(value: unknown, max = DEFAULT_MAX): string {
 export function blockValue(value: unknown, maxChars = 2000): string {
   let text: string;
   try {
-    text = typeof value === 'string' ? value : JSON.stringify(value, null, 2) ?? String(value);
+    text = typeof value === 'string' ? value : (JSON.stringify(value, null, 2) ?? String(value));
   } catch {
     text = String(value);
   }

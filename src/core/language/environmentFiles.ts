@@ -18,7 +18,11 @@ export interface EnvironmentVariable {
 
 const DOTENV_LINE = /^(\s*(?:export\s+)?)([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*)$/;
 
-export function dotenvVariables(text: string, file: string, source: EnvironmentVariable['source']): EnvironmentVariable[] {
+export function dotenvVariables(
+  text: string,
+  file: string,
+  source: EnvironmentVariable['source'],
+): EnvironmentVariable[] {
   const out: EnvironmentVariable[] = [];
   text.split(/\r?\n/).forEach((line, index) => {
     if (/^\s*#/.test(line)) return;
@@ -43,7 +47,8 @@ export function testmeshYamlVariables(text: string, file: string, selected?: str
     if (!isMap(environments)) return [];
     const named = root.get('environment', true);
     const defaultName = selected ?? (isScalar(named) ? String(named.value) : undefined);
-    const pair = environments.items.find((p) => isScalar(p.key) && String(p.key.value) === defaultName) ?? environments.items[0];
+    const pair =
+      environments.items.find((p) => isScalar(p.key) && String(p.key.value) === defaultName) ?? environments.items[0];
     if (!pair || !isMap(pair.value)) return [];
     const starts = [0];
     for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
@@ -57,7 +62,14 @@ export function testmeshYamlVariables(text: string, file: string, selected?: str
       if (!isScalar(item.key) || !item.key.range) continue;
       const value = isScalar(item.value) ? item.value.value : undefined;
       const at = lineOf(item.key.range[0]);
-      out.push({ name: String(item.key.value), value: value === null || value === undefined ? '' : String(value), file, line: at.line, column: at.column, source: '.testmesh.yaml' });
+      out.push({
+        name: String(item.key.value),
+        value: value === null || value === undefined ? '' : String(value),
+        file,
+        line: at.line,
+        column: at.column,
+        source: '.testmesh.yaml',
+      });
     }
     return out;
   } catch {

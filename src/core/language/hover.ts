@@ -23,7 +23,12 @@ export interface HoverInfo {
   markdown: string;
 }
 
-export function hoverAt(model: FlowModel, lines: LineIndex, offset: number, inputs: HoverInputs): HoverInfo | undefined {
+export function hoverAt(
+  model: FlowModel,
+  lines: LineIndex,
+  offset: number,
+  inputs: HoverInputs,
+): HoverInfo | undefined {
   const ref = referenceAt(model, offset);
   if (ref) return referenceHover(model, lines, ref, inputs);
   for (const step of model.steps) {
@@ -35,22 +40,39 @@ export function hoverAt(model: FlowModel, lines: LineIndex, offset: number, inpu
     }
     for (const key of step.configKeys) {
       if (!contains(key.span, offset)) continue;
-      const spec = Object.prototype.hasOwnProperty.call(ACTION_SPECS, step.action) ? ACTION_SPECS[step.action].config : undefined;
+      const spec = Object.prototype.hasOwnProperty.call(ACTION_SPECS, step.action)
+        ? ACTION_SPECS[step.action].config
+        : undefined;
       const keySpec = spec && Object.prototype.hasOwnProperty.call(spec, key.key) ? spec[key.key] : undefined;
       if (keySpec) {
-        const facts = [keySpec.type, keySpec.required ? 'required' : '', keySpec.default !== undefined ? `default ${JSON.stringify(keySpec.default)}` : ''].filter(Boolean).join(', ');
+        const facts = [
+          keySpec.type,
+          keySpec.required ? 'required' : '',
+          keySpec.default !== undefined ? `default ${JSON.stringify(keySpec.default)}` : '',
+        ]
+          .filter(Boolean)
+          .join(', ');
         return { span: key.span, markdown: `**${step.action}** \`${key.key}\` (${facts})\n\n${keySpec.description}` };
       }
     }
     for (const key of step.keys) {
       if (contains(key.span, offset) && Object.prototype.hasOwnProperty.call(STEP_KEYS, key.key)) {
-        return { span: key.span, markdown: key.key === 'id' || key.key === 'name' ? stepHover(step, inputs) : `\`${key.key}\`: ${STEP_KEYS[key.key].description}` };
+        return {
+          span: key.span,
+          markdown:
+            key.key === 'id' || key.key === 'name'
+              ? stepHover(step, inputs)
+              : `\`${key.key}\`: ${STEP_KEYS[key.key].description}`,
+        };
       }
     }
     for (const output of step.outputs) {
       if (!contains(output.key, offset)) continue;
       const value = inputs.lastRun?.steps.get(step.id)?.outputs[output.name];
-      return { span: output.key, markdown: `output **${output.name}** of step \`${step.id}\` (\`${output.path}\`)${valueBlock(inputs, output.name, value)}` };
+      return {
+        span: output.key,
+        markdown: `output **${output.name}** of step \`${step.id}\` (\`${output.path}\`)${valueBlock(inputs, output.name, value)}`,
+      };
     }
   }
   return undefined;
@@ -132,7 +154,12 @@ function stepHover(step: StepInfo, inputs: HoverInputs): string {
   }
   if (last.skip_reason) text += `\n\nSkipped: ${mdEscape(last.skip_reason)}`;
   const outputs = Object.keys(last.outputs);
-  if (outputs.length) text += `\n\nCaptured:${valueBlock(inputs, step.id, Object.fromEntries(outputs.map((k) => [k, inputs.masker.mask(k, last.outputs[k])])), '')}`.replace('\n\n:\n\n', '\n\n');
+  if (outputs.length)
+    text +=
+      `\n\nCaptured:${valueBlock(inputs, step.id, Object.fromEntries(outputs.map((k) => [k, inputs.masker.mask(k, last.outputs[k])])), '')}`.replace(
+        '\n\n:\n\n',
+        '\n\n',
+      );
   return text;
 }
 

@@ -43,7 +43,13 @@ export function resultOfDetail(detail: StepAttemptDetail): unknown {
 }
 
 /** Folds the steps' states and details of one execution (later attempts and repeated ids win). */
-export function buildLastRun(executionId: string, status: string, finishedAt: string | undefined, states: StepState[], details: StepAttemptDetail[]): LastRun {
+export function buildLastRun(
+  executionId: string,
+  status: string,
+  finishedAt: string | undefined,
+  states: StepState[],
+  details: StepAttemptDetail[],
+): LastRun {
   const steps = new Map<string, LastStepRun>();
   for (const s of states) {
     const step: LastStepRun = { status: s.status, attempt: s.attempt, outputs: { ...(s.outputs ?? {}) } };
@@ -91,6 +97,7 @@ export function valueAtPath(value: unknown, path: readonly string[]): unknown {
 /** A step's value as later steps see it under its id: its result with its outputs on top. */
 export function stepValue(step: LastStepRun): unknown {
   const result = step.result;
-  if (result !== null && typeof result === 'object' && !Array.isArray(result)) return { ...(result as object), ...step.outputs };
+  if (result !== null && typeof result === 'object' && !Array.isArray(result))
+    return { ...(result as object), ...step.outputs };
   return Object.keys(step.outputs).length ? { ...step.outputs } : result;
 }

@@ -101,7 +101,20 @@ export interface FlowModel {
 const PLACEHOLDER = /\$\{([^{}]*)\}|\{\{([^{}]*)\}\}/g;
 const NAME = /^[A-Za-z_][A-Za-z0-9_-]*/;
 /** Words of the expression language that are never variables. */
-export const EXPRESSION_KEYWORDS: ReadonlySet<string> = new Set(['true', 'false', 'nil', 'null', 'and', 'or', 'not', 'in', 'contains', 'startsWith', 'endsWith', 'matches']);
+export const EXPRESSION_KEYWORDS: ReadonlySet<string> = new Set([
+  'true',
+  'false',
+  'nil',
+  'null',
+  'and',
+  'or',
+  'not',
+  'in',
+  'contains',
+  'startsWith',
+  'endsWith',
+  'matches',
+]);
 
 /** Builds the model of a parsed YAML document. `text` is the document's text. */
 export function analyzeFlowDocument(doc: Document.Parsed | Document, text: string): FlowModel {
@@ -156,7 +169,8 @@ class Analyzer {
           for (const entry of value.items) {
             const name = pairKey(entry);
             const span = spanOf(entry.key as YamlNode);
-            if (name && span) this.model.env.push({ name, key: span, value: isScalar(entry.value) ? entry.value.value : undefined });
+            if (name && span)
+              this.model.env.push({ name, key: span, value: isScalar(entry.value) ? entry.value.value : undefined });
             this.strings(entry.value as YamlNode, undefined);
           }
         }
@@ -175,7 +189,8 @@ class Analyzer {
   private stepList(node: YamlNode | null, phase: Phase, parent: StepInfo | undefined, idPrefix = ''): void {
     if (!isSeq(node)) return;
     node.items.forEach((item, index) => {
-      if (isMap(item)) this.step(item as YamlNode, phase, parent, idPrefix ? `${idPrefix}_${index}` : `${phase}_${index}`);
+      if (isMap(item))
+        this.step(item as YamlNode, phase, parent, idPrefix ? `${idPrefix}_${index}` : `${phase}_${index}`);
     });
   }
 
@@ -183,7 +198,16 @@ class Analyzer {
     if (!isMap(map)) return;
     const span = spanOf(map);
     if (!span) return;
-    const step: StepInfo = { index: this.model.steps.length, id: defaultId, action: '', phase, span, outputs: [], keys: [], configKeys: [] };
+    const step: StepInfo = {
+      index: this.model.steps.length,
+      id: defaultId,
+      action: '',
+      phase,
+      span,
+      outputs: [],
+      keys: [],
+      configKeys: [],
+    };
     if (parent) step.parent = parent;
     this.model.steps.push(step);
     let config: YamlNode | null = null;
@@ -221,7 +245,13 @@ class Analyzer {
               const name = pairKey(entry);
               const keyNode = spanOf(entry.key as YamlNode);
               if (!name || !keyNode) continue;
-              step.outputs.push({ name, key: keyNode, path: scalarString(entry.value) ?? '', value: spanOf(entry.value as YamlNode), step });
+              step.outputs.push({
+                name,
+                key: keyNode,
+                path: scalarString(entry.value) ?? '',
+                value: spanOf(entry.value as YamlNode),
+                step,
+              });
             }
           }
           break;
@@ -242,7 +272,9 @@ class Analyzer {
 
   private config(map: YamlNode, step: StepInfo): void {
     if (!isMap(map)) return;
-    const spec = Object.prototype.hasOwnProperty.call(ACTION_SPECS, step.action) ? ACTION_SPECS[step.action] : undefined;
+    const spec = Object.prototype.hasOwnProperty.call(ACTION_SPECS, step.action)
+      ? ACTION_SPECS[step.action]
+      : undefined;
     if (step.action === 'for_each') step.itemName = { name: 'item' };
     for (const pair of map.items) {
       const key = pairKey(pair);
@@ -265,7 +297,13 @@ class Analyzer {
         this.expression(value, step);
       } else if (keySpec?.listOf === 'expression') {
         this.expressionList(value, step);
-      } else if (keySpec?.orExpression && isScalar(value) && typeof value.value === 'string' && !value.value.includes('{{') && !value.value.includes('${')) {
+      } else if (
+        keySpec?.orExpression &&
+        isScalar(value) &&
+        typeof value.value === 'string' &&
+        !value.value.includes('{{') &&
+        !value.value.includes('${')
+      ) {
         this.expression(value, step);
       } else {
         if (step.action === 'for_each' && key === 'item_name') {
@@ -298,7 +336,8 @@ class Analyzer {
     const start = span.start;
     let end = span.end;
     while (end > start && /\s/.test(this.text[end - 1])) end--;
-    if (node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE') return { start: start + 1, end: Math.max(start + 1, end - 1) };
+    if (node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE')
+      return { start: start + 1, end: Math.max(start + 1, end - 1) };
     return { start, end };
   }
 
@@ -330,7 +369,12 @@ class Analyzer {
   }
 
   /** Reads `a.b.c` (stopping at anything else) from `text`, which starts at `offset`. */
-  private dotted(text: string, offset: number, site: ReferenceSite, step: StepInfo | undefined): NameReference | undefined {
+  private dotted(
+    text: string,
+    offset: number,
+    site: ReferenceSite,
+    step: StepInfo | undefined,
+  ): NameReference | undefined {
     const segments: string[] = [];
     const spans: Span[] = [];
     let i = 0;
@@ -468,7 +512,8 @@ export function contains(span: Span | undefined, offset: number): boolean {
  */
 export function shiftModel(model: FlowModel, changeStart: number, oldEnd: number, delta: number): FlowModel {
   const newEnd = oldEnd + delta;
-  const at = (o: number, isEnd: boolean) => (o < changeStart || (!isEnd && o === changeStart) ? o : o >= oldEnd ? o + delta : isEnd ? newEnd : changeStart);
+  const at = (o: number, isEnd: boolean) =>
+    o < changeStart || (!isEnd && o === changeStart) ? o : o >= oldEnd ? o + delta : isEnd ? newEnd : changeStart;
   const sp = (s: Span): Span => ({ start: at(s.start, false), end: at(s.end, true) });
   const opt = (s: Span | undefined) => (s ? sp(s) : undefined);
   const steps = new Map<StepInfo, StepInfo>();
@@ -483,7 +528,11 @@ export function shiftModel(model: FlowModel, changeStart: number, oldEnd: number
       keys: s.keys.map((k) => ({ key: k.key, span: sp(k.span) })),
       configKeys: s.configKeys.map((k) => ({ key: k.key, span: sp(k.span), value: opt(k.value) })),
       itemName: s.itemName && { name: s.itemName.name, span: opt(s.itemName.span) },
-      runFlow: s.runFlow && { target: s.runFlow.target, span: sp(s.runFlow.span), inputs: s.runFlow.inputs.map((i) => ({ name: i.name, span: sp(i.span) })) },
+      runFlow: s.runFlow && {
+        target: s.runFlow.target,
+        span: sp(s.runFlow.span),
+        inputs: s.runFlow.inputs.map((i) => ({ name: i.name, span: sp(i.span) })),
+      },
       outputs: [],
     });
   }
@@ -501,7 +550,9 @@ export function shiftModel(model: FlowModel, changeStart: number, oldEnd: number
     envFile: model.envFile && { path: model.envFile.path, span: sp(model.envFile.span) },
     phases: model.phases.map((p) => ({ phase: p.phase, key: sp(p.key), span: sp(p.span) })),
     steps: [...steps.values()],
-    references: model.references.filter((r) => outside(r.span)).map((r) => ({ ...r, spans: r.spans.map(sp), span: sp(r.span), step: r.step && steps.get(r.step) })),
+    references: model.references
+      .filter((r) => outside(r.span))
+      .map((r) => ({ ...r, spans: r.spans.map(sp), span: sp(r.span), step: r.step && steps.get(r.step) })),
     expressions: model.expressions.map((e) => ({ span: sp(e.span), step: steps.get(e.step)! })),
   };
 }

@@ -5,7 +5,16 @@
  * tell them apart, so they are renamed together.
  */
 import { isBuiltin } from '../builtins';
-import { contains, referenceAt, type EnvEntry, type FlowModel, type NameReference, type OutputInfo, type Span, type StepInfo } from './model';
+import {
+  contains,
+  referenceAt,
+  type EnvEntry,
+  type FlowModel,
+  type NameReference,
+  type OutputInfo,
+  type Span,
+  type StepInfo,
+} from './model';
 import { scopeOf, type Resolution } from './resolve';
 
 export type Target =
@@ -45,12 +54,19 @@ export function targetAt(model: FlowModel, offset: number): TargetAt | undefined
   for (const step of model.steps) {
     if (step.span.start > offset) break;
     if (contains(step.idSpan, offset)) return { target: { kind: 'step', id: step.id, step }, span: step.idSpan! };
-    for (const output of step.outputs) if (contains(output.key, offset)) return { target: { kind: 'output', stepId: step.id, name: output.name, output }, span: output.key };
-    if (step.itemName?.span && contains(step.itemName.span, offset)) return { target: { kind: 'item', name: step.itemName.name, step }, span: step.itemName.span };
-    if (step.runFlow && contains(step.runFlow.span, offset) && step.runFlow.target) return { target: { kind: 'runFlow', step }, span: step.runFlow.span };
-    for (const input of step.runFlow?.inputs ?? []) if (contains(input.span, offset)) return { target: { kind: 'runFlowInput', step, name: input.name }, span: input.span };
+    for (const output of step.outputs)
+      if (contains(output.key, offset))
+        return { target: { kind: 'output', stepId: step.id, name: output.name, output }, span: output.key };
+    if (step.itemName?.span && contains(step.itemName.span, offset))
+      return { target: { kind: 'item', name: step.itemName.name, step }, span: step.itemName.span };
+    if (step.runFlow && contains(step.runFlow.span, offset) && step.runFlow.target)
+      return { target: { kind: 'runFlow', step }, span: step.runFlow.span };
+    for (const input of step.runFlow?.inputs ?? [])
+      if (contains(input.span, offset))
+        return { target: { kind: 'runFlowInput', step, name: input.name }, span: input.span };
   }
-  for (const entry of model.env) if (contains(entry.key, offset)) return { target: { kind: 'env', name: entry.name, entry }, span: entry.key };
+  for (const entry of model.env)
+    if (contains(entry.key, offset)) return { target: { kind: 'env', name: entry.name, entry }, span: entry.key };
   return undefined;
 }
 
@@ -59,7 +75,8 @@ function referenceTarget(ref: NameReference, resolution: Resolution, segment: nu
     case 'output': {
       const { output } = resolution;
       if (resolution.qualified && segment === 0) return { kind: 'step', id: output.step.id, step: output.step };
-      if (resolution.qualified ? segment === 1 : segment === 0) return { kind: 'output', stepId: output.step.id, name: output.name, output };
+      if (resolution.qualified ? segment === 1 : segment === 0)
+        return { kind: 'output', stepId: output.step.id, name: output.name, output };
       return undefined;
     }
     case 'step':
@@ -109,7 +126,9 @@ function declarationSpans(model: FlowModel, target: Target): Span[] {
     case 'step':
       return model.steps.filter((s) => s.id === target.id && s.idSpan).map((s) => s.idSpan!);
     case 'output':
-      return model.steps.filter((s) => s.id === target.stepId).flatMap((s) => s.outputs.filter((o) => o.name === target.name).map((o) => o.key));
+      return model.steps
+        .filter((s) => s.id === target.stepId)
+        .flatMap((s) => s.outputs.filter((o) => o.name === target.name).map((o) => o.key));
     case 'env':
       return [target.entry.key];
     case 'item':
@@ -123,10 +142,16 @@ function matchingSegment(ref: NameReference, resolution: Resolution, target: Tar
   switch (target.kind) {
     case 'step':
       if (resolution.kind === 'step' && resolution.step.id === target.id) return ref.spans[0];
-      if (resolution.kind === 'output' && resolution.qualified && resolution.output.step.id === target.id) return ref.spans[0];
+      if (resolution.kind === 'output' && resolution.qualified && resolution.output.step.id === target.id)
+        return ref.spans[0];
       return undefined;
     case 'output':
-      if (resolution.kind !== 'output' || resolution.output.name !== target.name || resolution.output.step.id !== target.stepId) return undefined;
+      if (
+        resolution.kind !== 'output' ||
+        resolution.output.name !== target.name ||
+        resolution.output.step.id !== target.stepId
+      )
+        return undefined;
       return resolution.qualified ? ref.spans[1] : ref.spans[0];
     case 'env':
       return resolution.kind === 'env' && resolution.entry.name === target.name ? ref.spans[0] : undefined;
@@ -144,12 +169,21 @@ export class RenameError extends Error {}
 /** Whether a rename can start here; throws RenameError saying why not. Returns the span to edit. */
 export function prepareRename(model: FlowModel, offset: number): TargetAt {
   const at = targetAt(model, offset);
-  if (!at) throw new RenameError('nothing to rename here: rename works on step ids, outputs, flow env names and for_each item names');
+  if (!at)
+    throw new RenameError(
+      'nothing to rename here: rename works on step ids, outputs, flow env names and for_each item names',
+    );
   const { target } = at;
-  if (target.kind === 'external') throw new RenameError(`'${target.name}' comes from the environment, not from this flow: rename it there`);
-  if (target.kind === 'runFlow' || target.kind === 'runFlowInput') throw new RenameError('rename the inputs and the flow file where they are defined');
-  if (target.kind === 'step' && !model.steps.some((s) => s.id === target.id && s.idSpan)) throw new RenameError(`step '${target.id}' has no 'id:' (its id is the default): give it one first`);
-  if (target.kind === 'item' && !target.step.itemName?.span) throw new RenameError(`the loop item is called 'item' by default: set 'item_name' in the for_each config to rename it`);
+  if (target.kind === 'external')
+    throw new RenameError(`'${target.name}' comes from the environment, not from this flow: rename it there`);
+  if (target.kind === 'runFlow' || target.kind === 'runFlowInput')
+    throw new RenameError('rename the inputs and the flow file where they are defined');
+  if (target.kind === 'step' && !model.steps.some((s) => s.id === target.id && s.idSpan))
+    throw new RenameError(`step '${target.id}' has no 'id:' (its id is the default): give it one first`);
+  if (target.kind === 'item' && !target.step.itemName?.span)
+    throw new RenameError(
+      `the loop item is called 'item' by default: set 'item_name' in the for_each config to rename it`,
+    );
   return at;
 }
 
@@ -161,7 +195,9 @@ export function renameEdits(model: FlowModel, offset: number, newName: string): 
   if (name === oldName) return { target, edits: [] };
   const pattern = target.kind === 'step' ? STEP_ID : VARIABLE;
   if (!pattern.test(name)) {
-    throw new RenameError(`'${name}' is not a valid ${target.kind === 'step' ? 'step id' : 'name'}: use letters, digits and '_'${target.kind === 'step' ? " (and '-')" : ''}, starting with a letter or '_'`);
+    throw new RenameError(
+      `'${name}' is not a valid ${target.kind === 'step' ? 'step id' : 'name'}: use letters, digits and '_'${target.kind === 'step' ? " (and '-')" : ''}, starting with a letter or '_'`,
+    );
   }
   const collision = collisionOf(model, target, name);
   if (collision) throw new RenameError(collision);
@@ -172,18 +208,25 @@ export function renameEdits(model: FlowModel, offset: number, newName: string): 
 /** Why `name` cannot be used for the target, or undefined when it can. */
 function collisionOf(model: FlowModel, target: Target, name: string): string | undefined {
   if (target.kind === 'step') {
-    return model.steps.some((s) => s.id === name) ? `a step with id '${name}' already exists: step ids must stay unique` : undefined;
+    return model.steps.some((s) => s.id === name)
+      ? `a step with id '${name}' already exists: step ids must stay unique`
+      : undefined;
   }
   if (isBuiltin(name)) return `'${name}' is a built-in variable`;
   if (target.kind === 'output') {
     const steps = model.steps.filter((s) => s.id === target.stepId);
-    if (steps.some((s) => s.outputs.some((o) => o.name === name))) return `step '${target.stepId}' already has an output '${name}'`;
+    if (steps.some((s) => s.outputs.some((o) => o.name === name)))
+      return `step '${target.stepId}' already has an output '${name}'`;
   }
-  const clash =
-    model.env.some((e) => e.name === name) ? 'a flow env variable' :
-    model.steps.some((s) => s.outputs.some((o) => o.name === name)) ? 'an output of another step' :
-    model.steps.some((s) => s.id === name) ? 'a step id' :
-    model.steps.some((s) => s.itemName?.name === name) ? 'a for_each item name' : undefined;
+  const clash = model.env.some((e) => e.name === name)
+    ? 'a flow env variable'
+    : model.steps.some((s) => s.outputs.some((o) => o.name === name))
+      ? 'an output of another step'
+      : model.steps.some((s) => s.id === name)
+        ? 'a step id'
+        : model.steps.some((s) => s.itemName?.name === name)
+          ? 'a for_each item name'
+          : undefined;
   return clash ? `'${name}' is already ${clash} in this flow: references would change meaning` : undefined;
 }
 
@@ -196,7 +239,12 @@ function dedupe(edits: TextEdit[]): TextEdit[] {
  * Edits in a flow that calls another with `run_flow` and reads its outputs (`{{call.token}}`,
  * `{{call.outputs.token}}`): `isCall` says which steps call the flow whose output is renamed.
  */
-export function callerRenameEdits(caller: FlowModel, isCall: (step: StepInfo) => boolean, oldName: string, newName: string): TextEdit[] {
+export function callerRenameEdits(
+  caller: FlowModel,
+  isCall: (step: StepInfo) => boolean,
+  oldName: string,
+  newName: string,
+): TextEdit[] {
   const scope = scopeOf(caller);
   const edits: TextEdit[] = [];
   for (const ref of caller.references) {

@@ -66,12 +66,16 @@ class Entry implements ParsedFlow {
     readonly file: string,
     readonly text: string,
   ) {
-    this.result = parseFlowText(text, file, { onSyntax: (document, lineCounter) => (this.syntax = { document, lineCounter }) });
+    this.result = parseFlowText(text, file, {
+      onSyntax: (document, lineCounter) => (this.syntax = { document, lineCounter }),
+    });
   }
 
   get model(): FlowModel {
     if (!this.builtModel) {
-      this.builtModel = this.syntax ? analyzeFlowDocument(this.syntax.document, this.text) : { env: [], phases: [], steps: [], references: [], expressions: [] };
+      this.builtModel = this.syntax
+        ? analyzeFlowDocument(this.syntax.document, this.text)
+        : { env: [], phases: [], steps: [], references: [], expressions: [] };
       // The model holds what it needs; the syntax tree can go.
       this.syntax = undefined;
     }
@@ -132,7 +136,8 @@ export function carriedOver(previous: ParsedFlow, text: string): ParsedFlow {
   let prefix = 0;
   while (prefix < max && old.charCodeAt(prefix) === text.charCodeAt(prefix)) prefix++;
   let suffix = 0;
-  while (suffix < max - prefix && old.charCodeAt(old.length - 1 - suffix) === text.charCodeAt(text.length - 1 - suffix)) suffix++;
+  while (suffix < max - prefix && old.charCodeAt(old.length - 1 - suffix) === text.charCodeAt(text.length - 1 - suffix))
+    suffix++;
   const model = shiftModel(previous.model, prefix, old.length - suffix, text.length - old.length);
   return { file: previous.file, text, result: previous.result, model, lines: new LineIndex(text) };
 }

@@ -46,7 +46,10 @@ export function unknownVariables(model: FlowModel, environmentNames: ReadonlySet
   for (const reference of model.references) {
     const resolution = scope.resolve(reference);
     if (resolution.kind !== 'external' || environmentNames.has(resolution.name)) continue;
-    const candidates = [...visibleVariables(model, reference.step, reference.site === 'expression').map((v) => v.name), ...environmentNames];
+    const candidates = [
+      ...visibleVariables(model, reference.step, reference.site === 'expression').map((v) => v.name),
+      ...environmentNames,
+    ];
     const suggestion = didYouMean(suggest(resolution.name, candidates));
     out.push({ name: resolution.name, span: reference.spans[0], reference, ...(suggestion ? { suggestion } : {}) });
   }
@@ -54,7 +57,11 @@ export function unknownVariables(model: FlowModel, environmentNames: ReadonlySet
 }
 
 /** Where to add `name` to the flow's `env` (creating `env:` after the name when missing): an insertion. */
-export function addToFlowEnv(model: FlowModel, text: string, name: string): { offset: number; text: string } | undefined {
+export function addToFlowEnv(
+  model: FlowModel,
+  text: string,
+  name: string,
+): { offset: number; text: string } | undefined {
   const lineStart = (offset: number) => text.lastIndexOf('\n', offset - 1) + 1;
   const indentAt = (offset: number) => offset - lineStart(offset);
   if (model.envSpan) {
@@ -62,7 +69,9 @@ export function addToFlowEnv(model: FlowModel, text: string, name: string): { of
     const indent = last ? indentAt(last.key.start) : indentAt(model.envSpan.start) + 2;
     const after = last ? last.key.start : model.envSpan.start;
     const end = text.indexOf('\n', after);
-    return end < 0 ? { offset: text.length, text: `\n${' '.repeat(indent)}${name}: ""` } : { offset: end + 1, text: `${' '.repeat(indent)}${name}: ""\n` };
+    return end < 0
+      ? { offset: text.length, text: `\n${' '.repeat(indent)}${name}: ""` }
+      : { offset: end + 1, text: `${' '.repeat(indent)}${name}: ""\n` };
   }
   const anchor = model.nameSpan ?? model.span;
   if (!anchor) return undefined;

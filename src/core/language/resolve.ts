@@ -20,7 +20,15 @@ export type Resolution =
   | { kind: 'external'; name: string };
 
 /** Top-level keys of a step result that expressions see (FLOW-FORMAT.md "Expressions"). */
-export const RESULT_KEYS: readonly string[] = ['status', 'body', 'headers', 'duration_ms', 'content_type', 'size_bytes', 'response'];
+export const RESULT_KEYS: readonly string[] = [
+  'status',
+  'body',
+  'headers',
+  'duration_ms',
+  'content_type',
+  'size_bytes',
+  'response',
+];
 
 /** Functions of the expression language, with a one-line description. */
 export const EXPRESSION_FUNCTIONS: Readonly<Record<string, string>> = {
@@ -183,12 +191,16 @@ function computeVisible(model: FlowModel, at: StepInfo | undefined, ownOutputs: 
     add({ name: 'index', kind: 'index', step: p });
   }
   if (at) {
-    const earlier = model.steps.filter((s) => runsBefore(s, at) || (ownOutputs && s === at)).sort((a, b) => rank(b) - rank(a));
-    for (const step of earlier) for (const output of step.outputs) add({ name: output.name, kind: 'output', output, step });
+    const earlier = model.steps
+      .filter((s) => runsBefore(s, at) || (ownOutputs && s === at))
+      .sort((a, b) => rank(b) - rank(a));
+    for (const step of earlier)
+      for (const output of step.outputs) add({ name: output.name, kind: 'output', output, step });
     let qualified = 0;
     for (const step of earlier) {
       if (scope.stepBefore(step.id, at) !== step && step !== at) continue;
-      if (qualified++ < QUALIFIED_OUTPUT_STEPS) for (const output of step.outputs) add({ name: `${step.id}.${output.name}`, kind: 'output', output, step });
+      if (qualified++ < QUALIFIED_OUTPUT_STEPS)
+        for (const output of step.outputs) add({ name: `${step.id}.${output.name}`, kind: 'output', output, step });
       add({ name: step.id, kind: 'step', step });
     }
   }

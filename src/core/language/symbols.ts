@@ -21,7 +21,14 @@ export function stepLabel(step: StepInfo): string {
 
 function stepSymbol(step: StepInfo, children: Map<StepInfo, StepInfo[]>): FlowSymbol {
   const nested = (children.get(step) ?? []).map((c) => stepSymbol(c, children));
-  const outputs: FlowSymbol[] = step.outputs.map((o) => ({ name: o.name, detail: o.path, kind: 'output', span: o.value ? { start: o.key.start, end: o.value.end } : o.key, selection: o.key, children: [] }));
+  const outputs: FlowSymbol[] = step.outputs.map((o) => ({
+    name: o.name,
+    detail: o.path,
+    kind: 'output',
+    span: o.value ? { start: o.key.start, end: o.value.end } : o.key,
+    selection: o.key,
+    children: [],
+  }));
   return {
     name: stepLabel(step),
     detail: step.action,
@@ -34,7 +41,9 @@ function stepSymbol(step: StepInfo, children: Map<StepInfo, StepInfo[]>): FlowSy
 
 /** VS Code wants the selection inside the range. */
 function within(selection: Span, span: Span): Span {
-  return selection.start >= span.start && selection.end <= span.end ? selection : { start: span.start, end: span.start };
+  return selection.start >= span.start && selection.end <= span.end
+    ? selection
+    : { start: span.start, end: span.start };
 }
 
 export function documentSymbols(model: FlowModel): FlowSymbol[] {
@@ -55,14 +64,40 @@ export function documentSymbols(model: FlowModel): FlowSymbol[] {
       kind: 'env',
       span: { start: model.envSpan.start, end },
       selection: model.envSpan,
-      children: model.env.map((e) => ({ name: e.name, detail: e.value === undefined ? '' : String(e.value), kind: 'variable', span: e.key, selection: e.key, children: [] })),
+      children: model.env.map((e) => ({
+        name: e.name,
+        detail: e.value === undefined ? '' : String(e.value),
+        kind: 'variable',
+        span: e.key,
+        selection: e.key,
+        children: [],
+      })),
     });
   }
   for (const phase of model.phases) {
     const steps = model.steps.filter((s) => !s.parent && s.phase === phase.phase);
     const span = { start: phase.key.start, end: Math.max(phase.span.end, phase.key.end) };
-    top.push({ name: phase.phase, detail: `${steps.length} step(s)`, kind: 'phase', span, selection: phase.key, children: steps.map((s) => stepSymbol(s, children)) });
+    top.push({
+      name: phase.phase,
+      detail: `${steps.length} step(s)`,
+      kind: 'phase',
+      span,
+      selection: phase.key,
+      children: steps.map((s) => stepSymbol(s, children)),
+    });
   }
-  const flowSpan = { start: Math.min(model.span.start, ...top.map((t) => t.span.start)), end: Math.max(model.span.end, ...top.map((t) => t.span.end)) };
-  return [{ name: model.name ?? 'flow', detail: 'flow', kind: 'flow', span: flowSpan, selection: within(model.nameSpan ?? flowSpan, flowSpan), children: top }];
+  const flowSpan = {
+    start: Math.min(model.span.start, ...top.map((t) => t.span.start)),
+    end: Math.max(model.span.end, ...top.map((t) => t.span.end)),
+  };
+  return [
+    {
+      name: model.name ?? 'flow',
+      detail: 'flow',
+      kind: 'flow',
+      span: flowSpan,
+      selection: within(model.nameSpan ?? flowSpan, flowSpan),
+      children: top,
+    },
+  ];
 }

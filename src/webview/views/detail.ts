@@ -26,7 +26,13 @@ export interface DetailViewOptions {
   onUnauthorized(): void;
 }
 
-const BADGE_TEXT: Record<ConnectionState, string> = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…', ended: '', unauthorized: 'Not authorized' };
+const BADGE_TEXT: Record<ConnectionState, string> = {
+  connecting: 'Connecting…',
+  live: 'Live',
+  reconnecting: 'Reconnecting…',
+  ended: '',
+  unauthorized: 'Not authorized',
+};
 
 /** Rows drawn between two looks at the clock. */
 const ROWS_PER_CHECK = 64;
@@ -64,11 +70,33 @@ export class DetailView {
     title: h('h1', { class: 'exec-title', text: 'Loading…' }),
     status: h('span', { class: 'status-pill', role: 'status', 'data-status': 'pending', text: 'pending' }),
     live: h('span', { class: 'live-badge', role: 'status', 'data-state': 'connecting', text: 'Connecting…' }),
-    meta: { flow: metaPair('Flow'), started: metaPair('Started'), duration: metaPair('Duration'), trigger: metaPair('Trigger') },
-    counts: { completed: countItem('completed', 'passed'), failed: countItem('failed', 'failed'), skipped: countItem('skipped', 'skipped'), total: h('span', { class: 'count total' }) },
+    meta: {
+      flow: metaPair('Flow'),
+      started: metaPair('Started'),
+      duration: metaPair('Duration'),
+      trigger: metaPair('Trigger'),
+    },
+    counts: {
+      completed: countItem('completed', 'passed'),
+      failed: countItem('failed', 'failed'),
+      skipped: countItem('skipped', 'skipped'),
+      total: h('span', { class: 'count total' }),
+    },
     cancel: h('button', { type: 'button', class: 'button danger', hidden: true, text: 'Cancel' }),
-    progress: h('div', { class: 'progress', role: 'progressbar', 'aria-label': 'Steps finished', 'aria-valuemin': 0, 'aria-valuemax': 0, 'aria-valuenow': 0 }),
-    bars: { completed: h('span', { class: 'bar completed' }), failed: h('span', { class: 'bar failed' }), skipped: h('span', { class: 'bar skipped' }), running: h('span', { class: 'bar running' }) },
+    progress: h('div', {
+      class: 'progress',
+      role: 'progressbar',
+      'aria-label': 'Steps finished',
+      'aria-valuemin': 0,
+      'aria-valuemax': 0,
+      'aria-valuenow': 0,
+    }),
+    bars: {
+      completed: h('span', { class: 'bar completed' }),
+      failed: h('span', { class: 'bar failed' }),
+      skipped: h('span', { class: 'bar skipped' }),
+      running: h('span', { class: 'bar running' }),
+    },
   };
 
   constructor(
@@ -109,7 +137,12 @@ export class DetailView {
     });
     const back = h('button', { type: 'button', class: 'button link back-to-overview', text: '← Overview' });
     back.addEventListener('click', () => this.select(undefined, 'user'));
-    this.sidePane = h('div', { class: 'side-pane' }, this.overview, h('div', { class: 'step-panel-wrap', hidden: true }, back, this.panel.element));
+    this.sidePane = h(
+      'div',
+      { class: 'side-pane' },
+      this.overview,
+      h('div', { class: 'step-panel-wrap', hidden: true }, back, this.panel.element),
+    );
 
     this.element = h(
       'div',
@@ -117,10 +150,21 @@ export class DetailView {
       h(
         'header',
         { class: 'exec-header' },
-        h('nav', { class: 'crumbs', 'aria-label': 'Breadcrumb' }, h('a', { href: '#/executions', text: 'Executions' }), h('span', { class: 'crumb-sep', 'aria-hidden': 'true', text: '/' }), h('span', { class: 'mono crumb-id', text: executionId })),
+        h(
+          'nav',
+          { class: 'crumbs', 'aria-label': 'Breadcrumb' },
+          h('a', { href: '#/executions', text: 'Executions' }),
+          h('span', { class: 'crumb-sep', 'aria-hidden': 'true', text: '/' }),
+          h('span', { class: 'mono crumb-id', text: executionId }),
+        ),
         h('div', { class: 'title-row' }, hd.status, hd.title, hd.live, h('span', { class: 'spacer' }), hd.cancel),
         h('div', { class: 'exec-meta' }, hd.meta.flow, hd.meta.started, hd.meta.duration, hd.meta.trigger),
-        h('div', { class: 'progress-row' }, hd.progress, h('div', { class: 'counts' }, hd.counts.completed, hd.counts.failed, hd.counts.skipped, hd.counts.total)),
+        h(
+          'div',
+          { class: 'progress-row' },
+          hd.progress,
+          h('div', { class: 'counts' }, hd.counts.completed, hd.counts.failed, hd.counts.skipped, hd.counts.total),
+        ),
       ),
       h('div', { class: 'split' }, this.stepsPane, this.sidePane),
     );
@@ -164,7 +208,11 @@ export class DetailView {
     const step = applyEvent(this.state, event);
     if (step) this.dirtySteps.add(step);
     this.headerDirty = true;
-    if (event.type === 'execution.completed' || event.type === 'execution.failed' || event.type === 'execution.cancelled') {
+    if (
+      event.type === 'execution.completed' ||
+      event.type === 'execution.failed' ||
+      event.type === 'execution.cancelled'
+    ) {
       // The fold settles steps left running; draw them all once more.
       for (const s of this.state.steps) if (this.tree.has(s.step_id)) this.dirtySteps.add(s);
     }
@@ -192,7 +240,14 @@ export class DetailView {
         'div',
         { class: 'empty-state', role: 'alert' },
         h('h1', { text: notFound ? 'Execution not found' : 'Cannot load this execution' }),
-        h('p', { class: 'muted', text: notFound ? `There is no execution ${this.executionId}; it may have been removed by the history retention.` : err instanceof Error ? err.message : String(err) }),
+        h('p', {
+          class: 'muted',
+          text: notFound
+            ? `There is no execution ${this.executionId}; it may have been removed by the history retention.`
+            : err instanceof Error
+              ? err.message
+              : String(err),
+        }),
         h('a', { href: '#/executions', class: 'button', text: 'All executions' }),
       ),
     );
@@ -287,7 +342,11 @@ export class DetailView {
     const trigger = this.summary?.trigger;
     setMeta(hd.meta.flow, this.summary?.flow_id ?? state.flow_file);
     setMeta(hd.meta.started, started ? formatTime(started) : undefined);
-    setMeta(hd.meta.duration, elapsed === undefined ? undefined : formatDuration(elapsed), finished ? 'Duration' : 'Elapsed');
+    setMeta(
+      hd.meta.duration,
+      elapsed === undefined ? undefined : formatDuration(elapsed),
+      finished ? 'Duration' : 'Elapsed',
+    );
     setMeta(hd.meta.trigger, trigger);
 
     const c = this.tree.counts;
@@ -316,7 +375,8 @@ export class DetailView {
   }
 
   private drawSide(): void {
-    const step = this.selectedId === undefined ? undefined : this.state.steps.find((s) => s.step_id === this.selectedId);
+    const step =
+      this.selectedId === undefined ? undefined : this.state.steps.find((s) => s.step_id === this.selectedId);
     const wrap = this.panel.element.parentElement as HTMLElement;
     if (step) {
       this.overview.hidden = true;
@@ -337,16 +397,37 @@ export class DetailView {
     const variables = this.summary?.variables;
     replaceChildren(
       this.overviewInfo,
-      state.error ? h('div', { class: 'callout error', role: 'alert' }, h('strong', { text: 'Execution failed' }), h('pre', { class: 'message', text: state.error })) : null,
-      state.status === 'cancelled' ? h('p', { class: 'callout warning', text: 'This execution was cancelled; teardown still ran.' }) : null,
+      state.error
+        ? h(
+            'div',
+            { class: 'callout error', role: 'alert' },
+            h('strong', { text: 'Execution failed' }),
+            h('pre', { class: 'message', text: state.error }),
+          )
+        : null,
+      state.status === 'cancelled'
+        ? h('p', { class: 'callout warning', text: 'This execution was cancelled; teardown still ran.' })
+        : null,
       h('p', { class: 'muted hint', text: 'Select a step to see its request, response and assertions.' }),
-      variables && Object.keys(variables).length ? h('details', { class: 'section' }, h('summary', { text: 'Run variables' }), jsonView(variables, 'Run variables')) : null,
+      variables && Object.keys(variables).length
+        ? h(
+            'details',
+            { class: 'section' },
+            h('summary', { text: 'Run variables' }),
+            jsonView(variables, 'Run variables'),
+          )
+        : null,
     );
   }
 }
 
 function metaPair(label: string): HTMLElement {
-  return h('span', { class: 'meta-pair', hidden: true }, h('span', { class: 'meta-label', text: label }), h('span', { class: 'meta-value' }));
+  return h(
+    'span',
+    { class: 'meta-pair', hidden: true },
+    h('span', { class: 'meta-label', text: label }),
+    h('span', { class: 'meta-value' }),
+  );
 }
 
 /** Shows `value` in a meta pair (hidden without one), optionally relabelled. */
@@ -357,5 +438,10 @@ function setMeta(pair: HTMLElement, value: string | undefined, label?: string): 
 }
 
 function countItem(status: string, label: string): HTMLElement {
-  return h('span', { class: `count ${status}`, title: label }, h('span', { class: 'dot', 'aria-hidden': 'true' }), h('span', {}));
+  return h(
+    'span',
+    { class: `count ${status}`, title: label },
+    h('span', { class: 'dot', 'aria-hidden': 'true' }),
+    h('span', {}),
+  );
 }

@@ -85,19 +85,36 @@ export class ListView {
       const row = event.target instanceof Element ? event.target.closest<HTMLElement>('tr[data-id]') : null;
       if (row?.dataset.id) this.options.onOpen(row.dataset.id);
     });
-    this.empty = h('div', { class: 'empty-state', hidden: true }, h('h2', { text: 'No executions yet' }), h('p', { class: 'muted', text: 'Run a flow from VS Code, with the Run button above, or through POST /api/v1/executions.' }));
+    this.empty = h(
+      'div',
+      { class: 'empty-state', hidden: true },
+      h('h2', { text: 'No executions yet' }),
+      h('p', {
+        class: 'muted',
+        text: 'Run a flow from VS Code, with the Run button above, or through POST /api/v1/executions.',
+      }),
+    );
     this.more = h('button', { type: 'button', class: 'button secondary', hidden: true, text: 'Show more' });
     this.more.addEventListener('click', () => void this.load(true));
     this.live = h('span', { class: 'live-badge', role: 'status', 'data-state': 'connecting', text: 'Connecting…' });
     this.countText = h('span', { class: 'muted count-text' });
     this.message = h('div', { class: 'callout error', role: 'alert', hidden: true });
 
-    const statusSelect = h('select', { class: 'select', 'aria-label': 'Filter by status' }, h('option', { value: '', text: 'All statuses' }), ...STATUSES.map((s) => h('option', { value: s, text: statusLabel(s) })));
+    const statusSelect = h(
+      'select',
+      { class: 'select', 'aria-label': 'Filter by status' },
+      h('option', { value: '', text: 'All statuses' }),
+      ...STATUSES.map((s) => h('option', { value: s, text: statusLabel(s) })),
+    );
     statusSelect.addEventListener('change', () => {
       this.statusFilter = statusSelect.value as ExecutionStatus | '';
       void this.load(false);
     });
-    this.flowSelect = h('select', { class: 'select', 'aria-label': 'Filter by flow' }, h('option', { value: '', text: 'All flows' }));
+    this.flowSelect = h(
+      'select',
+      { class: 'select', 'aria-label': 'Filter by flow' },
+      h('option', { value: '', text: 'All flows' }),
+    );
     this.flowSelect.addEventListener('change', () => {
       this.flowFilter = this.flowSelect.value;
       void this.load(false);
@@ -112,7 +129,15 @@ export class ListView {
       h(
         'header',
         { class: 'list-header' },
-        h('div', { class: 'title-row' }, h('h1', { class: 'exec-title', text: 'Executions' }), this.live, this.countText, h('span', { class: 'spacer' }), h('div', { class: 'run-box' }, this.runSelect, this.runButton)),
+        h(
+          'div',
+          { class: 'title-row' },
+          h('h1', { class: 'exec-title', text: 'Executions' }),
+          this.live,
+          this.countText,
+          h('span', { class: 'spacer' }),
+          h('div', { class: 'run-box' }, this.runSelect, this.runButton),
+        ),
         h('div', { class: 'filters' }, statusSelect, this.flowSelect),
       ),
       this.message,
@@ -126,7 +151,8 @@ export class ListView {
     void this.load(false);
     void this.loadFlows();
     this.ticker = setInterval(() => {
-      for (const row of this.rows.values()) if (!isFinished(row.summary.status) || row.summary.started_at) this.dirty.add(row);
+      for (const row of this.rows.values())
+        if (!isFinished(row.summary.status) || row.summary.started_at) this.dirty.add(row);
       this.scheduler.request();
     }, 1000);
   }
@@ -220,7 +246,10 @@ export class ListView {
   }
 
   private matchesFilters(summary: ExecutionSummary): boolean {
-    return (!this.statusFilter || summary.status === this.statusFilter) && (!this.flowFilter || summary.flow_id === this.flowFilter);
+    return (
+      (!this.statusFilter || summary.status === this.statusFilter) &&
+      (!this.flowFilter || summary.flow_id === this.flowFilter)
+    );
   }
 
   private readonly onEvent = (event: ExecutionEvent): void => {
@@ -228,7 +257,11 @@ export class ListView {
     if (!row) {
       // A new execution, or one that may now match the filters: read the list again, once per
       // burst, and not for every event of an execution the list does not show.
-      const changesListing = event.type === 'execution.started' || event.type === 'execution.completed' || event.type === 'execution.failed' || event.type === 'execution.cancelled';
+      const changesListing =
+        event.type === 'execution.started' ||
+        event.type === 'execution.completed' ||
+        event.type === 'execution.failed' ||
+        event.type === 'execution.cancelled';
       if (this.absent.has(event.execution_id) && !changesListing) return;
       this.unknown.add(event.execution_id);
       if (changesListing || !this.refetchTimer) this.scheduleRefetch();
@@ -274,7 +307,11 @@ export class ListView {
   private drawRow(row: ListRow): void {
     const s = row.summary;
     const finished = isFinished(s.status);
-    const duration = finished ? s.duration_ms : s.started_at ? Date.now() - new Date(s.started_at).getTime() : undefined;
+    const duration = finished
+      ? s.duration_ms
+      : s.started_at
+        ? Date.now() - new Date(s.started_at).getTime()
+        : undefined;
     const started = s.started_at ?? s.created_at;
     const key = `${s.status}|${s.passed_steps}|${s.failed_steps}|${s.skipped_steps}|${s.total_steps}|${formatDuration(duration)}|${formatRelative(started)}|${this.matchesFilters(s)}`;
     if (key === row.drawn) return;
@@ -283,18 +320,51 @@ export class ListView {
     row.element.dataset.status = s.status;
     replaceChildren(
       row.element,
-      h('td', { class: 'col-status' }, h('span', { class: 'status-pill', 'data-status': s.status, text: statusLabel(s.status) })),
-      h('td', { class: 'col-flow' }, h('a', { href, class: 'flow-link', text: s.flow_name }), h('div', { class: 'muted small mono', text: s.flow_id })),
+      h(
+        'td',
+        { class: 'col-status' },
+        h('span', { class: 'status-pill', 'data-status': s.status, text: statusLabel(s.status) }),
+      ),
+      h(
+        'td',
+        { class: 'col-flow' },
+        h('a', { href, class: 'flow-link', text: s.flow_name }),
+        h('div', { class: 'muted small mono', text: s.flow_id }),
+      ),
       h(
         'td',
         { class: 'col-steps' },
-        h('span', { class: 'count completed', title: 'passed' }, h('span', { class: 'dot', 'aria-hidden': 'true' }), String(s.passed_steps)),
-        h('span', { class: 'count failed', title: 'failed' }, h('span', { class: 'dot', 'aria-hidden': 'true' }), String(s.failed_steps)),
-        s.skipped_steps ? h('span', { class: 'count skipped', title: 'skipped' }, h('span', { class: 'dot', 'aria-hidden': 'true' }), String(s.skipped_steps)) : null,
+        h(
+          'span',
+          { class: 'count completed', title: 'passed' },
+          h('span', { class: 'dot', 'aria-hidden': 'true' }),
+          String(s.passed_steps),
+        ),
+        h(
+          'span',
+          { class: 'count failed', title: 'failed' },
+          h('span', { class: 'dot', 'aria-hidden': 'true' }),
+          String(s.failed_steps),
+        ),
+        s.skipped_steps
+          ? h(
+              'span',
+              { class: 'count skipped', title: 'skipped' },
+              h('span', { class: 'dot', 'aria-hidden': 'true' }),
+              String(s.skipped_steps),
+            )
+          : null,
         // total_steps counts step definitions; loops run some more than once.
-        h('span', { class: 'muted small', text: `of ${Math.max(s.total_steps, s.passed_steps + s.failed_steps + s.skipped_steps)}` }),
+        h('span', {
+          class: 'muted small',
+          text: `of ${Math.max(s.total_steps, s.passed_steps + s.failed_steps + s.skipped_steps)}`,
+        }),
       ),
-      h('td', { class: 'col-started' }, h('time', { datetime: started, title: formatTime(started), text: formatRelative(started) })),
+      h(
+        'td',
+        { class: 'col-started' },
+        h('time', { datetime: started, title: formatTime(started), text: formatRelative(started) }),
+      ),
       h('td', { class: 'col-duration mono', text: formatDuration(duration) }),
       h('td', { class: 'col-trigger muted', text: s.trigger }),
     );

@@ -9,7 +9,9 @@ export function logLine(entry: LogEntry, showStep: boolean): HTMLElement {
     { class: `log log-${entry.level}` },
     h('time', { class: 'log-time', datetime: entry.timestamp, text: formatTime(entry.timestamp) }),
     h('span', { class: 'log-level', text: entry.level }),
-    showStep && entry.step_id ? h('a', { class: 'log-step', href: '#', 'data-step-id': entry.step_id, text: entry.step_id }) : null,
+    showStep && entry.step_id
+      ? h('a', { class: 'log-step', href: '#', 'data-step-id': entry.step_id, text: entry.step_id })
+      : null,
     h('span', { class: 'log-message', text: entry.message }),
   );
 }

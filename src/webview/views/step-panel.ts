@@ -31,7 +31,13 @@ export class StepPanel {
     this.summary = h('div', { class: 'step-summary' });
     this.attemptsBox = h('div', { class: 'attempts' });
     this.logsBox = h('div', { class: 'step-logs' });
-    this.element = h('div', { class: 'step-panel', role: 'region', 'aria-label': 'Step detail' }, this.summary, this.attemptsBox, this.logsBox);
+    this.element = h(
+      'div',
+      { class: 'step-panel', role: 'region', 'aria-label': 'Step detail' },
+      this.summary,
+      this.attemptsBox,
+      this.logsBox,
+    );
   }
 
   /** Shows `step` (or refreshes it when it changed); `logs` are all of the execution's logs. */
@@ -62,19 +68,30 @@ export class StepPanel {
   private drawSummary(step: StepState): void {
     const meta: Child[] = [
       metaItem('Status', statusLabel(step.status)),
-      step.duration_ms !== undefined && step.status !== 'running' ? metaItem('Duration', formatDuration(step.duration_ms)) : null,
+      step.duration_ms !== undefined && step.status !== 'running'
+        ? metaItem('Duration', formatDuration(step.duration_ms))
+        : null,
       step.attempt > 1 ? metaItem('Attempts', String(step.attempt)) : null,
       step.started_at ? metaItem('Started', formatTime(step.started_at)) : null,
       metaItem('Phase', step.phase),
       metaItem('Id', step.step_id, 'mono'),
     ];
     const blocks: Child[] = [];
-    if (step.status === 'skipped' && step.skip_reason) blocks.push(h('p', { class: 'callout muted' }, 'Skipped: ', step.skip_reason));
+    if (step.status === 'skipped' && step.skip_reason)
+      blocks.push(h('p', { class: 'callout muted' }, 'Skipped: ', step.skip_reason));
     if (step.assertion) {
       blocks.push(assertionView(step.assertion));
     } else if (step.error_message) {
       blocks.push(
-        h('div', { class: `callout ${step.status === 'failed' ? 'error' : 'warning'}`, role: step.status === 'failed' ? 'alert' : undefined }, h('strong', { text: step.status === 'failed' ? 'Error' : 'Retrying after' }), h('pre', { class: 'message', text: step.error_message })),
+        h(
+          'div',
+          {
+            class: `callout ${step.status === 'failed' ? 'error' : 'warning'}`,
+            role: step.status === 'failed' ? 'alert' : undefined,
+          },
+          h('strong', { text: step.status === 'failed' ? 'Error' : 'Retrying after' }),
+          h('pre', { class: 'message', text: step.error_message }),
+        ),
       );
     }
     replaceChildren(
@@ -97,18 +114,29 @@ export class StepPanel {
       replaceChildren(this.attemptsBox);
       return;
     }
-    if (this.attempts.length === 0) replaceChildren(this.attemptsBox, h('p', { class: 'muted loading', text: step.status === 'running' ? 'Waiting for the step to finish…' : 'Loading request and response…' }));
+    if (this.attempts.length === 0)
+      replaceChildren(
+        this.attemptsBox,
+        h('p', {
+          class: 'muted loading',
+          text: step.status === 'running' ? 'Waiting for the step to finish…' : 'Loading request and response…',
+        }),
+      );
     let attempts: StepAttemptDetail[];
     try {
       attempts = await this.transport.getStepDetail(this.executionId, step.step_id);
     } catch (err) {
       if (request !== this.request) return;
-      replaceChildren(this.attemptsBox, h('p', { class: 'muted', text: `No request detail: ${err instanceof Error ? err.message : String(err)}` }));
+      replaceChildren(
+        this.attemptsBox,
+        h('p', { class: 'muted', text: `No request detail: ${err instanceof Error ? err.message : String(err)}` }),
+      );
       return;
     }
     if (request !== this.request) return;
     this.attempts = [...attempts].sort((a, b) => a.attempt - b.attempt);
-    if (!this.attempts.some((a) => a.attempt === this.shownAttempt)) this.shownAttempt = this.attempts[this.attempts.length - 1]?.attempt ?? 0;
+    if (!this.attempts.some((a) => a.attempt === this.shownAttempt))
+      this.shownAttempt = this.attempts[this.attempts.length - 1]?.attempt ?? 0;
     this.drawAttempts();
   }
 
@@ -116,7 +144,10 @@ export class StepPanel {
     const attempts = this.attempts;
     if (attempts.length === 0) {
       const running = this.step?.status === 'running';
-      replaceChildren(this.attemptsBox, running ? h('p', { class: 'muted loading', text: 'Waiting for the step to finish…' }) : null);
+      replaceChildren(
+        this.attemptsBox,
+        running ? h('p', { class: 'muted loading', text: 'Waiting for the step to finish…' }) : null,
+      );
       return;
     }
     const shown = attempts.find((a) => a.attempt === this.shownAttempt) ?? attempts[attempts.length - 1];
@@ -139,7 +170,8 @@ export class StepPanel {
       // Tabs pattern: arrows move between attempts, Tab leaves the list.
       tabs.addEventListener('keydown', (event) => {
         const i = attempts.indexOf(shown);
-        const next = event.key === 'ArrowRight' ? attempts[i + 1] : event.key === 'ArrowLeft' ? attempts[i - 1] : undefined;
+        const next =
+          event.key === 'ArrowRight' ? attempts[i + 1] : event.key === 'ArrowLeft' ? attempts[i - 1] : undefined;
         if (!next) return;
         event.preventDefault();
         this.showAttempt(next.attempt, true);
@@ -159,7 +191,10 @@ export class StepPanel {
     const own = logs.filter((l) => l.step_id === id);
     if (own.length === this.drawnLogs) return;
     this.drawnLogs = own.length;
-    replaceChildren(this.logsBox, own.length ? section(`Logs (${own.length})`, logList(own, { showStep: false }), true) : null);
+    replaceChildren(
+      this.logsBox,
+      own.length ? section(`Logs (${own.length})`, logList(own, { showStep: false }), true) : null,
+    );
   }
 }
 
@@ -171,13 +206,31 @@ function assertionView(assertion: NonNullable<StepState['assertion']>): HTMLElem
   return h(
     'div',
     { class: 'callout error assertion', role: 'alert' },
-    h('div', { class: 'assertion-title' }, h('strong', { text: 'Assertion failed' }), ' ', h('code', { class: 'expression', text: assertion.expression })),
-    assertion.message && assertion.message !== assertion.expression ? h('p', { class: 'assertion-message', text: assertion.message }) : null,
+    h(
+      'div',
+      { class: 'assertion-title' },
+      h('strong', { text: 'Assertion failed' }),
+      ' ',
+      h('code', { class: 'expression', text: assertion.expression }),
+    ),
+    assertion.message && assertion.message !== assertion.expression
+      ? h('p', { class: 'assertion-message', text: assertion.message })
+      : null,
     h(
       'div',
       { class: 'compare' },
-      h('div', { class: 'compare-side expected' }, h('div', { class: 'compare-label', text: 'Expected' }), jsonView(assertion.expected, 'Expected value', true)),
-      h('div', { class: 'compare-side actual' }, h('div', { class: 'compare-label', text: 'Actual' }), jsonView(assertion.actual, 'Actual value', true)),
+      h(
+        'div',
+        { class: 'compare-side expected' },
+        h('div', { class: 'compare-label', text: 'Expected' }),
+        jsonView(assertion.expected, 'Expected value', true),
+      ),
+      h(
+        'div',
+        { class: 'compare-side actual' },
+        h('div', { class: 'compare-label', text: 'Actual' }),
+        jsonView(assertion.actual, 'Actual value', true),
+      ),
     ),
   );
 }
@@ -187,24 +240,55 @@ function attemptView(attempt: StepAttemptDetail): HTMLElement {
   if (attempt.request) parts.push(requestLine(attempt.request, attempt.response));
   if (attempt.response) {
     parts.push(section('Response body', bodyView(attempt.response.body, attempt.truncated), true));
-    parts.push(section(`Response headers (${Object.keys(attempt.response.headers).length})`, headersTable(attempt.response.headers), false));
+    parts.push(
+      section(
+        `Response headers (${Object.keys(attempt.response.headers).length})`,
+        headersTable(attempt.response.headers),
+        false,
+      ),
+    );
   }
   if (attempt.request) {
-    parts.push(section(`Request headers (${Object.keys(attempt.request.headers).length})`, headersTable(attempt.request.headers), false));
-    if (attempt.request.body !== undefined && attempt.request.body !== '') parts.push(section('Request body', jsonView(attempt.request.body, 'Request body'), false));
+    parts.push(
+      section(
+        `Request headers (${Object.keys(attempt.request.headers).length})`,
+        headersTable(attempt.request.headers),
+        false,
+      ),
+    );
+    if (attempt.request.body !== undefined && attempt.request.body !== '')
+      parts.push(section('Request body', jsonView(attempt.request.body, 'Request body'), false));
   }
-  if (attempt.messages?.length) parts.push(section(`Messages (${attempt.messages.length})`, messagesView(attempt.messages, attempt.truncated), true));
-  if (!attempt.request && attempt.result !== undefined) parts.push(section('Result', jsonView(attempt.result, 'Result'), true));
-  if (attempt.outputs && Object.keys(attempt.outputs).length) parts.push(section('Outputs', jsonView(attempt.outputs, 'Outputs'), true));
+  if (attempt.messages?.length)
+    parts.push(
+      section(`Messages (${attempt.messages.length})`, messagesView(attempt.messages, attempt.truncated), true),
+    );
+  if (!attempt.request && attempt.result !== undefined)
+    parts.push(section('Result', jsonView(attempt.result, 'Result'), true));
+  if (attempt.outputs && Object.keys(attempt.outputs).length)
+    parts.push(section('Outputs', jsonView(attempt.outputs, 'Outputs'), true));
   return h('div', { class: 'attempt', role: 'tabpanel' }, ...parts);
 }
 
 function requestLine(request: HttpRequestDetail, response: HttpResponseDetail | undefined): HTMLElement {
-  const statusClass = response ? (response.status >= 500 ? 's5' : response.status >= 400 ? 's4' : response.status >= 300 ? 's3' : 's2') : 'none';
+  const statusClass = response
+    ? response.status >= 500
+      ? 's5'
+      : response.status >= 400
+        ? 's4'
+        : response.status >= 300
+          ? 's3'
+          : 's2'
+    : 'none';
   return h(
     'div',
     { class: 'exchange' },
-    h('div', { class: 'request-line' }, h('span', { class: `method m-${request.method.toLowerCase()}`, text: request.method }), h('span', { class: 'url', text: request.url })),
+    h(
+      'div',
+      { class: 'request-line' },
+      h('span', { class: `method m-${request.method.toLowerCase()}`, text: request.method }),
+      h('span', { class: 'url', text: request.url }),
+    ),
     response
       ? h(
           'div',
@@ -230,13 +314,20 @@ function messagesView(messages: StreamMessageDetail[], truncated: boolean | unde
         h(
           'div',
           { class: 'request-line' },
-          h('span', { class: `method ${message.direction === 'sent' ? 'm-post' : 'm-get'}`, text: message.direction === 'sent' ? '→ Sent' : '← Received' }),
+          h('span', {
+            class: `method ${message.direction === 'sent' ? 'm-post' : 'm-get'}`,
+            text: message.direction === 'sent' ? '→ Sent' : '← Received',
+          }),
           h('span', { class: 'url', text: message.channel }),
-          message.key !== undefined && message.key !== '' ? h('span', { class: 'size', text: `key ${message.key}` }) : null,
+          message.key !== undefined && message.key !== ''
+            ? h('span', { class: 'size', text: `key ${message.key}` })
+            : null,
           h('span', { class: 'timing', text: formatTime(message.at) }),
         ),
         bodyView(message.body, false),
-        Object.keys(headers).length ? section(`Headers (${Object.keys(headers).length})`, headersTable(headers), false) : null,
+        Object.keys(headers).length
+          ? section(`Headers (${Object.keys(headers).length})`, headersTable(headers), false)
+          : null,
       );
     }),
     truncated ? h('p', { class: 'muted', text: 'Some message bodies were cut at the history size limit.' }) : null,
@@ -245,7 +336,12 @@ function messagesView(messages: StreamMessageDetail[], truncated: boolean | unde
 
 function bodyView(body: unknown, truncated: boolean | undefined): HTMLElement {
   const empty = body === undefined || body === null || body === '';
-  return h('div', { class: 'body' }, empty ? h('p', { class: 'muted', text: 'Empty body' }) : jsonView(body, 'Response body'), truncated ? h('p', { class: 'muted', text: 'The body was cut at the history size limit.' }) : null);
+  return h(
+    'div',
+    { class: 'body' },
+    empty ? h('p', { class: 'muted', text: 'Empty body' }) : jsonView(body, 'Response body'),
+    truncated ? h('p', { class: 'muted', text: 'The body was cut at the history size limit.' }) : null,
+  );
 }
 
 function headersTable(headers: Record<string, string>): HTMLElement {
@@ -255,7 +351,18 @@ function headersTable(headers: Record<string, string>): HTMLElement {
     'table',
     { class: 'headers' },
     h('thead', {}, h('tr', {}, h('th', { scope: 'col', text: 'Name' }), h('th', { scope: 'col', text: 'Value' }))),
-    h('tbody', {}, ...names.map((name) => h('tr', {}, h('td', { class: 'header-name', text: name }), h('td', { class: 'header-value', text: headers[name] })))),
+    h(
+      'tbody',
+      {},
+      ...names.map((name) =>
+        h(
+          'tr',
+          {},
+          h('td', { class: 'header-name', text: name }),
+          h('td', { class: 'header-value', text: headers[name] }),
+        ),
+      ),
+    ),
   );
 }
 

@@ -44,7 +44,12 @@ export class StepTree {
     for (const phase of ['setup', 'steps', 'teardown'] as const) {
       const titleId = `phase-${phase}`;
       const tree = h('div', { role: 'tree', class: 'step-tree', 'aria-labelledby': titleId });
-      const section = h('section', { class: 'phase', hidden: true, 'data-phase': phase }, h('h3', { class: 'phase-title', id: titleId, text: PHASE_TITLES[phase] }), tree);
+      const section = h(
+        'section',
+        { class: 'phase', hidden: true, 'data-phase': phase },
+        h('h3', { class: 'phase-title', id: titleId, text: PHASE_TITLES[phase] }),
+        tree,
+      );
       this.phases.set(phase, { section, tree });
       this.element.appendChild(section);
     }
@@ -78,15 +83,31 @@ export class StepTree {
     // Loop iterations share a name; their id ends with the instance (`check[3]`), shown beside it.
     const instance = /(\[[^\]]*\])+$/.exec(step.step_id)?.[0] ?? '';
     setText(row.instance, instance);
-    setText(row.duration, step.status === 'running' || step.status === 'pending' ? '' : formatDuration(step.duration_ms));
+    setText(
+      row.duration,
+      step.status === 'running' || step.status === 'pending' ? '' : formatDuration(step.duration_ms),
+    );
     const retried = step.attempt > 1;
-    setText(row.attempts, retried ? (step.status === 'running' ? `attempt ${step.attempt}` : `${step.attempt} attempts`) : '');
+    setText(
+      row.attempts,
+      retried ? (step.status === 'running' ? `attempt ${step.attempt}` : `${step.attempt} attempts`) : '',
+    );
     row.attempts.hidden = !retried;
-    const note = step.status === 'failed' ? (step.error_message ?? '') : step.status === 'skipped' ? (step.skip_reason ?? '') : step.status === 'running' && step.error_message ? `retrying: ${step.error_message}` : '';
+    const note =
+      step.status === 'failed'
+        ? (step.error_message ?? '')
+        : step.status === 'skipped'
+          ? (step.skip_reason ?? '')
+          : step.status === 'running' && step.error_message
+            ? `retrying: ${step.error_message}`
+            : '';
     setText(row.note, note);
     setAttr(row.note, 'title', note || undefined);
     const duration = row.duration.textContent;
-    row.item.setAttribute('aria-label', `${step.step_name || step.step_id}, ${statusLabel(step.status)}${duration ? `, ${duration}` : ''}${retried ? `, ${step.attempt} attempts` : ''}`);
+    row.item.setAttribute(
+      'aria-label',
+      `${step.step_name || step.step_id}, ${statusLabel(step.status)}${duration ? `, ${duration}` : ''}${retried ? `, ${step.attempt} attempts` : ''}`,
+    );
   }
 
   select(stepId: string | undefined, options: { focus?: boolean; scroll?: boolean } = {}): void {
@@ -120,7 +141,19 @@ export class StepTree {
     action.textContent = step.action;
     // CSSOM, not a style attribute: a strict CSP (no 'unsafe-inline') allows it.
     if (depth) line.style.setProperty('--depth', String(depth));
-    const row: StepRow = { id: step.step_id, item, line, name, instance, note, attempts, duration, parent, depth, drawn: '' };
+    const row: StepRow = {
+      id: step.step_id,
+      item,
+      line,
+      name,
+      instance,
+      note,
+      attempts,
+      duration,
+      parent,
+      depth,
+      drawn: '',
+    };
     this.rows.set(step.step_id, row);
 
     if (parent) {
@@ -249,13 +282,15 @@ export class StepTree {
 
   private firstOfLaterPhase(row: StepRow): StepRow | undefined {
     const phases = [...this.phases.values()];
-    for (let i = this.phaseIndex(row) + 1; i < phases.length; i++) if (!phases[i].section.hidden) return this.rowOf(firstItem(phases[i].tree));
+    for (let i = this.phaseIndex(row) + 1; i < phases.length; i++)
+      if (!phases[i].section.hidden) return this.rowOf(firstItem(phases[i].tree));
     return undefined;
   }
 
   private lastOfEarlierPhase(row: StepRow): StepRow | undefined {
     const phases = [...this.phases.values()];
-    for (let i = this.phaseIndex(row) - 1; i >= 0; i--) if (!phases[i].section.hidden) return this.deepestVisible(this.rowOf(lastItem(phases[i].tree)));
+    for (let i = this.phaseIndex(row) - 1; i >= 0; i--)
+      if (!phases[i].section.hidden) return this.deepestVisible(this.rowOf(lastItem(phases[i].tree)));
     return undefined;
   }
 }

@@ -10,7 +10,16 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { waitForState } from '../extensionState';
-import { openWorkbench, packageExtension, repoRoot, screenshot, startCodeServer, waitFor, waitForExtensionActivation, type CodeServerSession } from '../harness';
+import {
+  openWorkbench,
+  packageExtension,
+  repoRoot,
+  screenshot,
+  startCodeServer,
+  waitFor,
+  waitForExtensionActivation,
+  type CodeServerSession,
+} from '../harness';
 import { activeEditor, expandPath, openFile, rowLocator, showTestExplorer, waitForRowState } from '../workbench';
 
 const EXTENSION_ID = 'testmesh.testmesh-vscode';
@@ -64,7 +73,9 @@ describe('TestMesh debugger in code-server', function () {
     fs.writeFileSync(path.join(workspace, FILE), flowText(`http://127.0.0.1:${port}`));
     stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'testmesh-e2e-debug-state-'));
     stateFile = path.join(stateDir, 'state.json');
-    vsix = process.env.TESTMESH_E2E_VSIX ? path.resolve(process.env.TESTMESH_E2E_VSIX) : await packageExtension(repoRoot());
+    vsix = process.env.TESTMESH_E2E_VSIX
+      ? path.resolve(process.env.TESTMESH_E2E_VSIX)
+      : await packageExtension(repoRoot());
     session = await startCodeServer({
       workspace,
       vsix,
@@ -82,12 +93,20 @@ describe('TestMesh debugger in code-server', function () {
     });
     ({ browser, page } = await openWorkbench(session));
     await waitForExtensionActivation(session, EXTENSION_ID);
-    await waitForState(stateFile, (s) => s.ready && s.flows.length > 0, { timeout: 120_000, message: 'the extension to discover the flow' });
+    await waitForState(stateFile, (s) => s.ready && s.flows.length > 0, {
+      timeout: 120_000,
+      message: 'the extension to discover the flow',
+    });
   });
 
   afterEach(async function () {
-    const picture = page ? await screenshot(page, `e2e-debugger-${this.currentTest?.state ?? 'x'}`).catch((error: unknown) => `(no screenshot: ${error})`) : '(no page)';
-    if (this.currentTest?.state === 'failed') console.log(`screenshot: ${picture}\n--- extension host log ---\n${session?.extensionHostLog() ?? ''}`);
+    const picture = page
+      ? await screenshot(page, `e2e-debugger-${this.currentTest?.state ?? 'x'}`).catch(
+          (error: unknown) => `(no screenshot: ${error})`,
+        )
+      : '(no page)';
+    if (this.currentTest?.state === 'failed')
+      console.log(`screenshot: ${picture}\n--- extension host log ---\n${session?.extensionHostLog() ?? ''}`);
   });
 
   after(async function () {
@@ -96,7 +115,8 @@ describe('TestMesh debugger in code-server', function () {
     await session?.stop();
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
     const packagedHere = vsix && !process.env.TESTMESH_E2E_VSIX ? path.dirname(vsix) : undefined;
-    for (const dir of [workspace, stateDir, packagedHere]) if (dir && !process.env.TESTMESH_E2E_KEEP) fs.rmSync(dir, { recursive: true, force: true });
+    for (const dir of [workspace, stateDir, packagedHere])
+      if (dir && !process.env.TESTMESH_E2E_KEEP) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('pauses at a gutter breakpoint, shows a captured output, steps over and finishes green', async function () {
@@ -108,7 +128,9 @@ describe('TestMesh debugger in code-server', function () {
     // A breakpoint by a click in the gutter, left of the line number.
     await openFile(page, FILE);
     const editor = activeEditor(page, FILE);
-    const lineNumber = editor.locator('.margin-view-overlays .line-numbers').filter({ hasText: new RegExp(`^\\s*${checkLine}\\s*$`) });
+    const lineNumber = editor
+      .locator('.margin-view-overlays .line-numbers')
+      .filter({ hasText: new RegExp(`^\\s*${checkLine}\\s*$`) });
     await lineNumber.first().waitFor({ state: 'visible', timeout: 30_000 });
     const box = (await lineNumber.first().boundingBox())!;
     await page.mouse.move(box.x - 6, box.y + box.height / 2);
@@ -124,34 +146,56 @@ describe('TestMesh debugger in code-server', function () {
 
     // Paused at the breakpoint's line: the editor marks the top stack frame there.
     const stackLine = async () => {
-      const frame = page.locator('.debug-call-stack .monaco-list-row.selected, .debug-call-stack .monaco-list-row.focused').first();
+      const frame = page
+        .locator('.debug-call-stack .monaco-list-row.selected, .debug-call-stack .monaco-list-row.focused')
+        .first();
       return (await frame.getAttribute('aria-label').catch(() => null)) ?? '';
     };
     await page.locator('.debug-call-stack .monaco-list-row').first().waitFor({ state: 'visible', timeout: 60_000 });
-    await waitFor(async () => /check user/.test(await page.locator('.debug-call-stack').innerText()), { timeout: 60_000, message: 'the call stack to show the paused step' });
-    await waitFor(async () => (await editor.locator('.debug-top-stack-frame-line').count()) > 0, { timeout: 30_000, message: 'the paused line in the editor' });
+    await waitFor(async () => /check user/.test(await page.locator('.debug-call-stack').innerText()), {
+      timeout: 60_000,
+      message: 'the call stack to show the paused step',
+    });
+    await waitFor(async () => (await editor.locator('.debug-top-stack-frame-line').count()) > 0, {
+      timeout: 30_000,
+      message: 'the paused line in the editor',
+    });
     const pausedAt = await page.locator('.debug-call-stack').innerText();
-    assert.match(pausedAt, new RegExp(`${FILE}\\s*${checkLine}`), `paused at line ${checkLine}: ${pausedAt} (${await stackLine()})`);
+    assert.match(
+      pausedAt,
+      new RegExp(`${FILE}\\s*${checkLine}`),
+      `paused at line ${checkLine}: ${pausedAt} (${await stackLine()})`,
+    );
 
     // The Variables view: Outputs holds the captured user_id.
     const variables = page.locator('.debug-variables');
     const outputsRow = variables.locator('.monaco-list-row').filter({ hasText: /^Outputs/ });
     await outputsRow.first().waitFor({ state: 'visible', timeout: 30_000 });
     if ((await outputsRow.first().getAttribute('aria-expanded')) !== 'true') await outputsRow.first().click();
-    await waitFor(async () => /user_id\s*:?\s*4242/.test(await variables.innerText()), { timeout: 30_000, message: 'user_id = 4242 in the Variables view' });
+    await waitFor(async () => /user_id\s*:?\s*4242/.test(await variables.innerText()), {
+      timeout: 30_000,
+      message: 'user_id = 4242 in the Variables view',
+    });
 
     // Step Over: the next step.
     await page.keyboard.press('F10');
-    await waitFor(async () => new RegExp(`finish[\\s\\S]*${FILE}\\s*${finishLine}`).test(await page.locator('.debug-call-stack').innerText()), {
-      timeout: 30_000,
-      message: `the call stack at 'finish' (line ${finishLine})`,
-    });
+    await waitFor(
+      async () =>
+        new RegExp(`finish[\\s\\S]*${FILE}\\s*${finishLine}`).test(await page.locator('.debug-call-stack').innerText()),
+      {
+        timeout: 30_000,
+        message: `the call stack at 'finish' (line ${finishLine})`,
+      },
+    );
 
     // Continue: the run ends, green in the Test Explorer, recorded as a completed execution.
     await page.keyboard.press('F5');
     await showTestExplorer(page);
     await waitForRowState(page, [FILE, FLOW_NAME], 'passed', { timeout: 60_000 });
-    const state = await waitForState(stateFile, (s) => s.recentExecutions.some((e) => e.status === 'completed'), { timeout: 30_000, message: 'a completed execution' });
+    const state = await waitForState(stateFile, (s) => s.recentExecutions.some((e) => e.status === 'completed'), {
+      timeout: 30_000,
+      message: 'a completed execution',
+    });
     assert.ok(state.recentExecutions.length >= 1);
   });
 });

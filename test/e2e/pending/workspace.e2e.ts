@@ -9,7 +9,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { waitForState } from '../extensionState';
-import { openWorkbench, packageExtension, repoRoot, screenshot, startCodeServer, waitForExtensionActivation, type CodeServerSession } from '../harness';
+import {
+  openWorkbench,
+  packageExtension,
+  repoRoot,
+  screenshot,
+  startCodeServer,
+  waitForExtensionActivation,
+  type CodeServerSession,
+} from '../harness';
 import { expandPath, runFromTree, waitForRowState } from '../workbench';
 
 const EXTENSION_ID = 'testmesh.testmesh-vscode';
@@ -33,9 +41,13 @@ describe('A TestMesh repository in code-server, default settings', function () {
 
   before(async function () {
     this.timeout(300_000);
-    const { startDemoApi } = (await import(path.join(repoRoot(), 'examples', 'demo-api', 'server.mjs'))) as { startDemoApi(o: { port: number }): Promise<DemoApi> };
+    const { startDemoApi } = (await import(path.join(repoRoot(), 'examples', 'demo-api', 'server.mjs'))) as {
+      startDemoApi(o: { port: number }): Promise<DemoApi>;
+    };
     demo = await startDemoApi({ port: 0 });
-    vsix = process.env.TESTMESH_E2E_VSIX ? path.resolve(process.env.TESTMESH_E2E_VSIX) : await packageExtension(repoRoot());
+    vsix = process.env.TESTMESH_E2E_VSIX
+      ? path.resolve(process.env.TESTMESH_E2E_VSIX)
+      : await packageExtension(repoRoot());
     workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'testmesh-e2e-repo-'));
     fs.cpSync(path.join(repoRoot(), 'test', 'fixtures', 'testmesh-repo'), workspace, { recursive: true });
     const project = path.join(workspace, '.testmesh.yaml');
@@ -43,14 +55,27 @@ describe('A TestMesh repository in code-server, default settings', function () {
     stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'testmesh-e2e-state-'));
     stateFile = path.join(stateDir, 'state.json');
     // No testmesh.* setting: what a user gets by opening the folder.
-    session = await startCodeServer({ workspace, vsix, env: { TESTMESH_STATE_FILE: stateFile }, settings: { 'testing.automaticallyOpenPeekView': 'never', 'git.enabled': false } });
+    session = await startCodeServer({
+      workspace,
+      vsix,
+      env: { TESTMESH_STATE_FILE: stateFile },
+      settings: { 'testing.automaticallyOpenPeekView': 'never', 'git.enabled': false },
+    });
     ({ browser, page } = await openWorkbench(session));
     await waitForExtensionActivation(session, EXTENSION_ID);
   });
 
   afterEach(async function () {
-    if (page) await screenshot(page, `e2e-workspace-${(this.currentTest?.title ?? 'test').toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 50)}`).catch(() => undefined);
-    if (this.currentTest?.state === 'failed') console.log(`--- extension host log ---\n${session?.extensionHostLog() ?? ''}`);
+    if (page)
+      await screenshot(
+        page,
+        `e2e-workspace-${(this.currentTest?.title ?? 'test')
+          .toLowerCase()
+          .replace(/[^a-z0-9]+/g, '-')
+          .slice(0, 50)}`,
+      ).catch(() => undefined);
+    if (this.currentTest?.state === 'failed')
+      console.log(`--- extension host log ---\n${session?.extensionHostLog() ?? ''}`);
   });
 
   after(async function () {
@@ -59,15 +84,22 @@ describe('A TestMesh repository in code-server, default settings', function () {
     await session?.stop();
     await demo?.close();
     const packagedHere = vsix && !process.env.TESTMESH_E2E_VSIX ? path.dirname(vsix) : undefined;
-    for (const dir of [workspace, stateDir, packagedHere]) if (dir && !process.env.TESTMESH_E2E_KEEP) fs.rmSync(dir, { recursive: true, force: true });
+    for (const dir of [workspace, stateDir, packagedHere])
+      if (dir && !process.env.TESTMESH_E2E_KEEP) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('lists every flow of the repository and picks .testmesh.yaml\'s default environment', async function () {
-    const state = await waitForState(stateFile, (s) => s.ready && s.server.url && s.flows.length >= 2, { timeout: 120_000, message: 'discovery of the fixture repository' });
+  it("lists every flow of the repository and picks .testmesh.yaml's default environment", async function () {
+    const state = await waitForState(stateFile, (s) => s.ready && s.server.url && s.flows.length >= 2, {
+      timeout: 120_000,
+      message: 'discovery of the fixture repository',
+    });
     const files = state.flows.map((f) => f.file).sort();
     assert.ok(files.includes(HEALTH_FILE), files.join(', '));
     assert.ok(files.includes('generated-flows/workspace-bare-form.yaml'), files.join(', '));
-    const raw = JSON.parse(fs.readFileSync(stateFile, 'utf8')) as { environmentLabel: string; environmentAuto: boolean };
+    const raw = JSON.parse(fs.readFileSync(stateFile, 'utf8')) as {
+      environmentLabel: string;
+      environmentAuto: boolean;
+    };
     assert.strictEqual(raw.environmentLabel, 'development (.testmesh.yaml)');
     assert.strictEqual(raw.environmentAuto, true);
     await page.locator('.statusbar-item', { hasText: 'development (auto)' }).first().waitFor({ timeout: 30_000 });
@@ -77,7 +109,9 @@ describe('A TestMesh repository in code-server, default settings', function () {
     await expandPath(page, []);
     await runFromTree(page, [HEALTH_FILE]);
     await waitForRowState(page, [HEALTH_FILE, HEALTH_FLOW], 'passed', { timeout: 60_000 });
-    const state = await waitForState(stateFile, (s) => s.recentExecutions.some((e) => e.status === 'passed'), { message: 'the passed execution' });
+    const state = await waitForState(stateFile, (s) => s.recentExecutions.some((e) => e.status === 'passed'), {
+      message: 'the passed execution',
+    });
     assert.ok(state.recentExecutions.some((e) => e.flow_id === HEALTH_FILE && e.status === 'passed'));
   });
 });

@@ -25,12 +25,20 @@ describe('database_query: DSNs', () => {
     assert.equal(parsed.redacted, 'postgres://app:***@db.example:6543/shop?application_name=tm&sslmode=require');
     assert.deepEqual(parsed.secrets.sort(), ['p%40ss%2Fw0rd', 'p@ss/w0rd'].sort());
     assert.deepEqual(parsed.config.ssl, { rejectUnauthorized: false });
-    assert.ok(!String(parsed.config.connectionString).includes('sslmode'), 'sslmode is handled here, not by node-postgres');
-    assert.equal(redactMessage(`failed for ${dsn} with p@ss/w0rd`, dsn, parsed), `failed for ${parsed.redacted} with ***`);
+    assert.ok(
+      !String(parsed.config.connectionString).includes('sslmode'),
+      'sslmode is handled here, not by node-postgres',
+    );
+    assert.equal(
+      redactMessage(`failed for ${dsn} with p@ss/w0rd`, dsn, parsed),
+      `failed for ${parsed.redacted} with ***`,
+    );
   });
 
   it('reads libpq keyword DSNs with quoted values', () => {
-    const parsed = parsePostgresDsn("host=127.0.0.1 port=5433 user=app password='it\\'s a secret' dbname=shop sslmode=disable connect_timeout=3");
+    const parsed = parsePostgresDsn(
+      "host=127.0.0.1 port=5433 user=app password='it\\'s a secret' dbname=shop sslmode=disable connect_timeout=3",
+    );
     assert.equal(parsed.config.host, '127.0.0.1');
     assert.equal(parsed.config.port, 5433);
     assert.equal(parsed.config.database, 'shop');
@@ -43,7 +51,10 @@ describe('database_query: DSNs', () => {
 
   it('finds passwords in connection strings of any scheme and in keyword DSNs', () => {
     assert.deepEqual(credentialSecrets('postgres://app:s3cr%21t@db/x'), ['s3cr%21t', 's3cr!t']);
-    assert.deepEqual(credentialSecrets('primary=mysql://root:hunter22@db:3306/x, cache=redis://:r3dis-pw@cache:6379'), ['hunter22', 'r3dis-pw']);
+    assert.deepEqual(credentialSecrets('primary=mysql://root:hunter22@db:3306/x, cache=redis://:r3dis-pw@cache:6379'), [
+      'hunter22',
+      'r3dis-pw',
+    ]);
     assert.deepEqual(credentialSecrets("host=db user=app password='a b c' dbname=x"), ['a b c']);
     assert.deepEqual(credentialSecrets('https://example.com/users/me'), []);
     assert.deepEqual(credentialSecrets('ada@example.com'), []);
@@ -51,9 +62,15 @@ describe('database_query: DSNs', () => {
   });
 
   it('rejects what is not a PostgreSQL DSN without echoing it', () => {
-    assert.throws(() => parsePostgresDsn('mysql://root:hunter22@localhost/db'), (err: Error) => /postgres:\/\//.test(err.message) && !err.message.includes('hunter22'));
+    assert.throws(
+      () => parsePostgresDsn('mysql://root:hunter22@localhost/db'),
+      (err: Error) => /postgres:\/\//.test(err.message) && !err.message.includes('hunter22'),
+    );
     assert.throws(() => parsePostgresDsn('postgres://u:pw@host/db?sslmode=sometimes'), /sslmode must be one of/);
-    assert.throws(() => parsePostgresDsn('host=x colour=blue password=hunter22'), (err: Error) => /unknown keyword 'colour'/.test(err.message) && !err.message.includes('hunter22'));
+    assert.throws(
+      () => parsePostgresDsn('host=x colour=blue password=hunter22'),
+      (err: Error) => /unknown keyword 'colour'/.test(err.message) && !err.message.includes('hunter22'),
+    );
     assert.throws(() => parsePostgresDsn(''), /empty/);
   });
 });
@@ -66,14 +83,21 @@ describe('database_query against PostgreSQL', function () {
   before(async function () {
     this.timeout(120_000);
     if (!findPostgresBin()) {
-      if (inCi()) throw new Error('PostgreSQL is not installed but CI is set: .ci/install-system.sh must install Debian\'s postgresql package');
-      console.warn('\n  !!!!! SKIPPING the database_query server tests: PostgreSQL is not installed (apt-get install -y postgresql) !!!!!\n');
+      if (inCi())
+        throw new Error(
+          "PostgreSQL is not installed but CI is set: .ci/install-system.sh must install Debian's postgresql package",
+        );
+      console.warn(
+        '\n  !!!!! SKIPPING the database_query server tests: PostgreSQL is not installed (apt-get install -y postgresql) !!!!!\n',
+      );
       this.skip();
     }
     pg = await startPostgres();
     admin = new Client({ connectionString: pg.dsn({ application_name: 'testmesh-admin' }) });
     await admin.connect();
-    await admin.query('CREATE TABLE users (id serial PRIMARY KEY, email text UNIQUE NOT NULL, name text, active boolean DEFAULT true)');
+    await admin.query(
+      'CREATE TABLE users (id serial PRIMARY KEY, email text UNIQUE NOT NULL, name text, active boolean DEFAULT true)',
+    );
   });
 
   after(async () => {
@@ -82,12 +106,24 @@ describe('database_query against PostgreSQL', function () {
   });
 
   const dsn = (app: string) => pg!.dsn({ application_name: app });
-  const connectionsOf = async (app: string) => Number((await admin.query('SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1', [app])).rows[0].n);
+  const connectionsOf = async (app: string) =>
+    Number(
+      (await admin.query('SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1', [app])).rows[0].n,
+    );
   const runningSleeps = async (app: string) =>
-    Number((await admin.query("SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1 AND state = 'active' AND query LIKE '%pg_sleep%'", [app])).rows[0].n);
+    Number(
+      (
+        await admin.query(
+          "SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1 AND state = 'active' AND query LIKE '%pg_sleep%'",
+          [app],
+        )
+      ).rows[0].n,
+    );
 
   it('selects with $1 params; rows, row_count, first_row usable in assertions and outputs', async () => {
-    await admin.query("INSERT INTO users (email, name) VALUES ('ada@example.com', 'Ada'), ('bob@example.com', 'Bob') ON CONFLICT DO NOTHING");
+    await admin.query(
+      "INSERT INTO users (email, name) VALUES ('ada@example.com', 'Ada'), ('bob@example.com', 'Bob') ON CONFLICT DO NOTHING",
+    );
     const r = await run(
       `
 flow:
@@ -280,7 +316,10 @@ flow:
     );
     assert.equal(r.result.status, 'completed', JSON.stringify(r.result.steps, null, 2));
     const logs = r.events.filter((e) => e.type === 'log').map((e) => (e.data as { message: string }).message);
-    assert.ok(logs.some((m) => /returned 10 of 50 rows/.test(m)), JSON.stringify(logs));
+    assert.ok(
+      logs.some((m) => /returned 10 of 50 rows/.test(m)),
+      JSON.stringify(logs),
+    );
   });
 
   it('a query timeout fails the step and cancels the query on the server', async () => {
@@ -337,7 +376,11 @@ flow:
       { DB: dsn('tm-step-timeout') },
     );
     assert.match(step(stepTimeout, 'sleepy').error!, /timed out/);
-    await waitFor(async () => (await runningSleeps('tm-step-timeout')) === 0, 10_000, 'the pg_sleep of the timed-out step to stop');
+    await waitFor(
+      async () => (await runningSleeps('tm-step-timeout')) === 0,
+      10_000,
+      'the pg_sleep of the timed-out step to stop',
+    );
 
     const app = 'tm-cancel';
     const controller = new AbortController();
@@ -434,12 +477,21 @@ flow:
 `,
       { WRONG: wrong, CLOSED: closedPort, KEYWORD: keyword },
     );
-    assert.match(step(r, 'wrong_password').error!, /cannot connect to postgresql:\/\/testmesh:\*\*\*@127\.0\.0\.1:\d+\/postgres: password authentication failed for user "testmesh" \(SQLSTATE 28P01\)/);
-    assert.match(step(r, 'closed_port').error!, /cannot connect to postgresql:\/\/testmesh:\*\*\*@127\.0\.0\.1:1\/postgres: connection refused \(ECONNREFUSED\)/);
+    assert.match(
+      step(r, 'wrong_password').error!,
+      /cannot connect to postgresql:\/\/testmesh:\*\*\*@127\.0\.0\.1:\d+\/postgres: password authentication failed for user "testmesh" \(SQLSTATE 28P01\)/,
+    );
+    assert.match(
+      step(r, 'closed_port').error!,
+      /cannot connect to postgresql:\/\/testmesh:\*\*\*@127\.0\.0\.1:1\/postgres: connection refused \(ECONNREFUSED\)/,
+    );
     assert.match(step(r, 'keyword').error!, /password=\*\*\* dbname=postgres: password authentication failed/);
     const everything = JSON.stringify([r.result, r.events, r.details]);
     for (const secret of ['Wr0ng-Pa55word-77', 'Cl0sed-Pa55word-99', 'Kw-Pa55word-55-wrong']) {
-      assert.ok(!everything.includes(secret), `${secret} leaked: ${everything.slice(everything.indexOf(secret) - 200, everything.indexOf(secret) + 50)}`);
+      assert.ok(
+        !everything.includes(secret),
+        `${secret} leaked: ${everything.slice(everything.indexOf(secret) - 200, everything.indexOf(secret) + 50)}`,
+      );
     }
     // The log step printed the DSNs: the registered secrets made them ***.
     const logged = r.events.find((e) => e.type === 'log' && (e.data as { step_id?: string }).step_id === 'echo');
@@ -472,7 +524,10 @@ flow:
     assert.ok(!everything.includes(pg!.password), 'the password leaked');
     // Known as a secret from the start (it is in a variable), not only once the query ran.
     const logged = r.events.find((e) => e.type === 'log' && (e.data as { step_id?: string }).step_id === 'before');
-    assert.match((logged!.data as { message: string }).message, /^about to use postgresql:\/\/testmesh:\*\*\*@127\.0\.0\.1/);
+    assert.match(
+      (logged!.data as { message: string }).message,
+      /^about to use postgresql:\/\/testmesh:\*\*\*@127\.0\.0\.1/,
+    );
   });
 
   it('the examples/db flows pass through the real CLI, and its reports never show the password', async function () {
@@ -484,21 +539,41 @@ flow:
     }
     const files = readdirSync(join(ROOT, 'examples', 'db')).filter((f) => /\.flow\.ya?ml$/.test(f));
     assert.ok(files.length >= 1, 'no flows in examples/db');
-    const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((done, fail) => {
-      const child = spawn(process.execPath, [cli, 'run', 'examples/db', '--var', `DATABASE_URL=${dsn('tm-examples')}`, '--reporter', 'json', '--reporter', 'pretty'], {
-        cwd: ROOT,
-        env: { ...process.env, NO_COLOR: '1' },
-      });
-      let out = '';
-      let err = '';
-      child.stdout.setEncoding('utf8').on('data', (t: string) => (out += t));
-      child.stderr.setEncoding('utf8').on('data', (t: string) => (err += t));
-      child.on('error', fail);
-      child.on('close', (exitCode) => done({ code: exitCode, stdout: out, stderr: err }));
-    });
+    const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>(
+      (done, fail) => {
+        const child = spawn(
+          process.execPath,
+          [
+            cli,
+            'run',
+            'examples/db',
+            '--var',
+            `DATABASE_URL=${dsn('tm-examples')}`,
+            '--reporter',
+            'json',
+            '--reporter',
+            'pretty',
+          ],
+          {
+            cwd: ROOT,
+            env: { ...process.env, NO_COLOR: '1' },
+          },
+        );
+        let out = '';
+        let err = '';
+        child.stdout.setEncoding('utf8').on('data', (t: string) => (out += t));
+        child.stderr.setEncoding('utf8').on('data', (t: string) => (err += t));
+        child.on('error', fail);
+        child.on('close', (exitCode) => done({ code: exitCode, stdout: out, stderr: err }));
+      },
+    );
     assert.equal(code, 0, `stdout:\n${stdout}\nstderr:\n${stderr}`);
     assert.ok(!stdout.includes(pg!.password) && !stderr.includes(pg!.password), 'the password shows in the CLI output');
-    await waitFor(async () => (await connectionsOf('tm-examples')) === 0, 10_000, 'the CLI run to leave no connection behind');
+    await waitFor(
+      async () => (await connectionsOf('tm-examples')) === 0,
+      10_000,
+      'the CLI run to leave no connection behind',
+    );
   });
 
   it('explains bad config: params not a list, an empty query, a syntax error', async () => {

@@ -47,11 +47,21 @@ interface Running {
   stop(): Promise<void>;
 }
 
-type Handlers = Partial<Record<'GetOrder' | 'SlowOrder' | 'ListOrders' | 'UploadOrders' | 'Chat', grpc.UntypedHandleCall>>;
+type Handlers = Partial<
+  Record<'GetOrder' | 'SlowOrder' | 'ListOrders' | 'UploadOrders' | 'Chat', grpc.UntypedHandleCall>
+>;
 
-async function startServer(definition: protoLoader.PackageDefinition, options: { reflection: boolean; handlers?: Handlers }): Promise<Running> {
+async function startServer(
+  definition: protoLoader.PackageDefinition,
+  options: { reflection: boolean; handlers?: Handlers },
+): Promise<Running> {
   const slowCalls = { started: 0, cancelled: 0 };
-  const order = (id: string) => ({ order_id: id, state: 'PLACED', total: { currency: 'EUR', units: '3050' }, items: ['anvil', 'rope'] });
+  const order = (id: string) => ({
+    order_id: id,
+    state: 'PLACED',
+    total: { currency: 'EUR', units: '3050' },
+    items: ['anvil', 'rope'],
+  });
   const handlers: Handlers = {
     GetOrder: (call: grpc.ServerUnaryCall<{ order_id: string }, unknown>, callback: grpc.sendUnaryData<unknown>) => {
       const seen = call.metadata.get('x-tenant')[0];
@@ -77,7 +87,10 @@ async function startServer(definition: protoLoader.PackageDefinition, options: {
       for (let i = 1; i <= call.request.count; i++) call.write(order(`o-${i}`));
       call.end();
     },
-    UploadOrders: (call: grpc.ServerReadableStream<{ total?: { units: string } }, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+    UploadOrders: (
+      call: grpc.ServerReadableStream<{ total?: { units: string } }, unknown>,
+      callback: grpc.sendUnaryData<unknown>,
+    ) => {
       let received = 0;
       let units = 0;
       call.on('data', (o: { total?: { units: string } }) => {
@@ -93,11 +106,13 @@ async function startServer(definition: protoLoader.PackageDefinition, options: {
     ...options.handlers,
   };
   const server = new grpc.Server();
-  const service = (definition['shop.v1.OrderService'] as grpc.GrpcObject[string]) as unknown as grpc.ServiceDefinition;
+  const service = definition['shop.v1.OrderService'] as grpc.GrpcObject[string] as unknown as grpc.ServiceDefinition;
   server.addService(service, handlers as grpc.UntypedServiceImplementation);
   if (options.reflection) new ReflectionService(definition).addToServer(server);
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound))),
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, bound) =>
+      err ? reject(err) : resolve(bound),
+    ),
   );
   return {
     address: `127.0.0.1:${port}`,
@@ -118,7 +133,13 @@ describe('gRPC actions against real gRPC servers', function () {
 
   before(async () => {
     root = tempWorkspace({ 'flows/protos/shop.proto': SHOP_PROTO, 'flows/protos/common/money.proto': MONEY_PROTO });
-    definition = protoLoader.loadSync(join(root, 'flows', 'protos', 'shop.proto'), { keepCase: true, longs: String, enums: String, defaults: true, includeDirs: [join(root, 'flows', 'protos')] });
+    definition = protoLoader.loadSync(join(root, 'flows', 'protos', 'shop.proto'), {
+      keepCase: true,
+      longs: String,
+      enums: String,
+      defaults: true,
+      includeDirs: [join(root, 'flows', 'protos')],
+    });
     withReflection = await startServer(definition, { reflection: true });
     withoutReflection = await startServer(definition, { reflection: false });
   });
@@ -205,7 +226,10 @@ flow:
 `,
       { ADDR: withoutReflection.address },
     );
-    assert.match(stepOf(r, 'get').error ?? '', /does not offer gRPC server reflection \(UNIMPLEMENTED\): give the service's \.proto file in proto_file/);
+    assert.match(
+      stepOf(r, 'get').error ?? '',
+      /does not offer gRPC server reflection \(UNIMPLEMENTED\): give the service's \.proto file in proto_file/,
+    );
   });
 
   it('an error status fails the step with its name and message; expected_status lets a flow check it', async () => {
@@ -235,7 +259,10 @@ flow:
       { ADDR: withReflection.address },
     );
     assert.equal(stepOf(r, 'expected_missing').status, 'completed', stepOf(r, 'expected_missing').error);
-    assert.equal(stepOf(r, 'missing').error, 'gRPC /shop.v1.OrderService/GetOrder on ' + withReflection.address + ': NOT_FOUND: order missing not found');
+    assert.equal(
+      stepOf(r, 'missing').error,
+      'gRPC /shop.v1.OrderService/GetOrder on ' + withReflection.address + ': NOT_FOUND: order missing not found',
+    );
   });
 
   it('unknown services, methods and request fields fail with what exists', async () => {
@@ -256,9 +283,15 @@ ${step('stream', 'service: shop.v1.OrderService, method: ListOrders')}
 `,
       { ADDR: withReflection.address },
     );
-    assert.match(stepOf(r, 'service').error ?? '', /no service 'shop\.v1\.OrderServce' \(did you mean 'shop\.v1\.OrderService'\?\)/);
+    assert.match(
+      stepOf(r, 'service').error ?? '',
+      /no service 'shop\.v1\.OrderServce' \(did you mean 'shop\.v1\.OrderService'\?\)/,
+    );
     assert.match(stepOf(r, 'method').error ?? '', /has no method 'GetOrdr'.*did you mean 'GetOrder'/i);
-    assert.match(stepOf(r, 'field').error ?? '', /config\.request: GetOrderRequest has no field 'orderid' \(did you mean 'order_id'\?\)/);
+    assert.match(
+      stepOf(r, 'field').error ?? '',
+      /config\.request: GetOrderRequest has no field 'orderid' \(did you mean 'order_id'\?\)/,
+    );
     assert.match(stepOf(r, 'stream').error ?? '', /is a streaming method: use grpc_stream/);
   });
 
@@ -388,7 +421,13 @@ flow:
       { ADDR: dying.address },
     );
     const error = stepOf(r, 'list').error ?? '';
-    assert.match(error, /^gRPC \/shop\.v1\.OrderService\/ListOrders on 127\.0\.0\.1:\d+: (UNAVAILABLE|INTERNAL|CANCELLED)\b.*, after 2 replies$/);
-    assert.equal(r.details.find((d) => d.step_id === 'list')?.messages?.filter((m) => m.direction === 'received').length, 2);
+    assert.match(
+      error,
+      /^gRPC \/shop\.v1\.OrderService\/ListOrders on 127\.0\.0\.1:\d+: (UNAVAILABLE|INTERNAL|CANCELLED)\b.*, after 2 replies$/,
+    );
+    assert.equal(
+      r.details.find((d) => d.step_id === 'list')?.messages?.filter((m) => m.direction === 'received').length,
+      2,
+    );
   });
 });

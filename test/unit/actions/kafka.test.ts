@@ -11,7 +11,13 @@ import { formatDiagnostic } from '../../../src/core/errors';
 import type { ExecutionEvent } from '../../../src/core/events';
 import { parseFlowText } from '../../../src/core/flow/load';
 import { flowFrom, runRecorded, stepOf, waitFor } from '../helpers';
-import { KAFKA_SASL_PASSWORD, KAFKA_SASL_USER, requireKafkaOrSkip, sharedKafka, type KafkaBroker } from '../../support/kafka';
+import {
+  KAFKA_SASL_PASSWORD,
+  KAFKA_SASL_USER,
+  requireKafkaOrSkip,
+  sharedKafka,
+  type KafkaBroker,
+} from '../../support/kafka';
 
 describe('Kafka actions against Apache Kafka', function () {
   this.timeout(60_000);
@@ -100,11 +106,20 @@ flow:
 `,
       vars(),
     );
-    assert.equal(run.result.status, 'completed', JSON.stringify(run.result.steps.map((s) => [s.step_id, s.status, s.error])));
-    assert.equal(stepOf(run, "read").outputs?.first_order, "o-1");
+    assert.equal(
+      run.result.status,
+      'completed',
+      JSON.stringify(run.result.steps.map((s) => [s.step_id, s.status, s.error])),
+    );
+    assert.equal(stepOf(run, 'read').outputs?.first_order, 'o-1');
     // Live events: one log line per message sent and received, and the messages in the step detail.
-    const logs = run.events.filter((e): e is Extract<ExecutionEvent, { type: 'log' }> => e.type === 'log').map((e) => `${e.data.step_id}: ${e.data.message}`);
-    assert.ok(logs.some((l) => l.startsWith('send_order: → sent') && l.includes(`${topic}[0]@0`) && l.includes('key=order-1')), logs.join('\n'));
+    const logs = run.events
+      .filter((e): e is Extract<ExecutionEvent, { type: 'log' }> => e.type === 'log')
+      .map((e) => `${e.data.step_id}: ${e.data.message}`);
+    assert.ok(
+      logs.some((l) => l.startsWith('send_order: → sent') && l.includes(`${topic}[0]@0`) && l.includes('key=order-1')),
+      logs.join('\n'),
+    );
     assert.equal(logs.filter((l) => l.startsWith('read: ← received')).length, 2, logs.join('\n'));
     const readDetail = run.details.find((d) => d.step_id === 'read');
     assert.equal(readDetail?.messages?.length, 2);
@@ -164,9 +179,17 @@ flow:
 `,
       vars(),
     );
-    assert.equal(run.result.status, 'completed', JSON.stringify(run.result.steps.map((s) => [s.step_id, s.status, s.error])));
+    assert.equal(
+      run.result.status,
+      'completed',
+      JSON.stringify(run.result.steps.map((s) => [s.step_id, s.status, s.error])),
+    );
     const detail = run.details.find((d) => d.step_id === 'wait_paid');
-    assert.equal(detail?.messages?.filter((m) => m.channel.includes('filtered out')).length, 2, 'the skipped messages show as filtered out');
+    assert.equal(
+      detail?.messages?.filter((m) => m.channel.includes('filtered out')).length,
+      2,
+      'the skipped messages show as filtered out',
+    );
   });
 
   it('fails when fewer than count messages arrive in time, saying how many it saw and showing the last', async () => {
@@ -223,7 +246,11 @@ ${consumeStep('other_group', `${group}-other`)}
 `,
       vars(),
     );
-    assert.equal(run.result.status, 'completed', JSON.stringify(run.result.steps.map((s) => [s.step_id, s.status, s.error])));
+    assert.equal(
+      run.result.status,
+      'completed',
+      JSON.stringify(run.result.steps.map((s) => [s.step_id, s.status, s.error])),
+    );
   });
 
   it('cancel stops a waiting consumer at once and leaves no group member behind', async () => {
@@ -244,7 +271,11 @@ flow:
       { variables: vars(), signal: controller.signal, onEvent: (e) => events.push(e) },
     );
     // Wait until the consumer is a member of its group, then cancel.
-    await waitFor(async () => (await admin.describeGroups([group])).groups[0]?.members.length === 1, 30_000, 'the consumer to join its group');
+    await waitFor(
+      async () => (await admin.describeGroups([group])).groups[0]?.members.length === 1,
+      30_000,
+      'the consumer to join its group',
+    );
     const cancelledAt = performance.now();
     controller.abort();
     const result = await running;
@@ -287,8 +318,14 @@ flow:
 `,
       vars(),
     );
-    assert.equal(run.result.status, 'completed', JSON.stringify(run.result.steps.map((s) => [s.step_id, s.status, s.error])));
-    const listed = run.results.get('list') as { topics: Array<{ name: string; partitions: number; replicationFactor: number }> };
+    assert.equal(
+      run.result.status,
+      'completed',
+      JSON.stringify(run.result.steps.map((s) => [s.step_id, s.status, s.error])),
+    );
+    const listed = run.results.get('list') as {
+      topics: Array<{ name: string; partitions: number; replicationFactor: number }>;
+    };
     assert.deepEqual(
       listed.topics.find((t) => t.name === topic),
       { name: topic, partitions: 2, replicationFactor: 1 },
@@ -375,9 +412,11 @@ flow:
     assert.match(text, /step 'call': grpc_call needs 'method' in its config/);
   });
 
-
   it('mark the TLS key (whole and line by line) and its password secret for the whole run', async () => {
-    const keyLines = ['MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7', 'o4qne60TB3wolGJ0Wd5ukXmOaeCbbuH7Jy5e9zVUKr3S2LSuKrNA'];
+    const keyLines = [
+      'MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7',
+      'o4qne60TB3wolGJ0Wd5ukXmOaeCbbuH7Jy5e9zVUKr3S2LSuKrNA',
+    ];
     const key = `-----BEGIN PRIVATE KEY-----\n${keyLines.join('\n')}\n-----END PRIVATE KEY-----\n`;
     const run = await runRecorded(
       `

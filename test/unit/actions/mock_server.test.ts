@@ -55,10 +55,20 @@ describe('mock servers', function () {
 
   it('runs body, path and header patterns in linear time (RE2, as TestMesh), so a hostile body cannot stall the run', () => {
     const matcher = readMatcher({ body_pattern: '^(a+)+$', headers: { 'X-Id': 'regex:^[0-9]+$' } }, 'e');
-    const request = { method: 'POST', path: '/', query: {}, headers: { 'x-id': '42' }, bodyText: `${'a'.repeat(50_000)}!`, bodyJson: undefined };
+    const request = {
+      method: 'POST',
+      path: '/',
+      query: {},
+      headers: { 'x-id': '42' },
+      bodyText: `${'a'.repeat(50_000)}!`,
+      bodyJson: undefined,
+    };
     assert.equal(matchRequest(matcher, request), undefined);
     assert.deepEqual(matchRequest(matcher, { ...request, bodyText: 'aaaa' }), {});
-    assert.throws(() => readMatcher({ path_pattern: '(?=x)' }, 'config.endpoints[0]'), /config\.endpoints\[0\]\.match\.path_pattern is not a valid regular expression: .*lookaround/);
+    assert.throws(
+      () => readMatcher({ path_pattern: '(?=x)' }, 'config.endpoints[0]'),
+      /config\.endpoints\[0\]\.match\.path_pattern is not a valid regular expression: .*lookaround/,
+    );
   });
 
   it("serves TestMesh's example: JSON bodies, body templates, path patterns, stateful counters; outputs base_url and server_id", async () => {
@@ -301,7 +311,10 @@ flow:
     assert.equal(step(r, 'exact').status, 'completed', step(r, 'exact').error);
     assert.equal(step(r, 'by_body').status, 'completed', step(r, 'by_body').error);
     assert.equal(step(r, 'list').status, 'completed', step(r, 'list').error);
-    assert.match(step(r, 'too_many').error!, /mock server 'payments': expected at most 1 request\(s\) any method \/charge, got 3; the mock received 3 request\(s\), the last: POST \/charge \{"amount":5,"currency":"USD"\}/);
+    assert.match(
+      step(r, 'too_many').error!,
+      /mock server 'payments': expected at most 1 request\(s\) any method \/charge, got 3; the mock received 3 request\(s\), the last: POST \/charge \{"amount":5,"currency":"USD"\}/,
+    );
     assert.match(step(r, 'none_received').error!, /expected at least 1 request\(s\) any method \/refund, got 0/);
   });
 
@@ -324,7 +337,11 @@ flow:
       {},
     );
     assert.equal(failed.result.status, 'failed');
-    assert.equal(await listening(Number(failed.results.get('mock')!.port)), false, 'the mock of a failed run is stopped');
+    assert.equal(
+      await listening(Number(failed.results.get('mock')!.port)),
+      false,
+      'the mock of a failed run is stopped',
+    );
 
     const controller = new AbortController();
     const port = await freePort();
@@ -397,9 +414,18 @@ flow:
 `,
       {},
     );
-    assert.match(step(first, 'typo').error!, /config\.endpoints\[0\]: unknown key 'respnse' \(did you mean 'response'\?\)/);
-    assert.match(step(first, 'bad_status').error!, /config\.endpoints\[0\]\.response\.status must be a whole number from 100 to 599, got 99/);
-    assert.match(step(first, 'bad_rule').error!, /update_rule must be one of set, increment, decrement, append, toggle, got "incremnt" \(did you mean 'increment'\?\)/);
+    assert.match(
+      step(first, 'typo').error!,
+      /config\.endpoints\[0\]: unknown key 'respnse' \(did you mean 'response'\?\)/,
+    );
+    assert.match(
+      step(first, 'bad_status').error!,
+      /config\.endpoints\[0\]\.response\.status must be a whole number from 100 to 599, got 99/,
+    );
+    assert.match(
+      step(first, 'bad_rule').error!,
+      /update_rule must be one of set, increment, decrement, append, toggle, got "incremnt" \(did you mean 'increment'\?\)/,
+    );
     assert.match(step(first, 'same_port').error!, /mock server 'two': port \d+ on 127\.0\.0\.1 is already in use/);
     assert.match(step(first, 'unknown').error!, /no mock server 'nope' is running in this run; running: 'one' \(/);
     assert.match(step(first, 'unsupported').error!, /body_matches is not supported: use match\.body_json/);

@@ -19,21 +19,40 @@ function logs(r: Awaited<ReturnType<typeof run>>, stepId?: string): string[] {
 }
 
 describe('db_poll conditions and postgresql identifiers', () => {
-  it("reads every TestMesh condition type, row_exists by default, and explains a typo", () => {
-    const rows = [{ id: 1, status: 'pending', shipped_at: null, ref: 'ORD-7' }, { id: 2, status: 'done', shipped_at: '2024-01-01', ref: 'X' }];
+  it('reads every TestMesh condition type, row_exists by default, and explains a typo', () => {
+    const rows = [
+      { id: 1, status: 'pending', shipped_at: null, ref: 'ORD-7' },
+      { id: 2, status: 'done', shipped_at: '2024-01-01', ref: 'X' },
+    ];
     assert.equal(conditionHolds(readCondition(undefined), rows), true);
     assert.equal(conditionHolds(readCondition(undefined), []), false);
     assert.equal(conditionHolds(readCondition({ type: 'row_count', min_count: 2 }), rows), true);
     assert.equal(conditionHolds(readCondition({ type: 'row_count', min_count: 3 }), rows), false);
     assert.equal(conditionHolds(readCondition({ type: 'row_count' }), rows.slice(0, 1)), true);
     assert.equal(conditionHolds(readCondition({ type: 'value_equals', column: 'status', value: 'done' }), rows), true);
-    assert.equal(conditionHolds(readCondition({ type: 'value_equals', column: 'id', value: '2' }), rows), true, 'compared as text, like TestMesh');
+    assert.equal(
+      conditionHolds(readCondition({ type: 'value_equals', column: 'id', value: '2' }), rows),
+      true,
+      'compared as text, like TestMesh',
+    );
     assert.equal(conditionHolds(readCondition({ type: 'value_equals', column: 'status', value: 'gone' }), rows), false);
     assert.equal(conditionHolds(readCondition({ type: 'value_not_null', column: 'shipped_at' }), rows), true);
-    assert.equal(conditionHolds(readCondition({ type: 'value_not_null', column: 'shipped_at' }), rows.slice(0, 1)), false);
-    assert.equal(conditionHolds(readCondition({ type: 'value_matches', column: 'ref', pattern: '^ORD-\\d+$' }), rows), true);
-    assert.throws(() => readCondition({ type: 'row_exist' }), /condition\.type must be one of .*, got "row_exist" \(did you mean 'row_exists'\?\)/);
-    assert.throws(() => readCondition({ type: 'value_equals', colum: 'x' }), /unknown key 'colum' \(did you mean 'column'\?\)/);
+    assert.equal(
+      conditionHolds(readCondition({ type: 'value_not_null', column: 'shipped_at' }), rows.slice(0, 1)),
+      false,
+    );
+    assert.equal(
+      conditionHolds(readCondition({ type: 'value_matches', column: 'ref', pattern: '^ORD-\\d+$' }), rows),
+      true,
+    );
+    assert.throws(
+      () => readCondition({ type: 'row_exist' }),
+      /condition\.type must be one of .*, got "row_exist" \(did you mean 'row_exists'\?\)/,
+    );
+    assert.throws(
+      () => readCondition({ type: 'value_equals', colum: 'x' }),
+      /unknown key 'colum' \(did you mean 'column'\?\)/,
+    );
     assert.throws(() => readCondition({ type: 'value_equals', value: 1 }), /value_equals needs a 'column'/);
   });
 
@@ -55,15 +74,24 @@ describe('db_poll and postgresql.* against PostgreSQL', function () {
   before(async function () {
     this.timeout(120_000);
     if (!findPostgresBin()) {
-      if (inCi()) throw new Error("PostgreSQL is not installed but CI is set: .ci/install-system.sh must install Debian's postgresql package");
-      console.warn('\n  !!!!! SKIPPING the db_poll / postgresql.* server tests: PostgreSQL is not installed (apt-get install -y postgresql) !!!!!\n');
+      if (inCi())
+        throw new Error(
+          "PostgreSQL is not installed but CI is set: .ci/install-system.sh must install Debian's postgresql package",
+        );
+      console.warn(
+        '\n  !!!!! SKIPPING the db_poll / postgresql.* server tests: PostgreSQL is not installed (apt-get install -y postgresql) !!!!!\n',
+      );
       this.skip();
     }
     pg = await startPostgres();
     admin = new Client({ connectionString: pg.dsn({ application_name: 'testmesh-admin' }) });
     await admin.connect();
-    await admin.query('CREATE TABLE jobs (id serial PRIMARY KEY, name text NOT NULL, status text, done_at timestamptz)');
-    await admin.query('CREATE TABLE accounts (id serial PRIMARY KEY, owner text UNIQUE NOT NULL, balance int NOT NULL CHECK (balance >= 0))');
+    await admin.query(
+      'CREATE TABLE jobs (id serial PRIMARY KEY, name text NOT NULL, status text, done_at timestamptz)',
+    );
+    await admin.query(
+      'CREATE TABLE accounts (id serial PRIMARY KEY, owner text UNIQUE NOT NULL, balance int NOT NULL CHECK (balance >= 0))',
+    );
   });
 
   after(async () => {
@@ -73,11 +101,24 @@ describe('db_poll and postgresql.* against PostgreSQL', function () {
 
   const dsn = (app: string) => pg!.dsn({ application_name: app });
   const runningSleeps = async (app: string) =>
-    Number((await admin.query("SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1 AND state = 'active' AND query LIKE '%pg_sleep%'", [app])).rows[0].n);
-  const connectionsOf = async (app: string) => Number((await admin.query('SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1', [app])).rows[0].n);
+    Number(
+      (
+        await admin.query(
+          "SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1 AND state = 'active' AND query LIKE '%pg_sleep%'",
+          [app],
+        )
+      ).rows[0].n,
+    );
+  const connectionsOf = async (app: string) =>
+    Number(
+      (await admin.query('SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1', [app])).rows[0].n,
+    );
 
   it('polls until a row appears, logging every poll, with TestMesh result keys', async () => {
-    const inserted = setTimeout(() => void admin.query("INSERT INTO jobs (name, status) VALUES ('report', 'done')"), 700);
+    const inserted = setTimeout(
+      () => void admin.query("INSERT INTO jobs (name, status) VALUES ('report', 'done')"),
+      700,
+    );
     const r = await run(
       `
 flow:
@@ -105,11 +146,26 @@ flow:
     clearTimeout(inserted);
     assert.equal(r.result.status, 'completed', JSON.stringify(r.result.steps, null, 2));
     const result = r.results.get('wait_job')!;
-    assert.deepEqual(Object.keys(result).sort(), ['attempts', 'duration_ms', 'first_row', 'row_count', 'rows', 'success']);
+    assert.deepEqual(Object.keys(result).sort(), [
+      'attempts',
+      'duration_ms',
+      'first_row',
+      'row_count',
+      'rows',
+      'success',
+    ]);
     const polls = logs(r, 'wait_job');
     assert.ok(polls.length >= 2, JSON.stringify(polls));
-    assert.match(polls[0], /^db_poll: attempt 1: 0 row\(s\), value_equals status = "done" not met yet; next poll in 100ms$/);
-    assert.match(polls[polls.length - 1], new RegExp(`^db_poll: attempt ${String(result.attempts)}: 1 row\\(s\\), value_equals status = "done" holds after`));
+    assert.match(
+      polls[0],
+      /^db_poll: attempt 1: 0 row\(s\), value_equals status = "done" not met yet; next poll in 100ms$/,
+    );
+    assert.match(
+      polls[polls.length - 1],
+      new RegExp(
+        `^db_poll: attempt ${String(result.attempts)}: 1 row\\(s\\), value_equals status = "done" holds after`,
+      ),
+    );
     assert.equal(typeof step(r, 'wait_job').outputs!.job_id, 'number');
   });
 
@@ -152,9 +208,19 @@ flow:
       /^db_poll: condition value_not_null done_at not satisfied after 3 attempt\(s\) in [\d.]+m?s \(stopped by max_attempts \(3\)\); the last poll returned 1 row\(s\): \[\{"name":"stuck","status":"pending"\}\]$/,
     );
     // The timeout may run out between polls or during one; either way the error is the same kind.
-    assert.match(step(r, 'timeout').error!, /condition row_exists not satisfied after \d+ attempt\(s\) .*\(stopped by timeout \(450ms(, during poll \d+)?\)\); the last poll returned no rows$/);
-    assert.match(step(r, 'slow_query').error!, /condition row_exists not satisfied after 1 attempt\(s\) .*\(stopped by timeout \(300ms, during poll 1\)\); the last poll returned no rows$/);
-    await waitFor(async () => (await runningSleeps('tm-never')) === 0, 10_000, 'the cut-off poll query to be cancelled');
+    assert.match(
+      step(r, 'timeout').error!,
+      /condition row_exists not satisfied after \d+ attempt\(s\) .*\(stopped by timeout \(450ms(, during poll \d+)?\)\); the last poll returned no rows$/,
+    );
+    assert.match(
+      step(r, 'slow_query').error!,
+      /condition row_exists not satisfied after 1 attempt\(s\) .*\(stopped by timeout \(300ms, during poll 1\)\); the last poll returned no rows$/,
+    );
+    await waitFor(
+      async () => (await runningSleeps('tm-never')) === 0,
+      10_000,
+      'the cut-off poll query to be cancelled',
+    );
   });
 
   it('a cancel stops it between polls and mid-query (the query is cancelled on the server)', async () => {
@@ -286,7 +352,10 @@ flow:
     );
     const failed = r.result.steps.filter((s) => s.status !== 'completed' && s.step_id !== 'check_fails');
     assert.deepEqual(failed, [], JSON.stringify(failed, null, 2));
-    assert.match(step(r, 'check_fails').error!, /^assertion failed: expected balance lt 10, got 250; expected missing eq 1, got no column 'missing' \(columns: balance\)$/);
+    assert.match(
+      step(r, 'check_fails').error!,
+      /^assertion failed: expected balance lt 10, got 250; expected missing eq 1, got no column 'missing' \(columns: balance\)$/,
+    );
     const everything = JSON.stringify([r.result, r.events, r.details]);
     assert.ok(!everything.includes(pg!.password), 'the password leaked');
     assert.equal(Number((await admin.query('SELECT count(*) AS n FROM accounts')).rows[0].n), 0);
@@ -323,7 +392,10 @@ flow:
       { DB: dsn('tm-tx') },
     );
     assert.equal(step(r, 'ok').status, 'completed', step(r, 'ok').error);
-    assert.match(step(r, 'rolled_back').error!, /statement "UPDATE accounts SET balance = balance - 15" failed, transaction rolled back: new row for relation "accounts" violates check constraint/);
+    assert.match(
+      step(r, 'rolled_back').error!,
+      /statement "UPDATE accounts SET balance = balance - 15" failed, transaction rolled back: new row for relation "accounts" violates check constraint/,
+    );
     assert.equal(step(r, 'after').status, 'completed', step(r, 'after').error);
     await admin.query('DELETE FROM accounts');
   });
@@ -351,8 +423,16 @@ flow:
     );
     assert.match(step(r, 'bad_table').error!, /config\.table is not a valid name: "accounts; DROP TABLE jobs"/);
     assert.match(step(r, 'no_where').error!, /config\.where is required/);
-    assert.match(step(r, 'wrong_password').error!, /cannot connect to host=127\.0\.0\.1 port=\d+ user=testmesh dbname=postgres sslmode=disable password=\*\*\*: password authentication failed/);
+    assert.match(
+      step(r, 'wrong_password').error!,
+      /cannot connect to host=127\.0\.0\.1 port=\d+ user=testmesh dbname=postgres sslmode=disable password=\*\*\*: password authentication failed/,
+    );
     assert.ok(!JSON.stringify([r.result, r.events, r.details]).includes('Wr0ng-Pg-pw-31'), 'the password leaked');
-    assert.equal(Number((await admin.query("SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'jobs'")).rows[0].n), 1);
+    assert.equal(
+      Number(
+        (await admin.query("SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'jobs'")).rows[0].n,
+      ),
+      1,
+    );
   });
 });

@@ -25,7 +25,10 @@ async function adminFor(server: RedisServer): Promise<Admin> {
 /** Client connections other than the admin's own. */
 async function clientCount(admin: Admin): Promise<number> {
   const list = String(await admin.sendCommand(['CLIENT', 'LIST']));
-  return list.trim().split('\n').filter((line) => line && !/ name=tm-admin /.test(`${line} `)).length;
+  return list
+    .trim()
+    .split('\n')
+    .filter((line) => line && !/ name=tm-admin /.test(`${line} `)).length;
 }
 
 /** Connections the server accepted since it started. */
@@ -43,8 +46,13 @@ describe('redis.* against redis-server', function () {
   before(async function () {
     this.timeout(60_000);
     if (!findRedisServer()) {
-      if (inCi()) throw new Error("redis-server is not installed but CI is set: .ci/install-system.sh must install Debian's redis-server package");
-      console.warn('\n  !!!!! SKIPPING the redis.* server tests: redis-server is not installed (apt-get install -y redis-server) !!!!!\n');
+      if (inCi())
+        throw new Error(
+          "redis-server is not installed but CI is set: .ci/install-system.sh must install Debian's redis-server package",
+        );
+      console.warn(
+        '\n  !!!!! SKIPPING the redis.* server tests: redis-server is not installed (apt-get install -y redis-server) !!!!!\n',
+      );
       this.skip();
     }
     plain = await startRedis();
@@ -210,9 +218,15 @@ flow:
       { PORT: locked!.port, PW: PASSWORD, WRONG: wrongUrl },
     );
     assert.equal(step(r, 'right').status, 'completed', step(r, 'right').error);
-    assert.match(step(r, 'wrong').error!, /redis: cannot connect to redis:\/\/:\*\*\*@127\.0\.0\.1:\d+\/0: wrong password or user name/);
+    assert.match(
+      step(r, 'wrong').error!,
+      /redis: cannot connect to redis:\/\/:\*\*\*@127\.0\.0\.1:\d+\/0: wrong password or user name/,
+    );
     assert.match(step(r, 'none').error!, /NOAUTH|needs a password/);
-    assert.match(step(r, 'down').error!, /redis: cannot connect to redis:\/\/:\*\*\*@127\.0\.0\.1:1\/0: connection refused \(ECONNREFUSED\)/);
+    assert.match(
+      step(r, 'down').error!,
+      /redis: cannot connect to redis:\/\/:\*\*\*@127\.0\.0\.1:1\/0: connection refused \(ECONNREFUSED\)/,
+    );
     const everything = JSON.stringify([r.result, r.events, r.details]);
     for (const secret of [PASSWORD, 'Wr0ng-R3dis-pw']) assert.ok(!everything.includes(secret), `${secret} leaked`);
   });
@@ -273,7 +287,7 @@ flow:
       on_error: continue
       config: {url: "{{URL}}", key: k, value: v, ttl: "{{SOON}}"}
 `,
-      { PORT: plain!.port, URL: plain!.url(), SOON: "soon" },
+      { PORT: plain!.port, URL: plain!.url(), SOON: 'soon' },
     );
     assert.match(step(r, 'no_key').error!, /config\.key is required/);
     assert.match(step(r, 'bad_url').error!, /config\.url must start with redis:\/\/ or rediss:\/\/, got http:/);

@@ -321,14 +321,29 @@ flow:
 `,
       { WS: base, PORT: refusedPort, ACTION: 'listen' },
     );
-    assert.equal(step(r, 'refused').error, `websocket connect ws://127.0.0.1:${refusedPort}/x: connection refused (ECONNREFUSED)`);
-    assert.equal(step(r, 'forbidden').error, `websocket connect ${base}/forbidden: the server answered 403 Forbidden instead of switching to WebSocket (101)`);
-    assert.equal(step(r, 'not_connected').error, "no WebSocket connection 'nope': connect first (action: connect, connection_id: nope)");
+    assert.equal(
+      step(r, 'refused').error,
+      `websocket connect ws://127.0.0.1:${refusedPort}/x: connection refused (ECONNREFUSED)`,
+    );
+    assert.equal(
+      step(r, 'forbidden').error,
+      `websocket connect ${base}/forbidden: the server answered 403 Forbidden instead of switching to WebSocket (101)`,
+    );
+    assert.equal(
+      step(r, 'not_connected').error,
+      "no WebSocket connection 'nope': connect first (action: connect, connection_id: nope)",
+    );
     assert.equal(step(r, 'bad_action').error, 'config.action must be connect, send, receive or close, got "listen"');
     assert.equal(step(r, 'bad_url').error, 'config.url must be a ws:// or wss:// URL, got ftp:');
     assert.equal(step(r, 'no_message').error, 'config.message is required for action: send');
-    assert.equal(step(r, 'closed').error, `websocket 'bye': no message arrived before the connection was closed by the server (code 1011 "server going away")`);
-    assert.equal(step(r, 'send_closed').error, `websocket 'bye': cannot send: the connection was closed by the server (code 1011 "server going away")`);
+    assert.equal(
+      step(r, 'closed').error,
+      `websocket 'bye': no message arrived before the connection was closed by the server (code 1011 "server going away")`,
+    );
+    assert.equal(
+      step(r, 'send_closed').error,
+      `websocket 'bye': cannot send: the connection was closed by the server (code 1011 "server going away")`,
+    );
     assert.equal(step(r, 'close_unknown').status, 'completed');
     assert.equal(r.results.get('close_unknown')!.connected, false);
   });

@@ -49,10 +49,13 @@ describe('CLI', function () {
       if (url.pathname === '/slow') {
         inFlight++;
         maxInFlight = Math.max(maxInFlight, inFlight);
-        setTimeout(() => {
-          inFlight--;
-          json(res, 200, {});
-        }, Number(url.searchParams.get('ms') ?? 200));
+        setTimeout(
+          () => {
+            inFlight--;
+            json(res, 200, {});
+          },
+          Number(url.searchParams.get('ms') ?? 200),
+        );
         return;
       }
       if (url.pathname === '/ok') return json(res, 200, { ok: true });
@@ -99,7 +102,8 @@ flow:
   it('exits 2 for an invalid file, names file:line:column, and still runs the others', async () => {
     const root = tempWorkspace({
       'flows/good.flow.yaml': passing('Good'),
-      'flows/bad.flow.yaml': 'flow:\n  name: Bad\n  steps:\n    - action: http_request\n      config: { url: x }\n      assert: [ "status == = 2" ]\n',
+      'flows/bad.flow.yaml':
+        'flow:\n  name: Bad\n  steps:\n    - action: http_request\n      config: { url: x }\n      assert: [ "status == = 2" ]\n',
     });
     const r = await cli(['run', 'flows', '--var', `BASE_URL=${api.url}`, '--reporter', 'json'], root);
     assert.equal(r.code, 2);
@@ -123,19 +127,33 @@ flow:
     assert.equal(flow.status, 'passed');
     const step = flow.steps[0];
     assert.deepEqual(
-      { step_id: step.step_id, name: step.name, phase: step.phase, action: step.action, status: step.status, attempts: step.attempts },
+      {
+        step_id: step.step_id,
+        name: step.name,
+        phase: step.phase,
+        action: step.action,
+        status: step.status,
+        attempts: step.attempts,
+      },
       { step_id: 'ping', name: 'Ping the API', phase: 'steps', action: 'http_request', status: 'passed', attempts: 1 },
     );
     assert.equal(typeof step.duration_ms, 'number');
-    assert.deepEqual({ total: report.summary.total, passed: report.summary.passed, failed: report.summary.failed }, { total: 1, passed: 1, failed: 0 });
+    assert.deepEqual(
+      { total: report.summary.total, passed: report.summary.passed, failed: report.summary.failed },
+      { total: 1, passed: 1, failed: 0 },
+    );
   });
 
   it('writes JUnit XML to --output', async () => {
     const root = tempWorkspace({
       'a.flow.yaml': passing('Alpha'),
-      'b.flow.yaml': 'flow:\n  name: B & <co>\n  steps:\n    - action: assert\n      config: { data: { x: 1 }, assertions: [ x == 2 ] }\n',
+      'b.flow.yaml':
+        'flow:\n  name: B & <co>\n  steps:\n    - action: assert\n      config: { data: { x: 1 }, assertions: [ x == 2 ] }\n',
     });
-    const r = await cli(['run', '.', '--var', `BASE_URL=${api.url}`, '--reporter', 'junit', '--output', 'out/junit.xml'], root);
+    const r = await cli(
+      ['run', '.', '--var', `BASE_URL=${api.url}`, '--reporter', 'junit', '--output', 'out/junit.xml'],
+      root,
+    );
     assert.equal(r.code, 1);
     const xml = readFileSync(join(root, 'out/junit.xml'), 'utf8');
     assert.match(xml, /^<\?xml version="1.0" encoding="UTF-8"\?>/);
@@ -146,7 +164,8 @@ flow:
 
   it('--bail stops after the first failed flow', async () => {
     const root = tempWorkspace({
-      'a.flow.yaml': 'flow:\n  name: A\n  steps:\n    - action: assert\n      config: { data: {}, assertions: [ "false" ] }\n',
+      'a.flow.yaml':
+        'flow:\n  name: A\n  steps:\n    - action: assert\n      config: { data: {}, assertions: [ "false" ] }\n',
       'b.flow.yaml': passing('B'),
     });
     const r = await cli(['run', '.', '--bail', '--reporter', 'json', '--var', `BASE_URL=${api.url}`], root);
@@ -160,10 +179,21 @@ flow:
       'a.flow.yaml': passing('Checkout smoke', 'tags: [smoke]'),
       'b.flow.yaml': passing('Users full', 'tags: [full]'),
     });
-    const byGrep = JSON.parse((await cli(['run', '.', '--grep', 'checkout', '--reporter', 'json', '--var', `BASE_URL=${api.url}`], root)).stdout);
-    assert.deepEqual(byGrep.flows.map((f: { name: string }) => f.name), ['Checkout smoke']);
-    const byTag = JSON.parse((await cli(['run', '.', '--tag', 'full', '--reporter', 'json', '--var', `BASE_URL=${api.url}`], root)).stdout);
-    assert.deepEqual(byTag.flows.map((f: { name: string }) => f.name), ['Users full']);
+    const byGrep = JSON.parse(
+      (await cli(['run', '.', '--grep', 'checkout', '--reporter', 'json', '--var', `BASE_URL=${api.url}`], root))
+        .stdout,
+    );
+    assert.deepEqual(
+      byGrep.flows.map((f: { name: string }) => f.name),
+      ['Checkout smoke'],
+    );
+    const byTag = JSON.parse(
+      (await cli(['run', '.', '--tag', 'full', '--reporter', 'json', '--var', `BASE_URL=${api.url}`], root)).stdout,
+    );
+    assert.deepEqual(
+      byTag.flows.map((f: { name: string }) => f.name),
+      ['Users full'],
+    );
   });
 
   it('--shard splits flows deterministically into disjoint slices that cover all', async () => {
@@ -171,7 +201,9 @@ flow:
     for (let i = 0; i < 7; i++) files[`f${i}.flow.yaml`] = passing(`Flow ${i}`);
     const root = tempWorkspace(files);
     const names = async (shard: string) =>
-      JSON.parse((await cli(['run', '.', '--shard', shard, '--reporter', 'json', '--var', `BASE_URL=${api.url}`], root)).stdout).flows.map((f: { name: string }) => f.name);
+      JSON.parse(
+        (await cli(['run', '.', '--shard', shard, '--reporter', 'json', '--var', `BASE_URL=${api.url}`], root)).stdout,
+      ).flows.map((f: { name: string }) => f.name);
     const [a, b, c] = await Promise.all([names('1/3'), names('2/3'), names('3/3')]);
     assert.deepEqual([...a, ...b, ...c].sort(), Array.from({ length: 7 }, (_, i) => `Flow ${i}`).sort());
     assert.deepEqual([a.length, b.length, c.length], [3, 2, 2]);
@@ -179,7 +211,8 @@ flow:
   });
 
   it('--jobs runs flows at once', async () => {
-    const slow = (n: number) => `flow:\n  name: S${n}\n  steps:\n    - action: http_request\n      config: { url: "\${BASE_URL}/slow?ms=300" }\n`;
+    const slow = (n: number) =>
+      `flow:\n  name: S${n}\n  steps:\n    - action: http_request\n      config: { url: "\${BASE_URL}/slow?ms=300" }\n`;
     const root = tempWorkspace({ 'a.flow.yaml': slow(1), 'b.flow.yaml': slow(2), 'c.flow.yaml': slow(3) });
     maxInFlight = 0;
     const r = await cli(['run', '.', '--jobs', '3', '--var', `BASE_URL=${api.url}`], root);
@@ -189,7 +222,9 @@ flow:
   });
 
   it('--timeout fails a flow that runs too long', async () => {
-    const root = tempWorkspace({ 'a.flow.yaml': 'flow:\n  name: Slow\n  steps:\n    - action: delay\n      config: { duration: 20s }\n' });
+    const root = tempWorkspace({
+      'a.flow.yaml': 'flow:\n  name: Slow\n  steps:\n    - action: delay\n      config: { duration: 20s }\n',
+    });
     const r = await cli(['run', '.', '--timeout', '200ms', '--reporter', 'json'], root);
     assert.equal(r.code, 1);
     assert.match(JSON.parse(r.stdout).flows[0].error, /timed out after 200ms/);
@@ -198,7 +233,8 @@ flow:
   it('reads --env-file and redacts secret values from output', async () => {
     const root = tempWorkspace({
       '.env.test': `BASE_URL=${api.url}\nAPI_TOKEN=tok-very-secret\n`,
-      'a.flow.yaml': 'flow:\n  name: Env\n  steps:\n    - action: log\n      config: { message: "using {{API_TOKEN}} at {{BASE_URL}}" }\n',
+      'a.flow.yaml':
+        'flow:\n  name: Env\n  steps:\n    - action: log\n      config: { message: "using {{API_TOKEN}} at {{BASE_URL}}" }\n',
     });
     const r = await cli(['run', 'a.flow.yaml', '--env-file', '.env.test'], root);
     assert.equal(r.code, 0, r.stderr);
@@ -218,7 +254,8 @@ flow:
 
   it('validate lists every problem with file:line:column and exits 2', async () => {
     const root = tempWorkspace({
-      'bad.flow.yaml': 'flow:\n  name: Bad\n  steps:\n    - action: nope\n    - action: log\n      config: { message: hi }\n      assert: [ "a ==" ]\n',
+      'bad.flow.yaml':
+        'flow:\n  name: Bad\n  steps:\n    - action: nope\n    - action: log\n      config: { message: hi }\n      assert: [ "a ==" ]\n',
       'good.flow.yaml': passing('Good'),
     });
     const r = await cli(['validate', '.'], root);

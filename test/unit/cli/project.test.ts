@@ -65,7 +65,9 @@ describe('CLI: testmesh init and .testmesh.yaml', function () {
     const again = await cli(['init', 'my-tests'], root);
     assert.match(again.stdout, /kept {4}my-tests\/\.testmesh\.yaml \(it exists already\)/);
 
-    const { startDemoApi } = (await import(join(REPO, 'examples/demo-api/server.mjs'))) as { startDemoApi(o: { port: number }): Promise<{ url: string; close(): Promise<void> }> };
+    const { startDemoApi } = (await import(join(REPO, 'examples/demo-api/server.mjs'))) as {
+      startDemoApi(o: { port: number }): Promise<{ url: string; close(): Promise<void> }>;
+    };
     const demo = await startDemoApi({ port: 0 });
     try {
       // The README runs it with the demo API on port 3000, which the development environment names;
@@ -76,7 +78,10 @@ describe('CLI: testmesh init and .testmesh.yaml', function () {
       assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
       const report = JSON.parse(run.stdout) as { flows: Array<{ status: string; steps: Array<{ status: string }> }> };
       assert.equal(report.flows[0].status, 'passed');
-      assert.deepEqual(report.flows[0].steps.map((s) => s.status), ['passed', 'passed', 'passed', 'passed']);
+      assert.deepEqual(
+        report.flows[0].steps.map((s) => s.status),
+        ['passed', 'passed', 'passed', 'passed'],
+      );
     } finally {
       await demo.close();
     }
@@ -91,8 +96,21 @@ describe('CLI: testmesh init and .testmesh.yaml', function () {
     assert.equal((await cli(['run', 'flows'], root)).code, 0, 'default environment dev');
     const staging = await cli(['run', 'flows', '--env', 'staging'], root);
     assert.equal(staging.code, 0, staging.stdout + staging.stderr);
-    assert.equal((await cli(['run', 'flows', '--env', 'staging', '--env-file', '.env.local'], root)).code, 0, '--env-file over the environment');
-    assert.equal((await cli(['run', 'flows', '--env', 'staging', '--env-file', '.env.local', '--var', 'TIER=v', '--var', 'EXPECT=v'], root)).code, 0, '--var over both');
+    assert.equal(
+      (await cli(['run', 'flows', '--env', 'staging', '--env-file', '.env.local'], root)).code,
+      0,
+      '--env-file over the environment',
+    );
+    assert.equal(
+      (
+        await cli(
+          ['run', 'flows', '--env', 'staging', '--env-file', '.env.local', '--var', 'TIER=v', '--var', 'EXPECT=v'],
+          root,
+        )
+      ).code,
+      0,
+      '--var over both',
+    );
     const unknown = await cli(['run', 'flows', '--env', 'prod'], root);
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /no environment 'prod' in \.testmesh\.yaml \(it has: dev, staging\)/);
@@ -102,10 +120,19 @@ describe('CLI: testmesh init and .testmesh.yaml', function () {
     const none = await cli(['run', 'flows', '--env', 'dev'], tempWorkspace({ 'flows/echo.yaml': ECHO_FLOW }));
     assert.equal(none.code, 2);
     assert.match(none.stderr, /--env dev names an environment of \.testmesh\.yaml, and there is none/);
-    const broken = await cli(['run', 'flows'], tempWorkspace({ 'flows/echo.yaml': ECHO_FLOW, '.testmesh.yaml': 'timeout: 30s\nenvironments:\n  dev: [1]\n' }));
+    const broken = await cli(
+      ['run', 'flows'],
+      tempWorkspace({ 'flows/echo.yaml': ECHO_FLOW, '.testmesh.yaml': 'timeout: 30s\nenvironments:\n  dev: [1]\n' }),
+    );
     assert.equal(broken.code, 2);
     assert.match(broken.stderr, /\.testmesh\.yaml:3:8: environment dev must be a mapping/);
-    const config = await cli(['run', 'flows', '--config', 'conf/p.yaml', '--env', 'x'], tempWorkspace({ 'flows/echo.yaml': ECHO_FLOW, 'conf/p.yaml': `environments:\n  x:\n    BASE_URL: ${server.url}\n    TIER: a\n    EXPECT: a\n` }));
+    const config = await cli(
+      ['run', 'flows', '--config', 'conf/p.yaml', '--env', 'x'],
+      tempWorkspace({
+        'flows/echo.yaml': ECHO_FLOW,
+        'conf/p.yaml': `environments:\n  x:\n    BASE_URL: ${server.url}\n    TIER: a\n    EXPECT: a\n`,
+      }),
+    );
     assert.equal(config.code, 0, config.stderr);
   });
 

@@ -2,8 +2,11 @@
 import assert from 'node:assert/strict';
 import { compileExpression, ExpressionError, NOT_FOUND } from '../../../src/core/expr';
 
-const scope = (values: Record<string, unknown>) => ({ get: (name: string) => (Object.hasOwn(values, name) ? values[name] : NOT_FOUND) });
-const evaluate = (source: string, values: Record<string, unknown> = {}) => compileExpression(source).evaluate(scope(values));
+const scope = (values: Record<string, unknown>) => ({
+  get: (name: string) => (Object.hasOwn(values, name) ? values[name] : NOT_FOUND),
+});
+const evaluate = (source: string, values: Record<string, unknown> = {}) =>
+  compileExpression(source).evaluate(scope(values));
 
 describe('compat: expr-lang forms and functions', () => {
   const result = {
@@ -47,14 +50,29 @@ describe('compat: expr-lang forms and functions', () => {
     assert.equal(evaluate("hasPrefix('abc', 'a') && hasSuffix('abc', 'c') && indexOf('abc', 'c') == 2"), true);
     assert.equal(evaluate('round(2.5) + ceil(1.1) + floor(1.9)'), 6);
     assert.equal(evaluate('sum([1, 2, 3]) == 6 && min([3, 1]) == 1 && max([3, 1]) == 3'), true);
-    assert.equal(evaluate("type(1) == 'int' && type(1.5) == 'float' && type('s') == 'string' && type(nil) == 'nil' && type([]) == 'array' && type(body) == 'map'", result), true);
-    assert.equal(evaluate("fromJSON('{\"a\": 1}').a"), 1);
+    assert.equal(
+      evaluate(
+        "type(1) == 'int' && type(1.5) == 'float' && type('s') == 'string' && type(nil) == 'nil' && type([]) == 'array' && type(body) == 'map'",
+        result,
+      ),
+      true,
+    );
+    assert.equal(evaluate('fromJSON(\'{"a": 1}\').a'), 1);
     assert.equal(evaluate('toJSON(body.tags)', result), '["x","y"]');
   });
 
   it('explains wrong arguments as expression errors naming the function', () => {
-    assert.throws(() => evaluate('first(1)'), (err: Error) => err instanceof ExpressionError && /first\(\) needs a list, got 1/.test(err.message));
-    assert.throws(() => evaluate("fromJSON('{')"), (err: Error) => err instanceof ExpressionError && /fromJSON\(\) needs JSON text/.test(err.message));
-    assert.throws(() => evaluate("sum(['a'])"), (err: Error) => err instanceof ExpressionError && /a list of numbers/.test(err.message));
+    assert.throws(
+      () => evaluate('first(1)'),
+      (err: Error) => err instanceof ExpressionError && /first\(\) needs a list, got 1/.test(err.message),
+    );
+    assert.throws(
+      () => evaluate("fromJSON('{')"),
+      (err: Error) => err instanceof ExpressionError && /fromJSON\(\) needs JSON text/.test(err.message),
+    );
+    assert.throws(
+      () => evaluate("sum(['a'])"),
+      (err: Error) => err instanceof ExpressionError && /a list of numbers/.test(err.message),
+    );
   });
 });

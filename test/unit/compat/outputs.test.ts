@@ -39,7 +39,10 @@ describe('compat: output paths and headers', () => {
     // A path that starts with the step's own id reads the rest (TestMesh's seed flows write them so).
     assert.equal(readOutputPath({ first_row: { total: 3 } }, parseOutputPath('count.first_row.total'), 'count'), 3);
     assert.equal(readOutputPath({ status: 200, body: { id: 9 } }, parseOutputPath('get_user.body.id'), 'get_user'), 9);
-    assert.equal(readOutputPath({ first_row: { total: 3 } }, parseOutputPath('other.first_row.total'), 'count'), undefined);
+    assert.equal(
+      readOutputPath({ first_row: { total: 3 } }, parseOutputPath('other.first_row.total'), 'count'),
+      undefined,
+    );
   });
 
   it("runs testmesh init's flow shape: $.id captured, then used in a URL", async () => {
@@ -112,13 +115,23 @@ describe('compat: output paths and headers', () => {
     );
     const create = stepOf(run, 'create_user');
     assert.equal(create.status, 'completed');
-    assert.deepEqual(create.warnings, ["output 'user_id' of step 'create_user' matched nothing: $.user.id is in neither the response body nor the step result"]);
+    assert.deepEqual(create.warnings, [
+      "output 'user_id' of step 'create_user' matched nothing: $.user.id is in neither the response body nor the step result",
+    ]);
     const warn = run.events.find((e) => e.type === 'log' && e.data.level === 'warn');
-    assert.ok(warn && warn.type === 'log' && warn.data.step_id === 'create_user' && /matched nothing/.test(warn.data.message));
+    assert.ok(
+      warn && warn.type === 'log' && warn.data.step_id === 'create_user' && /matched nothing/.test(warn.data.message),
+    );
     assert.equal(stepOf(run, 'guard').status, 'completed', 'the missing output reads as nil in expressions');
     const get = stepOf(run, 'get_user');
     assert.equal(get.status, 'failed');
-    assert.equal(get.error, "unresolved variable 'user_id': output 'user_id' of step 'create_user' matched nothing: $.user.id is in neither the response body nor the step result");
-    assert.ok(!run.details.some((d) => d.request?.url.endsWith('/users/') || d.request?.url.includes('stale')), 'no request with an empty or stale id');
+    assert.equal(
+      get.error,
+      "unresolved variable 'user_id': output 'user_id' of step 'create_user' matched nothing: $.user.id is in neither the response body nor the step result",
+    );
+    assert.ok(
+      !run.details.some((d) => d.request?.url.endsWith('/users/') || d.request?.url.includes('stale')),
+      'no request with an empty or stale id',
+    );
   });
 });

@@ -68,8 +68,14 @@ describe('compat: repeated step ids', () => {
       ),
     );
     assert.equal(warnings.length, 2);
-    assert.match(warnings[0], /^\/flows\/f\.yaml:10:11: warning: step 'b': its 'when' \(a\.message != nil\) is ambiguous: 2 steps with id 'a' have run by then \(steps at 4:11, steps at 7:11\)/);
-    assert.match(warnings[1], /^\/flows\/f\.yaml:15:11: warning: step 'b': the assertion 'len\(a\.message\) == 3' is ambiguous/);
+    assert.match(
+      warnings[0],
+      /^\/flows\/f\.yaml:10:11: warning: step 'b': its 'when' \(a\.message != nil\) is ambiguous: 2 steps with id 'a' have run by then \(steps at 4:11, steps at 7:11\)/,
+    );
+    assert.match(
+      warnings[1],
+      /^\/flows\/f\.yaml:15:11: warning: step 'b': the assertion 'len\(a\.message\) == 3' is ambiguous/,
+    );
   });
 
   it('gives nested steps of a repeated step their own ids', () => {
@@ -90,19 +96,22 @@ describe('compat: repeated step ids', () => {
         '        steps: [{action: log, config: {message: b}}]',
       ),
     );
-    assert.deepEqual(allSteps(flow).map((s) => s.id), ['loop', 'loop.steps_0', 'loop@2', 'loop@2.steps_0']);
+    assert.deepEqual(
+      allSteps(flow).map((s) => s.id),
+      ['loop', 'loop.steps_0', 'loop@2', 'loop@2.steps_0'],
+    );
   });
 
   it('runs them: distinct event ids, and a reference reads the latest step to have run', async () => {
     const run = await runRecorded(SHARED, {});
     assert.equal(run.result.status, 'completed', JSON.stringify(run.result.steps));
-    assert.deepEqual(run.result.steps.map((s) => `${s.step_id}:${s.phase}:${s.status}`), [
-      'cleanup:setup:completed',
-      'check:steps:completed',
-      'cleanup@2:teardown:completed',
-      'report:teardown:completed',
-    ]);
-    const started = run.events.filter((e) => e.type === 'step.started').map((e) => (e.data as { step_id: string }).step_id);
+    assert.deepEqual(
+      run.result.steps.map((s) => `${s.step_id}:${s.phase}:${s.status}`),
+      ['cleanup:setup:completed', 'check:steps:completed', 'cleanup@2:teardown:completed', 'report:teardown:completed'],
+    );
+    const started = run.events
+      .filter((e) => e.type === 'step.started')
+      .map((e) => (e.data as { step_id: string }).step_id);
     assert.deepEqual(started, ['cleanup', 'check', 'cleanup@2', 'report']);
     assert.equal(stepOf(run, 'cleanup@2').name, 'cleanup');
   });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { runRecorded, stepOf } from '../helpers';
 
 describe("compat: TestMesh's result fields and shapes", () => {
-  it("wait_until gives met, timed_out and condition; parallel gives branches_total, branches_failed and results", async () => {
+  it('wait_until gives met, timed_out and condition; parallel gives branches_total, branches_failed and results', async () => {
     const run = await runRecorded(
       `flow:
   name: results

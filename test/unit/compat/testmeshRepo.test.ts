@@ -23,7 +23,11 @@ interface Finished {
 
 function cli(args: string[], timeoutMs = 60_000): Promise<Finished> {
   return new Promise((done, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (t: string) => (stdout += t));
@@ -43,7 +47,9 @@ function cli(args: string[], timeoutMs = 60_000): Promise<Finished> {
 /** examples/demo-api/server.mjs in its own process on a free port. */
 function startDemoApi(): Promise<{ url: string; child: ChildProcess }> {
   return new Promise((done, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'examples', 'demo-api', 'server.mjs'), '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [join(ROOT, 'examples', 'demo-api', 'server.mjs'), '--port', '0'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let seen = '';
     child.stdout!.setEncoding('utf8').on('data', (text: string) => {
       seen += text;
@@ -62,8 +68,13 @@ describe('compat: a TestMesh-shaped repository through the CLI', function () {
 
   before(async function () {
     if (!findPostgresBin()) {
-      if (inCi()) throw new Error("PostgreSQL is not installed but CI is set: .ci/install-system.sh must install Debian's postgresql package");
-      console.warn('\n  !!!!! SKIPPING the TestMesh-repository run: PostgreSQL is not installed (apt-get install -y postgresql) !!!!!\n');
+      if (inCi())
+        throw new Error(
+          "PostgreSQL is not installed but CI is set: .ci/install-system.sh must install Debian's postgresql package",
+        );
+      console.warn(
+        '\n  !!!!! SKIPPING the TestMesh-repository run: PostgreSQL is not installed (apt-get install -y postgresql) !!!!!\n',
+      );
       this.skip();
     }
     pg = await startPostgres();
@@ -87,9 +98,21 @@ describe('compat: a TestMesh-shaped repository through the CLI', function () {
   });
 
   it('runs every flow and reports them in JSON: shared ids, $.x outputs, the default connection, headers, nil', async () => {
-    const result = await cli(['run', REPO, '--reporter', 'json', '--var', `BASE_URL=${api!.url}`, '--var', `__rtov__database_query__connection=${pg!.dsn()}`]);
+    const result = await cli([
+      'run',
+      REPO,
+      '--reporter',
+      'json',
+      '--var',
+      `BASE_URL=${api!.url}`,
+      '--var',
+      `__rtov__database_query__connection=${pg!.dsn()}`,
+    ]);
     const report = JSON.parse(result.stdout) as RunReport;
-    const summary = report.flows.map((f) => `${f.file}: ${f.status}${f.status === 'passed' ? '' : ` ${JSON.stringify(f.steps.filter((s) => s.status === 'failed'))} ${f.error ?? ''}`}`);
+    const summary = report.flows.map(
+      (f) =>
+        `${f.file}: ${f.status}${f.status === 'passed' ? '' : ` ${JSON.stringify(f.steps.filter((s) => s.status === 'failed'))} ${f.error ?? ''}`}`,
+    );
     assert.equal(result.code, 0, `${summary.join('\n')}\n${result.stderr}`);
     assert.deepEqual(report.summary.total, 6);
     assert.deepEqual(report.summary.passed, 6, summary.join('\n'));
@@ -97,16 +120,29 @@ describe('compat: a TestMesh-shaped repository through the CLI', function () {
     const lifecycle = report.flows.find((f) => f.file.endsWith('user-lifecycle.yaml'))!;
     assert.deepEqual(
       lifecycle.steps.map((s) => `${s.phase}:${s.step_id}:${s.status}`),
-      ['setup:cleanup:passed', 'steps:create_user:passed', 'steps:record_user:passed', 'steps:get_user:passed', 'steps:verify_db:passed', 'teardown:delete_user:passed', 'teardown:cleanup@2:passed'],
+      [
+        'setup:cleanup:passed',
+        'steps:create_user:passed',
+        'steps:record_user:passed',
+        'steps:get_user:passed',
+        'steps:verify_db:passed',
+        'teardown:delete_user:passed',
+        'teardown:cleanup@2:passed',
+      ],
     );
     assert.equal(lifecycle.steps.find((s) => s.step_id === 'cleanup@2')!.name, 'cleanup');
 
     const generated = report.flows.find((f) => f.file.endsWith('user-create-happy.yaml'))!;
-    assert.deepEqual(generated.steps.filter((s) => s.phase !== 'steps').map((s) => s.step_id), ['cleanup_user', 'cleanup_user@2', 'delete_api_user']);
+    assert.deepEqual(
+      generated.steps.filter((s) => s.phase !== 'steps').map((s) => s.step_id),
+      ['cleanup_user', 'cleanup_user@2', 'delete_api_user'],
+    );
 
     const seed = report.flows.find((f) => f.file.endsWith('01_user_count.yaml'))!;
     const list = seed.steps.find((s) => s.step_id === 'list_users')!;
-    assert.deepEqual(list.warnings, ["output 'nickname' of step 'list_users' matched nothing: $.body.items[0].nickname is in neither the response body nor the step result"]);
+    assert.deepEqual(list.warnings, [
+      "output 'nickname' of step 'list_users' matched nothing: $.body.items[0].nickname is in neither the response body nor the step result",
+    ]);
     assert.ok(!result.stdout.includes(pg!.password), 'the DSN password never shows');
   });
 });

@@ -5,7 +5,15 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import { FlowDebugSession } from '../../../src/core/debug/adapter';
 import { directLauncher } from '../../../src/core/debug/launcher';
 import { inlineClient, type DapClient, type InlineAdapter } from './dapClient';
-import { debugWorkspace, lineOf, scopeVariables, startDebugApi, startSession, topFrame, type DebugApi } from './fixtures';
+import {
+  debugWorkspace,
+  lineOf,
+  scopeVariables,
+  startDebugApi,
+  startSession,
+  topFrame,
+  type DebugApi,
+} from './fixtures';
 
 type Stopped = DebugProtocol.StoppedEvent;
 
@@ -29,7 +37,15 @@ describe('debugger over DAP (in process)', () => {
     await session.closed;
   });
 
-  const launchArgs = (extra: Record<string, unknown> = {}) => ({ type: 'testmesh', request: 'launch', name: 'Debug', __sessionId: 'x', flow: 'main.flow.yaml', variables: { base_url: api.url, user_name: 'ada' }, ...extra });
+  const launchArgs = (extra: Record<string, unknown> = {}) => ({
+    type: 'testmesh',
+    request: 'launch',
+    name: 'Debug',
+    __sessionId: 'x',
+    flow: 'main.flow.yaml',
+    variables: { base_url: api.url, user_name: 'ada' },
+    ...extra,
+  });
 
   it('verifies breakpoints by step, stops at them with stack, scopes and variables, evaluates, and finishes', async () => {
     const createLine = lineOf(ws.main, 'name: create user');
@@ -58,8 +74,14 @@ describe('debugger over DAP (in process)', () => {
     let vars = await scopeVariables(client, frames[0].id);
     const step = vars['Step: create user'];
     const config = step.find((v) => v.name === 'config')!;
-    const configChildren = await client.request<DebugProtocol.VariablesResponse>('variables', { variablesReference: config.variablesReference });
-    assert.equal(configChildren.body.variables.find((v) => v.name === 'url')?.value, JSON.stringify(`${api.url}/users`), 'placeholders resolved');
+    const configChildren = await client.request<DebugProtocol.VariablesResponse>('variables', {
+      variablesReference: config.variablesReference,
+    });
+    assert.equal(
+      configChildren.body.variables.find((v) => v.name === 'url')?.value,
+      JSON.stringify(`${api.url}/users`),
+      'placeholders resolved',
+    );
     const run = vars.Variables;
     assert.equal(run.find((v) => v.name === 'user_name')?.type, 'variable');
     assert.equal(run.find((v) => v.name === 'BASE')?.type, 'flow env');
@@ -67,9 +89,15 @@ describe('debugger over DAP (in process)', () => {
     assert.deepEqual(vars.Outputs, []);
 
     // An edited variable is what the step sends.
-    const usersRef = (await client.request<DebugProtocol.ScopesResponse>('scopes', { frameId: frames[0].id })).body.scopes.find((s) => s.name === 'Variables')!.variablesReference;
+    const usersRef = (
+      await client.request<DebugProtocol.ScopesResponse>('scopes', { frameId: frames[0].id })
+    ).body.scopes.find((s) => s.name === 'Variables')!.variablesReference;
     await client.request('variables', { variablesReference: usersRef });
-    const set = await client.request<DebugProtocol.SetVariableResponse>('setVariable', { variablesReference: usersRef, name: 'user_name', value: '"grace"' });
+    const set = await client.request<DebugProtocol.SetVariableResponse>('setVariable', {
+      variablesReference: usersRef,
+      name: 'user_name',
+      value: '"grace"',
+    });
     assert.equal(set.body.value, '"grace"');
 
     const second = client.waitForEvent<Stopped>('stopped');
@@ -85,9 +113,17 @@ describe('debugger over DAP (in process)', () => {
     const body = response.find((v) => v.name === 'body')!;
     assert.ok(body.variablesReference > 0, 'the body is an expandable tree');
 
-    const evaluated = await client.request<DebugProtocol.EvaluateResponse>('evaluate', { expression: '{{user_id}}', frameId: frames[0].id, context: 'watch' });
+    const evaluated = await client.request<DebugProtocol.EvaluateResponse>('evaluate', {
+      expression: '{{user_id}}',
+      frameId: frames[0].id,
+      context: 'watch',
+    });
     assert.equal(evaluated.body.result, '42');
-    const expr = await client.request<DebugProtocol.EvaluateResponse>('evaluate', { expression: 'user_id + 1 == 43 && response.status == 200', frameId: frames[0].id, context: 'repl' });
+    const expr = await client.request<DebugProtocol.EvaluateResponse>('evaluate', {
+      expression: 'user_id + 1 == 43 && response.status == 200',
+      frameId: frames[0].id,
+      context: 'repl',
+    });
     assert.equal(expr.body.result, 'true');
     const bad = await client.send('evaluate', { expression: 'nope_missing', frameId: frames[0].id, context: 'repl' });
     assert.equal(bad.success, false);
@@ -153,7 +189,11 @@ describe('debugger over DAP (in process)', () => {
     next = stopped();
     await client.request('next', { threadId: 1 });
     await next;
-    assert.deepEqual(await names(), ['cleanup (http_request · teardown)', 'flow: debug demo'], 'step over at the end of the steps goes on to teardown');
+    assert.deepEqual(
+      await names(),
+      ['cleanup (http_request · teardown)', 'flow: debug demo'],
+      'step over at the end of the steps goes on to teardown',
+    );
     const exited = client.waitForEvent<DebugProtocol.ExitedEvent>('exited');
     await client.request('continue', { threadId: 1 });
     assert.equal((await exited).body.exitCode, 0);
@@ -161,7 +201,9 @@ describe('debugger over DAP (in process)', () => {
 
   it('breakpoints in a sub-flow file stop in that file', async () => {
     const stopped = client.waitForEvent<Stopped>('stopped');
-    await startSession(client, launchArgs(), [{ file: ws.sub, breakpoints: [{ line: lineOf(ws.sub, 'config: { message') }] }]);
+    await startSession(client, launchArgs(), [
+      { file: ws.sub, breakpoints: [{ line: lineOf(ws.sub, 'config: { message') }] },
+    ]);
     await stopped;
     const frames = await topFrame(client);
     assert.equal(frames[0].source?.path, ws.sub);
@@ -203,7 +245,10 @@ describe('debugger over DAP (in process)', () => {
     assert.match(client.output(), /creating ada at 2/);
 
     // Hit count `% 2` on the same step: the second iteration only.
-    await client.request('setBreakpoints', { source: { path: ws.main }, breakpoints: [{ line: visitLine, hitCondition: '% 2' }] });
+    await client.request('setBreakpoints', {
+      source: { path: ws.main },
+      breakpoints: [{ line: visitLine, hitCondition: '% 2' }],
+    });
     const terminated = client.waitForEvent('terminated');
     await client.request('continue', { threadId: 1 });
     await terminated;
@@ -212,7 +257,9 @@ describe('debugger over DAP (in process)', () => {
   it('hit counts in VS Code forms', async () => {
     const visitLine = lineOf(ws.main, '- id: visit');
     const stopped = client.waitForEvent<Stopped>('stopped');
-    await startSession(client, launchArgs(), [{ file: ws.main, breakpoints: [{ line: visitLine, hitCondition: '% 2' }] }]);
+    await startSession(client, launchArgs(), [
+      { file: ws.main, breakpoints: [{ line: visitLine, hitCondition: '% 2' }] },
+    ]);
     await stopped;
     const frames = await topFrame(client);
     assert.equal(frames[0].name, 'visit item [1] (http_request)');
@@ -237,7 +284,11 @@ describe('debugger over DAP (in process)', () => {
       ['expected=201', 'actual=200'],
     );
     // The step's own result is in scope, as in its assertions.
-    const status = await client.request<DebugProtocol.EvaluateResponse>('evaluate', { expression: 'status', frameId: frames[0].id, context: 'repl' });
+    const status = await client.request<DebugProtocol.EvaluateResponse>('evaluate', {
+      expression: 'status',
+      frameId: frames[0].id,
+      context: 'repl',
+    });
     assert.equal(status.body.result, '200');
     const exited = client.waitForEvent<DebugProtocol.ExitedEvent>('exited');
     await client.request('continue', { threadId: 1 });
@@ -246,7 +297,12 @@ describe('debugger over DAP (in process)', () => {
 
   it('"any failed step" stops on a failure without an assertion; no filter, no stop', async () => {
     const stopped = client.waitForEvent<Stopped>('stopped');
-    await startSession(client, launchArgs({ variables: { base_url: 'http://127.0.0.1:1', user_name: 'x' }, flow: 'failing.flow.yaml' }), [], ['failedStep']);
+    await startSession(
+      client,
+      launchArgs({ variables: { base_url: 'http://127.0.0.1:1', user_name: 'x' }, flow: 'failing.flow.yaml' }),
+      [],
+      ['failedStep'],
+    );
     const stop = await stopped;
     assert.equal(stop.body.reason, 'exception');
     const info = await client.request<DebugProtocol.ExceptionInfoResponse>('exceptionInfo', { threadId: 1 });
@@ -263,7 +319,9 @@ describe('debugger over DAP (in process)', () => {
   it('terminate cancels the request in flight and teardown still runs, visibly', async () => {
     const stopped = client.waitForEvent<Stopped>('stopped');
     const before = api.state.slowStarted;
-    await startSession(client, launchArgs({ flow: 'slow.flow.yaml' }), [{ file: ws.slow, breakpoints: [{ line: lineOf(ws.slow, '- id: first') }] }]);
+    await startSession(client, launchArgs({ flow: 'slow.flow.yaml' }), [
+      { file: ws.slow, breakpoints: [{ line: lineOf(ws.slow, '- id: first') }] },
+    ]);
     await stopped;
     await client.request('continue', { threadId: 1 });
     // The hanging request is in flight; no stop comes.
@@ -314,7 +372,12 @@ describe('debugger over DAP (in process)', () => {
 
   it('ends the session with a clear message for a misspelt argument, a missing flow and an invalid flow', async () => {
     const terminated = client.waitForEvent('terminated');
-    const { launched } = await startSession(client, { name: 'x', __sessionId: 'y', flow: 'main.flow.yaml', stopOnEnty: true });
+    const { launched } = await startSession(client, {
+      name: 'x',
+      __sessionId: 'y',
+      flow: 'main.flow.yaml',
+      stopOnEnty: true,
+    });
     const response = await launched;
     assert.equal(response.success, false);
     assert.match(response.message ?? '', /unknown launch argument 'stopOnEnty' \(did you mean 'stopOnEntry'\?\)/);
@@ -327,7 +390,10 @@ describe('debugger over DAP (in process)', () => {
     ['a flow file that is not there', { flow: 'missing.flow.yaml' }, /missing\.flow\.yaml/],
   ] as const) {
     it(`ends the session with a clear message for ${what}`, async () => {
-      writeFileSync(join(ws.root, 'broken.flow.yaml'), 'flow:\n  name: broken\n  steps:\n    - id: a\n      action: nope_action\n');
+      writeFileSync(
+        join(ws.root, 'broken.flow.yaml'),
+        'flow:\n  name: broken\n  steps:\n    - id: a\n      action: nope_action\n',
+      );
       const terminated = client.waitForEvent('terminated');
       const { launched } = await startSession(client, launch);
       const response = await launched;
@@ -339,12 +405,19 @@ describe('debugger over DAP (in process)', () => {
 
   it('shows secrets as *** in variables and evaluation', async () => {
     const stopped = client.waitForEvent<Stopped>('stopped');
-    await startSession(client, launchArgs({ stopOnEntry: true, variables: { base_url: api.url, user_name: 'ada', api_token: 's3cr3t-value' } }));
+    await startSession(
+      client,
+      launchArgs({ stopOnEntry: true, variables: { base_url: api.url, user_name: 'ada', api_token: 's3cr3t-value' } }),
+    );
     await stopped;
     const frames = await topFrame(client);
     const vars = await scopeVariables(client, frames[0].id);
     assert.equal(vars.Variables.find((v) => v.name === 'api_token')?.value, '***');
-    const evaluated = await client.request<DebugProtocol.EvaluateResponse>('evaluate', { expression: '"token is {{api_token}}"', frameId: frames[0].id, context: 'repl' });
+    const evaluated = await client.request<DebugProtocol.EvaluateResponse>('evaluate', {
+      expression: '"token is {{api_token}}"',
+      frameId: frames[0].id,
+      context: 'repl',
+    });
     assert.doesNotMatch(evaluated.body.result, /s3cr3t/);
     const terminated = client.waitForEvent('terminated');
     await client.request('terminate', {});

@@ -4,7 +4,15 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { stdioClient } from './dapClient';
-import { debugWorkspace, lineOf, scopeVariables, startDebugApi, startSession, topFrame, type DebugApi } from './fixtures';
+import {
+  debugWorkspace,
+  lineOf,
+  scopeVariables,
+  startDebugApi,
+  startSession,
+  topFrame,
+  type DebugApi,
+} from './fixtures';
 
 const CLI = resolve(__dirname, '../../../../dist/cli.js');
 
@@ -27,16 +35,20 @@ describe('testmesh debug-adapter (DAP over stdio)', () => {
     child = spawn(process.execPath, [CLI, 'debug-adapter'], { cwd: ws.root });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<{ code: number | null; stderr: string }>((done) => child!.on('exit', (code) => done({ code, stderr })));
+    const exited = new Promise<{ code: number | null; stderr: string }>((done) =>
+      child!.on('exit', (code) => done({ code, stderr })),
+    );
     return { client: stdioClient(child), exited };
   };
 
   it('debugs a flow named relative to its working directory, then exits when the client disconnects', async () => {
     const { client, exited } = spawnAdapter();
     const stopped = client.waitForEvent<DebugProtocol.StoppedEvent>('stopped');
-    const { launched } = await startSession(client, { flow: 'main.flow.yaml', variables: { base_url: api.url, user_name: 'nvim' } }, [
-      { file: ws.main, breakpoints: [{ line: lineOf(ws.main, '- id: check') }] },
-    ]);
+    const { launched } = await startSession(
+      client,
+      { flow: 'main.flow.yaml', variables: { base_url: api.url, user_name: 'nvim' } },
+      [{ file: ws.main, breakpoints: [{ line: lineOf(ws.main, '- id: check') }] }],
+    );
     assert.equal((await launched).success, true);
     assert.equal((await stopped).body.reason, 'breakpoint');
     const frames = await topFrame(client);
@@ -54,7 +66,13 @@ describe('testmesh debug-adapter (DAP over stdio)', () => {
   it('answers a misspelt launch argument with a did-you-mean and ends the session', async () => {
     const { client, exited } = spawnAdapter();
     const terminated = client.waitForEvent('terminated');
-    const { launched } = await startSession(client, { type: 'testmesh', request: 'launch', name: 'nvim', flow: 'main.flow.yaml', stopOnEnty: true });
+    const { launched } = await startSession(client, {
+      type: 'testmesh',
+      request: 'launch',
+      name: 'nvim',
+      flow: 'main.flow.yaml',
+      stopOnEnty: true,
+    });
     const response = await launched;
     assert.equal(response.success, false);
     assert.match(response.message ?? '', /did you mean 'stopOnEntry'/);

@@ -8,7 +8,11 @@ export class DapClient {
   private seq = 1;
   private readonly pending = new Map<number, (response: DebugProtocol.Response) => void>();
   readonly events: DebugProtocol.Event[] = [];
-  private readonly waiters: Array<{ test: (e: DebugProtocol.Event) => boolean; resolve: (e: DebugProtocol.Event) => void; from: number }> = [];
+  private readonly waiters: Array<{
+    test: (e: DebugProtocol.Event) => boolean;
+    resolve: (e: DebugProtocol.Event) => void;
+    from: number;
+  }> = [];
 
   constructor(private readonly write: (message: Message) => void) {}
 
@@ -38,16 +42,28 @@ export class DapClient {
   }
 
   /** Sends a request and fails the test when the adapter answers with an error. */
-  async request<T extends DebugProtocol.Response = DebugProtocol.Response>(command: string, args?: unknown): Promise<T> {
+  async request<T extends DebugProtocol.Response = DebugProtocol.Response>(
+    command: string,
+    args?: unknown,
+  ): Promise<T> {
     const response = await this.send<T>(command, args);
-    if (!response.success) throw new Error(`${command} failed: ${response.message} ${JSON.stringify(response.body ?? {})}`);
+    if (!response.success)
+      throw new Error(`${command} failed: ${response.message} ${JSON.stringify(response.body ?? {})}`);
     return response;
   }
 
   /** The next event of a kind (counting from now, or from `since` events ago), optionally matching. */
-  waitForEvent<T extends DebugProtocol.Event = DebugProtocol.Event>(name: string, test: (e: T) => boolean = () => true, timeoutMs = 15000): Promise<T> {
+  waitForEvent<T extends DebugProtocol.Event = DebugProtocol.Event>(
+    name: string,
+    test: (e: T) => boolean = () => true,
+    timeoutMs = 15000,
+  ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for event '${name}'; got ${this.events.map((e) => e.event).join(', ')}`)), timeoutMs);
+      const timer = setTimeout(
+        () =>
+          reject(new Error(`timed out waiting for event '${name}'; got ${this.events.map((e) => e.event).join(', ')}`)),
+        timeoutMs,
+      );
       this.waiters.push({
         from: this.events.length,
         test: (e) => e.event === name && test(e as T),

@@ -125,7 +125,8 @@ export async function startDebugApi(): Promise<DebugApi> {
         state.deleted.push(url.pathname);
         return json(res, 200, { deleted: true });
       }
-      if (url.pathname.startsWith('/users/')) return json(res, 200, { id: 42, name: state.names[state.names.length - 1] });
+      if (url.pathname.startsWith('/users/'))
+        return json(res, 200, { id: 42, name: state.names[state.names.length - 1] });
       if (url.pathname.startsWith('/items/')) return json(res, 200, { item: Number(url.pathname.split('/')[2]) });
       if (url.pathname === '/slow') {
         state.slowStarted++;
@@ -139,8 +140,19 @@ export async function startDebugApi(): Promise<DebugApi> {
 }
 
 export function debugWorkspace(): { root: string; main: string; sub: string; failing: string; slow: string } {
-  const root = tempWorkspace({ 'main.flow.yaml': MAIN_FLOW, 'sub.flow.yaml': SUB_FLOW, 'failing.flow.yaml': FAILING_FLOW, 'slow.flow.yaml': SLOW_FLOW });
-  return { root, main: join(root, 'main.flow.yaml'), sub: join(root, 'sub.flow.yaml'), failing: join(root, 'failing.flow.yaml'), slow: join(root, 'slow.flow.yaml') };
+  const root = tempWorkspace({
+    'main.flow.yaml': MAIN_FLOW,
+    'sub.flow.yaml': SUB_FLOW,
+    'failing.flow.yaml': FAILING_FLOW,
+    'slow.flow.yaml': SLOW_FLOW,
+  });
+  return {
+    root,
+    main: join(root, 'main.flow.yaml'),
+    sub: join(root, 'sub.flow.yaml'),
+    failing: join(root, 'failing.flow.yaml'),
+    slow: join(root, 'slow.flow.yaml'),
+  };
 }
 
 /** 1-based line of the first line of a file containing `needle`. */
@@ -160,12 +172,20 @@ export async function startSession(
   filters: string[] = [],
 ): Promise<{ launched: Promise<DebugProtocol.Response>; verified: DebugProtocol.Breakpoint[][] }> {
   const initialized = client.waitForEvent('initialized');
-  await client.request('initialize', { adapterID: 'testmesh', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' });
+  await client.request('initialize', {
+    adapterID: 'testmesh',
+    linesStartAt1: true,
+    columnsStartAt1: true,
+    pathFormat: 'path',
+  });
   const launched = client.send('launch', launch);
   await initialized;
   const verified: DebugProtocol.Breakpoint[][] = [];
   for (const set of breakpoints) {
-    const response = await client.request<DebugProtocol.SetBreakpointsResponse>('setBreakpoints', { source: { path: set.file }, breakpoints: set.breakpoints });
+    const response = await client.request<DebugProtocol.SetBreakpointsResponse>('setBreakpoints', {
+      source: { path: set.file },
+      breakpoints: set.breakpoints,
+    });
     verified.push(response.body.breakpoints);
   }
   await client.request('setExceptionBreakpoints', { filters });
@@ -178,11 +198,16 @@ export async function topFrame(client: DapClient): Promise<DebugProtocol.StackFr
   return trace.body.stackFrames;
 }
 
-export async function scopeVariables(client: DapClient, frameId: number): Promise<Record<string, DebugProtocol.Variable[]>> {
+export async function scopeVariables(
+  client: DapClient,
+  frameId: number,
+): Promise<Record<string, DebugProtocol.Variable[]>> {
   const scopes = await client.request<DebugProtocol.ScopesResponse>('scopes', { frameId });
   const out: Record<string, DebugProtocol.Variable[]> = {};
   for (const scope of scopes.body.scopes) {
-    const vars = await client.request<DebugProtocol.VariablesResponse>('variables', { variablesReference: scope.variablesReference });
+    const vars = await client.request<DebugProtocol.VariablesResponse>('variables', {
+      variablesReference: scope.variablesReference,
+    });
     out[scope.name] = vars.body.variables;
   }
   return out;

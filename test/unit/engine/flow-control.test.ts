@@ -85,7 +85,10 @@ flow:
         'execution.completed',
       ],
     );
-    const nested = rec.events.filter((e): e is Extract<ExecutionEvent, { type: 'step.started' }> => e.type === 'step.started' && e.data.step_id.startsWith('inner'));
+    const nested = rec.events.filter(
+      (e): e is Extract<ExecutionEvent, { type: 'step.started' }> =>
+        e.type === 'step.started' && e.data.step_id.startsWith('inner'),
+    );
     assert.ok(nested.every((e) => e.data.parent_id === 'loop'));
     const logs = rec.events.filter((e) => e.type === 'log').map((e) => e.type === 'log' && e.data.message);
     assert.deepEqual(logs, ['setting up', 'item 1 at 0', 'item 2 at 1', 'bye']);
@@ -108,7 +111,10 @@ flow:
 `),
       { variables: { MODE: 'quick' } },
     );
-    assert.deepEqual(result.steps.map((s) => `${s.step_id}:${s.status}`), ['a:skipped', 'b:completed']);
+    assert.deepEqual(
+      result.steps.map((s) => `${s.step_id}:${s.status}`),
+      ['a:skipped', 'b:completed'],
+    );
     assert.match(result.steps[0].skip_reason!, /when: MODE == "full" is false/);
   });
 
@@ -134,7 +140,10 @@ flow:
 `),
     );
     assert.equal(result.status, 'completed');
-    assert.deepEqual(result.steps.map((s) => s.status), ['failed', 'failed', 'completed']);
+    assert.deepEqual(
+      result.steps.map((s) => s.status),
+      ['failed', 'failed', 'completed'],
+    );
   });
 
   it('runs teardown after a setup failure and skips the steps', async () => {
@@ -160,7 +169,10 @@ flow:
 `),
     );
     assert.equal(result.status, 'failed');
-    assert.deepEqual(result.steps.map((s) => `${s.step_id}:${s.status}`), ['boom:failed', 'main:skipped', 't1:failed', 't2:completed']);
+    assert.deepEqual(
+      result.steps.map((s) => `${s.step_id}:${s.status}`),
+      ['boom:failed', 'main:skipped', 't1:failed', 't2:completed'],
+    );
     assert.match(result.steps[0].error!, /n == 2: got n = 1/);
   });
 
@@ -187,7 +199,10 @@ flow:
       { variables: { COUNT: 2 }, onEvent: rec.onEvent },
     );
     assert.equal(result.status, 'completed', result.error);
-    assert.deepEqual(result.steps.map((s) => s.step_id), ['small', 'check']);
+    assert.deepEqual(
+      result.steps.map((s) => s.step_id),
+      ['small', 'check'],
+    );
     assert.equal(result.steps[0].parent_id, 'check');
   });
 
@@ -237,8 +252,13 @@ flow:
 
   it('parallel honours max_concurrent', async () => {
     maxInFlight = 0;
-    const branches = Array.from({ length: 6 }, (_, i) => `          - steps:\n              - id: b${i}\n                action: http_request\n                config: { url: "${api.url}/concurrent" }`).join('\n');
-    const result = await runFlow(flowFrom(`
+    const branches = Array.from(
+      { length: 6 },
+      (_, i) =>
+        `          - steps:\n              - id: b${i}\n                action: http_request\n                config: { url: "${api.url}/concurrent" }`,
+    ).join('\n');
+    const result = await runFlow(
+      flowFrom(`
 flow:
   name: parallel
   steps:
@@ -248,14 +268,16 @@ flow:
         max_concurrent: 2
         branches:
 ${branches}
-`));
+`),
+    );
     assert.equal(result.status, 'completed', result.error);
     assert.equal(maxInFlight, 2);
     assert.equal(result.steps.filter((s) => s.parent_id === 'par').length, 6);
   });
 
   it('parallel with fail_fast cancels the other branches', async () => {
-    const result = await runFlow(flowFrom(`
+    const result = await runFlow(
+      flowFrom(`
 flow:
   name: fail fast
   steps:
@@ -271,7 +293,8 @@ flow:
               - id: slow
                 action: delay
                 config: { duration: 5s }
-`));
+`),
+    );
     assert.equal(result.status, 'failed');
     assert.ok(result.duration_ms < 4000, `took ${result.duration_ms}ms`);
     assert.equal(result.steps.find((s) => s.step_id === 'slow')!.status, 'failed');
@@ -282,7 +305,8 @@ flow:
     await new Promise<void>((r) => tcp.listen(0, '127.0.0.1', r));
     const port = (tcp.address() as { port: number }).port;
     try {
-      const result = await runFlow(flowFrom(`
+      const result = await runFlow(
+        flowFrom(`
 flow:
   name: wait for
   steps:
@@ -292,7 +316,8 @@ flow:
     - id: tcp
       action: wait_for
       config: { type: tcp, host: 127.0.0.1, port: ${port}, timeout: 2s }
-`));
+`),
+      );
       assert.equal(result.status, 'completed', result.error);
     } finally {
       tcp.close();
@@ -300,20 +325,23 @@ flow:
   });
 
   it('wait_for gives up with the last reason', async () => {
-    const result = await runFlow(flowFrom(`
+    const result = await runFlow(
+      flowFrom(`
 flow:
   name: wait for fails
   steps:
     - action: wait_for
       config: { url: "${api.url}/fail", interval: 10ms, max_attempts: 3 }
-`));
+`),
+    );
     assert.equal(result.status, 'failed');
     assert.match(result.steps[0].error!, /not ready after 3 attempts.*status 500/);
   });
 
   it('wait_until re-runs its steps until the condition holds', async () => {
     hits = 0;
-    const result = await runFlow(flowFrom(`
+    const result = await runFlow(
+      flowFrom(`
 flow:
   name: poll
   steps:
@@ -328,20 +356,24 @@ flow:
             action: http_request
             config: { url: "${api.url}/counter" }
             output: { hits: $.body.hits }
-`));
+`),
+    );
     assert.equal(result.status, 'completed', result.error);
     assert.equal(hits, 3);
   });
 
   it('wait_until with on_timeout: continue passes with a warning', async () => {
     const rec = recorder();
-    const result = await runFlow(flowFrom(`
+    const result = await runFlow(
+      flowFrom(`
 flow:
   name: wait until timeout
   steps:
     - action: wait_until
       config: { condition: "1 == 2", interval: 10ms, max_duration: 50ms, on_timeout: continue }
-`), { onEvent: rec.onEvent });
+`),
+      { onEvent: rec.onEvent },
+    );
     assert.equal(result.status, 'completed');
     assert.ok(rec.events.some((e) => e.type === 'log' && e.data.level === 'warn'));
   });
@@ -349,14 +381,19 @@ flow:
   it('delay is cancelled at once', async () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);
-    const result = await runFlow(flowFrom(`flow:\n  name: d\n  steps:\n    - action: delay\n      config: { duration: 10s }\n`), { signal: controller.signal });
+    const result = await runFlow(
+      flowFrom(`flow:\n  name: d\n  steps:\n    - action: delay\n      config: { duration: 10s }\n`),
+      { signal: controller.signal },
+    );
     assert.equal(result.status, 'cancelled');
     assert.ok(result.duration_ms < 3000);
   });
 
   it('a whole-run timeout fails the run and still runs teardown', async () => {
     const result = await runFlow(
-      flowFrom(`flow:\n  name: d\n  steps:\n    - action: delay\n      config: { duration: 10s }\n  teardown:\n    - id: t\n      action: log\n      config: { message: t }\n`),
+      flowFrom(
+        `flow:\n  name: d\n  steps:\n    - action: delay\n      config: { duration: 10s }\n  teardown:\n    - id: t\n      action: log\n      config: { message: t }\n`,
+      ),
       { timeoutMs: 50 },
     );
     assert.equal(result.status, 'failed');
@@ -427,12 +464,16 @@ flow:
 `,
     );
     const flow = (await loadFlowFile(file)).flow!;
-    const result = await runFlow(flow, { environment: { BASE: 'http://env', ONLY_ENV: 'env' }, variables: { BASE: 'http://var', ONLY_VAR: 'var' } });
+    const result = await runFlow(flow, {
+      environment: { BASE: 'http://env', ONLY_ENV: 'env' },
+      variables: { BASE: 'http://var', ONLY_VAR: 'var' },
+    });
     assert.equal(result.status, 'completed', result.error);
   });
 
   it('keeps the type of a value that is one placeholder', async () => {
-    const result = await runFlow(flowFrom(`
+    const result = await runFlow(
+      flowFrom(`
 flow:
   name: types
   steps:
@@ -441,31 +482,40 @@ flow:
       output: { n: $.n, list: $.list }
     - action: assert
       config: { data: { n: "{{n}}", list: "\${list}", text: "n={{n}} list={{list}}" }, assertions: [ n == 5, len(list) == 2, 'text == "n=5 list=[1,2]"' ] }
-`));
+`),
+    );
     assert.equal(result.status, 'completed', result.error);
   });
 
   it('an unresolved placeholder fails the step naming the variable', async () => {
-    const result = await runFlow(flowFrom(`flow:\n  name: u\n  steps:\n    - id: s\n      action: log\n      config: { message: "hi {{nobody}}" }\n`));
+    const result = await runFlow(
+      flowFrom(
+        `flow:\n  name: u\n  steps:\n    - id: s\n      action: log\n      config: { message: "hi {{nobody}}" }\n`,
+      ),
+    );
     assert.equal(result.status, 'failed');
     assert.match(result.steps[0].error!, /unresolved variable 'nobody'/);
   });
 
   it('built-ins resolve', async () => {
-    const result = await runFlow(flowFrom(`
+    const result = await runFlow(
+      flowFrom(`
 flow:
   name: builtins
   steps:
     - action: assert
       config: { data: { id: "{{UUID}}", ts: "\${TIMESTAMP}", date: "{{DATE}}" }, assertions: [ len(id) == 36, ts > 1700000000, 'date matches "^\\\\d{4}-\\\\d{2}-\\\\d{2}$"' ] }
-`));
+`),
+    );
     assert.equal(result.status, 'completed', result.error);
   });
 
   it('redacts secrets from events and results', async () => {
     const rec = recorder();
     const result = await runFlow(
-      flowFrom(`flow:\n  name: s\n  steps:\n    - id: s\n      action: log\n      config: { message: "token is {{API_TOKEN}}" }\n    - id: f\n      action: assert\n      config: { data: { t: "{{API_TOKEN}}" }, assertions: [ 't == "nope"' ] }\n`),
+      flowFrom(
+        `flow:\n  name: s\n  steps:\n    - id: s\n      action: log\n      config: { message: "token is {{API_TOKEN}}" }\n    - id: f\n      action: assert\n      config: { data: { t: "{{API_TOKEN}}" }, assertions: [ 't == "nope"' ] }\n`,
+      ),
       { environment: { API_TOKEN: 'hunter2-secret' }, onEvent: rec.onEvent },
     );
     const all = JSON.stringify(rec.events) + JSON.stringify(result);
@@ -494,25 +544,34 @@ flow:
       { onlyStep: { stepId: 'second' }, variables: { user_id: 7 }, onEvent: rec.onEvent },
     );
     assert.equal(result.status, 'completed', result.error);
-    assert.deepEqual(result.steps.map((s) => s.step_id), ['second']);
+    assert.deepEqual(
+      result.steps.map((s) => s.step_id),
+      ['second'],
+    );
   });
 });
 
 describe('engine: assertions', () => {
   it('fills placeholders inside quoted strings of expressions, as text', async () => {
-    const result = await runFlow(flowFrom(`
+    const result = await runFlow(
+      flowFrom(`
 flow:
   name: quoted
   env: { NAME: Ada, ID: 7 }
   steps:
     - action: assert
       config: { data: { name: Ada, id: "7", n: 7 }, assertions: [ 'name == "{{NAME}}"', 'id == "\${ID}"', 'n == {{ID}}', 'name matches "^{{NAME}}$"' ] }
-`));
+`),
+    );
     assert.equal(result.status, 'completed', result.error);
   });
 
   it('an assertion that cannot be evaluated fails the step and names it', async () => {
-    const result = await runFlow(flowFrom(`flow:\n  name: x\n  steps:\n    - action: assert\n      config: { data: { status: 200 }, assertions: [ stauts == 200 ] }\n`));
+    const result = await runFlow(
+      flowFrom(
+        `flow:\n  name: x\n  steps:\n    - action: assert\n      config: { data: { status: 200 }, assertions: [ stauts == 200 ] }\n`,
+      ),
+    );
     assert.equal(result.status, 'failed');
     assert.match(result.steps[0].error!, /assertion 'stauts == 200' could not be evaluated: unknown name 'stauts'/);
   });

@@ -18,7 +18,8 @@ describe('http_request', () => {
         return json(res, 201, { id: 42, ...body, auth: req.headers.authorization ?? null });
       }
       if (url.pathname === '/users/42') return json(res, 200, { id: 42, name: 'Ada', tags: ['a', 'b'] });
-      if (url.pathname === '/echo') return json(res, 200, { query: Object.fromEntries(url.searchParams), headers: req.headers });
+      if (url.pathname === '/echo')
+        return json(res, 200, { query: Object.fromEntries(url.searchParams), headers: req.headers });
       if (url.pathname === '/missing') return json(res, 404, { error: 'not found' });
       if (url.pathname === '/text') {
         res.writeHead(200, { 'content-type': 'text/plain', 'x-request-id': 'abc-123' });
@@ -92,7 +93,10 @@ flow:
 `);
     const result = await runFlow(flow);
     assert.equal(result.status, 'completed', result.error);
-    assert.deepEqual(result.steps.map((s) => s.status), ['completed', 'completed', 'completed']);
+    assert.deepEqual(
+      result.steps.map((s) => s.status),
+      ['completed', 'completed', 'completed'],
+    );
     assert.deepEqual(result.steps[0].outputs, { user_id: 42 });
   });
 
@@ -138,7 +142,10 @@ flow:
     assert.equal(failed.data.expected, 200);
     assert.equal(failed.data.actual, 404);
     assert.match(failed.data.error_message, /status == 200: got status = 404/);
-    assert.deepEqual(result.steps.map((s) => `${s.step_id}:${s.status}`), ['get:failed', 'never:skipped', 'cleanup:completed']);
+    assert.deepEqual(
+      result.steps.map((s) => `${s.step_id}:${s.status}`),
+      ['get:failed', 'never:skipped', 'cleanup:completed'],
+    );
     assert.match(result.error!, /step 'get' failed/);
     assert.equal(rec.events.at(-1)!.type, 'execution.failed');
   });
@@ -160,7 +167,10 @@ flow:
     assert.equal(result.status, 'completed', result.error);
     assert.equal(result.steps[0].attempts, 3);
     const retries = rec.events.filter((e) => e.type === 'step.retrying');
-    assert.deepEqual(retries.map((e) => e.type === 'step.retrying' && e.data.delay_ms), [10, 20]);
+    assert.deepEqual(
+      retries.map((e) => e.type === 'step.retrying' && e.data.delay_ms),
+      [10, 20],
+    );
   });
 
   it('fails when retries are exhausted, with the last error', async () => {
@@ -217,25 +227,29 @@ flow:
     await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
     const port = (probe.address() as { port: number }).port;
     await new Promise<void>((r) => probe.close(() => r()));
-    const result = await runFlow(flowFrom(`
+    const result = await runFlow(
+      flowFrom(`
 flow:
   name: refused
   steps:
     - action: http_request
       config: { url: "http://127.0.0.1:${port}/x" }
-`));
+`),
+    );
     assert.equal(result.status, 'failed');
     assert.match(result.steps[0].error!, /GET http:\/\/127\.0\.0\.1:\d+\/x: connection refused \(ECONNREFUSED\)/);
   });
 
   it('says the server closed the connection when a response is cut', async () => {
-    const result = await runFlow(flowFrom(`
+    const result = await runFlow(
+      flowFrom(`
 flow:
   name: cut
   steps:
     - action: http_request
       config: { url: "${api.url}/cut" }
-`));
+`),
+    );
     assert.equal(result.status, 'failed');
     assert.match(result.steps[0].error!, /closed the connection|reset/);
   });
@@ -266,7 +280,10 @@ flow:
     controller.abort();
     const result = await running;
     assert.equal(result.status, 'cancelled');
-    assert.deepEqual(result.steps.map((s) => `${s.step_id}:${s.status}`), ['slow:failed', 'after:skipped', 'cleanup:completed']);
+    assert.deepEqual(
+      result.steps.map((s) => `${s.step_id}:${s.status}`),
+      ['slow:failed', 'after:skipped', 'cleanup:completed'],
+    );
     assert.equal(rec.events.at(-1)!.type, 'execution.cancelled');
     await waitFor(() => aborted === 1, 3000, 'the server to see the request aborted');
   });
@@ -276,7 +293,10 @@ flow:
     // previous body ended (a raw undici loop does the same); what matters is that the count stays
     // bounded while requests go on.
     connections.clear();
-    const steps = Array.from({ length: 200 }, () => `    - action: http_request\n      config: { url: "${api.url}/users/42" }`).join('\n');
+    const steps = Array.from(
+      { length: 200 },
+      () => `    - action: http_request\n      config: { url: "${api.url}/users/42" }`,
+    ).join('\n');
     const result = await runFlow(flowFrom(`flow:\n  name: keepalive\n  steps:\n${steps}\n`));
     assert.equal(result.status, 'completed');
     assert.ok(connections.size <= 2, `expected at most 2 new connections for 200 requests, saw ${connections.size}`);
@@ -284,15 +304,21 @@ flow:
 
   it('hands request/response detail to onStepDetail', async () => {
     const details: unknown[] = [];
-    await runFlow(flowFrom(`
+    await runFlow(
+      flowFrom(`
 flow:
   name: detail
   steps:
     - id: create
       action: http_request
       config: { method: POST, url: "${api.url}/users", body: { name: "x" } }
-`), { onStepDetail: (d) => details.push(d) });
-    const d = details[0] as { request: { method: string; body: string }; response: { status: number; body: { id: number } } };
+`),
+      { onStepDetail: (d) => details.push(d) },
+    );
+    const d = details[0] as {
+      request: { method: string; body: string };
+      response: { status: number; body: { id: number } };
+    };
     assert.equal(d.request.method, 'POST');
     assert.equal(d.request.body, '{"name":"x"}');
     assert.equal(d.response.status, 201);

@@ -31,7 +31,8 @@ function cli(args: string[]): Promise<{ code: number | null; stdout: string; std
 function needs(found: boolean, what: string, install: string): (this: Mocha.Context) => void {
   return function () {
     if (found) return;
-    if (inCi()) throw new Error(`${what} is not installed but CI is set: .ci/install-system.sh must install it (${install})`);
+    if (inCi())
+      throw new Error(`${what} is not installed but CI is set: .ci/install-system.sh must install it (${install})`);
     console.warn(`\n  !!!!! SKIPPING the ${what} example: it is not installed (${install}) !!!!!\n`);
     this.skip();
   };
@@ -54,13 +55,27 @@ describe('data-store examples with real servers', function () {
     after(async () => redis?.stop());
 
     it('examples/flows/redis-cache.flow.yaml runs every redis.* step with REDIS_URL set', async () => {
-      const result = await cli(['run', 'examples/flows/redis-cache.flow.yaml', '--env-file', 'examples/.env.example', '--var', `REDIS_URL=${redis!.url(2)}`, '--reporter', 'json']);
+      const result = await cli([
+        'run',
+        'examples/flows/redis-cache.flow.yaml',
+        '--env-file',
+        'examples/.env.example',
+        '--var',
+        `REDIS_URL=${redis!.url(2)}`,
+        '--reporter',
+        'json',
+      ]);
       const report = JSON.parse(result.stdout) as RunReport;
       const flow = report.flows[0];
       assert.equal(flow.status, 'passed', `${JSON.stringify(flow, null, 2)}\n${result.stderr}`);
-      const ran = flow.steps.filter((s) => s.action.startsWith('redis.') && s.status === 'passed').map((s) => s.step_id);
+      const ran = flow.steps
+        .filter((s) => s.action.startsWith('redis.') && s.status === 'passed')
+        .map((s) => s.step_id);
       assert.deepEqual(ran, ['cache_user', 'read_user', 'is_cached', 'evict', 'gone']);
-      assert.ok(!result.stdout.includes(REDIS_PASSWORD) && !result.stderr.includes(REDIS_PASSWORD), 'the Redis password shows in the CLI output');
+      assert.ok(
+        !result.stdout.includes(REDIS_PASSWORD) && !result.stderr.includes(REDIS_PASSWORD),
+        'the Redis password shows in the CLI output',
+      );
     });
   });
 
@@ -74,15 +89,41 @@ describe('data-store examples with real servers', function () {
     after(async () => pg?.stop());
 
     it('examples/flows/jobs-db-poll.flow.yaml runs db_poll and every postgresql.* step with DATABASE_URL set', async () => {
-      const result = await cli(['run', 'examples/flows/jobs-db-poll.flow.yaml', '--env-file', 'examples/.env.example', '--var', `DATABASE_URL=${pg!.dsn()}`, '--reporter', 'json']);
+      const result = await cli([
+        'run',
+        'examples/flows/jobs-db-poll.flow.yaml',
+        '--env-file',
+        'examples/.env.example',
+        '--var',
+        `DATABASE_URL=${pg!.dsn()}`,
+        '--reporter',
+        'json',
+      ]);
       const report = JSON.parse(result.stdout) as RunReport;
       const flow = report.flows[0];
       assert.equal(flow.status, 'passed', `${JSON.stringify(flow, null, 2)}\n${result.stderr}`);
       const ran = new Set(flow.steps.filter((s) => s.status === 'passed').map((s) => s.action));
-      for (const action of ['db_poll', 'postgresql.execute', 'postgresql.insert', 'postgresql.update', 'postgresql.query', 'postgresql.assert', 'postgresql.transaction', 'postgresql.tables', 'postgresql.columns', 'postgresql.delete']) {
-        assert.ok(ran.has(action), `${action} did not run: ${JSON.stringify(flow.steps.map((s) => [s.step_id, s.status]))}`);
+      for (const action of [
+        'db_poll',
+        'postgresql.execute',
+        'postgresql.insert',
+        'postgresql.update',
+        'postgresql.query',
+        'postgresql.assert',
+        'postgresql.transaction',
+        'postgresql.tables',
+        'postgresql.columns',
+        'postgresql.delete',
+      ]) {
+        assert.ok(
+          ran.has(action),
+          `${action} did not run: ${JSON.stringify(flow.steps.map((s) => [s.step_id, s.status]))}`,
+        );
       }
-      assert.ok(!result.stdout.includes(pg!.password) && !result.stderr.includes(pg!.password), 'the PostgreSQL password shows in the CLI output');
+      assert.ok(
+        !result.stdout.includes(pg!.password) && !result.stderr.includes(pg!.password),
+        'the PostgreSQL password shows in the CLI output',
+      );
     });
   });
 });

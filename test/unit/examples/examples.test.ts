@@ -28,7 +28,11 @@ interface Finished {
 
 function run(args: string[], timeoutMs = 60_000): Promise<Finished> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn(process.execPath, args, {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (t: string) => (stdout += t));
@@ -48,7 +52,9 @@ function run(args: string[], timeoutMs = 60_000): Promise<Finished> {
 /** Starts examples/demo-api/server.mjs in its own process on a free port; resolves with its URL. */
 function startDemoApiProcess(): Promise<{ url: string; port: number; child: ChildProcess }> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'examples', 'demo-api', 'server.mjs'), '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(ROOT, 'examples', 'demo-api', 'server.mjs'), '--port', '0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let seen = '';
     const onData = (text: string) => {
       seen += text;
@@ -90,7 +96,9 @@ function parseReport(result: Finished): RunReport {
   try {
     return JSON.parse(result.stdout) as RunReport;
   } catch {
-    throw new Error(`the CLI did not print a JSON report (exit ${result.code})\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`);
+    throw new Error(
+      `the CLI did not print a JSON report (exit ${result.code})\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`,
+    );
   }
 }
 
@@ -98,7 +106,16 @@ describe('examples', function () {
   this.timeout(120_000);
 
   let api: { url: string; port: number; child: ChildProcess };
-  const cliVars = () => ['--env-file', ENV_FILE, '--var', `BASE_URL=${api.url}`, '--var', 'API_HOST=127.0.0.1', '--var', `API_PORT=${api.port}`];
+  const cliVars = () => [
+    '--env-file',
+    ENV_FILE,
+    '--var',
+    `BASE_URL=${api.url}`,
+    '--var',
+    'API_HOST=127.0.0.1',
+    '--var',
+    `API_PORT=${api.port}`,
+  ];
 
   before(async () => {
     if (!existsSync(CLI)) {
@@ -118,7 +135,13 @@ describe('examples', function () {
     const report = parseReport(result);
     const failures = report.flows
       .filter((f) => f.status !== 'passed')
-      .map((f) => `${f.file}: ${f.error}\n${f.steps.filter((s) => s.status === 'failed').map((s) => `  ${s.name}: ${s.error}`).join('\n')}`);
+      .map(
+        (f) =>
+          `${f.file}: ${f.error}\n${f.steps
+            .filter((s) => s.status === 'failed')
+            .map((s) => `  ${s.name}: ${s.error}`)
+            .join('\n')}`,
+      );
     assert.deepEqual(failures, [], `failed flows:\n${failures.join('\n')}\nstderr:\n${result.stderr}`);
     assert.equal(result.code, 0, result.stderr);
     const expected = flowFilesUnder(FLOWS_DIR).map((f) => relative(ROOT, f).split('\\').join('/'));
@@ -158,7 +181,9 @@ describe('examples', function () {
       this.timeout(120_000);
       if (!findPostgresBin()) {
         if (inCi()) throw new Error('PostgreSQL is not installed but CI is set: the database example must run there');
-        console.warn('\n  !!!!! SKIPPING the database example: PostgreSQL is not installed (apt-get install -y postgresql) !!!!!\n');
+        console.warn(
+          '\n  !!!!! SKIPPING the database example: PostgreSQL is not installed (apt-get install -y postgresql) !!!!!\n',
+        );
         this.skip();
       }
       pg = await startPostgres();
@@ -170,12 +195,23 @@ describe('examples', function () {
 
     it('the database example runs its checks when DATABASE_URL is set', async () => {
       const file = 'examples/flows/orders-db.flow.yaml';
-      const result = await run([CLI, 'run', file, ...cliVars(), '--var', `DATABASE_URL=${pg!.dsn()}`, '--reporter', 'json']);
+      const result = await run([
+        CLI,
+        'run',
+        file,
+        ...cliVars(),
+        '--var',
+        `DATABASE_URL=${pg!.dsn()}`,
+        '--reporter',
+        'json',
+      ]);
       const report = parseReport(result);
       const flow = report.flows[0];
       assert.equal(flow?.status, 'passed', `${JSON.stringify(flow, null, 2)}\nstderr:\n${result.stderr}`);
       assert.equal(result.code, 0);
-      const ran = flow.steps.filter((s) => s.action === 'database_query' && s.status === 'passed').map((s) => s.step_id);
+      const ran = flow.steps
+        .filter((s) => s.action === 'database_query' && s.status === 'passed')
+        .map((s) => s.step_id);
       assert.deepEqual(ran, ['create_table', 'insert_order', 'pay_order', 'read_order', 'delete_order']);
     });
   });

@@ -20,7 +20,11 @@ const PROTOS = join(ROOT, 'examples', 'flows', 'protos');
 
 function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (t: string) => (stdout += t));
@@ -41,20 +45,30 @@ describe('examples: gRPC', function () {
       const build = spawnSync(process.execPath, ['esbuild.config.mjs'], { cwd: ROOT, encoding: 'utf8' });
       assert.equal(build.status, 0, `building dist/cli.js failed:\n${build.stderr}`);
     }
-    const definition = protoLoader.loadSync(join(PROTOS, 'orders.proto'), { keepCase: true, longs: String, enums: String, defaults: true, includeDirs: [PROTOS] });
+    const definition = protoLoader.loadSync(join(PROTOS, 'orders.proto'), {
+      keepCase: true,
+      longs: String,
+      enums: String,
+      defaults: true,
+      includeDirs: [PROTOS],
+    });
     const order = (id: string) => ({ order_id: id, state: 'PLACED', total: { currency: 'EUR', units: '3050' } });
     server = new grpc.Server();
     server.addService(definition['shop.v1.OrderService'] as unknown as grpc.ServiceDefinition, {
       GetOrder: (call: grpc.ServerUnaryCall<{ order_id: string }, unknown>, callback: grpc.sendUnaryData<unknown>) => {
         requestIds.push(String(call.metadata.get('x-request-id')[0] ?? ''));
-        if (call.request.order_id === 'does-not-exist') return callback({ code: grpc.status.NOT_FOUND, details: 'no such order' });
+        if (call.request.order_id === 'does-not-exist')
+          return callback({ code: grpc.status.NOT_FOUND, details: 'no such order' });
         callback(null, order(call.request.order_id));
       },
       WatchOrders: (call: grpc.ServerWritableStream<{ count: number }, unknown>) => {
         for (let i = 1; i <= call.request.count; i++) call.write(order(`o-${i}`));
         call.end();
       },
-      ImportOrders: (call: grpc.ServerReadableStream<{ total?: { units: string } }, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+      ImportOrders: (
+        call: grpc.ServerReadableStream<{ total?: { units: string } }, unknown>,
+        callback: grpc.sendUnaryData<unknown>,
+      ) => {
         let imported = 0;
         let units = 0;
         call.on('data', (o: { total?: { units: string } }) => {
@@ -69,14 +83,25 @@ describe('examples: gRPC', function () {
       },
     });
     new ReflectionService(definition).addToServer(server);
-    const port = await new Promise<number>((res, rej) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? rej(err) : res(p))));
+    const port = await new Promise<number>((res, rej) =>
+      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? rej(err) : res(p))),
+    );
     address = `127.0.0.1:${port}`;
   });
 
   after(() => server?.forceShutdown());
 
   it('grpc-orders.flow.yaml runs all its gRPC steps when GRPC_ADDRESS is set', async () => {
-    const result = await runCli(['run', 'examples/flows/grpc-orders.flow.yaml', '--env-file', 'examples/.env.example', '--var', `GRPC_ADDRESS=${address}`, '--reporter', 'json']);
+    const result = await runCli([
+      'run',
+      'examples/flows/grpc-orders.flow.yaml',
+      '--env-file',
+      'examples/.env.example',
+      '--var',
+      `GRPC_ADDRESS=${address}`,
+      '--reporter',
+      'json',
+    ]);
     let report: RunReport;
     try {
       report = JSON.parse(result.stdout) as RunReport;

@@ -16,7 +16,11 @@ const CLI = join(ROOT, 'dist', 'cli.js');
 
 function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (t: string) => (stdout += t));
@@ -41,7 +45,16 @@ describe('examples: Kafka', function () {
 
   it('kafka-events.flow.yaml runs all its Kafka steps when KAFKA_BROKERS is set', async () => {
     const { brokers } = await sharedKafka();
-    const result = await runCli(['run', 'examples/flows/kafka-events.flow.yaml', '--env-file', 'examples/.env.example', '--var', `KAFKA_BROKERS=${brokers}`, '--reporter', 'json']);
+    const result = await runCli([
+      'run',
+      'examples/flows/kafka-events.flow.yaml',
+      '--env-file',
+      'examples/.env.example',
+      '--var',
+      `KAFKA_BROKERS=${brokers}`,
+      '--reporter',
+      'json',
+    ]);
     let report: RunReport;
     try {
       report = JSON.parse(result.stdout) as RunReport;
@@ -52,6 +65,14 @@ describe('examples: Kafka', function () {
     assert.equal(flow?.status, 'passed', `${JSON.stringify(flow, null, 2)}\nstderr:\n${result.stderr}`);
     assert.equal(result.code, 0);
     const ran = flow.steps.filter((s) => s.action.startsWith('kafka') && s.status === 'passed').map((s) => s.step_id);
-    assert.deepEqual(ran, ['create_topic', 'list_topics', 'other_order', 'place_order', 'order_event', 'read_all', 'delete_topic']);
+    assert.deepEqual(ran, [
+      'create_topic',
+      'list_topics',
+      'other_order',
+      'place_order',
+      'order_event',
+      'read_all',
+      'delete_topic',
+    ]);
   });
 });

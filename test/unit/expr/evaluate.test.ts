@@ -62,7 +62,15 @@ describe('expr evaluation', () => {
     });
 
     it('reads own properties only, never the prototype chain', () => {
-      const hostile = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf', '__defineGetter__'];
+      const hostile = [
+        '__proto__',
+        'constructor',
+        'prototype',
+        'toString',
+        'hasOwnProperty',
+        'valueOf',
+        '__defineGetter__',
+      ];
       for (const name of hostile) {
         assert.equal(evaluate(`body.${name}`), null, name);
         assert.equal(evaluate(`body['${name}']`), null, name);
@@ -101,7 +109,7 @@ describe('expr evaluation', () => {
       assert.equal(evaluate("status == ' 200'"), false);
       assert.equal(evaluate("status == '0x0C8'"), false);
       assert.equal(evaluate("true == 'true'"), true);
-      assert.equal(evaluate("1 == true"), false);
+      assert.equal(evaluate('1 == true'), false);
       assert.equal(evaluate("[200] == ['200']"), true);
       assert.equal(evaluate("body.tags == ['admin', 'beta']"), true);
       assert.equal(evaluate("body.tags == ['beta', 'admin']"), false);
@@ -129,9 +137,20 @@ describe('expr evaluation', () => {
       assert.equal(evaluate('status <= 199'), false);
       assert.equal(evaluate("'abc' < 'abd'"), true);
       assert.equal(evaluate("'b' > 'a'"), true);
-      assertExpressionError(() => evaluate("status > '100'"), `'>' needs two numbers or two strings, got 200 and "100"`, 7);
-      assertExpressionError(() => evaluate('body.missing > 2'), `'>' needs two numbers or two strings, got null and 2`, 13);
-      assertExpressionError(() => evaluate('body.tags < 2'), /^'<' needs two numbers or two strings, got \["admin","beta"\] and 2$/);
+      assertExpressionError(
+        () => evaluate("status > '100'"),
+        `'>' needs two numbers or two strings, got 200 and "100"`,
+        7,
+      );
+      assertExpressionError(
+        () => evaluate('body.missing > 2'),
+        `'>' needs two numbers or two strings, got null and 2`,
+        13,
+      );
+      assertExpressionError(
+        () => evaluate('body.tags < 2'),
+        /^'<' needs two numbers or two strings, got \["admin","beta"\] and 2$/,
+      );
     });
   });
 
@@ -154,8 +173,10 @@ describe('expr evaluation', () => {
     });
 
     it('treats false, nil, 0, NaN and empty text as falsy', () => {
-      for (const value of [false, null, undefined, 0, Number.NaN, '']) assert.equal(isTruthy(value), false, String(value));
-      for (const value of [true, 1, -1, 'a', [], {}, '0', 'false']) assert.equal(isTruthy(value), true, JSON.stringify(value));
+      for (const value of [false, null, undefined, 0, Number.NaN, ''])
+        assert.equal(isTruthy(value), false, String(value));
+      for (const value of [true, 1, -1, 'a', [], {}, '0', 'false'])
+        assert.equal(isTruthy(value), true, JSON.stringify(value));
       assert.equal(evaluate("0 || '' || nil ? 1 : 2"), 2);
       assert.equal(evaluate('!empty'), true);
     });
@@ -180,12 +201,19 @@ describe('expr evaluation', () => {
       assert.equal(evaluate("body.name contains 'love'"), false);
       assert.equal(evaluate("body.tags contains 'beta'"), true);
       assert.equal(evaluate('body.items contains body.items[0]'), true);
-      assert.equal(evaluate("[[1, 2], [3]] contains [3]"), true);
+      assert.equal(evaluate('[[1, 2], [3]] contains [3]'), true);
       assert.equal(evaluate("body contains 'email'"), true);
       assert.equal(evaluate("body contains 'missing'"), false);
       assert.equal(evaluate("body.missing contains 'x'"), false);
-      assertExpressionError(() => evaluate('body.name contains 1'), `'contains' needs text to look for in text, got "Ada Lovelace" and 1`, 10);
-      assertExpressionError(() => evaluate("status contains '2'"), /^'contains' needs a string, an array or an object to look in/);
+      assertExpressionError(
+        () => evaluate('body.name contains 1'),
+        `'contains' needs text to look for in text, got "Ada Lovelace" and 1`,
+        10,
+      );
+      assertExpressionError(
+        () => evaluate("status contains '2'"),
+        /^'contains' needs a string, an array or an object to look in/,
+      );
     });
 
     it('in is contains reversed', () => {
@@ -203,7 +231,11 @@ describe('expr evaluation', () => {
       assert.equal(evaluate("body.email endsWith '.com'"), true);
       assert.equal(evaluate("body.email endsWith '.org'"), false);
       assert.equal(evaluate("body.missing startsWith 'a'"), false);
-      assertExpressionError(() => evaluate("status startsWith '2'"), `'startsWith' needs two strings, got 200 and "2"`, 7);
+      assertExpressionError(
+        () => evaluate("status startsWith '2'"),
+        `'startsWith' needs two strings, got 200 and "2"`,
+        7,
+      );
     });
 
     it('matches: regular expressions, with Go-style leading flags', () => {
@@ -217,11 +249,28 @@ describe('expr evaluation', () => {
 
     it('matches: refuses invalid, too long patterns and too long text', () => {
       const scope = scopeOf({ p: '(', long: 'a'.repeat(1001), text: 'a'.repeat(100_001) });
-      assertExpressionError(() => evaluate("'a' matches p", scope), 'invalid regular expression "(": Unterminated group', 12);
-      assertExpressionError(() => evaluate("'a' matches long", scope), 'regular expression is too long (1001 characters): at most 1000 are allowed');
-      assertExpressionError(() => evaluate("text matches 'a'", scope), "'matches' runs on at most 100000 characters, the text has 100001", 5);
-      assertExpressionError(() => evaluate('status matches "2"'), `'matches' needs a string on the left, got 200 and "2"`);
-      assertExpressionError(() => evaluate("'a' matches 1"), `'matches' needs a regular expression (string) on the right, got "a" and 1`);
+      assertExpressionError(
+        () => evaluate("'a' matches p", scope),
+        'invalid regular expression "(": Unterminated group',
+        12,
+      );
+      assertExpressionError(
+        () => evaluate("'a' matches long", scope),
+        'regular expression is too long (1001 characters): at most 1000 are allowed',
+      );
+      assertExpressionError(
+        () => evaluate("text matches 'a'", scope),
+        "'matches' runs on at most 100000 characters, the text has 100001",
+        5,
+      );
+      assertExpressionError(
+        () => evaluate('status matches "2"'),
+        `'matches' needs a string on the left, got 200 and "2"`,
+      );
+      assertExpressionError(
+        () => evaluate("'a' matches 1"),
+        `'matches' needs a regular expression (string) on the right, got "a" and 1`,
+      );
     });
   });
 
@@ -237,7 +286,11 @@ describe('expr evaluation', () => {
     });
 
     it('refuses mixed types and division by zero', () => {
-      assertExpressionError(() => evaluate("'id-' + body.id"), `'+' needs two numbers, two strings or two arrays, got "id-" and 7; use string(x) to join a value to text`, 6);
+      assertExpressionError(
+        () => evaluate("'id-' + body.id"),
+        `'+' needs two numbers, two strings or two arrays, got "id-" and 7; use string(x) to join a value to text`,
+        6,
+      );
       assertExpressionError(() => evaluate('nil - 1'), `'-' needs two numbers, got null and 1`, 4);
       assertExpressionError(() => evaluate('1 / 0'), "division by zero in '/'", 2);
       assertExpressionError(() => evaluate('1 % 0'), "division by zero in '%'", 2);
@@ -251,7 +304,11 @@ describe('expr evaluation', () => {
       assert.equal(evaluate("len('héllo😀')"), 6);
       assert.equal(evaluate('len(headers)'), 2);
       assert.equal(evaluate("len('')"), 0);
-      assertExpressionError(() => evaluate('len(body.missing)'), 'len() needs a string, an array or an object, got null', 0);
+      assertExpressionError(
+        () => evaluate('len(body.missing)'),
+        'len() needs a string, an array or an object, got null',
+        0,
+      );
       assertExpressionError(() => evaluate('len(status)'), 'len() needs a string, an array or an object, got 200', 0);
     });
 
@@ -276,14 +333,20 @@ describe('expr evaluation', () => {
       assertExpressionError(() => evaluate("int('abc')"), 'int() needs a number or a numeric string, got "abc"');
       assertExpressionError(() => evaluate("int('')"), 'int() needs a number or a numeric string, got ""');
       assertExpressionError(() => evaluate('int(true)'), 'int() needs a number or a numeric string, got true');
-      assertExpressionError(() => evaluate("float('1e999') > 0 && int('1e999') > 0"), 'int() needs a finite number, got "1e999"');
+      assertExpressionError(
+        () => evaluate("float('1e999') > 0 && int('1e999') > 0"),
+        'int() needs a finite number, got "1e999"',
+      );
       assertExpressionError(() => evaluate("abs('1')"), 'abs() needs a number, got "1"');
     });
 
     it('string() of a value that cannot be JSON is an ExpressionError', () => {
       const cyclic: Record<string, unknown> = {};
       cyclic.self = cyclic;
-      assertExpressionError(() => evaluate('string(x)', scopeOf({ x: cyclic })), /^string\(\) needs a value that can be written as JSON, got \{"self":…/);
+      assertExpressionError(
+        () => evaluate('string(x)', scopeOf({ x: cyclic })),
+        /^string\(\) needs a value that can be written as JSON, got \{"self":…/,
+      );
     });
 
     it('keys, values, has', () => {
@@ -295,8 +358,14 @@ describe('expr evaluation', () => {
       assert.equal(evaluate('has(body.tags, 1)'), true);
       assert.equal(evaluate('has(body.tags, 2)'), false);
       assertExpressionError(() => evaluate('keys(body.tags)'), 'keys() needs an object, got ["admin","beta"]');
-      assertExpressionError(() => evaluate('has(body, nil)'), 'has() needs a key (string or number) as its second argument, got null');
-      assertExpressionError(() => evaluate("has(status, 'x')"), 'has() needs an object or an array as its first argument, got 200');
+      assertExpressionError(
+        () => evaluate('has(body, nil)'),
+        'has() needs a key (string or number) as its second argument, got null',
+      );
+      assertExpressionError(
+        () => evaluate("has(status, 'x')"),
+        'has() needs an object or an array as its first argument, got 200',
+      );
     });
 
     it('a name that is also a function name is still a variable without parentheses', () => {

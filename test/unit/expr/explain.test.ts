@@ -67,7 +67,10 @@ describe('expr check (assertion explanations)', () => {
       actual: false,
     });
     assert.equal(check('status in [201, 204]').message, 'status in [201, 204]: got status = 200');
-    assert.equal(check("body.email matches '^x'").message, `body.email matches '^x': got body.email = "ada@example.com"`);
+    assert.equal(
+      check("body.email matches '^x'").message,
+      `body.email matches '^x': got body.email = "ada@example.com"`,
+    );
     assert.equal(check("body.missing startsWith 'a'").message, "body.missing startsWith 'a': got body.missing = null");
   });
 
@@ -79,7 +82,10 @@ describe('expr check (assertion explanations)', () => {
       expected: false,
       actual: true,
     });
-    assert.equal(check('status == 200 and len(body.tags) == 5').message, 'status == 200 and len(body.tags) == 5: got len(body.tags) = 2');
+    assert.equal(
+      check('status == 200 and len(body.tags) == 5').message,
+      'status == 200 and len(body.tags) == 5: got len(body.tags) = 2',
+    );
   });
 
   it('explains || by showing the operands of every disjunct', () => {
@@ -93,11 +99,27 @@ describe('expr check (assertion explanations)', () => {
   });
 
   it('explains negation, plain values, calls and ternaries', () => {
-    assert.deepEqual(check('!body.active'), { passed: false, message: '!body.active: got body.active = true', expected: true, actual: false });
+    assert.deepEqual(check('!body.active'), {
+      passed: false,
+      message: '!body.active: got body.active = true',
+      expected: true,
+      actual: false,
+    });
     assert.equal(check('not (status == 200)').message, 'not (status == 200): got status = 200');
-    assert.deepEqual(check('body.missing'), { passed: false, message: 'body.missing: got body.missing = null', expected: true, actual: null });
-    assert.equal(check("has(body, 'nope')").message, "has(body, 'nope'): got body = " + formatValue((sampleScope.get('body'))));
-    assert.equal(check('body.active ? status == 201 : true').message, 'body.active ? status == 201 : true: got status = 200');
+    assert.deepEqual(check('body.missing'), {
+      passed: false,
+      message: 'body.missing: got body.missing = null',
+      expected: true,
+      actual: null,
+    });
+    assert.equal(
+      check("has(body, 'nope')").message,
+      "has(body, 'nope'): got body = " + formatValue(sampleScope.get('body')),
+    );
+    assert.equal(
+      check('body.active ? status == 201 : true').message,
+      'body.active ? status == 201 : true: got status = 200',
+    );
     assert.equal(check('{{user_id}} == 8').message, '{{user_id}} == 8: got {{user_id}} = 7');
   });
 
@@ -107,7 +129,10 @@ describe('expr check (assertion explanations)', () => {
   });
 
   it('truncates long values in messages', () => {
-    const outcome = check('body == nil', scopeOf({ body: { text: 'y'.repeat(5000), list: Array.from({ length: 1000 }, (_, i) => i) } }));
+    const outcome = check(
+      'body == nil',
+      scopeOf({ body: { text: 'y'.repeat(5000), list: Array.from({ length: 1000 }, (_, i) => i) } }),
+    );
     assert.equal(outcome.passed, false);
     assert.ok(outcome.message!.length < 300, outcome.message);
     assert.ok(outcome.message!.endsWith('…'), outcome.message);

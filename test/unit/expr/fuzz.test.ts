@@ -31,15 +31,101 @@ const VALID = [
 ];
 
 const TOKENS = [
-  '(', ')', '[', ']', '.', '?.', '?', ':', ',', '==', '!=', '<', '>', '<=', '>=', '&&', '||', '!', '+', '-', '*', '/', '%', '**', '??',
-  'and', 'or', 'not', 'in', 'contains', 'startsWith', 'endsWith', 'matches', 'true', 'false', 'nil', 'null',
-  'status', 'body', 'headers', 'x', 'deepA', 'unknown_name', '__proto__', 'constructor', 'prototype',
-  'len(', 'lower(', 'upper(', 'trim(', 'string(', 'int(', 'float(', 'abs(', 'keys(', 'values(', 'has(', 'nope(',
-  '0', '1', '-1', '3.5', '1e308', '0x', '1_', "'s'", '"d"', '`r`', "'", '"', '`', '\\', '${', '}', '{{', '}}', '${user_id}', '{{ nope }}',
-  "'('", "'[a-'", "'(?i)a'", "'(a+)+$'", '=', '===', '&', '|', '#', '{', '😀', '\u0000', '\n', ' ',
+  '(',
+  ')',
+  '[',
+  ']',
+  '.',
+  '?.',
+  '?',
+  ':',
+  ',',
+  '==',
+  '!=',
+  '<',
+  '>',
+  '<=',
+  '>=',
+  '&&',
+  '||',
+  '!',
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  '**',
+  '??',
+  'and',
+  'or',
+  'not',
+  'in',
+  'contains',
+  'startsWith',
+  'endsWith',
+  'matches',
+  'true',
+  'false',
+  'nil',
+  'null',
+  'status',
+  'body',
+  'headers',
+  'x',
+  'deepA',
+  'unknown_name',
+  '__proto__',
+  'constructor',
+  'prototype',
+  'len(',
+  'lower(',
+  'upper(',
+  'trim(',
+  'string(',
+  'int(',
+  'float(',
+  'abs(',
+  'keys(',
+  'values(',
+  'has(',
+  'nope(',
+  '0',
+  '1',
+  '-1',
+  '3.5',
+  '1e308',
+  '0x',
+  '1_',
+  "'s'",
+  '"d"',
+  '`r`',
+  "'",
+  '"',
+  '`',
+  '\\',
+  '${',
+  '}',
+  '{{',
+  '}}',
+  '${user_id}',
+  '{{ nope }}',
+  "'('",
+  "'[a-'",
+  "'(?i)a'",
+  "'(a+)+$'",
+  '=',
+  '===',
+  '&',
+  '|',
+  '#',
+  '{',
+  '😀',
+  '\u0000',
+  '\n',
+  ' ',
 ];
 
-const CHARS = "()[]{}.,:?!=<>&|+-*/%'\"`\\$_ azAZ09\n\t#@^~😀é\u0000";
+const CHARS = '()[]{}.,:?!=<>&|+-*/%\'"`\\$_ azAZ09\n\t#@^~😀é\u0000';
 
 function pick<T>(random: () => number, items: readonly T[]): T {
   return items[Math.floor(random() * items.length)];
@@ -48,17 +134,26 @@ function pick<T>(random: () => number, items: readonly T[]): T {
 function mutate(random: () => number, source: string): string {
   const at = Math.floor(random() * (source.length + 1));
   switch (Math.floor(random() * 8)) {
-    case 0: return source.slice(0, at) + pick(random, [...CHARS]) + source.slice(at);
-    case 1: return source.slice(0, at) + source.slice(at + 1 + Math.floor(random() * 3));
-    case 2: return at + 1 < source.length ? source.slice(0, at) + source[at + 1] + source[at] + source.slice(at + 2) : source + source[0];
-    case 3: return `${source.slice(0, at)} ${pick(random, TOKENS)} ${source.slice(at)}`;
-    case 4: return source.slice(0, at);
-    case 5: return `${source} ${pick(random, TOKENS)} ${pick(random, VALID)}`;
+    case 0:
+      return source.slice(0, at) + pick(random, [...CHARS]) + source.slice(at);
+    case 1:
+      return source.slice(0, at) + source.slice(at + 1 + Math.floor(random() * 3));
+    case 2:
+      return at + 1 < source.length
+        ? source.slice(0, at) + source[at + 1] + source[at] + source.slice(at + 2)
+        : source + source[0];
+    case 3:
+      return `${source.slice(0, at)} ${pick(random, TOKENS)} ${source.slice(at)}`;
+    case 4:
+      return source.slice(0, at);
+    case 5:
+      return `${source} ${pick(random, TOKENS)} ${pick(random, VALID)}`;
     case 6: {
       const from = Math.floor(random() * source.length);
       return source.slice(0, at) + source.slice(from, from + 1 + Math.floor(random() * 10)) + source.slice(at);
     }
-    default: return source.slice(at) + source.slice(0, at);
+    default:
+      return source.slice(at) + source.slice(0, at);
   }
 }
 
@@ -71,9 +166,22 @@ function randomTokens(random: () => number): string {
 
 function randomNesting(random: () => number): string {
   const depth = Math.floor(random() * 200);
-  const [open, close] = pick(random, [['(', ')'], ['[', ']'], ['len(', ')'], ['!', ''], ['-', ''], ['not ', ''], ['x[', ']'], ['a ? ', ' : 1']]);
+  const [open, close] = pick(random, [
+    ['(', ')'],
+    ['[', ']'],
+    ['len(', ')'],
+    ['!', ''],
+    ['-', ''],
+    ['not ', ''],
+    ['x[', ']'],
+    ['a ? ', ' : 1'],
+  ]);
   const balanced = random() < 0.7;
-  return open.repeat(depth) + pick(random, ['1', 'status', 'body.id', "'s'"]) + (balanced ? close.repeat(depth) : close.repeat(Math.floor(random() * depth)));
+  return (
+    open.repeat(depth) +
+    pick(random, ['1', 'status', 'body.id', "'s'"]) +
+    (balanced ? close.repeat(depth) : close.repeat(Math.floor(random() * depth)))
+  );
 }
 
 const HOSTILE = [
@@ -90,7 +198,7 @@ const HOSTILE = [
   Array(4900).fill('1').join('+'),
   Array(3300).fill('2').join('**'),
   Array(2400).fill('true').join('&&'),
-  'len(' .repeat(2000) + 'x' + ')'.repeat(2000),
+  'len('.repeat(2000) + 'x' + ')'.repeat(2000),
   `'${'a'.repeat(9990)}'`,
   'x'.repeat(10_001),
   '${' + 'a'.repeat(9000) + '}',
@@ -110,7 +218,16 @@ function fuzzScope(): ExpressionScope {
   return scopeOf(
     {
       status: 200,
-      body: { id: 7, name: 'Ada', email: 'ada@example.com', active: true, score: -2.5, tags: ['a', 'b'], items: [{ id: 1, price: 3 }], nested: { k: 'v' } },
+      body: {
+        id: 7,
+        name: 'Ada',
+        email: 'ada@example.com',
+        active: true,
+        score: -2.5,
+        tags: ['a', 'b'],
+        items: [{ id: 1, price: 3 }],
+        nested: { k: 'v' },
+      },
       headers: { 'content-type': 'application/json', 'x-request-id': 'r-1' },
       x: { y: { y: 1 } },
       a: 0,

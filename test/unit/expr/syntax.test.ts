@@ -12,9 +12,18 @@ describe('expr syntax', () => {
       assert.deepEqual(
         tokens.map((t) => [t.kind, t.text, t.start]),
         [
-          ['word', 'a', 0], ['op', '.', 1], ['word', 'b', 2], ['op', '>=', 4], ['number', '1_000', 7],
-          ['op', '&&', 13], ['string', 'x', 16], ['op', '!=', 20], ['placeholder', 'user.id', 23],
-          ['op', '??', 36], ['placeholder', 'TIMESTAMP', 39], ['eof', '', 52],
+          ['word', 'a', 0],
+          ['op', '.', 1],
+          ['word', 'b', 2],
+          ['op', '>=', 4],
+          ['number', '1_000', 7],
+          ['op', '&&', 13],
+          ['string', 'x', 16],
+          ['op', '!=', 20],
+          ['placeholder', 'user.id', 23],
+          ['op', '??', 36],
+          ['placeholder', 'TIMESTAMP', 39],
+          ['eof', '', 52],
         ],
       );
       assert.equal(tokens[4].number, 1000);
@@ -75,10 +84,16 @@ describe('expr syntax', () => {
     });
 
     it('accepts keywords as property names after a dot', () => {
-      assert.equal(evaluate('x.in + x.not + x.contains', (() => {
-        const x = { in: 1, not: 2, contains: 3 };
-        return { get: (n: string) => (n === 'x' ? x : undefined) };
-      })()), 6);
+      assert.equal(
+        evaluate(
+          'x.in + x.not + x.contains',
+          (() => {
+            const x = { in: 1, not: 2, contains: 3 };
+            return { get: (n: string) => (n === 'x' ? x : undefined) };
+          })(),
+        ),
+        6,
+      );
     });
 
     it('accepts `not in`, `not contains`, `not startsWith`, `not endsWith`, `not matches`', () => {
@@ -108,17 +123,37 @@ describe('expr syntax', () => {
       ['[1, 2', "unexpected end of expression at column 6: expected ',' or ']' to close the '[' at column 1", 5],
       ['[1 2]', "unexpected '2' at column 4: expected ',' or ']' to close the '[' at column 1", 3],
       ["'abc", "unterminated string at column 1: expected a closing '", 0],
-      ['"a\\qb"', "invalid escape '\\q' at column 3: known escapes are \\n \\t \\r \\\\ \\' \\\" \\xHH \\uHHHH; use a `raw` string for regular expressions", 2],
-      ['a ? b', "unexpected end of expression at column 6: expected ':' and the value to use when the condition is false", 5],
-      ['x not y', "unexpected 'y' at column 7: expected 'in', 'contains', 'startsWith', 'endsWith' or 'matches' after 'not'", 6],
+      [
+        '"a\\qb"',
+        "invalid escape '\\q' at column 3: known escapes are \\n \\t \\r \\\\ \\' \\\" \\xHH \\uHHHH; use a `raw` string for regular expressions",
+        2,
+      ],
+      [
+        'a ? b',
+        "unexpected end of expression at column 6: expected ':' and the value to use when the condition is false",
+        5,
+      ],
+      [
+        'x not y',
+        "unexpected 'y' at column 7: expected 'in', 'contains', 'startsWith', 'endsWith' or 'matches' after 'not'",
+        6,
+      ],
       ['in body', "unexpected 'in' at column 1: expected an expression", 0],
       ['${user_id', "unterminated placeholder '${' at column 1: expected '}'", 0],
       ['{{ user_id }', "unterminated placeholder '{{' at column 1: expected '}}'", 0],
       ['{{  }} == 1', "empty placeholder '{{}}' at column 1: expected a variable name inside", 0],
-      ['{a: 1}', "unexpected character '{' at column 1: object literals are not supported; placeholders are written ${name} or {{name}}", 0],
+      [
+        '{a: 1}',
+        "unexpected character '{' at column 1: object literals are not supported; placeholders are written ${name} or {{name}}",
+        0,
+      ],
       ['1abc', "invalid number '1a' at column 1: a name cannot start with a digit", 0],
       ['1__0', "invalid number '1__0' at column 1: '_' may only separate digits", 0],
-      ['foo(1)', "unknown function 'foo' at column 1: known functions are abs, ceil, first, float, floor, fromJSON, has, hasPrefix, hasSuffix, indexOf, int, join, keys, last, len, lower, max, min, replace, round, split, string, sum, toJSON, trim, trimPrefix, trimSuffix, type, upper, values", 0],
+      [
+        'foo(1)',
+        "unknown function 'foo' at column 1: known functions are abs, ceil, first, float, floor, fromJSON, has, hasPrefix, hasSuffix, indexOf, int, join, keys, last, len, lower, max, min, replace, round, split, string, sum, toJSON, trim, trimPrefix, trimSuffix, type, upper, values",
+        0,
+      ],
       ['x + len(1, 2)', 'wrong number of arguments at column 5: len() takes 1 argument, got 2', 4],
       ['has(body)', 'wrong number of arguments at column 1: has() takes 2 arguments, got 1', 0],
       ['body.name.trim()', "unexpected '(' at column 15: only the built-in functions can be called, like len(x)", 14],
@@ -144,12 +179,25 @@ describe('expr syntax', () => {
 
   describe('limits', () => {
     it('refuses expressions longer than 10000 characters', () => {
-      assertExpressionError(() => compileExpression(`a${' '.repeat(10_000)}`), 'expression is too long: 10001 characters, at most 10000 are allowed', 10_000);
+      assertExpressionError(
+        () => compileExpression(`a${' '.repeat(10_000)}`),
+        'expression is too long: 10001 characters, at most 10000 are allowed',
+        10_000,
+      );
     });
 
     it('refuses deep nesting with a clear error instead of a stack overflow', () => {
-      for (const source of ['('.repeat(4000) + '1' + ')'.repeat(4000), '['.repeat(5000), '!'.repeat(5000) + 'x', '-'.repeat(5000) + '1', 'a ? '.repeat(2000) + '1']) {
-        assertExpressionError(() => compileExpression(source), /^expression is nested too deeply at column \d+: at most 100 levels/);
+      for (const source of [
+        '('.repeat(4000) + '1' + ')'.repeat(4000),
+        '['.repeat(5000),
+        '!'.repeat(5000) + 'x',
+        '-'.repeat(5000) + '1',
+        'a ? '.repeat(2000) + '1',
+      ]) {
+        assertExpressionError(
+          () => compileExpression(source),
+          /^expression is nested too deeply at column \d+: at most 100 levels/,
+        );
       }
     });
 
@@ -158,7 +206,10 @@ describe('expr syntax', () => {
     });
 
     it('refuses operator chains that would build a too deep tree', () => {
-      assertExpressionError(() => compileExpression(Array(3000).fill('1').join('+')), /^expression is too complex at column 1: at most 1000 nested operations/);
+      assertExpressionError(
+        () => compileExpression(Array(3000).fill('1').join('+')),
+        /^expression is too complex at column 1: at most 1000 nested operations/,
+      );
       assert.equal(evaluate(Array(900).fill('1').join('+')), 900);
       assertExpressionError(() => compileExpression('a' + '.b'.repeat(3000)), /^expression is too complex/);
     });

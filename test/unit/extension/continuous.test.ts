@@ -14,14 +14,19 @@ function flowAt(rel: string, yaml: string): FlowDef {
   return flowFrom(yaml, join(ROOT, rel));
 }
 
-const login = flowAt('flows/shared/login.flow.yaml', `flow:
+const login = flowAt(
+  'flows/shared/login.flow.yaml',
+  `flow:
   name: Login
   env_file: ../../.env.login
   steps:
     - action: log
       config: { message: login }
-`);
-const users = flowAt('flows/users.flow.yaml', `flow:
+`,
+);
+const users = flowAt(
+  'flows/users.flow.yaml',
+  `flow:
   name: Users
   env_file: ../.env.users
   steps:
@@ -37,21 +42,28 @@ const users = flowAt('flows/users.flow.yaml', `flow:
             config: { flow: Orders }
     - action: run_flow
       config: { flow: "{{dynamic}}" }
-`);
-const orders = flowAt('flows/orders.flow.yaml', `flow:
+`,
+);
+const orders = flowAt(
+  'flows/orders.flow.yaml',
+  `flow:
   name: Orders
   steps:
     - action: run_flow
       config: { flow: missing.flow.yaml }
     - action: run_flow
       config: { flow: users.flow.yaml }
-`);
-const lonely = flowAt('flows/lonely.flow.yaml', `flow:
+`,
+);
+const lonely = flowAt(
+  'flows/lonely.flow.yaml',
+  `flow:
   name: Lonely
   steps:
     - action: log
       config: { message: alone }
-`);
+`,
+);
 
 const all = [login, users, orders, lonely];
 const lookup: FlowLookup = {
@@ -73,7 +85,10 @@ describe('extension: continuous runs', () => {
   });
 
   it('re-runs exactly the flows a saved file affects', () => {
-    const names = (file: string) => affectedFlows(file, all, lookup).map((f) => f.name).sort();
+    const names = (file: string) =>
+      affectedFlows(file, all, lookup)
+        .map((f) => f.name)
+        .sort();
     assert.deepStrictEqual(names('/ws/flows/shared/login.flow.yaml'), ['Login', 'Orders', 'Users']);
     assert.deepStrictEqual(names('/ws/.env.login'), ['Login', 'Orders', 'Users']);
     assert.deepStrictEqual(names('/ws/flows/lonely.flow.yaml'), ['Lonely']);
@@ -83,8 +98,10 @@ describe('extension: continuous runs', () => {
 
   it('re-runs a watched flow when it or a flow it uses is saved, until cancelled', async () => {
     const h = await createHarness({
-      'flows/main.flow.yaml': 'flow:\n  name: Main\n  steps:\n    - id: call\n      action: run_flow\n      config: { flow: shared/helper.flow.yaml }\n',
-      'flows/shared/helper.flow.yaml': 'flow:\n  name: Helper\n  steps:\n    - action: log\n      config: { message: help }\n',
+      'flows/main.flow.yaml':
+        'flow:\n  name: Main\n  steps:\n    - id: call\n      action: run_flow\n      config: { flow: shared/helper.flow.yaml }\n',
+      'flows/shared/helper.flow.yaml':
+        'flow:\n  name: Helper\n  steps:\n    - action: log\n      config: { message: help }\n',
       'flows/other.flow.yaml': 'flow:\n  name: Other\n  steps:\n    - action: log\n      config: { message: other }\n',
     });
     try {
@@ -92,19 +109,36 @@ describe('extension: continuous runs', () => {
       assert.strictEqual(h.controller.profiles[0].supportsContinuousRun, true);
       const token = new CancellationTokenSource();
       let watching = true;
-      const handler = Promise.resolve(h.controller.profiles[0].runHandler(new TestRunRequest([main as never], undefined, undefined, true), token.token)).then(() => {
+      const handler = Promise.resolve(
+        h.controller.profiles[0].runHandler(
+          new TestRunRequest([main as never], undefined, undefined, true),
+          token.token,
+        ),
+      ).then(() => {
         watching = false;
       });
       assert.strictEqual(h.controller.runs.length, 0, 'nothing runs until a save');
 
-      const save = (rel: string) => h.fake.didSaveTextDocument.fire(new FakeTextDocument(Uri.file(join(h.root, rel)), ''));
+      const save = (rel: string) =>
+        h.fake.didSaveTextDocument.fire(new FakeTextDocument(Uri.file(join(h.root, rel)), ''));
       save('flows/shared/helper.flow.yaml');
-      await waitFor(() => h.controller.runs.length === 1 && h.controller.runs[0].ended, 5000, 'a re-run after saving the helper');
-      assert.strictEqual(h.controller.runs[0].finalStates().get(`${h.key('flows/main.flow.yaml')}#flow`)?.kind, 'passed');
+      await waitFor(
+        () => h.controller.runs.length === 1 && h.controller.runs[0].ended,
+        5000,
+        'a re-run after saving the helper',
+      );
+      assert.strictEqual(
+        h.controller.runs[0].finalStates().get(`${h.key('flows/main.flow.yaml')}#flow`)?.kind,
+        'passed',
+      );
 
       save('flows/other.flow.yaml');
       save('flows/main.flow.yaml');
-      await waitFor(() => h.controller.runs.length === 2 && h.controller.runs[1].ended, 5000, 'a re-run after saving main');
+      await waitFor(
+        () => h.controller.runs.length === 2 && h.controller.runs[1].ended,
+        5000,
+        'a re-run after saving main',
+      );
       assert.ok(!h.controller.runs[1].calls.some((c) => c.id.includes('other.flow.yaml')), 'other flows are not run');
 
       token.cancel();

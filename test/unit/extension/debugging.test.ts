@@ -6,7 +6,14 @@ import { join } from 'node:path';
 import { DebugValueHover, placeholderAt } from '../../../src/extension/debugHover';
 import { DEBUG_TYPE, FlowDebugging } from '../../../src/extension/debugging';
 import { json, startServer, waitFor, type TestServer } from '../helpers';
-import { CancellationTokenSource, FakeTextDocument, Position, TestRunRequest, Uri, type FakeDebugSession } from './fake-vscode';
+import {
+  CancellationTokenSource,
+  FakeTextDocument,
+  Position,
+  TestRunRequest,
+  Uri,
+  type FakeDebugSession,
+} from './fake-vscode';
 import { createHarness, type Harness } from './harness';
 
 const FLOW = `flow:
@@ -38,7 +45,15 @@ describe('extension: debugging', () => {
   beforeEach(async () => {
     h = await createHarness({ 'flows/debugged.flow.yaml': FLOW });
     h.inputs.variables.BASE_URL = api.url;
-    debugging = new FlowDebugging({ vscode: h.fake.vscode, log: h.fake.vscode.window.createOutputChannel('x', { log: true }), tree: h.tree, index: h.index, runs: h.runs, manager: async () => h.manager, inputs: async () => h.inputs });
+    debugging = new FlowDebugging({
+      vscode: h.fake.vscode,
+      log: h.fake.vscode.window.createOutputChannel('x', { log: true }),
+      tree: h.tree,
+      index: h.index,
+      runs: h.runs,
+      manager: async () => h.manager,
+      inputs: async () => h.inputs,
+    });
     hover = new DebugValueHover(h.fake.vscode, DEBUG_TYPE);
   });
   afterEach(async () => {
@@ -54,7 +69,10 @@ describe('extension: debugging', () => {
     assert.strictEqual(profile.kind, 2);
     const flowItem = h.item(h.tree.flowItem(h.key('flows/debugged.flow.yaml'))?.id);
     const before = h.controller.runs.length;
-    const running = profile.runHandler(new TestRunRequest([flowItem]), new CancellationTokenSource().token) as Promise<void>;
+    const running = profile.runHandler(
+      new TestRunRequest([flowItem]),
+      new CancellationTokenSource().token,
+    ) as Promise<void>;
     await waitFor(() => h.fake.debugSessions.length === 1, 10000, 'a debug session');
     const session: FakeDebugSession = h.fake.debugSessions[0];
     await waitFor(() => session.events.some((e) => e.event === 'stopped'), 10000, 'the stop');
@@ -66,7 +84,9 @@ describe('extension: debugging', () => {
     const line = FLOW.split('\n').findIndex((l) => l.includes('thing {{thing_id}}'));
     const column = FLOW.split('\n')[line].indexOf('thing_id');
     assert.strictEqual(h.fake.providers.hover.length, 1, 'the hover is registered during the session');
-    const shown = (await h.fake.providers.hover[0].provideHover(doc, new Position(line, column))) as { contents: Array<{ value: string }> };
+    const shown = (await h.fake.providers.hover[0].provideHover(doc, new Position(line, column))) as {
+      contents: Array<{ value: string }>;
+    };
     assert.match(shown.contents[0].value, /thing_id = 7/);
 
     // The execution is live in the manager, as a run of the Test Explorer.
@@ -93,7 +113,10 @@ describe('extension: debugging', () => {
     const [execution] = h.manager.list().executions;
     assert.strictEqual(execution.trigger, 'debug');
     assert.strictEqual(execution.status, 'completed');
-    assert.ok(h.controller.runs.some((r) => r.name?.includes('(debug)')), 'drawn in the Test Explorer');
+    assert.ok(
+      h.controller.runs.some((r) => r.name?.includes('(debug)')),
+      'drawn in the Test Explorer',
+    );
   });
 
   it('finds the placeholder under the cursor', () => {

@@ -52,7 +52,12 @@ describe('extension: editor help', () => {
   beforeEach(async () => {
     slow = [];
     h = await createHarness(
-      { 'flows/editor.flow.yaml': FLOW, 'flows/broken.flow.yaml': 'flow:\n  name: B\n  steps:\n    - action: nope\n', '.env.local': 'BASE_URL=http://from-env\nAPI_TOKEN=abc\n', 'config/.env.staging': 'X=1\n' },
+      {
+        'flows/editor.flow.yaml': FLOW,
+        'flows/broken.flow.yaml': 'flow:\n  name: B\n  steps:\n    - action: nope\n',
+        '.env.local': 'BASE_URL=http://from-env\nAPI_TOKEN=abc\n',
+        'config/.env.staging': 'X=1\n',
+      },
       { environment: { BASE_URL: api.url } },
     );
   });
@@ -67,7 +72,10 @@ describe('extension: editor help', () => {
       const provider = new FlowCodeLensProvider(h.fake.vscode, h.index);
       const doc = new FakeTextDocument(Uri.file(join(h.root, 'flows/editor.flow.yaml')), FLOW);
       const lenses = provider.provideCodeLenses(doc as never);
-      const summary = lenses.map((l) => `${l.range.start.line} ${l.command!.title} ${l.command!.command} ${JSON.stringify(l.command!.arguments)}`);
+      const summary = lenses.map(
+        (l) =>
+          `${l.range.start.line} ${l.command!.title} ${l.command!.command} ${JSON.stringify(l.command!.arguments)}`,
+      );
       const uri = doc.uri.toString();
       assert.deepStrictEqual(summary, [
         `1 ▶ Run flow testmesh.runFlow ${JSON.stringify([uri])}`,
@@ -86,13 +94,20 @@ describe('extension: editor help', () => {
       provider.onDidChangeCodeLenses(() => changes++);
       const doc = new FakeTextDocument(Uri.file(join(h.root, 'flows/editor.flow.yaml')), FLOW);
       h.fake.setSetting('testmesh.codeLens.step', false);
-      assert.deepStrictEqual(provider.provideCodeLenses(doc as never).map((l) => l.command!.command), ['testmesh.runFlow', 'testmesh.debugFlow', 'testmesh.showLastExecution']);
+      assert.deepStrictEqual(
+        provider.provideCodeLenses(doc as never).map((l) => l.command!.command),
+        ['testmesh.runFlow', 'testmesh.debugFlow', 'testmesh.showLastExecution'],
+      );
       h.fake.setSetting('testmesh.codeLens.flow', false);
       assert.deepStrictEqual(provider.provideCodeLenses(doc as never), []);
       assert.strictEqual(changes, 2);
       const broken = new FakeTextDocument(Uri.file(join(h.root, 'flows/broken.flow.yaml')), '');
       h.fake.setSetting('testmesh.codeLens.flow', true);
-      assert.deepStrictEqual(provider.provideCodeLenses(broken as never), [], 'no lenses on a file that does not parse');
+      assert.deepStrictEqual(
+        provider.provideCodeLenses(broken as never),
+        [],
+        'no lenses on a file that does not parse',
+      );
       provider.dispose();
     });
   });
@@ -102,14 +117,21 @@ describe('extension: editor help', () => {
       const diagnostics = new FlowDiagnostics(h.fake.vscode, h.index, 10);
       await h.index.refresh();
       const broken = h.fake.diagnosticsOf(join(h.root, 'flows/broken.flow.yaml'))!;
-      assert.ok(broken.some((d) => d.severity === 0 && /nope/.test(d.message) && d.source === 'testmesh'), JSON.stringify(broken));
+      assert.ok(
+        broken.some((d) => d.severity === 0 && /nope/.test(d.message) && d.source === 'testmesh'),
+        JSON.stringify(broken),
+      );
       const warned = h.fake.diagnosticsOf(join(h.root, 'flows/editor.flow.yaml'))!;
       assert.ok(warned.length > 0 && warned.every((d) => d.severity === 1), 'an unknown key is a warning');
       assert.strictEqual(warned[0].range.start.line, lineOf(FLOW, 'extra_key'));
 
       const editor = h.fake.open(join(h.root, 'flows/editor.flow.yaml'), FLOW);
       h.fake.edit(editor.document, FLOW.replace('action: log', 'action: lgo'));
-      await waitFor(() => (h.fake.diagnosticsOf(join(h.root, 'flows/editor.flow.yaml')) ?? []).some((d) => /lgo/.test(d.message)), 2000, 'the typing diagnostic');
+      await waitFor(
+        () => (h.fake.diagnosticsOf(join(h.root, 'flows/editor.flow.yaml')) ?? []).some((d) => /lgo/.test(d.message)),
+        2000,
+        'the typing diagnostic',
+      );
       diagnostics.dispose();
     });
 
@@ -125,7 +147,7 @@ describe('extension: editor help', () => {
   });
 
   describe('decorations', () => {
-    it('shows the running step while it runs, then each step\'s outcome and duration', async () => {
+    it("shows the running step while it runs, then each step's outcome and duration", async () => {
       const decorations = new StepDecorations(h.fake.vscode, h.index);
       decorations.attach(h.manager);
       const editor = h.fake.open(join(h.root, 'flows/editor.flow.yaml'), FLOW);
@@ -137,7 +159,11 @@ describe('extension: editor help', () => {
       assert.match(editor.afterTexts().get(lineOf(FLOW, 'id: one'))!, /^✓ \d+ ms$/);
       slow.shift()!.end('{}');
       await run;
-      await waitFor(() => editor.afterTexts().get(lineOf(FLOW, 'id: three'))?.startsWith('✗') === true, 2000, 'the final marks');
+      await waitFor(
+        () => editor.afterTexts().get(lineOf(FLOW, 'id: three'))?.startsWith('✗') === true,
+        2000,
+        'the final marks',
+      );
       assert.match(editor.afterTexts().get(lineOf(FLOW, 'id: slow'))!, /^✓ \d+(\.\d+)? (ms|s)$/);
       assert.deepStrictEqual(Object.keys(decorations.marksOf(k)).sort(), ['one', 'slow', 'three']);
       decorations.dispose();
@@ -160,7 +186,9 @@ describe('extension: editor help', () => {
       assert.deepStrictEqual((await env.inputs()).environment, { BASE_URL: 'http://from-env', API_TOKEN: 'abc' });
       assert.match(env.statusItem.text, /\.env\.local/);
 
-      h.fake.answers.push((items: Array<{ label: string; path?: string }>) => items.find((i) => i.label.includes('No environment')));
+      h.fake.answers.push((items: Array<{ label: string; path?: string }>) =>
+        items.find((i) => i.label.includes('No environment')),
+      );
       await env.select();
       assert.strictEqual(env.selected(), undefined);
       assert.match(env.statusItem.text, /no env/);

@@ -34,7 +34,11 @@ describe('extension: activation, commands and the local API', function () {
   let ext: TestMeshExtension;
 
   beforeEach(() => {
-    root = tempWorkspace({ 'flows/hello.flow.yaml': FLOW, 'flows/bad.flow.yaml': 'flow:\n  name: Bad\n  steps: nope\n', '.env': 'WHO=world\n' });
+    root = tempWorkspace({
+      'flows/hello.flow.yaml': FLOW,
+      'flows/bad.flow.yaml': 'flow:\n  name: Bad\n  steps: nope\n',
+      '.env': 'WHO=world\n',
+    });
     storage = mkdtempSync(join(tmpdir(), 'testmesh-ext-storage-'));
     fake = new FakeVSCode();
     fake.addFolder(root, 'ws');
@@ -69,7 +73,10 @@ describe('extension: activation, commands and the local API', function () {
     const state = (await fake.vscode.commands.executeCommand(COMMANDS.internalState)) as Record<string, any>;
     assert.strictEqual(state.ready, true);
     assert.deepStrictEqual(JSON.parse(JSON.stringify(state)), state, 'JSON-serializable');
-    assert.deepStrictEqual(state.flows.map((f: { file: string; valid: boolean }) => `${f.file} ${f.valid}`), ['flows/bad.flow.yaml false', 'flows/hello.flow.yaml true']);
+    assert.deepStrictEqual(
+      state.flows.map((f: { file: string; valid: boolean }) => `${f.file} ${f.valid}`),
+      ['flows/bad.flow.yaml false', 'flows/hello.flow.yaml true'],
+    );
     assert.ok(state.testItemIds.includes(`${Uri.file(join(root, 'flows/hello.flow.yaml')).toString()}#step:check`));
     assert.strictEqual(state.server.historyDir, join(storage, 'workspace', 'history'));
   });
@@ -81,13 +88,19 @@ describe('extension: activation, commands and the local API', function () {
     assert.ok(tokenFile!.startsWith(join(storage, 'global')));
     assert.strictEqual(statSync(tokenFile!).mode & 0o777, 0o600);
     const token = readFileSync(tokenFile!, 'utf8').trim();
-    assert.strictEqual((await fetch(`${url}/api/v1/executions`, { headers: { authorization: `Bearer ${token}` } })).status, 200);
+    assert.strictEqual(
+      (await fetch(`${url}/api/v1/executions`, { headers: { authorization: `Bearer ${token}` } })).status,
+      200,
+    );
     assert.strictEqual((await fetch(`${url}/api/v1/executions`)).status, 401);
 
     await fake.vscode.commands.executeCommand(COMMANDS.copyServerUrl);
     await fake.vscode.commands.executeCommand(COMMANDS.copyServerToken);
     assert.deepStrictEqual(fake.clipboard, [url, token]);
-    assert.match(fake.statusItems.find((i) => i.id === 'testmesh.server')!.text, new RegExp(`:${ext.api.state().port}`));
+    assert.match(
+      fake.statusItems.find((i) => i.id === 'testmesh.server')!.text,
+      new RegExp(`:${ext.api.state().port}`),
+    );
 
     await ext.dispose();
     assert.ok(!existsSync(tokenFile!), 'the token file goes with the server');
@@ -109,7 +122,9 @@ describe('extension: activation, commands and the local API', function () {
     await waitFor(() => controller.runs.length === 1 && controller.runs[0].ended, 5000, 'the editor run to end');
     assert.strictEqual(controller.runs[0].finalStates().get(`${key}#flow`)?.kind, 'passed');
 
-    const step = (await fake.vscode.commands.executeCommand(COMMANDS.runStep, key, 'check')) as { execution_ids: string[] };
+    const step = (await fake.vscode.commands.executeCommand(COMMANDS.runStep, key, 'check')) as {
+      execution_ids: string[];
+    };
     assert.strictEqual((await manager.whenFinished(step.execution_ids[0]))?.only_step, 'check');
 
     // Through REST, as another tool would.
@@ -122,7 +137,11 @@ describe('extension: activation, commands and the local API', function () {
     assert.strictEqual(response.status, 201);
     const rest = (await response.json()) as { id: string };
     await manager.whenFinished(rest.id);
-    await waitFor(() => controller.runs.some((r) => r.ended && /Hello \(api\)/.test(r.name ?? '')), 5000, 'the REST run in the Test Explorer');
+    await waitFor(
+      () => controller.runs.some((r) => r.ended && /Hello \(api\)/.test(r.name ?? '')),
+      5000,
+      'the REST run in the Test Explorer',
+    );
     const restRun = controller.runs.find((r) => /Hello \(api\)/.test(r.name ?? ''))!;
     assert.strictEqual(restRun.finalStates().get(`${key}#step:check`)?.kind, 'failed', 'WHO=REST fails the assertion');
 

@@ -24,7 +24,11 @@ export class Uri {
   static parse(text: string): Uri {
     if (text.startsWith('file:')) {
       const hash = text.indexOf('#');
-      return new Uri('file', fileURLToPath(hash < 0 ? text : text.slice(0, hash)), hash < 0 ? '' : text.slice(hash + 1));
+      return new Uri(
+        'file',
+        fileURLToPath(hash < 0 ? text : text.slice(0, hash)),
+        hash < 0 ? '' : text.slice(hash + 1),
+      );
     }
     const m = /^([a-z][a-z0-9+.-]*):(.*)$/i.exec(text);
     return m ? new Uri(m[1], m[2]) : new Uri('file', text);
@@ -175,8 +179,27 @@ export class RelativePattern {
 
 // ---------------------------------------------------------------- language features
 
-export const CompletionItemKind = { Text: 0, Method: 1, Function: 2, Field: 4, Variable: 5, Module: 8, Property: 9, Keyword: 13, Constant: 20, EnumMember: 19 } as const;
-export const SymbolKind = { File: 0, Module: 1, Namespace: 2, Function: 11, Variable: 12, Constant: 13, Object: 18 } as const;
+export const CompletionItemKind = {
+  Text: 0,
+  Method: 1,
+  Function: 2,
+  Field: 4,
+  Variable: 5,
+  Module: 8,
+  Property: 9,
+  Keyword: 13,
+  Constant: 20,
+  EnumMember: 19,
+} as const;
+export const SymbolKind = {
+  File: 0,
+  Module: 1,
+  Namespace: 2,
+  Function: 11,
+  Variable: 12,
+  Constant: 13,
+  Object: 18,
+} as const;
 export const InlayHintKind = { Type: 1, Parameter: 2 } as const;
 export const CodeActionKind = { QuickFix: { value: 'quickfix' }, Empty: { value: '' } } as const;
 
@@ -236,7 +259,9 @@ export class WorkspaceEdit {
   apply(text: string, uri: Uri): string {
     const lines = text.split('\n');
     const offset = (p: Position) => lines.slice(0, p.line).reduce((n, l) => n + l.length + 1, 0) + p.character;
-    const mine = this.edits.filter((e) => e.uri.toString() === uri.toString()).sort((a, b) => offset(b.range.start) - offset(a.range.start));
+    const mine = this.edits
+      .filter((e) => e.uri.toString() === uri.toString())
+      .sort((a, b) => offset(b.range.start) - offset(a.range.start));
     let out = text;
     for (const e of mine) out = out.slice(0, offset(e.range.start)) + e.newText + out.slice(offset(e.range.end));
     return out;
@@ -407,7 +432,14 @@ export class FakeTestRun {
 export class FakeTestController {
   readonly items = new FakeTestItemCollection(undefined);
   readonly runs: FakeTestRun[] = [];
-  readonly profiles: Array<{ label: string; kind: number; runHandler: (request: TestRunRequest, token: unknown) => unknown; isDefault: boolean; supportsContinuousRun: boolean; dispose(): void }> = [];
+  readonly profiles: Array<{
+    label: string;
+    kind: number;
+    runHandler: (request: TestRunRequest, token: unknown) => unknown;
+    isDefault: boolean;
+    supportsContinuousRun: boolean;
+    dispose(): void;
+  }> = [];
   refreshHandler: (() => unknown) | undefined;
   readonly onDidCreateRun = new EventEmitter<FakeTestRun>();
   constructor(
@@ -417,7 +449,14 @@ export class FakeTestController {
   createTestItem(id: string, label: string, uri?: Uri): FakeTestItem {
     return new FakeTestItem(id, label, uri);
   }
-  createRunProfile(label: string, kind: number, runHandler: (request: TestRunRequest, token: unknown) => unknown, isDefault = false, _tag?: unknown, supportsContinuousRun = false) {
+  createRunProfile(
+    label: string,
+    kind: number,
+    runHandler: (request: TestRunRequest, token: unknown) => unknown,
+    isDefault = false,
+    _tag?: unknown,
+    supportsContinuousRun = false,
+  ) {
     const profile = { label, kind, runHandler, isDefault, supportsContinuousRun, dispose: () => undefined };
     this.profiles.push(profile);
     return profile;
@@ -461,16 +500,24 @@ export class FakeTextDocument {
 }
 
 export class FakeTextEditor {
-  readonly decorations = new Map<unknown, Array<{ range: Range; renderOptions?: { after?: { contentText?: string } } }>>();
+  readonly decorations = new Map<
+    unknown,
+    Array<{ range: Range; renderOptions?: { after?: { contentText?: string } } }>
+  >();
   selection = { active: new Position(0, 0) };
   constructor(readonly document: FakeTextDocument) {}
-  setDecorations(type: unknown, options: Array<{ range: Range; renderOptions?: { after?: { contentText?: string } } }>): void {
+  setDecorations(
+    type: unknown,
+    options: Array<{ range: Range; renderOptions?: { after?: { contentText?: string } } }>,
+  ): void {
     this.decorations.set(type, options);
   }
   /** line -> text of every `after` decoration on it. */
   afterTexts(): Map<number, string> {
     const out = new Map<number, string>();
-    for (const options of this.decorations.values()) for (const o of options) if (o.renderOptions?.after?.contentText) out.set(o.range.start.line, o.renderOptions.after.contentText);
+    for (const options of this.decorations.values())
+      for (const o of options)
+        if (o.renderOptions?.after?.contentText) out.set(o.range.start.line, o.renderOptions.after.contentText);
     return out;
   }
 }
@@ -600,7 +647,10 @@ export class FakeDebugSession {
     readonly type: string,
     readonly name: string,
     readonly configuration: Record<string, unknown>,
-    private readonly adapter: { handleMessage(m: unknown): void; onDidSendMessage(l: (m: any) => void): { dispose(): void } },
+    private readonly adapter: {
+      handleMessage(m: unknown): void;
+      onDidSendMessage(l: (m: any) => void): { dispose(): void };
+    },
   ) {
     adapter.onDidSendMessage((message) => {
       if (message.type === 'response') {
@@ -620,7 +670,9 @@ export class FakeDebugSession {
 
   send(command: string, args?: unknown): Promise<{ success: boolean; body?: any; message?: string }> {
     const seq = this.seq++;
-    const response = new Promise<{ success: boolean; body?: any; message?: string }>((resolve) => this.pending.set(seq, resolve));
+    const response = new Promise<{ success: boolean; body?: any; message?: string }>((resolve) =>
+      this.pending.set(seq, resolve),
+    );
     setImmediate(() => this.adapter.handleMessage({ seq, type: 'request', command, arguments: args }));
     return response;
   }
@@ -662,10 +714,23 @@ export class FakeVSCode {
   readonly answers: unknown[] = [];
   readonly codeLensProviders: Array<{ provideCodeLenses(doc: FakeTextDocument): CodeLens[] }> = [];
   readonly panels: FakeWebviewPanel[] = [];
-  readonly providers: RegisteredProviders = { completion: [], hover: [], definition: [], references: [], rename: [], documentSymbols: [], workspaceSymbols: [], codeActions: [], inlayHints: [] };
+  readonly providers: RegisteredProviders = {
+    completion: [],
+    hover: [],
+    definition: [],
+    references: [],
+    rename: [],
+    documentSymbols: [],
+    workspaceSymbols: [],
+    codeActions: [],
+    inlayHints: [],
+  };
   /** Ids `extensions.getExtension` knows (e.g. 'redhat.vscode-yaml'). */
   readonly installedExtensions = new Set<string>();
-  readonly serializers = new Map<string, { deserializeWebviewPanel(panel: FakeWebviewPanel, state: unknown): Promise<void> }>();
+  readonly serializers = new Map<
+    string,
+    { deserializeWebviewPanel(panel: FakeWebviewPanel, state: unknown): Promise<void> }
+  >();
   readonly debugFactories = new Map<string, { createDebugAdapterDescriptor(session: unknown): any }>();
   readonly debugProviders = new Map<string, { resolveDebugConfiguration?(folder: unknown, config: any): any }>();
   readonly debugSessions: FakeDebugSession[] = [];
@@ -727,11 +792,17 @@ export class FakeVSCode {
         activeStackItem: undefined,
         onDidStartDebugSession: this.didStartDebugSession.event,
         onDidTerminateDebugSession: this.didTerminateDebugSession.event,
-        registerDebugAdapterDescriptorFactory(type: string, factory: { createDebugAdapterDescriptor(session: unknown): any }) {
+        registerDebugAdapterDescriptorFactory(
+          type: string,
+          factory: { createDebugAdapterDescriptor(session: unknown): any },
+        ) {
           fake.debugFactories.set(type, factory);
           return new Disposable(() => fake.debugFactories.delete(type));
         },
-        registerDebugConfigurationProvider(type: string, provider: { resolveDebugConfiguration?(folder: unknown, config: any): any }) {
+        registerDebugConfigurationProvider(
+          type: string,
+          provider: { resolveDebugConfiguration?(folder: unknown, config: any): any },
+        ) {
           fake.debugProviders.set(type, provider);
           return new Disposable(() => fake.debugProviders.delete(type));
         },
@@ -739,7 +810,9 @@ export class FakeVSCode {
         async startDebugging(folder: unknown, config: Record<string, any>) {
           // Without a type (F5 with no launch.json) VS Code picks the debugger for the editor's language: here, the one registered.
           const provider = config.type ? fake.debugProviders.get(config.type) : [...fake.debugProviders.values()][0];
-          const resolved = provider?.resolveDebugConfiguration ? await provider.resolveDebugConfiguration(folder, config) : config;
+          const resolved = provider?.resolveDebugConfiguration
+            ? await provider.resolveDebugConfiguration(folder, config)
+            : config;
           if (!resolved) return false;
           const factory = fake.debugFactories.get(resolved.type);
           if (!factory) return false;
@@ -752,10 +825,16 @@ export class FakeVSCode {
             fake.didTerminateDebugSession.fire(session);
           });
           const initialized = session.nextEvent('initialized');
-          await session.send('initialize', { adapterID: resolved.type, linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' });
+          await session.send('initialize', {
+            adapterID: resolved.type,
+            linesStartAt1: true,
+            columnsStartAt1: true,
+            pathFormat: 'path',
+          });
           const launched = session.send('launch', resolved);
           await initialized;
-          for (const [path, lines] of fake.breakpoints) await session.send('setBreakpoints', { source: { path }, breakpoints: lines.map((line) => ({ line })) });
+          for (const [path, lines] of fake.breakpoints)
+            await session.send('setBreakpoints', { source: { path }, breakpoints: lines.map((line) => ({ line })) });
           await session.send('setExceptionBreakpoints', { filters: [] });
           await session.send('configurationDone');
           void launched;
@@ -819,7 +898,17 @@ export class FakeVSCode {
           return log;
         },
         createStatusBarItem(id: string) {
-          const item = { id, text: '', tooltip: undefined as string | undefined, command: undefined as string | undefined, name: '', backgroundColor: undefined, show() {}, hide() {}, dispose() {} };
+          const item = {
+            id,
+            text: '',
+            tooltip: undefined as string | undefined,
+            command: undefined as string | undefined,
+            name: '',
+            backgroundColor: undefined,
+            show() {},
+            hide() {},
+            dispose() {},
+          };
           fake.statusItems.push(item);
           return item;
         },
@@ -859,7 +948,10 @@ export class FakeVSCode {
           fake.messages.push(`status: ${text}`);
           return new Disposable();
         },
-        registerWebviewPanelSerializer(viewType: string, serializer: { deserializeWebviewPanel(panel: FakeWebviewPanel, state: unknown): Promise<void> }) {
+        registerWebviewPanelSerializer(
+          viewType: string,
+          serializer: { deserializeWebviewPanel(panel: FakeWebviewPanel, state: unknown): Promise<void> },
+        ) {
           fake.serializers.set(viewType, serializer);
           return new Disposable(() => fake.serializers.delete(viewType));
         },
@@ -887,7 +979,10 @@ export class FakeVSCode {
             dispose() {},
           };
         },
-        registerCodeLensProvider(_selector: unknown, provider: { provideCodeLenses(doc: FakeTextDocument): CodeLens[] }) {
+        registerCodeLensProvider(
+          _selector: unknown,
+          provider: { provideCodeLenses(doc: FakeTextDocument): CodeLens[] },
+        ) {
           fake.codeLensProviders.push(provider);
           return new Disposable();
         },
@@ -895,13 +990,18 @@ export class FakeVSCode {
           return register(fake.providers.completion, { provider, triggers });
         },
         registerHoverProvider: (_selector: unknown, provider: unknown) => register(fake.providers.hover, provider),
-        registerDefinitionProvider: (_selector: unknown, provider: unknown) => register(fake.providers.definition, provider),
-        registerReferenceProvider: (_selector: unknown, provider: unknown) => register(fake.providers.references, provider),
+        registerDefinitionProvider: (_selector: unknown, provider: unknown) =>
+          register(fake.providers.definition, provider),
+        registerReferenceProvider: (_selector: unknown, provider: unknown) =>
+          register(fake.providers.references, provider),
         registerRenameProvider: (_selector: unknown, provider: unknown) => register(fake.providers.rename, provider),
-        registerDocumentSymbolProvider: (_selector: unknown, provider: unknown) => register(fake.providers.documentSymbols, provider),
+        registerDocumentSymbolProvider: (_selector: unknown, provider: unknown) =>
+          register(fake.providers.documentSymbols, provider),
         registerWorkspaceSymbolProvider: (provider: unknown) => register(fake.providers.workspaceSymbols, provider),
-        registerCodeActionsProvider: (_selector: unknown, provider: unknown) => register(fake.providers.codeActions, provider),
-        registerInlayHintsProvider: (_selector: unknown, provider: unknown) => register(fake.providers.inlayHints, provider),
+        registerCodeActionsProvider: (_selector: unknown, provider: unknown) =>
+          register(fake.providers.codeActions, provider),
+        registerInlayHintsProvider: (_selector: unknown, provider: unknown) =>
+          register(fake.providers.inlayHints, provider),
       },
       commands: {
         registerCommand(id: string, handler: (...args: any[]) => unknown) {
@@ -959,7 +1059,9 @@ export class FakeVSCode {
 
   setSetting(key: string, value: unknown): void {
     this.settings.set(key, value);
-    this.didChangeConfiguration.fire({ affectsConfiguration: (section: string) => key === section || key.startsWith(`${section}.`) });
+    this.didChangeConfiguration.fire({
+      affectsConfiguration: (section: string) => key === section || key.startsWith(`${section}.`),
+    });
   }
 
   /** Simulates a file system event on every watcher whose folder holds the file. */

@@ -9,7 +9,15 @@ import { Runs } from '../../../src/extension/runs';
 import { StepRunPlanner } from '../../../src/extension/runStep';
 import { TestTree } from '../../../src/extension/testing';
 import { tempWorkspace } from '../helpers';
-import { CancellationTokenSource, FakeTestController, FakeTestItem, FakeTestRun, FakeVSCode, TestRunRequest, Uri } from './fake-vscode';
+import {
+  CancellationTokenSource,
+  FakeTestController,
+  FakeTestItem,
+  FakeTestRun,
+  FakeVSCode,
+  TestRunRequest,
+  Uri,
+} from './fake-vscode';
 
 export interface Harness {
   root: string;
@@ -40,7 +48,15 @@ export async function createHarness(files: Record<string, string>, inputs: Parti
   const manager = new ExecutionManager({ workspace: root });
   const planner = new StepRunPlanner(() => manager);
   const runInputs: RunInputs = { environment: {}, variables: {}, secrets: [], ...inputs };
-  const runs = new Runs({ vscode: fake.vscode, log, tree, index, manager: async () => manager, planner, inputs: async () => runInputs });
+  const runs = new Runs({
+    vscode: fake.vscode,
+    log,
+    tree,
+    index,
+    manager: async () => manager,
+    planner,
+    inputs: async () => runInputs,
+  });
   runs.attach(manager);
   await index.start();
   const harness: Harness = {

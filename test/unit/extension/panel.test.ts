@@ -29,19 +29,29 @@ const FLOW = `flow:
 `;
 
 function responses(panel: FakeWebviewPanel): Array<HostToWebviewMessage & { kind: 'response' }> {
-  return panel.posted.filter((m): m is HostToWebviewMessage & { kind: 'response' } => (m as HostToWebviewMessage).kind === 'response');
+  return panel.posted.filter(
+    (m): m is HostToWebviewMessage & { kind: 'response' } => (m as HostToWebviewMessage).kind === 'response',
+  );
 }
 
 function eventsOf(panel: FakeWebviewPanel, subscription: number): ExecutionEvent[] {
   return panel.posted
-    .filter((m) => (m as HostToWebviewMessage).kind === 'event' && (m as { subscription: number }).subscription === subscription)
+    .filter(
+      (m) =>
+        (m as HostToWebviewMessage).kind === 'event' && (m as { subscription: number }).subscription === subscription,
+    )
     .map((m) => (m as { event: ExecutionEvent }).event);
 }
 
 describe('extension: execution detail panel', () => {
   it('builds the page with a strict CSP, a nonce on every script, and webview asset URIs', () => {
     const template = readFileSync(join(REPO, 'media', 'index.html'), 'utf8');
-    const html = webviewHtml(template, { cspSource: 'https://webview.test', nonce: 'N0NCE', asset: (name) => `https://webview.test/media/${name}`, route: '#/executions/abc' });
+    const html = webviewHtml(template, {
+      cspSource: 'https://webview.test',
+      nonce: 'N0NCE',
+      asset: (name) => `https://webview.test/media/${name}`,
+      route: '#/executions/abc',
+    });
     const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)?.[1];
     assert.ok(csp, html);
     assert.match(csp, /default-src 'none'/);
@@ -106,7 +116,10 @@ describe('extension: execution detail panel', () => {
       const webview = h.fake.panels[0];
       assert.strictEqual(webview.viewType, PANEL_VIEW_TYPE);
       assert.strictEqual(webview.webview.options.enableScripts, true);
-      assert.deepStrictEqual((webview.webview.options.localResourceRoots as Uri[]).map((u) => u.fsPath), [join(REPO, 'media')]);
+      assert.deepStrictEqual(
+        (webview.webview.options.localResourceRoots as Uri[]).map((u) => u.fsPath),
+        [join(REPO, 'media')],
+      );
       assert.match(webview.webview.html, new RegExp(`data-route="#/executions/${id}"`));
       assert.match(webview.webview.html, /src="https:\/\/webview\.test\/.*\/media\/webview\.js"/);
 
@@ -135,11 +148,16 @@ describe('extension: execution detail panel', () => {
       assert.ok(list.ok && (list.result as { total: number }).total === 1);
       const detail = byId.get(2)!;
       assert.ok(detail.ok);
-      assert.deepStrictEqual((detail.result as { steps: Array<{ step_id: string }> }).steps.map((s) => s.step_id), ['one', 'slow', 'three']);
+      assert.deepStrictEqual(
+        (detail.result as { steps: Array<{ step_id: string }> }).steps.map((s) => s.step_id),
+        ['one', 'slow', 'three'],
+      );
       const missing = byId.get(3)!;
       assert.ok(!missing.ok && /no execution nope/.test(missing.error));
       const flows = byId.get(4)!;
-      assert.deepStrictEqual(flows.ok && flows.result, [{ id: 'flows/panel.flow.yaml', name: 'Panel flow', file: 'flows/panel.flow.yaml' }]);
+      assert.deepStrictEqual(flows.ok && flows.result, [
+        { id: 'flows/panel.flow.yaml', name: 'Panel flow', file: 'flows/panel.flow.yaml' },
+      ]);
       const step = byId.get(5)!;
       assert.ok(step.ok && (step.result as Array<{ request?: { url: string } }>)[0].request?.url === `${api.url}/slow`);
     });
@@ -149,16 +167,30 @@ describe('extension: execution detail panel', () => {
       await waitFor(() => slow.length === 1, 5000, 'the slow request');
       await panel.show(started.id);
       const webview = h.fake.panels[0];
-      webview.send({ kind: 'request', id: 10, method: 'subscribe', params: { subscription: 7, execution_id: started.id, since: 2 } });
+      webview.send({
+        kind: 'request',
+        id: 10,
+        method: 'subscribe',
+        params: { subscription: 7, execution_id: started.id, since: 2 },
+      });
       await waitFor(() => eventsOf(webview, 7).length >= 2, 5000, 'the replay');
       slow.shift()!.end('{}');
       await h.manager.whenFinished(started.id);
-      await waitFor(() => eventsOf(webview, 7).some((e) => e.type === 'execution.completed'), 5000, 'the terminal event');
+      await waitFor(
+        () => eventsOf(webview, 7).some((e) => e.type === 'execution.completed'),
+        5000,
+        'the terminal event',
+      );
       const seqs = eventsOf(webview, 7).map((e) => e.seq);
       const total = (await h.manager.eventsSince(started.id, 0))!.length;
-      assert.deepStrictEqual(seqs, Array.from({ length: total - 2 }, (_, i) => i + 3));
+      assert.deepStrictEqual(
+        seqs,
+        Array.from({ length: total - 2 }, (_, i) => i + 3),
+      );
       // The answer to `subscribe` came before its first event.
-      const answerAt = webview.posted.findIndex((m) => (m as { kind: string; id?: number }).kind === 'response' && (m as { id: number }).id === 10);
+      const answerAt = webview.posted.findIndex(
+        (m) => (m as { kind: string; id?: number }).kind === 'response' && (m as { id: number }).id === 10,
+      );
       const firstEventAt = webview.posted.findIndex((m) => (m as { kind: string }).kind === 'event');
       assert.ok(answerAt >= 0 && answerAt < firstEventAt);
     });
@@ -171,12 +203,20 @@ describe('extension: execution detail panel', () => {
       const answer = responses(webview)[0];
       assert.ok(answer.ok, JSON.stringify(answer));
       const id = (answer.result as { id: string }).id;
-      await waitFor(() => slow.length === 1, 5000, 'the run to reach the slow step (BASE_URL from the editor environment)');
+      await waitFor(
+        () => slow.length === 1,
+        5000,
+        'the run to reach the slow step (BASE_URL from the editor environment)',
+      );
       webview.send({ kind: 'request', id: 2, method: 'cancel', params: { execution_id: id } });
       const summary = await h.manager.whenFinished(id);
       assert.strictEqual(summary?.status, 'cancelled');
       // It shows in the Test Explorer as a run of its own.
-      await waitFor(() => h.controller.runs.some((r) => r.ended && /Panel flow/.test(r.name ?? '')), 5000, 'the Test Explorer run');
+      await waitFor(
+        () => h.controller.runs.some((r) => r.ended && /Panel flow/.test(r.name ?? '')),
+        5000,
+        'the Test Explorer run',
+      );
     });
 
     it('comes back after a window reload on the view it showed', async () => {

@@ -118,7 +118,12 @@ describe('extension: runs mapped onto the Test Explorer', function () {
   beforeEach(async () => {
     slowRequests = [];
     h = await createHarness(
-      { 'flows/checkout.flow.yaml': CHECKOUT, 'flows/status.flow.yaml': STATUS, 'flows/slow.flow.yaml': SLOW, 'flows/loop.flow.yaml': LOOP },
+      {
+        'flows/checkout.flow.yaml': CHECKOUT,
+        'flows/status.flow.yaml': STATUS,
+        'flows/slow.flow.yaml': SLOW,
+        'flows/loop.flow.yaml': LOOP,
+      },
       { environment: { BASE_URL: api.url } },
     );
   });
@@ -176,8 +181,14 @@ describe('extension: runs mapped onto the Test Explorer', function () {
     assert.match(price.text, new RegExp(`^POST ${api.url}/echo → 200 · \\d+ ms · \\d+ B\r\n`));
     assert.match(price.text, /"total":30/);
     assert.ok(price.text.endsWith('\r\n'));
-    assert.strictEqual((price.location!.range as { start: { line: number } }).start.line, CHECKOUT.split('\n').findIndex((l) => l.includes('id: price_cart')));
-    assert.ok(run.output.some((o) => o.id === `${k}#step:release` && o.text.includes('released')), 'logs go to their step');
+    assert.strictEqual(
+      (price.location!.range as { start: { line: number } }).start.line,
+      CHECKOUT.split('\n').findIndex((l) => l.includes('id: price_cart')),
+    );
+    assert.ok(
+      run.output.some((o) => o.id === `${k}#step:release` && o.text.includes('released')),
+      'logs go to their step',
+    );
   });
 
   it('keeps a loop step failed when a later iteration passes', async () => {
@@ -211,9 +222,17 @@ describe('extension: runs mapped onto the Test Explorer', function () {
   it('shows an execution started through the manager by someone else (REST) as a run of its own', async () => {
     const k = h.key('flows/checkout.flow.yaml');
     const before = h.controller.runs.length;
-    const summary = await h.manager.start({ flow_id: 'flows/checkout.flow.yaml', environment: { BASE_URL: api.url }, trigger: 'api' });
+    const summary = await h.manager.start({
+      flow_id: 'flows/checkout.flow.yaml',
+      environment: { BASE_URL: api.url },
+      trigger: 'api',
+    });
     await h.manager.whenFinished(summary.id);
-    await waitFor(() => h.controller.runs.length > before && h.controller.runs[before].ended, 5000, 'the API run to end');
+    await waitFor(
+      () => h.controller.runs.length > before && h.controller.runs[before].ended,
+      5000,
+      'the API run to end',
+    );
     const run = h.controller.runs[before];
     assert.match(run.name!, /Checkout \(api\)/);
     assert.deepStrictEqual(run.statesOf(`${k}#step:price_cart`), ['enqueued', 'started', 'passed']);
@@ -224,7 +243,11 @@ describe('extension: runs mapped onto the Test Explorer', function () {
   it("cancels through the Test Explorer's stop button, also for a run started through REST", async () => {
     const k = h.key('flows/slow.flow.yaml');
     const before = h.controller.runs.length;
-    const summary = await h.manager.start({ flow_id: 'flows/slow.flow.yaml', environment: { BASE_URL: api.url }, trigger: 'api' });
+    const summary = await h.manager.start({
+      flow_id: 'flows/slow.flow.yaml',
+      environment: { BASE_URL: api.url },
+      trigger: 'api',
+    });
     await waitFor(() => slowRequests.length === 1, 5000, 'the slow request');
     const run = h.controller.runs[before];
     run.stopButton.cancel();

@@ -4,7 +4,14 @@
 import * as assert from 'node:assert';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { allSteps } from '../../../src/core/flow/types';
-import { flowUpTo, MASKED, resultFromDetail, stepAloneVariables, stepsBefore, type CapturedStep } from '../../../src/extension/stepContext';
+import {
+  flowUpTo,
+  MASKED,
+  resultFromDetail,
+  stepAloneVariables,
+  stepsBefore,
+  type CapturedStep,
+} from '../../../src/extension/stepContext';
 import { flowFrom, json, readBody, startServer, type TestServer } from '../helpers';
 import { createHarness, type Harness } from './harness';
 
@@ -63,10 +70,24 @@ describe('extension: single-step runs', () => {
     const flow = flowFrom(USERS);
 
     it('lists the steps before a step in run order (setup first, parents before children, no teardown)', () => {
-      assert.deepStrictEqual(stepsBefore(flow, 'get').map((s) => s.id), ['login', 'create', 'branch', 'inner']);
-      assert.deepStrictEqual(stepsBefore(flow, 'inner').map((s) => s.id), ['login', 'create', 'branch']);
-      assert.deepStrictEqual(stepsBefore(flow, 'login').map((s) => s.id), []);
-      assert.deepStrictEqual(stepsBefore(flow, 'logout').map((s) => s.id), allSteps(flow).map((s) => s.id).slice(0, -1));
+      assert.deepStrictEqual(
+        stepsBefore(flow, 'get').map((s) => s.id),
+        ['login', 'create', 'branch', 'inner'],
+      );
+      assert.deepStrictEqual(
+        stepsBefore(flow, 'inner').map((s) => s.id),
+        ['login', 'create', 'branch'],
+      );
+      assert.deepStrictEqual(
+        stepsBefore(flow, 'login').map((s) => s.id),
+        [],
+      );
+      assert.deepStrictEqual(
+        stepsBefore(flow, 'logout').map((s) => s.id),
+        allSteps(flow)
+          .map((s) => s.id)
+          .slice(0, -1),
+      );
     });
 
     it('rebuilds variables: run variables (masked ones dropped), outputs, and the step records it refers to', () => {
@@ -91,18 +112,43 @@ describe('extension: single-step runs', () => {
         step_id: 'create',
         attempt: 1,
         request: { method: 'POST', url: 'http://x/users', headers: {} },
-        response: { status: 201, headers: { 'content-type': 'application/json' }, body: { id: 7 }, size_bytes: 8, duration_ms: 3 },
+        response: {
+          status: 201,
+          headers: { 'content-type': 'application/json' },
+          body: { id: 7 },
+          size_bytes: 8,
+          duration_ms: 3,
+        },
       });
-      assert.deepStrictEqual(result, { status: 201, headers: { 'content-type': 'application/json' }, body: { id: 7 }, duration_ms: 3, size_bytes: 8, content_type: 'application/json' });
+      assert.deepStrictEqual(result, {
+        status: 201,
+        headers: { 'content-type': 'application/json' },
+        body: { id: 7 },
+        duration_ms: 3,
+        size_bytes: 8,
+        content_type: 'application/json',
+      });
       assert.deepStrictEqual(resultFromDetail({ step_id: 't', attempt: 1, result: { total: 3 } }), { total: 3 });
     });
 
     it('cuts the flow after the step when there is no history; teardown stays whole', () => {
       const get = flowUpTo(flow, 'get')!;
-      assert.deepStrictEqual(get.setup.map((s) => s.id), ['login']);
-      assert.deepStrictEqual(get.steps.map((s) => s.id), ['create', 'branch', 'get']);
-      assert.deepStrictEqual(get.teardown.map((s) => s.id), ['logout']);
-      assert.deepStrictEqual(flowUpTo(flow, 'inner')!.steps.map((s) => s.id), ['create', 'branch']);
+      assert.deepStrictEqual(
+        get.setup.map((s) => s.id),
+        ['login'],
+      );
+      assert.deepStrictEqual(
+        get.steps.map((s) => s.id),
+        ['create', 'branch', 'get'],
+      );
+      assert.deepStrictEqual(
+        get.teardown.map((s) => s.id),
+        ['logout'],
+      );
+      assert.deepStrictEqual(
+        flowUpTo(flow, 'inner')!.steps.map((s) => s.id),
+        ['create', 'branch'],
+      );
       const login = flowUpTo(flow, 'login')!;
       assert.deepStrictEqual([login.setup.length, login.steps.length, login.teardown.length], [1, 0, 1]);
       assert.strictEqual(flowUpTo(flow, 'logout'), flow);
@@ -122,7 +168,8 @@ describe('extension: single-step runs', () => {
         if (req.url === '/login') return json(res, 200, { token: 'secret-token-123' });
         if (req.url === '/logout') return json(res, 200, {});
         if (req.url === '/users' && req.method === 'POST') return json(res, 201, { id: 7, name: 'Ada' });
-        if (req.url === '/users/7') return json(res, req.headers.authorization === 'Bearer secret-token-123' ? 200 : 401, { id: 7, name: 'Ada' });
+        if (req.url === '/users/7')
+          return json(res, req.headers.authorization === 'Bearer secret-token-123' ? 200 : 401, { id: 7, name: 'Ada' });
         json(res, 404, {});
       });
     });
@@ -143,7 +190,12 @@ describe('extension: single-step runs', () => {
     it('with no earlier execution, runs setup, the steps up to it, and teardown', async () => {
       const k = h.key('flows/users.flow.yaml');
       const run = await h.run([h.tree.stepItem(k, 'get')]);
-      assert.deepStrictEqual(requests, ['POST /login', 'POST /users Bearer secret-token-123', 'GET /users/7 Bearer secret-token-123', 'POST /logout']);
+      assert.deepStrictEqual(requests, [
+        'POST /login',
+        'POST /users Bearer secret-token-123',
+        'GET /users/7 Bearer secret-token-123',
+        'POST /logout',
+      ]);
       assert.strictEqual(run.finalStates().get(`${k}#step:get`)?.kind, 'passed');
       assert.ok(!run.calls.some((c) => c.id === `${k}#step:last`), 'steps after it are not part of the run');
       assert.ok(run.output.some((o) => /No earlier execution/.test(o.text)));
@@ -157,7 +209,11 @@ describe('extension: single-step runs', () => {
       requests = [];
 
       const run = await h.run([h.tree.stepItem(k, 'get')]);
-      assert.deepStrictEqual(requests, ['GET /users/7 Bearer secret-token-123'], 'only that request: no setup, no earlier steps, no teardown');
+      assert.deepStrictEqual(
+        requests,
+        ['GET /users/7 Bearer secret-token-123'],
+        'only that request: no setup, no earlier steps, no teardown',
+      );
       assert.deepStrictEqual(
         run.calls.map((c) => `${c.kind} ${c.id.slice(k.length)}`),
         ['enqueued #step:get', 'started #step:get', 'passed #step:get'],
@@ -183,7 +239,10 @@ describe('extension: single-step runs', () => {
       const run = await h.run([h.tree.stepItem(k, 'inner')]);
       assert.deepStrictEqual(requests, []);
       assert.strictEqual(run.finalStates().get(`${k}#step:inner`)?.kind, 'passed');
-      assert.ok(run.output.some((o) => o.text.includes('user 7')), run.output.map((o) => o.text).join(''));
+      assert.ok(
+        run.output.some((o) => o.text.includes('user 7')),
+        run.output.map((o) => o.text).join(''),
+      );
     });
 
     it('a flow run wins over runs of its own steps in the same request', async () => {

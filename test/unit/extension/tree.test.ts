@@ -117,13 +117,23 @@ describe('extension: Test Explorer tree', () => {
     assert.deepStrictEqual(ids(roots), [Uri.file(root).toString()]);
     assert.strictEqual(roots[0].label, 'ws');
     const files = roots[0].children.all();
-    assert.deepStrictEqual(files.map((f) => f.label).sort(), ['flows/broken.flow.yaml', 'flows/simple.yaml', 'flows/users.flow.yaml']);
+    assert.deepStrictEqual(files.map((f) => f.label).sort(), [
+      'flows/broken.flow.yaml',
+      'flows/simple.yaml',
+      'flows/users.flow.yaml',
+    ]);
     const users = roots[0].children.get(key('flows/users.flow.yaml'))!;
     const flow = users.children.get(`${key('flows/users.flow.yaml')}#flow`)!;
     assert.strictEqual(flow.label, 'Users');
-    assert.deepStrictEqual(flow.tags.map((t) => t.id), ['smoke']);
+    assert.deepStrictEqual(
+      flow.tags.map((t) => t.id),
+      ['smoke'],
+    );
     const children = flow.children.all().sort((a, b) => (a.sortText ?? '').localeCompare(b.sortText ?? ''));
-    assert.deepStrictEqual(children.map((c) => c.label), ['setup', 'Create a user', 'check', 'fan', 'teardown']);
+    assert.deepStrictEqual(
+      children.map((c) => c.label),
+      ['setup', 'Create a user', 'check', 'fan', 'teardown'],
+    );
   });
 
   it('groups setup and teardown and nests steps under their parent, with stable ids', () => {
@@ -167,7 +177,13 @@ describe('extension: Test Explorer tree', () => {
     const k = key('flows/users.flow.yaml');
     const before = tree.stepItem(k, 'create')!;
     const editor = fake.open(join(root, 'flows/users.flow.yaml'), USERS);
-    fake.edit(editor.document, USERS.replace('name: Create a user', 'name: Create a person').replace('  teardown:', '    - id: extra\n      action: log\n      config: { message: x }\n  teardown:'));
+    fake.edit(
+      editor.document,
+      USERS.replace('name: Create a user', 'name: Create a person').replace(
+        '  teardown:',
+        '    - id: extra\n      action: log\n      config: { message: x }\n  teardown:',
+      ),
+    );
     await waitFor(() => tree.stepItem(k, 'extra') !== undefined, 2000, 'the edit to reach the tree');
     const after = tree.stepItem(k, 'create')!;
     assert.strictEqual(after, before, 'the same TestItem object is updated in place');
@@ -191,7 +207,10 @@ describe('extension: Test Explorer tree', () => {
     unlinkSync(file);
     fake.fileEvent('deleted', file);
     await waitFor(() => tree.fileItem(key('flows/new.flow.yaml')) === undefined, 2000, 'the removal');
-    const files = controller.items.all()[0].children.all().map((f) => f.label);
+    const files = controller.items
+      .all()[0]
+      .children.all()
+      .map((f) => f.label);
     assert.ok(!files.includes('flows/new.flow.yaml'));
   });
 
@@ -205,7 +224,16 @@ describe('extension: Test Explorer tree', () => {
     fake.setSetting('testmesh.flowGlobs', ['other/*.yaml']);
     await waitFor(() => index.all().length === 1, 2000, 'the rescan with the new globs');
     await index.whenIdle();
-    assert.deepStrictEqual(index.all().map((f) => f.relativePath), ['other/api.yaml']);
-    assert.deepStrictEqual(controller.items.all()[0].children.all().map((f) => f.label), ['other/api.yaml']);
+    assert.deepStrictEqual(
+      index.all().map((f) => f.relativePath),
+      ['other/api.yaml'],
+    );
+    assert.deepStrictEqual(
+      controller.items
+        .all()[0]
+        .children.all()
+        .map((f) => f.label),
+      ['other/api.yaml'],
+    );
   });
 });

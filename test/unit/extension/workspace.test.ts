@@ -16,7 +16,8 @@ import { FakeVSCode, Uri } from './fake-vscode';
 
 const REPO = join(__dirname, '..', '..', '..', '..');
 const FIXTURE = join(REPO, 'test', 'fixtures', 'testmesh-repo');
-const FLOW = (name: string) => `flow:\n  name: ${name}\n  steps:\n    - id: hi\n      action: log\n      config: { message: hi }\n`;
+const FLOW = (name: string) =>
+  `flow:\n  name: ${name}\n  steps:\n    - id: hi\n      action: log\n      config: { message: hi }\n`;
 
 /** The fixture's flows, decided independently of discovery: YAML whose root has `flow` or `name` + `steps`. */
 function fixtureFlows(root: string): string[] {
@@ -32,7 +33,8 @@ function fixtureFlows(root: string): string[] {
         } catch {
           continue;
         }
-        if (doc && typeof doc === 'object' && ('flow' in doc || ('name' in doc && 'steps' in doc))) out.push(relative(root, full));
+        if (doc && typeof doc === 'object' && ('flow' in doc || ('name' in doc && 'steps' in doc)))
+          out.push(relative(root, full));
       }
     }
   };
@@ -75,8 +77,15 @@ describe('extension: a TestMesh repository with default settings', function () {
       const expected = fixtureFlows(root);
       assert.ok(expected.length >= 2, 'the fixture has flows');
       assert.ok(new Set(expected.map((f) => f.split('/')[0])).size >= 2, 'in several folders');
-      assert.deepStrictEqual(ext.index.all().map((f) => f.relativePath).sort(), expected);
-      for (const file of ext.index.all()) assert.ok(file.flow, `${file.relativePath} is valid: ${file.diagnostics.map((d) => d.message).join('; ')}`);
+      assert.deepStrictEqual(
+        ext.index
+          .all()
+          .map((f) => f.relativePath)
+          .sort(),
+        expected,
+      );
+      for (const file of ext.index.all())
+        assert.ok(file.flow, `${file.relativePath} is valid: ${file.diagnostics.map((d) => d.message).join('; ')}`);
       // In the Test Explorer, and the server started (it is a TestMesh workspace).
       assert.strictEqual(ext.tree.fileKeys().length, expected.length);
       assert.match(ext.api.url()!, /^http:\/\/127\.0\.0\.1:\d+$/);
@@ -99,7 +108,9 @@ describe('extension: a TestMesh repository with default settings', function () {
 
   it('stays dormant in a repository of other YAML (no server, no status bar), and wakes up when a flow appears', async () => {
     const files: Record<string, string> = {};
-    for (let i = 0; i < 50; i++) files[`k8s/app-${i}/deploy.yaml`] = `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app-${i}\nspec:\n  replicas: 1\n`;
+    for (let i = 0; i < 50; i++)
+      files[`k8s/app-${i}/deploy.yaml`] =
+        `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app-${i}\nspec:\n  replicas: 1\n`;
     const root = tempWorkspace(files);
     const { fake, ext, dispose } = extensionIn(root);
     try {
@@ -112,7 +123,10 @@ describe('extension: a TestMesh repository with default settings', function () {
       writeFileSync(join(root, 'k8s/smoke.yaml'), FLOW('Smoke'));
       fake.fileEvent('created', join(root, 'k8s/smoke.yaml'));
       await waitFor(() => ext.api.url() !== undefined, 10_000, 'the server once a flow shows up');
-      assert.deepStrictEqual(ext.index.all().map((f) => f.relativePath), ['k8s/smoke.yaml']);
+      assert.deepStrictEqual(
+        ext.index.all().map((f) => f.relativePath),
+        ['k8s/smoke.yaml'],
+      );
     } finally {
       await dispose();
       rmSync(root, { recursive: true, force: true });
@@ -138,7 +152,10 @@ describe('extension: discovery re-reads only what changed, and says why a flow i
     fake = new FakeVSCode();
     fake.addFolder(root, 'ws');
     fake.setSetting('testmesh.excludeGlobs', ['deploy/**']);
-    index = new FlowIndex(fake.vscode, fake.vscode.window.createOutputChannel('t', { log: true }) as never, { fileDebounceMs: 10, typingDebounceMs: 10 });
+    index = new FlowIndex(fake.vscode, fake.vscode.window.createOutputChannel('t', { log: true }) as never, {
+      fileDebounceMs: 10,
+      typingDebounceMs: 10,
+    });
     await index.start();
   });
 
@@ -148,7 +165,10 @@ describe('extension: discovery re-reads only what changed, and says why a flow i
   });
 
   it('parses each flow once, and after a change only the changed file', async () => {
-    assert.deepStrictEqual(index.all().map((f) => f.relativePath), ['a/one.yaml', 'b/two.yml']);
+    assert.deepStrictEqual(
+      index.all().map((f) => f.relativePath),
+      ['a/one.yaml', 'b/two.yml'],
+    );
     const parsed = index.stats.parsed;
     // A rescan (a folder or settings change) reads nothing that did not change...
     fake.setSetting('testmesh.codeLens.flow', false);
@@ -164,7 +184,8 @@ describe('extension: discovery re-reads only what changed, and says why a flow i
   });
 
   it('says why a file that looks like a flow is not listed', async () => {
-    const why = (rel: string, text = readFileSync(join(root, rel), 'utf8')) => index.whyUnlisted(Uri.file(join(root, rel)) as never, text);
+    const why = (rel: string, text = readFileSync(join(root, rel), 'utf8')) =>
+      index.whyUnlisted(Uri.file(join(root, rel)) as never, text);
     assert.deepStrictEqual(why('deploy/flow.yaml'), { reason: 'excluded', glob: 'deploy/**' });
     assert.deepStrictEqual(why('.github/flows/hidden.yaml'), { reason: 'skipped_folder', folder: '.github' });
     const pipeline = why('ci/azure-pipelines.yml');
@@ -177,8 +198,12 @@ describe('extension: discovery re-reads only what changed, and says why a flow i
     writeFileSync(join(root, 'big/huge.yaml'), big);
     fake.fileEvent('created', join(root, 'big/huge.yaml'));
     await waitFor(() => why('big/huge.yaml', FLOW('Big')) !== undefined, 2000, 'the big file to be seen');
-    assert.deepStrictEqual(why('big/huge.yaml', FLOW('Big')), { reason: 'too_big', size: statSync(join(root, 'big/huge.yaml')).size, limit: DEFAULT_MAX_BYTES });
-    assert.strictEqual(index.get(Uri.file(join(root, "big/huge.yaml")).toString()), undefined);
+    assert.deepStrictEqual(why('big/huge.yaml', FLOW('Big')), {
+      reason: 'too_big',
+      size: statSync(join(root, 'big/huge.yaml')).size,
+      limit: DEFAULT_MAX_BYTES,
+    });
+    assert.strictEqual(index.get(Uri.file(join(root, 'big/huge.yaml')).toString()), undefined);
   });
 });
 
@@ -190,9 +215,19 @@ describe('extension: the environment that picks itself', () => {
     const log = fake.vscode.window.createOutputChannel('t', { log: true }) as never;
     const index = new FlowIndex(fake.vscode, log, { fileDebounceMs: 10, typingDebounceMs: 10 });
     await index.start();
-    const env = new Environments(fake.vscode, { workspaceState: fake.memento(), secrets: fake.secretStorage() } as never, log, index);
+    const env = new Environments(
+      fake.vscode,
+      { workspaceState: fake.memento(), secrets: fake.secretStorage() } as never,
+      log,
+      index,
+    );
     await env.start();
-    return { root, env, index, done: () => (index.dispose(), env.dispose(), rmSync(root, { recursive: true, force: true })) };
+    return {
+      root,
+      env,
+      index,
+      done: () => (index.dispose(), env.dispose(), rmSync(root, { recursive: true, force: true })),
+    };
   }
 
   it('takes the only .env file, says so, and stays with what the user picks (none included)', async () => {

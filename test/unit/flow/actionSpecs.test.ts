@@ -1,5 +1,12 @@
 import assert from 'node:assert/strict';
-import { ACTION_SPECS, FLOW_KEYS, KNOWN_ACTIONS, nestedKeys, RETRY_KEYS, STEP_KEYS } from '../../../src/core/flow/actionSpecs';
+import {
+  ACTION_SPECS,
+  FLOW_KEYS,
+  KNOWN_ACTIONS,
+  nestedKeys,
+  RETRY_KEYS,
+  STEP_KEYS,
+} from '../../../src/core/flow/actionSpecs';
 
 describe('action specs', () => {
   it('covers every action of FLOW-FORMAT.md', () => {
@@ -54,7 +61,11 @@ describe('action specs', () => {
       for (const [key, keySpec] of Object.entries(spec.config)) {
         const where = `${action}.${key}`;
         assert.ok(keySpec.description.length > 3, `${where} has a description`);
-        assert.equal(keySpec.type === 'enum', Array.isArray(keySpec.values) && keySpec.values.length > 0, `${where}: enum <=> values`);
+        assert.equal(
+          keySpec.type === 'enum',
+          Array.isArray(keySpec.values) && keySpec.values.length > 0,
+          `${where}: enum <=> values`,
+        );
         assert.equal(keySpec.type === 'steps', keySpec.nested === 'steps', `${where}: steps <=> nested steps`);
         if (keySpec.nested === 'branches') assert.equal(keySpec.type, 'list', where);
         if (keySpec.listOf || keySpec.orExpression) assert.equal(keySpec.type, 'list', where);
@@ -62,7 +73,8 @@ describe('action specs', () => {
       }
     }
     for (const table of [FLOW_KEYS, STEP_KEYS, RETRY_KEYS]) {
-      for (const [key, keySpec] of Object.entries(table)) assert.ok(keySpec.description.length > 3, `${key} has a description`);
+      for (const [key, keySpec] of Object.entries(table))
+        assert.ok(keySpec.description.length > 3, `${key} has a description`);
     }
   });
 
@@ -78,7 +90,10 @@ describe('action specs', () => {
 
   it('marks the required keys', () => {
     const required = Object.fromEntries(
-      Object.entries(ACTION_SPECS).map(([action, spec]) => [action, Object.keys(spec.config).filter((k) => spec.config[k].required)]),
+      Object.entries(ACTION_SPECS).map(([action, spec]) => [
+        action,
+        Object.keys(spec.config).filter((k) => spec.config[k].required),
+      ]),
     );
     assert.deepEqual(required, {
       http_request: ['url'],

@@ -224,7 +224,9 @@ describe('flow diagnostics', () => {
           '      config: {message: hi}',
         ),
       ),
-      ["f.yaml:15:11: error: step id 'a.b' is not valid: use letters, digits, '_' and '-', starting with a letter or '_'"],
+      [
+        "f.yaml:15:11: error: step id 'a.b' is not valid: use letters, digits, '_' and '-', starting with a letter or '_'",
+      ],
     );
   });
 
@@ -233,36 +235,62 @@ describe('flow diagnostics', () => {
       "f.yaml:2:3: error: the flow has no 'name'",
       "f.yaml:2:3: error: the flow has no 'steps': add a 'steps:' list with at least one step",
     ]);
-    assert.deepEqual(diagnosticsOf(lines('flow:', '  name: x', '  steps: []')), ["f.yaml:3:10: error: 'steps' is empty: a flow needs at least one step"]);
+    assert.deepEqual(diagnosticsOf(lines('flow:', '  name: x', '  steps: []')), [
+      "f.yaml:3:10: error: 'steps' is empty: a flow needs at least one step",
+    ]);
     assert.deepEqual(diagnosticsOf(lines('flow:', '  name: ""', '  tags: {a: 1}', '  env: [1]', '  steps: {}')), [
       "f.yaml:2:9: error: the flow's 'name' is empty",
       "f.yaml:3:9: error: 'tags' must be a list of strings, got a mapping",
       "f.yaml:4:8: error: 'env' must be a mapping of variable names to values, got a list",
       "f.yaml:5:10: error: 'steps' must be a list of steps, got a mapping",
     ]);
-    assert.deepEqual(diagnosticsOf(lines('flow: [1]')), ["f.yaml:1:7: error: 'flow' must be a mapping with 'name' and 'steps', got a list"]);
+    assert.deepEqual(diagnosticsOf(lines('flow: [1]')), [
+      "f.yaml:1:7: error: 'flow' must be a mapping with 'name' and 'steps', got a list",
+    ]);
   });
 
   it('explains files that are not flows', () => {
-    assert.deepEqual(diagnosticsOf(lines('foo: 1', 'bar: 2')), ["f.yaml:1:1: error: not a flow file: the root needs a 'flow:' key (or 'name' and 'steps')"]);
-    assert.deepEqual(diagnosticsOf(''), ["f.yaml:1:1: error: the file is empty: a flow file needs a 'flow:' mapping with 'name' and 'steps'"]);
-    assert.deepEqual(diagnosticsOf('# just a comment\n'), ["f.yaml:1:1: error: the file is empty: a flow file needs a 'flow:' mapping with 'name' and 'steps'"]);
-    assert.deepEqual(diagnosticsOf('- a\n- b\n'), ["f.yaml:1:1: error: a flow file must be a mapping with a 'flow:' key, got a list"]);
+    assert.deepEqual(diagnosticsOf(lines('foo: 1', 'bar: 2')), [
+      "f.yaml:1:1: error: not a flow file: the root needs a 'flow:' key (or 'name' and 'steps')",
+    ]);
+    assert.deepEqual(diagnosticsOf(''), [
+      "f.yaml:1:1: error: the file is empty: a flow file needs a 'flow:' mapping with 'name' and 'steps'",
+    ]);
+    assert.deepEqual(diagnosticsOf('# just a comment\n'), [
+      "f.yaml:1:1: error: the file is empty: a flow file needs a 'flow:' mapping with 'name' and 'steps'",
+    ]);
+    assert.deepEqual(diagnosticsOf('- a\n- b\n'), [
+      "f.yaml:1:1: error: a flow file must be a mapping with a 'flow:' key, got a list",
+    ]);
   });
 
   it('reports YAML syntax errors with their line and column', () => {
-    assert.deepEqual(diagnosticsOf(lines('flow:', '  name: x', '  steps:', '    - action: log', '     config: {message: hi}')), [
-      'f.yaml:5:1: error: YAML syntax error: Sequence item without - indicator',
+    assert.deepEqual(
+      diagnosticsOf(lines('flow:', '  name: x', '  steps:', '    - action: log', '     config: {message: hi}')),
+      ['f.yaml:5:1: error: YAML syntax error: Sequence item without - indicator'],
+    );
+    assert.deepEqual(diagnosticsOf(lines('flow:', '  name: "unterminated', '  steps: []')), [
+      'f.yaml:4:1: error: YAML syntax error: Missing closing "quote',
     ]);
-    assert.deepEqual(diagnosticsOf(lines('flow:', '  name: "unterminated', '  steps: []')), ['f.yaml:4:1: error: YAML syntax error: Missing closing "quote']);
-    assert.deepEqual(diagnosticsOf(lines('flow:', '\tname: x')), ['f.yaml:2:1: error: YAML syntax error: Tabs are not allowed as indentation']);
-    assert.deepEqual(diagnosticsOf(lines('flow:', '  name: x', '  steps:', '    - action: log', '      action: delay')), [
-      "f.yaml:5:7: error: duplicate key 'action' in the same mapping",
+    assert.deepEqual(diagnosticsOf(lines('flow:', '\tname: x')), [
+      'f.yaml:2:1: error: YAML syntax error: Tabs are not allowed as indentation',
     ]);
+    assert.deepEqual(
+      diagnosticsOf(lines('flow:', '  name: x', '  steps:', '    - action: log', '      action: delay')),
+      ["f.yaml:5:7: error: duplicate key 'action' in the same mapping"],
+    );
   });
 
   it('uses the first YAML document and warns about the rest', () => {
-    const text = lines('flow:', '  name: x', '  steps:', '    - action: log', '      config: {message: hi}', '---', 'other: [');
+    const text = lines(
+      'flow:',
+      '  name: x',
+      '  steps:',
+      '    - action: log',
+      '      config: {message: hi}',
+      '---',
+      'other: [',
+    );
     const { flow, diagnostics } = parseFlowText(text, 'f.yaml');
     assert.ok(flow);
     assert.deepEqual(
@@ -272,19 +300,26 @@ describe('flow diagnostics', () => {
   });
 
   it('passes YAML warnings on', () => {
-    assert.deepEqual(diagnosticsOf(lines('flow:', '  name: !custom x', '  steps: [{action: log, config: {message: hi}}]')), [
-      'f.yaml:2:9: warning: YAML: Unresolved tag: !custom',
-    ]);
+    assert.deepEqual(
+      diagnosticsOf(lines('flow:', '  name: !custom x', '  steps: [{action: log, config: {message: hi}}]')),
+      ['f.yaml:2:9: warning: YAML: Unresolved tag: !custom'],
+    );
   });
 
   it('reports bad aliases', () => {
-    assert.deepEqual(diagnosticsOf(lines('flow:', '  name: x', '  steps:', '    - action: log', '      config: {message: *nope}')), [
-      "f.yaml:5:25: error: unknown alias '*nope': no '&nope' anchor before it",
-    ]);
-    assert.deepEqual(diagnosticsOf(lines('flow: &f', '  name: x', '  steps:', '    - action: log', '      config: {message: hi, x: *f}')), [
-      "f.yaml:5:29: warning: step 'steps_0': unknown config key 'x' for log",
-      "f.yaml:5:32: error: alias '*f' refers to a node that contains it",
-    ]);
+    assert.deepEqual(
+      diagnosticsOf(lines('flow:', '  name: x', '  steps:', '    - action: log', '      config: {message: *nope}')),
+      ["f.yaml:5:25: error: unknown alias '*nope': no '&nope' anchor before it"],
+    );
+    assert.deepEqual(
+      diagnosticsOf(
+        lines('flow: &f', '  name: x', '  steps:', '    - action: log', '      config: {message: hi, x: *f}'),
+      ),
+      [
+        "f.yaml:5:29: warning: step 'steps_0': unknown config key 'x' for log",
+        "f.yaml:5:32: error: alias '*f' refers to a node that contains it",
+      ],
+    );
   });
 
   it('checks parallel branches', () => {

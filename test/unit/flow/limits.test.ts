@@ -21,8 +21,21 @@ describe('flow loading limits (hostile input is refused, quickly and clearly)', 
 
   it('refuses an alias bomb (billion laughs) before expanding it', () => {
     const anchors = ['  lol0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
-    for (let i = 1; i < 10; i++) anchors.push(`  lol${i}: &a${i} [${Array(9).fill(`*a${i - 1}`).join(', ')}]`);
-    const text = lines('flow:', '  name: bomb', '  env:', ...anchors.map((a) => `  ${a}`), '  steps:', '    - action: log', '      config: {message: hi}');
+    for (let i = 1; i < 10; i++)
+      anchors.push(
+        `  lol${i}: &a${i} [${Array(9)
+          .fill(`*a${i - 1}`)
+          .join(', ')}]`,
+      );
+    const text = lines(
+      'flow:',
+      '  name: bomb',
+      '  env:',
+      ...anchors.map((a) => `  ${a}`),
+      '  steps:',
+      '    - action: log',
+      '      config: {message: hi}',
+    );
     const { flow, diagnostics } = parseFlowText(text, 'f.yaml');
     assert.equal(flow, undefined);
     assert.deepEqual(diagnostics.map(formatDiagnostic), [
@@ -31,15 +44,32 @@ describe('flow loading limits (hostile input is refused, quickly and clearly)', 
   });
 
   it('refuses a wide alias bomb too', () => {
-    const text = lines('a: &a [' + Array(2000).fill('1').join(',') + ']', 'flow:', '  name: x', '  env: {x: [' + Array(100).fill('*a').join(',') + ']}', '  steps: [{action: log, config: {message: hi}}]');
+    const text = lines(
+      'a: &a [' + Array(2000).fill('1').join(',') + ']',
+      'flow:',
+      '  name: x',
+      '  env: {x: [' + Array(100).fill('*a').join(',') + ']}',
+      '  steps: [{action: log, config: {message: hi}}]',
+    );
     assert.match(only(text).join('\n'), /expand to more than 100000 extra values/);
   });
 
   it('still expands a reasonable number of aliases', () => {
-    const steps = Array.from({ length: 300 }, (_, i) => `    - {id: s${i}, action: http_request, config: {url: "http://x/${i}", headers: *h}}`);
-    const text = lines('x-headers: &h {accept: application/json, x-trace: "1"}', 'flow:', '  name: x', '  steps:', ...steps);
+    const steps = Array.from(
+      { length: 300 },
+      (_, i) => `    - {id: s${i}, action: http_request, config: {url: "http://x/${i}", headers: *h}}`,
+    );
+    const text = lines(
+      'x-headers: &h {accept: application/json, x-trace: "1"}',
+      'flow:',
+      '  name: x',
+      '  steps:',
+      ...steps,
+    );
     const { flow, diagnostics } = parseFlowText(text, 'f.yaml');
-    assert.deepEqual(diagnostics.map(formatDiagnostic), ["f.yaml:1:1: warning: unknown key 'x-headers' next to 'flow:' is ignored"]);
+    assert.deepEqual(diagnostics.map(formatDiagnostic), [
+      "f.yaml:1:1: warning: unknown key 'x-headers' next to 'flow:' is ignored",
+    ]);
     assert.deepEqual(flow?.steps[299].config.headers, { accept: 'application/json', 'x-trace': '1' });
   });
 
@@ -59,19 +89,36 @@ describe('flow loading limits (hostile input is refused, quickly and clearly)', 
   it('refuses nesting that only aliases make too deep', () => {
     const chain = ['  a0: &a0 ' + '['.repeat(30) + ']'.repeat(30)];
     for (let i = 1; i < 5; i++) chain.push(`  a${i}: &a${i} ${'['.repeat(30)}*a${i - 1}${']'.repeat(30)}`);
-    const text = lines('flow:', '  name: x', '  env:', ...chain.map((c) => `  ${c}`), '  steps: [{action: log, config: {message: hi}}]');
-    assert.deepEqual(only(text), [`f.yaml:6:43: error: with its aliases expanded, the YAML nests deeper than ${MAX_NESTING_DEPTH} levels (refused)`]);
+    const text = lines(
+      'flow:',
+      '  name: x',
+      '  env:',
+      ...chain.map((c) => `  ${c}`),
+      '  steps: [{action: log, config: {message: hi}}]',
+    );
+    assert.deepEqual(only(text), [
+      `f.yaml:6:43: error: with its aliases expanded, the YAML nests deeper than ${MAX_NESTING_DEPTH} levels (refused)`,
+    ]);
   });
 
   it('refuses a file over 4 MiB before parsing it', () => {
     const text = flowWith('hi') + `# ${'x'.repeat(5 * 1024 * 1024)}\n`;
-    assert.deepEqual(only(text), ['f.yaml:1:1: error: the file is too large: 5.0 MiB, flow files may have at most 4.0 MiB (refused)']);
+    assert.deepEqual(only(text), [
+      'f.yaml:1:1: error: the file is too large: 5.0 MiB, flow files may have at most 4.0 MiB (refused)',
+    ]);
     assert.equal(DEFAULT_MAX_BYTES, 4 * 1024 * 1024);
   });
 
   it('loads a generated flow of 10,000 steps (about 2 MB) under the default limit', () => {
     const steps = Array.from({ length: 10_000 }, (_, i) =>
-      [`    - id: get_${i}`, '      action: http_request', '      config:', '        url: ${BASE}/items/{{next_id}}', `      assert: ["status == 200", "body.id == ${i}"]`, '      output: {next_id: $.body.next}'].join('\n'),
+      [
+        `    - id: get_${i}`,
+        '      action: http_request',
+        '      config:',
+        '        url: ${BASE}/items/{{next_id}}',
+        `      assert: ["status == 200", "body.id == ${i}"]`,
+        '      output: {next_id: $.body.next}',
+      ].join('\n'),
     );
     const text = lines('flow:', '  name: big', '  steps:', ...steps);
     assert.ok(Buffer.byteLength(text) > 1.5 * 1024 * 1024);
@@ -104,7 +151,13 @@ describe('flow loading limits (hostile input is refused, quickly and clearly)', 
   });
 
   it('refuses nesting even when it hides in strings and comments the quick scan cannot tell apart', () => {
-    const text = lines('flow:', '  name: "]]]]]]]]]]"', '  steps:', '    - action: log', `      config: {message: "${'['.repeat(200)}", x: ${'['.repeat(70)}${']'.repeat(70)}}`);
+    const text = lines(
+      'flow:',
+      '  name: "]]]]]]]]]]"',
+      '  steps:',
+      '    - action: log',
+      `      config: {message: "${'['.repeat(200)}", x: ${'['.repeat(70)}${']'.repeat(70)}}`,
+    );
     // Not deep enough for the quick scans to refuse; the exact check after parsing does, at the 65th level.
     assert.deepEqual(only(text), [`f.yaml:5:291: error: ${NESTING}`]);
   });

@@ -58,24 +58,52 @@ function measureChild(): void {
 }
 
 function measureInChild(): Record<string, [number, number]> {
-  const child = spawnSync(process.execPath, ['--expose-gc', '--max-semi-space-size=1', __filename, MEASURE], { encoding: 'utf8', maxBuffer: 1024 * 1024 });
+  const child = spawnSync(process.execPath, ['--expose-gc', '--max-semi-space-size=1', __filename, MEASURE], {
+    encoding: 'utf8',
+    maxBuffer: 1024 * 1024,
+  });
   if (child.status !== 0) throw new Error(`the measuring process failed: ${child.stderr}`);
   return JSON.parse(child.stdout) as Record<string, [number, number]>;
 }
 
 /** A flow with `body` (YAML lines at column 2 under `flow:`) before a one-step `steps:`. */
 function flow(body: string[]): string {
-  return ['flow:', '  name: shape', ...body, '  steps:', '    - action: log', '      config: {message: hi}', ''].join('\n');
+  return ['flow:', '  name: shape', ...body, '  steps:', '    - action: log', '      config: {message: hi}', ''].join(
+    '\n',
+  );
 }
 
 /** Each shape, and its n for the subset parser (the yaml package, several times slower, gets n / 4). */
 const SHAPES: Record<string, [(n: number) => string, number]> = {
-  'a wide mapping with a duplicate key at the end': [(n) => flow(['  env:', ...Array.from({ length: n }, (_, i) => `    key_${i}: ${i}`), '    key_0: again']), 16000],
-  'a wide flow mapping on one line': [(n) => flow([`  env: {${Array.from({ length: n }, (_, i) => `k${i}: ${i}`).join(', ')}}`]), 4000],
-  'a long list of steps': [(n) => ['flow:', '  name: long', '  steps:', ...Array.from({ length: n }, (_, i) => `    - {id: s${i}, action: log, config: {message: "step ${i}"}}`), ''].join('\n'), 2000],
-  'deep flow collections, many of them': [(n) => flow(['  env:', ...Array.from({ length: n / 50 }, (_, i) => `    d${i}: ${'['.repeat(50)}1${']'.repeat(50)}`)]), 16000],
+  'a wide mapping with a duplicate key at the end': [
+    (n) => flow(['  env:', ...Array.from({ length: n }, (_, i) => `    key_${i}: ${i}`), '    key_0: again']),
+    16000,
+  ],
+  'a wide flow mapping on one line': [
+    (n) => flow([`  env: {${Array.from({ length: n }, (_, i) => `k${i}: ${i}`).join(', ')}}`]),
+    4000,
+  ],
+  'a long list of steps': [
+    (n) =>
+      [
+        'flow:',
+        '  name: long',
+        '  steps:',
+        ...Array.from({ length: n }, (_, i) => `    - {id: s${i}, action: log, config: {message: "step ${i}"}}`),
+        '',
+      ].join('\n'),
+    2000,
+  ],
+  'deep flow collections, many of them': [
+    (n) =>
+      flow(['  env:', ...Array.from({ length: n / 50 }, (_, i) => `    d${i}: ${'['.repeat(50)}1${']'.repeat(50)}`)]),
+    16000,
+  ],
   'many aliases': [(n) => flow(['  env:', '    base: &b value', `    all: [${Array(n).fill('*b').join(', ')}]`]), 8000],
-  'a long plain scalar and a long quoted one': [(n) => flow(['  env:', `    plain: ${'word '.repeat(n)}end`, `    quoted: "${'a\\tb\\u00e9'.repeat(n)}"`]), 40000],
+  'a long plain scalar and a long quoted one': [
+    (n) => flow(['  env:', `    plain: ${'word '.repeat(n)}end`, `    quoted: "${'a\\tb\\u00e9'.repeat(n)}"`]),
+    40000,
+  ],
 };
 
 function defineTests(): void {
@@ -90,12 +118,19 @@ function defineTests(): void {
       for (const path of PATHS) {
         it(`${shape} (${path})`, () => {
           const small = textOf(shape, path, 1);
-          assert.equal(parseYamlSubset(small) !== undefined, path === 'subset parser', 'the shape takes the intended path');
+          assert.equal(
+            parseYamlSubset(small) !== undefined,
+            path === 'subset parser',
+            'the shape takes the intended path',
+          );
           const first = parseFlowText(small, 'f.yaml');
           assert.ok(first.diagnostics.length > 0 || first.flow, 'loads or reports');
           const [tSmall, tLarge] = times[`${shape} (${path})`];
           const ratio = tLarge / Math.max(tSmall, 20);
-          assert.ok(ratio < RATIO, `4x the size took ${ratio.toFixed(1)}x the time (${tSmall.toFixed(0)} ms -> ${tLarge.toFixed(0)} ms)`);
+          assert.ok(
+            ratio < RATIO,
+            `4x the size took ${ratio.toFixed(1)}x the time (${tSmall.toFixed(0)} ms -> ${tLarge.toFixed(0)} ms)`,
+          );
         });
       }
     }

@@ -198,7 +198,16 @@ describe('flow loading', () => {
     });
 
     it('accepts a single assertion string instead of a list', () => {
-      const { flow } = loadOk(lines('flow:', '  name: x', '  steps:', '    - action: log', '      config: {message: a}', '      assert: status == 200'));
+      const { flow } = loadOk(
+        lines(
+          'flow:',
+          '  name: x',
+          '  steps:',
+          '    - action: log',
+          '      config: {message: a}',
+          '      assert: status == 200',
+        ),
+      );
       assert.deepEqual(
         flow.steps[0].assert.map((a) => [a.expression, span(a.range)]),
         [['status == 200', [6, 15, 6, 28]]],
@@ -207,7 +216,17 @@ describe('flow loading', () => {
 
     it('accepts quoted scalars, numbers as tags, empty optional lists and a null config', () => {
       const { flow } = loadOk(
-        lines('"flow":', '  name: "x"', '  tags: [v2, 2024]', '  setup:', '  teardown: []', '  steps:', '    - action: delay', '      config: {duration: 1s}', '      assert:'),
+        lines(
+          '"flow":',
+          '  name: "x"',
+          '  tags: [v2, 2024]',
+          '  setup:',
+          '  teardown: []',
+          '  steps:',
+          '    - action: delay',
+          '      config: {duration: 1s}',
+          '      assert:',
+        ),
       );
       assert.deepEqual(flow.tags, ['v2', '2024']);
       assert.deepEqual(flow.setup, []);
@@ -242,9 +261,20 @@ describe('flow loading', () => {
     });
 
     it('accepts for_each items as an expression', () => {
-      const { flow } = loadOk(lines('flow:', '  name: x', '  steps:', '    - action: for_each', '      config: {items: body.users, steps: []}'));
+      const { flow } = loadOk(
+        lines(
+          'flow:',
+          '  name: x',
+          '  steps:',
+          '    - action: for_each',
+          '      config: {items: body.users, steps: []}',
+        ),
+      );
       assert.equal(flow.steps[0].config.items, 'body.users');
-      assert.deepEqual(flow.steps[0].blocks.map((b) => b.key), ['steps']);
+      assert.deepEqual(
+        flow.steps[0].blocks.map((b) => b.key),
+        ['steps'],
+      );
     });
 
     it('expands aliases and merge keys', () => {
@@ -270,14 +300,32 @@ describe('flow loading', () => {
     });
 
     it('keeps a key named __proto__ as data', () => {
-      const { flow } = loadOk(lines('flow:', '  name: x', '  env: {__proto__: {polluted: 1}}', '  steps:', '    - action: log', '      config: {message: hi}'));
+      const { flow } = loadOk(
+        lines(
+          'flow:',
+          '  name: x',
+          '  env: {__proto__: {polluted: 1}}',
+          '  steps:',
+          '    - action: log',
+          '      config: {message: hi}',
+        ),
+      );
       assert.deepEqual(Object.keys(flow.env), ['__proto__']);
       assert.equal(({} as Record<string, unknown>).polluted, undefined);
       assert.equal(Object.getPrototypeOf(flow.env), Object.prototype);
     });
 
     it('retry defaults: 1s fixed delay', () => {
-      const { flow } = loadOk(lines('flow:', '  name: x', '  steps:', '    - action: log', '      config: {message: hi}', '      retry: {max_attempts: 2}'));
+      const { flow } = loadOk(
+        lines(
+          'flow:',
+          '  name: x',
+          '  steps:',
+          '    - action: log',
+          '      config: {message: hi}',
+          '      retry: {max_attempts: 2}',
+        ),
+      );
       assert.deepEqual(flow.steps[0].retry, { maxAttempts: 2, delayMs: 1000, backoff: 'fixed' });
     });
   });
@@ -291,7 +339,17 @@ describe('flow loading', () => {
 
     it('reads a file and resolves env_file against its folder', async () => {
       const file = join(dir, 'a.flow.yaml');
-      writeFileSync(file, lines('flow:', '  name: a', '  env_file: .env.test', '  steps:', '    - action: log', '      config: {message: hi}'));
+      writeFileSync(
+        file,
+        lines(
+          'flow:',
+          '  name: a',
+          '  env_file: .env.test',
+          '  steps:',
+          '    - action: log',
+          '      config: {message: hi}',
+        ),
+      );
       const { flow, diagnostics } = await loadFlowFile(file);
       assert.deepEqual(diagnostics, []);
       assert.equal(flow?.file, file);
@@ -303,7 +361,12 @@ describe('flow loading', () => {
       const { flow, diagnostics } = await loadFlowFile(file);
       assert.equal(flow, undefined);
       assert.deepEqual(diagnostics, [
-        { file, range: { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } }, severity: 'error', message: 'cannot read the flow: no such file' },
+        {
+          file,
+          range: { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } },
+          severity: 'error',
+          message: 'cannot read the flow: no such file',
+        },
       ]);
       const folder = await loadFlowFile(dir);
       assert.equal(folder.diagnostics[0].message, `cannot read the flow: ${dir} is not a file`);
@@ -313,7 +376,10 @@ describe('flow loading', () => {
       const file = join(dir, 'big.yaml');
       writeFileSync(file, `flow:\n  name: big\n# ${'x'.repeat(3000)}\n`);
       const { diagnostics } = await loadFlowFile(file, { maxBytes: 1000 });
-      assert.equal(diagnostics[0].message, 'the file is too large: 3.0 KiB, flow files may have at most 1000 bytes (refused)');
+      assert.equal(
+        diagnostics[0].message,
+        'the file is too large: 3.0 KiB, flow files may have at most 1000 bytes (refused)',
+      );
     });
   });
 
@@ -342,7 +408,10 @@ describe('flow loading', () => {
 
   it('loads a 10,000-step flow', function () {
     this.timeout(30_000); // the YAML parser's time; a benchmark, not this test, measures it
-    const steps = Array.from({ length: 10_000 }, (_, i) => `  - {action: log, config: {message: m${i}}, assert: [status == 200]}`);
+    const steps = Array.from(
+      { length: 10_000 },
+      (_, i) => `  - {action: log, config: {message: m${i}}, assert: [status == 200]}`,
+    );
     const { flow, warnings } = loadOk(lines('flow:', ' name: big', ' steps:', ...steps));
     assert.deepEqual(warnings, []);
     assert.equal(flow.steps.length, 10_000);

@@ -8,11 +8,65 @@ export function randomYaml(random: () => number, maxDepth = 4): string {
   const anchors: string[] = [];
   let anchorCount = 0;
   const SCALARS = [
-    'x', 'hello world', '1', '-2', '+3', '0o17', '0x1F', '1.5', '-.5e3', '.inf', '-.Inf', '.nan', 'true', 'False', 'NULL', '~', 'null',
-    'http://a.b/c?d=e#f', 'a:b', 'a#b', '${BASE}/x/{{id}}', 'status == 200', "it's", 'x-y_z', '-x', ':x', '?x', '1_000', '0.', '12e', 'yes', 'on',
-    '"q"', '"a \\" b \\n \\u00e9 \\x41 \\t"', "'single ''quoted'''", '""', "''", '"#not comment"', "'a: b'", '"{{x}}"', 'é ü 你好',
+    'x',
+    'hello world',
+    '1',
+    '-2',
+    '+3',
+    '0o17',
+    '0x1F',
+    '1.5',
+    '-.5e3',
+    '.inf',
+    '-.Inf',
+    '.nan',
+    'true',
+    'False',
+    'NULL',
+    '~',
+    'null',
+    'http://a.b/c?d=e#f',
+    'a:b',
+    'a#b',
+    '${BASE}/x/{{id}}',
+    'status == 200',
+    "it's",
+    'x-y_z',
+    '-x',
+    ':x',
+    '?x',
+    '1_000',
+    '0.',
+    '12e',
+    'yes',
+    'on',
+    '"q"',
+    '"a \\" b \\n \\u00e9 \\x41 \\t"',
+    "'single ''quoted'''",
+    '""',
+    "''",
+    '"#not comment"',
+    "'a: b'",
+    '"{{x}}"',
+    'é ü 你好',
   ];
-  const KEYS = ['a', 'b', 'name', 'id', 'url', 'x y', '"quoted key"', "'k'", '1', 'true', 'null', '<<', 'k-1', 'a.b', 'é'];
+  const KEYS = [
+    'a',
+    'b',
+    'name',
+    'id',
+    'url',
+    'x y',
+    '"quoted key"',
+    "'k'",
+    '1',
+    'true',
+    'null',
+    '<<',
+    'k-1',
+    'a.b',
+    'é',
+  ];
   const comment = () => (random() < 0.15 ? ` # ${pick(['c', 'note: x', '#', ''])}` : '');
   const blankOrComment = (indent: string) => {
     const r = random();
@@ -49,14 +103,18 @@ export function randomYaml(random: () => number, maxDepth = 4): string {
     }
     if (anchors.length && r < 0.4) return `*${pick(anchors)}`;
     const s = pick(SCALARS);
-    return /^[-?:][^ ]/.test(s) || s.includes('#') || s.includes(': ') ? `"${s.replace(/["\\]/g, '')}"` : s.replace(/[,[\]{}]/g, '');
+    return /^[-?:][^ ]/.test(s) || s.includes('#') || s.includes(': ')
+      ? `"${s.replace(/["\\]/g, '')}"`
+      : s.replace(/[,[\]{}]/g, '');
   };
   const blockScalar = (indent: string): string => {
     const style = pick(['|', '>', '|-', '>-', '|+']);
     const lines: string[] = [];
     for (let i = 1 + Math.floor(random() * 4); i > 0; i--) {
       const r = random();
-      lines.push(r < 0.15 ? '' : r < 0.3 ? `${indent}    more indented ${i}` : `${indent}  line ${i}: text # not a comment`);
+      lines.push(
+        r < 0.15 ? '' : r < 0.3 ? `${indent}    more indented ${i}` : `${indent}  line ${i}: text # not a comment`,
+      );
     }
     while (lines[0] === '') lines.shift();
     if (!lines.length) lines.push(`${indent}  x`);
@@ -65,7 +123,8 @@ export function randomYaml(random: () => number, maxDepth = 4): string {
   const blockValue = (indent: string, depth: number, inSeq: boolean): string => {
     // Returns text that follows `key:` or `-` (starting with a space or a newline).
     const r = random();
-    if (depth < maxDepth && r < 0.25) return `${random() < 0.2 ? ` ${anchor().trim()}` : ''}${comment()}\n${blockMap(indent + '  ', depth + 1)}`;
+    if (depth < maxDepth && r < 0.25)
+      return `${random() < 0.2 ? ` ${anchor().trim()}` : ''}${comment()}\n${blockMap(indent + '  ', depth + 1)}`;
     if (depth < maxDepth && r < 0.4) {
       const seqIndent = !inSeq && random() < 0.3 ? indent : indent + '  ';
       return `${comment()}\n${blockSeq(seqIndent, depth + 1)}`;

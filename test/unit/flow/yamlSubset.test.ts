@@ -82,7 +82,15 @@ describe('YAML subset parser', function () {
   });
 
   it('reports duplicate keys with the same message on both paths', () => {
-    const flow = (extra: string) => lines(extra, 'flow:', '  name: x', '  steps:', '    - action: log', '      config: {message: hi, message: again}');
+    const flow = (extra: string) =>
+      lines(
+        extra,
+        'flow:',
+        '  name: x',
+        '  steps:',
+        '    - action: log',
+        '      config: {message: hi, message: again}',
+      );
     const fast = parseFlowText(flow('# plain'), 'f.yaml').diagnostics.map(formatDiagnostic);
     const slow = parseFlowText(flow('%YAML 1.2\n---'), 'f.yaml').diagnostics.map(formatDiagnostic);
     assert.deepEqual(fast, ["f.yaml:6:29: error: duplicate key 'message' in the same mapping"]);
@@ -90,8 +98,31 @@ describe('YAML subset parser', function () {
   });
 
   it('resolves plain scalars by the YAML 1.2 core schema, as the yaml package does', () => {
-    const tree = parseYamlSubset('[~, null, Null, true, False, 0o17, 0x1F, -12, +3, 1.5, .5, 1e3, -.inf, .NaN, yes, on, 0.1.2, 1_000, "1", \'true\']\n');
+    const tree = parseYamlSubset(
+      '[~, null, Null, true, False, 0o17, 0x1F, -12, +3, 1.5, .5, 1e3, -.inf, .NaN, yes, on, 0.1.2, 1_000, "1", \'true\']\n',
+    );
     const values = (tree?.contents as unknown as { items: { value: unknown }[] }).items.map((item) => item.value);
-    assert.deepEqual(values, [null, null, null, true, false, 15, 31, -12, 3, 1.5, 0.5, 1000, -Infinity, NaN, 'yes', 'on', '0.1.2', '1_000', '1', 'true']);
+    assert.deepEqual(values, [
+      null,
+      null,
+      null,
+      true,
+      false,
+      15,
+      31,
+      -12,
+      3,
+      1.5,
+      0.5,
+      1000,
+      -Infinity,
+      NaN,
+      'yes',
+      'on',
+      '0.1.2',
+      '1_000',
+      '1',
+      'true',
+    ]);
   });
 });

@@ -136,10 +136,7 @@ describe('execution manager', () => {
       [secret.id],
     );
     const page = m.list({ limit: 1, offset: 1 });
-    assert.deepEqual(
-      [page.total, page.limit, page.offset, page.executions[0].id],
-      [3, 1, 1, b.id],
-    );
+    assert.deepEqual([page.total, page.limit, page.offset, page.executions[0].id], [3, 1, 1, b.id]);
     assert.throws(() => m.list({ status: 'weird' as never }), /unknown status/);
     await m.close();
   });
@@ -174,7 +171,11 @@ describe('execution manager', () => {
     const m = manager(await HistoryStore.open(dir));
     const events: string[] = [];
     m.subscribe((_e, json) => events.push(json));
-    const summary = await m.start({ flow_id: 'flows/secret.flow.yaml', variables: { password: PASSWORD }, secrets: [EXPLICIT] });
+    const summary = await m.start({
+      flow_id: 'flows/secret.flow.yaml',
+      variables: { password: PASSWORD },
+      secrets: [EXPLICIT],
+    });
     const final = (await m.whenFinished(summary.id))!;
     assert.equal(final.status, 'failed', 'the assertion fails on purpose, so the error text is recorded too');
     await m.close();
@@ -188,7 +189,10 @@ describe('execution manager', () => {
     // The server did get the real values: only what is recorded is redacted.
     assert.equal(api.lastEchoHeaders!.authorization, `Bearer ${SECRET}`);
 
-    const onDisk = [readFileSync(join(dir, 'index.jsonl'), 'utf8'), ...readdirSync(join(dir, 'executions')).map((f) => readFileSync(join(dir, 'executions', f), 'utf8'))].join('\n');
+    const onDisk = [
+      readFileSync(join(dir, 'index.jsonl'), 'utf8'),
+      ...readdirSync(join(dir, 'executions')).map((f) => readFileSync(join(dir, 'executions', f), 'utf8')),
+    ].join('\n');
     for (const text of [events.join('\n'), onDisk, JSON.stringify(logs), JSON.stringify(detail)]) {
       for (const secret of [SECRET, PASSWORD, EXPLICIT]) assert.ok(!text.includes(secret), `${secret} leaked`);
     }

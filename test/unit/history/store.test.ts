@@ -9,15 +9,51 @@ import { HistoryStore, INTERRUPTED_ERROR } from '../../../src/core/history/store
 import type { ExecutionSummary } from '../../../src/core/history/types';
 import { tempDir } from '../helpers';
 
-function summary(id: string, status: ExecutionSummary['status'] = 'pending', createdAt = new Date().toISOString()): ExecutionSummary {
-  return { id, flow_id: 'flows/a.flow.yaml', flow_name: 'A', status, trigger: 'api', created_at: createdAt, total_steps: 0, passed_steps: 0, failed_steps: 0, skipped_steps: 0, last_seq: 0 };
+function summary(
+  id: string,
+  status: ExecutionSummary['status'] = 'pending',
+  createdAt = new Date().toISOString(),
+): ExecutionSummary {
+  return {
+    id,
+    flow_id: 'flows/a.flow.yaml',
+    flow_name: 'A',
+    status,
+    trigger: 'api',
+    created_at: createdAt,
+    total_steps: 0,
+    passed_steps: 0,
+    failed_steps: 0,
+    skipped_steps: 0,
+    last_seq: 0,
+  };
 }
 
 function events(id: string, count: number): ExecutionEvent[] {
-  const out: ExecutionEvent[] = [{ type: 'execution.started', execution_id: id, seq: 1, timestamp: new Date().toISOString(), data: { flow_name: 'A', flow_file: '/a', total_steps: count } }];
+  const out: ExecutionEvent[] = [
+    {
+      type: 'execution.started',
+      execution_id: id,
+      seq: 1,
+      timestamp: new Date().toISOString(),
+      data: { flow_name: 'A', flow_file: '/a', total_steps: count },
+    },
+  ];
   for (let i = 0; i < count; i++) {
-    out.push({ type: 'step.started', execution_id: id, seq: out.length + 1, timestamp: new Date().toISOString(), data: { step_id: `s${i}`, step_name: `s${i}`, action: 'log', phase: 'steps', attempt: 1 } });
-    out.push({ type: 'step.completed', execution_id: id, seq: out.length + 1, timestamp: new Date().toISOString(), data: { step_id: `s${i}`, step_name: `s${i}`, status: 'completed', duration_ms: 1, attempt: 1 } });
+    out.push({
+      type: 'step.started',
+      execution_id: id,
+      seq: out.length + 1,
+      timestamp: new Date().toISOString(),
+      data: { step_id: `s${i}`, step_name: `s${i}`, action: 'log', phase: 'steps', attempt: 1 },
+    });
+    out.push({
+      type: 'step.completed',
+      execution_id: id,
+      seq: out.length + 1,
+      timestamp: new Date().toISOString(),
+      data: { step_id: `s${i}`, step_name: `s${i}`, status: 'completed', duration_ms: 1, attempt: 1 },
+    });
   }
   return out;
 }
@@ -27,7 +63,14 @@ function record(store: HistoryStore, id: string, steps: number, createdAt?: stri
   const s = summary(id, 'pending', createdAt);
   store.create(s);
   for (const e of events(id, steps)) store.appendEvent(id, JSON.stringify(e));
-  store.update({ ...s, status: 'completed', passed_steps: steps, total_steps: steps, last_seq: steps * 2 + 1, finished_at: new Date().toISOString() });
+  store.update({
+    ...s,
+    status: 'completed',
+    passed_steps: steps,
+    total_steps: steps,
+    last_seq: steps * 2 + 1,
+    finished_at: new Date().toISOString(),
+  });
 }
 
 describe('history store', () => {
@@ -36,7 +79,13 @@ describe('history store', () => {
     const store = await HistoryStore.open(dir);
     record(store, 'exec-1', 3);
     store.create(summary('exec-2'));
-    store.appendDetail('exec-2', { execution_id: 'exec-2', step_id: 'login', attempt: 1, request: { method: 'GET', url: 'http://x', headers: {} }, response: { status: 200, headers: {}, body: { ok: true }, size_bytes: 11, duration_ms: 3 } });
+    store.appendDetail('exec-2', {
+      execution_id: 'exec-2',
+      step_id: 'login',
+      attempt: 1,
+      request: { method: 'GET', url: 'http://x', headers: {} },
+      response: { status: 200, headers: {}, body: { ok: true }, size_bytes: 11, duration_ms: 3 },
+    });
     store.appendDetail('exec-2', { execution_id: 'exec-2', step_id: 'other', attempt: 1, result: { message: 'hi' } });
     assert.equal((await store.readEvents('exec-1'))!.length, 7);
     await store.close();
@@ -67,7 +116,12 @@ describe('history store', () => {
     // Nothing forced a write yet: the records wait in memory for one batched write.
     assert.equal(statSync(join(dir, 'executions', 'batched.jsonl'), { throwIfNoEntry: false })?.size ?? 0, 0);
     await store.flush();
-    assert.equal(readFileSync(join(dir, 'executions', 'batched.jsonl'), 'utf8').trim().split('\n').length, 1 + 1001);
+    assert.equal(
+      readFileSync(join(dir, 'executions', 'batched.jsonl'), 'utf8')
+        .trim()
+        .split('\n').length,
+      1 + 1001,
+    );
     await store.close();
   });
 
@@ -85,7 +139,13 @@ describe('history store', () => {
     truncateSync(segment, Buffer.byteLength(text) - 40);
 
     const reopened = await HistoryStore.open(dir);
-    assert.deepEqual(reopened.list().map((s) => s.id).sort(), ['old-1', 'old-2']);
+    assert.deepEqual(
+      reopened
+        .list()
+        .map((s) => s.id)
+        .sort(),
+      ['old-1', 'old-2'],
+    );
     const old2 = await reopened.readEvents('old-2');
     assert.ok(old2!.length >= 4, 'the complete records before the tear are kept');
     assert.deepEqual(
@@ -96,7 +156,13 @@ describe('history store', () => {
     record(reopened, 'after', 1);
     await reopened.close();
     const again = await HistoryStore.open(dir);
-    assert.deepEqual(again.list().map((s) => s.id).sort(), ['after', 'old-1', 'old-2']);
+    assert.deepEqual(
+      again
+        .list()
+        .map((s) => s.id)
+        .sort(),
+      ['after', 'old-1', 'old-2'],
+    );
     await again.close();
   });
 
@@ -133,9 +199,16 @@ describe('history store', () => {
     const store = await HistoryStore.open(dir, { maxExecutions: 3 });
     store.create(summary('running-old', 'pending', '2020-01-01T00:00:00.000Z'));
     for (let i = 0; i < 5; i++) record(store, `done-${i}`, 1, `2021-01-0${i + 1}T00:00:00.000Z`);
-    assert.deepEqual(store.list().map((s) => s.id), ['done-4', 'done-3', 'running-old']);
+    assert.deepEqual(
+      store.list().map((s) => s.id),
+      ['done-4', 'done-3', 'running-old'],
+    );
     await store.flush();
-    assert.deepEqual(readdirSync(join(dir, 'executions')).sort(), ['done-3.jsonl', 'done-4.jsonl', 'running-old.jsonl']);
+    assert.deepEqual(readdirSync(join(dir, 'executions')).sort(), [
+      'done-3.jsonl',
+      'done-4.jsonl',
+      'running-old.jsonl',
+    ]);
     const indexLines = readFileSync(join(dir, 'index.jsonl'), 'utf8').trim().split('\n');
     assert.ok(indexLines.length <= 6, `index compacted (${indexLines.length} lines)`);
     assert.ok(!readdirSync(dir).some((f) => f.endsWith('.tmp')), 'no temp file left behind');
@@ -143,7 +216,10 @@ describe('history store', () => {
 
     const reopened = await HistoryStore.open(dir, { maxExecutions: 2 });
     // running-old was interrupted (now finished), and it is the oldest: retention drops it on load.
-    assert.deepEqual(reopened.list().map((s) => s.id), ['done-4', 'done-3']);
+    assert.deepEqual(
+      reopened.list().map((s) => s.id),
+      ['done-4', 'done-3'],
+    );
     await reopened.close();
   });
 
@@ -151,8 +227,19 @@ describe('history store', () => {
     const store = HistoryStore.memory({ maxBodyBytes: 2048 });
     store.create(summary('big'));
     const body = 'é'.repeat(5000);
-    store.appendDetail('big', { execution_id: 'big', step_id: 's', attempt: 1, request: { method: 'POST', url: 'http://x', headers: {}, body: 'small' }, response: { status: 200, headers: {}, body: { text: body }, size_bytes: 10_000, duration_ms: 1 } });
-    store.appendDetail('big', { execution_id: 'big', step_id: 'small', attempt: 1, response: { status: 200, headers: {}, body: { ok: 1 }, size_bytes: 8, duration_ms: 1 } });
+    store.appendDetail('big', {
+      execution_id: 'big',
+      step_id: 's',
+      attempt: 1,
+      request: { method: 'POST', url: 'http://x', headers: {}, body: 'small' },
+      response: { status: 200, headers: {}, body: { text: body }, size_bytes: 10_000, duration_ms: 1 },
+    });
+    store.appendDetail('big', {
+      execution_id: 'big',
+      step_id: 'small',
+      attempt: 1,
+      response: { status: 200, headers: {}, body: { ok: 1 }, size_bytes: 8, duration_ms: 1 },
+    });
     const [detail] = (await store.readStepDetails('big', 's'))!;
     assert.equal(detail.truncated, true);
     assert.equal(typeof detail.response!.body, 'string');

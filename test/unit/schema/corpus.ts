@@ -33,14 +33,27 @@ function indent(text: string, by: number): string {
     .replace(/\n*$/, '\n');
 }
 
-const valid = (name: string, yaml: string, unknownKeys?: string[]): CorpusCase => ({ name, yaml, valid: true, unknownKeys });
+const valid = (name: string, yaml: string, unknownKeys?: string[]): CorpusCase => ({
+  name,
+  yaml,
+  valid: true,
+  unknownKeys,
+});
 const invalid = (name: string, yaml: string): CorpusCase => ({ name, yaml, valid: false });
-const validatorOnly = (name: string, yaml: string, reason: string): CorpusCase => ({ name, yaml, valid: false, validatorOnly: reason });
+const validatorOnly = (name: string, yaml: string, reason: string): CorpusCase => ({
+  name,
+  yaml,
+  valid: false,
+  validatorOnly: reason,
+});
 
 export const CORPUS: CorpusCase[] = [
   // ---- valid -------------------------------------------------------------------------------
   valid('minimal flow', flow('- action: log\n  config:\n    message: hi')),
-  valid('root form: name and steps at the top', 'name: Root form\nsteps:\n  - action: delay\n    config:\n      duration: 10ms\n'),
+  valid(
+    'root form: name and steps at the top',
+    'name: Root form\nsteps:\n  - action: delay\n    config:\n      duration: 10ms\n',
+  ),
   valid(
     'every flow key',
     flow(
@@ -48,24 +61,51 @@ export const CORPUS: CorpusCase[] = [
       '  description: all keys\n  suite: corpus\n  tags: [a, 1, true]\n  env:\n    BASE: http://x\n  env_file: .env\n  setup:\n    - action: log\n      config: {message: setup}\n  teardown:\n    - action: log\n      config: {message: down}\n',
     ),
   ),
-  valid('empty setup, teardown, tags, env and description', flow('- action: log\n  config: {message: x}', '  setup:\n  teardown:\n  tags:\n  env:\n  description:\n')),
-  valid('numbers and booleans where text is read', 'flow:\n  name: 42\n  suite: 7\n  env_file: 1\n  steps:\n    - id: true\n      name: 3\n      action: log\n      config: {message: x}\n'),
+  valid(
+    'empty setup, teardown, tags, env and description',
+    flow('- action: log\n  config: {message: x}', '  setup:\n  teardown:\n  tags:\n  env:\n  description:\n'),
+  ),
+  valid(
+    'numbers and booleans where text is read',
+    'flow:\n  name: 42\n  suite: 7\n  env_file: 1\n  steps:\n    - id: true\n      name: 3\n      action: log\n      config: {message: x}\n',
+  ),
   valid(
     'http_request with every key',
-    step('http_request', 'method: POST\nurl: https://example.test/users\nheaders: {Content-Type: application/json}\nquery: {limit: 2}\nbody: {name: Ada}\ntimeout: 5s'),
+    step(
+      'http_request',
+      'method: POST\nurl: https://example.test/users\nheaders: {Content-Type: application/json}\nquery: {limit: 2}\nbody: {name: Ada}\ntimeout: 5s',
+    ),
   ),
-  valid('http_request: optional keys left empty', step('http_request', 'url: https://example.test\nheaders:\ntimeout:\nmethod:\nbody:')),
+  valid(
+    'http_request: optional keys left empty',
+    step('http_request', 'url: https://example.test\nheaders:\ntimeout:\nmethod:\nbody:'),
+  ),
   valid(
     'placeholders for typed values',
-    step('parallel', 'max_concurrent: "${N}"\nfail_fast: "{{FAIL_FAST}}"\nbranches:\n  - steps:\n      - action: log\n        config: {message: x, level: "${LEVEL}"}'),
+    step(
+      'parallel',
+      'max_concurrent: "${N}"\nfail_fast: "{{FAIL_FAST}}"\nbranches:\n  - steps:\n      - action: log\n        config: {message: x, level: "${LEVEL}"}',
+    ),
   ),
-  valid('placeholder map, list and duration', step('http_request', 'url: ${BASE}/x\nheaders: "{{common_headers}}"\nquery: ${QUERY}\ntimeout: "{{T}}"')),
-  valid('assert action with string and object assertions', step('assert', "data: {total: 3}\nassertions:\n  - total == 3\n  - expression: total > 0\n    message: positive\n    severity: high\n  - true")),
+  valid(
+    'placeholder map, list and duration',
+    step('http_request', 'url: ${BASE}/x\nheaders: "{{common_headers}}"\nquery: ${QUERY}\ntimeout: "{{T}}"'),
+  ),
+  valid(
+    'assert action with string and object assertions',
+    step(
+      'assert',
+      'data: {total: 3}\nassertions:\n  - total == 3\n  - expression: total > 0\n    message: positive\n    severity: high\n  - true',
+    ),
+  ),
   valid('assert action: assertions from a placeholder', step('assert', 'assertions: "{{checks}}"')),
   valid('transform', step('transform', 'input: {a: 1}\ntransforms: {b: $.a, c: literal}')),
   valid(
     'condition with nested then and else',
-    step('condition', "condition: status == 200 && body.ok\nthen:\n  - id: yes_branch\n    action: log\n    config: {message: yes}\nelse:\n  - action: delay\n    config: {duration: 1ms}"),
+    step(
+      'condition',
+      'condition: status == 200 && body.ok\nthen:\n  - id: yes_branch\n    action: log\n    config: {message: yes}\nelse:\n  - action: delay\n    config: {duration: 1ms}',
+    ),
   ),
   valid('condition with empty branches', step('condition', 'condition: "true"\nthen:\nelse:')),
   valid('condition: a number or boolean is an expression', step('condition', 'condition: true')),
@@ -79,28 +119,85 @@ export const CORPUS: CorpusCase[] = [
   ),
   valid(
     'parallel branches',
-    step('parallel', 'max_concurrent: 0\nfail_fast: false\nbranches:\n  - steps:\n      - action: log\n        config: {message: a}\n  - steps: []'),
+    step(
+      'parallel',
+      'max_concurrent: 0\nfail_fast: false\nbranches:\n  - steps:\n      - action: log\n        config: {message: a}\n  - steps: []',
+    ),
   ),
-  valid('wait_for http', step('wait_for', 'type: http\nurl: http://localhost/health\nmethod: GET\nstatus_code: 200\nbody_contains: ok\njson_path: $.status\njson_value: up\nheaders: {A: b}\ntimeout: 30s\ninterval: 500ms\nmax_attempts: 10')),
+  valid(
+    'wait_for http',
+    step(
+      'wait_for',
+      'type: http\nurl: http://localhost/health\nmethod: GET\nstatus_code: 200\nbody_contains: ok\njson_path: $.status\njson_value: up\nheaders: {A: b}\ntimeout: 30s\ninterval: 500ms\nmax_attempts: 10',
+    ),
+  ),
   valid('wait_for tcp', step('wait_for', 'type: tcp\nhost: localhost\nport: 5432\ninterval: "1.5s"')),
   valid('wait_for with no config at all', step('wait_for', '')),
   valid(
     'wait_until with nested steps',
-    step('wait_until', "condition: job_status == 'done'\nmax_duration: 1m30s\ninterval: 250\non_timeout: continue\nsteps:\n  - id: poll\n    action: http_request\n    config: {url: http://x/jobs/1}\n    output: {job_status: $.body.status}"),
+    step(
+      'wait_until',
+      "condition: job_status == 'done'\nmax_duration: 1m30s\ninterval: 250\non_timeout: continue\nsteps:\n  - id: poll\n    action: http_request\n    config: {url: http://x/jobs/1}\n    output: {job_status: $.body.status}",
+    ),
   ),
   valid('run_flow', step('run_flow', 'flow: ./shared/login.flow.yaml\ninput: {user: ada}\ninherit_env: false')),
-  valid('websocket', step('websocket', 'action: connect\nurl: ws://localhost/ws\nheaders: {A: b}\nmessage: {hello: 1}\ntimeout: 2s\nexpected: {ok: true}\nconnection_id: main')),
-  valid('database_query', step('database_query', "connection: postgres://u@localhost/db\nquery: select 1 where id = $1\nparams: [1]\ntimeout: 1s\nmax_rows: 10")),
-  valid('db_poll', step('db_poll', "connection: postgres://u@localhost/db\nquery: select 1\nparams: [1]\ncondition: {type: value_equals, column: status, value: done}\ninterval: 500ms\ntimeout: 1m\nmax_attempts: 10")),
-  valid('redis.set', step('redis.set', 'host: localhost\nport: "6379"\npassword: pw\ndb: 1\nkey: k\nvalue: {a: 1}\nttl: 10s\ntimeout: 2s')),
+  valid(
+    'websocket',
+    step(
+      'websocket',
+      'action: connect\nurl: ws://localhost/ws\nheaders: {A: b}\nmessage: {hello: 1}\ntimeout: 2s\nexpected: {ok: true}\nconnection_id: main',
+    ),
+  ),
+  valid(
+    'database_query',
+    step(
+      'database_query',
+      'connection: postgres://u@localhost/db\nquery: select 1 where id = $1\nparams: [1]\ntimeout: 1s\nmax_rows: 10',
+    ),
+  ),
+  valid(
+    'db_poll',
+    step(
+      'db_poll',
+      'connection: postgres://u@localhost/db\nquery: select 1\nparams: [1]\ncondition: {type: value_equals, column: status, value: done}\ninterval: 500ms\ntimeout: 1m\nmax_attempts: 10',
+    ),
+  ),
+  valid(
+    'redis.set',
+    step(
+      'redis.set',
+      'host: localhost\nport: "6379"\npassword: pw\ndb: 1\nkey: k\nvalue: {a: 1}\nttl: 10s\ntimeout: 2s',
+    ),
+  ),
   valid('redis.get by url', step('redis.get', 'url: redis://localhost:6379/0\nkey: k')),
-  valid('postgresql.update', step('postgresql.update', 'host: db\nport: 5432\nuser: app\npassword: pw\ndatabase: shop\nsslmode: disable\ntable: users\ndata: {name: Ada}\nwhere: id = $1\nwhereParams: [1]\nreturning: [id]')),
-  valid('postgresql.transaction', step('postgresql.transaction', 'connectionString: postgres://u@localhost/db\nstatements:\n  - select 1\n  - {query: select $1, params: [1]}')),
+  valid(
+    'postgresql.update',
+    step(
+      'postgresql.update',
+      'host: db\nport: 5432\nuser: app\npassword: pw\ndatabase: shop\nsslmode: disable\ntable: users\ndata: {name: Ada}\nwhere: id = $1\nwhereParams: [1]\nreturning: [id]',
+    ),
+  ),
+  valid(
+    'postgresql.transaction',
+    step(
+      'postgresql.transaction',
+      'connectionString: postgres://u@localhost/db\nstatements:\n  - select 1\n  - {query: select $1, params: [1]}',
+    ),
+  ),
   valid(
     'mock_server_start',
-    step('mock_server_start', 'name: api\nport: 0\nendpoints:\n  - {method: GET, path: /users/:id, priority: 2, match: {query: {a: b}}, response: {status: 200, body: {id: "{{request.path.id}}"}, delay: 10ms}}'),
+    step(
+      'mock_server_start',
+      'name: api\nport: 0\nendpoints:\n  - {method: GET, path: /users/:id, priority: 2, match: {query: {a: b}}, response: {status: 200, body: {id: "{{request.path.id}}"}, delay: 10ms}}',
+    ),
   ),
-  valid('mock_server_verify', step('mock_server_verify', 'server_id: api\nmethod: POST\npath: /charge\nmatch: {body_json: {amount: 5}}\ncount_min: 1\ncount_max: 2')),
+  valid(
+    'mock_server_verify',
+    step(
+      'mock_server_verify',
+      'server_id: api\nmethod: POST\npath: /charge\nmatch: {body_json: {amount: 5}}\ncount_min: 1\ncount_max: 2',
+    ),
+  ),
   valid('mock_server_stop without config', step('mock_server_stop', '')),
   valid(
     'every step key',
@@ -124,7 +221,11 @@ export const CORPUS: CorpusCase[] = [
     'anchors, aliases and merge keys',
     'flow:\n  name: Shared config\n  env:\n    common: &common\n      url: http://x\n      timeout: 2s\n  steps:\n    - action: http_request\n      config:\n        <<: *common\n        method: GET\n    - action: http_request\n      config: *common\n',
   ),
-  valid('unknown key next to flow in root form', 'name: Root\nsteps:\n  - action: log\n    config: {message: x}\nversion: 2\n', ['version']),
+  valid(
+    'unknown key next to flow in root form',
+    'name: Root\nsteps:\n  - action: log\n    config: {message: x}\nversion: 2\n',
+    ['version'],
+  ),
 
   // ---- invalid ---------------------------------------------------------------------------
   invalid('empty file', ''),
@@ -206,10 +307,25 @@ export const CORPUS: CorpusCase[] = [
   invalid('mock_server_verify count not a number', step('mock_server_verify', 'count: many')),
   invalid('run_flow inherit_env as text', step('run_flow', 'flow: x.flow.yaml\ninherit_env: maybe')),
   invalid('unknown action inside a nested step', step('for_each', 'items: [1]\nsteps:\n  - action: sleep')),
-  invalid('bad config deep in a parallel branch', step('parallel', 'branches:\n  - steps:\n      - action: delay\n        config: {duration: later}')),
+  invalid(
+    'bad config deep in a parallel branch',
+    step('parallel', 'branches:\n  - steps:\n      - action: delay\n        config: {duration: later}'),
+  ),
 
   // ---- rules only the validator checks -----------------------------------------------------
-  validatorOnly('expression syntax', step('log', 'message: x', 'assert:\n  - status =='), 'expressions are parsed, JSON Schema sees a string'),
-  validatorOnly('condition syntax', step('condition', 'condition: "a &&"'), 'expressions are parsed, JSON Schema sees a string'),
-  validatorOnly('output path syntax', step('log', 'message: x', 'output: {a: "$.body["}'), 'output paths are parsed, JSON Schema sees a string'),
+  validatorOnly(
+    'expression syntax',
+    step('log', 'message: x', 'assert:\n  - status =='),
+    'expressions are parsed, JSON Schema sees a string',
+  ),
+  validatorOnly(
+    'condition syntax',
+    step('condition', 'condition: "a &&"'),
+    'expressions are parsed, JSON Schema sees a string',
+  ),
+  validatorOnly(
+    'output path syntax',
+    step('log', 'message: x', 'output: {a: "$.body["}'),
+    'output paths are parsed, JSON Schema sees a string',
+  ),
 ];

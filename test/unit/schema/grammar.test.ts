@@ -160,7 +160,13 @@ describe('placeholder injection grammar', () => {
   });
 
   it('ignores text that is no placeholder', () => {
-    for (const line of ["- body.headers['x-request-id'] startsWith 'smoke-'", 'price: $5 {a: b}', 'x: { {a} }', 'y: $ {A}', 'z: {{a}']) {
+    for (const line of [
+      "- body.headers['x-request-id'] startsWith 'smoke-'",
+      'price: $5 {a: b}',
+      'x: { {a} }',
+      'y: $ {A}',
+      'z: {{a}',
+    ]) {
       assert.deepEqual(tokenize(line), [], line);
     }
   });

@@ -73,13 +73,17 @@ class Checker {
     if (schema === true) return [];
     if (schema === false) return [error(path, 'no value is allowed here')];
     for (const keyword of Object.keys(schema)) {
-      if (!ANNOTATIONS.has(keyword) && !CHECKED.has(keyword)) throw new Error(`jsonSchemaCheck: unsupported keyword '${keyword}' at ${path || '/'}`);
+      if (!ANNOTATIONS.has(keyword) && !CHECKED.has(keyword))
+        throw new Error(`jsonSchemaCheck: unsupported keyword '${keyword}' at ${path || '/'}`);
     }
     const s = schema as JsonSchema & { oneOf?: JsonSchema[] };
     if (s.$ref !== undefined) {
       // Draft-07: keywords next to $ref are ignored, so the schema may only put annotations there.
       const siblings = Object.keys(s).filter((k) => k !== '$ref' && !ANNOTATIONS.has(k));
-      if (siblings.length > 0) throw new Error(`jsonSchemaCheck: '${siblings.join(', ')}' next to $ref at ${path || '/'} would be ignored by draft-07`);
+      if (siblings.length > 0)
+        throw new Error(
+          `jsonSchemaCheck: '${siblings.join(', ')}' next to $ref at ${path || '/'} would be ignored by draft-07`,
+        );
       return this.check(this.resolve(s.$ref), value, path);
     }
     const problems: SchemaProblem[] = [];
@@ -89,16 +93,23 @@ class Checker {
         return [error(path, `expected ${types.join(' or ')}, got ${typeName(value)}`)];
       }
     }
-    if (s.enum !== undefined && !s.enum.some((v) => isDeepStrictEqual(v, value))) problems.push(error(path, `expected one of ${JSON.stringify(s.enum)}, got ${JSON.stringify(value)}`));
-    if (s.const !== undefined && !isDeepStrictEqual(s.const, value)) problems.push(error(path, `expected ${JSON.stringify(s.const)}`));
+    if (s.enum !== undefined && !s.enum.some((v) => isDeepStrictEqual(v, value)))
+      problems.push(error(path, `expected one of ${JSON.stringify(s.enum)}, got ${JSON.stringify(value)}`));
+    if (s.const !== undefined && !isDeepStrictEqual(s.const, value))
+      problems.push(error(path, `expected ${JSON.stringify(s.const)}`));
     if (typeof value === 'string') {
-      if (s.pattern !== undefined && !this.regexp(s.pattern).test(value)) problems.push(error(path, `${JSON.stringify(value)} does not match ${s.pattern}`));
-      if (s.minLength !== undefined && Array.from(value).length < s.minLength) problems.push(error(path, `shorter than ${s.minLength}`));
+      if (s.pattern !== undefined && !this.regexp(s.pattern).test(value))
+        problems.push(error(path, `${JSON.stringify(value)} does not match ${s.pattern}`));
+      if (s.minLength !== undefined && Array.from(value).length < s.minLength)
+        problems.push(error(path, `shorter than ${s.minLength}`));
     }
-    if (typeof value === 'number' && s.minimum !== undefined && value < s.minimum) problems.push(error(path, `less than ${s.minimum}`));
+    if (typeof value === 'number' && s.minimum !== undefined && value < s.minimum)
+      problems.push(error(path, `less than ${s.minimum}`));
     if (Array.isArray(value)) {
-      if (s.minItems !== undefined && value.length < s.minItems) problems.push(error(path, `fewer than ${s.minItems} items`));
-      if (s.items !== undefined) value.forEach((item, i) => problems.push(...this.check(s.items as JsonSchema, item, `${path}/${i}`)));
+      if (s.minItems !== undefined && value.length < s.minItems)
+        problems.push(error(path, `fewer than ${s.minItems} items`));
+      if (s.items !== undefined)
+        value.forEach((item, i) => problems.push(...this.check(s.items as JsonSchema, item, `${path}/${i}`)));
     }
     if (isObject(value)) problems.push(...this.checkObject(s, value, path));
     if (s.allOf) for (const sub of s.allOf) problems.push(...this.check(sub, value, path));
@@ -107,7 +118,8 @@ class Checker {
       const results = s.oneOf.map((sub) => this.check(sub, value, path));
       const passing = results.filter((r) => schemaErrors(r).length === 0);
       if (passing.length === 1) problems.push(...passing[0]);
-      else problems.push(error(path, passing.length === 0 ? 'matches none of oneOf' : 'matches more than one of oneOf'));
+      else
+        problems.push(error(path, passing.length === 0 ? 'matches none of oneOf' : 'matches more than one of oneOf'));
     }
     if (s.if !== undefined) {
       const matches = schemaErrors(this.check(s.if, value, path)).length === 0;
@@ -127,8 +139,10 @@ class Checker {
       if (s.propertyNames !== undefined) problems.push(...this.check(s.propertyNames, key, at));
       const declared = s.properties !== undefined && Object.prototype.hasOwnProperty.call(s.properties, key);
       if (declared) problems.push(...this.check((s.properties as Record<string, JsonSchema>)[key], value[key], at));
-      else if (s.additionalProperties === false) problems.push({ path: at, message: `unknown key '${key}'`, kind: 'unknownKey', key });
-      else if (s.additionalProperties !== undefined && s.additionalProperties !== true) problems.push(...this.check(s.additionalProperties, value[key], at));
+      else if (s.additionalProperties === false)
+        problems.push({ path: at, message: `unknown key '${key}'`, kind: 'unknownKey', key });
+      else if (s.additionalProperties !== undefined && s.additionalProperties !== true)
+        problems.push(...this.check(s.additionalProperties, value[key], at));
     }
     return problems;
   }

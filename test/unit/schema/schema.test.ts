@@ -16,7 +16,14 @@ import { parseDocument } from 'yaml';
 import { parseDuration } from '../../../src/core/duration';
 import { ACTION_SPECS, FLOW_KEYS, RETRY_KEYS, STEP_KEYS } from '../../../src/core/flow/actionSpecs';
 import { parseFlowText } from '../../../src/core/flow/load';
-import { buildFlowSchema, DURATION_PATTERN, PLACEHOLDER_PATTERN, renderFlowSchema, STEP_ID_PATTERN, type JsonSchema } from '../../../src/core/flow/schema';
+import {
+  buildFlowSchema,
+  DURATION_PATTERN,
+  PLACEHOLDER_PATTERN,
+  renderFlowSchema,
+  STEP_ID_PATTERN,
+  type JsonSchema,
+} from '../../../src/core/flow/schema';
 import { hasPlaceholder } from '../../../src/core/template';
 import { CORPUS } from './corpus';
 import { checkJsonSchema, schemaErrors, type SchemaProblem } from './jsonSchemaCheck';
@@ -51,7 +58,9 @@ function verdicts(schema: JsonSchema, text: string, file: string): Verdicts {
   const value = parseDocument(text, { merge: true }).toJS();
   const problems = checkJsonSchema(schema, value ?? null);
   return {
-    validatorErrors: diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.range.start.line}:${d.range.start.column} ${d.message}`),
+    validatorErrors: diagnostics
+      .filter((d) => d.severity === 'error')
+      .map((d) => `${d.range.start.line}:${d.range.start.column} ${d.message}`),
     validatorUnknownKeys: validatorUnknownKeys.sort(),
     schemaErrors: schemaErrors(problems),
     schemaUnknownKeys: problems
@@ -90,7 +99,8 @@ function walk(schema: unknown, path: string, visit: (s: JsonSchema, path: string
   }
   const s = schema as JsonSchema;
   visit(s, path);
-  for (const key of ['items', 'additionalProperties', 'propertyNames', 'if', 'then', 'else'] as const) walk(s[key], `${path}/${key}`, visit);
+  for (const key of ['items', 'additionalProperties', 'propertyNames', 'if', 'then', 'else'] as const)
+    walk(s[key], `${path}/${key}`, visit);
   for (const key of ['anyOf', 'allOf'] as const) walk(s[key], `${path}/${key}`, visit);
   for (const key of ['properties', 'definitions'] as const) {
     for (const [name, sub] of Object.entries(s[key] ?? {})) walk(sub, `${path}/${key}/${name}`, visit);
@@ -128,7 +138,8 @@ describe('flow JSON Schema', () => {
 
     it('describes every definition and every property (hover text)', () => {
       const missing: string[] = [];
-      for (const [name, def] of Object.entries(defs)) if (!def.description || !def.markdownDescription) missing.push(`definitions/${name}`);
+      for (const [name, def] of Object.entries(defs))
+        if (!def.description || !def.markdownDescription) missing.push(`definitions/${name}`);
       walk(schema, '', (s, path) => {
         for (const [key, sub] of Object.entries(s.properties ?? {})) {
           // `if`/`then` only select schemas; hover shows the property's own description.
@@ -165,8 +176,14 @@ describe('flow JSON Schema', () => {
         const required = Object.keys(ACTION_SPECS[name].config).filter((k) => ACTION_SPECS[name].config[k].required);
         assert.deepEqual(config.required ?? [], required, name);
         for (const [key, spec] of Object.entries(ACTION_SPECS[name].config)) {
-          if (spec.default !== undefined) assert.deepEqual(config.properties?.[key].default, spec.default, `${name}.${key} default`);
-          if (spec.type === 'enum') assert.deepEqual(config.properties?.[key].defaultSnippets?.map((d) => d.body), spec.values, `${name}.${key} values`);
+          if (spec.default !== undefined)
+            assert.deepEqual(config.properties?.[key].default, spec.default, `${name}.${key} default`);
+          if (spec.type === 'enum')
+            assert.deepEqual(
+              config.properties?.[key].defaultSnippets?.map((d) => d.body),
+              spec.values,
+              `${name}.${key} values`,
+            );
         }
       }
     });
@@ -175,13 +192,55 @@ describe('flow JSON Schema', () => {
   describe('patterns match the code they stand for', () => {
     it('placeholder pattern == hasPlaceholder (template.ts)', () => {
       const re = new RegExp(PLACEHOLDER_PATTERN, 'u');
-      const samples = ['${A}', '{{a.b}}', 'x ${A} y', 'x{{ a }}y', '${}', '{{}}', '$A', '{A}', '{{A}', '${A', '${{A}}', '{{{A}}}', 'plain', '', '$ {A}', '{ {A}}'];
+      const samples = [
+        '${A}',
+        '{{a.b}}',
+        'x ${A} y',
+        'x{{ a }}y',
+        '${}',
+        '{{}}',
+        '$A',
+        '{A}',
+        '{{A}',
+        '${A',
+        '${{A}}',
+        '{{{A}}}',
+        'plain',
+        '',
+        '$ {A}',
+        '{ {A}}',
+      ];
       for (const s of samples) assert.equal(re.test(s), hasPlaceholder(s), JSON.stringify(s));
     });
 
     it('duration pattern == parseDuration (duration.ts) on text', () => {
       const re = new RegExp(DURATION_PATTERN, 'u');
-      const samples = ['500ms', '2s', '1m', '1h', '1m30s', '1.5s', '250', '2.5', ' 2s ', '1h2m3s4ms', '2 s', '2sec', 's', '', '1.s', '.5s', '-1s', '1d', '2S', '1ms1', 'ms', '10mss', '3m3', '\t5m\n'];
+      const samples = [
+        '500ms',
+        '2s',
+        '1m',
+        '1h',
+        '1m30s',
+        '1.5s',
+        '250',
+        '2.5',
+        ' 2s ',
+        '1h2m3s4ms',
+        '2 s',
+        '2sec',
+        's',
+        '',
+        '1.s',
+        '.5s',
+        '-1s',
+        '1d',
+        '2S',
+        '1ms1',
+        'ms',
+        '10mss',
+        '3m3',
+        '\t5m\n',
+      ];
       for (const s of samples) {
         let accepted = true;
         try {
@@ -225,7 +284,11 @@ describe('flow JSON Schema', () => {
           const v = verdicts(schema, c.yaml, '/tmp/corpus.flow.yaml');
           assert.equal(v.validatorErrors.length === 0, c.valid, `validator: ${show(v)}`);
           const schemaValid = c.validatorOnly ? !c.valid : c.valid;
-          assert.equal(v.schemaErrors.length === 0, schemaValid, `schema (${c.validatorOnly ?? 'should agree with the validator'}): ${show(v)}`);
+          assert.equal(
+            v.schemaErrors.length === 0,
+            schemaValid,
+            `schema (${c.validatorOnly ?? 'should agree with the validator'}): ${show(v)}`,
+          );
           assert.deepEqual(v.schemaUnknownKeys, v.validatorUnknownKeys, 'unknown keys');
           assert.deepEqual(v.validatorUnknownKeys, [...(c.unknownKeys ?? [])].sort(), 'unknown keys the case expects');
         });

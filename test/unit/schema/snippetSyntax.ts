@@ -15,7 +15,8 @@ export type SnippetNode =
 export function parseSnippet(body: string): SnippetNode[] {
   const parser = new Parser(body);
   const nodes = parser.sequence(false);
-  if (parser.at < body.length) throw new Error(`snippet: unexpected '${body[parser.at]}' at ${parser.at} in ${JSON.stringify(body)}`);
+  if (parser.at < body.length)
+    throw new Error(`snippet: unexpected '${body[parser.at]}' at ${parser.at} in ${JSON.stringify(body)}`);
   return nodes;
 }
 
@@ -117,7 +118,8 @@ class Parser {
   }
 
   private expect(c: string): void {
-    if (this.text[this.at] !== c) throw new Error(`snippet: expected '${c}' at ${this.at} in ${JSON.stringify(this.text)}`);
+    if (this.text[this.at] !== c)
+      throw new Error(`snippet: expected '${c}' at ${this.at} in ${JSON.stringify(this.text)}`);
     this.at++;
   }
 }
@@ -163,7 +165,7 @@ export function expandSnippet(nodes: SnippetNode[], choices: Record<number, stri
   const mirror = (list: SnippetNode[]): string =>
     list
       .map((node) => {
-        if (node.kind === 'tabstop') return node.index === 0 ? '' : values.get(node.index) ?? '';
+        if (node.kind === 'tabstop') return node.index === 0 ? '' : (values.get(node.index) ?? '');
         if (node.kind === 'placeholder') return mirror(node.children);
         if (node.kind === 'choice') return values.get(node.index) ?? '';
         if (node.kind === 'variable') throw new Error(`snippet uses the variable '${node.name}'`);

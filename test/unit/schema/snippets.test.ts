@@ -51,7 +51,8 @@ function expansions(nodes: SnippetNode[]): Array<{ label: string; text: string }
   const out = [{ label: 'defaults', text: expandSnippet(nodes) }];
   walkSnippet(nodes, (node) => {
     if (node.kind !== 'choice') return;
-    for (const option of node.options.slice(1)) out.push({ label: `$${node.index} = ${option}`, text: expandSnippet(nodes, { [node.index]: option }) });
+    for (const option of node.options.slice(1))
+      out.push({ label: `$${node.index} = ${option}`, text: expandSnippet(nodes, { [node.index]: option }) });
   });
   return out;
 }
@@ -60,22 +61,40 @@ describe('flow snippets', () => {
   it('are there, with a prefix, a description and a body each', () => {
     assert.ok(Object.keys(snippets).length > 0);
     for (const [name, snippet] of Object.entries(snippets)) {
-      assert.ok((Array.isArray(snippet.prefix) ? snippet.prefix.length : snippet.prefix) && snippet.description && bodyText(snippet), name);
+      assert.ok(
+        (Array.isArray(snippet.prefix) ? snippet.prefix.length : snippet.prefix) &&
+          snippet.description &&
+          bodyText(snippet),
+        name,
+      );
     }
   });
 
   it('cover a new flow, every action, setup, teardown and retry', () => {
     const bodies = Object.values(snippets).map(bodyText);
-    assert.ok(bodies.some((b) => b.startsWith('flow:')), 'a new flow');
+    assert.ok(
+      bodies.some((b) => b.startsWith('flow:')),
+      'a new flow',
+    );
     for (const action of Object.keys(ACTION_SPECS)) {
-      assert.ok(bodies.some((b) => new RegExp(`^\\s*(?:- )?action: ${action}$`, 'm').test(b)), `a step of ${action}`);
+      assert.ok(
+        bodies.some((b) => new RegExp(`^\\s*(?:- )?action: ${action}$`, 'm').test(b)),
+        `a step of ${action}`,
+      );
     }
-    for (const key of ['setup', 'teardown', 'retry']) assert.ok(bodies.some((b) => b.startsWith(`${key}:`)), key);
+    for (const key of ['setup', 'teardown', 'retry'])
+      assert.ok(
+        bodies.some((b) => b.startsWith(`${key}:`)),
+        key,
+      );
   });
 
   it('have unique prefixes', () => {
     const prefixes = Object.values(snippets).flatMap((s) => (Array.isArray(s.prefix) ? s.prefix : [s.prefix]));
-    assert.deepEqual(prefixes.filter((p, i) => prefixes.indexOf(p) !== i), []);
+    assert.deepEqual(
+      prefixes.filter((p, i) => prefixes.indexOf(p) !== i),
+      [],
+    );
   });
 
   for (const [name, snippet] of Object.entries(snippets)) {
@@ -87,7 +106,11 @@ describe('flow snippets', () => {
         const used = new Set<number>();
         let final = false;
         walkSnippet(nodes, (node) => {
-          assert.notEqual(node.kind, 'variable', `write \\$ for a literal $ (found the variable ${node.kind === 'variable' ? node.name : ''})`);
+          assert.notEqual(
+            node.kind,
+            'variable',
+            `write \\$ for a literal $ (found the variable ${node.kind === 'variable' ? node.name : ''})`,
+          );
           if (node.kind === 'placeholder' || node.kind === 'choice') defined.add(node.index);
           if (node.kind === 'tabstop') {
             if (node.index === 0) final = true;

@@ -17,7 +17,12 @@ export interface TinyApi extends TestServer {
 
 /** GET /ok, GET /slow?ms=N, POST /teardown, GET /echo. */
 export async function startTinyApi(): Promise<TinyApi> {
-  const state = { aborted: 0, inFlight: 0, teardowns: [] as string[], lastEchoHeaders: undefined as IncomingHttpHeaders | undefined };
+  const state = {
+    aborted: 0,
+    inFlight: 0,
+    teardowns: [] as string[],
+    lastEchoHeaders: undefined as IncomingHttpHeaders | undefined,
+  };
   const server = await startServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     if (url.pathname === '/ok') return json(res, 200, { ok: true, n: Number(url.searchParams.get('n') ?? 0) });
@@ -71,7 +76,8 @@ export function call(baseUrl: string, path: string, options: RequestOptions = {}
   if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
   let payload: Buffer | undefined;
   if (options.body !== undefined) {
-    if (typeof options.body === 'string' || Buffer.isBuffer(options.body)) payload = Buffer.from(options.body as string);
+    if (typeof options.body === 'string' || Buffer.isBuffer(options.body))
+      payload = Buffer.from(options.body as string);
     else {
       payload = Buffer.from(JSON.stringify(options.body));
       headers['content-type'] ??= 'application/json';
@@ -79,21 +85,24 @@ export function call(baseUrl: string, path: string, options: RequestOptions = {}
     headers['content-length'] = String(payload.length);
   }
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: url.hostname, port: url.port, path, method: options.method ?? 'GET', headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let parsed: unknown;
-        try {
-          parsed = text ? JSON.parse(text) : undefined;
-        } catch {
-          parsed = undefined;
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json: parsed });
-      });
-      res.on('error', reject);
-    });
+    const req = httpRequest(
+      { host: url.hostname, port: url.port, path, method: options.method ?? 'GET', headers },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let parsed: unknown;
+          try {
+            parsed = text ? JSON.parse(text) : undefined;
+          } catch {
+            parsed = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json: parsed });
+        });
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(payload);
   });
@@ -122,7 +131,9 @@ export interface Watcher {
 /** Opens a WebSocket to the server; rejects with `{status}` when the upgrade is refused. */
 export function watch(baseUrl: string, path: string, options: SocketOptions = {}): Promise<Watcher> {
   const via = options.tokenVia ?? 'protocol';
-  const query = [options.query, via === 'query' ? `token=${encodeURIComponent(options.token ?? '')}` : ''].filter(Boolean).join('&');
+  const query = [options.query, via === 'query' ? `token=${encodeURIComponent(options.token ?? '')}` : '']
+    .filter(Boolean)
+    .join('&');
   const url = `${baseUrl.replace(/^http/, 'ws')}${path}${query ? `?${query}` : ''}`;
   const protocols = via === 'protocol' ? ['testmesh.v1', `testmesh.token.${options.token}`] : [];
   const headers = { ...options.headers, ...(via === 'header' ? { authorization: `Bearer ${options.token}` } : {}) };
@@ -162,7 +173,14 @@ export function watch(baseUrl: string, path: string, options: SocketOptions = {}
     ws.once('unexpected-response', (_req, res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => reject(Object.assign(new Error(`upgrade refused: ${res.statusCode}`), { status: res.statusCode, body: Buffer.concat(chunks).toString() })));
+      res.on('end', () =>
+        reject(
+          Object.assign(new Error(`upgrade refused: ${res.statusCode}`), {
+            status: res.statusCode,
+            body: Buffer.concat(chunks).toString(),
+          }),
+        ),
+      );
     });
     ws.once('error', (err) => reject(err));
   });
@@ -193,6 +211,7 @@ export function range(from: number, to: number): number[] {
 /** A flow file of `count` cheap steps (each a call to the tiny API), first a short wait so watchers can join live. */
 export function manyStepsFlow(name: string, count: number, waitMs = 200): string {
   let yaml = `flow:\n  name: ${name}\n  steps:\n    - id: warmup\n      action: http_request\n      config: { url: "{{API}}/slow?ms=${waitMs}" }\n`;
-  for (let i = 0; i < count; i++) yaml += `    - id: s${i}\n      action: http_request\n      config: { url: "{{API}}/ok?n=${i}" }\n      assert: ["status == 200"]\n`;
+  for (let i = 0; i < count; i++)
+    yaml += `    - id: s${i}\n      action: http_request\n      config: { url: "{{API}}/ok?n=${i}" }\n      assert: ["status == 200"]\n`;
   return yaml;
 }

@@ -66,7 +66,12 @@ describe('REST routes', () => {
     });
 
     it('creates with POST (YAML text or JSON), 409 on an existing id, 400 with diagnostics when invalid', async () => {
-      const yamlCreate = await call(server.url, '/api/v1/flows?id=flows%2Fnew%2Fone.flow.yaml', { token, method: 'POST', body: VALID, headers: { 'content-type': 'application/yaml' } });
+      const yamlCreate = await call(server.url, '/api/v1/flows?id=flows%2Fnew%2Fone.flow.yaml', {
+        token,
+        method: 'POST',
+        body: VALID,
+        headers: { 'content-type': 'application/yaml' },
+      });
       assert.equal(yamlCreate.status, 201, yamlCreate.text);
       assert.equal(yamlCreate.json.id, 'flows/new/one.flow.yaml');
       assert.equal(readFileSync(join(workspace, 'flows/new/one.flow.yaml'), 'utf8'), VALID);
@@ -76,18 +81,35 @@ describe('REST routes', () => {
       assert.equal(jsonCreate.json.id, 'flows/created-by-api.flow.yaml', 'named after the flow when no id is given');
       assert.equal(jsonCreate.headers.location, '/api/v1/flows/flows%2Fcreated-by-api.flow.yaml');
 
-      const again = await call(server.url, '/api/v1/flows', { token, method: 'POST', body: { content: VALID, id: 'flows/new/one.flow.yaml' } });
+      const again = await call(server.url, '/api/v1/flows', {
+        token,
+        method: 'POST',
+        body: { content: VALID, id: 'flows/new/one.flow.yaml' },
+      });
       assert.equal(again.status, 409);
 
-      const invalid = await call(server.url, '/api/v1/flows', { token, method: 'POST', body: { id: 'flows/invalid.flow.yaml', content: 'flow:\n  name: X\n  steps:\n    - action: nope\n' } });
+      const invalid = await call(server.url, '/api/v1/flows', {
+        token,
+        method: 'POST',
+        body: { id: 'flows/invalid.flow.yaml', content: 'flow:\n  name: X\n  steps:\n    - action: nope\n' },
+      });
       assert.equal(invalid.status, 400);
       assert.match(invalid.json.error, /not a valid flow/);
       assert.ok(invalid.json.diagnostics.some((d: { message: string }) => /nope/.test(d.message)));
       assert.ok(!existsSync(join(workspace, 'flows/invalid.flow.yaml')), 'an invalid flow is not written');
 
-      const notJson = await call(server.url, '/api/v1/flows', { token, method: 'POST', body: '{oops', headers: { 'content-type': 'application/json' } });
+      const notJson = await call(server.url, '/api/v1/flows', {
+        token,
+        method: 'POST',
+        body: '{oops',
+        headers: { 'content-type': 'application/json' },
+      });
       assert.equal(notJson.status, 400);
-      const noContent = await call(server.url, '/api/v1/flows', { token, method: 'POST', body: { id: 'flows/x.flow.yaml' } });
+      const noContent = await call(server.url, '/api/v1/flows', {
+        token,
+        method: 'POST',
+        body: { id: 'flows/x.flow.yaml' },
+      });
       assert.equal(noContent.status, 400);
     });
 
@@ -95,24 +117,45 @@ describe('REST routes', () => {
       const id = encodeURIComponent('flows/put.flow.yaml');
       const created = await call(server.url, `/api/v1/flows/${id}`, { token, method: 'PUT', body: VALID });
       assert.equal(created.status, 201);
-      const replaced = await call(server.url, `/api/v1/flows/${id}`, { token, method: 'PUT', body: { content: VALID.replace('Created by API', 'Replaced') } });
+      const replaced = await call(server.url, `/api/v1/flows/${id}`, {
+        token,
+        method: 'PUT',
+        body: { content: VALID.replace('Created by API', 'Replaced') },
+      });
       assert.equal(replaced.status, 200);
       assert.equal(replaced.json.name, 'Replaced');
       const invalid = await call(server.url, `/api/v1/flows/${id}`, { token, method: 'PUT', body: 'flow: [' });
       assert.equal(invalid.status, 400);
-      assert.match(readFileSync(join(workspace, 'flows/put.flow.yaml'), 'utf8'), /Replaced/, 'a refused PUT leaves the file alone');
+      assert.match(
+        readFileSync(join(workspace, 'flows/put.flow.yaml'), 'utf8'),
+        /Replaced/,
+        'a refused PUT leaves the file alone',
+      );
       assert.equal((await call(server.url, `/api/v1/flows/${id}`, { token, method: 'DELETE' })).status, 204);
       assert.equal((await call(server.url, `/api/v1/flows/${id}`, { token, method: 'DELETE' })).status, 404);
       assert.ok(!existsSync(join(workspace, 'flows/put.flow.yaml')));
     });
 
     it('refuses flow bodies over the 4 MiB flow limit and other bodies over 1 MiB with 413, unknown methods with 405', async () => {
-      const big = await call(server.url, '/api/v1/flows/flows%2Fbig.flow.yaml', { token, method: 'PUT', body: `# ${'x'.repeat(4 * 1024 * 1024 + 10)}\n` });
+      const big = await call(server.url, '/api/v1/flows/flows%2Fbig.flow.yaml', {
+        token,
+        method: 'PUT',
+        body: `# ${'x'.repeat(4 * 1024 * 1024 + 10)}\n`,
+      });
       assert.equal(big.status, 413);
       assert.match(big.json.error, /larger than/);
-      const bigRun = await call(server.url, '/api/v1/executions', { token, method: 'POST', body: JSON.stringify({ flow_id: 'x', variables: { pad: 'x'.repeat(1024 * 1024) } }), headers: { 'content-type': 'application/json' } });
+      const bigRun = await call(server.url, '/api/v1/executions', {
+        token,
+        method: 'POST',
+        body: JSON.stringify({ flow_id: 'x', variables: { pad: 'x'.repeat(1024 * 1024) } }),
+        headers: { 'content-type': 'application/json' },
+      });
       assert.equal(bigRun.status, 413);
-      const patch = await call(server.url, '/api/v1/flows/flows%2Fok.flow.yaml', { token, method: 'PATCH', body: VALID });
+      const patch = await call(server.url, '/api/v1/flows/flows%2Fok.flow.yaml', {
+        token,
+        method: 'PATCH',
+        body: VALID,
+      });
       assert.equal(patch.status, 405);
       assert.equal(patch.headers.allow, 'GET, PUT, DELETE');
       assert.equal((await call(server.url, '/api/v1/executions', { token, method: 'DELETE' })).status, 405);
@@ -122,7 +165,11 @@ describe('REST routes', () => {
 
   describe('executions', () => {
     it('POST creates a pending execution (201); GET reads it, its steps, logs, events and step detail', async () => {
-      const created = await call(server.url, '/api/v1/executions', { token, method: 'POST', body: { flow_id: 'flows/ok.flow.yaml', variables: { who: 'me' } } });
+      const created = await call(server.url, '/api/v1/executions', {
+        token,
+        method: 'POST',
+        body: { flow_id: 'flows/ok.flow.yaml', variables: { who: 'me' } },
+      });
       assert.equal(created.status, 201, created.text);
       assert.equal(created.json.status, 'pending');
       assert.equal(created.headers.location, `/api/v1/executions/${created.json.id}`);
@@ -163,7 +210,11 @@ describe('REST routes', () => {
     it('lists with flow_id, status, limit and offset; bad filters are 400', async () => {
       const ids: string[] = [];
       for (let i = 0; i < 3; i++) {
-        const res = await call(server.url, '/api/v1/executions', { token, method: 'POST', body: { flow_id: 'flows/ok.flow.yaml' } });
+        const res = await call(server.url, '/api/v1/executions', {
+          token,
+          method: 'POST',
+          body: { flow_id: 'flows/ok.flow.yaml' },
+        });
         ids.push(res.json.id);
         await server.manager.whenFinished(res.json.id);
       }
@@ -183,7 +234,8 @@ describe('REST routes', () => {
     });
 
     it('refuses bad execution requests: 400 no flow_id or bad JSON, 404 unknown flow, 400 invalid flow with diagnostics', async () => {
-      const post = (body: unknown, headers?: Record<string, string>) => call(server.url, '/api/v1/executions', { token, method: 'POST', body, headers });
+      const post = (body: unknown, headers?: Record<string, string>) =>
+        call(server.url, '/api/v1/executions', { token, method: 'POST', body, headers });
       assert.equal((await post({})).status, 400);
       assert.equal((await post('{not json', { 'content-type': 'application/json' })).status, 400);
       assert.equal((await post({ flow_id: 'flows/missing.flow.yaml' })).status, 404);
@@ -196,12 +248,19 @@ describe('REST routes', () => {
       assert.equal((await get('/api/v1/executions/does-not-exist/steps')).status, 404);
       assert.equal((await get('/api/v1/executions/does-not-exist/logs')).status, 404);
       assert.equal((await get('/api/v1/executions/does-not-exist/events')).status, 404);
-      assert.equal((await call(server.url, '/api/v1/executions/does-not-exist/cancel', { token, method: 'POST' })).status, 404);
+      assert.equal(
+        (await call(server.url, '/api/v1/executions/does-not-exist/cancel', { token, method: 'POST' })).status,
+        404,
+      );
     });
 
     it('POST :id/cancel aborts the request in flight, teardown runs; cancelling again is 409', async () => {
       const teardowns = api.teardowns.length;
-      const created = await call(server.url, '/api/v1/executions', { token, method: 'POST', body: { flow_id: 'flows/slow.flow.yaml' } });
+      const created = await call(server.url, '/api/v1/executions', {
+        token,
+        method: 'POST',
+        body: { flow_id: 'flows/slow.flow.yaml' },
+      });
       const id = created.json.id as string;
       await waitFor(() => api.inFlight === 1, 5000, 'the slow request');
       const cancel = await call(server.url, `/api/v1/executions/${id}/cancel`, { token, method: 'POST' });

@@ -51,39 +51,73 @@ describe('server security', () => {
     assert.equal(none.headers['www-authenticate'], 'Bearer');
     assert.equal((await call(server.url, '/api/v1/executions', { token: 'wrong' })).status, 401);
     assert.equal((await call(server.url, '/api/v1/executions', { token: `${server.token}x` })).status, 401);
-    assert.equal((await call(server.url, '/api/v1/flows', { headers: { authorization: `Basic ${server.token}` } })).status, 401);
-    assert.equal((await call(server.url, `/api/v1/executions?token=${server.token}`)).status, 401, 'the query token is for WebSockets only');
-    assert.equal((await call(server.url, '/api/v1/executions', { method: 'POST', body: { flow_id: 'flows/a.flow.yaml' } })).status, 401);
+    assert.equal(
+      (await call(server.url, '/api/v1/flows', { headers: { authorization: `Basic ${server.token}` } })).status,
+      401,
+    );
+    assert.equal(
+      (await call(server.url, `/api/v1/executions?token=${server.token}`)).status,
+      401,
+      'the query token is for WebSockets only',
+    );
+    assert.equal(
+      (await call(server.url, '/api/v1/executions', { method: 'POST', body: { flow_id: 'flows/a.flow.yaml' } })).status,
+      401,
+    );
     assert.equal((await call(server.url, '/api/v1/executions', { token: server.token })).status, 200);
   });
 
   it('refuses a Host header that is not the loopback address (DNS rebinding), on every path', async () => {
     const port = server.port;
-    for (const host of [`evil.example:${port}`, 'evil.example', `127.0.0.1:${port + 1}`, `localhost.evil.example:${port}`]) {
+    for (const host of [
+      `evil.example:${port}`,
+      'evil.example',
+      `127.0.0.1:${port + 1}`,
+      `localhost.evil.example:${port}`,
+    ]) {
       for (const path of ['/api/v1/executions', '/', '/health']) {
         const res = await call(server.url, path, { token: server.token, headers: { host } });
         assert.equal(res.status, 403, `${host} ${path}`);
       }
     }
     for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`]) {
-      assert.equal((await call(server.url, '/api/v1/executions', { token: server.token, headers: { host } })).status, 200, host);
+      assert.equal(
+        (await call(server.url, '/api/v1/executions', { token: server.token, headers: { host } })).status,
+        200,
+        host,
+      );
     }
   });
 
   it('refuses API calls from foreign origins; answers CORS only for configured ones', async () => {
-    const foreign = await call(server.url, '/api/v1/executions', { token: server.token, headers: { origin: 'https://evil.example' } });
+    const foreign = await call(server.url, '/api/v1/executions', {
+      token: server.token,
+      headers: { origin: 'https://evil.example' },
+    });
     assert.equal(foreign.status, 403);
     assert.equal(foreign.headers['access-control-allow-origin'], undefined);
-    const same = await call(server.url, '/api/v1/executions', { token: server.token, headers: { origin: `http://127.0.0.1:${server.port}` } });
+    const same = await call(server.url, '/api/v1/executions', {
+      token: server.token,
+      headers: { origin: `http://127.0.0.1:${server.port}` },
+    });
     assert.equal(same.status, 200);
     assert.equal(same.headers['access-control-allow-origin'], undefined, 'no CORS headers for same-origin calls');
-    const allowed = await call(server.url, '/api/v1/executions', { token: server.token, headers: { origin: 'https://allowed.example' } });
+    const allowed = await call(server.url, '/api/v1/executions', {
+      token: server.token,
+      headers: { origin: 'https://allowed.example' },
+    });
     assert.equal(allowed.status, 200);
     assert.equal(allowed.headers['access-control-allow-origin'], 'https://allowed.example');
-    const preflight = await call(server.url, '/api/v1/executions', { method: 'OPTIONS', headers: { origin: 'https://allowed.example', 'access-control-request-method': 'POST' } });
+    const preflight = await call(server.url, '/api/v1/executions', {
+      method: 'OPTIONS',
+      headers: { origin: 'https://allowed.example', 'access-control-request-method': 'POST' },
+    });
     assert.equal(preflight.status, 204);
     assert.match(String(preflight.headers['access-control-allow-headers']), /authorization/);
-    const foreignPreflight = await call(server.url, '/api/v1/executions', { method: 'OPTIONS', headers: { origin: 'https://evil.example' } });
+    const foreignPreflight = await call(server.url, '/api/v1/executions', {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example' },
+    });
     assert.equal(foreignPreflight.status, 403);
   });
 
@@ -93,16 +127,27 @@ describe('server security', () => {
     assert.equal(await refusedUpgrade(server.url, path, { token: 'wrong' }), 401);
     assert.equal(await refusedUpgrade(server.url, path, { token: 'wrong', tokenVia: 'query' }), 401);
     assert.equal(await refusedUpgrade(server.url, '/ws/executions', { tokenVia: 'none' }), 401);
-    assert.equal(await refusedUpgrade(server.url, path, { token: server.token, headers: { host: `evil.example:${server.port}` } }), 403);
+    assert.equal(
+      await refusedUpgrade(server.url, path, { token: server.token, headers: { host: `evil.example:${server.port}` } }),
+      403,
+    );
     assert.equal(await refusedUpgrade(server.url, path, { token: server.token, origin: 'https://evil.example' }), 403);
-    assert.equal(await refusedUpgrade(server.url, path, { token: server.token, origin: 'https://allowed.example' }), 403, 'CORS origins do not open WebSockets');
+    assert.equal(
+      await refusedUpgrade(server.url, path, { token: server.token, origin: 'https://allowed.example' }),
+      403,
+      'CORS origins do not open WebSockets',
+    );
     assert.equal(await refusedUpgrade(server.url, path, { token: server.token, origin: 'null' }), 403);
     assert.equal(await refusedUpgrade(server.url, '/ws/executions/unknown-id', { token: server.token }), 404);
     assert.equal(await refusedUpgrade(server.url, '/ws/other', { token: server.token }), 404);
     assert.equal(await refusedUpgrade(server.url, path, { token: server.token, query: 'since=abc' }), 400);
     // Accepted: each way of passing the token, with no Origin or a same-origin one.
     for (const tokenVia of ['protocol', 'query', 'header'] as const) {
-      const w = await watch(server.url, path, { token: server.token, tokenVia, origin: tokenVia === 'protocol' ? `http://localhost:${server.port}` : undefined });
+      const w = await watch(server.url, path, {
+        token: server.token,
+        tokenVia,
+        origin: tokenVia === 'protocol' ? `http://localhost:${server.port}` : undefined,
+      });
       await w.until((e) => e.type === 'execution.completed');
       w.ws.close();
     }
@@ -111,7 +156,11 @@ describe('server security', () => {
   describe('flow ids stay inside the workspace', () => {
     const status = async (method: string, id: string, raw = false) => {
       const path = `/api/v1/flows/${raw ? id : encodeURIComponent(id)}`;
-      const res = await call(server.url, path, { token: server.token, method, body: method === 'PUT' || method === 'POST' ? FLOW : undefined });
+      const res = await call(server.url, path, {
+        token: server.token,
+        method,
+        body: method === 'PUT' || method === 'POST' ? FLOW : undefined,
+      });
       return res.status;
     };
 
@@ -127,7 +176,11 @@ describe('server security', () => {
         assert.equal(await status(method, '%2Fetc%2Fpasswd.yaml', true), 403, `${method} encoded absolute`);
         assert.equal(await status(method, 'flows\\..\\..\\x.yaml'), 403, `${method} backslashes`);
       }
-      const post = await call(server.url, '/api/v1/flows', { token: server.token, method: 'POST', body: { id: '../escape.flow.yaml', content: FLOW } });
+      const post = await call(server.url, '/api/v1/flows', {
+        token: server.token,
+        method: 'POST',
+        body: { id: '../escape.flow.yaml', content: FLOW },
+      });
       assert.equal(post.status, 403);
       assert.ok(!existsSync(join(workspace, '..', 'escape.flow.yaml')));
       assert.ok(!existsSync(join(workspace, '..', 'outside.flow.yaml')));
@@ -148,9 +201,17 @@ describe('server security', () => {
       writeFileSync(join(workspace, 'docs', 'notes.txt'), 'x');
       assert.equal(await status('GET', 'docs/notes.txt'), 400);
       assert.equal(await status('PUT', 'flows/script.sh'), 400);
-      const run = await call(server.url, '/api/v1/executions', { token: server.token, method: 'POST', body: { flow_id: '../x.flow.yaml' } });
+      const run = await call(server.url, '/api/v1/executions', {
+        token: server.token,
+        method: 'POST',
+        body: { flow_id: '../x.flow.yaml' },
+      });
       assert.equal(run.status, 403);
-      const linked = await call(server.url, '/api/v1/executions', { token: server.token, method: 'POST', body: { flow_id: 'flows/file-link.flow.yaml' } });
+      const linked = await call(server.url, '/api/v1/executions', {
+        token: server.token,
+        method: 'POST',
+        body: { flow_id: 'flows/file-link.flow.yaml' },
+      });
       assert.equal(linked.status, 403);
     });
   });
@@ -165,7 +226,14 @@ describe('server security', () => {
     assert.match(csp, new RegExp(`connect-src 'self' ws://127\\.0\\.0\\.1:${server.port}`));
     assert.match(csp, /frame-ancestors 'none'/);
     assert.equal(page.headers['x-content-type-options'], 'nosniff');
-    for (const path of ['/../package.json', '/%2e%2e/package.json', '/..%2fpackage.json', '/.hidden.js', '/index.html%00.js', '/webview.js.map']) {
+    for (const path of [
+      '/../package.json',
+      '/%2e%2e/package.json',
+      '/..%2fpackage.json',
+      '/.hidden.js',
+      '/index.html%00.js',
+      '/webview.js.map',
+    ]) {
       assert.equal((await call(server.url, path)).status, 404, path);
     }
     assert.equal((await call(server.url, '/', { method: 'POST' })).status, 405);

@@ -5,14 +5,16 @@ import { startServer, type RunningServer } from '../../../src/server/server';
 import { tempWorkspace, waitFor } from '../helpers';
 import { call, manyStepsFlow, range, seqsOf, startTinyApi, watch, type TinyApi, type Watcher } from './fixtures';
 
-const isEnd = (e: ExecutionEvent) => e.type === 'execution.completed' || e.type === 'execution.failed' || e.type === 'execution.cancelled';
+const isEnd = (e: ExecutionEvent) =>
+  e.type === 'execution.completed' || e.type === 'execution.failed' || e.type === 'execution.cancelled';
 
 /**
  * A flow that logs `count` big messages (the `big` variable), after a short wait. A tiny HTTP call
  * after each log lets the event loop turn, so the clients of this same process can read.
  */
 function bigLogsFlow(count: number): string {
-  let yaml = 'flow:\n  name: Big logs\n  steps:\n    - id: warmup\n      action: http_request\n      config: { url: "{{API}}/slow?ms=300" }\n';
+  let yaml =
+    'flow:\n  name: Big logs\n  steps:\n    - id: warmup\n      action: http_request\n      config: { url: "{{API}}/slow?ms=300" }\n';
   for (let i = 0; i < count; i++) {
     yaml += `    - id: log${i}\n      action: log\n      config: { message: "{{big}}" }\n`;
     yaml += `    - id: tick${i}\n      action: http_request\n      config: { url: "{{API}}/ok" }\n`;
@@ -45,7 +47,11 @@ describe('WebSocket hub', function () {
   });
 
   const start = async (flowId: string, variables?: Record<string, unknown>): Promise<string> => {
-    const res = await call(server.url, '/api/v1/executions', { token: server.token, method: 'POST', body: { flow_id: flowId, variables } });
+    const res = await call(server.url, '/api/v1/executions', {
+      token: server.token,
+      method: 'POST',
+      body: { flow_id: flowId, variables },
+    });
     assert.equal(res.status, 201, res.text);
     return res.json.id;
   };
@@ -53,7 +59,9 @@ describe('WebSocket hub', function () {
 
   it('delivers every event, in order, without duplicates, to 50 concurrent clients', async () => {
     const id = await start('flows/many.flow.yaml');
-    const watchers = await Promise.all(Array.from({ length: 50 }, (_, i) => open(`/ws/executions/${id}`, i % 2 ? 'batch=1' : undefined)));
+    const watchers = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => open(`/ws/executions/${id}`, i % 2 ? 'batch=1' : undefined)),
+    );
     await Promise.all(watchers.map((w) => w.until(isEnd, 45_000)));
     const final = (await server.manager.whenFinished(id))!;
     assert.equal(final.status, 'completed');
@@ -137,7 +145,10 @@ describe('WebSocket hub', function () {
     await waitFor(() => server.hub.stats().cutOff === cutOffBefore + 1, 10_000, 'the slow client to be cut off');
     assert.equal(server.hub.stats().clients, 1, 'only the healthy client remains');
     // Generous: a run that waited for the paused reader would never finish at all.
-    assert.ok(final.duration_ms! < baseline.duration_ms! * 5 + 5000, `run took ${final.duration_ms} ms, baseline ${baseline.duration_ms} ms`);
+    assert.ok(
+      final.duration_ms! < baseline.duration_ms! * 5 + 5000,
+      `run took ${final.duration_ms} ms, baseline ${baseline.duration_ms} ms`,
+    );
     assert.ok(!slow.events.some(isEnd), 'the slow client never saw the end');
 
     socketOf(slow).resume();

@@ -7,7 +7,13 @@ import { formatRoute, parseRoute, takeToken } from '../../../src/webview/route';
 import { EventSequencer, isExecutionEvent } from '../../../src/webview/transport';
 
 function event(seq: number, executionId = 'e1'): ExecutionEvent {
-  return { type: 'log', execution_id: executionId, seq, timestamp: '2025-01-01T00:00:00.000Z', data: { level: 'info', message: `m${seq}` } };
+  return {
+    type: 'log',
+    execution_id: executionId,
+    seq,
+    timestamp: '2025-01-01T00:00:00.000Z',
+    data: { level: 'info', message: `m${seq}` },
+  };
 }
 
 describe('web UI: routes', () => {
@@ -18,7 +24,11 @@ describe('web UI: routes', () => {
     const route = { view: 'execution' as const, executionId: 'a b', stepId: 'sub/flow.steps_0[2]' };
     assert.equal(formatRoute(route), '#/executions/a%20b/steps/sub%2Fflow.steps_0%5B2%5D');
     assert.deepEqual(parseRoute(formatRoute(route)), route);
-    assert.deepEqual(parseRoute('#/executions/%E0%A4%A'), { view: 'execution', executionId: '%E0%A4%A' }, 'a bad escape is kept as written');
+    assert.deepEqual(
+      parseRoute('#/executions/%E0%A4%A'),
+      { view: 'execution', executionId: '%E0%A4%A' },
+      'a bad escape is kept as written',
+    );
   });
 
   it('takes the token out of every link form and keeps the view', () => {
@@ -70,7 +80,12 @@ describe('web UI: webview protocol', () => {
     assert.equal(isRequestMessage(request), true);
     assert.equal(isRequestMessage({ ...request, method: 'eval' }), false);
     assert.equal(isRequestMessage({ kind: 'ready' }), false);
-    assert.deepEqual(await answerRequest(handlers, request as never), { kind: 'response', id: 7, ok: true, result: { id: 'e1' } });
+    assert.deepEqual(await answerRequest(handlers, request as never), {
+      kind: 'response',
+      id: 7,
+      ok: true,
+      result: { id: 'e1' },
+    });
     assert.deepEqual(await answerRequest(handlers, { ...request, params: { execution_id: 'missing' } } as never), {
       kind: 'response',
       id: 7,

@@ -7,7 +7,11 @@ import type { ExecutionManager } from '../../../src/core/executions';
 import { listWorkspaceFlows } from '../../../src/core/workspaceFlows';
 import type { HostToWebviewMessage, RequestHandlers } from '../../../src/webview/protocol';
 
-export function hostHandlers(manager: ExecutionManager, workspace: string, post: (message: HostToWebviewMessage) => void): RequestHandlers {
+export function hostHandlers(
+  manager: ExecutionManager,
+  workspace: string,
+  post: (message: HostToWebviewMessage) => void,
+): RequestHandlers {
   const subscriptions = new Map<number, () => void>();
   const missing = (id: string) => new Error(`no execution ${id}`);
   return {
@@ -23,7 +27,11 @@ export function hostHandlers(manager: ExecutionManager, workspace: string, post:
     getExecution: async ({ execution_id }) => {
       const execution = manager.get(execution_id);
       if (!execution) throw missing(execution_id);
-      return { execution, steps: (await manager.steps(execution_id)) ?? [], logs: (await manager.logs(execution_id)) ?? [] };
+      return {
+        execution,
+        steps: (await manager.steps(execution_id)) ?? [],
+        logs: (await manager.logs(execution_id)) ?? [],
+      };
     },
     getStepDetail: async ({ execution_id, step_id }) => (await manager.stepDetail(execution_id, step_id)) ?? [],
     listFlows: async () => (await listWorkspaceFlows(workspace)).map((f) => ({ id: f.id, file: f.file, name: f.name })),
@@ -41,7 +49,9 @@ export function hostHandlers(manager: ExecutionManager, workspace: string, post:
       // Subscribe first and hold live events while the past ones are replayed, then drop overlaps.
       const held: ExecutionEvent[] = [];
       let replaying = true;
-      const unsubscribe = manager.subscribeExecution(execution_id, (event) => (replaying ? held.push(event) : send(event)));
+      const unsubscribe = manager.subscribeExecution(execution_id, (event) =>
+        replaying ? held.push(event) : send(event),
+      );
       subscriptions.set(subscription, unsubscribe);
       const past = await manager.eventsSince(execution_id, since);
       if (!past) throw missing(execution_id);

@@ -22,7 +22,15 @@ const repoRoot = path.resolve(__dirname, '../../../..');
 const mediaDir = path.join(repoRoot, 'media');
 const resultsDir = path.join(repoRoot, 'test-results');
 const chromiumPath = '/usr/bin/chromium';
-const chromiumArgs = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const chromiumArgs = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /** Records the Live badge's states and long tasks from the first script on. */
 const PAGE_PROBES = `
@@ -48,7 +56,11 @@ interface DemoApi {
 
 /** The project's demo API (examples/demo-api) in a child process, on a free port. */
 async function startDemoApi(): Promise<DemoApi> {
-  const child: ChildProcess = spawn(process.execPath, [path.join(repoRoot, 'examples/demo-api/server.mjs'), '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [path.join(repoRoot, 'examples/demo-api/server.mjs'), '--port', '0'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
@@ -78,7 +90,10 @@ interface Gates {
 
 /** A local endpoint that holds `GET /gate/<name>` until the test releases it: pause points for a run. */
 async function startGates(): Promise<Gates> {
-  const gates = new Map<string, { reached: () => void; reachedP: Promise<void>; release: () => void; releasedP: Promise<void> }>();
+  const gates = new Map<
+    string,
+    { reached: () => void; reachedP: Promise<void>; release: () => void; releasedP: Promise<void> }
+  >();
   const gate = (name: string) => {
     let g = gates.get(name);
     if (!g) {
@@ -128,25 +143,39 @@ function liveFlow() {
       setup: [httpStep('health', 'API is up', '{{BASE_URL}}/health', { assert: ['status == 200'] })],
       steps: [
         httpStep('start_gate', 'Wait for the start', '{{GATE_URL}}/gate/start'),
-        httpStep('list_users', 'List users', '{{BASE_URL}}/users?limit=2', { assert: ['status == 200', 'len(body.items) == 2'], output: { first_id: '$.body.items[0].id' } }),
+        httpStep('list_users', 'List users', '{{BASE_URL}}/users?limit=2', {
+          assert: ['status == 200', 'len(body.items) == 2'],
+          output: { first_id: '$.body.items[0].id' },
+        }),
         slow(1, 200),
         slow(2, 250),
         {
           id: 'each_user',
           name: 'Fetch each user',
           action: 'for_each',
-          config: { items: [1, 2], item_name: 'n', steps: [httpStep('get_user', 'Get user', '{{BASE_URL}}/slow?ms=150')] },
+          config: {
+            items: [1, 2],
+            item_name: 'n',
+            steps: [httpStep('get_user', 'Get user', '{{BASE_URL}}/slow?ms=150')],
+          },
         },
-        httpStep('flaky', 'Flaky endpoint (retried)', '{{BASE_URL}}/flaky?key=webui&fail=1', { retry: { max_attempts: 3, delay: '100ms' }, assert: ['status == 200'] }),
+        httpStep('flaky', 'Flaky endpoint (retried)', '{{BASE_URL}}/flaky?key=webui&fail=1', {
+          retry: { max_attempts: 3, delay: '100ms' },
+          assert: ['status == 200'],
+        }),
         slow(3, 300),
         slow(4, 200),
         httpStep('gate', 'Wait for the gate', '{{GATE_URL}}/gate/middle'),
         slow(5, 250),
         slow(6, 300),
-        httpStep('check_name', 'First user is called Nobody', '{{BASE_URL}}/users/{{first_id}}', { assert: ['body.name == "Nobody"'] }),
+        httpStep('check_name', 'First user is called Nobody', '{{BASE_URL}}/users/{{first_id}}', {
+          assert: ['body.name == "Nobody"'],
+        }),
         { id: 'never_1', name: 'Runs only after a pass', action: 'log', config: { message: 'unreachable' } },
       ],
-      teardown: [{ id: 'goodbye', name: 'Say goodbye', action: 'log', config: { message: 'done with user {{first_id}}' } }],
+      teardown: [
+        { id: 'goodbye', name: 'Say goodbye', action: 'log', config: { message: 'done with user {{first_id}}' } },
+      ],
     },
   };
 }
@@ -157,10 +186,20 @@ function shortFlow() {
     flow: {
       name: 'Short demo',
       steps: [
-        httpStep('list_users', 'List users', '{{BASE_URL}}/users?limit=2', { assert: ['status == 200'], output: { first_id: '$.body.items[0].id' } }),
+        httpStep('list_users', 'List users', '{{BASE_URL}}/users?limit=2', {
+          assert: ['status == 200'],
+          output: { first_id: '$.body.items[0].id' },
+        }),
         httpStep('slow_1', 'Slow call', '{{BASE_URL}}/slow?ms=150'),
-        { id: 'each', name: 'Each item', action: 'for_each', config: { items: [1, 2], steps: [httpStep('get', 'Get', '{{BASE_URL}}/slow?ms=100')] } },
-        httpStep('check_name', 'First user is called Nobody', '{{BASE_URL}}/users/{{first_id}}', { assert: ['body.name == "Nobody"'] }),
+        {
+          id: 'each',
+          name: 'Each item',
+          action: 'for_each',
+          config: { items: [1, 2], steps: [httpStep('get', 'Get', '{{BASE_URL}}/slow?ms=100')] },
+        },
+        httpStep('check_name', 'First user is called Nobody', '{{BASE_URL}}/users/{{first_id}}', {
+          assert: ['body.name == "Nobody"'],
+        }),
       ],
     },
   };
@@ -171,7 +210,10 @@ function holdFlow() {
   return {
     flow: {
       name: 'Held run',
-      steps: [httpStep('hold', 'Wait forever', '{{GATE_URL}}/gate/never'), { id: 'after', name: 'After', action: 'log', config: { message: 'not reached' } }],
+      steps: [
+        httpStep('hold', 'Wait forever', '{{GATE_URL}}/gate/never'),
+        { id: 'after', name: 'After', action: 'log', config: { message: 'not reached' } },
+      ],
       teardown: [{ id: 'cleanup', name: 'Clean up', action: 'log', config: { message: 'cleaned up' } }],
     },
   };
@@ -181,12 +223,23 @@ function holdFlow() {
 function bigFlow() {
   const steps: unknown[] = [];
   for (let g = 0; g < 50; g++) {
-    steps.push({ id: `plain_${g}`, name: `Check ${g}`, action: 'assert', config: { data: { g }, assertions: [`g == ${g}`] } });
+    steps.push({
+      id: `plain_${g}`,
+      name: `Check ${g}`,
+      action: 'assert',
+      config: { data: { g }, assertions: [`g == ${g}`] },
+    });
     steps.push({
       id: `group_${g}`,
       name: `Group ${g}`,
       action: 'for_each',
-      config: { items: Array.from({ length: 98 }, (_, i) => i), item_name: 'i', steps: [{ id: `check_${g}`, name: 'Check item', action: 'assert', config: { data: { g }, assertions: ['g >= 0'] } }] },
+      config: {
+        items: Array.from({ length: 98 }, (_, i) => i),
+        item_name: 'i',
+        steps: [
+          { id: `check_${g}`, name: 'Check item', action: 'assert', config: { data: { g }, assertions: ['g >= 0'] } },
+        ],
+      },
     });
   }
   return { flow: { name: 'Five thousand steps', steps } };
@@ -222,7 +275,14 @@ async function waitForServerFinished(server: UiServer, id: string): Promise<void
 }
 
 function waitForFinished(page: Page, timeout = 30_000) {
-  return page.waitForFunction(() => ['completed', 'failed', 'cancelled'].includes(document.querySelector('.exec-header .status-pill')?.getAttribute('data-status') ?? ''), undefined, { timeout });
+  return page.waitForFunction(
+    () =>
+      ['completed', 'failed', 'cancelled'].includes(
+        document.querySelector('.exec-header .status-pill')?.getAttribute('data-status') ?? '',
+      ),
+    undefined,
+    { timeout },
+  );
 }
 
 describe('web UI in headless Chromium', function () {
@@ -235,7 +295,10 @@ describe('web UI in headless Chromium', function () {
   let workspace: string;
 
   before(async function () {
-    assert.ok(existsSync(path.join(mediaDir, 'webview.js')), 'media/webview.js is missing: run `node esbuild.config.mjs` first (npm test does)');
+    assert.ok(
+      existsSync(path.join(mediaDir, 'webview.js')),
+      'media/webview.js is missing: run `node esbuild.config.mjs` first (npm test does)',
+    );
     assert.ok(existsSync(chromiumPath), `${chromiumPath} is missing: apt-get install -y chromium`);
     tmpRoot = mkdtempSync(path.join(os.tmpdir(), 'testmesh-webui-'));
     workspace = path.join(tmpRoot, 'workspace');
@@ -273,7 +336,11 @@ describe('web UI in headless Chromium', function () {
     page.on('console', (message) => {
       // src/server/static.ts lists ws://[::1]:<port> in connect-src, which Chromium reports as an
       // invalid source and ignores; harmless for the page (reported to the server's owner).
-      if (message.type() === 'error' && !/connect-src' contains an invalid source: 'ws:\/\/\[::1\]/.test(message.text())) pageErrors.push(message.text());
+      if (
+        message.type() === 'error' &&
+        !/connect-src' contains an invalid source: 'ws:\/\/\[::1\]/.test(message.text())
+      )
+        pageErrors.push(message.text());
     });
     await page.addInitScript({ content: PAGE_PROBES });
 
@@ -302,7 +369,9 @@ describe('web UI in headless Chromium', function () {
     await page.locator('.list-view .live-badge[data-state="live"]').waitFor();
 
     // A run started elsewhere shows up in the list by itself.
-    const started = await api<{ id: string }>(server, 'POST', '/api/v1/executions', { flow_id: 'flows/live.flow.yaml' });
+    const started = await api<{ id: string }>(server, 'POST', '/api/v1/executions', {
+      flow_id: 'flows/live.flow.yaml',
+    });
     const listRow = page.locator(`tr[data-id="${started.id}"]`);
     await listRow.waitFor({ timeout: 10_000 });
     await listRow.locator('.flow-link').click();
@@ -331,11 +400,17 @@ describe('web UI in headless Chromium', function () {
     holdConnect = new Promise<void>((resolve) => (releaseConnect = resolve));
     const socketsBefore = sockets.length;
     await sockets[sockets.length - 1].close({ code: 4000, reason: 'test: connection lost' });
-    await page.waitForFunction(() => (window as unknown as { __badgeStates: string[] }).__badgeStates.includes('reconnecting'));
+    await page.waitForFunction(() =>
+      (window as unknown as { __badgeStates: string[] }).__badgeStates.includes('reconnecting'),
+    );
     await page.waitForFunction((n) => document.querySelectorAll('.steps-pane [role="treeitem"]').length >= n, atGate);
     while (sockets.length === socketsBefore) await new Promise((resolve) => setTimeout(resolve, 20));
     const resumedFrom = Number(new URL(socketUrls[socketsBefore]).searchParams.get('since'));
-    assert.equal(resumedFrom, lastSeqBefore, `the new socket should resume from the last event the page had: ${socketUrls[socketsBefore]}`);
+    assert.equal(
+      resumedFrom,
+      lastSeqBefore,
+      `the new socket should resume from the last event the page had: ${socketUrls[socketsBefore]}`,
+    );
     gates.release('middle');
     await waitForServerFinished(server, started.id);
     assert.equal(await headerStatus(page), 'running', 'the page cannot know the end before its socket is connected');
@@ -347,18 +422,38 @@ describe('web UI in headless Chromium', function () {
     assert.ok(cut > 0 && badgeStates.slice(cut).includes('live'), `badge states: ${badgeStates.join(' -> ')}`);
 
     // Every step exactly once, in the state the server folded.
-    const server_steps = (await api<{ steps: Array<{ step_id: string; status: string; parent_id?: string }> }>(server, 'GET', `/api/v1/executions/${started.id}/steps`)).steps;
+    const server_steps = (
+      await api<{ steps: Array<{ step_id: string; status: string; parent_id?: string }> }>(
+        server,
+        'GET',
+        `/api/v1/executions/${started.id}/steps`,
+      )
+    ).steps;
     const summary = await api<{ status: string }>(server, 'GET', `/api/v1/executions/${started.id}`);
     assert.equal(await headerStatus(page), summary.status);
     assert.equal(summary.status, 'failed');
-    const drawn = await rows(page).evaluateAll((items) => items.map((i) => ({ id: (i as HTMLElement).dataset.stepId!, status: (i as HTMLElement).dataset.status!, level: i.getAttribute('aria-level') })));
-    assert.equal(new Set(drawn.map((d) => d.id)).size, drawn.length, `a step was drawn twice: ${drawn.map((d) => d.id).join(', ')}`);
+    const drawn = await rows(page).evaluateAll((items) =>
+      items.map((i) => ({
+        id: (i as HTMLElement).dataset.stepId!,
+        status: (i as HTMLElement).dataset.status!,
+        level: i.getAttribute('aria-level'),
+      })),
+    );
+    assert.equal(
+      new Set(drawn.map((d) => d.id)).size,
+      drawn.length,
+      `a step was drawn twice: ${drawn.map((d) => d.id).join(', ')}`,
+    );
     assert.deepEqual(
       drawn.map((d) => `${d.id}=${d.status}`).sort(),
       server_steps.map((s) => `${s.step_id}=${s.status}`).sort(),
     );
     for (const step of server_steps.filter((s) => s.parent_id)) {
-      assert.equal(drawn.find((d) => d.id === step.step_id)?.level, '2', `${step.step_id} should be nested under ${step.parent_id}`);
+      assert.equal(
+        drawn.find((d) => d.id === step.step_id)?.level,
+        '2',
+        `${step.step_id} should be nested under ${step.parent_id}`,
+      );
     }
     assert.equal(await page.locator('.exec-header .live-badge').isHidden(), true, 'no Live badge once finished');
     assert.match((await page.locator('.counts').textContent()) ?? '', /1 failed/);
@@ -367,7 +462,10 @@ describe('web UI in headless Chromium', function () {
     assert.equal(await page.locator('[data-step-id="flaky"] .step-attempts').textContent(), '2 attempts');
     await page.locator('[data-step-id="flaky"] > .step-line').click();
     await page.locator('.step-panel .attempt-tab').first().waitFor();
-    assert.deepEqual(await page.locator('.step-panel .attempt-tab').allTextContents(), ['Attempt 1 · 503', 'Attempt 2 · 200']);
+    assert.deepEqual(await page.locator('.step-panel .attempt-tab').allTextContents(), [
+      'Attempt 1 · 503',
+      'Attempt 2 · 200',
+    ]);
     await page.locator('.step-panel .attempt-tab[aria-selected="true"]').press('ArrowLeft');
     assert.equal(await page.locator('.step-panel .http-status').textContent(), '503');
 
@@ -386,7 +484,10 @@ describe('web UI in headless Chromium', function () {
     await page.locator('[data-step-id="list_users"] > .step-line').click();
     const body = page.locator('.step-panel .attempt pre.json').first();
     await body.waitFor();
-    assert.match((await page.locator('.step-panel .request-line').textContent()) ?? '', /^GET\s*http:\/\/127\.0\.0\.1:\d+\/users\?limit=2$/);
+    assert.match(
+      (await page.locator('.step-panel .request-line').textContent()) ?? '',
+      /^GET\s*http:\/\/127\.0\.0\.1:\d+\/users\?limit=2$/,
+    );
     assert.equal(await page.locator('.step-panel .http-status').textContent(), '200');
     const bodyText = (await body.textContent()) ?? '';
     assert.match(bodyText, /"items": \[\n/);
@@ -398,7 +499,10 @@ describe('web UI in headless Chromium', function () {
     await page.keyboard.press('ArrowDown');
     assert.equal(await page.locator('[role="treeitem"][aria-selected="true"]').getAttribute('data-step-id'), 'slow_1');
     await page.keyboard.press('ArrowUp');
-    assert.equal(await page.locator('[role="treeitem"][aria-selected="true"]').getAttribute('data-step-id'), 'list_users');
+    assert.equal(
+      await page.locator('[role="treeitem"][aria-selected="true"]').getAttribute('data-step-id'),
+      'list_users',
+    );
     await page.locator('.step-panel .attempt pre.json').first().waitFor();
 
     await page.screenshot({ path: path.join(resultsDir, 'webui-detail.png') });
@@ -450,7 +554,9 @@ describe('web UI in headless Chromium', function () {
     await waitForFinished(page);
 
     const serverSteps = (await server.manager.steps(started.id)) ?? [];
-    const drawn = await rows(page).evaluateAll((items) => items.map((i) => `${(i as HTMLElement).dataset.stepId}=${(i as HTMLElement).dataset.status}`));
+    const drawn = await rows(page).evaluateAll((items) =>
+      items.map((i) => `${(i as HTMLElement).dataset.stepId}=${(i as HTMLElement).dataset.status}`),
+    );
     assert.deepEqual(drawn.sort(), serverSteps.map((s) => `${s.step_id}=${s.status}`).sort());
     assert.equal(await headerStatus(page), 'failed');
 
@@ -463,7 +569,10 @@ describe('web UI in headless Chromium', function () {
     // The list comes over the same channel; the page's state remembers the view for a reload.
     await page.locator('.crumbs a').click();
     await page.locator(`tr[data-id="${started.id}"][data-status="failed"]`).waitFor();
-    assert.equal(await page.evaluate(() => (window as unknown as { __vsState?: { hash?: string } }).__vsState?.hash), '#/executions');
+    assert.equal(
+      await page.evaluate(() => (window as unknown as { __vsState?: { hash?: string } }).__vsState?.hash),
+      '#/executions',
+    );
 
     // Run a flow from the list, then cancel it from its page: the request is aborted, teardown runs.
     await page.locator('.run-box select').selectOption('flows/hold.flow.yaml');
@@ -491,10 +600,20 @@ describe('web UI in headless Chromium', function () {
     const started = await api<{ id: string }>(server, 'POST', '/api/v1/executions', { flow_id: 'flows/big.flow.yaml' });
     const t0 = await page.evaluate(() => performance.now());
     await page.evaluate((id) => (location.hash = `#/executions/${id}`), started.id);
-    await page.waitForFunction(() => document.querySelectorAll('.steps-pane [role="treeitem"]').length === 5000, undefined, { timeout: 90_000 });
+    await page.waitForFunction(
+      () => document.querySelectorAll('.steps-pane [role="treeitem"]').length === 5000,
+      undefined,
+      { timeout: 90_000 },
+    );
     await waitForFinished(page, 90_000);
     const liveMs = (await page.evaluate(() => performance.now())) - t0;
-    const liveLongTasks = await page.evaluate((since) => (window as unknown as { __longTasks: Array<[number, number]> }).__longTasks.filter(([start]) => start >= since).map(([, d]) => d), t0);
+    const liveLongTasks = await page.evaluate(
+      (since) =>
+        (window as unknown as { __longTasks: Array<[number, number]> }).__longTasks
+          .filter(([start]) => start >= since)
+          .map(([, d]) => d),
+      t0,
+    );
     assert.equal(await headerStatus(page), 'completed');
     assert.match((await page.locator('.counts').textContent()) ?? '', /5000 passed/);
 
@@ -519,22 +638,39 @@ describe('web UI in headless Chromium', function () {
       }
       return times.reduce((a, b) => a + b, 0) / times.length;
     });
-    assert.equal(await page.locator('[role="treeitem"][aria-selected="true"]').getAttribute('data-step-id'), 'check_25[18]');
+    assert.equal(
+      await page.locator('[role="treeitem"][aria-selected="true"]').getAttribute('data-step-id'),
+      'check_25[18]',
+    );
 
     // Replay: a fresh page draws the finished execution from its history.
     const replay = await context.newPage();
     await replay.addInitScript({ content: PAGE_PROBES });
     await replay.goto(`${server.url}/#/executions/${started.id}?token=${server.token}`);
-    await replay.waitForFunction(() => document.querySelectorAll('.steps-pane [role="treeitem"]').length === 5000 && document.querySelector('.exec-header .status-pill')?.getAttribute('data-status') === 'completed', undefined, {
-      timeout: 60_000,
-    });
+    await replay.waitForFunction(
+      () =>
+        document.querySelectorAll('.steps-pane [role="treeitem"]').length === 5000 &&
+        document.querySelector('.exec-header .status-pill')?.getAttribute('data-status') === 'completed',
+      undefined,
+      {
+        timeout: 60_000,
+      },
+    );
     const replayMs = await replay.evaluate(() => performance.now());
-    const replayLongTasks = await replay.evaluate(() => (window as unknown as { __longTasks: Array<[number, number]> }).__longTasks.map(([, d]) => d));
+    const replayLongTasks = await replay.evaluate(() =>
+      (window as unknown as { __longTasks: Array<[number, number]> }).__longTasks.map(([, d]) => d),
+    );
 
     const describe = (tasks: number[]) => `${tasks.length} long tasks, longest ${Math.round(Math.max(0, ...tasks))} ms`;
-    console.log(`      5,000 steps live: all rows drawn ${Math.round(liveMs)} ms after opening the page (${describe(liveLongTasks)})`);
-    console.log(`      with 5,000 rows: click to painted detail ${Math.round(clickMs)} ms, arrow key to painted selection ${Math.round(keyMs)} ms (mean of 20)`);
-    console.log(`      5,000 steps replay: page load to all rows drawn ${Math.round(replayMs)} ms (${describe(replayLongTasks)})`);
+    console.log(
+      `      5,000 steps live: all rows drawn ${Math.round(liveMs)} ms after opening the page (${describe(liveLongTasks)})`,
+    );
+    console.log(
+      `      with 5,000 rows: click to painted detail ${Math.round(clickMs)} ms, arrow key to painted selection ${Math.round(keyMs)} ms (mean of 20)`,
+    );
+    console.log(
+      `      5,000 steps replay: page load to all rows drawn ${Math.round(replayMs)} ms (${describe(replayLongTasks)})`,
+    );
     await context.close();
   });
 });

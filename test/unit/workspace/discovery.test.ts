@@ -25,16 +25,39 @@ describe('discovery by content', () => {
   });
 
   it('enters a skipped folder only when a glob names it, and honours excludes', async () => {
-    const root = tempWorkspace({ '.ci/flows/a.yaml': FLOW, '.github/b.yaml': FLOW, 'deploy/c.yaml': FLOW, 'tests/d.yaml': FLOW });
+    const root = tempWorkspace({
+      '.ci/flows/a.yaml': FLOW,
+      '.github/b.yaml': FLOW,
+      'deploy/c.yaml': FLOW,
+      'tests/d.yaml': FLOW,
+    });
     const found = await discoverFlowFiles(root, { include: ['**/*.yaml', '.ci/flows/*.yaml'], exclude: ['deploy/**'] });
-    assert.deepEqual(found.map((f) => f.slice(root.length + 1)), ['.ci/flows/a.yaml', 'tests/d.yaml']);
+    assert.deepEqual(
+      found.map((f) => f.slice(root.length + 1)),
+      ['.ci/flows/a.yaml', 'tests/d.yaml'],
+    );
   });
 
   it('says why a path is not looked into', () => {
-    assert.deepEqual(pathVerdict('a/node_modules/x/f.yaml', DEFAULT_RULES), { listed: false, reason: 'skipped_folder', folder: 'a/node_modules' });
-    assert.deepEqual(pathVerdict('.github/f.yaml', DEFAULT_RULES), { listed: false, reason: 'skipped_folder', folder: '.github' });
-    assert.deepEqual(pathVerdict('deploy/f.yaml', { include: ['**/*.yaml'], exclude: ['deploy/**'] }), { listed: false, reason: 'excluded', glob: 'deploy/**' });
-    assert.deepEqual(pathVerdict('x/f.yaml', { include: ['flows/**/*.yaml'], exclude: [] }), { listed: false, reason: 'not_included' });
+    assert.deepEqual(pathVerdict('a/node_modules/x/f.yaml', DEFAULT_RULES), {
+      listed: false,
+      reason: 'skipped_folder',
+      folder: 'a/node_modules',
+    });
+    assert.deepEqual(pathVerdict('.github/f.yaml', DEFAULT_RULES), {
+      listed: false,
+      reason: 'skipped_folder',
+      folder: '.github',
+    });
+    assert.deepEqual(pathVerdict('deploy/f.yaml', { include: ['**/*.yaml'], exclude: ['deploy/**'] }), {
+      listed: false,
+      reason: 'excluded',
+      glob: 'deploy/**',
+    });
+    assert.deepEqual(pathVerdict('x/f.yaml', { include: ['flows/**/*.yaml'], exclude: [] }), {
+      listed: false,
+      reason: 'not_included',
+    });
     assert.deepEqual(pathVerdict('x/f.yaml', DEFAULT_RULES), { listed: true });
   });
 

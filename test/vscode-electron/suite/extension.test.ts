@@ -38,7 +38,9 @@ describe('TestMesh in VS Code desktop', function () {
   let token: string;
 
   const execution = async (id: string): Promise<Execution> => {
-    const response = await fetch(`${current.server.url}/api/v1/executions/${id}`, { headers: { authorization: `Bearer ${token}` } });
+    const response = await fetch(`${current.server.url}/api/v1/executions/${id}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     assert.strictEqual(response.status, 200);
     return (await response.json()) as Execution;
   };
@@ -69,7 +71,8 @@ describe('TestMesh in VS Code desktop', function () {
 
   it('discovers the example flows', function () {
     const files = current.flows.map((f) => f.file);
-    for (const file of ['flows/slow-steps.flow.yaml', 'flows/auth.flow.yaml', 'failing/checkout.flow.yaml']) assert.ok(files.includes(file), file);
+    for (const file of ['flows/slow-steps.flow.yaml', 'flows/auth.flow.yaml', 'failing/checkout.flow.yaml'])
+      assert.ok(files.includes(file), file);
     assert.ok(current.flows.every((f) => f.valid));
   });
 
@@ -79,20 +82,30 @@ describe('TestMesh in VS Code desktop', function () {
   });
 
   it('runs a flow and reports it passed', async function () {
-    const result = await vscode.commands.executeCommand<{ execution_ids: string[] }>('testmesh.runFlow', uriOf('flows/slow-steps.flow.yaml'));
+    const result = await vscode.commands.executeCommand<{ execution_ids: string[] }>(
+      'testmesh.runFlow',
+      uriOf('flows/slow-steps.flow.yaml'),
+    );
     assert.strictEqual(result.execution_ids.length, 1);
     assert.strictEqual((await finished(result.execution_ids[0])).status, 'completed');
   });
 
   it('runs one step alone', async function () {
-    const result = await vscode.commands.executeCommand<{ execution_ids: string[] }>('testmesh.runStep', uriOf('flows/slow-steps.flow.yaml'), 'slow_3');
+    const result = await vscode.commands.executeCommand<{ execution_ids: string[] }>(
+      'testmesh.runStep',
+      uriOf('flows/slow-steps.flow.yaml'),
+      'slow_3',
+    );
     const summary = await finished(result.execution_ids[0]);
     assert.strictEqual(summary.status, 'completed');
     assert.strictEqual(summary.only_step, 'slow_3');
   });
 
   it('reports the failing example with its assertion', async function () {
-    const result = await vscode.commands.executeCommand<{ execution_ids: string[] }>('testmesh.runFlow', uriOf('failing/checkout.flow.yaml'));
+    const result = await vscode.commands.executeCommand<{ execution_ids: string[] }>(
+      'testmesh.runFlow',
+      uriOf('failing/checkout.flow.yaml'),
+    );
     const summary = await finished(result.execution_ids[0]);
     assert.strictEqual(summary.status, 'failed');
     assert.match(summary.error ?? '', /total == 35: got total = 30/);
