@@ -22,8 +22,10 @@ export async function readWorkspaceEnvironment(workspace: string, name: string):
   if (isAbsolute(name) || name.split('/').some((s) => s === '..'))
     throw new TestMeshError(`environment ${JSON.stringify(name)} must be inside the workspace`);
   const root = await realpath(workspace);
+  let known: string[] = [];
   if (!name.includes('/') && !name.includes('.env')) {
     const project = await readProjectFile(root);
+    known = project?.environments.map((e) => e.name) ?? [];
     const found = project?.environments.find((e) => e.name === name);
     if (found) return { ...found.variables };
   }
@@ -38,7 +40,8 @@ export async function readWorkspaceEnvironment(workspace: string, name: string):
       throw new TestMeshError(`environment ${JSON.stringify(name)} must be inside the workspace`);
     return readDotenv(real);
   }
+  const listed = known.length ? ` (it has: ${known.join(', ')})` : '';
   throw new TestMeshError(
-    `unknown environment ${JSON.stringify(name)}: no environment of that name in .testmesh.yaml and no ${candidates(name).join(' or ')} in the workspace`,
+    `unknown environment ${JSON.stringify(name)}: no environment of that name in .testmesh.yaml${listed} and no ${candidates(name).join(' or ')} in the workspace`,
   );
 }

@@ -70,7 +70,7 @@ export function registerCommands(deps: CommandDependencies): vscode.Disposable[]
 
   const notAFlow = (target: unknown) => {
     void vscode.window.showWarningMessage(
-      `TestMesh: ${typeof target === 'string' ? target : 'this file'} is not a discovered flow file (see the testmesh.flowGlobs setting).`,
+      `TestMesh: ${typeof target === 'string' ? target : 'this file'} is not a discovered flow: a flow is a YAML file whose root has \`flow:\` (or \`name\` + \`steps\`), outside node_modules and dot-folders (testmesh.flowGlobs and testmesh.excludeGlobs narrow or widen where discovery looks).`,
     );
   };
 

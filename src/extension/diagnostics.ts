@@ -1,7 +1,8 @@
 /**
  * The validator's findings in the Problems panel: for every discovered flow file (open or not,
- * from the index), and while typing for any open YAML document that looks like a flow, even one
- * outside the discovery globs (debounced). Warnings stay warnings.
+ * from the index; discovery lists YAML files by their content), and while typing for any open
+ * YAML document that looks like a flow, even one discovery does not list (in a skipped or
+ * excluded folder, outside the workspace; debounced). Warnings stay warnings.
  */
 import type { FlowDiagnostic } from '../core/errors';
 import { looksLikeFlowFile } from '../core/flow/load';

@@ -23,10 +23,11 @@ import { ExecutionPanel } from './panel';
 import { Runs } from './runs';
 import { StepRunPlanner } from './runStep';
 import { readSettings } from './settings';
-import { SchemaCompletion, schemaFileMatch } from './schemaCompletion';
+import { SchemaCompletion } from './schemaCompletion';
 import { ServerStatus } from './statusBar';
 import { TestTree } from './testing';
 import type { VSCode, vscode } from './vscodeTypes';
+import { FlowSchemaAssociation } from './yamlSchemaAssociation';
 
 export const CONTROLLER_ID = 'testmesh';
 
@@ -103,10 +104,16 @@ export class TestMeshExtension {
       secretValues: async () => (await this.environments.inputs()).secrets,
       flowFiles: () => this.index.all().map((f) => ({ file: f.uri.fsPath, name: f.flow?.name })),
     });
-    const packageJSON = (context as { extension?: { packageJSON?: unknown } }).extension?.packageJSON;
+    const schemaAssociation = new FlowSchemaAssociation(
+      vscode,
+      this.index,
+      vscode.Uri.joinPath(context.extensionUri, 'schemas', 'flow.schema.json').fsPath,
+      this.log,
+    );
+    void schemaAssociation.start();
     this.language = new LanguageFeatures(
       languageServices,
-      new SchemaCompletion(vscode, schemaFileMatch(packageJSON)),
+      new SchemaCompletion(vscode, (document) => schemaAssociation.isAssociated(document)),
       () => this.environments.selected(),
     );
 
@@ -122,6 +129,7 @@ export class TestMeshExtension {
       this.debugging,
       new DebugValueHover(vscode, DEBUG_TYPE),
       this.language,
+      schemaAssociation,
       { dispose: () => this.runs.dispose() },
       { dispose: () => this.index.dispose() },
       vscode.languages.registerCodeLensProvider([{ language: 'yaml', scheme: 'file' }], codeLens),

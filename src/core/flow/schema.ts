@@ -169,13 +169,20 @@ function sharedDefinitions(): Record<string, JsonSchema> {
     },
     branch: {
       title: 'parallel branch',
-      ...describe('A branch of a `parallel` step: `{steps: [...]}`.'),
-      type: 'object',
-      required: ['steps'],
-      properties: {
-        steps: { type: 'array', items: ref('step'), ...describe('Steps of this branch, run one after the other.') },
-      },
-      additionalProperties: false,
+      ...describe(
+        "A branch of a `parallel` step: `{steps: [...]}`, or one step written in place (as TestMesh's generator writes them).",
+      ),
+      anyOf: [
+        {
+          type: 'object',
+          required: ['steps'],
+          properties: {
+            steps: { type: 'array', items: ref('step'), ...describe('Steps of this branch, run one after the other.') },
+          },
+          additionalProperties: false,
+        },
+        ref('step'),
+      ],
     },
   };
 }

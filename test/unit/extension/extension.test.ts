@@ -158,7 +158,7 @@ describe('extension: activation, commands and the local API', function () {
     ext.startInBackground();
     await ext.ready;
     assert.strictEqual(await fake.vscode.commands.executeCommand(COMMANDS.runFlow, join(root, '.env')), undefined);
-    assert.match(fake.messages.join('\n'), /not a discovered flow file/);
+    assert.match(fake.messages.join('\n'), /not a discovered flow: a flow is a YAML file whose root has `flow:`/);
     const key = Uri.file(join(root, 'flows/hello.flow.yaml')).toString();
     assert.strictEqual(await fake.vscode.commands.executeCommand(COMMANDS.runStep, key, 'nope'), undefined);
     assert.match(fake.messages.join('\n'), /no step 'nope'/);

@@ -125,6 +125,13 @@ export const CORPUS: CorpusCase[] = [
     ),
   ),
   valid(
+    'parallel branches written as steps (as TestMesh writes them), next to the {steps} form',
+    step(
+      'parallel',
+      'branches:\n  - id: a\n    action: http_request\n    config: {url: "http://x/a"}\n  - action: log\n    config: {message: b}\n  - steps:\n      - action: log\n        config: {message: c}',
+    ),
+  ),
+  valid(
     'wait_for http',
     step(
       'wait_for',
@@ -294,6 +301,10 @@ export const CORPUS: CorpusCase[] = [
   invalid('for_each items is a number', step('for_each', 'items: 5\nsteps: []')),
   invalid('for_each items is blank', step('for_each', 'items: " "\nsteps: []')),
   invalid('parallel branch without steps', step('parallel', 'branches:\n  - {}')),
+  invalid(
+    'parallel branch written as a step with a wrong config',
+    step('parallel', 'branches:\n  - action: log\n    config: {level: info}'),
+  ),
   invalid('parallel branch steps with nothing', step('parallel', 'branches:\n  - steps:')),
   invalid('parallel branch is a list', step('parallel', 'branches:\n  - [a]')),
   invalid('wait_until bad on_timeout', step('wait_until', 'condition: ok\non_timeout: retry')),
