@@ -53,6 +53,8 @@ export class FlowDebugSession extends DebugSession {
   private readonly configurationDone = new Promise<void>((resolve) => (this.configured = resolve));
   private frameIds = new Map<number, FrameEntry>();
   private nextFrameId = 1;
+  /** The call stack of the current stop, built once: VS Code asks for the top frame, then the rest. */
+  private stack: { stop: unknown; frames: DebugProtocol.StackFrame[] } | undefined;
   private redact: <T>(value: T) => T = (value) => value;
   private closedSignal!: () => void;
   /** Settles when the client disconnected or its stream closed, after the run's teardown. */
@@ -240,6 +242,7 @@ export class FlowDebugSession extends DebugSession {
   private onStopped(stop: Stop): void {
     this.table.reset();
     this.frameIds.clear();
+    this.stack = undefined;
     this.redact = stop.frame.redact;
     const where = `${stop.frame.step.name} (${basename(stop.frame.flow.file)}:${stop.frame.step.range.start.line})`;
     const event = new StoppedEvent(stop.reason, THREAD_ID, stop.text) as DebugProtocol.StoppedEvent;
@@ -259,16 +262,21 @@ export class FlowDebugSession extends DebugSession {
     args: DebugProtocol.StackTraceArguments,
   ): void {
     const stop = this.controller.paused;
-    const frames: DebugProtocol.StackFrame[] = [];
-    if (stop) {
-      this.frameIds.clear();
-      const chain = stop.chain;
-      chain.forEach((frame, index) => {
-        frames.push(this.stepFrame(frame, index === 0));
-        const outer = chain[index + 1];
-        if (!outer || outer.flow !== frame.flow) frames.push(this.flowFrame(frame.flow, frame.scope.root()));
-      });
+    // Frame ids stay valid for the whole stop: a second request (startFrame 1, as VS Code sends
+    // after the top frame) must not invalidate the top frame whose scopes the editor shows.
+    if (!this.stack || this.stack.stop !== stop) {
+      const built: DebugProtocol.StackFrame[] = [];
+      if (stop) {
+        const chain = stop.chain;
+        chain.forEach((frame, index) => {
+          built.push(this.stepFrame(frame, index === 0));
+          const outer = chain[index + 1];
+          if (!outer || outer.flow !== frame.flow) built.push(this.flowFrame(frame.flow, frame.scope.root()));
+        });
+      }
+      this.stack = { stop, frames: built };
     }
+    const frames = this.stack.frames;
     const start = args.startFrame ?? 0;
     const shown = args.levels ? frames.slice(start, start + args.levels) : frames.slice(start);
     response.body = { stackFrames: shown, totalFrames: frames.length };
@@ -509,6 +517,7 @@ export class FlowDebugSession extends DebugSession {
   private resume(action: () => void): void {
     this.table.reset();
     this.frameIds.clear();
+    this.stack = undefined;
     action();
   }
 

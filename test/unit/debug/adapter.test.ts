@@ -341,6 +341,33 @@ describe('debugger over DAP (in process)', () => {
     assert.match(client.output(), /✓ cleanup/);
   });
 
+  it('keeps the top frame valid when VS Code asks for the stack in two parts (top frame, then the rest)', async () => {
+    const stopped = client.waitForEvent<Stopped>('stopped');
+    await startSession(client, launchArgs(), [
+      { file: ws.main, breakpoints: [{ line: lineOf(ws.main, '- id: check') }] },
+    ]);
+    await stopped;
+    const top = await client.request<DebugProtocol.StackTraceResponse>('stackTrace', {
+      threadId: 1,
+      startFrame: 0,
+      levels: 1,
+    });
+    const rest = await client.request<DebugProtocol.StackTraceResponse>('stackTrace', {
+      threadId: 1,
+      startFrame: 1,
+      levels: 19,
+    });
+    assert.equal(top.body.stackFrames.length, 1);
+    assert.equal(rest.body.stackFrames[0].name, 'flow: debug demo');
+    const frameIds = [...top.body.stackFrames, ...rest.body.stackFrames].map((f) => f.id);
+    assert.equal(new Set(frameIds).size, frameIds.length, 'one id per frame');
+    const vars = await scopeVariables(client, top.body.stackFrames[0].id);
+    assert.equal(vars.Outputs.find((v) => v.name === 'user_id')?.value, '42');
+    const terminated = client.waitForEvent('terminated');
+    await client.request('terminate', {});
+    await terminated;
+  });
+
   it("stops before a named step (the Test Explorer's Debug on a step)", async () => {
     const stopped = client.waitForEvent<Stopped>('stopped');
     await startSession(client, launchArgs({ stopAtStep: 'check' }));
