@@ -19,7 +19,6 @@ import {
 } from '@grpc/grpc-js';
 import {
   loadFileDescriptorSetFromBuffer,
-  loadSync,
   type MethodDefinition,
   type Options,
   type PackageDefinition,
@@ -29,6 +28,7 @@ import { suggest } from '../flow/suggest';
 import { stringifyValue } from '../template';
 import { optionalBoolean, optionalDuration, optionalMap, optionalString, requireString, type Config } from './config';
 import { reflectDescriptorSet, reflectServices } from './grpcReflection';
+import { loadConfinedProto } from './protoFiles';
 import { readTls } from './tlsConfig';
 import type { ActionContext } from './types';
 
@@ -164,21 +164,14 @@ async function loadDefinition(
   const protoFile = optionalString(config, 'proto_file');
   const definitions = state(ctx).definitions;
   if (protoFile && optionalBoolean(config, 'use_reflection') !== true) {
-    // Confined to the workspace like every file a flow names; its imports are found next to it.
+    // Confined to the workspace like every file a flow names; its imports are found next to it or the flow.
     const full = await ctx.resolveFile(protoFile, 'config.proto_file');
     const includeDirs = [dirname(full), dirname(ctx.flowFile)];
     const key = `file:${full}`;
     let loaded = definitions.get(key);
     if (!loaded) {
-      loaded = Promise.resolve().then(() => {
-        try {
-          return loadSync(full, { ...LOADER_OPTIONS, includeDirs });
-        } catch (err) {
-          throw new TestMeshError(
-            `config.proto_file: cannot load ${full}: ${err instanceof Error ? err.message : String(err)}`,
-          );
-        }
-      });
+      // Its imports too: each one confined like the file itself (protoFiles.ts).
+      loaded = loadConfinedProto(full, includeDirs, LOADER_OPTIONS, (path, what) => ctx.resolveFile(path, what));
       definitions.set(key, loaded);
       loaded.catch(() => definitions.delete(key));
     }
