@@ -6,7 +6,7 @@
  */
 import type { FlowDiagnostic } from '../core/errors';
 import { looksLikeFlowFile } from '../core/flow/load';
-import { parseFlowShared } from '../core/language/parsedFlows';
+import { parseFlowSharedOffThread } from '../core/language/parsedFlows';
 import type { FlowIndex } from './discovery';
 import { toRange } from './ranges';
 import type { VSCode, vscode } from './vscodeTypes';
@@ -66,8 +66,11 @@ export class FlowDiagnostics {
           this.collection.delete(doc.uri);
           return;
         }
-        const { diagnostics } = parseFlowShared(doc.getText(), doc.uri.fsPath);
-        this.collection.set(doc.uri, this.convert(diagnostics));
+        const text = doc.getText();
+        void parseFlowSharedOffThread(text, doc.uri.fsPath).then(({ diagnostics }) => {
+          // Only if the document is still at that text (a later edit has its own parse coming).
+          if (!doc.isClosed && doc.getText() === text) this.collection.set(doc.uri, this.convert(diagnostics));
+        });
       }, this.debounceMs),
     );
   }

@@ -21,7 +21,7 @@ import {
 } from '../core/discovery';
 import { errorMessage, firstError, type FlowDiagnostic } from '../core/errors';
 import { DEFAULT_MAX_BYTES, looksLikeFlowFile, parseFlowText } from '../core/flow/load';
-import { parseFlowShared } from '../core/language/parsedFlows';
+import { parseFlowSharedOffThread } from '../core/language/parsedFlows';
 import type { FlowDef } from '../core/flow/types';
 import { applyDefaultStepTimeout, PROJECT_FILE_NAME, readProjectFile, type ProjectFile } from '../core/projectFile';
 import type { Log } from './log';
@@ -394,9 +394,14 @@ export class FlowIndex {
     for (let i = 0; i < toParse.length; i += PARSE_SLICE) {
       const changed: FlowFile[] = [];
       const gone: string[] = [];
-      for (const item of toParse.slice(i, i + PARSE_SLICE)) {
+      const slice = toParse.slice(i, i + PARSE_SLICE);
+      // Large files parse in the flow worker meanwhile; small ones here, a slice at a time.
+      const parsed = await Promise.all(
+        slice.map((item) => this.parse(item.uri, item.folder, item.entry.rel, item.text)),
+      );
+      for (const [n, item] of slice.entries()) {
         const key = item.uri.toString();
-        const file = this.parse(item.uri, item.folder, item.entry.rel, item.text);
+        const file = parsed[n];
         if (file) {
           this.files.set(key, file);
           changed.push(file);
@@ -461,7 +466,7 @@ export class FlowIndex {
   /** Reads one file (from its open editor when there is one) and parses it when it is a flow. */
   private async read(uri: vscode.Uri, folder: vscode.WorkspaceFolder, entry: FoundFile): Promise<FlowFile | undefined> {
     const text = await this.sniff(uri, entry);
-    return text === undefined ? undefined : this.parse(uri, folder, entry.rel, text);
+    return text === undefined ? undefined : await this.parse(uri, folder, entry.rel, text);
   }
 
   /** The text of a file that looks like a flow (the editor's when open); undefined for other files. */
@@ -487,16 +492,16 @@ export class FlowIndex {
     return sniff.kind === 'flow' ? sniff.text : undefined;
   }
 
-  /** Parses a flow-looking text; undefined when it is not listed (the reason is kept). */
-  private parse(
+  /** Parses a flow-looking text (a large one off this thread); undefined when it is not listed (the reason is kept). */
+  private async parse(
     uri: vscode.Uri,
     folder: vscode.WorkspaceFolder,
     relativePath: string,
     text: string,
-  ): FlowFile | undefined {
+  ): Promise<FlowFile | undefined> {
     const key = uri.toString();
     this.stats.parsed++;
-    const parsed = parseFlowShared(text, uri.fsPath);
+    const parsed = await parseFlowSharedOffThread(text, uri.fsPath);
     const diagnostics = parsed.diagnostics;
     // A root `flow:` key or a *.flow.yaml name says "this is a flow", so a broken one still shows
     // (with its errors); so does a file that was listed already and breaks while being edited.

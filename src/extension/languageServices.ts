@@ -69,7 +69,7 @@ export class LanguageServices {
       this.carried = carriedOver(this.carried?.file === file ? this.carried : previous, text);
       clearTimeout(this.reparse);
       this.reparse = setTimeout(() => {
-        if (!document.isClosed) parsedFlows.get(file, document.getText());
+        if (!document.isClosed) void parsedFlows.getOffThread(file, document.getText());
       }, REPARSE_DELAY_MS);
     }
     return this.carried;

@@ -16,6 +16,8 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { errorMessage } from '../errors';
 import { DEFAULT_MAX_BYTES, loadFlowFile, parseFlowText, type FlowLoadResult, type ParseFlowOptions } from './load';
+import type { FlowModel } from '../language/model';
+import { parseWithModel } from '../language/parseWithModel';
 import type { FlowWork, FlowWorkerRequest, FlowWorkerResponse } from './flowWorker';
 
 /** Texts up to this size are parsed in place: a few milliseconds even on a slow machine. */
@@ -25,10 +27,12 @@ export const INLINE_MAX_BYTES = 32 * 1024;
 const WORKER_FILE = join(__dirname, 'flowWorker.js');
 
 interface Pending {
-  resolve: (result: FlowLoadResult) => void;
+  resolve: (answer: Answer) => void;
   /** Loads the request in place, when the worker cannot. */
-  fallback: () => Promise<FlowLoadResult>;
+  fallback: () => Promise<Answer>;
 }
+
+type Answer = Omit<FlowWorkerResponse, 'id'>;
 
 let worker: Worker | undefined;
 let nextId = 1;
@@ -44,7 +48,7 @@ function startWorker(): Worker | undefined {
     if (!request) return;
     pending.delete(response.id);
     if (pending.size === 0) started.unref();
-    request.resolve(response.result);
+    request.resolve(response);
   });
   const fail = () => {
     if (worker === started) worker = undefined;
@@ -59,6 +63,10 @@ function startWorker(): Worker | undefined {
 }
 
 function viaWorker(request: FlowWork, fallback: () => Promise<FlowLoadResult>): Promise<FlowLoadResult> {
+  return askWorker(request, async () => ({ result: await fallback() })).then((answer) => answer.result);
+}
+
+function askWorker(request: FlowWork, fallback: () => Promise<Answer>): Promise<Answer> {
   let target: Worker | undefined;
   try {
     target = startWorker();
@@ -77,14 +85,16 @@ function viaWorker(request: FlowWork, fallback: () => Promise<FlowLoadResult>): 
     } catch (err) {
       pending.delete(id);
       resolve({
-        diagnostics: [
-          {
-            file: request.file,
-            range: START,
-            severity: 'error',
-            message: `could not read the flow: ${errorMessage(err)}`,
-          },
-        ],
+        result: {
+          diagnostics: [
+            {
+              file: request.file,
+              range: START,
+              severity: 'error',
+              message: `could not read the flow: ${errorMessage(err)}`,
+            },
+          ],
+        },
       });
     }
   });
@@ -109,6 +119,23 @@ export function parseFlowTextOffThread(
   if (Buffer.byteLength(text, 'utf8') > (options.maxBytes ?? DEFAULT_MAX_BYTES))
     return Promise.resolve(parseFlowText(text, file, options));
   return viaWorker({ kind: 'text', text, file, options }, async () => parseFlowText(text, file, options));
+}
+
+/**
+ * parseFlowText plus the editor's model of the text (what hover, completion, CodeLens and the
+ * other editor features read, with source offsets), from one parse; large texts in the worker.
+ */
+export function parseFlowWithModelOffThread(
+  text: string,
+  file: string,
+  options: ParseFlowOptions = {},
+): Promise<{ result: FlowLoadResult; model: FlowModel }> {
+  const inPlace = async () => parseWithModel(text, file, options);
+  if (typeof text !== 'string' || Buffer.byteLength(text, 'utf8') <= INLINE_MAX_BYTES) return inPlace();
+  if (Buffer.byteLength(text, 'utf8') > (options.maxBytes ?? DEFAULT_MAX_BYTES)) return inPlace();
+  return askWorker({ kind: 'text', text, file, options, withModel: true }, inPlace).then((answer) =>
+    answer.model ? (answer as { result: FlowLoadResult; model: FlowModel }) : inPlace(),
+  );
 }
 
 /** loadFlowFile (reads the file too) without blocking the event loop on a large file. Never rejects. */

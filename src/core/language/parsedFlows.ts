@@ -2,10 +2,13 @@
  * One parse per document version, shared: diagnostics, the Test Explorer's discovery and every
  * editor feature ask here with the file and its current text, and whoever asks first pays for
  * the YAML parse and validation. The language model (model.ts) is built from the same syntax
- * tree on first use. Keyed by file; a changed text replaces the entry (small LRU).
+ * tree on first use. Keyed by file; a changed text replaces the entry (small LRU). Large texts
+ * (many files at a scan, a big file being edited) are parsed in the flow worker with their model
+ * (getOffThread), so the extension host's thread only receives the result.
  */
 import type { Document, LineCounter } from 'yaml';
 import { parseFlowText, type FlowLoadResult } from '../flow/load';
+import { INLINE_MAX_BYTES, parseFlowWithModelOffThread } from '../flow/loadOffThread';
 import { analyzeFlowDocument, shiftModel, type FlowModel } from './model';
 
 export interface ParsedFlow {
@@ -65,7 +68,14 @@ class Entry implements ParsedFlow {
   constructor(
     readonly file: string,
     readonly text: string,
+    /** Both already made elsewhere (the flow worker): nothing is parsed here. */
+    parsed?: { result: FlowLoadResult; model: FlowModel },
   ) {
+    if (parsed) {
+      this.result = parsed.result;
+      this.builtModel = parsed.model;
+      return;
+    }
     this.result = parseFlowText(text, file, {
       onSyntax: (document, lineCounter) => (this.syntax = { document, lineCounter }),
     });
@@ -90,6 +100,10 @@ class Entry implements ParsedFlow {
 
 export class ParsedFlowCache {
   private readonly entries = new Map<string, Entry>();
+  /** Parses running in the flow worker, by file: one per text, shared by whoever asks meanwhile. */
+  private readonly inFlight = new Map<string, { text: string; parsed: Promise<ParsedFlow> }>();
+  /** Large-text parses sent to the worker (tests read it). */
+  readonly stats = { offThread: 0 };
 
   constructor(private readonly maxEntries = 64) {}
 
@@ -102,9 +116,33 @@ export class ParsedFlowCache {
       this.entries.set(file, known);
       return known;
     }
-    const entry = new Entry(file, text);
-    this.entries.delete(file);
-    this.entries.set(file, entry);
+    return this.store(new Entry(file, text));
+  }
+
+  /**
+   * Like get, but a text larger than INLINE_MAX_BYTES is parsed in the flow worker (the YAML
+   * parse, validation and the editor's model), so many or large files never hold the caller's
+   * event loop (the extension host) for more than a few milliseconds at a time.
+   */
+  getOffThread(file: string, text: string): Promise<ParsedFlow> {
+    const known = this.cached(file, text);
+    if (known || text.length <= INLINE_MAX_BYTES / 3 || Buffer.byteLength(text, 'utf8') <= INLINE_MAX_BYTES)
+      return Promise.resolve(known ?? this.get(file, text));
+    const running = this.inFlight.get(file);
+    if (running?.text === text) return running.parsed;
+    this.stats.offThread++;
+    const parsed = parseFlowWithModelOffThread(text, file).then((made) => {
+      if (this.inFlight.get(file)?.parsed === parsed) this.inFlight.delete(file);
+      // A parse of the same text that finished meanwhile (get) wins: one object per text.
+      return this.cached(file, text) ?? this.store(new Entry(file, text, made));
+    });
+    this.inFlight.set(file, { text, parsed });
+    return parsed;
+  }
+
+  private store(entry: Entry): ParsedFlow {
+    this.entries.delete(entry.file);
+    this.entries.set(entry.file, entry);
     while (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
     return entry;
   }
@@ -148,4 +186,9 @@ export const parsedFlows = new ParsedFlowCache();
 /** parseFlowText through the shared cache: the drop-in for diagnostics and discovery. */
 export function parseFlowShared(text: string, file: string): FlowLoadResult {
   return parsedFlows.get(file, text).result;
+}
+
+/** parseFlowShared that parses large texts in the flow worker (discovery, diagnostics). */
+export async function parseFlowSharedOffThread(text: string, file: string): Promise<FlowLoadResult> {
+  return (await parsedFlows.getOffThread(file, text)).result;
 }
