@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { waitForState } from '../extensionState';
+import { waitForState } from './extensionState';
 import {
   openWorkbench,
   packageExtension,
@@ -19,8 +19,8 @@ import {
   waitFor,
   waitForExtensionActivation,
   type CodeServerSession,
-} from '../harness';
-import { activeEditor, expandPath, openFile, rowLocator, showTestExplorer, waitForRowState } from '../workbench';
+} from './harness';
+import { activeEditor, expandPath, openFile, rowLocator, showTestExplorer, waitForRowState } from './workbench';
 
 const EXTENSION_ID = 'testmesh.testmesh-vscode';
 const FILE = 'debug-me.flow.yaml';
@@ -125,12 +125,14 @@ describe('TestMesh debugger in code-server', function () {
     const checkLine = lines.findIndex((l) => l.includes('- id: check')) + 1;
     const finishLine = lines.findIndex((l) => l.includes('- id: finish')) + 1;
 
-    // A breakpoint by a click in the gutter, left of the line number.
+    // A breakpoint by a click in the gutter, left of the line number, on the step's second line:
+    // the `- id:` line carries the Testing gutter icon, whose click runs the step instead.
+    const breakpointLine = checkLine + 1;
     await openFile(page, FILE);
     const editor = activeEditor(page, FILE);
     const lineNumber = editor
       .locator('.margin-view-overlays .line-numbers')
-      .filter({ hasText: new RegExp(`^\\s*${checkLine}\\s*$`) });
+      .filter({ hasText: new RegExp(`^\\s*${breakpointLine}\\s*$`) });
     await lineNumber.first().waitFor({ state: 'visible', timeout: 30_000 });
     const box = (await lineNumber.first().boundingBox())!;
     await page.mouse.move(box.x - 6, box.y + box.height / 2);
@@ -172,7 +174,7 @@ describe('TestMesh debugger in code-server', function () {
     const outputsRow = variables.locator('.monaco-list-row').filter({ hasText: /^Outputs/ });
     await outputsRow.first().waitFor({ state: 'visible', timeout: 30_000 });
     if ((await outputsRow.first().getAttribute('aria-expanded')) !== 'true') await outputsRow.first().click();
-    await waitFor(async () => /user_id\s*:?\s*4242/.test(await variables.innerText()), {
+    await waitFor(async () => /user_id\s*[:=]?\s*4242/.test(await variables.innerText()), {
       timeout: 30_000,
       message: 'user_id = 4242 in the Variables view',
     });
