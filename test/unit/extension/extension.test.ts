@@ -68,7 +68,7 @@ describe('extension: activation, commands and the local API', function () {
     assert.strictEqual(controller.items.size, 0);
     assert.strictEqual(ext.api.url(), undefined);
     await ext.ready;
-    assert.strictEqual(controller.items.size, 1);
+    assert.strictEqual(controller.items.size, 2, 'the two flow files, at the top (one folder: no folder row)');
     assert.match(ext.api.url()!, /^http:\/\/127\.0\.0\.1:\d+$/);
     const state = (await fake.vscode.commands.executeCommand(COMMANDS.internalState)) as Record<string, any>;
     assert.strictEqual(state.ready, true);
