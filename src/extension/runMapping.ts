@@ -14,6 +14,7 @@ import { lineStart, toRange } from './ranges';
 import { definitionStepId, isSubflowStep } from './stepIds';
 import { describeDetail, formatValue } from './outputText';
 import { durationText, skippedText } from '../core/stepStateText';
+import { unresolvedVariable, unresolvedVariableMessage } from './variableHelp';
 import type { TestTree } from './testing';
 import type { VSCode, vscode } from './vscodeTypes';
 
@@ -221,8 +222,15 @@ export class RunMapping {
     for (const item of this.enqueuedItems) if (!this.finals.has(item)) this.final(item, 'skipped');
   }
 
+  /** A plain message, or for an unresolved variable one that says where variables come from (with links). */
+  private textMessage(error: string): vscode.TestMessage {
+    return new this.vscode.TestMessage(
+      unresolvedVariable(error) ? unresolvedVariableMessage(this.vscode, error, null) : error,
+    );
+  }
+
   private flowMessage(error: string): vscode.TestMessage {
-    const message = new this.vscode.TestMessage(error);
+    const message = this.textMessage(error);
     message.location = new this.vscode.Location(
       this.file.uri,
       lineStart(this.vscode, this.flow.nameRange ?? this.flow.range),
@@ -240,7 +248,7 @@ export class RunMapping {
     if (d.assertion !== undefined && expected !== undefined && actual !== undefined && expected !== actual) {
       message = this.vscode.TestMessage.diff(d.error_message, expected, actual);
     } else {
-      message = new this.vscode.TestMessage(d.error_message);
+      message = this.textMessage(d.error_message);
     }
     if (step) {
       const range = d.assertion !== undefined ? this.assertionRange(step, d.assertion) : undefined;

@@ -10,6 +10,8 @@ import { TestMeshExtension } from '../../../src/extension/testMeshExtension';
 import { tempWorkspace, waitFor } from '../helpers';
 import { FakeVSCode, Uri, type FakeTestController } from './fake-vscode';
 import { COMMAND_DEBUG_FLOW } from '../../../src/extension/codelens';
+import { COMMAND_LIST_FILE } from '../../../src/extension/unlistedFiles';
+import { COMMAND_OPEN_ENVIRONMENT } from '../../../src/extension/variableHelp';
 
 const REPO = join(__dirname, '..', '..', '..', '..');
 
@@ -62,7 +64,10 @@ describe('extension: activation, commands and the local API', function () {
   it('registers everything at once and starts discovery and the server only after activation', async () => {
     const controller = fake.controllers[0] as FakeTestController;
     assert.strictEqual(controller.id, 'testmesh');
-    assert.deepStrictEqual([...fake.commands.keys()].sort(), [...Object.values(COMMANDS), COMMAND_DEBUG_FLOW].sort());
+    assert.deepStrictEqual(
+      [...fake.commands.keys()].sort(),
+      [...Object.values(COMMANDS), COMMAND_DEBUG_FLOW, COMMAND_LIST_FILE, COMMAND_OPEN_ENVIRONMENT].sort(),
+    );
     ext.startInBackground();
     // Nothing discovered, no server yet: that happens after activate returned.
     assert.strictEqual(controller.items.size, 0);
