@@ -164,6 +164,8 @@ describe('The first five minutes in code-server (issue 20)', function () {
         'editor.stickyScroll.enabled': false,
         'editor.minimap.enabled': false,
         'testing.automaticallyOpenPeekView': 'never',
+        // Test Results would open under the editor on every run and hide half the flow's lines.
+        'testing.openTesting': 'neverOpen',
         'git.enabled': false,
         'extensions.autoCheckUpdates': false,
         'extensions.autoUpdate': false,
@@ -299,7 +301,12 @@ describe('The first five minutes in code-server (issue 20)', function () {
       },
       { message: 'the broken file row saying invalid flow' },
     );
-    assert.ok(!row.expanded, 'nothing to expand under a broken file');
+    assert.strictEqual(row.state, '', 'no run result on the broken file');
+    // VS Code shows the item's error as a row of its own under it.
+    const errorRow = testTreeText(page);
+    await waitFor(async () => /line 3: YAML syntax error/.test(await errorRow()), {
+      message: "the broken file's error in the Test Explorer",
+    });
     await runCommand(page, 'View: Close All Editors');
     await openFile(page, BROKEN_FILE);
     const editor = activeEditor(page, 'broken.flow.yaml');
@@ -320,6 +327,7 @@ describe('The first five minutes in code-server (issue 20)', function () {
     });
     assert.notStrictEqual(fixed.state, 'errored');
     await waitFor(async () => (await runGlyphs(editor)) > 0, { message: 'run icons once the file is fixed' });
+    assert.doesNotMatch(await errorRow(), /YAML syntax error/, 'the error went with the fix');
   });
 
   it('2. a flow-looking file outside the globs says why and is listed in one click', async function () {
@@ -374,6 +382,7 @@ describe('The first five minutes in code-server (issue 20)', function () {
   it('6. the panel lists every step from the start of a run, queued ones greyed; empty sections say what would be there', async function () {
     holdSlow = true;
     await runCommand(page, 'View: Close All Editors');
+    await hidePanel(page);
     await openFile(page, SLOW_FILE);
     await clickCodeLensText(page, 'slow.flow.yaml', '▶ Run flow');
     await waitFor(() => held.length > 0, { message: 'the third call to be held' });
@@ -418,6 +427,7 @@ describe('The first five minutes in code-server (issue 20)', function () {
 
   it('7. leaves the README screenshot: Test Explorer, a flow with its step marks and the panel', async function () {
     await runCommand(page, 'View: Close All Editors');
+    await hidePanel(page);
     await showTestExplorer(page);
     await expandPath(page, [ORDERS_FILE, ORDERS_FLOW]);
     await openFile(page, ORDERS_FILE);
@@ -520,6 +530,16 @@ async function lineMarks(editor: ReturnType<typeof activeEditor>): Promise<LineM
       return context.measureText(text).width;
     }
   });
+}
+
+/** Hides the bottom panel (Test Results, Problems) so the editor has the window's height. */
+async function hidePanel(page: Page): Promise<void> {
+  if (await page.locator('.part.panel').isVisible()) await runCommand(page, 'View: Hide Panel', { timeout: 10_000 });
+}
+
+/** The Test Explorer's text, error rows included. */
+function testTreeText(page: Page): () => Promise<string> {
+  return () => page.locator('.part.sidebar .monaco-list[aria-label="Test Explorer"]').innerText();
 }
 
 /** Run icons in the editor's gutter (the Testing view's glyph-margin decorations). */
