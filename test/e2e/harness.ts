@@ -274,7 +274,7 @@ export async function openWorkbench(session: CodeServerSession): Promise<Workben
     const page = await context.newPage();
     const target = new URL(session.url + '/');
     target.searchParams.set('folder', session.workspace);
-    // Generous: the first load compiles the workbench while the machine may be busy.
+    // A busy machine (several editors, builds) can take well over 30 s to serve the workbench.
     await page.goto(target.toString(), { timeout: 120_000 });
     await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
     return { browser, page };
