@@ -16,7 +16,7 @@ import {
   type SourcePosition,
   type SourceRange,
 } from '../errors';
-import { compileExpression } from '../expr';
+import { checkExpressionSyntax } from '../expr';
 import { normalizeOutputPath, parseOutputPath, PathError } from '../path';
 import { hasPlaceholder } from '../template';
 import { ambiguousReferences } from './ambiguousIds';
@@ -691,7 +691,7 @@ class FlowBuilder {
       return undefined;
     }
     try {
-      compileExpression(value);
+      checkExpressionSyntax(value);
     } catch (err) {
       const offset = typeof (err as { offset?: unknown }).offset === 'number' ? (err as { offset: number }).offset : 0;
       const message = errorMessage(err).replace(/ at column \d+/, '');
