@@ -66,7 +66,12 @@ const builds = [
   },
 ];
 // Large flow files load in a worker thread (src/core/flow/loadOffThread.ts); it looks for this next to the bundle.
-builds.push({ ...node, plugins: [vendored], entryPoints: ['src/core/flow/flowWorker.ts'], outfile: 'dist/flowWorker.js' });
+builds.push({
+  ...node,
+  plugins: [vendored],
+  entryPoints: ['src/core/flow/flowWorker.ts'],
+  outfile: 'dist/flowWorker.js',
+});
 if (existsSync('src/extension/extension.ts')) {
   builds.push({
     ...node,

@@ -174,7 +174,9 @@ async function fetchFiles(stream: ReflectionStream, symbol: string): Promise<Buf
   const add = (reply: ReflectionReply, asked: string) => {
     if (reply.error) {
       const hint =
-        reply.error.code === grpcJs().status.NOT_FOUND ? ' (is the service name fully qualified, like package.Service?)' : '';
+        reply.error.code === grpcJs().status.NOT_FOUND
+          ? ' (is the service name fully qualified, like package.Service?)'
+          : '';
       throw new TestMeshError(
         `server reflection: ${asked}: ${reply.error.message || `error ${reply.error.code}`}${hint}`,
       );

@@ -22,7 +22,6 @@ import { redisClient as redis } from '../libraries';
 
 type RedisClient = ReturnType<typeof CreateClient>;
 
-
 const REGISTRY_KEY = 'redis.clients';
 const CONNECT_TIMEOUT_MS = 10_000;
 const CLOSE_TIMEOUT_MS = 2_000;
