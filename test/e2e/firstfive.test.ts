@@ -302,7 +302,7 @@ describe('The first five minutes in code-server (issue 20)', function () {
       },
       { message: 'the broken file row saying invalid flow' },
     );
-    assert.strictEqual(row.state, '', 'no run result on the broken file');
+    assert.ok(['', 'unset'].includes(row.state), `no run result on the broken file: ${row.state}`);
     // VS Code shows the item's error as a row of its own under it.
     const errorRow = testTreeText(page);
     await waitFor(async () => /line 3: YAML syntax error/.test(await errorRow()), {
@@ -454,7 +454,9 @@ describe('The first five minutes in code-server (issue 20)', function () {
   // ---- helpers bound to this session ----
 
   async function selectEnvironment(target: Page, relativePath: string): Promise<void> {
-    await runCommand(target, 'TestMesh: Select Environment (.env File)');
+    // The command opens its own quick pick in the palette's place, so the palette may never be seen
+    // to close: what counts is the pick below and the state after it.
+    await runCommand(target, 'TestMesh: Select Environment (.env File)').catch(() => undefined);
     const row = target.locator('.quick-input-widget .quick-input-list .monaco-list-row').filter({
       has: target.locator('.label-name', { hasText: new RegExp(`^\\s*${relativePath.replace(/\./g, '\\.')}$`) }),
     });
