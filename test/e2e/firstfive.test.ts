@@ -442,8 +442,14 @@ describe('The first five minutes in code-server (issue 20)', function () {
     await runCommand(page, 'View: Close All Editors');
     await hidePanel(page);
     await showTestExplorer(page);
+    // The environment was changed above, which cleared the marks: run the flow again for the picture.
     await expandPath(page, [ORDERS_FILE, ORDERS_FLOW]);
+    await runFromTree(page, [ORDERS_FILE]);
+    await waitForRowState(page, [ORDERS_FILE, ORDERS_FLOW, 'Pay for the order'], 'skipped');
     await openFile(page, ORDERS_FILE);
+    await waitFor(async () => (await lineMarks(activeEditor(page, 'orders.flow.yaml'))).length === 3, {
+      message: 'the three step marks',
+    });
     await clickCodeLensText(page, 'orders.flow.yaml', 'Show last execution');
     await panelFrame(page, (f) => f.locator('.detail-view .status-pill[data-status="failed"]'));
     await runCommand(page, 'View: Focus Active Editor Group').catch(() => undefined);
