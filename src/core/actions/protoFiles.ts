@@ -13,9 +13,10 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { basename, isAbsolute, join, resolve } from 'node:path';
-import { fromJSON, type Options, type PackageDefinition } from '@grpc/proto-loader';
-import * as protobuf from 'protobufjs';
+import type { Options, PackageDefinition } from '@grpc/proto-loader';
+import type * as Protobuf from 'protobufjs';
 import { TestMeshError } from '../errors';
+import { protobufjs, protoLoader } from '../libraries';
 
 /** Confines a path (absolute here) and returns its real path, or throws naming `what`. */
 export type ResolveFile = (absolutePath: string, what: string) => Promise<string>;
@@ -26,7 +27,7 @@ const MAX_FILES = 500;
 /** `google/protobuf/x.proto` names protobufjs answers from its bundled copies (as its loader does). */
 function bundled(target: string): boolean {
   const at = target.lastIndexOf('google/protobuf/');
-  return at >= 0 && target.slice(at) in (protobuf.common as unknown as Record<string, unknown>);
+  return at >= 0 && target.slice(at) in (protobufjs().common as unknown as Record<string, unknown>);
 }
 
 async function isFile(path: string): Promise<boolean> {
@@ -48,12 +49,13 @@ export async function loadConfinedProto(
   options: Options,
   resolveFile: ResolveFile,
 ): Promise<PackageDefinition> {
+  const protobuf = protobufjs();
   const checked = new Map<string, string>();
   const queue = [protoFile];
   const seen = new Set(queue);
   while (queue.length) {
     const file = queue.shift()!;
-    let parsed: protobuf.IParserResult;
+    let parsed: Protobuf.IParserResult;
     try {
       parsed = protobuf.parse(await readFile(file, 'utf8'), new protobuf.Root(), { keepCase: true });
     } catch (err) {
@@ -89,7 +91,7 @@ export async function loadConfinedProto(
   try {
     root.loadSync(protoFile, { keepCase: options.keepCase ?? false });
     root.resolveAll();
-    return fromJSON(root.toJSON(), options);
+    return protoLoader().fromJSON(root.toJSON(), options);
   } catch (err) {
     if (err instanceof TestMeshError) throw err;
     throw new TestMeshError(
