@@ -4,7 +4,8 @@ import type { RunLimits } from '../core/engine/runLimits';
 
 export class UsageError extends Error {}
 
-export type ReporterName = 'pretty' | 'json' | 'junit';
+export const REPORTER_NAMES = ['pretty', 'json', 'junit', 'html', 'github', 'markdown'] as const;
+export type ReporterName = (typeof REPORTER_NAMES)[number];
 
 export interface RunArgs {
   command: 'run';
@@ -18,6 +19,8 @@ export interface RunArgs {
   secrets: Record<string, string>;
   reporters: ReporterName[];
   output?: string;
+  /** Every `--output`, in order: the i-th is the file of the i-th document reporter. */
+  outputs?: string[];
   bail: boolean;
   jobs: number;
   grep?: string;
@@ -69,8 +72,9 @@ Options for run:
   --env-file FILE       load variables from a .env file (repeatable)
   --var KEY=VALUE       set a variable (repeatable)
   --secret KEY=VALUE    set a variable whose value is redacted from output (repeatable)
-  --reporter NAME       pretty (default), json or junit (repeatable)
-  --output FILE         write the json or junit report to FILE instead of stdout
+  --reporter NAME       pretty (default), json, junit, html, github or markdown (repeatable)
+  --output FILE         write the report to FILE instead of stdout (repeatable: the i-th --output
+                        is the file of the i-th reporter other than pretty and github)
   --bail                stop after the first failed flow
   --jobs N              run up to N flows at once (default 1)
   --grep TEXT           only flows whose name or file contains TEXT
@@ -89,6 +93,15 @@ Options for serve:
   --max-events N, --max-iterations N
 
 Exit codes: 0 all passed, 1 a flow failed, 2 invalid input or usage.`;
+
+/** `--reporter` values (repeatable, or comma-separated), checked against the known names. */
+export function parseReporters(values: readonly string[]): ReporterName[] {
+  const reporters = values.flatMap((r) => r.split(','));
+  for (const r of reporters)
+    if (!(REPORTER_NAMES as readonly string[]).includes(r))
+      throw new UsageError(`unknown reporter '${r}' (${REPORTER_NAMES.join(', ')})`);
+  return reporters as ReporterName[];
+}
 
 function keyValue(text: string, flag: string): [string, string] {
   const eq = text.indexOf('=');
@@ -198,10 +211,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   }
 
   if (positional.length === 0) throw new UsageError('run needs at least one file, folder or glob');
-  const reporters = many('--reporter').flatMap((r) => r.split(','));
-  for (const r of reporters)
-    if (!['pretty', 'json', 'junit'].includes(r))
-      throw new UsageError(`unknown reporter '${r}' (pretty, json or junit)`);
+  const reporters = parseReporters(many('--reporter'));
   const vars: Record<string, string> = {};
   for (const kv of many('--var')) {
     const [k, v] = keyValue(kv, '--var');
@@ -242,6 +252,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     secrets,
     reporters: reporters.length ? (reporters as ReporterName[]) : ['pretty'],
     output: one('--output'),
+    outputs: many('--output'),
     bail: flags.has('--bail'),
     jobs,
     grep: one('--grep'),

@@ -8,6 +8,9 @@ import { formatRoute, parseRoute, takeToken, type Route } from './route';
 import type { Transport } from './transport';
 import { PostMessageTransport, type VsCodeApi } from './transport-postmessage';
 import { WebSocketTransport } from './transport-websocket';
+import { readEmbeddedReport } from './report-data';
+import { StaticTransport } from './transport-static';
+import { reportSummary } from './views/report-summary';
 import { DetailView } from './views/detail';
 import { ListView } from './views/list';
 
@@ -119,6 +122,16 @@ function browserToken(): string | undefined {
 function start(): void {
   const root = document.getElementById('app') ?? document.body.appendChild(h('div', { id: 'app' }));
   root.classList.add('tm-app');
+  // A self-contained HTML report (`testmesh run --reporter html`): the same views, fed from the page.
+  const report = readEmbeddedReport(document);
+  if (report) {
+    const app = new App(root, new StaticTransport(report), () => undefined);
+    root.classList.add('tm-report');
+    root.prepend(reportSummary(report));
+    addEventListener('hashchange', () => app.show(location.hash));
+    app.show(location.hash);
+    return;
+  }
   if (typeof acquireVsCodeApi === 'function') {
     const api = acquireVsCodeApi();
     const transport = new PostMessageTransport(api);
