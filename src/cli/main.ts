@@ -12,6 +12,10 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   }
   let args;
   try {
+    if (argv[0] === 'merge-reports') {
+      const { mergeReportsCommand, parseMergeArgs } = await import('./mergeReports');
+      return await mergeReportsCommand(parseMergeArgs(argv.slice(1)), io);
+    }
     args = parseArgs(argv);
   } catch (err) {
     if (err instanceof UsageError) {

@@ -82,7 +82,11 @@ export function markdownSummary(report: RunReport): string {
   const parts = [`${s.passed} passed`];
   if (broken) parts.push(`${broken} failed`);
   if (s.errors) parts.push(`${s.errors} invalid`);
-  const shard = report.suite?.shard ? ` (shard ${report.suite.shard.index}/${report.suite.shard.total})` : '';
+  const shard = report.merged_shards
+    ? ` (merged from ${report.merged_shards} shards)`
+    : report.suite?.shard
+      ? ` (shard ${report.suite.shard.index}/${report.suite.shard.total})`
+      : '';
   const lines = [
     `## ${verdict} TestMesh${shard}: ${s.total} flow${s.total === 1 ? '' : 's'}, ${parts.join(', ')} in ${formatDuration(s.duration_ms)}`,
     '',
@@ -91,7 +95,7 @@ export function markdownSummary(report: RunReport): string {
     lines.push('| | Flow | File | Steps | Duration |', '|---|---|---|---|---|');
     for (const flow of report.flows)
       lines.push(
-        `| ${ICON[flow.status]} | ${markdownText(flow.name)} | ${markdownCode(flow.file)} | ${stepCounts(flow)} | ${formatDuration(flow.duration_ms)} |`,
+        `| ${ICON[flow.status]} | ${markdownText(flow.name)} | ${markdownCode(flow.file)} | ${stepCounts(flow)} | ${flow.status === 'error' ? '–' : formatDuration(flow.duration_ms)} |`,
       );
     lines.push('');
   }

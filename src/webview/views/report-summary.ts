@@ -47,7 +47,14 @@ export function reportSummary(data: ReportData): HTMLElement {
         h('span', { class: 'dot', 'aria-hidden': 'true' }),
         h('span', { text: `${broken} failed` }),
       ),
-      s.errors ? h('span', { class: 'count failed', text: `${s.errors} invalid` }) : null,
+      s.errors
+        ? h(
+            'span',
+            { class: 'count failed' },
+            h('span', { class: 'dot', 'aria-hidden': 'true' }),
+            h('span', { text: `${s.errors} invalid` }),
+          )
+        : null,
       h('span', { class: 'count total', text: `${steps} steps · ${formatDuration(s.duration_ms)}` }),
     ),
     data.invalid.length
