@@ -65,6 +65,12 @@ export const USAGE = `Usage:
   testmesh serve [--port P] [--workspace DIR]    local REST + WebSocket API and web UI
   testmesh init [DIR]                            write a starter project (.testmesh.yaml, flows/example.yaml)
   testmesh debug-adapter                         the flow debugger over DAP on stdio (nvim-dap, ...)
+  testmesh merge-reports <dir> [--reporter NAME]... [--output FILE]...
+                                                 merge the JSON reports of --shard jobs into one
+  testmesh watch [paths...] [options for run]    re-run the flows a saved file affects (Ctrl-C stops)
+  testmesh report [--execution ID | --last N | --flow FILE] [--history-dir DIR] [--workspace DIR]
+                  [--reporter NAME]... [--output FILE]...
+                                                 render past executions from the history
 
 Options for run:
   --env NAME            use environment NAME of .testmesh.yaml (default: its 'environment:')

@@ -11,8 +11,7 @@ import { errorMessage } from '../core/errors';
 import { summarize, type FlowReport, type RunReport } from '../core/report';
 import { parseReporters, UsageError, type ReporterName } from './args';
 import { parseFlags } from './flags';
-import { documentReporters, documentsUseStdout, writeDocuments } from './reporters/documents';
-import { PrettyReporter, shouldColor } from './reporters/pretty';
+import { renderReport } from './reporters/documents';
 import { EXIT_FAILED, EXIT_INVALID, EXIT_OK, type Io } from './run';
 
 export interface MergeArgs {
@@ -146,14 +145,7 @@ export async function mergeReportsCommand(args: MergeArgs, io: Io): Promise<numb
     return EXIT_INVALID;
   }
   const merged = mergeShardReports(shards.map((s) => s.report));
-  const documents = documentReporters(args.reporters, args.outputs, io.cwd);
-  if (args.reporters.includes('pretty')) {
-    const stream = documentsUseStdout(documents) ? io.stderr : io.stdout;
-    const pretty = new PrettyReporter((t) => stream.write(t), shouldColor(stream, args.color));
-    for (const flow of merged.flows) pretty.flowFinished(flow);
-    pretty.finished(merged);
-  }
-  await writeDocuments(merged, documents, io);
+  await renderReport(merged, args.reporters, args.outputs, args.color, io);
   if (merged.flows.some((f) => f.status === 'error')) return EXIT_INVALID;
   return merged.summary.failed ? EXIT_FAILED : EXIT_OK;
 }

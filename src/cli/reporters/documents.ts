@@ -13,6 +13,7 @@ import { HtmlReporter } from './html';
 import { JsonReporter } from './json';
 import { JunitReporter } from './junit';
 import { MarkdownReporter } from './markdown';
+import { PrettyReporter, shouldColor } from './pretty';
 import type { Reporter } from './types';
 
 export const DOCUMENT_REPORTERS = ['json', 'junit', 'html', 'github', 'markdown'] as const;
@@ -70,4 +71,25 @@ export async function writeDocuments(report: RunReport, documents: readonly Docu
     await mkdir(dirname(d.output), { recursive: true });
     await writeFile(d.output, text);
   }
+}
+
+/**
+ * Renders a report that already exists (merged shards, past executions) with the chosen
+ * reporters: `pretty` prints each flow's verdict and the summary, the others write documents.
+ */
+export async function renderReport(
+  report: RunReport,
+  names: readonly string[],
+  outputs: readonly string[],
+  color: boolean | undefined,
+  io: Io,
+): Promise<void> {
+  const documents = documentReporters(names, outputs, io.cwd);
+  if (names.includes('pretty')) {
+    const stream = documentsUseStdout(documents) ? io.stderr : io.stdout;
+    const pretty = new PrettyReporter((t) => stream.write(t), shouldColor(stream, color));
+    for (const flow of report.flows) pretty.flowFinished(flow);
+    pretty.finished(report);
+  }
+  await writeDocuments(report, documents, io);
 }
