@@ -1,7 +1,8 @@
 /**
  * Report transport: answers the views from the data embedded in a self-contained HTML report
- * (report-data.ts) instead of a server. Events are replayed in slices, as the browser transport
- * catches up over REST, so a long run draws without freezing the page. Read-only: nothing runs.
+ * (report-data.ts) instead of a server. An execution's events are handed over in one go: folding
+ * them is cheap, the views draw per animation frame within a budget anyway, and the first frame
+ * then sees a finished run (a live run's follow-the-last-step scrolling stays off). Read-only.
  */
 import { applyEvent, emptyExecutionState } from '../core/history/fold';
 import type { ExecutionSummary, StepAttemptDetail } from '../core/history/types';
@@ -17,9 +18,6 @@ import {
   type Subscription,
   type Transport,
 } from './transport';
-
-/** Events handed to the UI per task. */
-const REPLAY_SLICE = 1000;
 
 export class StaticTransport implements Transport {
   private readonly byId = new Map<string, ReportExecution>();
@@ -81,16 +79,10 @@ export class StaticTransport implements Transport {
   ): Subscription {
     let closed = false;
     const events = executionId === undefined ? [] : (this.byId.get(executionId)?.events ?? []);
-    const replay = async () => {
-      onConnectionChange('connecting');
-      let handed = 0;
+    const replay = () => {
       for (const event of events) {
         if (closed) return;
-        if (event.seq <= sinceSeq) continue;
-        if (handed > 0 && handed % REPLAY_SLICE === 0) await new Promise((resolve) => setTimeout(resolve, 0));
-        if (closed) return;
-        onEvent(event);
-        handed++;
+        if (event.seq > sinceSeq) onEvent(event);
       }
       if (!closed) onConnectionChange('ended');
     };
