@@ -44,6 +44,11 @@ export interface ServeArgs {
   port: number;
   workspace: string;
   historyDir?: string;
+  /** `postgres://…`: the long history goes to this shared PostgreSQL database. */
+  history?: string;
+  /** Bounds of the long history (default 20,000 executions, 90 days). */
+  historyMaxRuns?: number;
+  historyMaxDays?: number;
   envFiles: string[];
   allowOutside: string[];
   limits: Partial<RunLimits>;
@@ -87,6 +92,8 @@ Options for run:
 Options for serve:
   --port P, --workspace DIR, --history-dir DIR, --env-file FILE, --allow-outside PATH,
   --max-events N, --max-iterations N
+  --history postgres://USER@HOST/DB   keep the long history (analytics, search) in PostgreSQL
+  --history-max-runs N, --history-max-days N   bound the long history (default 20000, 90)
 
 Exit codes: 0 all passed, 1 a flow failed, 2 invalid input or usage.`;
 
@@ -155,6 +162,9 @@ export function parseArgs(argv: readonly string[]): CliArgs {
       '--allow-outside',
       '--max-events',
       '--max-iterations',
+      '--history',
+      '--history-max-runs',
+      '--history-max-days',
     ],
     init: [],
   };
@@ -186,11 +196,24 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   if (command === 'serve') {
     const port = Number(one('--port') ?? 0);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0-65535`);
+    const wholeFlag = (flag: string) => {
+      const text = one(flag);
+      if (text === undefined) return undefined;
+      if (!/^\d{1,9}$/.test(text) || Number(text) < 1)
+        throw new UsageError(`${flag} must be a whole number >= 1, got ${JSON.stringify(text)}`);
+      return Number(text);
+    };
+    const history = one('--history');
+    if (history !== undefined && !/^postgres(ql)?:\/\//i.test(history))
+      throw new UsageError('--history takes a PostgreSQL address: postgres://user:password@host:5432/db');
     return {
       command,
       port,
       workspace: one('--workspace') ?? process.cwd(),
       historyDir: one('--history-dir'),
+      history,
+      historyMaxRuns: wholeFlag('--history-max-runs'),
+      historyMaxDays: wholeFlag('--history-max-days'),
       envFiles: many('--env-file'),
       allowOutside: many('--allow-outside'),
       limits,
