@@ -31,7 +31,6 @@ const FLOW_KIND_STATUS: Record<FlowFileError['kind'], number> = {
   invalid_flow: 400,
 };
 
-
 /**
  * A flow body: YAML text, or JSON `{"content": "<yaml>", "id"?: "<path>"}`. As large as the loader
  * accepts a flow (JSON escaping may double it); other request bodies keep the 1 MiB limit.

@@ -330,6 +330,7 @@ interface StepSample {
 function stepSamples(runs: readonly RunRecord[]): Map<string, StepSample[]> {
   const out = new Map<string, StepSample[]>();
   for (const run of runs) {
+    if (!counts(run)) continue;
     for (const step of run.steps ?? []) {
       if (step.status !== 'completed' && step.status !== 'failed') continue;
       const key = `${run.flow_id}\u0000${step.step_id}`;

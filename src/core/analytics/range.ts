@@ -21,7 +21,8 @@ export function dayOf(iso: string): string {
 }
 
 function parseDay(text: string, name: string): number {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) throw new TestMeshError(`${name} must be a date as YYYY-MM-DD, got ${JSON.stringify(text)}`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text))
+    throw new TestMeshError(`${name} must be a date as YYYY-MM-DD, got ${JSON.stringify(text)}`);
   const time = Date.parse(`${text}T00:00:00Z`);
   if (Number.isNaN(time) || new Date(time).toISOString().slice(0, 10) !== text)
     throw new TestMeshError(`${name} is not a real date: ${JSON.stringify(text)}`);

@@ -37,7 +37,12 @@ export class FileHistoryStore extends BaseHistoryStore {
   private lock: HistoryLock | undefined;
   private index!: IndexFile;
 
-  private constructor(dir: string, summaries: Map<string, ExecutionSummary>, options: HistoryStoreOptions, runs: RunArchive) {
+  private constructor(
+    dir: string,
+    summaries: Map<string, ExecutionSummary>,
+    options: HistoryStoreOptions,
+    runs: RunArchive,
+  ) {
     super(dir, summaries, options, DEFAULT_MAX_EXECUTIONS, runs);
   }
 

@@ -207,7 +207,13 @@ export function applySummaryEvent(summary: ExecutionSummary, event: ExecutionEve
 /** The compact per-step outcome kept in the long history. */
 export function stepSummaries(steps: readonly StepState[]): StepSummary[] {
   return steps.map((s) => {
-    const out: StepSummary = { step_id: s.step_id, step_name: s.step_name, action: s.action, status: s.status, attempt: s.attempt };
+    const out: StepSummary = {
+      step_id: s.step_id,
+      step_name: s.step_name,
+      action: s.action,
+      status: s.status,
+      attempt: s.attempt,
+    };
     if (s.duration_ms !== undefined) out.duration_ms = s.duration_ms;
     if (s.error_message !== undefined) out.error_message = s.error_message;
     return out;

@@ -15,7 +15,9 @@ export async function openRunArchive(
   onError?: (err: Error) => void,
 ): Promise<RunArchive> {
   if (!isPostgresUrl(url))
-    throw new TestMeshError(`a shared history is a PostgreSQL address (postgres://user@host/db), not ${JSON.stringify(url)}`);
+    throw new TestMeshError(
+      `a shared history is a PostgreSQL address (postgres://user@host/db), not ${JSON.stringify(url)}`,
+    );
   const { PostgresRunArchive } = await import('./postgresRunArchive');
   return PostgresRunArchive.open(url, { retention, onError });
 }

@@ -185,7 +185,9 @@ export class PostgresRunArchive implements RunArchive {
   }
 
   private enqueue(task: () => Promise<void>): void {
-    this.queue = this.queue.then(task).catch((err) => this.options.onError?.(err instanceof Error ? err : new Error(String(err))));
+    this.queue = this.queue
+      .then(task)
+      .catch((err) => this.options.onError?.(err instanceof Error ? err : new Error(String(err))));
   }
 
   private async applyRetention(): Promise<void> {

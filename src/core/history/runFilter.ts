@@ -28,7 +28,17 @@ export interface RunQuery extends RunFilter {
   offset?: number;
 }
 
-export const FILTER_NAMES = ['flow_id', 'folder', 'tag', 'status', 'environment', 'trigger', 'from', 'to', 'q'] as const;
+export const FILTER_NAMES = [
+  'flow_id',
+  'folder',
+  'tag',
+  'status',
+  'environment',
+  'trigger',
+  'from',
+  'to',
+  'q',
+] as const;
 export const STATUSES: readonly ExecutionStatus[] = ['pending', 'running', 'completed', 'failed', 'cancelled'];
 export const TRIGGERS: readonly ExecutionTrigger[] = ['api', 'editor', 'cli', 'browser', 'debug'];
 export const MAX_PAGE = 1000;
