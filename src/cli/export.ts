@@ -11,6 +11,7 @@ import { readDotenv } from '../core/dotenv';
 import { errorMessage, formatDiagnostic } from '../core/errors';
 import { flowsToCurl } from '../core/export/curlScript';
 import { lookupIn } from '../core/export/placeholders';
+import { flowsToPostman } from '../core/export/postman';
 import { parseFlowText } from '../core/flow/load';
 import { allSteps, type FlowDef } from '../core/flow/types';
 import { secretValues } from '../core/secrets';
@@ -18,7 +19,7 @@ import { UsageError } from './args';
 import { parseFlags } from './flagParser';
 import { EXIT_INVALID, EXIT_OK, type Io } from './run';
 
-export const EXPORT_FORMATS = ['curl'] as const;
+export const EXPORT_FORMATS = ['curl', 'postman'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 export const EXPORT_USAGE = `Usage: testmesh export <flow files or folders...> --to ${EXPORT_FORMATS.join('|')} [--step ID] [--out FILE]
@@ -86,6 +87,17 @@ async function loadFlows(paths: string[], io: Io): Promise<FlowDef[]> {
   return flows;
 }
 
+/** The export on standard output, or in `--out FILE`. */
+async function writeOut(args: ExportArgs, io: Io, text: string, what: string): Promise<number> {
+  if (args.out === undefined) {
+    io.stdout.write(text);
+    return EXIT_OK;
+  }
+  await writeFile(resolve(io.cwd, args.out), text);
+  io.stderr.write(`testmesh: wrote ${what} to ${args.out}\n`);
+  return EXIT_OK;
+}
+
 export async function exportCommand(argv: readonly string[], io: Io): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
     io.stdout.write(`${EXPORT_USAGE}\n`);
@@ -105,6 +117,18 @@ export async function exportCommand(argv: readonly string[], io: Io): Promise<nu
     const flows = await loadFlows(args.paths, io);
     if (args.step !== undefined && !flows.some((f) => allSteps(f).some((s) => s.id === args.step)))
       throw new UsageError(`no step '${args.step}' in ${flows.map((f) => f.name).join(', ')}`);
+    if (args.to !== 'curl') {
+      if (args.step !== undefined) throw new UsageError('--step is for --to curl');
+      const exported = flowsToPostman(flows);
+      for (const skipped of exported.skipped)
+        io.stderr.write(`testmesh: not exported (not an HTTP request): ${skipped}\n`);
+      return await writeOut(
+        args,
+        io,
+        `${JSON.stringify(exported.collection, null, 2)}\n`,
+        `${flows.length} flow${flows.length === 1 ? '' : 's'}`,
+      );
+    }
     const values: Record<string, string> = {};
     for (const file of args.envFiles) Object.assign(values, await readDotenv(resolve(io.cwd, file)));
     Object.assign(values, args.vars);
@@ -118,13 +142,7 @@ export async function exportCommand(argv: readonly string[], io: Io): Promise<nu
     for (const skipped of exported.skipped) io.stderr.write(`testmesh: not exported (no curl form): ${skipped}\n`);
     if (args.step !== undefined && exported.commands === 0)
       throw new UsageError(`step '${args.step}' is not an http_request step; it has no curl form`);
-    if (args.out !== undefined) {
-      await writeFile(resolve(io.cwd, args.out), exported.text);
-      io.stderr.write(
-        `testmesh: wrote ${exported.commands} command${exported.commands === 1 ? '' : 's'} to ${args.out}\n`,
-      );
-    } else io.stdout.write(exported.text);
-    return EXIT_OK;
+    return await writeOut(args, io, exported.text, `${exported.commands} command${exported.commands === 1 ? '' : 's'}`);
   } catch (err) {
     if (err instanceof UsageError) {
       io.stderr.write(`testmesh: ${err.message}\n`);

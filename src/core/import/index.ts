@@ -2,6 +2,7 @@
 import { importCurl } from './curl';
 import { formatOfDocument, detectFormat } from './detect';
 import { checkSize, parseDocumentText } from './documentText';
+import { importPostman } from './postman';
 import { ImportError, IMPORT_FORMATS, type ImportFormat, type ImportOptions, type ImportResult } from './model';
 
 export interface ImportRequest extends ImportOptions {
@@ -38,5 +39,10 @@ export function importText(request: ImportRequest): ImportResult {
   const found = formatOfDocument(doc);
   if (found !== format)
     throw new ImportError(`${what} is not a ${format} document${found ? ` (it looks like ${found})` : ''}`);
-  throw new ImportError(`importing ${format} is not available in this version`);
+  switch (format) {
+    case 'postman':
+      return importPostman(doc, request.environmentText);
+    default:
+      throw new ImportError(`importing ${format} is not available in this version`);
+  }
 }

@@ -12,7 +12,7 @@ const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie'
 
 export function isSecretHeader(name: string): boolean {
   const lower = name.toLowerCase();
-  return SECRET_HEADERS.has(lower) || looksSecret(lower);
+  return SECRET_HEADERS.has(lower) || looksSecret(lower) || /(^|[-_])key$/.test(lower);
 }
 
 /** Whether a text already refers to a variable instead of holding a value. */

@@ -7,25 +7,10 @@ import { parseFlowText } from '../../../src/core/flow/load';
 import { importCurl } from '../../../src/core/import/curl';
 import { splitCommands } from '../../../src/core/import/curlWords';
 import { planFiles, renderFlow } from '../../../src/core/import/flowWriter';
+import { loadedFlows } from './importHelpers';
 import { importText } from '../../../src/core/import';
-import type { ImportResult } from '../../../src/core/import/model';
 
 const FIXTURES = resolve(__dirname, '../../../../test/fixtures/import/curl');
-
-/** Every flow of an import, loaded by the same loader `testmesh validate` uses. */
-export function loadedFlows(result: ImportResult) {
-  return planFiles(result)
-    .filter((f) => f.kind === 'flow')
-    .map((f) => {
-      const loaded = parseFlowText(f.text, join('/tmp', f.path));
-      assert.deepEqual(
-        loaded.diagnostics.filter((d) => d.severity === 'error'),
-        [],
-        `${f.path} validates:\n${f.text}`,
-      );
-      return loaded.flow!;
-    });
-}
 
 describe('import: curl', () => {
   it("splits bash words: quotes, escapes, $'…', continuations, comments, separators and pipes", () => {
