@@ -22,7 +22,8 @@ import type { ExecutionSummary } from '../core/history/types';
 import { COMMAND_DEBUG_FLOW } from './codelens';
 import type { FlowIndex } from './discovery';
 import type { Log } from './log';
-import type { RunInputs, Runs, RunTarget } from './runs';
+import type { RunInputs, Runs } from './runs';
+import type { RunTarget } from './runTargets';
 import type { TestTree } from './testing';
 import type { VSCode, vscode } from './vscodeTypes';
 

@@ -11,6 +11,7 @@ import { readFile } from 'node:fs/promises';
 import type { ExecutionEvent } from '../core/events';
 import type { ExecutionManager } from '../core/executions';
 import { TestMeshError } from '../core/errors';
+import { follow } from '../core/follow';
 import { flowIdFor } from '../core/workspaceFlows';
 import { formatRoute } from '../webview/route';
 import { answerRequest, isRequestMessage, type HostToWebviewMessage, type RequestHandlers } from '../webview/protocol';
@@ -257,24 +258,10 @@ export class ExecutionPanel {
           return null;
         }
         if (!manager.get(execution_id)) throw new TestMeshError(`no execution ${execution_id}`);
-        // Live first (buffered), then the replay, then what came meanwhile: every event once, in order.
-        let last = Math.max(0, Math.floor(since));
-        let buffer: ExecutionEvent[] | undefined = [];
-        const deliver = (event: ExecutionEvent) => {
-          if (event.seq <= last) return;
-          last = event.seq;
-          send(event);
-        };
-        const off = manager.subscribeExecution(execution_id, (event) => (buffer ? buffer.push(event) : deliver(event)));
-        this.subscriptions.set(subscription, off);
-        const replay = (await manager.eventsSince(execution_id, last)) ?? [];
-        // The answer goes out before the events, so the page knows the subscription is live.
-        setImmediate(() => {
-          for (const event of replay) deliver(event);
-          const pending = buffer ?? [];
-          buffer = undefined;
-          for (const event of pending) deliver(event);
-        });
+        // The answer goes out before the events (follow delivers on a later turn), so the page knows the subscription is live.
+        const following = follow(manager, execution_id, since, send);
+        this.subscriptions.set(subscription, following.stop);
+        await following.ready;
         return null;
       },
       unsubscribe: async ({ subscription }) => {

@@ -1,19 +1,23 @@
 /**
- * Test runs: the Run profile (default) and the continuous-run profile, both running flows through
- * the ExecutionManager, so that runs started from the REST API or the panel show in the Test
- * Explorer the same way (as runs of their own). Steps run alone or "up to" (runStep.ts); cancel
- * through the run's token cancels the execution (teardown still runs).
+ * The Run profile: runs flows and steps through the ExecutionManager and draws their events on the
+ * Test Explorer run (runMapping.ts). Continuous requests go to continuousRuns.ts, executions started
+ * elsewhere are drawn by externalRuns.ts, the request's items resolve in runTargets.ts. Steps run
+ * alone or "up to" (runStep.ts); cancel through the run's token cancels the execution (teardown
+ * still runs).
  */
 import type { ExecutionEvent } from '../core/events';
 import type { ExecutionManager, ExecutionStartInfo, StartExecutionRequest } from '../core/executions';
 import { errorMessage } from '../core/errors';
 import type { ExecutionSummary } from '../core/history/types';
 import type { FlowDef } from '../core/flow/types';
-import { affectedFlows, type FlowLookup } from './dependencies';
-import type { FlowFile, FlowIndex } from './discovery';
+import { ContinuousRuns } from './continuousRuns';
+import type { FlowIndex } from './discovery';
+import { drawExternalRun } from './externalRuns';
+import { eitherToken } from './linkedToken';
 import type { Log } from './log';
 import { RunMapping } from './runMapping';
 import type { StepRunPlanner } from './runStep';
+import { resolveTargets, type RunTarget } from './runTargets';
 import type { TestTree } from './testing';
 import type { VSCode, vscode } from './vscodeTypes';
 
@@ -44,20 +48,6 @@ export interface RunsDependencies {
 /** Starts one target's execution (default: the manager's start). */
 export type StartExecution = (request: StartExecutionRequest, target: RunTarget) => Promise<ExecutionSummary>;
 
-/** One flow (or one step of it) to run. */
-export interface RunTarget {
-  file: FlowFile;
-  stepId?: string;
-}
-
-interface ContinuousWatch {
-  request: vscode.TestRunRequest;
-  targets: RunTarget[];
-  token: vscode.CancellationToken;
-  /** Runs one after another: a save during a run queues the next. */
-  queue: Promise<void>;
-}
-
 export class Runs {
   /**
    * The default Run profile, which also takes continuous requests (VS Code sets
@@ -70,7 +60,7 @@ export class Runs {
   /** Start requests made here; every other start (REST, panel) is shown as a run of its own. */
   private readonly own = new WeakSet<StartExecutionRequest>();
   private readonly running = new Set<string>();
-  private readonly watches = new Set<ContinuousWatch>();
+  private readonly continuous: ContinuousRuns;
   private readonly lastByFile = new Map<string, string>();
   private readonly activeEmitter: vscode.EventEmitter<number>;
   readonly onDidChangeActive: vscode.Event<number>;
@@ -89,7 +79,16 @@ export class Runs {
       undefined,
       true,
     );
-    this.disposables.push(vscode.workspace.onDidSaveTextDocument((doc) => this.onSaved(doc.uri)));
+    this.continuous = new ContinuousRuns({
+      vscode,
+      log: deps.log,
+      tree,
+      index: deps.index,
+      environmentFile: async () => (await deps.inputs()).environmentFile,
+      targets: (request) => this.targets(request),
+      runTargets: (run, targets, token) => this.runTargets(run, targets, token),
+    });
+    this.disposables.push(this.continuous);
   }
 
   /** Connects to the manager: routes its events and shows executions started elsewhere. */
@@ -152,7 +151,7 @@ export class Runs {
   }
 
   private async handle(request: vscode.TestRunRequest, token: vscode.CancellationToken): Promise<void> {
-    if (request.continuous) return this.watch(request, token);
+    if (request.continuous) return this.continuous.watch(request, token);
     await this.execute(request, token);
   }
 
@@ -174,26 +173,13 @@ export class Runs {
     const targets = this.targets(request);
     const run = this.deps.tree.controller.createTestRun(request, undefined, true);
     // The Test Explorer's stop button cancels the run's own token; the handler's token is the caller's.
-    const cancel = this.either(token, run.token);
+    const cancel = eitherToken(this.deps.vscode, token, run.token);
     try {
       await this.runTargets(run, targets, cancel.token, onStarted, start);
     } finally {
       cancel.dispose();
       run.end();
     }
-  }
-
-  /** A token cancelled when either one is. */
-  private either(a: vscode.CancellationToken, b: vscode.CancellationToken): vscode.CancellationTokenSource {
-    const source = new this.deps.vscode.CancellationTokenSource();
-    const links = [a.onCancellationRequested(() => source.cancel()), b.onCancellationRequested(() => source.cancel())];
-    if (a.isCancellationRequested || b.isCancellationRequested) source.cancel();
-    const dispose = source.dispose.bind(source);
-    source.dispose = () => {
-      for (const link of links) link.dispose();
-      dispose();
-    };
-    return source;
   }
 
   private async runTargets(
@@ -319,106 +305,9 @@ export class Runs {
     }
   }
 
-  /** Continuous run: re-runs the requested flows whenever a file they depend on is saved. */
-  private watch(request: vscode.TestRunRequest, token: vscode.CancellationToken): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const watch: ContinuousWatch = { request, targets: this.targets(request), token, queue: Promise.resolve() };
-      this.watches.add(watch);
-      this.deps.log.info(`continuous run: watching ${watch.targets.length} flow(s)`);
-      const stop = token.onCancellationRequested(() => {
-        this.watches.delete(watch);
-        stop.dispose();
-        resolve();
-      });
-      if (token.isCancellationRequested) {
-        this.watches.delete(watch);
-        resolve();
-      }
-    });
-  }
-
-  private onSaved(uri: vscode.Uri): void {
-    if (this.watches.size === 0 || uri.scheme !== 'file') return;
-    const saved = uri.fsPath;
-    void (async () => {
-      await this.deps.index.whenIdle();
-      const environmentFile = (await this.deps.inputs().catch(() => undefined))?.environmentFile;
-      for (const watch of this.watches) {
-        const targets = this.affected(watch, saved, environmentFile);
-        if (targets.length === 0) continue;
-        this.deps.log.info(`continuous run: ${saved} changed, re-running ${targets.length} flow(s)`);
-        watch.queue = watch.queue.then(async () => {
-          if (watch.token.isCancellationRequested) return;
-          const run = this.deps.tree.controller.createTestRun(watch.request, undefined, true);
-          const cancel = this.either(watch.token, run.token);
-          try {
-            await this.runTargets(run, targets, cancel.token);
-          } finally {
-            cancel.dispose();
-            run.end();
-          }
-        });
-      }
-    })().catch((err) => this.deps.log.error(`continuous run failed: ${errorMessage(err)}`));
-  }
-
-  /** The targets of a watch a save affects, with their flows re-read from the index. */
-  private affected(watch: ContinuousWatch, saved: string, environmentFile: string | undefined): RunTarget[] {
-    const index = this.deps.index;
-    const lookup: FlowLookup = {
-      byPath: (path) => index.byPath(path)?.flow,
-      byName: (name) => index.all().find((f) => f.flow?.name === name)?.flow,
-    };
-    const current = watch.targets.map((t) => ({ ...t, file: index.get(t.file.key) ?? t.file }));
-    if (saved === environmentFile) return current;
-    const flows = current.map((t) => t.file.flow).filter((f): f is FlowDef => f !== undefined);
-    const hit = new Set(affectedFlows(saved, flows, lookup).map((f) => f.file));
-    return current.filter((t) => (t.file.flow ? hit.has(t.file.flow.file) : t.file.uri.fsPath === saved));
-  }
-
   /** Flows and steps a request names; a flow run wins over runs of its own steps. */
-  targets(request: vscode.TestRunRequest): RunTarget[] {
-    const { tree, index } = this.deps;
-    const excluded = new Set(request.exclude ?? []);
-    const isExcluded = (item: vscode.TestItem) => {
-      for (let i: vscode.TestItem | undefined = item; i; i = i.parent) if (excluded.has(i)) return true;
-      return false;
-    };
-    const roots: vscode.TestItem[] = [];
-    if (request.include) roots.push(...request.include);
-    else tree.controller.items.forEach((item) => roots.push(item));
-
-    const whole = new Map<string, RunTarget>();
-    const steps: RunTarget[] = [];
-    const addFile = (key: string) => {
-      const file = index.get(key);
-      if (file && !whole.has(key)) whole.set(key, { file });
-    };
-    for (const item of roots) {
-      if (isExcluded(item)) continue;
-      const data = tree.dataOf(item);
-      if (!data) continue;
-      if (data.kind === 'folder') {
-        item.children.forEach((child) => {
-          const childData = tree.dataOf(child);
-          if (childData && !isExcluded(child)) addFile(childData.key);
-        });
-      } else if (data.kind === 'step' && data.stepId !== undefined) {
-        const file = index.get(data.key);
-        if (file) steps.push({ file, stepId: data.stepId });
-      } else {
-        addFile(data.key);
-      }
-    }
-    const out = [...whole.values()];
-    const seen = new Set<string>();
-    for (const step of steps) {
-      const id = `${step.file.key}#${step.stepId}`;
-      if (whole.has(step.file.key) || seen.has(id)) continue;
-      seen.add(id);
-      out.push(step);
-    }
-    return out;
+  private targets(request: vscode.TestRunRequest): RunTarget[] {
+    return resolveTargets(this.deps.tree, this.deps.index, request);
   }
 
   private route(event: ExecutionEvent): void {
@@ -434,37 +323,6 @@ export class Runs {
     this.running.add(info.summary.id);
     this.activeEmitter.fire(this.running.size);
     if (this.own.has(info.request)) return;
-    const { vscode, tree, index } = this.deps;
-    const file = index.byPath(info.flow.file);
-    const flowItem = file && tree.flowItem(file.key);
-    if (!file || !flowItem) return;
-    const onlyStep = info.request.only_step;
-    const target = onlyStep !== undefined ? (tree.stepItem(file.key, onlyStep) ?? flowItem) : flowItem;
-    const run = tree.controller.createTestRun(
-      new vscode.TestRunRequest([target]),
-      `${info.flow.name} (${info.summary.trigger})`,
-      true,
-    );
-    const id = info.summary.id;
-    const mapping = new RunMapping(vscode, run, tree, file, {
-      flow: info.flow,
-      onlyStep,
-      details: (stepId) => this.deps.manager().then((m) => m.stepDetail(id, stepId)),
-    });
-    mapping.executionId = id;
-    mapping.enqueue();
-    this.mappings.set(id, mapping);
-    // The Test Explorer's stop button on this run cancels the execution, whoever started it.
-    const stop = run.token.onCancellationRequested(() => void this.deps.manager().then((m) => m.cancel(id)));
-    void this.deps
-      .manager()
-      .then((manager) => manager.whenFinished(id))
-      .then(() => mapping.flush())
-      .catch((err) => this.deps.log.warn(`run ${id}: ${errorMessage(err)}`))
-      .finally(() => {
-        stop.dispose();
-        this.mappings.delete(id);
-        run.end();
-      });
+    drawExternalRun({ ...this.deps, mappings: this.mappings }, info);
   }
 }

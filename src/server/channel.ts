@@ -12,13 +12,15 @@
  * negotiated), so whole frames from both never interleave.
  *
  * A HubClient joins in `replaying` state: live batches are held while the missed events are sent
- * with flow control, then the held ones follow, de-duplicated by `seq`: no gaps, no duplicates.
+ * with flow control, then the held ones follow, de-duplicated by `seq` (core/follow.ts's gate): no
+ * gaps, no duplicates.
  * A client whose queue (socket buffer, or held events while replaying) passes the cap is closed
  * with 1013 (try again later: reconnect with `?since=`), so it never slows the run or grows memory.
  */
 import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
 import type { ExecutionEvent } from '../core/events';
+import { FollowGate } from '../core/follow';
 
 /** Close code for a client that reads too slowly: "try again later" (reconnect with since). */
 export const CLOSE_TOO_SLOW = 1013;
@@ -87,11 +89,10 @@ export class HubClient {
   state: 'replaying' | 'live' | 'closed' = 'replaying';
   /** Heartbeat: set by pongs, cleared by each ping. */
   alive = true;
-  /** Highest `seq` sent (execution clients only). */
-  lastSeq: number;
   /** The code this side closed with, if it did. */
   closeCode: number | undefined;
-  private held: QueuedEvent[] = [];
+  /** Replay first, live after, each event once (execution streams; the all-executions stream passes as is). */
+  private readonly gate: FollowGate<QueuedEvent>;
   private heldChars = 0;
 
   constructor(
@@ -101,42 +102,34 @@ export class HubClient {
     /** Send JSON arrays of events instead of one event per message. */
     readonly batch: boolean,
     /** True for one execution's stream, where `seq` orders everything; false for the all-executions stream. */
-    readonly dedupe: boolean,
+    dedupe: boolean,
     since: number,
     private readonly limits: DeliveryLimits,
     private readonly onClosed: (client: HubClient) => void,
   ) {
-    this.lastSeq = since;
+    this.gate = new FollowGate<QueuedEvent>(since, dedupe);
   }
 
-  /** Keeps live events aside while the replay is still being sent. */
-  hold(events: QueuedEvent[]): void {
-    if (this.state !== 'replaying') return;
-    for (const event of events) {
-      this.held.push(event);
-      this.heldChars += event.json.length;
+  /** A live batch: kept aside while the replay is still being sent, else sent (what this client lacks of it). */
+  receive(batch: Batch): void {
+    if (this.state === 'closed') return;
+    const fresh = this.gate.live(batch.events);
+    if (this.state === 'replaying') {
+      for (const event of batch.events) this.heldChars += event.json.length;
+      if (this.heldChars > this.limits.maxBufferedBytes)
+        this.cutOff(CLOSE_TOO_SLOW, 'too slow: event queue full, reconnect with ?since=');
+      return;
     }
-    if (this.heldChars > this.limits.maxBufferedBytes)
-      this.cutOff(CLOSE_TOO_SLOW, 'too slow: event queue full, reconnect with ?since=');
+    this.deliver(fresh === batch.events ? batch : new Batch(fresh));
   }
 
-  /** Sends a live batch, skipping what this client already has. */
-  deliver(batch: Batch): void {
-    if (this.state !== 'live') return;
-    const events = batch.events;
-    if (events.length === 0) return;
-    let start = 0;
-    if (this.dedupe) {
-      if (events[events.length - 1].seq <= this.lastSeq) return;
-      while (events[start].seq <= this.lastSeq) start++;
-    }
-    if (this.ws.readyState !== WebSocket.OPEN) return;
+  private deliver(batch: Batch): void {
+    if (batch.events.length === 0 || this.ws.readyState !== WebSocket.OPEN) return;
     if (this.ws.bufferedAmount > this.limits.maxBufferedBytes) {
       this.cutOff(CLOSE_TOO_SLOW, 'too slow: send buffer full, reconnect with ?since=');
       return;
     }
-    this.send(start === 0 ? batch : new Batch(events.slice(start)));
-    if (this.dedupe) this.lastSeq = events[events.length - 1].seq;
+    this.send(batch);
   }
 
   /** Sends missed events in chunks, each after the previous one reached the socket, then goes live. */
@@ -152,20 +145,17 @@ export class HubClient {
     };
     for (const event of events) {
       if (this.state === 'closed') return;
-      if (this.dedupe && event.seq <= this.lastSeq) continue;
+      if (this.gate.replayed([event]).length === 0) continue;
       const json = JSON.stringify(event);
       chunk.push({ seq: event.seq, json });
       chars += json.length;
-      if (this.dedupe) this.lastSeq = event.seq;
       if (chars >= REPLAY_CHUNK_CHARS) await sendChunk();
     }
     await sendChunk();
     if (this.state === 'closed') return;
     this.state = 'live';
-    const held = this.held;
-    this.held = [];
     this.heldChars = 0;
-    this.deliver(new Batch(held));
+    this.deliver(new Batch(this.gate.goLive()));
   }
 
   /** Closes with a code and reason; drops the peer if it does not complete the close in time. */
@@ -173,7 +163,7 @@ export class HubClient {
     if (this.state === 'closed') return;
     this.state = 'closed';
     this.closeCode = code;
-    this.held = [];
+    this.gate.goLive();
     this.onClosed(this);
     try {
       this.ws.close(code, reason);
@@ -188,7 +178,7 @@ export class HubClient {
   gone(): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
-    this.held = [];
+    this.gate.goLive();
     this.onClosed(this);
   }
 
@@ -256,10 +246,7 @@ export class Channel {
     this.pending = [];
     const started = performance.now();
     const batch = new Batch(events);
-    for (const client of this.clients) {
-      if (client.state === 'replaying') client.hold(events);
-      else client.deliver(batch);
-    }
+    for (const client of this.clients) client.receive(batch);
     // Smoothed cost of a flush -> the next window (one socket write per client per flush).
     this.flushCostMs = this.flushCostMs * 0.7 + (performance.now() - started) * 0.3;
     this.intervalMs = Math.min(this.window.maxMs, Math.max(this.window.minMs, this.flushCostMs / MAX_FANOUT_SHARE));

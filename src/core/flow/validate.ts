@@ -1,21 +1,12 @@
 /**
- * Builds a FlowDef from a parsed YAML document and checks it against FLOW-FORMAT.md and
- * ACTION_SPECS, collecting every problem with its source range instead of stopping at the first.
- * Works on the YAML syntax tree (never `toJS`), so every value keeps its position; aliases are
- * measured before anything expands them (checkAliases in limits.ts), so alias bombs and cycles cost
- * nothing.
+ * The flow rules: builds a FlowDef from a parsed YAML document and checks it against the flow
+ * format and ACTION_SPECS, collecting every problem with its source range instead of stopping at
+ * the first. Reading the YAML tree (positions, aliases, merge keys) is yamlReader.ts's.
  */
 import { dirname, resolve as resolvePath } from 'node:path';
-import { isAlias, isMap, isScalar, isSeq, type LineCounter, type Node as YamlNode, type Scalar } from 'yaml';
+import { isMap, isScalar, isSeq, type LineCounter, type Node as YamlNode, type Scalar } from 'yaml';
 import { parseDuration } from '../duration';
-import {
-  errorMessage,
-  TestMeshError,
-  type FlowDiagnostic,
-  type Severity,
-  type SourcePosition,
-  type SourceRange,
-} from '../errors';
+import { errorMessage, TestMeshError, type FlowDiagnostic } from '../errors';
 import { compileExpression } from '../expr';
 import { normalizeOutputPath, parseOutputPath, PathError } from '../path';
 import { hasPlaceholder } from '../template';
@@ -30,20 +21,11 @@ import {
   type ConfigKeySpec,
   type ShapeSpec,
 } from './actionSpecs';
-import { checkAliases, collectAnchors, MAX_ALIAS_EXPANSION, MAX_NESTING_DEPTH } from './limits';
 import { suggest } from './suggest';
 import type { AssertionDef, FlowDef, Phase, RetryDef, StepBlock, StepDef } from './types';
+import { describe, describeValue, isEmptyList, setOwn, YamlReader, type Entries, type Entry } from './yamlReader';
 
 const STEP_ID = /^[A-Za-z_][A-Za-z0-9_-]*$/;
-
-/** One `key: value` of a mapping, merge keys (`<<`) already applied. */
-interface Entry {
-  key: string;
-  keyNode: YamlNode;
-  value: YamlNode | null;
-}
-
-type Entries = Map<string, Entry>;
 
 /** Where nested steps hang off their parent. */
 interface StepPlace {
@@ -68,192 +50,15 @@ export function buildFlow(
   return new FlowBuilder(doc, text, lineCounter, file, diagnostics).build();
 }
 
-class FlowBuilder {
-  private readonly resolved = new Map<YamlNode, YamlNode | null>();
-  /** Aliases already reported as unknown or cyclic. */
-  private readonly brokenAliases = new Set<YamlNode>();
-  private anchors?: Map<string, YamlNode[]>;
-  /** Aliases inside the node they name (`&a [*a]`): expanding them would never end. */
-  private cyclic = new Set<YamlNode>();
+class FlowBuilder extends YamlReader {
   /** How often each written step id has been used so far: repeats get `<id>@<n>` (see StepDef.id). */
   private readonly idUses = new Map<string, number>();
-
-  constructor(
-    private readonly doc: { contents: unknown },
-    private readonly text: string,
-    private readonly lineCounter: LineCounter,
-    private readonly file: string,
-    private readonly diagnostics: FlowDiagnostic[],
-  ) {}
-
-  // ---- positions and diagnostics -------------------------------------------------------------
-
-  position(offset: number): SourcePosition {
-    const { line, col } = this.lineCounter.linePos(offset);
-    return line === 0 ? { line: 1, column: offset + 1 } : { line, column: col };
-  }
-
-  /** Range of [start, end) in the text, trailing whitespace left out. */
-  offsetsRange(start: number, end: number): SourceRange {
-    let e = Math.min(end, this.text.length);
-    while (e > start) {
-      const c = this.text.charCodeAt(e - 1);
-      if (c !== 32 && c !== 9 && c !== 10 && c !== 13) break;
-      e--;
-    }
-    return { start: this.position(start), end: this.position(Math.max(e, start)) };
-  }
-
-  range(node: YamlNode | null | undefined, fallback?: YamlNode | null): SourceRange {
-    const r = node?.range ?? fallback?.range;
-    if (!r) return { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } };
-    return this.offsetsRange(r[0], r[1]);
-  }
-
-  report(severity: Severity, range: SourceRange, message: string): void {
-    this.diagnostics.push({ file: this.file, range, severity, message });
-  }
-
-  error(at: YamlNode | SourceRange | null | undefined, message: string): void {
-    // A broken alias has had its one message; what it would have been is no news.
-    if (at && !isRange(at) && this.brokenAliases.has(at)) return;
-    this.report('error', isRange(at) ? at : this.range(at), message);
-  }
-
-  warn(at: YamlNode | SourceRange | null | undefined, message: string): void {
-    this.report('warning', isRange(at) ? at : this.range(at), message);
-  }
-
-  // ---- YAML tree helpers ---------------------------------------------------------------------
-
-  /** Follows an alias to its anchored node (to read it). Null for an unknown anchor, reported once. */
-  deref(node: YamlNode | null | undefined): YamlNode | null {
-    if (!node || !isAlias(node)) return node ?? null;
-    const known = this.resolved.get(node);
-    if (known !== undefined) return known;
-    const target = this.findAnchor(node.source, node.range?.[0] ?? 0) ?? null;
-    if (!target) this.brokenAlias(node, `unknown alias '*${node.source}': no '&${node.source}' anchor before it`);
-    this.resolved.set(node, target);
-    return target;
-  }
-
-  /**
-   * Follows an alias to walk into what it names. An alias inside the node it names would make
-   * the walk endless: reported once, and null.
-   */
-  expand(node: YamlNode | null | undefined): YamlNode | null {
-    if (!node || !isAlias(node)) return node ?? null;
-    if (this.cyclic.has(node)) {
-      this.brokenAlias(node, `alias '*${node.source}' refers to a node that contains it`);
-      return null;
-    }
-    return this.deref(node);
-  }
-
-  private brokenAlias(node: YamlNode, message: string): void {
-    if (this.brokenAliases.has(node)) return;
-    this.report('error', this.range(node), message);
-    this.brokenAliases.add(node);
-  }
-
-  /** The last node anchored as `name` that starts before `offset` (YAML's rule). */
-  private findAnchor(name: string, offset: number): YamlNode | undefined {
-    if (!this.anchors) this.anchors = collectAnchors(this.doc.contents as YamlNode | null);
-    const candidates = this.anchors.get(name);
-    if (!candidates) return undefined;
-    let found: YamlNode | undefined;
-    for (const node of candidates) {
-      if ((node.range?.[0] ?? 0) < offset) found = node;
-    }
-    return found;
-  }
-
-  /** The entries of a mapping with `<<` merge keys applied (explicit keys win). */
-  entries(map: YamlNode): Entries {
-    const out: Entries = new Map();
-    if (!isMap(map)) return out;
-    const merges: Entry[] = [];
-    for (const pair of map.items) {
-      const keyNode = pair.key as YamlNode | null;
-      const value = (pair.value ?? null) as YamlNode | null;
-      const key = this.keyText(keyNode, map);
-      if (key === undefined) continue;
-      const entry: Entry = { key, keyNode: keyNode ?? map, value };
-      if (key === '<<' && isScalar(keyNode) && keyNode.type === 'PLAIN') merges.push(entry);
-      else if (!out.has(key)) out.set(key, entry);
-    }
-    for (const merge of merges) this.applyMerge(merge, out);
-    return out;
-  }
-
-  private applyMerge(merge: Entry, out: Entries): void {
-    const source = this.expand(merge.value);
-    const maps = isSeq(source) ? source.items.map((item) => this.expand(item as YamlNode)) : [source];
-    for (const m of maps) {
-      if (!m) continue; // an alias problem, already reported
-      if (!isMap(m)) {
-        this.error(
-          merge.value ?? merge.keyNode,
-          "'<<' merges only mappings (use '<<: *name' with an anchored mapping)",
-        );
-        continue;
-      }
-      for (const [key, entry] of this.entries(m)) if (!out.has(key)) out.set(key, entry);
-    }
-  }
-
-  private keyText(keyNode: YamlNode | null, map: YamlNode): string | undefined {
-    const node = this.deref(keyNode);
-    if (isScalar(node)) return node.value === null || node.value === undefined ? '' : String(node.value);
-    this.error(keyNode ?? map, 'a mapping key must be a plain name, not a list or a mapping');
-    return undefined;
-  }
-
-  /** Plain JavaScript value of a node, aliases expanded. */
-  value(node: YamlNode | null | undefined): unknown {
-    const target = this.expand(node);
-    if (!target) return null;
-    if (isScalar(target)) return target.value ?? null;
-    if (isSeq(target)) return target.items.map((item) => this.value(item as YamlNode));
-    if (isMap(target)) {
-      const out: Record<string, unknown> = {};
-      for (const [key, entry] of this.entries(target)) setOwn(out, key, this.value(entry.value));
-      return out;
-    }
-    return null;
-  }
-
-  /** A scalar that must be text: strings as is, numbers and booleans as written. */
-  scalarText(node: YamlNode | null, what: string): string | undefined {
-    const target = this.deref(node);
-    if (isScalar(target) && target.value !== null && typeof target.value !== 'object') return String(target.value);
-    this.error(node, `${what} must be text, got ${describe(target)}`);
-    return undefined;
-  }
 
   // ---- flow ----------------------------------------------------------------------------------
 
   build(): FlowDef | undefined {
     const contents = this.doc.contents as YamlNode | null;
-    // Without a '*' in the text there is no alias, and no need to walk the tree for them.
-    if (this.text.includes('*')) {
-      const aliases = checkAliases(contents, (alias) => this.deref(alias));
-      this.cyclic = aliases.cyclic;
-      if (aliases.tooLarge) {
-        this.error(
-          aliases.tooLarge,
-          `aliases ('*name') expand to more than ${MAX_ALIAS_EXPANSION} extra values (refused, this looks like an alias bomb)`,
-        );
-        return undefined;
-      }
-      if (aliases.tooDeep) {
-        this.error(
-          aliases.tooDeep,
-          `with its aliases expanded, the YAML nests deeper than ${MAX_NESTING_DEPTH} levels (refused)`,
-        );
-        return undefined;
-      }
-    }
+    if (!this.aliasesWithinLimits(contents)) return undefined;
     const root = this.deref(contents);
     if (!root || (isScalar(root) && (root.value === null || root.value === ''))) {
       this.error(
@@ -356,13 +161,6 @@ class FlowBuilder {
     return flow;
   }
 
-  /** The first line of a mapping: where "missing key" errors point, instead of the whole block. */
-  private keyAnchor(map: YamlNode): SourceRange {
-    const start = map.range?.[0] ?? 0;
-    const newline = this.text.indexOf('\n', start);
-    return this.offsetsRange(start, newline < 0 ? this.text.length : newline);
-  }
-
   private tags(node: YamlNode | null): string[] {
     const target = this.expand(node);
     if (isScalar(target) && target.value === null) return [];
@@ -407,20 +205,7 @@ class FlowBuilder {
   private stepFromMap(map: YamlNode, place: StepPlace): StepDef {
     const entries = this.entries(map);
     const idEntry = entries.get('id');
-    let written = place.defaultId;
-    if (idEntry) {
-      const text = this.scalarText(idEntry.value, `step '${place.defaultId}': 'id'`);
-      if (text !== undefined) {
-        if (STEP_ID.test(text)) {
-          written = text;
-        } else {
-          this.error(
-            idEntry.value ?? idEntry.keyNode,
-            `step id '${text}' is not valid: use letters, digits, '_' and '-', starting with a letter or '_'`,
-          );
-        }
-      }
-    }
+    const written = this.writtenId(idEntry, place.defaultId);
     const id = this.registerId(written);
     const label = `step '${written}'`;
     const step: StepDef = {
@@ -439,63 +224,7 @@ class FlowBuilder {
     if (idEntry) step.idRange = this.range(idEntry.value, idEntry.keyNode);
     if (place.parentId !== undefined) step.parentId = place.parentId;
 
-    for (const entry of entries.values()) {
-      const { key, value } = entry;
-      switch (key) {
-        case 'id':
-          break;
-        case 'name': {
-          const name = this.scalarText(value, `${label}: 'name'`);
-          if (name !== undefined) step.name = name;
-          break;
-        }
-        case 'action': {
-          const action = this.scalarText(value, `${label}: 'action'`);
-          step.actionRange = this.range(value, entry.keyNode);
-          if (action === undefined) break;
-          step.action = action;
-          if (!Object.prototype.hasOwnProperty.call(ACTION_SPECS, action)) {
-            const hint = suggest(action, KNOWN_ACTIONS);
-            this.error(
-              step.actionRange,
-              `${label}: unknown action '${action}'${hint || ` (known actions: ${KNOWN_ACTIONS.join(', ')})`}`,
-            );
-          }
-          break;
-        }
-        case 'config':
-          break; // after the action is known
-        case 'assert':
-          step.assert = this.assertions(value, label);
-          break;
-        case 'output':
-          step.output = this.outputs(value, label);
-          break;
-        case 'retry': {
-          const retry = this.retry(value, label);
-          if (retry) step.retry = retry;
-          break;
-        }
-        case 'timeout': {
-          const ms = this.duration(value, `${label}: 'timeout'`);
-          if (ms !== undefined) step.timeoutMs = ms;
-          break;
-        }
-        case 'when': {
-          const when = this.expression(value, `${label}: 'when'`);
-          if (when !== undefined) step.when = when;
-          break;
-        }
-        case 'on_error':
-          step.onError = this.onError(value, label);
-          break;
-        default:
-          this.warn(
-            entry.keyNode,
-            `${label}: unknown step key '${key}' is ignored${suggest(key, Object.keys(STEP_KEYS))}`,
-          );
-      }
-    }
+    for (const entry of entries.values()) this.stepKey(step, entry, label);
     if (!entries.has('action')) this.error(this.keyAnchor(map), `${label}: the step has no 'action'`);
 
     const spec = Object.prototype.hasOwnProperty.call(ACTION_SPECS, step.action)
@@ -503,6 +232,78 @@ class FlowBuilder {
       : undefined;
     this.config(step, entries.get('config'), spec, label, { phase: place.phase, parentId: id, defaultId: id });
     return step;
+  }
+
+  /** The id a step is written with: its valid 'id', else the default for its place. */
+  private writtenId(idEntry: Entry | undefined, defaultId: string): string {
+    if (!idEntry) return defaultId;
+    const text = this.scalarText(idEntry.value, `step '${defaultId}': 'id'`);
+    if (text === undefined) return defaultId;
+    if (STEP_ID.test(text)) return text;
+    this.error(
+      idEntry.value ?? idEntry.keyNode,
+      `step id '${text}' is not valid: use letters, digits, '_' and '-', starting with a letter or '_'`,
+    );
+    return defaultId;
+  }
+
+  /** One key of a step other than 'config' (read once the action is known). */
+  private stepKey(step: StepDef, entry: Entry, label: string): void {
+    const { key, value } = entry;
+    switch (key) {
+      case 'id':
+        break;
+      case 'name': {
+        const name = this.scalarText(value, `${label}: 'name'`);
+        if (name !== undefined) step.name = name;
+        break;
+      }
+      case 'action': {
+        const action = this.scalarText(value, `${label}: 'action'`);
+        step.actionRange = this.range(value, entry.keyNode);
+        if (action === undefined) break;
+        step.action = action;
+        if (!Object.prototype.hasOwnProperty.call(ACTION_SPECS, action)) {
+          const hint = suggest(action, KNOWN_ACTIONS);
+          this.error(
+            step.actionRange,
+            `${label}: unknown action '${action}'${hint || ` (known actions: ${KNOWN_ACTIONS.join(', ')})`}`,
+          );
+        }
+        break;
+      }
+      case 'config':
+        break; // after the action is known
+      case 'assert':
+        step.assert = this.assertions(value, label);
+        break;
+      case 'output':
+        step.output = this.outputs(value, label);
+        break;
+      case 'retry': {
+        const retry = this.retry(value, label);
+        if (retry) step.retry = retry;
+        break;
+      }
+      case 'timeout': {
+        const ms = this.duration(value, `${label}: 'timeout'`);
+        if (ms !== undefined) step.timeoutMs = ms;
+        break;
+      }
+      case 'when': {
+        const when = this.expression(value, `${label}: 'when'`);
+        if (when !== undefined) step.when = when;
+        break;
+      }
+      case 'on_error':
+        step.onError = this.onError(value, label);
+        break;
+      default:
+        this.warn(
+          entry.keyNode,
+          `${label}: unknown step key '${key}' is ignored${suggest(key, Object.keys(STEP_KEYS))}`,
+        );
+    }
   }
 
   /**
@@ -700,24 +501,6 @@ class FlowBuilder {
     return value;
   }
 
-  /**
-   * Range starting at character `offset` of a scalar's value. Exact for a single-line plain or
-   * quoted scalar; otherwise the whole scalar.
-   */
-  private innerRange(node: YamlNode | null, offset: number): SourceRange {
-    const whole = this.range(node);
-    if (!isScalar(node) || !node.range || whole.start.line !== whole.end.line) return whole;
-    const start = node.range[0];
-    const end = node.range[1];
-    let at: number;
-    if (node.type === 'PLAIN') at = start + offset;
-    else if (node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE')
-      at = quotedOffset(this.text, start, end, offset, node.type === 'QUOTE_DOUBLE');
-    else return whole;
-    at = Math.max(start, Math.min(at, Math.max(start, end - 1)));
-    return { start: this.position(at), end: whole.end };
-  }
-
   // ---- config --------------------------------------------------------------------------------
 
   private config(
@@ -909,64 +692,4 @@ class FlowBuilder {
     }
     return { key, steps, range: this.range(list) };
   }
-}
-
-// ---- helpers -----------------------------------------------------------------------------------
-
-function isRange(x: unknown): x is SourceRange {
-  return typeof x === 'object' && x !== null && 'start' in x && 'end' in x && !('range' in x);
-}
-
-function isEmptyList(node: YamlNode | null): boolean {
-  return !node || (isSeq(node) && node.items.length === 0) || (isScalar(node) && node.value === null);
-}
-
-/** Sets a key as an own data property, `__proto__` included. */
-function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === '__proto__')
-    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-  else target[key] = value;
-}
-
-/**
- * Source offset of the `offset`-th character of a quoted scalar's value: skips the opening quote
- * and counts escapes (`\n`, `\u00e9`, `''`) as the one character they stand for.
- */
-function quotedOffset(text: string, start: number, end: number, offset: number, double: boolean): number {
-  let i = start + 1;
-  let n = 0;
-  while (i < end - 1 && n < offset) {
-    const c = text.charCodeAt(i);
-    if (double && c === 92) {
-      const next = text[i + 1];
-      i += next === 'x' ? 4 : next === 'u' ? 6 : next === 'U' ? 10 : 2;
-    } else if (!double && c === 39 && text.charCodeAt(i + 1) === 39) {
-      i += 2;
-    } else {
-      i++;
-    }
-    n++;
-  }
-  return i;
-}
-
-function describe(node: YamlNode | null | undefined): string {
-  if (!node) return 'nothing';
-  if (isMap(node)) return 'a mapping';
-  if (isSeq(node)) return 'a list';
-  if (isScalar(node)) return describeValue(node.value);
-  return 'something else';
-}
-
-function describeValue(value: unknown): string {
-  if (value === null || value === undefined) return 'nothing';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a mapping';
-  if (typeof value === 'string') {
-    const shown = value.length > 40 ? `${value.slice(0, 37)}...` : value;
-    return JSON.stringify(shown);
-  }
-  if (typeof value === 'number') return `the number ${value}`;
-  if (typeof value === 'boolean') return String(value);
-  return String(value);
 }
