@@ -2,6 +2,7 @@
 import { importCurl } from './curl';
 import { formatOfDocument, detectFormat } from './detect';
 import { checkSize, parseDocumentText } from './documentText';
+import { importOpenApi } from './openapi';
 import { importPostman } from './postman';
 import { ImportError, IMPORT_FORMATS, type ImportFormat, type ImportOptions, type ImportResult } from './model';
 
@@ -42,6 +43,8 @@ export function importText(request: ImportRequest): ImportResult {
   switch (format) {
     case 'postman':
       return importPostman(doc, request.environmentText);
+    case 'openapi':
+      return importOpenApi(doc, { schemaChecks: request.schemaChecks });
     default:
       throw new ImportError(`importing ${format} is not available in this version`);
   }

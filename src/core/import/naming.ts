@@ -7,11 +7,10 @@ import { MAX_NAME_LENGTH } from './limits';
 
 /** Lower-case words of a text joined by `sep`; `fallback` when nothing is left. */
 export function slug(text: string, sep: '_' | '-', fallback: string): string {
-  const words = text
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    // camelCase and PascalCase split into words: getUserById -> get user by id
-    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+  const plain = text.normalize('NFKD').replace(/[\u0300-\u036f]/g, '');
+  // An identifier in camelCase splits into words (getUserById -> get user by id); a title with
+  // spaces keeps its words whole (TestMesh demo API -> testmesh demo api).
+  const words = (/\s/.test(plain.trim()) ? plain : plain.replace(/([a-z0-9])([A-Z])/g, '$1 $2'))
     .toLowerCase()
     .split(/[^a-z0-9]+/)
     .filter(Boolean);
