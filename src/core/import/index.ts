@@ -2,6 +2,7 @@
 import { importCurl } from './curl';
 import { formatOfDocument, detectFormat } from './detect';
 import { checkSize, parseDocumentText } from './documentText';
+import { importHar } from './har';
 import { importOpenApi } from './openapi';
 import { importPostman } from './postman';
 import { ImportError, IMPORT_FORMATS, type ImportFormat, type ImportOptions, type ImportResult } from './model';
@@ -45,7 +46,7 @@ export function importText(request: ImportRequest): ImportResult {
       return importPostman(doc, request.environmentText);
     case 'openapi':
       return importOpenApi(doc, { schemaChecks: request.schemaChecks });
-    default:
-      throw new ImportError(`importing ${format} is not available in this version`);
+    case 'har':
+      return importHar(doc, { keepNoise: request.keepNoise });
   }
 }
