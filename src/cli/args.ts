@@ -67,6 +67,8 @@ export const USAGE = `Usage:
   testmesh serve [--port P] [--workspace DIR]    local REST + WebSocket API and web UI
   testmesh init [DIR]                            write a starter project (.testmesh.yaml, flows/example.yaml)
   testmesh debug-adapter                         the flow debugger over DAP on stdio (nvim-dap, ...)
+  testmesh import <file|-> [--from FORMAT]       flows from curl, Postman, OpenAPI or HAR (import --help)
+  testmesh export <paths...> --to FORMAT         flows as curl, Postman or OpenAPI (export --help)
 
 Options for run:
   --env NAME            use environment NAME of .testmesh.yaml (default: its 'environment:')
