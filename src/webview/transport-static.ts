@@ -63,6 +63,10 @@ export class StaticTransport implements Transport {
     return [...flows.values()];
   }
 
+  async analytics(): Promise<unknown> {
+    throw new TransportError('this is a report: analytics need the TestMesh server and its history', 404);
+  }
+
   async trigger(): Promise<ExecutionSummary> {
     throw new TransportError('this is a report: flows cannot be run from it');
   }
