@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { COMMANDS } from '../../../src/extension/commands';
 import { TestMeshExtension } from '../../../src/extension/testMeshExtension';
 import { tempWorkspace, waitFor } from '../helpers';
-import { FakeVSCode, Uri, type FakeTestController } from './fake-vscode';
+import { FakeVSCode, Uri, type FakeTestController } from './fakeVscode';
 import { COMMAND_DEBUG_FLOW } from '../../../src/extension/codelens';
 
 const REPO = join(__dirname, '..', '..', '..', '..');

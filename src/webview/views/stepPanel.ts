@@ -7,7 +7,7 @@ import type { HttpRequestDetail, HttpResponseDetail, StreamMessageDetail } from 
 import type { LogEntry, StepAttemptDetail, StepState } from '../../core/history/types';
 import { h, replaceChildren, type Child } from '../dom';
 import { formatBytes, formatDuration, formatTime, statusLabel } from '../format';
-import { jsonView } from '../json-view';
+import { jsonView } from '../jsonView';
 import type { Transport } from '../transport';
 import { logList } from './logs';
 
@@ -33,7 +33,7 @@ export class StepPanel {
     this.logsBox = h('div', { class: 'step-logs' });
     this.element = h(
       'div',
-      { class: 'step-panel', role: 'region', 'aria-label': 'Step detail' },
+      { class: 'stepPanel', role: 'region', 'aria-label': 'Step detail' },
       this.summary,
       this.attemptsBox,
       this.logsBox,
