@@ -33,7 +33,7 @@ export class StepPanel {
     this.logsBox = h('div', { class: 'step-logs' });
     this.element = h(
       'div',
-      { class: 'stepPanel', role: 'region', 'aria-label': 'Step detail' },
+      { class: 'step-panel', role: 'region', 'aria-label': 'Step detail' },
       this.summary,
       this.attemptsBox,
       this.logsBox,

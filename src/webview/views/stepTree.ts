@@ -43,7 +43,7 @@ export class StepTree {
     this.element = h('div', { class: 'step-trees' });
     for (const phase of ['setup', 'steps', 'teardown'] as const) {
       const titleId = `phase-${phase}`;
-      const tree = h('div', { role: 'tree', class: 'stepTree', 'aria-labelledby': titleId });
+      const tree = h('div', { role: 'tree', class: 'step-tree', 'aria-labelledby': titleId });
       const section = h(
         'section',
         { class: 'phase', hidden: true, 'data-phase': phase },
