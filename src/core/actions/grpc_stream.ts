@@ -21,7 +21,8 @@ import type {
 } from '@grpc/grpc-js';
 import { status as Status } from '@grpc/grpc-js';
 import { TestMeshError } from '../errors';
-import { abortReason, optionalList, optionalNumber } from './config';
+import { abortReason } from '../cancellation';
+import { optionalList, optionalNumber } from './config';
 import {
   callError,
   encodeRequest,
