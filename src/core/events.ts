@@ -11,9 +11,17 @@ export interface EventEnvelope<T extends string, D> {
   data: D;
 }
 
+/** A step the execution is about to run (top level of each phase), so views can list it before it starts. */
+export interface PlannedStep {
+  step_id: string;
+  step_name: string;
+  action: string;
+  phase: Phase;
+}
+
 export type ExecutionStartedEvent = EventEnvelope<
   'execution.started',
-  { flow_name: string; flow_file: string; total_steps: number }
+  { flow_name: string; flow_file: string; total_steps: number; planned_steps?: PlannedStep[] }
 >;
 export type StepStartedEvent = EventEnvelope<
   'step.started',

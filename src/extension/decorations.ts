@@ -1,14 +1,18 @@
 /**
  * Step results next to the steps in the editor: "⟳ running…" on the line of the step that is
- * running now, and after it each step's outcome and duration ("✓ 120 ms", "✗ 2.1 s"). Drawn from
- * every execution's events (editor, REST API or panel runs alike) and placed by the current
- * parse of the file, so they follow edits.
+ * running now, and after it each step's state and duration first, then its request in short
+ * ("✓ 120 ms · POST /orders → 201", "– skipped: an earlier step failed"). Drawn from every
+ * execution's events (editor, REST API or panel runs alike) and placed by the current parse of
+ * the file, so they follow edits. This is the only thing a run writes at the end of a step's
+ * line: the Test Explorer's output goes to Test Results without a location (VS Code would draw it
+ * inline on the same line, pushing this mark out of view).
  */
 import type { ExecutionEvent } from '../core/events';
 import type { ExecutionManager } from '../core/executions';
 import { allSteps } from '../core/flow/types';
 import type { FlowIndex } from './discovery';
-import { formatMs } from './runMapping';
+import { stepStateText } from '../core/stepStateText';
+import { requestSummary } from './outputText';
 import { definitionStepId, isSubflowStep } from './stepIds';
 import type { VSCode, vscode } from './vscodeTypes';
 
@@ -19,6 +23,9 @@ interface StepMark {
   durationMs?: number;
   /** A loop iteration of this step failed earlier in the same execution. */
   failedBefore?: boolean;
+  skipReason?: string;
+  /** The step's request in short (`POST /orders → 201`), once its detail is recorded. */
+  summary?: string;
 }
 
 const RENDER_DELAY_MS = 30;
@@ -118,29 +125,54 @@ export class StepDecorations {
         const id = definitionStepId(event.data.step_id);
         const previous = marks.get(id);
         const failed = event.type === 'step.failed' || previous?.failedBefore === true;
-        marks.set(id, {
+        const mark: StepMark = {
           status: failed ? 'failed' : 'passed',
           durationMs: (previous?.durationMs ?? 0) + event.data.duration_ms,
           failedBefore: failed,
-        });
+        };
+        marks.set(id, mark);
+        this.addSummary(key, event.execution_id, event.data.step_id, mark);
         break;
       }
       case 'step.skipped': {
         if (isSubflowStep(event.data.step_id)) break;
         const id = definitionStepId(event.data.step_id);
-        if (!marks.has(id) || marks.get(id)?.status === 'running') marks.set(id, { status: 'skipped' });
+        if (!marks.has(id) || marks.get(id)?.status === 'running')
+          marks.set(id, { status: 'skipped', skipReason: event.data.reason });
         break;
       }
       case 'execution.completed':
       case 'execution.failed':
       case 'execution.cancelled':
-        for (const [id, mark] of marks) if (mark.status === 'running') marks.set(id, { status: 'skipped' });
+        for (const [id, mark] of marks)
+          if (mark.status === 'running')
+            marks.set(id, {
+              status: 'skipped',
+              skipReason: event.type === 'execution.cancelled' ? 'cancelled' : undefined,
+            });
         this.executions.delete(event.execution_id);
         break;
       default:
         return;
     }
     this.schedule(key);
+  }
+
+  /** Reads the step's recorded request (history has it once the step ends) and adds it to the mark. */
+  private addSummary(key: string, executionId: string, eventStepId: string, mark: StepMark): void {
+    const manager = this.manager;
+    if (!manager) return;
+    void manager
+      .stepDetail(executionId, eventStepId)
+      .then((details) => {
+        const last = details?.[details.length - 1];
+        const summary = last ? requestSummary(last) : undefined;
+        // Still the same mark (a newer run or iteration has not replaced it).
+        if (!summary || this.marks.get(key)?.get(definitionStepId(eventStepId)) !== mark) return;
+        mark.summary = summary;
+        this.schedule(key);
+      })
+      .catch(() => undefined);
   }
 
   private schedule(key: string): void {
@@ -186,15 +218,8 @@ export class StepDecorations {
   }
 }
 
-function label(mark: StepMark): string {
-  switch (mark.status) {
-    case 'running':
-      return '⟳ running…';
-    case 'skipped':
-      return '– skipped';
-    case 'passed':
-      return `✓ ${formatMs(mark.durationMs ?? 0)}`;
-    case 'failed':
-      return `✗ ${formatMs(mark.durationMs ?? 0)}`;
-  }
+/** State and duration first (always seen), the request after it (may run past the window's edge). */
+export function label(mark: StepMark): string {
+  const state = stepStateText(mark.status, { durationMs: mark.durationMs, skipReason: mark.skipReason });
+  return mark.summary && mark.status !== 'running' ? `${state} · ${mark.summary}` : state;
 }

@@ -40,6 +40,31 @@ export function describeDetail(detail: StepAttemptDetail): string {
   return lines.join('\n');
 }
 
+/** Longest request summary next to a step (the editor line has the step's own text before it). */
+const MAX_SUMMARY_CHARS = 60;
+
+/**
+ * A step's request in a few words for its line in the editor: `POST /orders → 201 · 31 B`
+ * (the path only: the host is the same for every step); undefined for steps without a request.
+ */
+export function requestSummary(detail: StepAttemptDetail): string | undefined {
+  const request = detail.request;
+  if (!request) return undefined;
+  let target = request.url;
+  try {
+    const url = new URL(request.url);
+    target = `${url.pathname}${url.search}`;
+  } catch {
+    // Not an absolute URL: shown as it is.
+  }
+  const answer = detail.response ? `${detail.response.status} · ${detail.response.size_bytes} B` : 'no response';
+  const head = `${request.method} `;
+  const tail = ` → ${answer}`;
+  const room = MAX_SUMMARY_CHARS - head.length - tail.length;
+  if (target.length > room) target = `${target.slice(0, Math.max(8, room - 1))}…`;
+  return `${head}${target}${tail}`;
+}
+
 function compactJson(value: unknown): string {
   try {
     return JSON.stringify(value) ?? '';

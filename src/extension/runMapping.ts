@@ -2,7 +2,9 @@
  * Draws one execution's events on a `TestRun`: items go enqueued -> started -> passed / failed /
  * skipped as the events arrive, with durations. A failed assertion becomes a `TestMessage` with
  * expected and actual values (a diff) at the assertion's own line; each step's request/response
- * summary and logs go to the run's output, attached to the step's item and location.
+ * summary and logs go to the run's output, attached to the step's item but to no location: with
+ * one, VS Code draws the output inline at the step's line, where the editor's own mark
+ * (decorations.ts: state and duration, then the request) already says it.
  */
 import type { ExecutionEvent, StepFailedEvent } from '../core/events';
 import { allSteps, type FlowDef, type StepDef } from '../core/flow/types';
@@ -11,6 +13,8 @@ import type { FlowFile } from './discovery';
 import { lineStart, toRange } from './ranges';
 import { definitionStepId, isSubflowStep } from './stepIds';
 import { describeDetail, formatValue } from './outputText';
+import { durationText, skippedText } from '../core/stepStateText';
+import { unresolvedVariable, unresolvedVariableMessage } from './variableHelp';
 import type { TestTree } from './testing';
 import type { VSCode, vscode } from './vscodeTypes';
 
@@ -105,7 +109,6 @@ export class RunMapping {
         this.print(
           `  ↻ ${event.data.step_id}: retrying (attempt ${event.data.attempt}) in ${event.data.delay_ms} ms after: ${event.data.error_message}`,
           item,
-          event.data.step_id,
         );
         return;
       }
@@ -125,7 +128,7 @@ export class RunMapping {
         // turn the flow and file red too (VS Code rolls children up), so it passes here and its
         // failure goes to the output.
         if (this.steps.get(definitionStepId(id))?.onError === 'continue') {
-          this.print(`    failed, continued (on_error: continue): ${event.data.error_message}`, item, id);
+          this.print(`    failed, continued (on_error: continue): ${event.data.error_message}`, item);
           if (item) this.final(item, 'passed', event.data.duration_ms);
           return;
         }
@@ -135,7 +138,7 @@ export class RunMapping {
       case 'step.skipped': {
         const id = event.data.step_id;
         const item = this.stepItem(id);
-        this.print(`  – ${event.data.step_name}: skipped (${event.data.reason})`, item, id);
+        this.print(`  – ${event.data.step_name}: ${skippedText(event.data.reason)}`, item);
         if (isSubflowStep(id)) return;
         this.final(item, 'skipped');
         return;
@@ -143,7 +146,7 @@ export class RunMapping {
       case 'log': {
         const id = event.data.step_id;
         const item = id === undefined ? undefined : this.stepItem(id);
-        this.print(`  [${event.data.level}] ${event.data.message}`, item, id);
+        this.print(`  [${event.data.level}] ${event.data.message}`, item);
         return;
       }
       case 'execution.completed':
@@ -219,8 +222,15 @@ export class RunMapping {
     for (const item of this.enqueuedItems) if (!this.finals.has(item)) this.final(item, 'skipped');
   }
 
+  /** A plain message, or for an unresolved variable one that says where variables come from (with links). */
+  private textMessage(error: string): vscode.TestMessage {
+    return new this.vscode.TestMessage(
+      unresolvedVariable(error) ? unresolvedVariableMessage(this.vscode, error, null) : error,
+    );
+  }
+
   private flowMessage(error: string): vscode.TestMessage {
-    const message = new this.vscode.TestMessage(error);
+    const message = this.textMessage(error);
     message.location = new this.vscode.Location(
       this.file.uri,
       lineStart(this.vscode, this.flow.nameRange ?? this.flow.range),
@@ -238,7 +248,7 @@ export class RunMapping {
     if (d.assertion !== undefined && expected !== undefined && actual !== undefined && expected !== actual) {
       message = this.vscode.TestMessage.diff(d.error_message, expected, actual);
     } else {
-      message = new this.vscode.TestMessage(d.error_message);
+      message = this.textMessage(d.error_message);
     }
     if (step) {
       const range = d.assertion !== undefined ? this.assertionRange(step, d.assertion) : undefined;
@@ -303,21 +313,19 @@ export class RunMapping {
     else this.run.errored(item, message ?? new this.vscode.TestMessage('error'), duration);
   }
 
-  /** A line of output, attached to a step's item and line when there is one. */
-  private print(text: string, item?: vscode.TestItem, eventStepId?: string): void {
-    const chained = this.output.then(() => this.write(text, item, eventStepId));
+  /** A line of output, attached to a step's item when there is one (never to a location: see above). */
+  private print(text: string, item?: vscode.TestItem): void {
+    const chained = this.output.then(() => this.write(text, item));
     this.output = chained;
   }
 
-  private write(text: string, item?: vscode.TestItem, eventStepId?: string): void {
-    const step = eventStepId === undefined ? undefined : this.steps.get(definitionStepId(eventStepId));
-    const location = step ? new this.vscode.Location(this.file.uri, lineStart(this.vscode, step.range)) : undefined;
-    this.run.appendOutput(`${text.replace(/\r?\n/g, '\r\n')}\r\n`, location, item);
+  private write(text: string, item?: vscode.TestItem): void {
+    this.run.appendOutput(`${text.replace(/\r?\n/g, '\r\n')}\r\n`, undefined, item);
   }
 
   /**
-   * The step's request/response (read from history once recorded), at the step's line: VS Code
-   * shows its first line inline there. Steps with nothing to show get a plain line in the output.
+   * The step's request/response (read from history once recorded) in the output, under the step's
+   * item. Steps with nothing to show get a plain line.
    */
   private queueDetail(eventStepId: string, headline: string, durationMs: number, error?: string): void {
     const item = this.stepItem(eventStepId);
@@ -327,7 +335,7 @@ export class RunMapping {
       const last = details?.[details.length - 1];
       const detail = last ? describeDetail(last) : '';
       const errorLine = error ? `  error: ${error}` : '';
-      if (detail) this.write([detail, errorLine].filter(Boolean).join('\n'), item, eventStepId);
+      if (detail) this.write([detail, errorLine].filter(Boolean).join('\n'), item);
       else
         this.write(
           [`${headline} (${eventStepId}) ${formatMs(durationMs)}`, errorLine].filter(Boolean).join('\n'),
@@ -337,7 +345,5 @@ export class RunMapping {
   }
 }
 
-export function formatMs(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
-}
+/** Kept for the callers that import it from here; the words live in core/stepStateText.ts. */
+export const formatMs = durationText;

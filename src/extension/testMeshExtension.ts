@@ -26,6 +26,8 @@ import { readSettings } from './settings';
 import { SchemaCompletion, schemaFileMatch } from './schemaCompletion';
 import { ServerStatus } from './statusBar';
 import { TestTree } from './testing';
+import { COMMAND_LIST_FILE, UnlistedFileLens } from './unlistedFiles';
+import { COMMAND_OPEN_ENVIRONMENT, UnresolvedVariableNotices } from './variableHelp';
 import type { VSCode, vscode } from './vscodeTypes';
 
 export const CONTROLLER_ID = 'testmesh';
@@ -85,6 +87,8 @@ export class TestMeshExtension {
     this.decorations = new StepDecorations(vscode, this.index);
     this.status = new ServerStatus(vscode, this.api, this.log);
     const codeLens = new FlowCodeLensProvider(vscode, this.index);
+    const unlisted = new UnlistedFileLens(vscode, this.index);
+    this.variableNotices = new UnresolvedVariableNotices(vscode, () => this.environments.label());
     const diagnostics = new FlowDiagnostics(vscode, this.index);
     this.debugging = new FlowDebugging({
       vscode,
@@ -125,6 +129,11 @@ export class TestMeshExtension {
       { dispose: () => this.runs.dispose() },
       { dispose: () => this.index.dispose() },
       vscode.languages.registerCodeLensProvider([{ language: 'yaml', scheme: 'file' }], codeLens),
+      unlisted,
+      vscode.languages.registerCodeLensProvider([{ language: 'yaml', scheme: 'file' }], unlisted),
+      vscode.commands.registerCommand(COMMAND_LIST_FILE, (target?: unknown) => unlisted.listFile(target)),
+      vscode.commands.registerCommand(COMMAND_OPEN_ENVIRONMENT, () => this.environments.openCurrent()),
+      this.environments.onDidChange(() => this.variableNotices.reset()),
       this.index.onDidChange((change) => {
         this.tree.apply(change, this.index.all());
         if (change.changed.length) this.language.register();
@@ -165,6 +174,7 @@ export class TestMeshExtension {
   }
 
   private connected: unknown;
+  private readonly variableNotices: UnresolvedVariableNotices;
   private lastEnvironment: string | undefined;
   private readonly connectedManager: () => Promise<ExecutionManager>;
 
@@ -174,6 +184,7 @@ export class TestMeshExtension {
     this.connected = manager;
     this.runs.attach(manager);
     this.decorations.attach(manager);
+    manager.subscribe((event) => this.variableNotices.handle(event));
     manager.onDidFinish(() => this.stateChanged());
     manager.onDidFinish(() => this.language.runFinished());
     return manager;

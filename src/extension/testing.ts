@@ -3,6 +3,11 @@
  * sit in "setup" / "teardown" groups, nested steps (condition, for_each, parallel) under their
  * parent. Every item has its file's uri and its source range, so run icons show in the gutter.
  * Items are updated in place on re-parse (ids are stable), so a run in progress keeps its items.
+ * A single-folder workspace shows its files at the top (a lone folder row would hide them behind
+ * one collapsed row); a multi-root workspace keeps one row per folder.
+ *
+ * Text properties are cleared with '' rather than undefined: VS Code sends property changes as
+ * JSON, where an undefined value is dropped, so a description set to undefined would stay shown.
  *
  * Ids: `<folder uri>`, `<file uri>`, `<file uri>#flow`, `<file uri>#setup`, `<file uri>#teardown`,
  * `<file uri>#step:<step id>`.
@@ -10,7 +15,7 @@
 import type { FlowDiagnostic } from '../core/errors';
 import type { Phase, StepDef } from '../core/flow/types';
 import type { FlowFile, FlowIndexChange } from './discovery';
-import { lineStart, toRange } from './ranges';
+import { toRange } from './ranges';
 import type { VSCode, vscode } from './vscodeTypes';
 
 export type ItemKind = 'folder' | 'file' | 'flow' | 'group' | 'step';
@@ -89,15 +94,20 @@ export class TestTree {
       entry.files.push(file);
       byFolder.set(key, entry);
     }
+    const fileItems = (files: FlowFile[]) =>
+      files
+        .map((f) => this.fileItem(f.key))
+        .filter((item): item is vscode.TestItem => item !== undefined)
+        .sort((a, b) => a.label.localeCompare(b.label));
+    if ((this.vscode.workspace.workspaceFolders?.length ?? 0) <= 1) {
+      this.controller.items.replace(fileItems(all));
+      return;
+    }
     const roots: vscode.TestItem[] = [];
     for (const [key, { folder, files }] of [...byFolder].sort((a, b) => a[1].folder.index - b[1].folder.index)) {
       const folderItem = this.upsert(this.controller.items, key, folder.name, folder.uri, { kind: 'folder', key });
       folderItem.sortText = String(folder.index).padStart(4, '0');
-      const children = files
-        .map((f) => this.fileItem(f.key))
-        .filter((item): item is vscode.TestItem => item !== undefined)
-        .sort((a, b) => a.label.localeCompare(b.label));
-      folderItem.children.replace(children);
+      folderItem.children.replace(fileItems(files));
       roots.push(folderItem);
     }
     this.controller.items.replace(roots);
@@ -124,18 +134,19 @@ export class TestTree {
     if (!flow) {
       const errors = file.diagnostics.filter((d) => d.severity === 'error');
       fileItem.error = brokenFileMessage(errors);
-      fileItem.range = errors[0] ? lineStart(this.vscode, errors[0].range) : undefined;
+      // No range: a gutter run icon on the broken line would run nothing. The error is on the row.
+      fileItem.range = undefined;
       fileItem.description = 'invalid flow';
       fileItem.children.replace([]);
       return items;
     }
     fileItem.error = undefined;
-    fileItem.description = undefined;
+    fileItem.description = '';
     fileItem.range = undefined;
 
     const flowItem = make(flowItemId(file.key), flow.name, { kind: 'flow', key: file.key });
     flowItem.range = toRange(this.vscode, flow.range);
-    flowItem.description = flow.description ? oneLine(flow.description) : undefined;
+    flowItem.description = flow.description ? oneLine(flow.description) : '';
     flowItem.tags = flow.tags.map((tag) => new this.vscode.TestTag(tag));
     fileItem.children.replace([flowItem]);
 

@@ -39,6 +39,7 @@ import {
   runFromTree,
   showTestExplorer,
   showTestResults,
+  TREE_ROOT,
   waitForRowState,
   type TreeRow,
 } from './workbench';
@@ -195,9 +196,8 @@ describe('TestMesh extension in code-server', function () {
     await expandPath(page, []);
     const fileRows = await waitFor(
       async () => {
-        const rows = await readTree(page);
-        const root = rows.find((row) => row.level === 1);
-        const labels = root ? childrenIn(rows, root).map((row) => row.label) : [];
+        // A single-folder workspace: the files are the tree's first level (no folder row).
+        const labels = childrenIn(await readTree(page), TREE_ROOT).map((row) => row.label);
         return files.every((file) => labels.includes(file)) ? labels : undefined;
       },
       { message: `every flow file in the Test Explorer: ${files.join(', ')}` },
@@ -513,7 +513,7 @@ describe('TestMesh extension in code-server', function () {
     // Everything in the workspace runs; the broken file is an error of its own and hides nothing.
     observer!.reset();
     await showTestExplorer(page);
-    for (const row of (await readTree(page)).filter((r) => r.level === 2 && r.expanded))
+    for (const row of (await readTree(page)).filter((r) => r.level === 1 && r.expanded))
       await collapsePath(page, [row.label]);
     const files = state.flows.map((f) => f.file).sort();
     const runnable = files.filter((file) => file !== broken);
@@ -550,9 +550,7 @@ describe('TestMesh extension in code-server', function () {
     };
     const fileRows = await waitFor(
       async () => {
-        const rows = await readTree(page);
-        const root = rows.find((row) => row.level === 1);
-        const children = root ? childrenIn(rows, root) : [];
+        const children = childrenIn(await readTree(page), TREE_ROOT);
         const settled = files.every((file) => {
           const wanted = expectedState(file);
           return wanted === undefined || children.find((row) => row.label === file)?.state === wanted;
@@ -564,7 +562,7 @@ describe('TestMesh extension in code-server', function () {
       const rows = await readTree(page);
       throw new Error(
         `${error.message}; rows: ${rows
-          .filter((r) => r.level === 2)
+          .filter((r) => r.level === 1)
           .map((r) => `${r.label}=${r.state}`)
           .join(', ')}`,
       );

@@ -274,7 +274,8 @@ export async function openWorkbench(session: CodeServerSession): Promise<Workben
     const page = await context.newPage();
     const target = new URL(session.url + '/');
     target.searchParams.set('folder', session.workspace);
-    await page.goto(target.toString());
+    // A busy machine (several editors, builds) can take well over 30 s to serve the workbench.
+    await page.goto(target.toString(), { timeout: 120_000 });
     await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
     return { browser, page };
   } catch (error) {

@@ -8,7 +8,11 @@ import { runCommand, waitFor, type WaitOptions } from './harness';
 export interface TreeRow {
   /** The row's position in the rendered list (`data-index`), stable while the tree's shape is. */
   index: number;
-  /** 1 = workspace folder, 2 = flow file, 3 = flow, 4 = step or setup/teardown group, ... */
+  /**
+   * 1 = flow file, 2 = flow, 3 = step or setup/teardown group, ... in a single-folder workspace
+   * (no folder row); a multi-root workspace has its folders at 1 and everything one level deeper.
+   * 0 is the tree's virtual root (see TREE_ROOT).
+   */
   level: number;
   label: string;
   description: string;
@@ -18,6 +22,9 @@ export interface TreeRow {
 }
 
 const TEST_TREE = '.part.sidebar .monaco-list[aria-label="Test Explorer"]';
+
+/** The tree's top, above its first-level rows; `[]` as a path names it. It is never rendered. */
+export const TREE_ROOT: TreeRow = { index: -1, level: 0, label: '', description: '', state: '', expanded: true };
 
 export function testTree(page: Page): Locator {
   return page.locator(TEST_TREE);
@@ -64,9 +71,9 @@ export async function readTree(page: Page): Promise<TreeRow[]> {
   return rows.sort((a, b) => a.index - b.index);
 }
 
-/** The row reached by following labels from the workspace folder: [file, flow, step...]. */
+/** The row reached by following labels from the top: [file, flow, step...] (multi-root: [folder, file, ...]). */
 export function findRow(rows: TreeRow[], path: string[]): TreeRow | undefined {
-  let parent = rows.find((row) => row.level === 1);
+  let parent: TreeRow | undefined = TREE_ROOT;
   for (const label of path) {
     if (!parent) return undefined;
     parent = childrenIn(rows, parent).find((row) => row.label === label);
@@ -89,8 +96,8 @@ export function rowLocator(page: Page, row: TreeRow): Locator {
 }
 
 /**
- * Expands the workspace folder and every row along `path` (the last one too, unless
- * `expandLast` is false) and returns the last row as it is rendered then.
+ * Expands every row along `path` (the last one too, unless `expandLast` is false) and returns the
+ * last row as it is rendered then (`[]`: TREE_ROOT).
  */
 export async function expandPath(page: Page, path: string[], options: { expandLast?: boolean } = {}): Promise<TreeRow> {
   await showTestExplorer(page);
@@ -139,8 +146,14 @@ export async function cancelTestRun(page: Page): Promise<void> {
   await button.click();
 }
 
-/** Clicks the row's inline "Run Test" button (it shows on hover). */
+/** Clicks the row's inline "Run Test" button (it shows on hover); `[]` runs everything from the view's title bar. */
 export async function runFromTree(page: Page, path: string[]): Promise<void> {
+  if (path.length === 0) {
+    await showTestExplorer(page);
+    const runAll = page.locator('.part.sidebar .title-actions .action-label[aria-label^="Run Tests"]');
+    await runAll.first().click();
+    return;
+  }
   const row = await expandPath(page, path, { expandLast: false });
   const element = rowLocator(page, row);
   await element.hover();

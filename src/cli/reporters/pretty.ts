@@ -5,6 +5,7 @@
 import { formatDiagnostic } from '../../core/errors';
 import { formatDuration } from '../../core/duration';
 import type { ExecutionEvent } from '../../core/events';
+import { skippedText } from '../../core/stepStateText';
 import type { FlowDef } from '../../core/flow/types';
 import type { FlowReport, RunReport } from '../../core/report';
 import type { Reporter } from './types';
@@ -107,7 +108,7 @@ export class PrettyReporter implements Reporter {
         const d = event.data;
         this.line(
           flow,
-          `${indent(d.step_id, d.parent_id)}${c.dim(`- ${label(d.step_name, d.step_id)} (skipped: ${d.reason})`)}`,
+          `${indent(d.step_id, d.parent_id)}${c.dim(`- ${label(d.step_name, d.step_id)} (${skippedText(d.reason)})`)}`,
         );
         break;
       }

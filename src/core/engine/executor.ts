@@ -13,7 +13,7 @@ import { linkedAbort, raceAbort, sleep } from '../cancellation';
 import { readDotenv } from '../dotenv';
 import { secretOutput, secretsOfVariable, secretValues } from '../secrets';
 import { errorMessage, TestMeshError } from '../errors';
-import type { ExecutionEvent, LogLevel } from '../events';
+import type { ExecutionEvent, LogLevel, PlannedStep } from '../events';
 import { compileExpression, isTruthy } from '../expr';
 import { loadReferencedFlow } from '../discovery';
 import { allowed, fileAccessFor, FileAccessError, resolveFlowFile, type FileAccess } from '../fileAccess';
@@ -210,6 +210,7 @@ class Execution {
       flow_name: this.flow.name,
       flow_file: this.flow.file,
       total_steps: allSteps(this.flow).length,
+      planned_steps: plannedSteps(this.flow, this.options.onlyStep?.stepId),
     });
 
     let error: string | undefined;
@@ -779,4 +780,19 @@ class AttemptContext implements ActionContext {
   resolveFile(reference: string, what: string): Promise<string> {
     return resolveFlowFile(this.run.execution.fileAccess, this.run.flow.file, reference, what);
   }
+}
+
+/** The steps a run will show from its start: the top level of setup, steps and teardown (or the one step run alone). */
+function plannedSteps(flow: FlowDef, onlyStepId: string | undefined): PlannedStep[] {
+  const plan = (step: StepDef): PlannedStep => ({
+    step_id: step.id,
+    step_name: step.name,
+    action: step.action,
+    phase: step.phase,
+  });
+  if (onlyStepId !== undefined) {
+    const step = allSteps(flow).find((s) => s.id === onlyStepId);
+    return step ? [plan(step)] : [];
+  }
+  return [...flow.setup, ...flow.steps, ...flow.teardown].map(plan);
 }

@@ -1,12 +1,14 @@
 /**
  * One execution, live: a header (status, Live badge, progress, counts), the step tree and the
- * selected step's detail (or, with none selected, the execution's overview and logs).
+ * selected step's detail (or, with none selected, the execution's overview and logs). Every step
+ * the run will take is listed from its start (queued ones greyed), so "2 / 5 steps" has five rows,
+ * and an empty section says what would appear in it.
  *
  * The state is the same pure fold the server uses (core/history/fold.ts) over the execution's
  * events from seq 1, so the page draws exactly what the server and the history store hold.
  * Events only mark what changed; drawing happens once per animation frame within a budget.
  */
-import type { ExecutionEvent } from '../../core/events';
+import type { ExecutionEvent, PlannedStep } from '../../core/events';
 import { applyEvent, emptyExecutionState, type ExecutionState } from '../../core/history/fold';
 import type { ExecutionSummary, StepState } from '../../core/history/types';
 import { h, replaceChildren, setAttr, setText } from '../dom';
@@ -33,6 +35,9 @@ const BADGE_TEXT: Record<ConnectionState, string> = {
   ended: '',
   unauthorized: 'Not authorized',
 };
+
+const EMPTY_LOGS_RUNNING = 'No log lines yet: log steps and actions that log write here while the run goes.';
+const EMPTY_LOGS_FINISHED = 'No log lines in this run.';
 
 /** Rows drawn between two looks at the clock. */
 const ROWS_PER_CHECK = 64;
@@ -114,10 +119,10 @@ export class DetailView {
     hd.progress.append(hd.bars.completed, hd.bars.failed, hd.bars.skipped, hd.bars.running);
     hd.cancel.addEventListener('click', () => void this.cancel());
 
-    this.emptySteps = h('p', { class: 'muted empty', text: 'Waiting for the first step…' });
+    this.emptySteps = h('p', { class: 'muted empty', text: 'The steps of the flow appear here once the run starts.' });
     this.stepsPane = h('div', { class: 'steps-pane', 'aria-label': 'Steps' }, this.emptySteps, this.tree.element);
     this.logsTitle = h('h2', { class: 'section-title', text: 'Logs' });
-    this.logsEmpty = h('p', { class: 'muted empty', text: 'No logs yet.' });
+    this.logsEmpty = h('p', { class: 'muted empty', text: EMPTY_LOGS_RUNNING });
     this.logsList = h('ol', { class: 'logs', 'aria-label': 'Execution logs' });
     this.overviewInfo = h('div', { class: 'overview-info' });
     this.overview = h(
@@ -207,6 +212,7 @@ export class DetailView {
   private readonly onEvent = (event: ExecutionEvent): void => {
     const step = applyEvent(this.state, event);
     if (step) this.dirtySteps.add(step);
+    if (event.type === 'execution.started') this.planSteps(event.data.planned_steps ?? []);
     this.headerDirty = true;
     if (
       event.type === 'execution.completed' ||
@@ -218,6 +224,15 @@ export class DetailView {
     }
     this.scheduler.request();
   };
+
+  /** Rows for the steps the run will take, queued until their own events arrive (same step ids). */
+  private planSteps(planned: PlannedStep[]): void {
+    const known = new Set(this.state.steps.map((s) => s.step_id));
+    for (const p of planned) {
+      if (known.has(p.step_id) || this.tree.has(p.step_id)) continue;
+      this.dirtySteps.add({ ...p, status: 'pending', attempt: 0 });
+    }
+  }
 
   private readonly onConnection = (state: ConnectionState): void => {
     this.connection = state;
@@ -365,6 +380,8 @@ export class DetailView {
     setText(hd.counts.skipped.lastChild as Element, `${c.skipped} skipped`);
     hd.counts.skipped.hidden = c.skipped === 0;
     setText(hd.counts.total, `${done} / ${total} steps`);
+    setText(this.logsEmpty, finished ? EMPTY_LOGS_FINISHED : EMPTY_LOGS_RUNNING);
+    if (finished && this.tree.size === 0) setText(this.emptySteps, 'This run had no steps.');
 
     if (finished && this.selectedId === undefined && status === 'failed' && !this.autoSelected) {
       this.autoSelected = true;

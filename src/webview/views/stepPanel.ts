@@ -8,6 +8,7 @@ import type { LogEntry, StepAttemptDetail, StepState } from '../../core/history/
 import { h, replaceChildren, type Child } from '../dom';
 import { formatBytes, formatDuration, formatTime, statusLabel } from '../format';
 import { jsonView } from '../jsonView';
+import { skippedText } from '../../core/stepStateText';
 import type { Transport } from '../transport';
 import { logList } from './logs';
 
@@ -78,7 +79,7 @@ export class StepPanel {
     ];
     const blocks: Child[] = [];
     if (step.status === 'skipped' && step.skip_reason)
-      blocks.push(h('p', { class: 'callout muted' }, 'Skipped: ', step.skip_reason));
+      blocks.push(h('p', { class: 'callout muted' }, skippedText(step.skip_reason)));
     if (step.assertion) {
       blocks.push(assertionView(step.assertion));
     } else if (step.error_message) {

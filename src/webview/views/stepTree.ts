@@ -8,6 +8,7 @@ import type { Phase } from '../../core/flow/types';
 import type { StepState } from '../../core/history/types';
 import { h, setAttr, setText } from '../dom';
 import { formatDuration, statusLabel } from '../format';
+import { skippedText } from '../../core/stepStateText';
 
 interface StepRow {
   id: string;
@@ -97,7 +98,7 @@ export class StepTree {
       step.status === 'failed'
         ? (step.error_message ?? '')
         : step.status === 'skipped'
-          ? (step.skip_reason ?? '')
+          ? skippedText(step.skip_reason)
           : step.status === 'running' && step.error_message
             ? `retrying: ${step.error_message}`
             : '';

@@ -164,7 +164,15 @@ describe('extension: editor help', () => {
         2000,
         'the final marks',
       );
-      assert.match(editor.afterTexts().get(lineOf(FLOW, 'id: slow'))!, /^✓ \d+(\.\d+)? (ms|s)$/);
+      // State and duration first, then the request in short (path only), once history has it.
+      await waitFor(
+        () =>
+          /^✓ \d+(\.\d+)? (ms|s) · GET \/slow → 200 · \d+ B$/.test(
+            editor.afterTexts().get(lineOf(FLOW, 'id: slow')) ?? '',
+          ),
+        2000,
+        `the request summary after the duration: ${editor.afterTexts().get(lineOf(FLOW, 'id: slow'))}`,
+      );
       assert.deepStrictEqual(Object.keys(decorations.marksOf(k)).sort(), ['one', 'slow', 'three']);
       decorations.dispose();
     });

@@ -10,6 +10,8 @@ import { TestMeshExtension } from '../../../src/extension/testMeshExtension';
 import { tempWorkspace, waitFor } from '../helpers';
 import { FakeVSCode, Uri, type FakeTestController } from './fakeVscode';
 import { COMMAND_DEBUG_FLOW } from '../../../src/extension/codelens';
+import { COMMAND_LIST_FILE } from '../../../src/extension/unlistedFiles';
+import { COMMAND_OPEN_ENVIRONMENT } from '../../../src/extension/variableHelp';
 
 const REPO = join(__dirname, '..', '..', '..', '..');
 
@@ -62,13 +64,16 @@ describe('extension: activation, commands and the local API', function () {
   it('registers everything at once and starts discovery and the server only after activation', async () => {
     const controller = fake.controllers[0] as FakeTestController;
     assert.strictEqual(controller.id, 'testmesh');
-    assert.deepStrictEqual([...fake.commands.keys()].sort(), [...Object.values(COMMANDS), COMMAND_DEBUG_FLOW].sort());
+    assert.deepStrictEqual(
+      [...fake.commands.keys()].sort(),
+      [...Object.values(COMMANDS), COMMAND_DEBUG_FLOW, COMMAND_LIST_FILE, COMMAND_OPEN_ENVIRONMENT].sort(),
+    );
     ext.startInBackground();
     // Nothing discovered, no server yet: that happens after activate returned.
     assert.strictEqual(controller.items.size, 0);
     assert.strictEqual(ext.api.url(), undefined);
     await ext.ready;
-    assert.strictEqual(controller.items.size, 1);
+    assert.strictEqual(controller.items.size, 2, 'the two flow files, at the top (one folder: no folder row)');
     assert.match(ext.api.url()!, /^http:\/\/127\.0\.0\.1:\d+$/);
     const state = (await fake.vscode.commands.executeCommand(COMMANDS.internalState)) as Record<string, any>;
     assert.strictEqual(state.ready, true);

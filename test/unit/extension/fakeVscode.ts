@@ -843,6 +843,7 @@ export class FakeVSCode {
       },
       DiagnosticSeverity: { Error: 0, Warning: 1, Information: 2, Hint: 3 },
       StatusBarAlignment: { Left: 1, Right: 2 },
+      ConfigurationTarget: { Global: 1, Workspace: 2, WorkspaceFolder: 3 },
       ViewColumn: { Active: -1, Beside: -2, One: 1 },
       tests: {
         createTestController(id: string, label: string) {
@@ -867,6 +868,10 @@ export class FakeVSCode {
             get<T>(key: string, fallback?: T): T | undefined {
               const full = section ? `${section}.${key}` : key;
               return fake.settings.has(full) ? (fake.settings.get(full) as T) : fallback;
+            },
+            /** Writes go to the one settings map (the fake has no user/workspace/folder levels). */
+            async update(key: string, value: unknown): Promise<void> {
+              fake.setSetting(section ? `${section}.${key}` : key, value);
             },
           };
         },

@@ -1,5 +1,6 @@
-// The Test Explorer tree built from a real workspace folder: folder -> file -> flow -> steps,
-// setup/teardown groups, nested steps, ranges, stable ids, broken files, edits from the editor.
+// The Test Explorer tree built from a real workspace folder: file -> flow -> steps (with a folder
+// row per folder only in a multi-root workspace), setup/teardown groups, nested steps, ranges,
+// stable ids, broken files, edits from the editor.
 import * as assert from 'node:assert';
 import { rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -112,17 +113,14 @@ describe('extension: Test Explorer tree', () => {
 
   const key = (rel: string) => Uri.file(join(root, rel)).toString();
 
-  it('lists folder -> files -> flow -> steps, skipping node_modules and non-flows', () => {
-    const roots = controller.items.all();
-    assert.deepStrictEqual(ids(roots), [Uri.file(root).toString()]);
-    assert.strictEqual(roots[0].label, 'ws');
-    const files = roots[0].children.all();
-    assert.deepStrictEqual(files.map((f) => f.label).sort(), [
-      'flows/broken.flow.yaml',
-      'flows/simple.yaml',
-      'flows/users.flow.yaml',
-    ]);
-    const users = roots[0].children.get(key('flows/users.flow.yaml'))!;
+  it('lists files -> flow -> steps at the top of a single-folder workspace, skipping node_modules and non-flows', () => {
+    const files = controller.items.all();
+    assert.deepStrictEqual(
+      files.map((f) => f.label),
+      ['flows/broken.flow.yaml', 'flows/simple.yaml', 'flows/users.flow.yaml'],
+      'no lone folder row',
+    );
+    const users = controller.items.get(key('flows/users.flow.yaml'))!;
     const flow = users.children.get(`${key('flows/users.flow.yaml')}#flow`)!;
     assert.strictEqual(flow.label, 'Users');
     assert.deepStrictEqual(
@@ -164,11 +162,12 @@ describe('extension: Test Explorer tree', () => {
     for (const id of tree.allIds()) assert.ok(id.startsWith('file://'), id);
   });
 
-  it('shows a broken file with its error, and the other flows still', () => {
+  it('shows a broken file with its error and no range (no gutter run icon), and the other flows still', () => {
     const broken = tree.fileItem(key('flows/broken.flow.yaml'))!;
     assert.match(String(broken.error), /no_such_action/);
+    assert.strictEqual(broken.description, 'invalid flow');
     assert.strictEqual(broken.children.size, 0);
-    assert.strictEqual(broken.range!.start.line, 4);
+    assert.strictEqual(broken.range, undefined);
     assert.ok(tree.flowItem(key('flows/users.flow.yaml')));
     assert.ok(tree.flowItem(key('flows/simple.yaml')));
   });
@@ -202,15 +201,20 @@ describe('extension: Test Explorer tree', () => {
     fake.fileEvent('changed', file);
     await waitFor(() => tree.fileItem(key('flows/new.flow.yaml'))?.error !== undefined, 2000, 'the error');
     assert.strictEqual(tree.flowItem(key('flows/new.flow.yaml')), undefined);
+    assert.strictEqual(tree.fileItem(key('flows/new.flow.yaml'))!.description, 'invalid flow');
     assert.ok(tree.flowItem(key('flows/users.flow.yaml')), 'other flows stay');
+
+    // Fixed: the error and the "invalid flow" note go at once ('' because VS Code drops undefined).
+    writeFileSync(file, SIMPLE.replace('Simple', 'Fixed one'));
+    fake.fileEvent('changed', file);
+    await waitFor(() => tree.flowItem(key('flows/new.flow.yaml'))?.label === 'Fixed one', 2000, 'the fix');
+    assert.strictEqual(tree.fileItem(key('flows/new.flow.yaml'))!.error, undefined);
+    assert.strictEqual(tree.fileItem(key('flows/new.flow.yaml'))!.description, '');
 
     unlinkSync(file);
     fake.fileEvent('deleted', file);
     await waitFor(() => tree.fileItem(key('flows/new.flow.yaml')) === undefined, 2000, 'the removal');
-    const files = controller.items
-      .all()[0]
-      .children.all()
-      .map((f) => f.label);
+    const files = controller.items.all().map((f) => f.label);
     assert.ok(!files.includes('flows/new.flow.yaml'));
   });
 
@@ -229,11 +233,39 @@ describe('extension: Test Explorer tree', () => {
       ['other/api.yaml'],
     );
     assert.deepStrictEqual(
-      controller.items
-        .all()[0]
-        .children.all()
-        .map((f) => f.label),
+      controller.items.all().map((f) => f.label),
       ['other/api.yaml'],
     );
+  });
+});
+
+describe('extension: Test Explorer tree in a multi-root workspace', () => {
+  it('keeps one row per workspace folder, with its files under it', async () => {
+    const first = tempWorkspace({ 'a.flow.yaml': SIMPLE });
+    const second = tempWorkspace({ 'flows/b.flow.yaml': SIMPLE.replace('Simple', 'Second') });
+    const fake = new FakeVSCode();
+    fake.addFolder(first, 'api');
+    fake.addFolder(second, 'web');
+    const log = fake.vscode.window.createOutputChannel('TestMesh', { log: true });
+    const index = new FlowIndex(fake.vscode, log, { fileDebounceMs: 10, typingDebounceMs: 10 });
+    const controller = fake.vscode.tests.createTestController('testmesh', 'TestMesh') as unknown as FakeTestController;
+    const tree = new TestTree(fake.vscode, controller as never);
+    index.onDidChange((change) => tree.apply(change, index.all()));
+    try {
+      await index.start();
+      const roots = controller.items.all();
+      assert.deepStrictEqual(
+        roots.map((r) => r.label),
+        ['api', 'web'],
+      );
+      assert.deepStrictEqual(
+        roots.map((r) => r.children.all().map((f) => f.label)),
+        [['a.flow.yaml'], ['flows/b.flow.yaml']],
+      );
+    } finally {
+      index.dispose();
+      rmSync(first, { recursive: true, force: true });
+      rmSync(second, { recursive: true, force: true });
+    }
   });
 });

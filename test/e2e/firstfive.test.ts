@@ -1,0 +1,569 @@
+// The first five minutes in a real VS Code (code-server + headless Chromium, window 1280 px wide),
+// on a small repository of a user's own: flows under tests/api/, a .env with BASE_URL, one slow
+// flow held by a gate of the server started here, one failing flow, a flow needing a variable
+// nothing sets, and a flow-looking file outside the flow globs. Each test checks one point of
+// issue 20 the way a user sees it; the last one leaves docs/vscode.png's candidate in test-results/.
+import * as assert from 'node:assert';
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Browser, Frame, Page } from 'playwright-core';
+import { LocalApiClient, waitForState, type ExtensionState } from './extensionState';
+import {
+  openWorkbench,
+  packageExtension,
+  repoRoot,
+  runCommand,
+  screenshot,
+  startCodeServer,
+  waitFor,
+  waitForExtensionActivation,
+  webviewFrame,
+  type CodeServerSession,
+} from './harness';
+import {
+  activeEditor,
+  childrenIn,
+  clickCodeLensText,
+  expandPath,
+  findRow,
+  openFile,
+  readTree,
+  runFromTree,
+  showTestExplorer,
+  showTestResults,
+  TREE_ROOT,
+  waitForRowState,
+} from './workbench';
+
+const EXTENSION_ID = 'testmesh.testmesh-vscode';
+const ORDERS_FILE = 'tests/api/orders.flow.yaml';
+const ORDERS_FLOW = 'Orders';
+const SLOW_FILE = 'tests/api/slow.flow.yaml';
+const SLOW_FLOW = 'Slow checkout';
+const TOKEN_FILE = 'tests/api/token.flow.yaml';
+const BROKEN_FILE = 'tests/api/broken.flow.yaml';
+const SCRATCH_FILE = 'scratch/try.yaml';
+const SKIPPED_TEXT = 'skipped: an earlier step failed';
+
+const ORDERS = `flow:
+  name: ${ORDERS_FLOW}
+  steps:
+    - id: create_order
+      name: Create the order
+      action: http_request
+      config:
+        method: POST
+        url: "{{BASE_URL}}/orders"
+      assert:
+        - status == 202
+    - id: check_total
+      name: Check the total
+      action: http_request
+      config:
+        url: "{{BASE_URL}}/orders/1"
+      assert:
+        - body.total == 35
+    - id: pay
+      name: Pay for the order
+      action: http_request
+      config:
+        method: POST
+        url: "{{BASE_URL}}/orders/1/pay"
+`;
+
+const SLOW = `flow:
+  name: ${SLOW_FLOW}
+  steps:
+${[1, 2, 3, 4, 5]
+  .map(
+    (n) => `    - id: call_${n}
+      name: Call ${n} of 5
+      action: http_request
+      config:
+        url: "{{BASE_URL}}/${n === 3 ? 'slow' : 'fast'}"
+      assert:
+        - status == 200
+`,
+  )
+  .join('')}`;
+
+const TOKEN = `flow:
+  name: Needs a token
+  steps:
+    - id: me
+      name: Who am I
+      action: http_request
+      config:
+        url: "{{BASE_URL}}/me"
+        headers:
+          Authorization: "Bearer {{API_TOKEN}}"
+`;
+
+const SCRATCH = `flow:
+  name: Scratch flow
+  steps:
+    - id: ping
+      action: http_request
+      config:
+        url: "{{BASE_URL}}/fast"
+`;
+
+describe('The first five minutes in code-server (issue 20)', function () {
+  let server: Server | undefined;
+  let vsix: string | undefined;
+  let workspace: string | undefined;
+  let stateDir: string | undefined;
+  let stateFile = '';
+  let session: CodeServerSession | undefined;
+  let browser: Browser | undefined;
+  let page: Page;
+  let api: LocalApiClient;
+  let baseUrl = '';
+  const held: ServerResponse[] = [];
+  let holdSlow = false;
+  let testNumber = 0;
+
+  before(async function () {
+    this.timeout(300_000);
+    server = createServer((req, res) => {
+      const reply = (status: number, body: unknown) => {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(body));
+      };
+      if (req.url === '/slow' && holdSlow) return void held.push(res);
+      if (req.url === '/orders' && req.method === 'POST') return reply(202, { id: 1 });
+      if (req.url === '/orders/1') return reply(200, { id: 1, total: 30 });
+      reply(200, { ok: true });
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    vsix = process.env.TESTMESH_E2E_VSIX
+      ? path.resolve(process.env.TESTMESH_E2E_VSIX)
+      : await packageExtension(repoRoot());
+    workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'testmesh-e2e-firstfive-'));
+    const write = (rel: string, text: string) => {
+      fs.mkdirSync(path.dirname(path.join(workspace!, rel)), { recursive: true });
+      fs.writeFileSync(path.join(workspace!, rel), text);
+    };
+    write(ORDERS_FILE, ORDERS);
+    write(SLOW_FILE, SLOW);
+    write(TOKEN_FILE, TOKEN);
+    write(SCRATCH_FILE, SCRATCH);
+    write('.env', `BASE_URL=${baseUrl}\n`);
+    stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'testmesh-e2e-firstfive-state-'));
+    stateFile = path.join(stateDir, 'state.json');
+    session = await startCodeServer({
+      workspace,
+      vsix,
+      env: { TESTMESH_STATE_FILE: stateFile },
+      settings: {
+        'editor.stickyScroll.enabled': false,
+        'editor.minimap.enabled': false,
+        'testing.automaticallyOpenPeekView': 'never',
+        // Test Results would open under the editor on every run and hide half the flow's lines.
+        'testing.openTesting': 'neverOpen',
+        'git.enabled': false,
+        'extensions.autoCheckUpdates': false,
+        'extensions.autoUpdate': false,
+        'workbench.tips.enabled': false,
+        // The user's own layout: flows under tests/ only, so scratch/ is outside.
+        'testmesh.flowGlobs': ['tests/**/*.yaml'],
+      },
+    });
+    ({ browser, page } = await openWorkbench(session));
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await waitForExtensionActivation(session, EXTENSION_ID);
+    const state = await waitForState(stateFile, (s) => s.ready && s.server.url && s.flows.length >= 3, {
+      timeout: 120_000,
+      message: 'the extension to finish discovery and start its local API',
+    });
+    api = LocalApiClient.fromState(state);
+  });
+
+  afterEach(async function () {
+    holdSlow = false;
+    for (const res of held.splice(0)) res.end('{}');
+    const test = this.currentTest;
+    testNumber += 1;
+    const name = `e2e-firstfive-${String(testNumber).padStart(2, '0')}-${slug(test?.title ?? 'test')}`;
+    const picture = page ? await screenshot(page, name).catch((error: unknown) => `(no screenshot: ${error})`) : '';
+    if (test?.state !== 'failed') return;
+    const log = session?.extensionHostLog() ?? '';
+    const stateText = stateFile && fs.existsSync(stateFile) ? fs.readFileSync(stateFile, 'utf8') : '(no state file)';
+    const logFile = path.join(repoRoot(), 'test-results', `${name}.log`);
+    fs.writeFileSync(logFile, `--- state ---\n${stateText}\n--- extension host log ---\n${log}`);
+    console.log(`screenshot: ${picture}\nlogs and extension state: ${logFile}`);
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    await browser?.close().catch(() => undefined);
+    await session?.stop();
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    const packagedHere = vsix && !process.env.TESTMESH_E2E_VSIX ? path.dirname(vsix) : undefined;
+    for (const dir of [workspace, stateDir, packagedHere]) {
+      if (dir && !process.env.TESTMESH_E2E_KEEP) fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('1. picks the only .env itself and says so in the status bar', async function () {
+    const state = await waitForState(stateFile, (s) => (s as StateWithAuto).environmentAuto === true);
+    assert.ok(state.environment?.endsWith(`${path.sep}.env`), String(state.environment));
+    const item = page.locator('.statusbar-item', { hasText: '.env (auto)' });
+    await item.first().waitFor({ state: 'visible', timeout: 30_000 });
+  });
+
+  it('5. shows the flows at once in a single-folder workspace: no lone folder row', async function () {
+    await showTestExplorer(page);
+    const labels = await waitFor(
+      async () => {
+        const top = childrenIn(await readTree(page), TREE_ROOT).map((row) => row.label);
+        return [ORDERS_FILE, SLOW_FILE, TOKEN_FILE].every((file) => top.includes(file)) ? top : undefined;
+      },
+      { message: 'the flow files as the first rows of the Test Explorer' },
+    );
+    assert.ok(!labels.includes(path.basename(workspace!)), `no folder row: ${labels.join(', ')}`);
+    assert.ok(!labels.includes(SCRATCH_FILE), 'scratch/ is outside the flow globs');
+  });
+
+  it("3/4. after a run, each step's line says state and duration first, then the request, inside the editor at 1280 px; a skipped step says so once", async function () {
+    const flowPath = [ORDERS_FILE, ORDERS_FLOW];
+    await expandPath(page, flowPath);
+    await runFromTree(page, [ORDERS_FILE]);
+    await waitForRowState(page, flowPath, 'failed');
+    await waitForRowState(page, [...flowPath, 'Pay for the order'], 'skipped');
+
+    await runCommand(page, 'View: Close All Editors');
+    await openFile(page, ORDERS_FILE);
+    const editor = activeEditor(page, 'orders.flow.yaml');
+    const marks = await waitFor(
+      async () => {
+        const found = await lineMarks(editor);
+        const create = found.find((m) => m.line === 4);
+        return create && / · POST \/orders → 202/.test(create.text) && found.some((m) => m.line === 19)
+          ? found
+          : undefined;
+      },
+      { message: 'the step marks with their request summaries' },
+    ).catch(async (error: Error) => {
+      throw new Error(`${error.message}: ${JSON.stringify(await lineMarks(editor))}`);
+    });
+    console.log(`      marks at 1280 px: ${JSON.stringify(marks)}`);
+    const byLine = new Map(marks.map((m) => [m.line, m]));
+    const create = byLine.get(4)!;
+    assert.match(create.text, /^✓ \d+(\.\d+)? (ms|s) · POST \/orders → 202 · \d+ B$/);
+    const check = byLine.get(12)!;
+    assert.match(check.text, /^✗ \d+(\.\d+)? (ms|s) · GET \/orders\/1 → 200 · \d+ B$/);
+    const pay = byLine.get(19)!;
+    assert.strictEqual(pay.text, `– ${SKIPPED_TEXT}`);
+    for (const mark of [create, check, pay]) {
+      // The state and duration (the first characters) are inside the editor's visible width.
+      assert.ok(
+        mark.left < mark.editorRight,
+        `line ${mark.line}'s mark starts inside the editor: ${JSON.stringify(mark)}`,
+      );
+      assert.ok(
+        mark.left + mark.stateWidth <= mark.editorRight,
+        `line ${mark.line}'s state and duration are fully visible: ${JSON.stringify(mark)}`,
+      );
+      // Nothing else drawn after the end of the step's line: the mark is the only one there.
+      assert.deepStrictEqual(mark.others, [], `line ${mark.line} has only the extension's mark`);
+    }
+
+    // The same words in the panel's step tree, and in the CLI.
+    await clickCodeLensText(page, 'orders.flow.yaml', 'Show last execution');
+    const frame = await panelFrame(page, (f) => f.locator('.detail-view .status-pill[data-status="failed"]'));
+    const payRow = frame.locator('[data-step-id="pay"] .step-note').first();
+    await waitFor(async () => (await payRow.textContent())?.trim() === SKIPPED_TEXT, {
+      message: `the panel to say "${SKIPPED_TEXT}"`,
+    });
+    const cli = await runCli(['run', ORDERS_FILE, '--env-file', '.env', '--no-color'], workspace!);
+    const skippedLines = cli.split('\n').filter((line) => line.includes('Pay for the order'));
+    assert.deepStrictEqual(
+      skippedLines.map((line) => line.trim()),
+      [`- Pay for the order (${SKIPPED_TEXT})`],
+      cli,
+    );
+  });
+
+  it('5. a broken file shows its error without a run icon, and loses it as soon as it is fixed', async function () {
+    fs.writeFileSync(path.join(workspace!, BROKEN_FILE), ORDERS.replace('name: Orders', 'name: [Broken'));
+    await waitForState(stateFile, (s) => s.flows.some((f) => f.file === BROKEN_FILE && !f.valid));
+    await showTestExplorer(page);
+    const row = await waitFor(
+      async () => {
+        const found = findRow(await readTree(page), [BROKEN_FILE]);
+        return found?.description === 'invalid flow' ? found : undefined;
+      },
+      { message: 'the broken file row saying invalid flow' },
+    );
+    assert.strictEqual(row.state, '', 'no run result on the broken file');
+    // VS Code shows the item's error as a row of its own under it.
+    const errorRow = testTreeText(page);
+    await waitFor(async () => /line 3: YAML syntax error/.test(await errorRow()), {
+      message: "the broken file's error in the Test Explorer",
+    });
+    await runCommand(page, 'View: Close All Editors');
+    await openFile(page, BROKEN_FILE);
+    const editor = activeEditor(page, 'broken.flow.yaml');
+    await editor.locator('.view-lines').waitFor({ state: 'visible' });
+    // Give the decorations a moment to be drawn if they were going to be: poll for a while that none shows.
+    const glyphs = await waitFor(async () => runGlyphs(editor), { timeout: 3_000 }).catch(() => 0);
+    assert.strictEqual(glyphs, 0, 'no run icon in the gutter of a broken file');
+
+    fs.writeFileSync(path.join(workspace!, BROKEN_FILE), ORDERS.replace('name: Orders', 'name: Fixed orders'));
+    const fixed = await waitFor(
+      async () => {
+        const found = findRow(await readTree(page), [BROKEN_FILE]);
+        return found && found.description === '' && found.expanded !== undefined ? found : undefined;
+      },
+      { message: 'the fixed file row without "invalid flow"' },
+    ).catch(async (error: Error) => {
+      throw new Error(`${error.message}: ${JSON.stringify(findRow(await readTree(page), [BROKEN_FILE]))}`);
+    });
+    assert.notStrictEqual(fixed.state, 'errored');
+    await waitFor(async () => (await runGlyphs(editor)) > 0, { message: 'run icons once the file is fixed' });
+    assert.doesNotMatch(await errorRow(), /YAML syntax error/, 'the error went with the fix');
+  });
+
+  it('2. a flow-looking file outside the globs says why and is listed in one click', async function () {
+    await runCommand(page, 'View: Close All Editors');
+    await openFile(page, SCRATCH_FILE);
+    const editor = activeEditor(page, 'try.yaml');
+    const why = editor.locator('.codelens-decoration', { hasText: 'Not listed by TestMesh' });
+    await why.first().waitFor({ state: 'visible', timeout: 30_000 });
+    assert.match(await why.first().innerText(), /outside the testmesh\.flowGlobs setting \(tests\/\*\*\/\*\.yaml\)/);
+    await clickCodeLensText(page, 'try.yaml', `Add ${SCRATCH_FILE} to testmesh.flowGlobs`);
+    await waitForState(stateFile, (s) => s.flows.some((f) => f.file === SCRATCH_FILE && f.valid));
+    await editor.locator('.codelens-decoration a', { hasText: '▶ Run flow' }).first().waitFor({ timeout: 30_000 });
+    await waitFor(async () => (await why.count()) === 0, { message: 'the "not listed" lens to go' });
+    const settings = JSON.parse(fs.readFileSync(path.join(workspace!, '.vscode', 'settings.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    assert.deepStrictEqual(settings['testmesh.flowGlobs'], ['tests/**/*.yaml', SCRATCH_FILE]);
+    await showTestExplorer(page);
+    await waitFor(async () => findRow(await readTree(page), [SCRATCH_FILE]), {
+      message: 'the file in the Test Explorer',
+    });
+  });
+
+  it('1. a variable nothing sets: the message says where variables come from, with links that work', async function () {
+    const flowPath = [TOKEN_FILE, 'Needs a token'];
+    await expandPath(page, flowPath);
+    await runFromTree(page, [TOKEN_FILE]);
+    await waitForRowState(page, flowPath, ['failed', 'errored']);
+    // The notification names the environment and offers to pick one.
+    const toast = page.locator('.notifications-toasts .notification-toast', {
+      hasText: "nothing sets the variable 'API_TOKEN'",
+    });
+    await toast.first().waitFor({ state: 'visible', timeout: 30_000 });
+    assert.match(await toast.first().innerText(), /selected environment \(\.env\)/);
+    // Test Results: the message with its links.
+    const panel = await showTestResults(page);
+    const messageRow = panel
+      .locator('.test-output-peek-tree .monaco-list-row', { hasText: 'unresolved variable' })
+      .first();
+    await messageRow.waitFor({ state: 'visible', timeout: 30_000 });
+    await messageRow.click();
+    const link = panel.locator('a', { hasText: 'Pick an environment' }).first();
+    await link.waitFor({ state: 'visible', timeout: 30_000 });
+    assert.match(await panel.innerText(), /Variables come from the selected environment/);
+    await link.click();
+    const picker = page.locator('.quick-input-widget', { hasText: 'TestMesh environment' });
+    await picker.waitFor({ state: 'visible', timeout: 30_000 });
+    await page.keyboard.press('Escape');
+  });
+
+  it('6. the panel lists every step from the start of a run, queued ones greyed; empty sections say what would be there', async function () {
+    holdSlow = true;
+    await runCommand(page, 'View: Close All Editors');
+    await hidePanel(page);
+    await openFile(page, SLOW_FILE);
+    await clickCodeLensText(page, 'slow.flow.yaml', '▶ Run flow');
+    await waitFor(() => held.length > 0, { message: 'the third call to be held' });
+    const [running] = await api.executions(`?flow_id=${encodeURIComponent(SLOW_FILE)}&status=running`);
+    assert.ok(running, 'the flow is running');
+    await clickCodeLensText(page, 'slow.flow.yaml', 'Show last execution');
+    const frame = await panelFrame(page, (f) => f.locator(`.detail-view .crumb-id:text-is("${running.id}")`));
+    const rows = frame.locator('.step-trees [data-step-id]');
+    const statuses = await waitFor(
+      async () => {
+        const seen = await rows.evaluateAll((items) =>
+          items.map((item) => ({
+            id: (item as HTMLElement).dataset.stepId,
+            status: (item as HTMLElement).dataset.status,
+            opacity: Number(getComputedStyle(item.querySelector('.step-line')!).opacity),
+          })),
+        );
+        return seen.length === 5 && seen[2].status === 'running' ? seen : undefined;
+      },
+      { message: 'five rows with the third running' },
+    );
+    assert.deepStrictEqual(
+      statuses.map((s) => s.status),
+      ['completed', 'completed', 'running', 'pending', 'pending'],
+    );
+    assert.ok(
+      statuses[3].opacity < 1 && statuses[4].opacity < 1,
+      `queued rows are greyed: ${JSON.stringify(statuses)}`,
+    );
+    assert.strictEqual(statuses[0].opacity, 1);
+    assert.match(await frame.locator('.detail-view .count.total').innerText(), /2 \/ 5 steps/);
+    await screenshot(page, 'e2e-firstfive-panel-while-running');
+
+    holdSlow = false;
+    for (const res of held.splice(0)) res.end('{}');
+    await api.waitForEnd(running.id);
+    const empty = frame.locator('.overview .empty');
+    await waitFor(async () => (await empty.innerText()).trim() === 'No log lines in this run.', {
+      message: 'the logs section to say there were none in this run',
+    });
+  });
+
+  it('7. leaves the README screenshot: Test Explorer, a flow with its step marks and the panel', async function () {
+    await runCommand(page, 'View: Close All Editors');
+    await hidePanel(page);
+    await showTestExplorer(page);
+    await expandPath(page, [ORDERS_FILE, ORDERS_FLOW]);
+    await openFile(page, ORDERS_FILE);
+    await clickCodeLensText(page, 'orders.flow.yaml', 'Show last execution');
+    await panelFrame(page, (f) => f.locator('.detail-view .status-pill[data-status="failed"]'));
+    await runCommand(page, 'View: Focus Active Editor Group').catch(() => undefined);
+    const file = await screenshot(page, 'readme-vscode');
+    assert.ok(fs.statSync(file).size > 10_000, 'a real picture');
+  });
+
+  // ---- helpers bound to this session ----
+
+  function panelFrame(target: Page, has: (frame: Frame) => ReturnType<Frame['locator']>): Promise<Frame> {
+    return webviewFrame(target, async (frame) => (await has(frame).count()) > 0, {
+      timeout: 30_000,
+      message: 'the execution panel',
+    });
+  }
+});
+
+interface StateWithAuto extends ExtensionState {
+  environmentAuto?: boolean;
+}
+
+interface LineMark {
+  /** 1-based line number. */
+  line: number;
+  text: string;
+  left: number;
+  /** Width of the state and duration part (the text before ' · '). */
+  stateWidth: number;
+  editorRight: number;
+  /** Other things drawn after the line's text (e.g. VS Code's inline test output). */
+  others: string[];
+}
+
+/**
+ * The text drawn after the end of each editor line (decorations' `after` content is CSS
+ * `::after` content, not DOM text), where it starts, and how wide its state part is.
+ */
+async function lineMarks(editor: ReturnType<typeof activeEditor>): Promise<LineMark[]> {
+  return editor.evaluate((root) => {
+    const guard = root.querySelector('.overflow-guard') ?? root;
+    const editorRight = guard.getBoundingClientRect().right - 14; // the vertical scrollbar
+    const lineNumbers = new Map<number, number>();
+    for (const number of Array.from(root.querySelectorAll('.margin-view-overlays .line-numbers'))) {
+      const top = Math.round(number.getBoundingClientRect().top);
+      lineNumbers.set(top, Number(number.textContent));
+    }
+    const out: Array<{
+      line: number;
+      text: string;
+      left: number;
+      stateWidth: number;
+      editorRight: number;
+      others: string[];
+    }> = [];
+    for (const line of Array.from(root.querySelectorAll('.view-lines .view-line'))) {
+      const top = Math.round(line.getBoundingClientRect().top);
+      const number = lineNumbers.get(top);
+      if (number === undefined) continue;
+      const afters: Array<{ text: string; left: number; width: number; font: string }> = [];
+      for (const span of Array.from(line.querySelectorAll('span'))) {
+        const style = getComputedStyle(span, '::after');
+        const content = style.content;
+        if (!content || content === 'none' || content === 'normal' || content === '""') continue;
+        const text = JSON.parse(
+          content.replace(/\\([0-9a-f]{1,6}) ?/gi, (_, hex: string) => String.fromCodePoint(parseInt(hex, 16))),
+        ) as string;
+        const rect = span.getBoundingClientRect();
+        afters.push({
+          text,
+          left: rect.right - measure(text, style.font),
+          width: measure(text, style.font),
+          font: style.font,
+        });
+      }
+      // Injected text (VS Code's own inline output) is DOM text in spans of class 'inline-*'.
+      const injected = Array.from(line.querySelectorAll('span[class*="ced-"], span[class*="inline"]'))
+        .map((s) => s.textContent ?? '')
+        .filter((t) => t.trim() !== '');
+      const mine = afters.find((a) => /^[✓✗–⟳]/.test(a.text));
+      if (!mine) continue;
+      const state = mine.text.split(' · ')[0];
+      out.push({
+        line: number,
+        text: mine.text,
+        left: mine.left,
+        stateWidth: measure(state, mine.font),
+        editorRight,
+        others: [...afters.filter((a) => a !== mine).map((a) => a.text), ...injected],
+      });
+    }
+    return out;
+
+    function measure(text: string, font: string): number {
+      const canvas = document.createElement('canvas');
+      const context = canvas.getContext('2d')!;
+      context.font = font;
+      return context.measureText(text).width;
+    }
+  });
+}
+
+/** Hides the bottom panel (Test Results, Problems) so the editor has the window's height. */
+async function hidePanel(page: Page): Promise<void> {
+  if (await page.locator('.part.panel').isVisible()) await runCommand(page, 'View: Hide Panel', { timeout: 10_000 });
+}
+
+/** The Test Explorer's text, error rows included. */
+function testTreeText(page: Page): () => Promise<string> {
+  return () => page.locator('.part.sidebar .monaco-list[aria-label="Test Explorer"]').innerText();
+}
+
+/** Run icons in the editor's gutter (the Testing view's glyph-margin decorations). */
+async function runGlyphs(editor: ReturnType<typeof activeEditor>): Promise<number> {
+  return editor
+    .locator('.glyph-margin-widgets .codicon-testing-run-icon, .margin-view-overlays .codicon-testing-run-icon')
+    .count();
+}
+
+function runCli(args: string[], cwd: string): Promise<string> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [path.join(repoRoot(), 'dist', 'cli.js'), ...args],
+      { cwd, timeout: 60_000 },
+      (_e, stdout, stderr) => resolve(`${stdout}${stderr}`),
+    );
+  });
+}
+
+function slug(text: string): string {
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 60);
+}
