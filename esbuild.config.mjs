@@ -16,9 +16,46 @@ const node = {
   logLevel: 'warning',
 };
 
+// The heavy client libraries (src/core/libraries.ts loads them on first use) are bundled apart, in
+// dist/vendor/, so that the CLI and the extension parse none of them until a flow needs one. One
+// bundle per group: gRPC's three packages share one copy of protobufjs.
+const VENDOR = {
+  grpc: ['@grpc/grpc-js', '@grpc/proto-loader', 'protobufjs'],
+  kafka: ['kafkajs'],
+  redis: ['@redis/client'],
+  postgres: ['pg'],
+  re2: ['re2js'],
+};
+const vendorGroupOf = new Map(Object.entries(VENDOR).flatMap(([group, names]) => names.map((n) => [n, group])));
+const escape = (text) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+const vendorFilter = new RegExp(`^(?:${[...vendorGroupOf.keys()].map(escape).join('|')})$`);
+const vendored = {
+  name: 'vendored',
+  setup(build) {
+    build.onResolve({ filter: vendorFilter }, (args) => ({ path: args.path, namespace: 'vendored' }));
+    build.onLoad({ filter: /.*/, namespace: 'vendored' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(`./vendor/${vendorGroupOf.get(args.path)}.js`)})[${JSON.stringify(args.path)}];`,
+      loader: 'js',
+    }));
+    build.onResolve({ filter: /^\.\/vendor\// }, (args) => ({ path: args.path, external: true }));
+  },
+};
+const vendorBuilds = Object.entries(VENDOR).map(([group, names]) => ({
+  ...node,
+  stdin: {
+    contents: `module.exports = {${names.map((n) => `${JSON.stringify(n)}: require(${JSON.stringify(n)})`).join(', ')}};`,
+    resolveDir: '.',
+    loader: 'js',
+  },
+  outfile: `dist/vendor/${group}.js`,
+  sourcemap: false,
+}));
+
 const builds = [
+  ...vendorBuilds,
   {
     ...node,
+    plugins: [vendored],
     entryPoints: ['src/cli/main.ts'],
     outfile: 'dist/cli.js',
     define: { TESTMESH_VERSION: JSON.stringify(version) },
@@ -29,10 +66,16 @@ const builds = [
   },
 ];
 // Large flow files load in a worker thread (src/core/flow/loadOffThread.ts); it looks for this next to the bundle.
-builds.push({ ...node, entryPoints: ['src/core/flow/flowWorker.ts'], outfile: 'dist/flowWorker.js' });
+builds.push({
+  ...node,
+  plugins: [vendored],
+  entryPoints: ['src/core/flow/flowWorker.ts'],
+  outfile: 'dist/flowWorker.js',
+});
 if (existsSync('src/extension/extension.ts')) {
   builds.push({
     ...node,
+    plugins: [vendored],
     entryPoints: ['src/extension/extension.ts'],
     outfile: 'dist/extension.js',
     external: ['vscode'],

@@ -14,12 +14,8 @@
  * into a message (see postgresDsn.ts).
  */
 import type { Pool, PoolClient, PoolConfig, QueryResult } from 'pg';
-
-/** node-postgres, loaded on first use: most runs never query a database, and the CLI starts faster. */
-let pgModule: typeof import('pg') | undefined;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const pg = (): typeof import('pg') => (pgModule ??= require('pg') as typeof import('pg'));
 import { linkedAbort, raceAbort } from '../cancellation';
+import { postgres as pg } from '../libraries';
 import { errorMessage, TestMeshError } from '../errors';
 import { TimeoutError } from '../engine/errors';
 import { socketErrorReason } from '../networkErrors';

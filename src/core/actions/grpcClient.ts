@@ -9,21 +9,9 @@
  * are strings, enums their names, and unset fields show their defaults.
  */
 import { dirname } from 'node:path';
-import {
-  Client,
-  Metadata,
-  credentials,
-  status as Status,
-  type ChannelCredentials,
-  type ServiceError,
-} from '@grpc/grpc-js';
-import {
-  loadFileDescriptorSetFromBuffer,
-  loadSync,
-  type MethodDefinition,
-  type Options,
-  type PackageDefinition,
-} from '@grpc/proto-loader';
+import type { ChannelCredentials, Client, Metadata, ServiceError } from '@grpc/grpc-js';
+import type { MethodDefinition, Options, PackageDefinition } from '@grpc/proto-loader';
+import { grpcJs, protoLoader } from '../libraries';
 import { TestMeshError } from '../errors';
 import { suggest } from '../flow/suggest';
 import { stringifyValue } from '../template';
@@ -84,12 +72,12 @@ async function readCredentials(
 ): Promise<{ creds: ChannelCredentials; key: string }> {
   const tls = await readTls(config, ctx);
   if (!tls && optionalBoolean(config, 'use_tls') !== true)
-    return { creds: credentials.createInsecure(), key: 'plaintext' };
+    return { creds: grpcJs().credentials.createInsecure(), key: 'plaintext' };
   const pem = (v: unknown) => (typeof v === 'string' ? Buffer.from(v) : null);
   const ca = Array.isArray(tls?.ca) ? tls.ca[0] : tls?.ca;
   const verify =
     tls?.rejectUnauthorized === false ? { rejectUnauthorized: false, checkServerIdentity: () => undefined } : {};
-  const creds = credentials.createSsl(pem(ca), pem(tls?.key), pem(tls?.cert), verify);
+  const creds = grpcJs().credentials.createSsl(pem(ca), pem(tls?.key), pem(tls?.cert), verify);
   return {
     creds,
     key: JSON.stringify([
@@ -108,7 +96,7 @@ async function clientFor(ctx: ActionContext, address: string, config: Config): P
   const id = `${address}|${key}`;
   let client = clients.get(id);
   if (!client) {
-    client = new Client(address, creds, { 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES });
+    client = new (grpcJs().Client)(address, creds, { 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES });
     clients.set(id, client);
   }
   return client;
@@ -116,7 +104,7 @@ async function clientFor(ctx: ActionContext, address: string, config: Config): P
 
 /** Request metadata: names lower-cased; `-bin` names take base64 text. */
 function readMetadata(config: Config): Metadata {
-  const metadata = new Metadata();
+  const metadata = new (grpcJs().Metadata)();
   const given = optionalMap(config, 'metadata');
   for (const [name, value] of Object.entries(given ?? {})) {
     const key = name.toLowerCase();
@@ -143,7 +131,7 @@ function collect(source: Metadata): Record<string, string> {
 
 /** `OK`, `NOT_FOUND`, `DEADLINE_EXCEEDED`, ... for a numeric status code. */
 export function statusName(code: number): string {
-  return (Status as unknown as Record<number, string>)[code] ?? `UNKNOWN_STATUS_${code}`;
+  return (grpcJs().status as unknown as Record<number, string>)[code] ?? `UNKNOWN_STATUS_${code}`;
 }
 
 export function isServiceError(err: unknown): err is ServiceError {
@@ -172,7 +160,7 @@ async function loadDefinition(
     if (!loaded) {
       loaded = Promise.resolve().then(() => {
         try {
-          return loadSync(full, { ...LOADER_OPTIONS, includeDirs });
+          return protoLoader().loadSync(full, { ...LOADER_OPTIONS, includeDirs });
         } catch (err) {
           throw new TestMeshError(
             `config.proto_file: cannot load ${full}: ${err instanceof Error ? err.message : String(err)}`,
@@ -188,7 +176,7 @@ async function loadDefinition(
   let loaded = definitions.get(key);
   if (!loaded) {
     loaded = reflectDescriptorSet(client, service, metadata, deadline, ctx.signal).then((set) =>
-      loadFileDescriptorSetFromBuffer(set, LOADER_OPTIONS),
+      protoLoader().loadFileDescriptorSetFromBuffer(set, LOADER_OPTIONS),
     );
     definitions.set(key, loaded);
     loaded.catch(() => definitions.delete(key));

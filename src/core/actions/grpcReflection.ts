@@ -5,8 +5,8 @@
  * encoded and decoded here with protobufjs's wire reader/writer; everything the server sends is
  * size-limited and checked.
  */
-import { Metadata, status as Status, type Client, type ClientDuplexStream } from '@grpc/grpc-js';
-import { Reader, Writer } from 'protobufjs';
+import type { Client, ClientDuplexStream, Metadata } from '@grpc/grpc-js';
+import { grpcJs, protobufjs } from '../libraries';
 import { TestMeshError } from '../errors';
 
 const VERSIONS = ['grpc.reflection.v1', 'grpc.reflection.v1alpha'] as const;
@@ -22,20 +22,20 @@ interface ReflectionReply {
 
 /** ServerReflectionRequest: host = 1, file_by_filename = 3, file_containing_symbol = 4, list_services = 7. */
 function encodeRequest(field: 3 | 4 | 7, value: string): Buffer {
-  const writer = Writer.create();
+  const writer = protobufjs().Writer.create();
   writer.uint32((field << 3) | 2).string(value);
   return Buffer.from(writer.finish());
 }
 
 /** ServerReflectionResponse: file_descriptor_response = 4, list_services_response = 6, error_response = 7. */
 function decodeReply(bytes: Buffer): ReflectionReply {
-  const reader = Reader.create(bytes);
+  const reader = protobufjs().Reader.create(bytes);
   const reply: ReflectionReply = {};
   while (reader.pos < reader.len) {
     const tag = reader.uint32();
     const field = tag >>> 3;
     if (field === 4 && (tag & 7) === 2) {
-      const inner = Reader.create(reader.bytes());
+      const inner = protobufjs().Reader.create(reader.bytes());
       reply.files = [];
       while (inner.pos < inner.len) {
         const innerTag = inner.uint32();
@@ -43,12 +43,12 @@ function decodeReply(bytes: Buffer): ReflectionReply {
         else inner.skipType(innerTag & 7);
       }
     } else if (field === 6 && (tag & 7) === 2) {
-      const inner = Reader.create(reader.bytes());
+      const inner = protobufjs().Reader.create(reader.bytes());
       reply.services = [];
       while (inner.pos < inner.len) {
         const innerTag = inner.uint32();
         if (innerTag >>> 3 === 1 && (innerTag & 7) === 2) {
-          const service = Reader.create(inner.bytes());
+          const service = protobufjs().Reader.create(inner.bytes());
           while (service.pos < service.len) {
             const serviceTag = service.uint32();
             if (serviceTag >>> 3 === 1 && (serviceTag & 7) === 2) reply.services.push(service.string());
@@ -57,7 +57,7 @@ function decodeReply(bytes: Buffer): ReflectionReply {
         } else inner.skipType(innerTag & 7);
       }
     } else if (field === 7 && (tag & 7) === 2) {
-      const inner = Reader.create(reader.bytes());
+      const inner = protobufjs().Reader.create(reader.bytes());
       const error = { code: 0, message: '' };
       while (inner.pos < inner.len) {
         const innerTag = inner.uint32();
@@ -75,7 +75,7 @@ function decodeReply(bytes: Buffer): ReflectionReply {
 
 /** FileDescriptorProto: name = 1, dependency = 3. */
 function fileNameAndImports(bytes: Buffer): { name: string; imports: string[] } {
-  const reader = Reader.create(bytes);
+  const reader = protobufjs().Reader.create(bytes);
   let name = '';
   const imports: string[] = [];
   while (reader.pos < reader.len) {
@@ -127,7 +127,7 @@ class ReflectionStream {
 }
 
 function isUnimplemented(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: number }).code === Status.UNIMPLEMENTED;
+  return typeof err === 'object' && err !== null && (err as { code?: number }).code === grpcJs().status.UNIMPLEMENTED;
 }
 
 /**
@@ -174,7 +174,9 @@ async function fetchFiles(stream: ReflectionStream, symbol: string): Promise<Buf
   const add = (reply: ReflectionReply, asked: string) => {
     if (reply.error) {
       const hint =
-        reply.error.code === Status.NOT_FOUND ? ' (is the service name fully qualified, like package.Service?)' : '';
+        reply.error.code === grpcJs().status.NOT_FOUND
+          ? ' (is the service name fully qualified, like package.Service?)'
+          : '';
       throw new TestMeshError(
         `server reflection: ${asked}: ${reply.error.message || `error ${reply.error.code}`}${hint}`,
       );
@@ -201,7 +203,7 @@ async function fetchFiles(stream: ReflectionStream, symbol: string): Promise<Buf
     }
   }
   // FileDescriptorSet: field 1 (file), repeated.
-  const writer = Writer.create();
+  const writer = protobufjs().Writer.create();
   for (const bytes of files.values()) writer.uint32((1 << 3) | 2).bytes(bytes);
   return Buffer.from(writer.finish());
 }

@@ -19,7 +19,7 @@ import type {
   ServiceError,
   StatusObject,
 } from '@grpc/grpc-js';
-import { status as Status } from '@grpc/grpc-js';
+import { grpcJs } from '../libraries';
 import { TestMeshError } from '../errors';
 import { abortReason } from '../cancellation';
 import { optionalList, optionalNumber } from './config';
@@ -75,7 +75,7 @@ registerAction({
       const finish = (error?: Error | null) => {
         ctx.signal.removeEventListener('abort', onAbort);
         if (ctx.signal.aborted) return reject(abortReason(ctx.signal));
-        if (error && !(stoppedByUs && isServiceError(error) && error.code === Status.CANCELLED)) {
+        if (error && !(stoppedByUs && isServiceError(error) && error.code === grpcJs().status.CANCELLED)) {
           return isServiceError(error) ? resolve({ error }) : reject(error);
         }
         resolve({});
@@ -118,7 +118,7 @@ registerAction({
       call.on('status', (s: StatusObject) => {
         trailers = s;
         // Streams that read replies end here (the 'error' event comes first for a non-OK status).
-        if (responseStream && s.code === Status.OK) finish();
+        if (responseStream && s.code === grpcJs().status.OK) finish();
       });
       if (responseStream) {
         call.on('data', onReply);

@@ -9,7 +9,8 @@
  * Apache Kafka 4 still serves (checked by the tests against a real 4.x broker).
  */
 import type { ConnectionOptions } from 'node:tls';
-import { Kafka, Partitioners, logLevel, type Admin, type Consumer, type Producer, type SASLOptions } from 'kafkajs';
+import type { Admin, Consumer, Kafka, Producer, SASLOptions } from 'kafkajs';
+import { kafkajs } from '../libraries';
 import { TestMeshError } from '../errors';
 import { optionalMap, optionalNumber, optionalString, type Config } from './config';
 import { readTls } from './tlsConfig';
@@ -123,7 +124,7 @@ function client(ctx: ActionContext, connection: KafkaConnection): CachedClient {
   const clients = state(ctx).clients;
   let cached = clients.get(connection.key);
   if (!cached) {
-    const kafka = new Kafka({
+    const kafka = new (kafkajs().Kafka)({
       clientId: 'testmesh',
       brokers: connection.brokers,
       sasl: connection.sasl,
@@ -131,7 +132,7 @@ function client(ctx: ActionContext, connection: KafkaConnection): CachedClient {
       connectionTimeout: connection.connectionTimeoutMs,
       retry: RETRY,
       // Errors reach the step as exceptions; KafkaJS's own console logging would only be noise.
-      logLevel: logLevel.NOTHING,
+      logLevel: kafkajs().logLevel.NOTHING,
     });
     cached = { kafka };
     clients.set(connection.key, cached);
@@ -144,7 +145,7 @@ export function producerFor(ctx: ActionContext, connection: KafkaConnection): Pr
   const entry = client(ctx, connection);
   if (entry.producer) return entry.producer;
   const producer = entry.kafka.producer({
-    createPartitioner: Partitioners.DefaultPartitioner,
+    createPartitioner: kafkajs().Partitioners.DefaultPartitioner,
     allowAutoTopicCreation: true,
     retry: RETRY,
   });

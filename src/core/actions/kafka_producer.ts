@@ -8,7 +8,8 @@
  * kafka.produce: `messages: [{key, value, headers}]` or one `key` + `value`. Result: `topic`,
  * `messages_sent`, `partitions: [{partition, offset}]`.
  */
-import { CompressionTypes, type Message } from 'kafkajs';
+import type { CompressionTypes, Message } from 'kafkajs';
+import { kafkajs } from '../libraries';
 import { TestMeshError } from '../errors';
 import { stringifyValue } from '../template';
 import { optionalList, optionalMap, optionalString, requireString, type Config } from './config';
@@ -16,16 +17,16 @@ import { encodePayload, kafkaErrorMessage, producerFor, readConnection } from '.
 import { registerAction } from './registry';
 import type { ActionContext } from './types';
 
-const COMPRESSIONS: Record<string, CompressionTypes> = {
-  none: CompressionTypes.None,
-  '': CompressionTypes.None,
-  gzip: CompressionTypes.GZIP,
+const COMPRESSIONS: Record<string, 'None' | 'GZIP'> = {
+  none: 'None',
+  '': 'None',
+  gzip: 'GZIP',
 };
 
 function readCompression(config: Config): CompressionTypes {
   const name = (optionalString(config, 'compression') ?? 'none').toLowerCase();
   const found = COMPRESSIONS[name];
-  if (found !== undefined) return found;
+  if (found !== undefined) return kafkajs().CompressionTypes[found];
   if (['snappy', 'lz4', 'zstd'].includes(name)) {
     throw new TestMeshError(
       `config.compression: ${name} is not supported here (no native codec in the extension); use gzip or none`,

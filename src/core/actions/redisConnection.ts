@@ -19,13 +19,9 @@ import { TimeoutError } from '../engine/errors';
 import { abortReason, linkedAbort, raceAbort } from '../cancellation';
 import { optionalNumber, optionalString, type Config } from './config';
 import type { ActionContext } from './types';
+import { redisClient as redis } from '../libraries';
 
 type RedisClient = ReturnType<typeof CreateClient>;
-
-let redisModule: typeof import('@redis/client') | undefined;
-const redis = (): typeof import('@redis/client') =>
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  (redisModule ??= require('@redis/client') as typeof import('@redis/client'));
 
 const REGISTRY_KEY = 'redis.clients';
 const CONNECT_TIMEOUT_MS = 10_000;

@@ -1,5 +1,5 @@
 /** Checks a step's assertions in order; the first that fails becomes an AssertionFailedError. */
-import { compileExpression, type CompiledExpression, type ExpressionScope } from '../expr';
+import { compileUncached, type CompiledExpression, type ExpressionScope } from '../expr';
 import { AssertionFailedError } from './errors';
 import { errorMessage, TestMeshError } from '../errors';
 
@@ -8,14 +8,20 @@ export interface AssertionSource {
   message?: string;
 }
 
-/** Compiled once per assertion of a loaded flow: a flow with thousands of distinct assertions never thrashes the shared cache. */
-const compiled = new WeakMap<AssertionSource, CompiledExpression>();
+/**
+ * The assertions of the steps that ran last, compiled. A step in a loop compiles its assertions
+ * once; a flow of thousands of steps lets each step's compiled closures die young instead of
+ * holding them (and making the garbage collector copy them) for the rest of the run.
+ */
+const MAX_RECENT = 32;
+const recent = new Map<AssertionSource, CompiledExpression>();
 
 function compiledFor(assertion: AssertionSource): CompiledExpression {
-  let expression = compiled.get(assertion);
+  let expression = recent.get(assertion);
   if (!expression) {
-    expression = compileExpression(assertion.expression);
-    compiled.set(assertion, expression);
+    expression = compileUncached(assertion.expression);
+    if (recent.size >= MAX_RECENT) recent.delete(recent.keys().next().value as AssertionSource);
+    recent.set(assertion, expression);
   }
   return expression;
 }

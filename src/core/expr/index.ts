@@ -39,12 +39,28 @@ class Compiled implements CompiledExpression {
 const MAX_CACHED = 2000;
 const cache = new Map<string, CompiledExpression>();
 
+/** Parses and compiles an expression without the shared cache, for callers that keep what they need. */
+export function compileUncached(source: string): CompiledExpression {
+  if (typeof source !== 'string') throw new ExpressionError(`an expression must be text, got ${typeof source}`, 0);
+  return new Compiled(source, parse(source));
+}
+
+/**
+ * Checks an expression's syntax without compiling it (throws ExpressionError like compileExpression).
+ * The loader checks every expression of a flow; compiling them there too would build closures that a
+ * large flow's run cannot reuse (the shared cache keeps MAX_CACHED), so each would be compiled twice.
+ */
+export function checkExpressionSyntax(source: string): void {
+  if (cache.has(source)) return;
+  if (typeof source !== 'string') throw new ExpressionError(`an expression must be text, got ${typeof source}`, 0);
+  parse(source);
+}
+
 /** Parses and compiles an expression, once per source text; throws ExpressionError on syntax errors. */
 export function compileExpression(source: string): CompiledExpression {
   const cached = cache.get(source);
   if (cached) return cached;
-  if (typeof source !== 'string') throw new ExpressionError(`an expression must be text, got ${typeof source}`, 0);
-  const compiled = new Compiled(source, parse(source));
+  const compiled = compileUncached(source);
   if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value as string);
   cache.set(source, compiled);
   return compiled;

@@ -7,7 +7,8 @@
  * classes, `\d\w\s\b`, named groups. Backreferences and lookaround, which need backtracking,
  * are refused with a message saying so.
  */
-import { RE2JS } from 're2js';
+import type { RE2JS } from 're2js';
+import { re2js } from '../libraries';
 import { ExpressionError, syntaxError } from './lexer';
 
 /** Longest regular expression `matches` accepts. */
@@ -52,7 +53,7 @@ export function compileRegex(pattern: string, offset: number, atCompileTime = fa
   }
   let compiled: RE2JS;
   try {
-    compiled = RE2JS.compile(pattern);
+    compiled = re2js().RE2JS.compile(pattern);
   } catch (err) {
     const raw = err instanceof Error ? err.message.replace(/^error parsing regexp: /, '') : String(err);
     let reason = explain(raw);

@@ -7,7 +7,7 @@ import { dirname, resolve as resolvePath } from 'node:path';
 import { isMap, isScalar, isSeq, type LineCounter, type Node as YamlNode, type Scalar } from 'yaml';
 import { parseDuration } from '../duration';
 import { errorMessage, TestMeshError, type FlowDiagnostic } from '../errors';
-import { compileExpression } from '../expr';
+import { checkExpressionSyntax } from '../expr';
 import { normalizeOutputPath, parseOutputPath, PathError } from '../path';
 import { hasPlaceholder } from '../template';
 import { ambiguousReferences } from './ambiguousIds';
@@ -492,7 +492,7 @@ class FlowBuilder extends YamlReader {
       return undefined;
     }
     try {
-      compileExpression(value);
+      checkExpressionSyntax(value);
     } catch (err) {
       const offset = typeof (err as { offset?: unknown }).offset === 'number' ? (err as { offset: number }).offset : 0;
       const message = errorMessage(err).replace(/ at column \d+/, '');

@@ -27,20 +27,44 @@ type Range = [number, number, number];
 export type ScalarType = 'PLAIN' | 'QUOTE_DOUBLE' | 'QUOTE_SINGLE' | 'BLOCK_LITERAL' | 'BLOCK_FOLDED';
 
 // Plain objects carrying yaml's node-type symbol: what validate.ts and limits.ts read of a node.
-class FastScalar {
+// The three offsets of yaml's `range` are plain fields, and `range` is built when read: a
+// 10,000-step flow has a quarter of a million nodes, and an array each made the tree half again
+// as large (and the garbage collector copy it all while it grows).
+abstract class FastRanged {
+  constructor(
+    public start: number,
+    public valueEnd: number,
+    public end: number,
+  ) {}
+
+  /** yaml's `[start, value end, node end]`. */
+  get range(): Range {
+    return [this.start, this.valueEnd, this.end];
+  }
+}
+
+class FastScalar extends FastRanged {
   anchor?: string;
   constructor(
     public value: unknown,
     public type: ScalarType,
-    public range: Range,
-  ) {}
+    start: number,
+    valueEnd: number,
+    end: number,
+  ) {
+    super(start, valueEnd, end);
+  }
 }
 
-class FastAlias {
+class FastAlias extends FastRanged {
   constructor(
     public source: string,
-    public range: Range,
-  ) {}
+    start: number,
+    valueEnd: number,
+    end: number,
+  ) {
+    super(start, valueEnd, end);
+  }
 }
 
 class FastPair {
@@ -50,22 +74,26 @@ class FastPair {
   ) {}
 }
 
-class FastMap {
+class FastMap extends FastRanged {
   anchor?: string;
   items: FastPair[] = [];
   constructor(
-    public range: Range,
+    at: number,
     public flow: boolean,
-  ) {}
+  ) {
+    super(at, at, at);
+  }
 }
 
-class FastSeq {
+class FastSeq extends FastRanged {
   anchor?: string;
   items: FastNode[] = [];
   constructor(
-    public range: Range,
+    at: number,
     public flow: boolean,
-  ) {}
+  ) {
+    super(at, at, at);
+  }
 }
 
 // On the prototypes, not on each node: one property fewer to create per node.
@@ -276,7 +304,7 @@ class SubsetParser {
   /** A block mapping whose first key starts at `at`, keys at column `indent`. */
   private blockMap(at: number, indent: number): FastMap {
     const text = this.text;
-    const map = new FastMap([at, at, at], false);
+    const map = new FastMap(at, false);
     let keyAt = at;
     for (;;) {
       const colon = this.keyEnd(keyAt);
@@ -285,7 +313,7 @@ class SubsetParser {
       this.checkDuplicate(map, key);
       const value = this.mapValue(colon + 1, indent);
       map.items.push(new FastPair(key, value));
-      map.range[1] = map.range[2] = value.range[2];
+      map.valueEnd = map.end = value.end;
 
       const next = this.nextContentLine(this.pos);
       if (next < 0) break;
@@ -295,7 +323,7 @@ class SubsetParser {
       keyAt = next + nextIndent;
       if (text.charCodeAt(keyAt) === DASH && isBlankOrEnd(text, keyAt + 1, this.n)) break; // the parent's business
     }
-    map.range[2] = Math.max(map.range[2], this.trailingComments(this.pos, indent));
+    map.end = Math.max(map.end, this.trailingComments(this.pos, indent));
     return map;
   }
 
@@ -310,7 +338,7 @@ class SubsetParser {
     if (items.length < SMALL_MAP) {
       for (let i = 0; i < items.length; i++) {
         if ((items[i].key as FastScalar).value === value) {
-          this.duplicateKeys.push(key.range[0]);
+          this.duplicateKeys.push(key.start);
           return;
         }
       }
@@ -323,7 +351,7 @@ class SubsetParser {
       this.keySets.set(map, seen);
     }
     if (typeof value === 'number' && Number.isNaN(value)) return;
-    if (seen.has(value)) this.duplicateKeys.push(key.range[0]);
+    if (seen.has(value)) this.duplicateKeys.push(key.start);
     else seen.add(value);
   }
 
@@ -377,12 +405,12 @@ class SubsetParser {
   /** A block list whose first `-` is at `at`, column `indent`. */
   private blockSeq(at: number, indent: number): FastSeq {
     const text = this.text;
-    const seq = new FastSeq([at, at, at], false);
+    const seq = new FastSeq(at, false);
     let dash = at;
     for (;;) {
       const item = this.seqItem(dash + 1, indent);
       seq.items.push(item);
-      seq.range[1] = seq.range[2] = item.range[2];
+      seq.valueEnd = seq.end = item.end;
       const next = this.nextContentLine(this.pos);
       if (next < 0) break;
       const nextIndent = this.indentAt(next);
@@ -391,7 +419,7 @@ class SubsetParser {
       dash = next + nextIndent;
       if (!(text.charCodeAt(dash) === DASH && isBlankOrEnd(text, dash + 1, this.n))) break;
     }
-    seq.range[2] = Math.max(seq.range[2], this.trailingComments(this.pos, indent));
+    seq.end = Math.max(seq.end, this.trailingComments(this.pos, indent));
     return seq;
   }
 
@@ -423,7 +451,7 @@ class SubsetParser {
   private emptyScalar(at: number): FastScalar {
     this.pos = at;
     const next = this.nextContentLine(at);
-    return new FastScalar(null, 'PLAIN', [at, at, next < 0 ? this.n : next]);
+    return new FastScalar(null, 'PLAIN', at, at, next < 0 ? this.n : next);
   }
 
   /**
@@ -440,7 +468,7 @@ class SubsetParser {
       node = this.quoted(at);
     } else if (c === 42 /* * */) {
       const { name, end } = this.anchorName(at);
-      node = new FastAlias(name, [at, end, end]);
+      node = new FastAlias(name, at, end, end);
       this.pos = end;
     } else if (c === 124 /* | */ || c === 62 /* > */) {
       return this.blockScalar(at, parentIndent);
@@ -449,7 +477,7 @@ class SubsetParser {
     }
     // After a quoted scalar, alias or flow collection only a comment may follow on the line.
     const end = this.restOfLineEnd(this.pos);
-    node.range[2] = end;
+    node.end = end;
     return node;
   }
 
@@ -486,13 +514,13 @@ class SubsetParser {
     const c = this.text.charCodeAt(at);
     if (c === 34 || c === 39) {
       const key = this.quoted(at);
-      key.range[2] = key.range[1];
+      key.end = key.valueEnd;
       return key;
     }
     let end = colon;
     while (this.text.charCodeAt(end - 1) === SPACE) end--;
     const raw = this.text.slice(at, end);
-    return new FastScalar(resolvePlain(raw), 'PLAIN', [at, end, end]);
+    return new FastScalar(resolvePlain(raw), 'PLAIN', at, end, end);
   }
 
   // ---- scalars ---------------------------------------------------------------------------------
@@ -550,7 +578,7 @@ class SubsetParser {
       }
     }
     this.pos = end;
-    const scalar = new FastScalar(folded ? value : resolvePlain(value), 'PLAIN', [at, end, lineEnd]);
+    const scalar = new FastScalar(folded ? value : resolvePlain(value), 'PLAIN', at, end, lineEnd);
     return scalar;
   }
 
@@ -613,8 +641,8 @@ class SubsetParser {
     this.pos = end;
     const inner = text.slice(at + 1, end - 1);
     if (text.charCodeAt(at) === 39)
-      return new FastScalar(inner.includes("''") ? inner.replace(/''/g, "'") : inner, 'QUOTE_SINGLE', [at, end, end]);
-    return new FastScalar(inner.includes('\\') ? unescapeDouble(inner) : inner, 'QUOTE_DOUBLE', [at, end, end]);
+      return new FastScalar(inner.includes("''") ? inner.replace(/''/g, "'") : inner, 'QUOTE_SINGLE', at, end, end);
+    return new FastScalar(inner.includes('\\') ? unescapeDouble(inner) : inner, 'QUOTE_DOUBLE', at, end, end);
   }
 
   /** `|` or `>` with optional chomping indicator; content lines more indented than `parentIndent`. */
@@ -696,7 +724,7 @@ class SubsetParser {
     else if (chomp === 'clip' && lastContentEnd >= this.n) value += '\n';
     this.pos = lastContentEnd;
     void end;
-    return new FastScalar(value, literal ? 'BLOCK_LITERAL' : 'BLOCK_FOLDED', [at, lastContentEnd, lastContentEnd]);
+    return new FastScalar(value, literal ? 'BLOCK_LITERAL' : 'BLOCK_FOLDED', at, lastContentEnd, lastContentEnd);
   }
 
   private anchorName(at: number): { name: string; end: number } {
@@ -739,7 +767,7 @@ class SubsetParser {
     const text = this.text;
     const isMapOpen = text.charCodeAt(at) === 123;
     const close = isMapOpen ? 125 : 93;
-    const node = isMapOpen ? new FastMap([at, at, at], true) : new FastSeq([at, at, at], true);
+    const node = isMapOpen ? new FastMap(at, true) : new FastSeq(at, true);
     let i = this.flowSpace(at + 1, parentIndent);
     while (text.charCodeAt(i) !== close) {
       if (i >= this.n) unsupported();
@@ -768,7 +796,8 @@ class SubsetParser {
       else if (c !== close) unsupported();
     }
     const end = i + 1;
-    node.range = [at, end, end];
+    node.valueEnd = end;
+    node.end = end;
     this.pos = end;
     return node;
   }
@@ -798,7 +827,7 @@ class SubsetParser {
       if (isKey) unsupported();
       const { name, end } = this.anchorName(at);
       this.pos = end;
-      return new FastAlias(name, [at, end, end]);
+      return new FastAlias(name, at, end, end);
     }
     if (!this.plainStart(at, true)) unsupported();
     let i = at;
@@ -822,7 +851,7 @@ class SubsetParser {
       if (next !== 44 && next !== 93 && next !== 125) unsupported();
     }
     this.pos = end;
-    return new FastScalar(resolvePlain(text.slice(at, end)), 'PLAIN', [at, end, end]);
+    return new FastScalar(resolvePlain(text.slice(at, end)), 'PLAIN', at, end, end);
   }
 
   /** After spaces from `at`, does the line end with the plain scalar unfinished (no indicator)? */
