@@ -44,6 +44,11 @@ export interface ServeArgs {
   port: number;
   workspace: string;
   historyDir?: string;
+  /** `postgres://…`: the long history goes to this shared PostgreSQL database. */
+  history?: string;
+  /** Bounds of the long history (default 20,000 executions, 90 days). */
+  historyMaxRuns?: number;
+  historyMaxDays?: number;
   envFiles: string[];
   allowOutside: string[];
   limits: Partial<RunLimits>;
@@ -62,6 +67,8 @@ export const USAGE = `Usage:
   testmesh serve [--port P] [--workspace DIR]    local REST + WebSocket API and web UI
   testmesh init [DIR]                            write a starter project (.testmesh.yaml, flows/example.yaml)
   testmesh debug-adapter                         the flow debugger over DAP on stdio (nvim-dap, ...)
+  testmesh import <file|-> [--from FORMAT]       flows from curl, Postman, OpenAPI or HAR (import --help)
+  testmesh export <paths...> --to FORMAT         flows as curl, Postman or OpenAPI (export --help)
 
 Options for run:
   --env NAME            use environment NAME of .testmesh.yaml (default: its 'environment:')
@@ -87,6 +94,8 @@ Options for run:
 Options for serve:
   --port P, --workspace DIR, --history-dir DIR, --env-file FILE, --allow-outside PATH,
   --max-events N, --max-iterations N
+  --history postgres://USER@HOST/DB   keep the long history (analytics, search) in PostgreSQL
+  --history-max-runs N, --history-max-days N   bound the long history (default 20000, 90)
 
 Exit codes: 0 all passed, 1 a flow failed, 2 invalid input or usage.`;
 
@@ -155,6 +164,9 @@ export function parseArgs(argv: readonly string[]): CliArgs {
       '--allow-outside',
       '--max-events',
       '--max-iterations',
+      '--history',
+      '--history-max-runs',
+      '--history-max-days',
     ],
     init: [],
   };
@@ -186,11 +198,24 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   if (command === 'serve') {
     const port = Number(one('--port') ?? 0);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0-65535`);
+    const wholeFlag = (flag: string) => {
+      const text = one(flag);
+      if (text === undefined) return undefined;
+      if (!/^\d{1,9}$/.test(text) || Number(text) < 1)
+        throw new UsageError(`${flag} must be a whole number >= 1, got ${JSON.stringify(text)}`);
+      return Number(text);
+    };
+    const history = one('--history');
+    if (history !== undefined && !/^postgres(ql)?:\/\//i.test(history))
+      throw new UsageError('--history takes a PostgreSQL address: postgres://user:password@host:5432/db');
     return {
       command,
       port,
       workspace: one('--workspace') ?? process.cwd(),
       historyDir: one('--history-dir'),
+      history,
+      historyMaxRuns: wholeFlag('--history-max-runs'),
+      historyMaxDays: wholeFlag('--history-max-days'),
       envFiles: many('--env-file'),
       allowOutside: many('--allow-outside'),
       limits,

@@ -10,6 +10,14 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     const { debugAdapterCommand } = await import('./debugAdapter');
     return debugAdapterCommand(argv.slice(1), io);
   }
+  if (argv[0] === 'import') {
+    const { importCommand } = await import('./import');
+    return importCommand(argv.slice(1), io);
+  }
+  if (argv[0] === 'export') {
+    const { exportCommand } = await import('./export');
+    return exportCommand(argv.slice(1), io);
+  }
   let args;
   try {
     args = parseArgs(argv);
