@@ -6,8 +6,8 @@
 import { h, replaceChildren } from './dom';
 import { formatRoute, parseRoute, takeToken, type Route } from './route';
 import type { Transport } from './transport';
-import { PostMessageTransport, type VsCodeApi } from './transport-postmessage';
-import { WebSocketTransport } from './transport-websocket';
+import { PostMessageTransport, type VsCodeApi } from './transportPostMessage';
+import { WebSocketTransport } from './transportWebSocket';
 import { readEmbeddedReport } from './report-data';
 import { StaticTransport } from './transport-static';
 import { reportSummary } from './views/report-summary';

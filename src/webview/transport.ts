@@ -1,7 +1,7 @@
 /**
  * The one interface the UI talks to. In a browser tab it is backed by the REST + WebSocket API
- * (transport-websocket.ts); inside VS Code by messages to the extension host
- * (transport-postmessage.ts). Views never know which.
+ * (transportWebSocket.ts); inside VS Code by messages to the extension host
+ * (transportPostMessage.ts). Views never know which.
  */
 import type { AnalyticsKind } from '../core/analytics/answer';
 import type { ExecutionEvent } from '../core/events';
