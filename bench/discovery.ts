@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { discoverFlowFiles, walkFileInfo } from '../src/core/discovery';
 import { TestMeshExtension } from '../src/extension/testMeshExtension';
-import { FakeVSCode, Uri } from '../test/unit/extension/fake-vscode';
+import { FakeVSCode, Uri } from '../test/unit/extension/fakeVscode';
 
 const manifest = (i: number) => `apiVersion: apps/v1
 kind: Deployment

@@ -29,7 +29,7 @@ import { FlowReferenceProvider } from '../src/extension/references';
 import { FlowRenameProvider } from '../src/extension/rename';
 import { SchemaCompletion } from '../src/extension/schemaCompletion';
 import { FlowWorkspaceSymbolProvider } from '../src/extension/workspaceSymbols';
-import { Diagnostic, FakeVSCode, Position, Range, type FakeTextDocument } from '../test/unit/extension/fake-vscode';
+import { Diagnostic, FakeVSCode, Position, Range, type FakeTextDocument } from '../test/unit/extension/fakeVscode';
 
 const BUDGET_MS = 50;
 

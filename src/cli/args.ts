@@ -4,7 +4,8 @@ import type { RunLimits } from '../core/engine/runLimits';
 
 export class UsageError extends Error {}
 
-export type ReporterName = 'pretty' | 'json' | 'junit';
+export const REPORTER_NAMES = ['pretty', 'json', 'junit', 'html', 'github', 'markdown'] as const;
+export type ReporterName = (typeof REPORTER_NAMES)[number];
 
 export interface RunArgs {
   command: 'run';
@@ -18,6 +19,8 @@ export interface RunArgs {
   secrets: Record<string, string>;
   reporters: ReporterName[];
   output?: string;
+  /** Every `--output`, in order: the i-th is the file of the i-th document reporter. */
+  outputs?: string[];
   bail: boolean;
   jobs: number;
   grep?: string;
@@ -44,6 +47,11 @@ export interface ServeArgs {
   port: number;
   workspace: string;
   historyDir?: string;
+  /** `postgres://…`: the long history goes to this shared PostgreSQL database. */
+  history?: string;
+  /** Bounds of the long history (default 20,000 executions, 90 days). */
+  historyMaxRuns?: number;
+  historyMaxDays?: number;
   envFiles: string[];
   allowOutside: string[];
   limits: Partial<RunLimits>;
@@ -62,6 +70,17 @@ export const USAGE = `Usage:
   testmesh serve [--port P] [--workspace DIR]    local REST + WebSocket API and web UI
   testmesh init [DIR]                            write a starter project (.testmesh.yaml, flows/example.yaml)
   testmesh debug-adapter                         the flow debugger over DAP on stdio (nvim-dap, ...)
+<<<<<<< HEAD
+  testmesh merge-reports <dir> [--reporter NAME]... [--output FILE]...
+                                                 merge the JSON reports of --shard jobs into one
+  testmesh watch [paths...] [options for run]    re-run the flows a saved file affects (Ctrl-C stops)
+  testmesh report [--execution ID | --last N | --flow FILE] [--history-dir DIR] [--workspace DIR]
+                  [--reporter NAME]... [--output FILE]...
+                                                 render past executions from the history
+=======
+  testmesh import <file|-> [--from FORMAT]       flows from curl, Postman, OpenAPI or HAR (import --help)
+  testmesh export <paths...> --to FORMAT         flows as curl, Postman or OpenAPI (export --help)
+>>>>>>> main
 
 Options for run:
   --env NAME            use environment NAME of .testmesh.yaml (default: its 'environment:')
@@ -69,8 +88,9 @@ Options for run:
   --env-file FILE       load variables from a .env file (repeatable)
   --var KEY=VALUE       set a variable (repeatable)
   --secret KEY=VALUE    set a variable whose value is redacted from output (repeatable)
-  --reporter NAME       pretty (default), json or junit (repeatable)
-  --output FILE         write the json or junit report to FILE instead of stdout
+  --reporter NAME       pretty (default), json, junit, html, github or markdown (repeatable)
+  --output FILE         write the report to FILE instead of stdout (repeatable: the i-th --output
+                        is the file of the i-th reporter other than pretty and github)
   --bail                stop after the first failed flow
   --jobs N              run up to N flows at once (default 1)
   --grep TEXT           only flows whose name or file contains TEXT
@@ -87,8 +107,19 @@ Options for run:
 Options for serve:
   --port P, --workspace DIR, --history-dir DIR, --env-file FILE, --allow-outside PATH,
   --max-events N, --max-iterations N
+  --history postgres://USER@HOST/DB   keep the long history (analytics, search) in PostgreSQL
+  --history-max-runs N, --history-max-days N   bound the long history (default 20000, 90)
 
 Exit codes: 0 all passed, 1 a flow failed, 2 invalid input or usage.`;
+
+/** `--reporter` values (repeatable, or comma-separated), checked against the known names. */
+export function parseReporters(values: readonly string[]): ReporterName[] {
+  const reporters = values.flatMap((r) => r.split(','));
+  for (const r of reporters)
+    if (!(REPORTER_NAMES as readonly string[]).includes(r))
+      throw new UsageError(`unknown reporter '${r}' (${REPORTER_NAMES.join(', ')})`);
+  return reporters as ReporterName[];
+}
 
 function keyValue(text: string, flag: string): [string, string] {
   const eq = text.indexOf('=');
@@ -155,6 +186,9 @@ export function parseArgs(argv: readonly string[]): CliArgs {
       '--allow-outside',
       '--max-events',
       '--max-iterations',
+      '--history',
+      '--history-max-runs',
+      '--history-max-days',
     ],
     init: [],
   };
@@ -186,11 +220,24 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   if (command === 'serve') {
     const port = Number(one('--port') ?? 0);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0-65535`);
+    const wholeFlag = (flag: string) => {
+      const text = one(flag);
+      if (text === undefined) return undefined;
+      if (!/^\d{1,9}$/.test(text) || Number(text) < 1)
+        throw new UsageError(`${flag} must be a whole number >= 1, got ${JSON.stringify(text)}`);
+      return Number(text);
+    };
+    const history = one('--history');
+    if (history !== undefined && !/^postgres(ql)?:\/\//i.test(history))
+      throw new UsageError('--history takes a PostgreSQL address: postgres://user:password@host:5432/db');
     return {
       command,
       port,
       workspace: one('--workspace') ?? process.cwd(),
       historyDir: one('--history-dir'),
+      history,
+      historyMaxRuns: wholeFlag('--history-max-runs'),
+      historyMaxDays: wholeFlag('--history-max-days'),
       envFiles: many('--env-file'),
       allowOutside: many('--allow-outside'),
       limits,
@@ -198,10 +245,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   }
 
   if (positional.length === 0) throw new UsageError('run needs at least one file, folder or glob');
-  const reporters = many('--reporter').flatMap((r) => r.split(','));
-  for (const r of reporters)
-    if (!['pretty', 'json', 'junit'].includes(r))
-      throw new UsageError(`unknown reporter '${r}' (pretty, json or junit)`);
+  const reporters = parseReporters(many('--reporter'));
   const vars: Record<string, string> = {};
   for (const kv of many('--var')) {
     const [k, v] = keyValue(kv, '--var');
@@ -242,6 +286,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     secrets,
     reporters: reporters.length ? (reporters as ReporterName[]) : ['pretty'],
     output: one('--output'),
+    outputs: many('--output'),
     bail: flags.has('--bail'),
     jobs,
     grep: one('--grep'),

@@ -10,8 +10,40 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     const { debugAdapterCommand } = await import('./debugAdapter');
     return debugAdapterCommand(argv.slice(1), io);
   }
+  if (argv[0] === 'import') {
+    const { importCommand } = await import('./import');
+    return importCommand(argv.slice(1), io);
+  }
+  if (argv[0] === 'export') {
+    const { exportCommand } = await import('./export');
+    return exportCommand(argv.slice(1), io);
+  }
   let args;
   try {
+    if (argv[0] === 'merge-reports') {
+      const { mergeReportsCommand, parseMergeArgs } = await import('./mergeReports');
+      return await mergeReportsCommand(parseMergeArgs(argv.slice(1)), io);
+    }
+    if (argv[0] === 'watch') {
+      const { parseWatchArgs, watchCommand } = await import('./watch');
+      const watchArgs = parseWatchArgs(argv.slice(1));
+      // Ctrl-C stops the run in flight (teardown runs) and the watch; a second one exits at once.
+      const stop = new AbortController();
+      const onSigint = () => {
+        if (stop.signal.aborted) process.exit(130);
+        stop.abort();
+      };
+      process.on('SIGINT', onSigint);
+      try {
+        return await watchCommand(watchArgs, io, stop.signal);
+      } finally {
+        process.off('SIGINT', onSigint);
+      }
+    }
+    if (argv[0] === 'report') {
+      const { reportCommand, parseReportArgs } = await import('./historyReport');
+      return await reportCommand(parseReportArgs(argv.slice(1)), io);
+    }
     args = parseArgs(argv);
   } catch (err) {
     if (err instanceof UsageError) {

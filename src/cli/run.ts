@@ -1,5 +1,5 @@
 /** `testmesh run`: load, filter, shard and run flows, feeding reporters; returns the exit code. */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
 import { createFlowResolver, expandPaths, toPosix } from '../core/discovery';
 import { readDotenv } from '../core/dotenv';
@@ -11,6 +11,11 @@ import { closeSharedDispatcher } from '../core/engine/dispatcher';
 import { parseFlowText } from '../core/flow/load';
 import type { FlowDef } from '../core/flow/types';
 import { flowReport, invalidFlowReport, summarize, type FlowReport } from '../core/report';
+import type { ExecutionEvent } from '../core/events';
+import type { StepAttemptDetail } from '../core/history/types';
+import { capStepDetail, DEFAULT_MAX_BODY_BYTES } from '../core/history/cap';
+import { locateReport } from '../core/reportLocations';
+import { suiteIdentity } from './suite';
 import {
   applyDefaultStepTimeout,
   PROJECT_FILE_NAME,
@@ -19,8 +24,7 @@ import {
   readProjectFileAt,
 } from '../core/projectFile';
 import type { RunArgs } from './args';
-import { JsonReporter } from './reporters/json';
-import { JunitReporter } from './reporters/junit';
+import { documentReporters, documentsUseStdout, needsEvents, writeDocuments } from './reporters/documents';
 import { PrettyReporter, shouldColor } from './reporters/pretty';
 import type { Reporter } from './reporters/types';
 
@@ -122,20 +126,21 @@ export async function runCommand(args: RunArgs, io: Io, signal?: AbortSignal): P
     if (args.tags.length && !(l.flow && l.flow.tags.some((t) => args.tags.includes(t)))) return false;
     return true;
   });
+  const suite = suiteIdentity(
+    loaded.map((l) => l.display),
+    args.shard,
+  );
   if (args.shard) loaded = shardOf(loaded, args.shard.index, args.shard.total);
 
   // Machine reports take stdout; pretty then moves to stderr so the two never mix.
-  const machine = args.reporters.filter((r) => r !== 'pretty');
-  const prettyStream = machine.length && !args.output ? io.stderr : io.stdout;
+  const documents = documentReporters(args.reporters, args.outputs ?? (args.output ? [args.output] : []), io.cwd);
+  const collectEvents = needsEvents(args.reporters);
+  const prettyStream = documentsUseStdout(documents) ? io.stderr : io.stdout;
   const reporters: Reporter[] = [];
   if (args.reporters.includes('pretty'))
     reporters.push(
       new PrettyReporter((t) => prettyStream.write(t), shouldColor(prettyStream, args.color), args.jobs > 1),
     );
-  const documents: Array<{ name: string; reporter: Reporter }> = machine.map((name) => ({
-    name,
-    reporter: name === 'json' ? new JsonReporter() : new JunitReporter(),
-  }));
   reporters.push(...documents.map((d) => d.reporter));
 
   const reports: FlowReport[] = new Array(loaded.length);
@@ -161,6 +166,8 @@ export async function runCommand(args: RunArgs, io: Io, signal?: AbortSignal): P
         near: dirname(item.file),
         allowOutside: args.allowOutside.map((p) => resolve(io.cwd, p)),
       });
+      const events: ExecutionEvent[] = [];
+      const details: StepAttemptDetail[] = [];
       const result = await runFlow(flow, {
         fileAccess,
         limits: args.limits,
@@ -171,10 +178,15 @@ export async function runCommand(args: RunArgs, io: Io, signal?: AbortSignal): P
         timeoutMs: args.timeoutMs,
         resolveFlow,
         onEvent: (event) => {
+          if (collectEvents) events.push(event);
           for (const r of reporters) r.event?.(flow, event);
         },
+        onStepDetail: collectEvents
+          ? (detail) => details.push(capStepDetail(detail, DEFAULT_MAX_BODY_BYTES))
+          : undefined,
       });
-      const report = flowReport(item.display, result);
+      const report = locateReport(flowReport(item.display, result), flow);
+      if (collectEvents) Object.assign(report, { events, details });
       reports[index] = report;
       for (const r of reporters) r.flowFinished?.(report);
       if (report.status !== 'passed' && args.bail) bail.abort();
@@ -192,16 +204,9 @@ export async function runCommand(args: RunArgs, io: Io, signal?: AbortSignal): P
     io.stderr.write(
       `testmesh: ${loaded.length - ran.length} flow(s) not run (${signal?.aborted ? 'interrupted' : '--bail'})\n`,
     );
-  const report = summarize(ran, Date.now() - started);
-  for (const r of reporters) {
-    const text = r.finished(report);
-    if (text === undefined) continue;
-    if (args.output && documents[0]?.reporter === r) {
-      const out = resolve(io.cwd, args.output);
-      await mkdir(dirname(out), { recursive: true });
-      await writeFile(out, text);
-    } else io.stdout.write(text);
-  }
+  const report = { suite, ...summarize(ran, Date.now() - started) };
+  for (const r of reporters) if (!documents.some((d) => d.reporter === r)) r.finished(report);
+  await writeDocuments(report, documents, io);
   if (loaded.length === 0) io.stderr.write('testmesh: no flows to run\n');
   if (ran.some((r) => r.status === 'error')) return EXIT_INVALID;
   if (ran.some((r) => r.status !== 'passed') || ran.length < loaded.length) return EXIT_FAILED;

@@ -16,9 +16,17 @@ import { runFlow } from './engine/executor';
 import type { StepHooks } from './engine/hooks';
 import type { ExecutionResult, FlowResolver, StepDetail } from './engine/types';
 import type { FlowDef } from './flow/types';
-import { applyEvent, applySummaryEvent, emptyExecutionState, type ExecutionState } from './history/fold';
+import { applyEvent, applySummaryEvent, emptyExecutionState, stepSummaries, type ExecutionState } from './history/fold';
+import { matchesRun, pageOf, type RunQuery } from './history/runFilter';
 import { HistoryStore } from './history/store';
-import type { ExecutionSummary, ExecutionTrigger, LogEntry, StepAttemptDetail, StepState } from './history/types';
+import type {
+  ExecutionSummary,
+  ExecutionTrigger,
+  LogEntry,
+  RunRecord,
+  StepAttemptDetail,
+  StepState,
+} from './history/types';
 import type { Redactor } from './redact';
 import { maskVariables, redactorFor, secretValues } from './secrets';
 import { readWorkspaceEnvironment } from './workspaceEnvironments';
@@ -205,6 +213,8 @@ export class ExecutionManager {
     };
     if (Object.keys(variables).length) summary.variables = maskVariables(variables, redact);
     if (only_step !== undefined) summary.only_step = only_step;
+    if (typeof request.environment === 'string') summary.environment = request.environment;
+    if (flow.tags?.length) summary.tags = [...flow.tags];
 
     let settle!: (summary: ExecutionSummary) => void;
     const done = new Promise<ExecutionSummary>((resolve) => (settle = resolve));
@@ -291,6 +301,61 @@ export class ExecutionManager {
     };
   }
 
+  /**
+   * The execution search: running ones first, then the long history of finished ones, newest
+   * first, filtered (see runFilter.ts) and paged.
+   */
+  async search(query: RunQuery = {}): Promise<ExecutionPage> {
+    const { limit, offset } = pageOf(query);
+    const live = [...this.live.values()]
+      .map((e) => e.summary)
+      .filter((s) => matchesRun(s, query))
+      .reverse();
+    const fromArchive = await this.store.runs.query({
+      ...query,
+      offset: Math.max(0, offset - live.length),
+      limit: Math.max(1, limit - Math.max(0, live.length - offset)),
+    });
+    const liveIds = new Set(live.map((s) => s.id));
+    const archived = fromArchive.runs.filter((r) => !liveIds.has(r.id));
+    const page = [...live.slice(offset, offset + limit), ...(offset + limit > live.length ? archived : [])];
+    return {
+      // The list stays light: step outcomes are read per execution.
+      executions: page.slice(0, limit).map(({ steps: _steps, ...s }) => s),
+      total: live.length + fromArchive.total,
+      limit,
+      offset,
+    };
+  }
+
+  /** Like get, and also finds executions only the long history still knows. */
+  async find(id: string): Promise<ExecutionSummary | undefined> {
+    return this.get(id) ?? (await this.store.runs.get(id));
+  }
+
+  /** Removes finished executions from history; answers what happened to each id. */
+  async delete(ids: readonly string[]): Promise<{ id: string; status: 'deleted' | 'running' | 'not_found' }[]> {
+    const running = ids.filter((id) => this.live.has(id));
+    const gone = new Set(await this.store.delete(ids.filter((id) => !this.live.has(id))));
+    for (const id of gone) this.forgetRecent(id);
+    return ids.map((id) => ({
+      id,
+      status: running.includes(id) ? 'running' : gone.has(id) ? 'deleted' : 'not_found',
+    }));
+  }
+
+  /** Starts a finished (or running) execution again: same flow, environment and step; a new execution. */
+  async rerun(id: string, trigger: ExecutionTrigger = 'api'): Promise<ExecutionSummary | undefined> {
+    const summary = await this.find(id);
+    if (!summary) return undefined;
+    return this.start({
+      flow_id: summary.flow_id,
+      environment: summary.environment,
+      only_step: summary.only_step,
+      trigger,
+    });
+  }
+
   /** Events with `seq` greater than `since`, in order; undefined for an unknown execution. */
   async eventsSince(id: string, since = 0): Promise<ExecutionEvent[] | undefined> {
     const record = await this.record(id);
@@ -301,7 +366,10 @@ export class ExecutionManager {
 
   async steps(id: string): Promise<StepState[] | undefined> {
     const record = await this.record(id);
-    return record && record.state.steps.map((s) => ({ ...s }));
+    if (record) return record.state.steps.map((s) => ({ ...s }));
+    // Only the long history knows it: its compact step outcomes.
+    const run = await this.store.runs.get(id);
+    return run?.steps.map((s) => ({ ...s, phase: 'steps' as const }));
   }
 
   async logs(id: string): Promise<LogEntry[] | undefined> {
@@ -422,6 +490,8 @@ export class ExecutionManager {
     }
     this.live.delete(id);
     this.store.update(summary);
+    const run: RunRecord = { ...summary, steps: stepSummaries(execution.state.steps) };
+    this.store.runs.record(run);
     this.remember(id, {
       summary: execution.summary,
       events: execution.events,

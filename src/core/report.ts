@@ -1,7 +1,9 @@
 /** The JSON report of DESIGN.md's CLI contract, built from execution results. */
 import { firstError, type FlowDiagnostic } from './errors';
 import type { ExecutionResult, StepResult } from './engine/types';
+import type { ExecutionEvent } from './events';
 import type { Phase } from './flow/types';
+import type { StepAttemptDetail } from './history/types';
 
 export interface StepReport {
   step_id: string;
@@ -13,7 +15,10 @@ export interface StepReport {
   attempts: number;
   error?: string;
   parent_id?: string;
-  assertion?: { expression: string; expected?: unknown; actual?: unknown };
+  assertion?: { expression: string; expected?: unknown; actual?: unknown; line?: number; column?: number };
+  /** Where the step is written in the flow file (1-based; a sub-flow's step: the calling step). */
+  line?: number;
+  column?: number;
   /** Things that did not fail the step but deserve a look (an output path that matched nothing). */
   warnings?: string[];
 }
@@ -29,9 +34,27 @@ export interface FlowReport {
   execution_id?: string;
   /** Validation problems, for status `error`. */
   diagnostics?: FlowDiagnostic[];
+  /** Line of the flow's `name:` (or of the flow mapping) in its file. */
+  line?: number;
+  /** The execution's events (secrets redacted), for reports rendered later (HTML, merged shards). */
+  events?: ExecutionEvent[];
+  /** Request/response detail of each step attempt, bodies capped as in history. */
+  details?: StepAttemptDetail[];
+}
+
+/** What a set of shards must share to be merged: the same suite, cut the same way. */
+export interface SuiteIdentity {
+  /** Hash of the selected flows' paths (after --grep/--tag, before --shard). */
+  id: string;
+  /** Number of flows in the whole suite (all shards). */
+  flows: number;
+  shard?: { index: number; total: number };
 }
 
 export interface RunReport {
+  suite?: SuiteIdentity;
+  /** Set by `testmesh merge-reports`: how many shard reports this one was merged from. */
+  merged_shards?: number;
   flows: FlowReport[];
   summary: { total: number; passed: number; failed: number; errors: number; duration_ms: number };
 }

@@ -2,16 +2,17 @@
  * The execution manager of this window, and the local REST + WebSocket server in front of it
  * (settings `testmesh.server.enabled`, `testmesh.server.port`; 0 = any free port). Editor runs and
  * REST runs go through the same manager, so each sees the other's. History is kept in the
- * extension's per-workspace storage; the session token is written to a file (mode 0600) in the
+ * extension's per-workspace storage, opened by the composition root's `openHistory` on first use
+ * (see executionHistory.ts); the session token is written to a file (mode 0600) in the
  * extension's global storage, for tools that want to call the API.
  */
 import { createHash } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorMessage } from '../core/errors';
 import type { ExecutionManager } from '../core/executions';
 import type { HistoryStore } from '../core/history/store';
 import type { RunningServer } from '../server/server';
+import type { ExecutionHistory } from './executionHistory';
 import type { Log } from './log';
 import { readSettings } from './settings';
 import type { VSCode, vscode } from './vscodeTypes';
@@ -45,6 +46,8 @@ export class LocalApi {
     private readonly vscode: VSCode,
     private readonly context: Pick<vscode.ExtensionContext, 'storageUri' | 'globalStorageUri' | 'extensionUri'>,
     private readonly log: Log,
+    /** Opens the manager and its history store (given by the composition root; called once, on first use). */
+    private readonly openHistory: () => Promise<ExecutionHistory>,
   ) {
     this.emitter = new vscode.EventEmitter<void>();
     this.onDidChange = this.emitter.event;
@@ -106,47 +109,12 @@ export class LocalApi {
   }
 
   private async createManager(): Promise<ExecutionManager> {
-    // Loaded here, not at activation: the engine (HTTP client, database driver) and the server
-    // are most of the bundle's start-up cost.
-    const [{ ExecutionManager }, { HistoryStore }] = await Promise.all([
-      import('../core/executions'),
-      import('../core/history/store'),
-    ]);
-    const workspace = await this.workspaceFolder();
-    let store: HistoryStore;
-    if (this.context.storageUri) {
-      this.historyDir = join(this.context.storageUri.fsPath, 'history');
-      try {
-        store = await HistoryStore.open(this.historyDir, {
-          holder: 'the TestMesh VS Code extension',
-          onError: (err) => this.log.warn(`history: ${err.message}`),
-        });
-      } catch (err) {
-        this.log.error(`cannot open history in ${this.historyDir}: ${errorMessage(err)}; keeping it in memory`);
-        this.historyDir = undefined;
-        store = HistoryStore.memory();
-      }
-    } else {
-      store = HistoryStore.memory();
-    }
-    this.store = store;
-    this.manager = new ExecutionManager({
-      workspace,
-      store,
-      allowOutside: () => readSettings(this.vscode).allowOutsideWorkspace,
-    });
-    this.log.info(`executions of ${workspace}; history ${this.historyDir ?? 'in memory'}`);
+    const history = await this.openHistory();
+    this.store = history.store;
+    this.historyDir = history.historyDir;
+    this.manager = history.manager;
     this.emitter.fire();
     return this.manager;
-  }
-
-  /** The first workspace folder; without one, a folder of the extension's own storage. */
-  private async workspaceFolder(): Promise<string> {
-    const folder = this.vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file');
-    if (folder) return folder.uri.fsPath;
-    const fallback = join(this.context.globalStorageUri.fsPath, 'no-workspace');
-    await mkdir(fallback, { recursive: true });
-    return fallback;
   }
 
   private restartServer(): Promise<void> {

@@ -6,6 +6,7 @@
  * answering from the ExecutionManager and pushing live events. A serializer brings the panel back
  * after a window reload, on the view it showed.
  */
+import { answerAnalytics, isAnalyticsKind } from '../core/analytics/answer';
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { ExecutionEvent } from '../core/events';
@@ -197,6 +198,10 @@ export class ExecutionPanel {
   handlers(): RequestHandlers {
     const { manager: getManager, index, inputs } = this.deps;
     return {
+      analytics: async ({ kind, query }) => {
+        if (!isAnalyticsKind(kind)) throw new TestMeshError(`unknown analytics ${JSON.stringify(kind)}`);
+        return answerAnalytics((await getManager()).store.runs, kind, query);
+      },
       listExecutions: async (query) => {
         const page = (await getManager()).list(query);
         return { executions: page.executions, total: page.total };

@@ -10,6 +10,7 @@ import type { ExecutionManager } from '../core/executions';
 import { FlowCodeLensProvider } from './codelens';
 import { DebugValueHover } from './debugHover';
 import { DEBUG_TYPE, FlowDebugging } from './debugging';
+import { openExecutionHistory } from './executionHistory';
 import { registerCommands } from './commands';
 import { StepDecorations } from './decorations';
 import { FlowDiagnostics } from './diagnostics';
@@ -57,7 +58,7 @@ export class TestMeshExtension {
     const controller = vscode.tests.createTestController(CONTROLLER_ID, 'TestMesh');
     this.tree = new TestTree(vscode, controller);
     controller.refreshHandler = () => this.index.refresh();
-    this.api = new LocalApi(vscode, context, this.log);
+    this.api = new LocalApi(vscode, context, this.log, () => openExecutionHistory(vscode, context, this.log));
     this.environments = new Environments(vscode, context, this.log, this.index);
     // Whoever needs the manager first (a run, the panel, the background start) connects it to
     // the views before anything can run on it, so no event is missed.

@@ -4,9 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { TestMeshError } from '../core/errors';
-import type { ExecutionStatus } from '../core/events';
-import type { ExecutionManager } from '../core/executions';
-import type { ExecutionTrigger } from '../core/history/types';
+import { parseRunFilter } from '../core/history/runFilter';
 import {
   deleteWorkspaceFlow,
   FlowFileError,
@@ -17,30 +15,13 @@ import {
   type WriteMode,
 } from '../core/workspaceFlows';
 import { DEFAULT_MAX_BYTES, parseFlowText } from '../core/flow/load';
-import { sameOrigins } from './auth';
+import { analyticsRoutes } from './analyticsRoutes';
+import { bulkExecutionRoutes } from './bulkExecutionRoutes';
 import { decodeSegment, HttpError, isJsonRequest, readBody, readJson, sendError, sendJson } from './http';
+import { isPlainObject, nonNegativeInteger, type ApiContext, type Params, type Route } from './routeTypes';
+import { triggerOf } from './trigger';
 
-export interface ApiContext {
-  workspace: string;
-  manager: ExecutionManager;
-  port: number;
-}
-
-type Params = Record<string, string>;
-type RouteHandler = (
-  ctx: ApiContext,
-  req: IncomingMessage,
-  res: ServerResponse,
-  params: Params,
-  query: URLSearchParams,
-) => Promise<void>;
-
-interface Route {
-  pattern: RegExp;
-  /** Names of the pattern's groups, in order; each value is URL-decoded. */
-  names: string[];
-  methods: Partial<Record<string, RouteHandler>>;
-}
+export type { ApiContext };
 
 const FLOW_KIND_STATUS: Record<FlowFileError['kind'], number> = {
   invalid_id: 400,
@@ -49,18 +30,6 @@ const FLOW_KIND_STATUS: Record<FlowFileError['kind'], number> = {
   exists: 409,
   invalid_flow: 400,
 };
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-function nonNegativeInteger(query: URLSearchParams, name: string): number | undefined {
-  const text = query.get(name);
-  if (text === null || text === '') return undefined;
-  if (!/^\d{1,9}$/.test(text))
-    throw new HttpError(400, `${name} must be a whole number >= 0, got ${JSON.stringify(text)}`);
-  return Number(text);
-}
 
 /**
  * A flow body: YAML text, or JSON `{"content": "<yaml>", "id"?: "<path>"}`. As large as the loader
@@ -86,18 +55,15 @@ async function writeFlow(
 }
 
 async function requireExecution(ctx: ApiContext, id: string) {
-  const summary = ctx.manager.get(id);
+  const summary = await ctx.manager.find(id);
   if (!summary) throw new HttpError(404, `no execution ${JSON.stringify(id)}`);
   return summary;
 }
 
-/** Runs started from the served web UI say so in history; everything else is "api". */
-function triggerOf(req: IncomingMessage, port: number): ExecutionTrigger {
-  const origin = req.headers.origin?.toLowerCase();
-  return origin && sameOrigins(port).includes(origin) ? 'browser' : 'api';
-}
-
 const routes: Route[] = [
+  // First: `/executions/bulk/cancel` would otherwise read as the cancel of an execution "bulk".
+  ...bulkExecutionRoutes,
+  ...analyticsRoutes,
   {
     pattern: /^\/api\/v1\/flows$/,
     names: [],
@@ -138,10 +104,8 @@ const routes: Route[] = [
     names: [],
     methods: {
       GET: async (ctx, _req, res, _params, query) => {
-        const status = query.get('status') || undefined;
-        const page = ctx.manager.list({
-          flow_id: query.get('flow_id') || undefined,
-          status: status as ExecutionStatus | undefined,
+        const page = await ctx.manager.search({
+          ...parseRunFilter(query),
           limit: nonNegativeInteger(query, 'limit'),
           offset: nonNegativeInteger(query, 'offset'),
         });

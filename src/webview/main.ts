@@ -6,8 +6,12 @@
 import { h, replaceChildren } from './dom';
 import { formatRoute, parseRoute, takeToken, type Route } from './route';
 import type { Transport } from './transport';
-import { PostMessageTransport, type VsCodeApi } from './transport-postmessage';
-import { WebSocketTransport } from './transport-websocket';
+import { PostMessageTransport, type VsCodeApi } from './transportPostMessage';
+import { WebSocketTransport } from './transportWebSocket';
+import { readEmbeddedReport } from './report-data';
+import { StaticTransport } from './transport-static';
+import { reportSummary } from './views/report-summary';
+import { AnalyticsView } from './views/analytics';
 import { DetailView } from './views/detail';
 import { ListView } from './views/list';
 
@@ -26,6 +30,7 @@ class App {
   private route: Route | undefined;
   private readonly banner: HTMLElement;
   private readonly main: HTMLElement;
+  private readonly nav: HTMLElement;
 
   constructor(
     root: HTMLElement,
@@ -34,7 +39,13 @@ class App {
   ) {
     this.banner = h('div', { class: 'banner', role: 'alert', hidden: true });
     this.main = h('main', { class: 'app-main' });
-    replaceChildren(root, this.banner, this.main);
+    this.nav = h(
+      'nav',
+      { class: 'app-nav', 'aria-label': 'Views' },
+      h('a', { href: '#/executions', 'data-view': 'list', text: 'Executions' }),
+      h('a', { href: '#/analytics', 'data-view': 'analytics', text: 'Analytics' }),
+    );
+    replaceChildren(root, this.banner, this.nav, this.main);
   }
 
   /** Shows the view of `hash`; a step change within the same execution only moves the selection. */
@@ -54,7 +65,13 @@ class App {
     }
     this.route = route;
     this.view?.dispose();
-    this.view = route.view === 'list' ? this.listView() : this.detailView(route.executionId, route.stepId);
+    this.view =
+      route.view === 'analytics'
+        ? this.analyticsView()
+        : route.view === 'list'
+          ? this.listView()
+          : this.detailView(route.executionId, route.stepId);
+    this.markNavigation(route);
     replaceChildren(this.main, this.view.element);
     this.view.mount();
     this.persist(formatRoute(route));
@@ -69,6 +86,22 @@ class App {
       h('code', { text: 'testmesh serve' }),
       ' printed (it ends with #token=…).',
     );
+  }
+
+  private analyticsView(): View {
+    return new AnalyticsView(this.transport, {
+      onOpen: (id) => navigate({ view: 'execution', executionId: id }),
+      onUnauthorized: () => this.unauthorized(),
+    });
+  }
+
+  /** The link of the current view says so (execution detail belongs to Executions). */
+  private markNavigation(route: Route): void {
+    const current = route.view === 'analytics' ? 'analytics' : 'list';
+    for (const link of Array.from(this.nav.querySelectorAll('a'))) {
+      if (link.dataset.view === current) link.setAttribute('aria-current', 'page');
+      else link.removeAttribute('aria-current');
+    }
   }
 
   private listView(): View {
@@ -119,6 +152,16 @@ function browserToken(): string | undefined {
 function start(): void {
   const root = document.getElementById('app') ?? document.body.appendChild(h('div', { id: 'app' }));
   root.classList.add('tm-app');
+  // A self-contained HTML report (`testmesh run --reporter html`): the same views, fed from the page.
+  const report = readEmbeddedReport(document);
+  if (report) {
+    const app = new App(root, new StaticTransport(report), () => undefined);
+    root.classList.add('tm-report');
+    root.prepend(reportSummary(report));
+    addEventListener('hashchange', () => app.show(location.hash));
+    app.show(location.hash);
+    return;
+  }
   if (typeof acquireVsCodeApi === 'function') {
     const api = acquireVsCodeApi();
     const transport = new PostMessageTransport(api);

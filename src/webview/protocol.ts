@@ -4,6 +4,7 @@
  * also pushes the events of the subscriptions the webview opened. Types only, plus one small
  * dispatcher the host can use, so both sides compile against the same shapes.
  */
+import type { AnalyticsKind } from '../core/analytics/answer';
 import type { ExecutionEvent, ExecutionStatus } from '../core/events';
 import type { ExecutionSummary, LogEntry, StepAttemptDetail, StepState } from '../core/history/types';
 
@@ -56,6 +57,8 @@ export interface RequestMap {
    */
   subscribe: { params: { subscription: number; execution_id?: string; since: number }; result: null };
   unsubscribe: { params: { subscription: number }; result: null };
+  /** One analytics answer (`GET /api/v1/analytics/<kind>` with these query parameters). */
+  analytics: { params: { kind: AnalyticsKind; query: Record<string, string> }; result: unknown };
 }
 
 export type RequestMethod = keyof RequestMap;
@@ -116,6 +119,7 @@ const METHODS: ReadonlySet<string> = new Set<RequestMethod>([
   'cancel',
   'subscribe',
   'unsubscribe',
+  'analytics',
 ]);
 
 export function isRequestMessage(value: unknown): value is RequestMessage {

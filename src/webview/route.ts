@@ -3,11 +3,13 @@
  * `#/executions/<id>/steps/<stepId>`. The server's printed link carries the token in the fragment
  * too (`#token=...`), which never reaches a server log or a Referer header.
  */
-export type Route = { view: 'list' } | { view: 'execution'; executionId: string; stepId?: string };
+export type Route =
+  { view: 'list' } | { view: 'execution'; executionId: string; stepId?: string } | { view: 'analytics' };
 
 export function parseRoute(hash: string): Route {
   const path = hash.replace(/^#/, '').split('?')[0];
   const parts = path.split('/').filter((p) => p !== '');
+  if (parts[0] === 'analytics') return { view: 'analytics' };
   if (parts[0] === 'executions' && parts[1]) {
     const executionId = safeDecode(parts[1]);
     if (parts[2] === 'steps' && parts[3])
@@ -19,6 +21,7 @@ export function parseRoute(hash: string): Route {
 
 export function formatRoute(route: Route): string {
   if (route.view === 'list') return '#/executions';
+  if (route.view === 'analytics') return '#/analytics';
   const base = `#/executions/${encodeURIComponent(route.executionId)}`;
   return route.stepId === undefined ? base : `${base}/steps/${encodeURIComponent(route.stepId)}`;
 }

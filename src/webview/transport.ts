@@ -1,8 +1,9 @@
 /**
  * The one interface the UI talks to. In a browser tab it is backed by the REST + WebSocket API
- * (transport-websocket.ts); inside VS Code by messages to the extension host
- * (transport-postmessage.ts). Views never know which.
+ * (transportWebSocket.ts); inside VS Code by messages to the extension host
+ * (transportPostMessage.ts). Views never know which.
  */
+import type { AnalyticsKind } from '../core/analytics/answer';
 import type { ExecutionEvent } from '../core/events';
 import type { ExecutionSummary, StepAttemptDetail } from '../core/history/types';
 import type { ConnectionState, ExecutionList, ExecutionListQuery, ExecutionSnapshot, FlowInfo } from './protocol';
@@ -26,6 +27,8 @@ export interface Transport {
   listFlows(): Promise<FlowInfo[]>;
   trigger(flowId: string, variables?: Record<string, unknown>): Promise<ExecutionSummary>;
   cancel(executionId: string): Promise<void>;
+  /** One analytics answer, TestMesh's shapes (see core/analytics). */
+  analytics(kind: AnalyticsKind, query: Record<string, string>): Promise<unknown>;
   /**
    * Events of one execution after `sinceSeq` and then live ones, each exactly once and in order,
    * across reconnects; or, with no id, live events of all executions. A per-execution

@@ -597,7 +597,9 @@ describe('TestMesh extension in code-server', function () {
   // ---- helpers bound to this session ----
 
   async function selectEnvironment(target: Page, relativePath: string): Promise<void> {
-    await runCommand(target, 'TestMesh: Select Environment (.env File)');
+    // The command opens its own quick pick in the palette's place, so the palette may never be seen
+    // to close: what counts is the pick below and the state after it.
+    await runCommand(target, 'TestMesh: Select Environment (.env File)').catch(() => undefined);
     const row = target.locator('.quick-input-widget .quick-input-list .monaco-list-row').filter({
       // The label may start with a file icon: match the path at the end of its text.
       has: target.locator('.label-name', { hasText: new RegExp(`^\\s*${relativePath.replace(/\./g, '\\.')}$`) }),

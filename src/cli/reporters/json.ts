@@ -1,9 +1,32 @@
-/** The JSON report of DESIGN.md's CLI contract. */
+/**
+ * The JSON report of DESIGN.md's CLI contract. Each flow also carries its events and step
+ * details (what the HTML reporter and `merge-reports` render from); those are written one per
+ * line so the report stays readable and compact.
+ */
+import { randomBytes } from 'node:crypto';
 import type { RunReport } from '../../core/report';
 import type { Reporter } from './types';
 
+const COMPACT_KEYS = new Set(['events', 'details']);
+
+export function jsonReport(report: RunReport): string {
+  const compact: string[] = [];
+  // A marker no value of the report can forge (hostile response bodies end up in reports too).
+  const nonce = randomBytes(8).toString('hex');
+  const text = JSON.stringify(
+    report,
+    (key, value: unknown) => {
+      if (!COMPACT_KEYS.has(key) || !Array.isArray(value)) return value;
+      compact.push(value.length ? `[\n${value.map((v) => `        ${JSON.stringify(v)}`).join(',\n')}\n      ]` : '[]');
+      return `\u0000${nonce}:${compact.length - 1}`;
+    },
+    2,
+  );
+  return `${text.replace(new RegExp(`"\\\\u0000${nonce}:(\\d+)"`, 'g'), (_, i: string) => compact[Number(i)])}\n`;
+}
+
 export class JsonReporter implements Reporter {
   finished(report: RunReport): string {
-    return `${JSON.stringify(report, null, 2)}\n`;
+    return jsonReport(report);
   }
 }

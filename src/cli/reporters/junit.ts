@@ -1,6 +1,7 @@
 /** JUnit XML, which CI systems (GitHub Actions, GitLab, Jenkins) read: a suite per flow, a case per step. */
 import { formatDiagnostic } from '../../core/errors';
 import type { FlowReport, RunReport } from '../../core/report';
+import { shortJson } from './markdown';
 import type { Reporter } from './types';
 
 export function escapeXml(text: string): string {
@@ -39,21 +40,31 @@ function suite(flow: FlowReport): string {
     `  <testsuite${attr('name', flow.name)}${attr('file', flow.file)}${attr('tests', flow.steps.length)}${attr('failures', failures)} errors="0"${attr('skipped', skipped)}${attr('time', seconds(flow.duration_ms))}>`,
   );
   for (const step of flow.steps) {
-    const open = `    <testcase${attr('classname', flow.name)}${attr('name', `${step.phase}: ${step.name}`)}${attr('file', flow.file)}${attr('time', seconds(step.duration_ms))}`;
+    const line = step.assertion?.line ?? step.line;
+    const at = line === undefined ? '' : attr('line', line);
+    const open = `    <testcase${attr('classname', flow.name)}${attr('name', `${step.phase}: ${step.name}`)}${attr('file', flow.file)}${at}${attr('time', seconds(step.duration_ms))}`;
     if (step.status === 'passed') lines.push(`${open}/>`);
     else if (step.status === 'skipped')
       lines.push(`${open}>`, `      <skipped${attr('message', step.error ?? 'skipped')}/>`, '    </testcase>');
     else {
       const body = [step.error ?? 'failed'];
-      if (step.assertion)
+      let message = step.error ?? 'failed';
+      if (step.assertion) {
+        const expected = shortJson(step.assertion.expected);
+        const actual = shortJson(step.assertion.actual);
+        // CI systems often show only the message: it carries the values too.
+        message = `${message} (expected ${expected}, actual ${actual})`;
         body.push(
           `expression: ${step.assertion.expression}`,
-          `expected: ${JSON.stringify(step.assertion.expected)}`,
-          `actual: ${JSON.stringify(step.assertion.actual)}`,
+          `expected: ${shortJson(step.assertion.expected, 4000)}`,
+          `actual: ${shortJson(step.assertion.actual, 4000)}`,
         );
+      }
+      if (step.attempts > 1) body.push(`attempts: ${step.attempts}`);
+      if (line !== undefined) body.push(`at ${flow.file}:${line}:${step.assertion?.column ?? step.column ?? 1}`);
       lines.push(
         `${open}>`,
-        `      <failure${attr('message', step.error ?? 'failed')}${attr('type', step.assertion ? 'AssertionError' : 'StepError')}>${escapeXml(body.join('\n'))}</failure>`,
+        `      <failure${attr('message', message)}${attr('type', step.assertion ? 'AssertionError' : 'StepError')}>${escapeXml(body.join('\n'))}</failure>`,
         '    </testcase>',
       );
     }

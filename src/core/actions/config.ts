@@ -60,24 +60,3 @@ export function optionalList(config: Config, key: string): unknown[] | undefined
   if (Array.isArray(value)) return value;
   throw new TestMeshError(`config.${key} must be a list, got ${describe(value)}`);
 }
-
-/** Resolves after `ms`, or rejects at once when the signal aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(abortReason(signal));
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(abortReason(signal!));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-export function abortReason(signal: AbortSignal): Error {
-  const reason = signal.reason;
-  return reason instanceof Error ? reason : new TestMeshError('cancelled');
-}

@@ -14,6 +14,7 @@
  * into a message (see postgresDsn.ts).
  */
 import type { Pool, PoolClient, PoolConfig, QueryResult } from 'pg';
+import { linkedAbort, raceAbort } from '../cancellation';
 import { postgres as pg } from '../libraries';
 import { errorMessage, TestMeshError } from '../errors';
 import { TimeoutError } from '../engine/errors';
@@ -210,21 +211,19 @@ export async function runStatements(
   options: { timeoutMs: number; transaction?: boolean },
 ): Promise<QueryResult[]> {
   const { entry, redact } = target;
-  const controller = new AbortController();
-  const onAbort = () => controller.abort(ctx.signal.reason);
-  if (ctx.signal.aborted) onAbort();
-  ctx.signal.addEventListener('abort', onAbort, { once: true });
   const what = statements.length === 1 ? `query ${excerpt(statements[0].text)}` : `${statements.length} statements`;
-  const timer = setTimeout(() => controller.abort(new TimeoutError(what, options.timeoutMs)), options.timeoutMs);
-  const signal = controller.signal;
+  const limited = linkedAbort(ctx.signal, {
+    ms: options.timeoutMs,
+    error: () => new TimeoutError(what, options.timeoutMs),
+  });
+  const signal = limited.signal;
   try {
     const client = await connect(entry, signal, redact);
     const batch = options.transaction ? [{ text: 'BEGIN' }, ...statements, { text: 'COMMIT' }] : statements;
     const results = await runCancellable(entry, client, batch, signal, redact, options.transaction === true);
     return options.transaction ? results.slice(1, -1) : results;
   } finally {
-    clearTimeout(timer);
-    ctx.signal.removeEventListener('abort', onAbort);
+    limited.dispose();
   }
 }
 
@@ -259,7 +258,7 @@ async function connect(entry: PoolEntry, signal: AbortSignal, redact: (m: string
   const pending = entry.pool.connect();
   let client: PoolClient;
   try {
-    client = await raceSignal(pending, signal);
+    client = await raceAbort(pending, signal);
   } catch (err) {
     if (signal.aborted) {
       // The connection may still arrive; give it back rather than leak it.
@@ -276,7 +275,7 @@ async function connect(entry: PoolEntry, signal: AbortSignal, redact: (m: string
     // (a cancelled query's connection going down) must not become an uncaught 'error' event.
     client.on('error', () => undefined);
     try {
-      const { rows } = await raceSignal(client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid'), signal);
+      const { rows } = await raceAbort(client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid'), signal);
       entry.pids.set(client, rows[0].pid);
     } catch (err) {
       client.release(true);
@@ -328,7 +327,7 @@ async function runCancellable(
       const query = values && values.length ? client.query({ text, values }) : client.query(text);
       running = query;
       try {
-        results.push((await raceSignal(query, signal)) as QueryResult);
+        results.push((await raceAbort(query, signal)) as QueryResult);
       } catch (err) {
         if (signal.aborted) throw signal.reason;
         if (transaction) {
@@ -403,24 +402,6 @@ export function describePgError(err: unknown): string {
 export function excerpt(query: string): string {
   const line = query.replace(/\s+/g, ' ').trim();
   return JSON.stringify(line.length > 60 ? `${line.slice(0, 57)}...` : line);
-}
-
-function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (err) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(err);
-      },
-    );
-  });
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {

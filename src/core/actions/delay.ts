@@ -1,6 +1,7 @@
 /** `delay`: waits, and stops waiting at once on cancel. */
 import { TestMeshError } from '../errors';
-import { optionalDuration, sleep } from './config';
+import { sleep } from '../cancellation';
+import { optionalDuration } from './config';
 import { registerAction } from './registry';
 
 registerAction({

@@ -10,7 +10,8 @@
  */
 import type { Metadata, ServiceError, StatusObject } from '@grpc/grpc-js';
 import { TestMeshError } from '../errors';
-import { abortReason, type Config } from './config';
+import { abortReason } from '../cancellation';
+import { type Config } from './config';
 import {
   callError,
   encodeRequest,

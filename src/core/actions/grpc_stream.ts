@@ -21,7 +21,8 @@ import type {
 } from '@grpc/grpc-js';
 import { grpcJs } from '../libraries';
 import { TestMeshError } from '../errors';
-import { abortReason, optionalList, optionalNumber } from './config';
+import { abortReason } from '../cancellation';
+import { optionalList, optionalNumber } from './config';
 import {
   callError,
   encodeRequest,

@@ -1,5 +1,6 @@
 /** `http_request`: one HTTP call on the run's keep-alive pool, with a per-request timeout and abort. */
 import { request } from 'undici';
+import { linkedAbort } from '../cancellation';
 import { TestMeshError } from '../errors';
 import { SOCKET_ERROR_REASONS } from '../networkErrors';
 import { TimeoutError } from '../engine/errors';
@@ -126,17 +127,14 @@ async function run(config: Config, ctx: ActionContext): Promise<HttpResult> {
   // guards against a silent server, through undici's own header/body timers: no extra controller,
   // timer and listener per request on the hot path.
   const explicitTimeout = optionalDuration(config, 'timeout');
-  let signal = ctx.signal;
-  let timer: NodeJS.Timeout | undefined;
-  let unlink: (() => void) | undefined;
-  if (explicitTimeout !== undefined) {
-    const controller = new AbortController();
-    const onAbort = () => controller.abort(ctx.signal.reason);
-    ctx.signal.addEventListener('abort', onAbort, { once: true });
-    unlink = () => ctx.signal.removeEventListener('abort', onAbort);
-    timer = setTimeout(() => controller.abort(new TimeoutError(`${method} ${url}`, explicitTimeout)), explicitTimeout);
-    signal = controller.signal;
-  }
+  const limited =
+    explicitTimeout === undefined
+      ? undefined
+      : linkedAbort(ctx.signal, {
+          ms: explicitTimeout,
+          error: () => new TimeoutError(`${method} ${url}`, explicitTimeout),
+        });
+  const signal = limited?.signal ?? ctx.signal;
   const limit = explicitTimeout ?? DEFAULT_TIMEOUT_MS;
   const started = performance.now();
   const fail = (err: unknown): Error => {
@@ -191,8 +189,7 @@ async function run(config: Config, ctx: ActionContext): Promise<HttpResult> {
     if (ctx.wantsDetail) ctx.recordHttp({ method, url, headers, body });
     throw err;
   } finally {
-    clearTimeout(timer);
-    unlink?.();
+    limited?.dispose();
   }
 }
 

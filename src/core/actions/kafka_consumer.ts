@@ -23,8 +23,8 @@ import { formatDuration } from '../duration';
 import { TestMeshError } from '../errors';
 import { parseOutputPath, readPath } from '../path';
 import { messagePreview } from '../engine/streamMessages';
+import { abortReason } from '../cancellation';
 import {
-  abortReason,
   optionalBoolean,
   optionalDuration,
   optionalNumber,

@@ -1,4 +1,5 @@
 /** `parallel`: runs branches at once, at most `max_concurrent` at a time; `fail_fast` cancels the rest on a failure. */
+import { linkedAbort } from '../cancellation';
 import { TestMeshError } from '../errors';
 import { optionalBoolean, optionalNumber } from './config';
 import { registerAction } from './registry';
@@ -11,25 +12,23 @@ registerAction({
     const failFast = optionalBoolean(config, 'fail_fast') ?? true;
     const width = limit > 0 ? Math.min(limit, branches.length) : branches.length;
 
-    const controller = new AbortController();
-    const forward = () => controller.abort(ctx.signal.reason);
-    ctx.signal.addEventListener('abort', forward, { once: true });
+    const branchesSignal = linkedAbort(ctx.signal);
     const errors: string[] = [];
     let next = 0;
     const worker = async () => {
       while (next < branches.length) {
         const branch = branches[next++];
-        const outcome = await ctx.runBlock(branch, { signal: controller.signal });
+        const outcome = await ctx.runBlock(branch, { signal: branchesSignal.signal });
         if (outcome.failed) {
           errors.push(`${branch.key}: ${outcome.error}`);
-          if (failFast) controller.abort(new TestMeshError('another branch failed'));
+          if (failFast) branchesSignal.abort(new TestMeshError('another branch failed'));
         }
       }
     };
     try {
       await Promise.all(Array.from({ length: width }, worker));
     } finally {
-      ctx.signal.removeEventListener('abort', forward);
+      branchesSignal.dispose();
     }
     if (errors.length)
       throw new TestMeshError(`${errors.length} of ${branches.length} branches failed: ${errors.join('; ')}`);

@@ -16,7 +16,8 @@ import type { createClient as CreateClient } from '@redis/client';
 import { TestMeshError } from '../errors';
 import { socketErrorReason } from '../networkErrors';
 import { TimeoutError } from '../engine/errors';
-import { abortReason, optionalNumber, optionalString, type Config } from './config';
+import { abortReason, linkedAbort, raceAbort } from '../cancellation';
+import { optionalNumber, optionalString, type Config } from './config';
 import type { ActionContext } from './types';
 import { redisClient as redis } from '../libraries';
 
@@ -170,7 +171,7 @@ async function connect(target: RedisTarget, signal: AbortSignal): Promise<RedisC
   // Without a listener a socket error would crash the process; the failing command reports it.
   client.on('error', () => undefined);
   try {
-    await raceSignal(client.connect(), signal);
+    await raceAbort(client.connect(), signal);
   } catch (err) {
     if (client.isOpen) client.destroy();
     if (signal.aborted) throw abortReason(signal);
@@ -197,16 +198,12 @@ export async function withRedis<T>(
 ): Promise<T> {
   const registry = clients(ctx);
   const key = keyOf(target);
-  const controller = new AbortController();
-  const onAbort = () => controller.abort(abortReason(ctx.signal));
-  if (ctx.signal.aborted) onAbort();
-  ctx.signal.addEventListener('abort', onAbort, { once: true });
-  const timer = setTimeout(() => controller.abort(new TimeoutError(`redis ${what}`, timeoutMs)), timeoutMs);
-  const signal = controller.signal;
+  const limited = linkedAbort(ctx.signal, { ms: timeoutMs, error: () => new TimeoutError(`redis ${what}`, timeoutMs) });
+  const signal = limited.signal;
   try {
     let pending = registry.get(key);
     let client: RedisClient | undefined;
-    if (pending) client = await raceSignal(pending, signal).catch(() => undefined);
+    if (pending) client = await raceAbort(pending, signal).catch(() => undefined);
     if (!client || !client.isReady) {
       if (client?.isOpen) client.destroy();
       pending = connect(target, signal);
@@ -216,7 +213,7 @@ export async function withRedis<T>(
     }
     const ready = client;
     try {
-      return await raceSignal(command(ready), signal);
+      return await raceAbort(command(ready), signal);
     } catch (err) {
       if (signal.aborted) {
         if (ready.isOpen) ready.destroy();
@@ -226,25 +223,6 @@ export async function withRedis<T>(
       throw new TestMeshError(`redis ${what} on ${target.shown} failed: ${redactOf(target)(describeRedisError(err))}`);
     }
   } finally {
-    clearTimeout(timer);
-    ctx.signal.removeEventListener('abort', onAbort);
+    limited.dispose();
   }
-}
-
-function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(abortReason(signal));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortReason(signal));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (err) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(err);
-      },
-    );
-  });
 }

@@ -5,7 +5,8 @@
 import { formatDuration } from '../duration';
 import { TestMeshError } from '../errors';
 import { isTruthy } from '../expr';
-import { optionalDuration, optionalString, sleep } from './config';
+import { sleep } from '../cancellation';
+import { optionalDuration, optionalString } from './config';
 import { registerAction } from './registry';
 
 /** The result, with TestMesh's field names (`met`, `timed_out`, `condition`) next to ours (`satisfied`). */

@@ -14,7 +14,7 @@ import { TestMeshError } from '../errors';
 import { TimeoutError } from '../engine/errors';
 import { formatDuration } from '../duration';
 import { describeNetworkError } from './http_request';
-import { abortReason } from './config';
+import { abortReason } from '../cancellation';
 import { parseMessageText } from './jsonMatch';
 
 /** Messages kept for later `receive` steps; beyond this the oldest are dropped (and counted). */

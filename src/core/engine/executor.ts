@@ -9,7 +9,7 @@ import type { Dispatcher } from 'undici';
 import '../actions';
 import { getAction } from '../actions/registry';
 import type { ActionContext, ActionDefinition, BlockOutcome, SubflowOutcome } from '../actions/types';
-import { sleep } from '../actions/config';
+import { linkedAbort, raceAbort, sleep } from '../cancellation';
 import { readDotenv } from '../dotenv';
 import { secretOutput, secretsOfVariable, secretValues } from '../secrets';
 import { errorMessage, TestMeshError } from '../errors';
@@ -550,19 +550,16 @@ class FlowRun {
     const action = getAction(step.action);
     if (!action) throw new TestMeshError(`unknown action '${step.action}'`);
 
-    let signal = runSignal;
-    let clearTimer: (() => void) | undefined;
-    let unlink: (() => void) | undefined;
-    if (step.timeoutMs !== undefined) {
-      const controller = new AbortController();
-      const forward = () => controller.abort(runSignal.reason);
-      runSignal.addEventListener('abort', forward, { once: true });
-      unlink = () => runSignal.removeEventListener('abort', forward);
-      clearTimer = this.execution.timers.start(step.timeoutMs, () =>
-        controller.abort(new TimeoutError(`step '${step.name}'`, step.timeoutMs!)),
-      );
-      signal = controller.signal;
-    }
+    const timeoutMs = step.timeoutMs;
+    const limited =
+      timeoutMs === undefined
+        ? undefined
+        : linkedAbort(runSignal, {
+            ms: timeoutMs,
+            error: () => new TimeoutError(`step '${step.name}'`, timeoutMs),
+            start: this.execution.timers.start.bind(this.execution.timers),
+          });
+    const signal = limited?.signal ?? runSignal;
 
     const execution = this.execution;
     const wantsDetail = execution.options.onStepDetail !== undefined;
@@ -623,8 +620,7 @@ class FlowRun {
         throw signal.reason instanceof Error ? signal.reason : err;
       throw err;
     } finally {
-      clearTimer?.();
-      unlink?.();
+      limited?.dispose();
     }
   }
 
@@ -703,28 +699,6 @@ function interpolateConfig(step: StepDef, action: ActionDefinition, scope: Scope
   for (const key of Object.keys(step.config))
     out[key] = raw.includes(key) ? step.config[key] : interpolate(step.config[key], scope.resolve);
   return out;
-}
-
-/** Settles with the action, or rejects as soon as the signal aborts, whichever comes first. */
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) {
-    promise.catch(() => undefined);
-    return Promise.reject(signal.reason);
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (err) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(err);
-      },
-    );
-  });
 }
 
 /** What an action sees during one attempt: one object per attempt, its methods shared by all. */

@@ -4,7 +4,7 @@
  * state from the same events.
  */
 import type { ExecutionEvent, ExecutionStatus } from '../events';
-import type { ExecutionSummary, LogEntry, StepState } from './types';
+import type { ExecutionSummary, LogEntry, StepState, StepSummary } from './types';
 
 export interface ExecutionState {
   execution_id: string;
@@ -202,4 +202,20 @@ export function applySummaryEvent(summary: ExecutionSummary, event: ExecutionEve
   }
   summary.last_seq = Math.max(summary.last_seq, event.seq);
   return true;
+}
+
+/** The compact per-step outcome kept in the long history. */
+export function stepSummaries(steps: readonly StepState[]): StepSummary[] {
+  return steps.map((s) => {
+    const out: StepSummary = {
+      step_id: s.step_id,
+      step_name: s.step_name,
+      action: s.action,
+      status: s.status,
+      attempt: s.attempt,
+    };
+    if (s.duration_ms !== undefined) out.duration_ms = s.duration_ms;
+    if (s.error_message !== undefined) out.error_message = s.error_message;
+    return out;
+  });
 }

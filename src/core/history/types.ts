@@ -33,7 +33,31 @@ export interface ExecutionSummary {
   only_step?: string;
   /** Set when the execution's history went past its byte limit: what was not stored. */
   history_truncated?: string;
+  /** Name of the workspace environment it ran with (`.env.<name>`), when it was given by name. */
+  environment?: string;
+  /** Tags of the flow when it started. */
+  tags?: string[];
+  /** Per-step outcome, kept in the long history once the execution finished (see RunRecord). */
+  steps?: StepSummary[];
 }
+
+/** One step's outcome in the compact history of an execution. */
+export interface StepSummary {
+  step_id: string;
+  step_name: string;
+  action: string;
+  status: StepStatus;
+  duration_ms?: number;
+  /** Attempts it took (retries). */
+  attempt: number;
+  error_message?: string;
+}
+
+/**
+ * The compact summary of a finished execution kept far longer than its event log (90 days or
+ * 20,000 executions by default): what analytics, search and the long list answer from.
+ */
+export type RunRecord = ExecutionSummary & { steps: StepSummary[] };
 
 /** A step's state as `GET /api/v1/executions/:id/steps` returns it, folded from events. */
 export interface StepState {

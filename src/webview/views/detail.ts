@@ -14,12 +14,12 @@ import type { ExecutionSummary, StepState } from '../../core/history/types';
 import { h, replaceChildren, setAttr, setText } from '../dom';
 import { FrameScheduler } from '../frame';
 import { formatDuration, formatTime, isFinished, statusLabel } from '../format';
-import { jsonView } from '../json-view';
+import { jsonView } from '../jsonView';
 import type { ConnectionState, Subscription, Transport } from '../transport';
 import { TransportError } from '../transport';
 import { logLine } from './logs';
-import { StepPanel } from './step-panel';
-import { StepTree } from './step-tree';
+import { StepPanel } from './stepPanel';
+import { StepTree } from './stepTree';
 
 export interface DetailViewOptions {
   stepId?: string;

@@ -120,7 +120,7 @@ flow:
     const r = await cli(['run', 'a.flow.yaml', '--var', `BASE_URL=${api.url}`, '--reporter', 'json'], root);
     assert.equal(r.code, 0, r.stderr);
     const report = JSON.parse(r.stdout);
-    assert.deepEqual(Object.keys(report).sort(), ['flows', 'summary']);
+    assert.deepEqual(Object.keys(report).sort(), ['flows', 'suite', 'summary']);
     const flow = report.flows[0];
     for (const key of ['file', 'name', 'status', 'duration_ms', 'steps']) assert.ok(key in flow, key);
     assert.equal(flow.file, 'a.flow.yaml');
@@ -158,7 +158,10 @@ flow:
     const xml = readFileSync(join(root, 'out/junit.xml'), 'utf8');
     assert.match(xml, /^<\?xml version="1.0" encoding="UTF-8"\?>/);
     assert.match(xml, /<testsuite name="B &amp; &lt;co&gt;"/);
-    assert.match(xml, /<failure message="assertion failed: x == 2: got x = 1" type="AssertionError">/);
+    assert.match(
+      xml,
+      /<failure message="assertion failed: x == 2: got x = 1 \(expected 2, actual 1\)" type="AssertionError">/,
+    );
     assert.match(xml, /<testcase classname="Alpha" name="steps: Ping the API"/);
   });
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { FlowDef } from '../../../src/core/flow/types';
 import { affectedFlows, dependenciesOf, type FlowLookup } from '../../../src/extension/dependencies';
 import { flowFrom, waitFor } from '../helpers';
-import { CancellationTokenSource, FakeTextDocument, TestRunRequest, Uri } from './fake-vscode';
+import { CancellationTokenSource, FakeTextDocument, TestRunRequest, Uri } from './fakeVscode';
 import { createHarness } from './harness';
 
 const ROOT = '/ws';

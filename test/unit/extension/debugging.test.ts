@@ -13,7 +13,7 @@ import {
   TestRunRequest,
   Uri,
   type FakeDebugSession,
-} from './fake-vscode';
+} from './fakeVscode';
 import { createHarness, type Harness } from './harness';
 
 const FLOW = `flow:

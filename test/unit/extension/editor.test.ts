@@ -8,7 +8,7 @@ import { StepDecorations } from '../../../src/extension/decorations';
 import { FlowDiagnostics } from '../../../src/extension/diagnostics';
 import { Environments } from '../../../src/extension/environments';
 import { json, startServer, waitFor, type TestServer } from '../helpers';
-import { CancellationTokenSource, FakeTextDocument, Uri } from './fake-vscode';
+import { CancellationTokenSource, FakeTextDocument, Uri } from './fakeVscode';
 import { createHarness, type Harness } from './harness';
 
 const FLOW = `# a comment

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { COMMANDS } from '../../../src/extension/commands';
 import { TestMeshExtension } from '../../../src/extension/testMeshExtension';
 import { tempWorkspace, waitFor } from '../helpers';
-import { FakeVSCode, Uri, type FakeTestController } from './fake-vscode';
+import { FakeVSCode, Uri, type FakeTestController } from './fakeVscode';
 import { COMMAND_DEBUG_FLOW } from '../../../src/extension/codelens';
 import { COMMAND_LIST_FILE } from '../../../src/extension/unlistedFiles';
 import { COMMAND_OPEN_ENVIRONMENT } from '../../../src/extension/variableHelp';

@@ -11,7 +11,7 @@ import {
 } from '../../../src/extension/variableHelp';
 import type { ExecutionEvent } from '../../../src/core/events';
 import { waitFor } from '../helpers';
-import { FakeTextDocument, MarkdownString, Uri } from './fake-vscode';
+import { FakeTextDocument, MarkdownString, Uri } from './fakeVscode';
 import { createHarness, type Harness } from './harness';
 
 const FLOW = (name: string) =>

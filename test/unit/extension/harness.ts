@@ -17,7 +17,7 @@ import {
   FakeVSCode,
   TestRunRequest,
   Uri,
-} from './fake-vscode';
+} from './fakeVscode';
 
 export interface Harness {
   root: string;

@@ -24,7 +24,7 @@ import {
   SymbolInformation,
   Uri,
   WorkspaceEdit,
-} from './fake-vscode';
+} from './fakeVscode';
 
 const FLOW = `flow:
   name: Users

@@ -8,7 +8,7 @@ import type { ExecutionEvent } from '../../../src/core/events';
 import { ExecutionPanel, PANEL_VIEW_TYPE, webviewHtml } from '../../../src/extension/panel';
 import type { HostToWebviewMessage } from '../../../src/webview/protocol';
 import { json, startServer, waitFor, type TestServer } from '../helpers';
-import { Uri, type FakeWebviewPanel } from './fake-vscode';
+import { Uri, type FakeWebviewPanel } from './fakeVscode';
 import { createHarness, type Harness } from './harness';
 
 const REPO = join(__dirname, '..', '..', '..', '..');
@@ -221,7 +221,7 @@ describe('extension: execution detail panel', () => {
 
     it('comes back after a window reload on the view it showed', async () => {
       const serializer = h.fake.serializers.get(PANEL_VIEW_TYPE)!;
-      const { FakeWebviewPanel } = await import('./fake-vscode');
+      const { FakeWebviewPanel } = await import('./fakeVscode');
       const restored = new FakeWebviewPanel(PANEL_VIEW_TYPE, 'TestMesh execution', {});
       await serializer.deserializeWebviewPanel(restored, { hash: '#/executions/xyz' });
       assert.match(restored.webview.html, /data-route="#\/executions\/xyz"/);

@@ -5,7 +5,7 @@
 import * as assert from 'node:assert';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { json, readBody, startServer, waitFor, type TestServer } from '../helpers';
-import { CancellationTokenSource, type FakeTestRun, type RunCall, type TestMessage } from './fake-vscode';
+import { CancellationTokenSource, type FakeTestRun, type RunCall, type TestMessage } from './fakeVscode';
 import { createHarness, type Harness } from './harness';
 
 const CHECKOUT = `flow:

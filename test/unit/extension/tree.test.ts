@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { FlowIndex } from '../../../src/extension/discovery';
 import { TestTree } from '../../../src/extension/testing';
 import { tempWorkspace, waitFor } from '../helpers';
-import { FakeTestController, FakeTestItem, FakeVSCode, Uri } from './fake-vscode';
+import { FakeTestController, FakeTestItem, FakeVSCode, Uri } from './fakeVscode';
 
 const USERS = `# users
 flow:

@@ -12,7 +12,7 @@ import { FlowIndex } from '../../../src/extension/discovery';
 import { Environments } from '../../../src/extension/environments';
 import { TestMeshExtension } from '../../../src/extension/testMeshExtension';
 import { tempWorkspace, waitFor } from '../helpers';
-import { FakeVSCode, Uri } from './fake-vscode';
+import { FakeVSCode, Uri } from './fakeVscode';
 
 const REPO = join(__dirname, '..', '..', '..', '..');
 const FIXTURE = join(REPO, 'test', 'fixtures', 'testmesh-repo');

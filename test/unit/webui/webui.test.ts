@@ -16,7 +16,7 @@ import { chromium, type Browser, type Page, type WebSocketRoute } from 'playwrig
 import { stringify } from 'yaml';
 import { startServer, type RunningServer } from '../../../src/server/server';
 import { answerRequest, isRequestMessage, type HostToWebviewMessage } from '../../../src/webview/protocol';
-import { hostHandlers } from './vscode-host';
+import { hostHandlers } from './vscodeHost';
 
 const repoRoot = path.resolve(__dirname, '../../../..');
 const mediaDir = path.join(repoRoot, 'media');

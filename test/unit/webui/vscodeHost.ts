@@ -2,6 +2,7 @@
  * What an extension host does for the webview, for the tests: answers the protocol's requests
  * from an ExecutionManager and pushes subscribed events (replay after `since`, then live).
  */
+import { answerAnalytics } from '../../../src/core/analytics/answer';
 import type { ExecutionEvent } from '../../../src/core/events';
 import type { ExecutionManager } from '../../../src/core/executions';
 import { listWorkspaceFlows } from '../../../src/core/workspaceFlows';
@@ -15,6 +16,7 @@ export function hostHandlers(
   const subscriptions = new Map<number, () => void>();
   const missing = (id: string) => new Error(`no execution ${id}`);
   return {
+    analytics: async ({ kind, query }) => answerAnalytics(manager.store.runs, kind, query),
     listExecutions: async (query) => {
       const page = manager.list(query);
       return { executions: page.executions, total: page.total };

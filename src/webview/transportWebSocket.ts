@@ -3,6 +3,7 @@
  * socket is reopened with growing delays and resumes with `?since=<last seq>`, so no event is
  * lost or shown twice.
  */
+import type { AnalyticsKind } from '../core/analytics/answer';
 import { TERMINAL_EVENT_TYPES, type ExecutionEvent } from '../core/events';
 import type { ExecutionSummary, LogEntry, StepAttemptDetail, StepState } from '../core/history/types';
 import type { ConnectionState, ExecutionList, ExecutionListQuery, ExecutionSnapshot, FlowInfo } from './protocol';
@@ -39,6 +40,11 @@ export class WebSocketTransport implements Transport {
       if (value !== undefined && value !== '') params.set(key, String(value));
     const search = params.toString();
     return this.call<ExecutionList>('GET', `${API}/executions${search ? `?${search}` : ''}`);
+  }
+
+  analytics(kind: AnalyticsKind, query: Record<string, string>): Promise<unknown> {
+    const search = new URLSearchParams(query).toString();
+    return this.call<unknown>('GET', `${API}/analytics/${kind}${search ? `?${search}` : ''}`);
   }
 
   getSummary(executionId: string): Promise<ExecutionSummary> {

@@ -3,6 +3,7 @@
  * host (see protocol.ts). The webview never opens a socket itself, so it works in remote,
  * Codespaces and code-server setups where the page cannot reach the host's loopback.
  */
+import type { AnalyticsKind } from '../core/analytics/answer';
 import { TERMINAL_EVENT_TYPES } from '../core/events';
 import type { ExecutionSummary, StepAttemptDetail } from '../core/history/types';
 import type {
@@ -72,6 +73,10 @@ export class PostMessageTransport implements Transport {
 
   listExecutions(query: ExecutionListQuery = {}): Promise<ExecutionList> {
     return this.request('listExecutions', query);
+  }
+
+  analytics(kind: AnalyticsKind, query: Record<string, string>): Promise<unknown> {
+    return this.request('analytics', { kind, query });
   }
 
   getSummary(executionId: string): Promise<ExecutionSummary> {

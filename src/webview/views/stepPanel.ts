@@ -7,7 +7,7 @@ import type { HttpRequestDetail, HttpResponseDetail, StreamMessageDetail } from 
 import type { LogEntry, StepAttemptDetail, StepState } from '../../core/history/types';
 import { h, replaceChildren, type Child } from '../dom';
 import { formatBytes, formatDuration, formatTime, statusLabel } from '../format';
-import { jsonView } from '../json-view';
+import { jsonView } from '../jsonView';
 import { skippedText } from '../../core/stepStateText';
 import type { Transport } from '../transport';
 import { logList } from './logs';
