@@ -9,7 +9,7 @@ import {
   SCHEMA_CONTRIBUTOR,
   type YamlSchemaApi,
 } from '../../../src/extension/yamlSchemaAssociation';
-import { FakeVSCode, Uri } from './fake-vscode';
+import { FakeVSCode, Uri } from './fakeVscode';
 
 const SCHEMA_FILE = resolve(__dirname, '../../../../schemas/flow.schema.json');
 
