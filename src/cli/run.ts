@@ -134,7 +134,7 @@ export async function runCommand(args: RunArgs, io: Io, signal?: AbortSignal): P
 
   // Machine reports take stdout; pretty then moves to stderr so the two never mix.
   const documents = documentReporters(args.reporters, args.outputs ?? (args.output ? [args.output] : []), io.cwd);
-  const collectEvents = needsEvents(args.reporters);
+  const collectEvents = needsEvents(args.reporters, args.shard !== undefined);
   const prettyStream = documentsUseStdout(documents) ? io.stderr : io.stdout;
   const reporters: Reporter[] = [];
   if (args.reporters.includes('pretty'))

@@ -27,8 +27,13 @@ export interface DocumentReporter {
 }
 
 /** Whether the reporter's document needs the runs' events and step details collected. */
-export function needsEvents(names: readonly string[]): boolean {
-  return names.includes('json') || names.includes('html');
+/**
+ * Whether the run keeps every event and step detail: the HTML report is drawn from them, and a
+ * shard's JSON report carries them so that `merge-reports` can draw the merged one. An unsharded
+ * JSON report leaves them out: holding all of them costs a 10,000-step run tens of megabytes.
+ */
+export function needsEvents(names: readonly string[], sharded: boolean): boolean {
+  return names.includes('html') || (sharded && names.includes('json'));
 }
 
 export function documentReporters(

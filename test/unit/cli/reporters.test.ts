@@ -6,7 +6,6 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ExecutionEvent } from '../../../src/core/events';
 import type { RunReport } from '../../../src/core/report';
 import { tempWorkspace } from '../helpers';
 import { CLI, cli, SECRET, shopSuite, startShopApi, withoutTimes, type CliResult } from './reportFixture';
@@ -158,7 +157,7 @@ at flows/slow.flow.yaml:4:7</failure>
     );
   });
 
-  it('json: the suite, every step with its line, attempts and status; events and step details of each run', () => {
+  it('json: the suite, every step with its line, attempts and status; no events unless sharded', () => {
     const report = JSON.parse(read('out/report.json')) as RunReport;
     assert.match(report.suite!.id, /^[0-9a-f]{16}$/);
     assert.deepEqual(report.suite, { id: report.suite!.id, flows: 4 });
@@ -181,23 +180,11 @@ at flows/slow.flow.yaml:4:7</failure>
       ['next', 'skipped', 0, 8, 'cancelled', 0],
       ['bye', 'passed', 1, 13, '', 0],
     ]);
-    const shop = report.flows.find((f) => f.file === 'flows/shop.flow.yaml')!;
-    const events = shop.events as ExecutionEvent[];
-    assert.deepEqual(
-      events.map((e) => e.seq),
-      events.map((_, i) => i + 1),
-      'the whole event stream, gap-free',
-    );
-    assert.equal(events.filter((e) => e.type === 'step.retrying').length, 2);
-    assert.equal(events.at(-1)!.type, 'execution.failed');
-    const flakyAttempts = shop.details!.filter((d) => d.step_id === 'flaky');
-    assert.deepEqual(
-      flakyAttempts.map((d) => d.response?.status),
-      [503, 503, 200],
-      'each attempt keeps its own response',
-    );
-    const echo = shop.details!.find((d) => d.step_id === 'check')!;
-    assert.deepEqual(echo.response?.body, { auth: 'Bearer ***' });
-    assert.equal(report.flows.find((f) => f.status === 'error')!.events, undefined);
+    // Unsharded, the report leaves out the events and step details (only merge-reports needs them;
+    // mergeReports.test.ts checks that a shard's report carries them).
+    for (const flow of report.flows) {
+      assert.equal(flow.events, undefined, flow.file);
+      assert.equal(flow.details, undefined, flow.file);
+    }
   });
 });
