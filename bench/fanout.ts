@@ -15,7 +15,7 @@
  *
  *   node out/bench/fanout.js [--rounds R] [--steps N] [--clients C] [--sampled K] [--window MS] [--only log|http] [--nice-clients]
  *
- * Targets (issue 18): the engine+server CPU time of the run grows by at most 10% with 50 clients; p99
+ * Targets: the engine+server CPU time of the run grows by at most 10% with 50 clients; p99
  * under 20 ms with batching. Printed, not asserted. Wall time is printed too: the clients share the
  * machine's cores, so it also measures their load.
  */
@@ -342,7 +342,7 @@ export async function fanoutBench(options: Partial<FanoutOptions> = {}): Promise
   );
   for (const line of lines) console.log(line);
   console.log(
-    'targets (issue 18): cpu ratio <= 1.10 with 50 clients; p99 < 20 ms with batching. cpu = this process (engine + server) during the run.',
+    'targets: cpu ratio <= 1.10 with 50 clients; p99 < 20 ms with batching. cpu = this process (engine + server) during the run.',
   );
   console.log(
     "Latency = client receive time - event timestamp (ms resolution); the clients share this machine's cores.",
