@@ -16,7 +16,7 @@ import { parseFlowText } from '../core/flow/load';
 import { allSteps, type FlowDef } from '../core/flow/types';
 import { secretValues } from '../core/secrets';
 import { UsageError } from './args';
-import { parseFlags } from './flagParser';
+import { keyValueFlags, parseFlags } from './flags';
 import { EXIT_INVALID, EXIT_OK, type Io } from './run';
 
 export const EXPORT_FORMATS = ['curl', 'postman'] as const;
@@ -49,24 +49,18 @@ export function parseExportArgs(argv: readonly string[]): ExportArgs {
     aliases: { '-o': '--out', '--output': '--out', '--format': '--to', '-f': '--to' },
   });
   if (!flags.positional.length) throw new UsageError('export needs at least one flow file or folder');
-  const to = flags.values.get('--to')?.at(-1);
+  const to = flags.one('--to');
   if (to === undefined) throw new UsageError(`export needs --to ${EXPORT_FORMATS.join('|')}`);
   if (!EXPORT_FORMATS.includes(to as ExportFormat))
     throw new UsageError(`--to must be one of ${EXPORT_FORMATS.join(', ')}, got ${JSON.stringify(to)}`);
-  const vars: Record<string, string> = {};
-  for (const kv of flags.values.get('--var') ?? []) {
-    const eq = kv.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--var expects KEY=VALUE, got ${JSON.stringify(kv)}`);
-    vars[kv.slice(0, eq)] = kv.slice(eq + 1);
-  }
   return {
     paths: flags.positional,
     to: to as ExportFormat,
-    step: flags.values.get('--step')?.at(-1),
-    out: flags.values.get('--out')?.at(-1),
-    vars,
-    envFiles: flags.values.get('--env-file') ?? [],
-    showSecrets: flags.booleans.has('--show-secrets'),
+    step: flags.one('--step'),
+    out: flags.one('--out'),
+    vars: keyValueFlags(flags, '--var'),
+    envFiles: flags.many('--env-file'),
+    showSecrets: flags.has('--show-secrets'),
   };
 }
 

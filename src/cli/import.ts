@@ -7,12 +7,13 @@ import { readFile } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import { toPosix } from '../core/discovery';
 import { errorMessage } from '../core/errors';
+import { formatBytes } from '../core/format';
 import { importText } from '../core/import';
 import { MAX_IMPORT_BYTES, MAX_SUMMARY_LINES } from '../core/import/limits';
 import { ImportError, IMPORT_FORMATS, type ImportFormat, type ImportResult } from '../core/import/model';
 import { writeImport, type WrittenFile } from '../core/import/writeFiles';
 import { UsageError } from './args';
-import { parseFlags } from './flagParser';
+import { parseFlags } from './flags';
 import { EXIT_INVALID, EXIT_OK, type Io } from './run';
 
 export const IMPORT_USAGE = `Usage: testmesh import <file|-> [--from curl|postman|openapi|har] [--out DIR]
@@ -43,17 +44,17 @@ export function parseImportArgs(argv: readonly string[]): ImportArgs {
     aliases: { '-o': '--out', '--output': '--out', '-f': '--from', '-e': '--environment' },
   });
   if (flags.positional.length !== 1) throw new UsageError('import needs exactly one file (or - for standard input)');
-  const from = flags.values.get('--from')?.at(-1);
+  const from = flags.one('--from');
   if (from !== undefined && !IMPORT_FORMATS.includes(from as ImportFormat))
     throw new UsageError(`--from must be one of ${IMPORT_FORMATS.join(', ')}, got ${JSON.stringify(from)}`);
   return {
     input: flags.positional[0],
     from: from as ImportFormat | undefined,
-    out: flags.values.get('--out')?.at(-1) ?? '.',
-    environment: flags.values.get('--environment')?.at(-1),
-    force: flags.booleans.has('--force'),
-    keepNoise: flags.booleans.has('--keep-noise'),
-    schemaChecks: !flags.booleans.has('--no-schema-checks'),
+    out: flags.one('--out') ?? '.',
+    environment: flags.one('--environment'),
+    force: flags.has('--force'),
+    keepNoise: flags.has('--keep-noise'),
+    schemaChecks: !flags.has('--no-schema-checks'),
   };
 }
 
@@ -64,7 +65,7 @@ async function readStdin(): Promise<string> {
   for await (const chunk of process.stdin) {
     size += (chunk as Buffer).length;
     if (size > MAX_IMPORT_BYTES)
-      throw new ImportError(`standard input is larger than ${MAX_IMPORT_BYTES / 1024 / 1024} MiB`);
+      throw new ImportError(`standard input is larger than ${formatBytes(MAX_IMPORT_BYTES)}`);
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');

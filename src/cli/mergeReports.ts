@@ -10,7 +10,7 @@ import { toPosix } from '../core/discovery';
 import { errorMessage } from '../core/errors';
 import { summarize, type FlowReport, type RunReport } from '../core/report';
 import { parseReporters, UsageError, type ReporterName } from './args';
-import { parseFlags } from './flags';
+import { colorFlag, parseFlags } from './flags';
 import { renderReport } from './reporters/documents';
 import { EXIT_FAILED, EXIT_INVALID, EXIT_OK, type Io } from './run';
 
@@ -24,17 +24,18 @@ export interface MergeArgs {
 export const MERGE_USAGE = 'testmesh merge-reports <dir> [--reporter NAME]... [--output FILE]... [--no-color]';
 
 export function parseMergeArgs(argv: readonly string[]): MergeArgs {
-  const { positional, flags } = parseFlags('merge-reports', argv, {
+  const flags = parseFlags('merge-reports', argv, {
     values: ['--reporter', '--output'],
     booleans: ['--no-color', '--color'],
   });
-  if (positional.length !== 1) throw new UsageError(`merge-reports takes one folder of JSON reports: ${MERGE_USAGE}`);
-  const reporters = parseReporters(flags.get('--reporter') ?? []);
+  if (flags.positional.length !== 1)
+    throw new UsageError(`merge-reports takes one folder of JSON reports: ${MERGE_USAGE}`);
+  const reporters = parseReporters(flags.many('--reporter'));
   return {
-    dir: positional[0],
+    dir: flags.positional[0],
     reporters: reporters.length ? reporters : ['pretty'],
-    outputs: flags.get('--output') ?? [],
-    color: flags.has('--no-color') ? false : flags.has('--color') ? true : undefined,
+    outputs: flags.many('--output'),
+    color: colorFlag(flags),
   };
 }
 

@@ -3,17 +3,12 @@
  * editor's marks, the panel and the CLI say the same thing ("skipped: an earlier step failed")
  * and never say it twice.
  */
+import { formatDuration } from './format';
 
 /** `skipped: <reason>` (or `skipped` when there is no reason). */
 export function skippedText(reason?: string): string {
   const why = reason?.trim();
   return why ? `skipped: ${why}` : 'skipped';
-}
-
-/** A duration as people read it: `405 ms`, `2.10 s`, `12.5 s`. */
-export function durationText(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
 }
 
 export type StepOutcome = 'running' | 'passed' | 'failed' | 'skipped';
@@ -29,8 +24,8 @@ export function stepStateText(
     case 'skipped':
       return `– ${skippedText(options.skipReason)}`;
     case 'passed':
-      return `✓ ${durationText(options.durationMs ?? 0)}`;
+      return `✓ ${formatDuration(options.durationMs ?? 0)}`;
     case 'failed':
-      return `✗ ${durationText(options.durationMs ?? 0)}`;
+      return `✗ ${formatDuration(options.durationMs ?? 0)}`;
   }
 }

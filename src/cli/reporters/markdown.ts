@@ -3,7 +3,7 @@
  * file:line, message and expected/actual. GitHub's job summary ($GITHUB_STEP_SUMMARY) shows it,
  * and `--reporter markdown` writes it to a file (a pull-request comment, a wiki page).
  */
-import { formatDuration } from '../../core/duration';
+import { formatDuration } from '../../core/format';
 import type { FlowReport, RunReport, StepReport } from '../../core/report';
 import type { Reporter } from './types';
 

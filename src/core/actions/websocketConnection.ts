@@ -12,7 +12,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, type Dispatcher } from 'undici';
 import { TestMeshError } from '../errors';
 import { TimeoutError } from '../engine/errors';
-import { formatDuration } from '../duration';
+import { formatDuration } from '../format';
 import { describeNetworkError } from './http_request';
 import { abortReason } from '../cancellation';
 import { parseMessageText } from './jsonMatch';

@@ -17,6 +17,7 @@ import {
   type YAMLError,
 } from 'yaml';
 import { errorMessage, type FlowDiagnostic, type SourcePosition, type SourceRange } from '../errors';
+import { formatBytes } from '../format';
 import { findTooDeep, MAX_NESTING_DEPTH } from './limits';
 import type { FlowDef } from './types';
 import { buildFlow } from './validate';
@@ -240,12 +241,6 @@ function yamlErrorMessage(err: YAMLError, text: string): string {
   }
   if (/call stack/i.test(err.message)) return nestingMessage();
   return `YAML syntax error: ${err.message}`;
-}
-
-function formatBytes(bytes: number): string {
-  if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
-  if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
-  return `${bytes} bytes`;
 }
 
 function sortDiagnostics(diagnostics: FlowDiagnostic[]): void {

@@ -352,7 +352,7 @@ flow:
       { DB: dsn(app) },
     );
     assert.equal(r.result.status, 'failed');
-    assert.match(step(r, 'sleepy').error!, /query "SELECT pg_sleep\(30\)" timed out after 300ms/);
+    assert.match(step(r, 'sleepy').error!, /query "SELECT pg_sleep\(30\)" timed out after 300 ms/);
     assert.equal(step(r, 'after').status, 'skipped');
     assert.equal(step(r, 'still_usable').status, 'completed', step(r, 'still_usable').error);
     // Well before pg_sleep's 30 s are over, nothing of ours runs on the server any more.

@@ -217,7 +217,7 @@ flow:
     );
     assert.equal(run.result.status, 'failed');
     const error = stepOf(run, 'want_three').error ?? '';
-    assert.match(error, /got 1 of 3 message\(s\) from 'tm-short-[0-9a-f]+' \(group 'g-[^']+'\) within 4(\.00)?s/);
+    assert.match(error, /got 1 of 3 message\(s\) from 'tm-short-[0-9a-f]+' \(group 'g-[^']+'\) within 4(\.00)? s/);
     assert.match(error, /the last 1 seen: tm-short-[0-9a-f]+\[0\]@0 key=k1 \{"n":1\}/);
   });
 

@@ -158,7 +158,7 @@ flow:
     assert.ok(polls.length >= 2, JSON.stringify(polls));
     assert.match(
       polls[0],
-      /^db_poll: attempt 1: 0 row\(s\), value_equals status = "done" not met yet; next poll in 100ms$/,
+      /^db_poll: attempt 1: 0 row\(s\), value_equals status = "done" not met yet; next poll in 100 ms$/,
     );
     assert.match(
       polls[polls.length - 1],
@@ -205,16 +205,16 @@ flow:
     );
     assert.match(
       step(r, 'attempts').error!,
-      /^db_poll: condition value_not_null done_at not satisfied after 3 attempt\(s\) in [\d.]+m?s \(stopped by max_attempts \(3\)\); the last poll returned 1 row\(s\): \[\{"name":"stuck","status":"pending"\}\]$/,
+      /^db_poll: condition value_not_null done_at not satisfied after 3 attempt\(s\) in [\d.]+ m?s \(stopped by max_attempts \(3\)\); the last poll returned 1 row\(s\): \[\{"name":"stuck","status":"pending"\}\]$/,
     );
     // The timeout may run out between polls or during one; either way the error is the same kind.
     assert.match(
       step(r, 'timeout').error!,
-      /condition row_exists not satisfied after \d+ attempt\(s\) .*\(stopped by timeout \(450ms(, during poll \d+)?\)\); the last poll returned no rows$/,
+      /condition row_exists not satisfied after \d+ attempt\(s\) .*\(stopped by timeout \(450 ms(, during poll \d+)?\)\); the last poll returned no rows$/,
     );
     assert.match(
       step(r, 'slow_query').error!,
-      /condition row_exists not satisfied after 1 attempt\(s\) .*\(stopped by timeout \(300ms, during poll 1\)\); the last poll returned no rows$/,
+      /condition row_exists not satisfied after 1 attempt\(s\) .*\(stopped by timeout \(300 ms, during poll 1\)\); the last poll returned no rows$/,
     );
     await waitFor(
       async () => (await runningSleeps('tm-never')) === 0,

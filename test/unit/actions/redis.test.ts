@@ -246,7 +246,7 @@ flow:
 `,
       { URL: plain!.url() },
     );
-    assert.match(step(r, 'slow').error!, /timed out after 300ms/);
+    assert.match(step(r, 'slow').error!, /timed out after 300 ms/);
     assert.ok(Date.now() - started < 2_500, `took ${Date.now() - started} ms`);
 
     const controller = new AbortController();

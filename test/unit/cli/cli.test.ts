@@ -230,7 +230,7 @@ flow:
     });
     const r = await cli(['run', '.', '--timeout', '200ms', '--reporter', 'json'], root);
     assert.equal(r.code, 1);
-    assert.match(JSON.parse(r.stdout).flows[0].error, /timed out after 200ms/);
+    assert.match(JSON.parse(r.stdout).flows[0].error, /timed out after 200 ms/);
   });
 
   it('reads --env-file and redacts secret values from output', async () => {

@@ -397,7 +397,7 @@ flow:
       { timeoutMs: 50 },
     );
     assert.equal(result.status, 'failed');
-    assert.match(result.error!, /timed out after 50ms/);
+    assert.match(result.error!, /timed out after 50 ms/);
     assert.equal(result.steps.at(-1)!.status, 'completed');
   });
 

@@ -205,7 +205,7 @@ flow:
     const started = Date.now();
     const result = await runFlow(flow);
     assert.equal(result.status, 'failed');
-    assert.match(result.steps[0].error!, /timed out after 100ms/);
+    assert.match(result.steps[0].error!, /timed out after 100 ms/);
     assert.ok(Date.now() - started < 4000);
     await waitFor(() => aborted === 1, 3000, 'the server to see the request aborted');
   });
@@ -219,7 +219,7 @@ flow:
       config: { url: "${api.url}/slow?ms=5000", timeout: 80ms }
 `);
     const result = await runFlow(flow);
-    assert.match(result.steps[0].error!, /GET .*\/slow\?ms=5000 timed out after 80ms/);
+    assert.match(result.steps[0].error!, /GET .*\/slow\?ms=5000 timed out after 80 ms/);
   });
 
   it('says "connection refused" when nothing listens', async () => {
