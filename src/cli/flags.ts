@@ -1,7 +1,7 @@
 /**
  * The one `--flag value` parser of every `testmesh` command (run, validate, serve, init, watch,
- * report, merge-reports, import, export), so each says the same thing about the same mistake
- * (issue 19). Accepts `--flag value` and `--flag=value`; `--` ends the options; `-` alone is a
+ * report, merge-reports, import, export), so each says the same thing about the same mistake.
+ * Accepts `--flag value` and `--flag=value`; `--` ends the options; `-` alone is a
  * positional (standard input); any other word starting with `-` must be a known option.
  */
 

@@ -59,11 +59,7 @@ export function parseReportArgs(argv: readonly string[]): ReportArgs {
 }
 
 /** The executions asked for, oldest first; throws TestMeshError for an unknown id or an empty pick. */
-export function pickExecutions(
-  all: readonly ExecutionSummary[],
-  args: ReportArgs,
-  flowId?: string,
-): ExecutionSummary[] {
+function pickExecutions(all: readonly ExecutionSummary[], args: ReportArgs, flowId?: string): ExecutionSummary[] {
   if (args.executions.length) {
     return args.executions.map((id) => {
       const found = all.find((s) => s.id === id);

@@ -81,7 +81,7 @@ async function readInput(path: string, cwd: string, what: string): Promise<strin
 }
 
 /** What the command prints: the files, the untranslated parts, and how to run the result. */
-export function importSummary(result: ImportResult, files: readonly WrittenFile[], cwd: string): string {
+function importSummary(result: ImportResult, files: readonly WrittenFile[], cwd: string): string {
   const shown = (file: WrittenFile) => toPosix(relative(cwd, file.absolute)) || file.path;
   const lines: string[] = [];
   const flows = files.filter((f) => f.kind === 'flow');

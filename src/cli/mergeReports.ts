@@ -73,7 +73,7 @@ function isRunReport(value: unknown): value is RunReport {
 }
 
 /** Checks that the shards make one whole suite; throws MergeError saying what is wrong. */
-export function checkShards(shards: readonly Shard[]): void {
+function checkShards(shards: readonly Shard[]): void {
   if (shards.length === 0) throw new MergeError('no JSON reports found');
   const [first, ...rest] = shards;
   const describe = (s: Shard) => {
@@ -104,7 +104,7 @@ export function checkShards(shards: readonly Shard[]): void {
 }
 
 /** One report of the whole suite: flows in path order, totals recounted, the longest shard's time. */
-export function mergeShardReports(reports: readonly RunReport[]): RunReport {
+function mergeShardReports(reports: readonly RunReport[]): RunReport {
   const flows: FlowReport[] = reports
     .flatMap((r) => r.flows)
     .sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));

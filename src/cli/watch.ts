@@ -63,7 +63,7 @@ async function loadSuite(args: RunArgs, cwd: string): Promise<Suite> {
 }
 
 /** The flow files of `suite` that a change of `changed` (absolute paths) should re-run. */
-export function affectedFiles(suite: Suite, changed: ReadonlySet<string>, everything: ReadonlySet<string>): string[] {
+function affectedFiles(suite: Suite, changed: ReadonlySet<string>, everything: ReadonlySet<string>): string[] {
   if ([...changed].some((file) => everything.has(file))) return suite.files;
   const out = new Set<string>();
   for (const file of suite.files) if (changed.has(file)) out.add(file);

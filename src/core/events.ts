@@ -1,4 +1,4 @@
-/** The event protocol of DESIGN.md: a superset of TestMesh's execution events. */
+/** The execution events the REST/WebSocket API, the panel and the reports share: a superset of TestMesh's. */
 import type { Phase } from './flow/types';
 
 export interface EventEnvelope<T extends string, D> {

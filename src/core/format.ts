@@ -1,7 +1,7 @@
 /**
  * How durations, byte sizes, values and states read wherever TestMesh shows them: error messages,
  * the CLI's reporters, the editor (Test Explorer, step marks, hovers, debugger) and the web UI all
- * call these, so one run reads the same on every surface (issue 19: one policy in one place).
+ * call these, so one run reads the same on every surface.
  */
 import type { ExecutionStatus } from './events';
 

@@ -10,6 +10,7 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { DEFAULT_FLOW_GLOBS, discoverFlowFiles, toPosix } from './discovery';
 import { matchesGlob } from './glob';
 import { firstError, TestMeshError, type FlowDiagnostic } from './errors';
+import { formatBytes } from './format';
 import { looksLikeFlowFile } from './flow/load';
 import { parseFlowTextOffThread } from './flow/loadOffThread';
 import { allSteps, type FlowDef } from './flow/types';
@@ -87,7 +88,10 @@ function checkIdShape(id: unknown): string[] {
   if (segments.some((s) => s === '' || s === '.'))
     throw new FlowFileError(`flow id ${JSON.stringify(id)} has an empty or '.' path segment`, 'forbidden');
   if (segments.some((s) => Buffer.byteLength(s) > MAX_SEGMENT_BYTES))
-    throw new FlowFileError(`flow id has a file or folder name longer than ${MAX_SEGMENT_BYTES} bytes`, 'invalid_id');
+    throw new FlowFileError(
+      `flow id has a file or folder name longer than ${formatBytes(MAX_SEGMENT_BYTES)}`,
+      'invalid_id',
+    );
   if (!FLOW_EXTENSION.test(id))
     throw new FlowFileError(`flow id ${JSON.stringify(id)} does not name a .yaml or .yml file`, 'invalid_id');
   // Dot-folders (.github, .git, .vscode) and dot-files (.pre-commit-config.yaml) hold hooks and CI
@@ -135,7 +139,7 @@ export interface ResolvedFlowPath {
 }
 
 /** Turns an id into a path inside the workspace, or throws a FlowFileError saying why not. */
-export async function resolveFlowPath(workspace: string, id: unknown): Promise<ResolvedFlowPath> {
+async function resolveFlowPath(workspace: string, id: unknown): Promise<ResolvedFlowPath> {
   const segments = checkIdShape(id);
   const root = await realRoot(workspace);
   const full = join(root, ...segments);
@@ -161,7 +165,7 @@ export async function resolveFlowPath(workspace: string, id: unknown): Promise<R
  * Discovery's notion of a flow file, for one existing file: its path matches the flow globs and
  * its content looks like a flow. The local API reads, replaces, deletes and runs only such files.
  */
-export function isWorkspaceFlowFile(id: string, text: string): boolean {
+function isWorkspaceFlowFile(id: string, text: string): boolean {
   return DEFAULT_FLOW_GLOBS.some((glob) => matchesGlob(id, glob)) && looksLikeFlowFile(text);
 }
 

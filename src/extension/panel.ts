@@ -65,7 +65,7 @@ function escapeAttribute(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-export function executionRoute(executionId: string | undefined, stepId?: string): string {
+function executionRoute(executionId: string | undefined, stepId?: string): string {
   return executionId ? formatRoute({ view: 'execution', executionId, stepId }) : formatRoute({ view: 'list' });
 }
 

@@ -1,5 +1,5 @@
 /**
- * TestMesh's REST routes (DESIGN.md "Local API") over the workspace's flow files and the
+ * TestMesh's REST routes (`/api/v1/…`, the local API of the web UI and other tools) over the workspace's flow files and the
  * execution manager. Callers have already checked Host, Origin and token.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';

@@ -207,7 +207,7 @@ export interface FlakinessMetric {
 }
 
 /** Flakiness of one flow over its executions in a window (oldest first); undefined below two executions. */
-export function flakinessOf(
+function flakinessOf(
   flowRuns: readonly RunRecord[],
   window: { start_date: string; end_date: string; days: number },
   threshold = DEFAULT_FLAKY_THRESHOLD,

@@ -1,6 +1,6 @@
 /**
  * Runs a flow: setup -> steps -> teardown (teardown always), with retries, timeouts, `when`,
- * `on_error`, cancellation, nested blocks and sub-flows, emitting DESIGN.md's events in order.
+ * `on_error`, cancellation, nested blocks and sub-flows, emitting the events of core/events.ts in order.
  */
 import { randomUUID } from 'node:crypto';
 import { realpath } from 'node:fs/promises';
@@ -291,7 +291,7 @@ class FlowRun {
     readonly parentId: string | undefined,
   ) {}
 
-  /** Layers the variables in FLOW-FORMAT.md's order. */
+  /** Layers the variables in the order scope.ts describes (later sources win). */
   async prepare(environment: Record<string, unknown>, variables: Record<string, unknown>): Promise<void> {
     const vars = this.scope.vars;
     for (const [k, v] of Object.entries(environment)) vars.set(k, v);

@@ -22,13 +22,13 @@ export interface CurlOptions {
 export class NotHttpError extends Error {}
 
 /** A shell variable name for a placeholder name: `login.token` -> `login_token`. */
-export function shellName(name: string): string {
+function shellName(name: string): string {
   const out = name.replace(/[^A-Za-z0-9_]/g, '_');
   return /^[A-Za-z_]/.test(out) ? out : `_${out}`;
 }
 
 /** One shell word: single-quoted when it has no variables, double-quoted with `${NAME}` when it has. */
-export function shellWord(text: string): string {
+function shellWord(text: string): string {
   const segments = split(text);
   if (segments.every((s) => 'literal' in s)) {
     if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(text)) return text;
@@ -105,11 +105,4 @@ export function stepToCurl(step: StepDef, options: CurlOptions = {}): string {
   if (typeof config.timeout === 'string' && /^\d+s$/.test(config.timeout))
     lines.push(`--max-time ${config.timeout.slice(0, -1)}`);
   return lines.join(' \\\n  ');
-}
-
-/** Names the command leaves to the shell: `export` lines a user fills in, for a script header. */
-export function keptVariables(step: StepDef, options: CurlOptions = {}): string[] {
-  const filler = new PlaceholderFiller(options.lookup ?? NOTHING);
-  filler.value(step.config);
-  return [...filler.kept].map(shellName);
 }

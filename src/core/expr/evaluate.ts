@@ -41,7 +41,7 @@ const NUMBER_TEXT = /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/;
  * every variable as text (fmt's %v), so flows written for it compare captured numbers with quoted
  * strings; this is the only conversion `==` makes.
  */
-export function scalarTextEqual(a: unknown, b: unknown): boolean {
+function scalarTextEqual(a: unknown, b: unknown): boolean {
   if (typeof a === 'string') [a, b] = [b, a];
   if (typeof b !== 'string') return false;
   if (typeof a === 'number') return NUMBER_TEXT.test(b) && Number(b) === a;
@@ -80,7 +80,7 @@ export function deepEqual(a: unknown, b: unknown, offset: number, depth = 0): bo
 }
 
 /** Reads an own property or an element; missing, nil or a prototype name gives nil, never an inherited value. */
-export function readMember(target: unknown, key: unknown, node: Node): unknown {
+function readMember(target: unknown, key: unknown, node: Node): unknown {
   if (target === null || target === undefined) return null;
   if (typeof key === 'number') {
     if (Array.isArray(target) || typeof target === 'string') {
@@ -404,7 +404,7 @@ export function builtinFunction(node: CallNode): BuiltinFunction {
 // ---------------------------------------------------------------------------------------------
 // Compilation to closures: the tree is walked once, evaluation is plain function calls.
 
-export function unknownNameError(name: string, offset: number): ExpressionError {
+function unknownNameError(name: string, offset: number): ExpressionError {
   return new ExpressionError(`unknown name '${name}'`, offset);
 }
 

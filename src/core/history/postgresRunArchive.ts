@@ -21,7 +21,7 @@ export interface PostgresArchiveOptions {
 }
 
 /** The lower-cased text the free-text filter searches (see migration 2). */
-export function searchText(run: RunRecord): string {
+function searchText(run: RunRecord): string {
   const parts = [run.flow_name, run.flow_id, run.error ?? ''];
   for (const step of run.steps ?? []) parts.push(step.step_name, step.error_message ?? '');
   return parts.join('\n').toLowerCase();
@@ -32,7 +32,7 @@ function likeEscape(text: string): string {
 }
 
 /** WHERE clause and parameters of a filter. */
-export function whereOf(filter: RunFilter): { sql: string; params: unknown[] } {
+function whereOf(filter: RunFilter): { sql: string; params: unknown[] } {
   const params: unknown[] = [];
   const clauses: string[] = [];
   const param = (value: unknown) => {

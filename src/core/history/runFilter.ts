@@ -88,7 +88,7 @@ const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{
  * `YYYY-MM-DD` or an ISO date-time with its zone. As the end of a range, a bare date means the
  * whole day (up to the next midnight, UTC).
  */
-export function parseInstant(text: string, name: string, endOfRange = false): string {
+function parseInstant(text: string, name: string, endOfRange = false): string {
   if (!DATE_ONLY.test(text) && !DATE_TIME.test(text))
     throw new TestMeshError(`${name} must be a date (YYYY-MM-DD) or an ISO date-time, got ${JSON.stringify(text)}`);
   const time = Date.parse(DATE_ONLY.test(text) ? `${text}T00:00:00Z` : text);

@@ -5,7 +5,7 @@
  */
 import { TestMeshError } from '../errors';
 import type { ExecutionEvent } from '../events';
-import { isFinished } from '../format';
+import { formatBytes, isFinished } from '../format';
 import type { StepDetail } from '../engine/types';
 import { capStepDetail, DEFAULT_MAX_BODY_BYTES } from './cap';
 import { detailLine, detailLineStepId, eventLine, parseDetailLine, parseEventLine, summaryLine } from './records';
@@ -105,7 +105,7 @@ export abstract class BaseHistoryStore implements HistoryStore {
     if ((this.bytes.get(executionId) ?? 0) + line.length > this.maxExecutionBytes) {
       const summary = this.summaries.get(executionId);
       if (summary && !summary.history_truncated)
-        summary.history_truncated = `step details past ${this.maxExecutionBytes} bytes of history (maxExecutionBytes) were not stored`;
+        summary.history_truncated = `step details past ${formatBytes(this.maxExecutionBytes)} of history (maxExecutionBytes) were not stored`;
       return;
     }
     this.appendLine(executionId, line);

@@ -16,7 +16,7 @@ export function isSecretHeader(name: string): boolean {
 }
 
 /** Whether a text already refers to a variable instead of holding a value. */
-export function isPlaceholder(text: string): boolean {
+function isPlaceholder(text: string): boolean {
   return /\{\{[^{}]+\}\}|\$\{[^{}]+\}/.test(text);
 }
 
@@ -91,7 +91,7 @@ export function protectHeader(name: string, value: string, sink: VariableSink, w
 }
 
 /** A query parameter value, replaced by a placeholder when its name looks secret (`api_key`, `token`). */
-export function protectQueryValue(name: string, value: string, sink: VariableSink, where: string): string {
+function protectQueryValue(name: string, value: string, sink: VariableSink, where: string): string {
   if (!looksSecret(name) || value === '' || isPlaceholder(value)) return value;
   return `\${${sink.secret(variableNameFrom(name), value, `credential (was in ${where})`)}}`;
 }

@@ -1,4 +1,4 @@
-// One flag parser for every command (issue 19): the same mistake gets the same message whichever
+// One flag parser for every command: the same mistake gets the same message whichever
 // command it is made on.
 import * as assert from 'node:assert';
 import { parseArgs, UsageError } from '../../../src/cli/args';

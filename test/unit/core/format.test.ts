@@ -1,4 +1,4 @@
-// One convention for durations, sizes and values on every surface (issue 19): core/format.ts is
+// One convention for durations, sizes and values on every surface: core/format.ts is
 // the only place that writes them, and the CLI, editor and web UI show what it writes.
 import * as assert from 'node:assert';
 import { readdirSync, readFileSync } from 'node:fs';
