@@ -23,6 +23,7 @@ import { formatDuration, formatTime, isFinished, statusLabel } from '../format';
 import { jsonView } from '../jsonView';
 import type { ConnectionState, Subscription, Transport } from '../transport';
 import { TransportError } from '../transport';
+import { notRunReason } from '../../core/stepStateText';
 import { logLine } from './logs';
 import { StepPanel } from './stepPanel';
 import { StepTree } from './stepTree';
@@ -505,13 +506,6 @@ export class DetailView {
         : null,
     );
   }
-}
-
-/** Why the planned steps inside a step that ended did not run. */
-function notRunReason(action: string | undefined): string {
-  if (action === 'condition') return 'the condition took the other branch';
-  if (action === 'for_each') return 'no items to loop over';
-  return 'not run';
 }
 
 function metaPair(label: string): HTMLElement {
