@@ -11,6 +11,16 @@ export function skippedText(reason?: string): string {
   return why ? `skipped: ${why}` : 'skipped';
 }
 
+/**
+ * Why a nested step did not run although its parent ended without skipping it: the words the
+ * panel and the Test Explorer use for steps no event reported.
+ */
+export function notRunReason(parentAction: string | undefined): string {
+  if (parentAction === 'condition') return 'the condition took the other branch';
+  if (parentAction === 'for_each') return 'no items to loop over';
+  return 'not run';
+}
+
 export type StepOutcome = 'running' | 'passed' | 'failed' | 'skipped';
 
 /** A step's state first, then its duration: `✓ 405 ms`, `✗ 2.10 s`, `– skipped: …`, `⟳ running…`. */
