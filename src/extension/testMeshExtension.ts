@@ -15,6 +15,7 @@ import { registerCommands } from './commands';
 import { StepDecorations } from './decorations';
 import { FlowDiagnostics } from './diagnostics';
 import { FlowIndex } from './discovery';
+import { COMMAND_IMPORT, importArgsOf, ImportFlows } from './importFlows';
 import { Environments } from './environments';
 import { LanguageFeatures } from './languageFeatures';
 import { LanguageServices } from './languageServices';
@@ -142,6 +143,9 @@ export class TestMeshExtension {
       vscode.languages.registerCodeLensProvider([{ language: 'yaml', scheme: 'file' }], unlisted),
       vscode.commands.registerCommand(COMMAND_LIST_FILE, (target?: unknown) => unlisted.listFile(target)),
       vscode.commands.registerCommand(COMMAND_OPEN_ENVIRONMENT, () => this.environments.openCurrent()),
+      vscode.commands.registerCommand(COMMAND_IMPORT, (args?: unknown) =>
+        new ImportFlows(vscode, this.log).run(importArgsOf(args)),
+      ),
       this.environments.onDidChange(() => this.variableNotices.reset()),
       this.index.onDidChange((change) => {
         this.tree.apply(change, this.index.all());
