@@ -179,10 +179,12 @@ export class ImportFlows {
       },
       { id: 'clipboard', label: 'From the Clipboard', detail: 'pasted curl commands or a JSON / YAML document' },
     ];
+    // A selection that is not empty (`isEmpty === false`) is imported alone.
+    const selected = editor?.selection.isEmpty === false;
     if (editor)
       items.push({
         id: 'editor',
-        label: editor.selection.isEmpty ? 'From the Active Editor' : 'From the Selection',
+        label: selected ? 'From the Selection' : 'From the Active Editor',
         detail: basename(editor.document.uri.fsPath),
       });
     const picked = await window.showQuickPick(items, { title: 'TestMesh: Import', placeHolder: 'What to import' });
@@ -193,7 +195,7 @@ export class ImportFlows {
       return { text, label: 'the clipboard' };
     }
     if (picked.id === 'editor' && editor) {
-      const text = editor.document.getText(editor.selection.isEmpty ? undefined : editor.selection);
+      const text = editor.document.getText(selected ? editor.selection : undefined);
       const fileName = editor.document.isUntitled ? undefined : editor.document.uri.fsPath;
       return { text, fileName, label: fileName ? basename(fileName) : 'the editor' };
     }

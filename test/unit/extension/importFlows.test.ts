@@ -221,9 +221,10 @@ describe('editor: TestMesh: Import…', () => {
       assert.ok(shop?.environmentFile, t.fake.messages.join('\n'));
       const env = readFileSync(shop.environmentFile, 'utf8');
       const environment = JSON.parse(readFileSync(join(FIXTURES, 'postman/shop.postman_environment.json'), 'utf8')) as {
-        values: Array<{ key: string }>;
+        values: Array<{ key: string; enabled: boolean }>;
       };
-      for (const { key } of environment.values) assert.match(env, new RegExp(`^${key}=`, 'm'), `${key} in the .env`);
+      for (const { key } of environment.values.filter((v) => v.enabled))
+        assert.match(env, new RegExp(`^${key}=`, 'm'), `${key} in the .env`);
     } finally {
       t.dispose();
     }
