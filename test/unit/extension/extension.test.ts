@@ -2,6 +2,7 @@
 // before discovery and the server start; the commands; the local API with its token; a REST run
 // showing in the Test Explorer; the state hook; shutdown.
 import { COMMAND_IMPORT } from '../../../src/extension/importFlows';
+import { COMMAND_COPY_AS_CURL } from '../../../src/extension/copyAsCurl';
 import * as assert from 'node:assert';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -73,6 +74,7 @@ describe('extension: activation, commands and the local API', function () {
         COMMAND_LIST_FILE,
         COMMAND_OPEN_ENVIRONMENT,
         COMMAND_IMPORT,
+        COMMAND_COPY_AS_CURL,
       ].sort(),
     );
     ext.startInBackground();
