@@ -275,7 +275,8 @@ export class ExecutionPanel {
         if (typeof execution_id !== 'string' || typeof step_id !== 'string')
           throw new TestMeshError('copyAsCurl needs execution_id and step_id');
         if (!this.deps.copyAsCurl) throw new TestMeshError('copy as curl is not available here');
-        await this.deps.copyAsCurl(execution_id, step_id);
+        // The extension says why in a message when it copied nothing; the page shows "Not copied".
+        if (!(await this.deps.copyAsCurl(execution_id, step_id))) throw new TestMeshError('nothing was copied');
         return null;
       },
       unsubscribe: async ({ subscription }) => {

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { COMMAND_COPY_AS_CURL, CopyAsCurl, CurlCodeLens } from '../../../src/extension/copyAsCurl';
+import { ExecutionPanel } from '../../../src/extension/panel';
 import { isRequestMessage } from '../../../src/webview/protocol';
 import { json, readBody, startServer, type TestServer } from '../helpers';
 import { FakeTextDocument, Position, Uri } from './fakeVscode';
@@ -149,6 +150,25 @@ describe('editor: Copy as curl', () => {
     assert.equal(copied?.executionId, executionId);
     assert.match(h.fake.messages.at(-1) ?? '', new RegExp(`as execution ${executionId.slice(0, 8)} sent it`));
     assert.equal(await copy.fromExecution(executionId, 'note'), undefined);
+    // The panel's host side: the page's message copies, and says so when nothing was copied.
+    const panel = new ExecutionPanel({
+      vscode: h.fake.vscode,
+      extensionUri: Uri.file(h.root) as never,
+      log: h.fake.vscode.window.createOutputChannel('TestMesh', { log: true }),
+      manager: async () => h.manager,
+      index: h.index,
+      inputs: async () => h.inputs,
+      copyAsCurl: (execution, step) => copy.fromExecution(execution, step),
+    });
+    const before = h.fake.clipboard.length;
+    assert.equal(await panel.handlers().copyAsCurl({ execution_id: executionId, step_id: 'get_me' }), null);
+    assert.equal(h.fake.clipboard.length, before + 1);
+    assert.match(h.fake.clipboard.at(-1) ?? '', /^curl '.*\/me\?verbose=1'/);
+    await assert.rejects(
+      panel.handlers().copyAsCurl({ execution_id: executionId, step_id: 'note' }),
+      /nothing was copied/,
+    );
+    panel.dispose();
     assert.ok(
       isRequestMessage({
         kind: 'request',
