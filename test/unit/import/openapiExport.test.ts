@@ -171,9 +171,9 @@ describe('export --to openapi', () => {
       bearerAuth: { type: 'http', scheme: 'bearer' },
     });
     assertValidOpenApi(document);
-    // The check can fail: an operation without responses is not OpenAPI.
+    // The check can fail: a path must start with '/'.
     const broken = JSON.parse(JSON.stringify(document)) as typeof document;
-    delete (broken.paths as Record<string, Record<string, Record<string, unknown>>>)['/accounts'].post.responses;
+    (broken.paths as Record<string, unknown>)['accounts'] = {};
     assert.equal(validator()(broken), false);
   });
 
