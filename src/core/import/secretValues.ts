@@ -16,7 +16,7 @@ export function isSecretHeader(name: string): boolean {
 }
 
 /** Whether a text already refers to a variable instead of holding a value. */
-function isPlaceholder(text: string): boolean {
+export function isPlaceholder(text: string): boolean {
   return /\{\{[^{}]+\}\}|\$\{[^{}]+\}/.test(text);
 }
 
