@@ -4,6 +4,7 @@
  * workspace the user picks. The core importers do the work (src/core/import); this asks the
  * questions, opens the first flow and shows what was not translated.
  */
+import { formatBytes } from '../core/format';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { errorMessage } from '../core/errors';
@@ -76,7 +77,7 @@ const FORMAT_LABELS: Record<ImportFormat, string> = {
 async function readLimited(path: string): Promise<string> {
   const size = (await stat(path)).size;
   if (size > MAX_IMPORT_BYTES)
-    throw new ImportError(`${path} is larger than ${MAX_IMPORT_BYTES / 1024 / 1024} MiB; split it first`);
+    throw new ImportError(`${path} is larger than ${formatBytes(MAX_IMPORT_BYTES)}; split it first`);
   return readFile(path, 'utf8');
 }
 
