@@ -4,6 +4,8 @@
  * (transportPostMessage.ts). Views never know which.
  */
 import type { AnalyticsKind } from '../core/analytics/answer';
+import type { BulkFlowAnswer, BulkFlowOperation } from '../core/bulkFlows';
+import type { BulkExecutionAction, BulkExecutionAnswer } from '../core/bulkExecutions';
 import type { ExecutionEvent } from '../core/events';
 import type { ExecutionSummary, StepAttemptDetail } from '../core/history/types';
 import type { ConnectionState, ExecutionList, ExecutionListQuery, ExecutionSnapshot, FlowInfo } from './protocol';
@@ -29,6 +31,12 @@ export interface Transport {
   cancel(executionId: string): Promise<void>;
   /** One analytics answer, TestMesh's shapes (see core/analytics). */
   analytics(kind: AnalyticsKind, query: Record<string, string>): Promise<unknown>;
+  /** Re-run, cancel or delete executions: `{ids: [...]}` or `{filter: {...}}`. */
+  bulkExecutions(action: BulkExecutionAction, body: Record<string, unknown>): Promise<BulkExecutionAnswer>;
+  /** One bulk flow operation; `preview: true` in the body plans it without writing. */
+  bulkFlows(operation: BulkFlowOperation, body: Record<string, unknown>): Promise<BulkFlowAnswer>;
+  /** Takes the last bulk flow change back. */
+  undoBulkFlows(): Promise<BulkFlowAnswer>;
   /**
    * Events of one execution after `sinceSeq` and then live ones, each exactly once and in order,
    * across reconnects; or, with no id, live events of all executions. A per-execution
