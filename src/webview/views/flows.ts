@@ -111,7 +111,13 @@ export class FlowsView {
       h(
         'header',
         { class: 'list-header' },
-        h('div', { class: 'title-row' }, h('h1', { class: 'exec-title', text: 'Flows' }), h('span', { class: 'spacer' }), this.undoButton),
+        h(
+          'div',
+          { class: 'title-row' },
+          h('h1', { class: 'exec-title', text: 'Flows' }),
+          h('span', { class: 'spacer' }),
+          this.undoButton,
+        ),
         this.toolbar,
       ),
       this.form,
