@@ -13,6 +13,8 @@ import { ExecutionManager } from '../../../src/core/executions';
 import { HistoryStore } from '../../../src/core/history/store';
 import type { ExecutionTrigger } from '../../../src/core/history/types';
 import { startServer, type RunningServer } from '../../../src/server/server';
+import { answerRequest, isRequestMessage, type HostToWebviewMessage } from '../../../src/webview/protocol';
+import { hostHandlers } from './vscodeHost';
 import { tempWorkspace } from '../helpers';
 
 const repoRoot = path.resolve(__dirname, '../../../..');
@@ -222,6 +224,66 @@ describe('web UI filters, multi-select and bulk actions in headless Chromium', f
     await page.locator('.bulk-status:has-text("Undone")').waitFor();
     for (const id of ['flows/pay.flow.yaml', 'flows/pay-fail.flow.yaml'])
       assert.equal(readFileSync(path.join(workspace, id), 'utf8'), FILES[id as keyof typeof FILES]);
+    await page.close();
+  });
+  it('does the same over postMessage, as inside the VS Code panel: filter kept in the state, bulk delete, flow preview', async () => {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 760 } });
+    const network: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().includes('/api/')) network.push(request.url());
+    });
+    const pageErrors: string[] = [];
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    let delivery = Promise.resolve();
+    const post = (message: HostToWebviewMessage) => {
+      delivery = delivery.then(() => page.evaluate((m) => window.postMessage(m, '*'), message)).catch(() => undefined);
+    };
+    const handlers = hostHandlers(manager, workspace, post);
+    let ready!: () => void;
+    const isReady = new Promise<void>((resolve) => (ready = resolve));
+    await page.exposeFunction('__testmeshHost', async (message: unknown) => {
+      if (isRequestMessage(message)) post(await answerRequest(handlers, message));
+      else if ((message as { kind?: unknown }).kind === 'ready') ready();
+    });
+    await page.addInitScript({
+      content: `window.acquireVsCodeApi = () => ({ postMessage: (m) => window.__testmeshHost(m), getState: () => window.__vsState, setState: (s) => { window.__vsState = s; } });`,
+    });
+    await page.goto(`${server.url}/`);
+    await isReady;
+    post({ kind: 'navigate', route: '#/executions?status=failed' });
+    const failedCount = (await manager.search({ status: ['failed'] })).total;
+    await waitFor(async () => (await rows(page).count()) === failedCount, { message: 'the failed runs listed' });
+    await page.fill('input[aria-label^="Search"]', 'payments');
+    await waitFor(
+      async () =>
+        (await page.evaluate(() => (window as unknown as { __vsState?: { hash?: string } }).__vsState?.hash)) ===
+        '#/executions?status=failed&q=payments',
+      { message: 'the filter kept in the webview state' },
+    );
+
+    await rows(page).nth(0).locator('.col-steps').click();
+    await page.keyboard.press('Control+a');
+    await page.click('.bulk-bar button:has-text("Delete…")');
+    await page.click('.bulk-bar .confirm button:has-text("Delete")');
+    await page.locator(`.bulk-status:has-text("Deleted ${failedCount} of ${failedCount} executions")`).waitFor();
+    await page.locator('.empty-state h2:has-text("No executions match this filter")').waitFor();
+    assert.equal((await manager.search({ status: ['failed'] })).total, 0);
+
+    post({ kind: 'navigate', route: '#/flows' });
+    await page.locator('table.flows-table tbody tr[data-id]').first().waitFor();
+    await page.click('button[data-operation="find-replace"]');
+    await page.fill('input[aria-label="Find"]', 'Payments');
+    await page.fill('input[aria-label="Replace with"]', 'Billing');
+    await page.click('.bulk-form button[type="submit"]');
+    await page.locator('.bulk-preview h2:has-text("2 files would change, 2 matches")').waitFor();
+    await page.click('.bulk-preview button.apply');
+    await page.locator('.bulk-status:has-text("Applied: 2 files changed.")').waitFor();
+    assert.match(readFileSync(path.join(workspace, 'flows/pay.flow.yaml'), 'utf8'), /name: Billing pass/);
+    await page.click('button.undo');
+    await page.locator('.bulk-status:has-text("Undone")').waitFor();
+    assert.equal(readFileSync(path.join(workspace, 'flows/pay.flow.yaml'), 'utf8'), FILES['flows/pay.flow.yaml']);
+    assert.deepEqual(network, [], 'inside VS Code the page must not use the network itself');
+    assert.deepEqual(pageErrors, []);
     await page.close();
   });
 });
