@@ -11,6 +11,8 @@ export interface SelectableRowsOptions {
   onChange(): void;
   /** Enter or a double-click on a row. */
   onActivate?(id: string): void;
+  /** A plain click opens the row instead of selecting it (a read-only report has nothing to act on). */
+  clickOpens?: boolean;
 }
 
 export class SelectableRows {
@@ -82,6 +84,8 @@ export class SelectableRows {
     if (!row?.dataset.id || !(event.target instanceof Element)) return;
     if (event.target.closest('a, button')) return;
     const checkbox = event.target.closest('input.row-check');
+    if (this.options.clickOpens && !checkbox && !event.shiftKey && !event.ctrlKey && !event.metaKey)
+      return this.options.onActivate?.(row.dataset.id);
     const toggle = event.ctrlKey || event.metaKey || checkbox !== null;
     if (event.shiftKey) event.preventDefault();
     this.selection.click(row.dataset.id, { toggle, shift: event.shiftKey });

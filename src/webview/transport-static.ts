@@ -21,6 +21,7 @@ import {
 } from './transport';
 
 export class StaticTransport implements Transport {
+  readonly readOnly = true;
   private readonly byId = new Map<string, ReportExecution>();
 
   constructor(private readonly data: ReportData) {

@@ -20,6 +20,8 @@ export type EventHandler = (event: ExecutionEvent) => void;
 export type ConnectionHandler = (state: ConnectionState) => void;
 
 export interface Transport {
+  /** A report's data: nothing can be run, changed or deleted through it. */
+  readonly readOnly?: boolean;
   listExecutions(query?: ExecutionListQuery): Promise<ExecutionList>;
   /** The execution's summary alone (the detail view folds its steps from events). */
   getSummary(executionId: string): Promise<ExecutionSummary>;

@@ -122,6 +122,7 @@ export class ListView {
     this.selectable = new SelectableRows(this.table, this.body, {
       onChange: () => this.drawBulkBar(),
       onActivate: (id) => this.options.onOpen(id),
+      clickOpens: transport.readOnly === true,
     });
     this.empty = h(
       'div',
@@ -203,7 +204,7 @@ export class ListView {
     });
     const rerunFailed = h('button', {
       type: 'button',
-      class: 'button secondary',
+      class: 'button secondary rerun-failed',
       text: 'Re-run failed',
       title: 'Re-run every failed execution this filter finds',
     });
