@@ -77,6 +77,8 @@ export interface RequestMap {
   bulkFlows: { params: { operation: BulkFlowOperation; body: Record<string, unknown> }; result: BulkFlowAnswer };
   /** `POST /api/v1/bulk/flows/undo`. */
   undoBulkFlows: { params: { preview?: boolean }; result: BulkFlowAnswer };
+  /** Copy the step's request of this execution as a curl command (the host writes the clipboard). */
+  copyAsCurl: { params: { execution_id: string; step_id: string }; result: null };
 }
 
 export type RequestMethod = keyof RequestMap;
@@ -141,6 +143,7 @@ const METHODS: ReadonlySet<string> = new Set<RequestMethod>([
   'bulkExecutions',
   'bulkFlows',
   'undoBulkFlows',
+  'copyAsCurl',
 ]);
 
 export function isRequestMessage(value: unknown): value is RequestMessage {
