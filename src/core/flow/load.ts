@@ -148,7 +148,8 @@ function parseInto(
   }
   if (syntaxErrors > 0) return undefined;
 
-  const tooDeep = findTooDeep(doc.contents);
+  // The subset parser measured the nesting as it went; only the yaml package's tree needs the walk.
+  const tooDeep = doc.depth !== undefined && doc.depth <= MAX_NESTING_DEPTH ? undefined : findTooDeep(doc.contents);
   if (tooDeep) {
     const start = tooDeep.range?.[0] ?? 0;
     return fail(rangeOf([start, start]), nestingMessage());
@@ -161,6 +162,8 @@ interface ParsedYaml {
   lineCounter: LineCounter;
   errors: YAMLError[];
   warnings: YAMLError[];
+  /** Deepest nesting of mappings and lists, when the parser measured it. */
+  depth?: number;
 }
 
 /**
@@ -177,6 +180,7 @@ function parseYaml(text: string): ParsedYaml {
       lineCounter: fast.lineCounter,
       errors: fast.duplicateKeys.map(duplicateKeyError),
       warnings: [],
+      depth: fast.depth,
     };
   }
   const lineCounter = new LineCounter();
