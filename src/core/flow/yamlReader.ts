@@ -69,19 +69,24 @@ export class YamlReader {
     const starts = this.lineCounter.lineStarts;
     const count = starts.length;
     if (count === 0 || offset < starts[0]) return { line: 1, column: offset + 1 };
-    // The line whose start is the last one at or before `offset`: near the previous answer first.
-    let line = this.lastLine < count && starts[this.lastLine] <= offset ? this.lastLine : 0;
-    for (let steps = 0; steps < 8 && line + 1 < count && starts[line + 1] <= offset; steps++) line++;
-    if (line + 1 < count && starts[line + 1] <= offset) {
-      let low = line + 1;
-      let high = count - 1;
-      while (low < high) {
-        const mid = (low + high + 1) >> 1;
-        if (starts[mid] <= offset) low = mid;
-        else high = mid - 1;
-      }
-      line = low;
+    // The last line starting at or before `offset`: looked for next to the previous answer first.
+    let line = Math.min(this.lastLine, count - 1);
+    let low: number;
+    let high: number;
+    if (starts[line] > offset) {
+      low = 0;
+      high = line - 1;
+    } else {
+      for (let steps = 0; steps < 8 && line + 1 < count && starts[line + 1] <= offset; steps++) line++;
+      low = line;
+      high = line + 1 < count && starts[line + 1] <= offset ? count - 1 : line;
     }
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if (starts[mid] <= offset) low = mid;
+      else high = mid - 1;
+    }
+    line = low;
     this.lastLine = line;
     return { line: line + 1, column: offset - starts[line] + 1 };
   }

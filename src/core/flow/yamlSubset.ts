@@ -11,10 +11,12 @@
  * the exact error messages. So this parser never has to produce an error message of its own,
  * except for duplicate keys (valid syntax, refused by our rules).
  *
- * Everything is a loop over character codes with bounded recursion: the nesting depth is
- * limited before this runs (load.ts), and each character is looked at a constant number of times.
+ * Everything is a loop over character codes with bounded recursion: past MAX_SUBSET_DEPTH levels
+ * of nesting it gives up (load.ts then finds and reports the place), and each character is looked
+ * at a constant number of times.
  */
 import { LineCounter, type Node as YamlNode } from 'yaml';
+import { MAX_NESTING_DEPTH } from './limits';
 import { ScalarInterner } from './yamlInterner';
 
 const NODE_TYPE = Symbol.for('yaml.node.type');
@@ -143,6 +145,9 @@ for (const c of ',[]{}#&*!|>\'"%@`') INDICATOR[c.charCodeAt(0)] = 1;
 const FLOW_INDICATOR = new Uint8Array(128);
 for (const c of ',[]{}') FLOW_INDICATOR[c.charCodeAt(0)] = 1;
 
+/** Nesting of mappings and lists past which the parser gives up (twice the flow limit, limits.ts). */
+const MAX_SUBSET_DEPTH = 2 * MAX_NESTING_DEPTH;
+
 /** Mappings up to this many keys are checked for duplicates without a set. */
 const SMALL_MAP = 16;
 
@@ -164,8 +169,8 @@ export function parseYamlSubset(text: string): YamlSubsetResult | undefined {
     return new SubsetParser(text).document();
   } catch (err) {
     if (err === UNSUPPORTED) return undefined;
-    // Recursion deeper than the stack allows cannot happen after load.ts's depth check; if it
-    // ever did, the yaml package reports the problem properly.
+    // Recursion deeper than the stack allows cannot happen below MAX_SUBSET_DEPTH; if it ever
+    // did, load.ts's depth scan and the yaml package report the problem properly.
     if (err instanceof RangeError) return undefined;
     throw err;
   }
@@ -189,9 +194,10 @@ class SubsetParser {
 
   document(): YamlSubsetResult {
     const lineCounter = new LineCounter();
-    lineCounter.addNewLine(0);
+    const lineStarts = lineCounter.lineStarts;
+    lineStarts.push(0);
     const text = this.text;
-    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineCounter.addNewLine(i + 1);
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
 
     let contents: FastNode | null = null;
     const first = this.nextContentLine(0);
@@ -281,6 +287,8 @@ class SubsetParser {
 
   private enter(): void {
     if (++this.open > this.depth) this.depth = this.open;
+    // Far too deep for a flow: load.ts's depth scan finds the place, the recursion stays short.
+    if (this.open > MAX_SUBSET_DEPTH) unsupported();
   }
 
   private indentAt(lineStart: number): number {
