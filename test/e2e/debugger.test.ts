@@ -120,6 +120,9 @@ describe('TestMesh debugger in code-server', function () {
     const variables = page.locator('.debug-variables');
     const outputsRow = variables.locator('.monaco-list-row').filter({ hasText: /^Outputs/ });
     await outputsRow.first().waitFor({ state: 'visible', timeout: 30_000 });
+    // The pointer is still where the Debug Test button was, now over a variable: its value hover
+    // would cover the Outputs row. Away from the side bar, the hover goes.
+    await page.mouse.move(0, 0);
     if ((await outputsRow.first().getAttribute('aria-expanded')) !== 'true') await outputsRow.first().click();
     await waitFor(async () => /user_id\s*[:=]?\s*4242/.test(await variables.innerText()), {
       timeout: 30_000,
