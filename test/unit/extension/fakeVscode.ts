@@ -557,7 +557,12 @@ function renderMessage(message: TestMessage): string {
     message.expectedOutput !== undefined || message.actualOutput !== undefined
       ? ` [expected ${message.expectedOutput}, actual ${message.actualOutput}]`
       : '';
-  return `↳ ${withoutTimings(message.message)}${diff}${at}`;
+  // The extension hands some messages over as markdown (links to commands).
+  const text =
+    (message.message as unknown) instanceof MarkdownString
+      ? (message.message as unknown as MarkdownString).value
+      : message.message;
+  return `↳ ${withoutTimings(text)}${diff}${at}`;
 }
 
 /** `text`'s lines, each after `indent`; a text of several lines keeps its shape. */
