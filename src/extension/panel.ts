@@ -30,6 +30,8 @@ export interface PanelDependencies {
   manager: () => Promise<ExecutionManager>;
   index: FlowIndex;
   inputs: () => Promise<RunInputs>;
+  /** Copies a step of an execution as curl (copyAsCurl.ts). */
+  copyAsCurl?: (executionId: string, stepId: string) => Promise<unknown>;
 }
 
 /** Fills media/index.html for a webview: asset URIs, nonce on scripts, CSP, the first route. */
@@ -267,6 +269,14 @@ export class ExecutionPanel {
         const following = follow(manager, execution_id, since, send);
         this.subscriptions.set(subscription, following.stop);
         await following.ready;
+        return null;
+      },
+      copyAsCurl: async ({ execution_id, step_id }) => {
+        if (typeof execution_id !== 'string' || typeof step_id !== 'string')
+          throw new TestMeshError('copyAsCurl needs execution_id and step_id');
+        if (!this.deps.copyAsCurl) throw new TestMeshError('copy as curl is not available here');
+        // The extension says why in a message when it copied nothing; the page shows "Not copied".
+        if (!(await this.deps.copyAsCurl(execution_id, step_id))) throw new TestMeshError('nothing was copied');
         return null;
       },
       unsubscribe: async ({ subscription }) => {

@@ -59,6 +59,8 @@ export interface RequestMap {
   unsubscribe: { params: { subscription: number }; result: null };
   /** One analytics answer (`GET /api/v1/analytics/<kind>` with these query parameters). */
   analytics: { params: { kind: AnalyticsKind; query: Record<string, string> }; result: unknown };
+  /** Copy the step's request of this execution as a curl command (the host writes the clipboard). */
+  copyAsCurl: { params: { execution_id: string; step_id: string }; result: null };
 }
 
 export type RequestMethod = keyof RequestMap;
@@ -120,6 +122,7 @@ const METHODS: ReadonlySet<string> = new Set<RequestMethod>([
   'subscribe',
   'unsubscribe',
   'analytics',
+  'copyAsCurl',
 ]);
 
 export function isRequestMessage(value: unknown): value is RequestMessage {

@@ -29,6 +29,8 @@ export interface Transport {
   cancel(executionId: string): Promise<void>;
   /** One analytics answer, TestMesh's shapes (see core/analytics). */
   analytics(kind: AnalyticsKind, query: Record<string, string>): Promise<unknown>;
+  /** Copies a step's request as curl to the clipboard; only where a host can (the VS Code panel). */
+  copyAsCurl?(executionId: string, stepId: string): Promise<void>;
   /**
    * Events of one execution after `sinceSeq` and then live ones, each exactly once and in order,
    * across reconnects; or, with no id, live events of all executions. A per-execution

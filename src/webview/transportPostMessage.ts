@@ -91,6 +91,10 @@ export class PostMessageTransport implements Transport {
     return this.request('getStepDetail', { execution_id: executionId, step_id: stepId });
   }
 
+  async copyAsCurl(executionId: string, stepId: string): Promise<void> {
+    await this.request('copyAsCurl', { execution_id: executionId, step_id: stepId });
+  }
+
   listFlows(): Promise<FlowInfo[]> {
     return this.request('listFlows', {});
   }

@@ -245,9 +245,15 @@ describe('The first five minutes in code-server (issue 20)', function () {
     await expandPath(page, flowPath);
     await runFromTree(page, [ORDERS_FILE]);
     await waitForRowState(page, flowPath, 'failed');
-    const skippedRow = await waitForRowState(page, [...flowPath, 'Pay for the order'], 'skipped');
-    // run.skipped takes no message: the Testing tree says why on the row itself, in front of its action.
-    assert.strictEqual(skippedRow.description, `${SKIPPED_TEXT} · http_request`);
+    await waitForRowState(page, [...flowPath, 'Pay for the order'], 'skipped');
+    // run.skipped takes no message: the Testing tree says why on the row itself, in front of its
+    // action (the description reaches the tree a moment after the state).
+    await waitFor(
+      async () =>
+        findRow(await readTree(page), [...flowPath, 'Pay for the order'])?.description ===
+        `${SKIPPED_TEXT} · http_request`,
+      { message: `the skipped row to say "${SKIPPED_TEXT} · http_request"` },
+    );
 
     await runCommand(page, 'View: Close All Editors');
     await openFile(page, ORDERS_FILE);
@@ -679,11 +685,12 @@ async function hoverActions(page: Page, path: string[]): Promise<string[]> {
   await element.hover();
   // The action bar is drawn on hover; give it a moment before reading what it holds.
   await element
-    .locator('.actions')
-    .waitFor({ state: 'attached', timeout: 5_000 })
+    .locator('.action-label')
+    .first()
+    .waitFor({ state: 'visible', timeout: 5_000 })
     .catch(() => undefined);
   const labels = await element
-    .locator('.actions .action-label')
+    .locator('.action-label')
     .evaluateAll((items) => items.map((item) => item.getAttribute('aria-label') ?? ''));
   return labels.filter((label) => /^(Run|Debug) Test$/.test(label));
 }

@@ -12,6 +12,8 @@ export function hostHandlers(
   manager: ExecutionManager,
   workspace: string,
   post: (message: HostToWebviewMessage) => void,
+  /** Receives the steps the page asks to copy as curl (the extension's copyAsCurl.ts writes the clipboard). */
+  copied: Array<{ execution_id: string; step_id: string }> = [],
 ): RequestHandlers {
   const subscriptions = new Map<number, () => void>();
   const missing = (id: string) => new Error(`no execution ${id}`);
@@ -64,6 +66,10 @@ export function hostHandlers(
         send(event);
       }
       replaying = false;
+      return null;
+    },
+    copyAsCurl: async (params) => {
+      copied.push(params);
       return null;
     },
     unsubscribe: async ({ subscription }) => {
