@@ -7,6 +7,9 @@
  * after a window reload, on the view it showed.
  */
 import { answerAnalytics, isAnalyticsKind } from '../core/analytics/answer';
+import { bulkExecutions } from '../core/bulkExecutions';
+import { bulkFlows, parseBulkFlowRequest, undoBulkFlows } from '../core/bulkFlows';
+import { parseRunFilter } from '../core/history/runFilter';
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { ExecutionEvent } from '../core/events';
@@ -204,10 +207,16 @@ export class ExecutionPanel {
         if (!isAnalyticsKind(kind)) throw new TestMeshError(`unknown analytics ${JSON.stringify(kind)}`);
         return answerAnalytics((await getManager()).store.runs, kind, query);
       },
-      listExecutions: async (query) => {
-        const page = (await getManager()).list(query);
+      listExecutions: async ({ limit, offset, ...filter }) => {
+        const page = await (await getManager()).search({ ...parseRunFilter(filter), limit, offset });
         return { executions: page.executions, total: page.total };
       },
+      bulkExecutions: async ({ action, body }) => bulkExecutions(await getManager(), action, body, 'editor'),
+      bulkFlows: async ({ operation, body }) => {
+        const workspace = (await getManager()).workspace;
+        return bulkFlows(workspace, operation, parseBulkFlowRequest(operation, body));
+      },
+      undoBulkFlows: async ({ preview }) => undoBulkFlows((await getManager()).workspace, preview === true),
       getSummary: async ({ execution_id }) => {
         const execution = (await getManager()).get(execution_id);
         if (!execution) throw new TestMeshError(`no execution ${execution_id}`);
@@ -233,7 +242,12 @@ export class ExecutionPanel {
         return index
           .all()
           .filter((f) => f.flow)
-          .map((f) => ({ id: flowIdFor(manager.workspace, f.uri.fsPath), name: f.flow!.name, file: f.relativePath }));
+          .map((f) => ({
+            id: flowIdFor(manager.workspace, f.uri.fsPath),
+            name: f.flow!.name,
+            file: f.relativePath,
+            tags: f.flow!.tags ?? [],
+          }));
       },
       trigger: async ({ flow_id, variables }) => {
         const manager = await getManager();
