@@ -6,11 +6,23 @@
  * meaning as matchesRun (the history suite runs against both backends).
  */
 import type { Pool, PoolClient } from 'pg';
+import {
+  metrics,
+  slowestSteps,
+  stepPerformanceByDay,
+  trends,
+  type AnalyticsScope,
+  type DailyMetric,
+  type MetricsSummary,
+  type StepPerformance,
+  type TrendGrouping,
+  type TrendPoint,
+} from '../analytics/analytics';
 import { errorMessage, TestMeshError } from '../errors';
 import { parsePostgresDsn, redactMessage } from '../actions/postgresDsn';
 import { MIGRATION_LOCK_KEY, MIGRATIONS, MIGRATIONS_TABLE, RUNS_TABLE, type Migration } from './postgresMigrations';
 import { retentionOf, type RunArchive, type RunPage, type RunRetention } from './runArchive';
-import { pageOf, type RunFilter, type RunQuery } from './runFilter';
+import { pageOf, searchText, type RunFilter, type RunQuery } from './runFilter';
 import type { RunRecord } from './types';
 
 export interface PostgresArchiveOptions {
@@ -18,13 +30,6 @@ export interface PostgresArchiveOptions {
   onError?: (err: Error) => void;
   /** Connections of the pool. Default 4. */
   maxConnections?: number;
-}
-
-/** The lower-cased text the free-text filter searches (see migration 2). */
-export function searchText(run: RunRecord): string {
-  const parts = [run.flow_name, run.flow_id, run.error ?? ''];
-  for (const step of run.steps ?? []) parts.push(step.step_name, step.error_message ?? '');
-  return parts.join('\n').toLowerCase();
 }
 
 function likeEscape(text: string): string {
@@ -55,6 +60,15 @@ export function whereOf(filter: RunFilter): { sql: string; params: unknown[] } {
   if (filter.to) clauses.push(`created_at < ${param(filter.to)}::timestamptz`);
   if (filter.q) clauses.push(`search LIKE ${param(`%${likeEscape(filter.q.toLowerCase())}%`)} ESCAPE '\\'`);
   return { sql: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
+}
+
+function filterOf(scope: AnalyticsScope): RunFilter {
+  return {
+    from: scope.from,
+    to: scope.to,
+    ...(scope.environment !== undefined ? { environment: [scope.environment] } : {}),
+    ...(scope.flow_id !== undefined ? { flow_id: [scope.flow_id] } : {}),
+  };
 }
 
 export class PostgresRunArchive implements RunArchive {
@@ -171,6 +185,20 @@ export class PostgresRunArchive implements RunArchive {
       [[...ids]],
     );
     return rows.map((r) => r.id);
+  }
+
+  async metrics(scope: AnalyticsScope): Promise<{ metrics: DailyMetric[]; summary: MetricsSummary }> {
+    return metrics(await this.select(filterOf(scope)));
+  }
+
+  async trends(scope: AnalyticsScope, grouping: TrendGrouping): Promise<TrendPoint[]> {
+    return trends(await this.select(filterOf(scope)), grouping);
+  }
+
+  async steps(scope: AnalyticsScope, perDay: boolean, action?: string): Promise<StepPerformance[]> {
+    const selected = await this.select(filterOf(scope));
+    if (!perDay) return slowestSteps(selected, Infinity);
+    return stepPerformanceByDay(selected).filter((p) => action === undefined || p.action === action);
   }
 
   async flush(): Promise<void> {
