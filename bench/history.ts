@@ -71,7 +71,8 @@ function cases(start: string, end: string, flowId: string): Case[] {
     },
     {
       name: 'steps (slowest)',
-      indexed: async (a) => ((await ask('steps', { ...range, limit: '20' })(a)) as { slowest_steps: unknown }).slowest_steps,
+      indexed: async (a) =>
+        ((await ask('steps', { ...range, limit: '20' })(a)) as { slowest_steps: unknown }).slowest_steps,
       definition: async (a) => slowestSteps(await a.select({ from, to }), 20),
     },
     {
@@ -91,9 +92,11 @@ function cases(start: string, end: string, flowId: string): Case[] {
     {
       name: 'flakiness (30-day window)',
       indexed: async (a) =>
-        ((await ask('flakiness', { end_date: end, window_days: String(DAYS), all: 'true', limit: '1000' })(a)) as {
-          flaky_flows: unknown;
-        }).flaky_flows,
+        (
+          (await ask('flakiness', { end_date: end, window_days: String(DAYS), all: 'true', limit: '1000' })(a)) as {
+            flaky_flows: unknown;
+          }
+        ).flaky_flows,
       definition: async (a) =>
         flakiness(await a.select({ from, to }), { start_date: start, end_date: end, days: DAYS }),
     },
@@ -133,7 +136,9 @@ async function main(): Promise<void> {
     const columnsMs = performance.now() - start;
 
     console.log(`\nHistory: ${all.length} executions over ${DAYS} days in runs.jsonl (${rounds} rounds, medians)`);
-    console.log(`  open runs.jsonl: ${openMs.toFixed(1)} ms; columns built on the first question: ${columnsMs.toFixed(1)} ms`);
+    console.log(
+      `  open runs.jsonl: ${openMs.toFixed(1)} ms; columns built on the first question: ${columnsMs.toFixed(1)} ms`,
+    );
     console.log(
       `  ${'query'.padEnd(30)} ${'answer'.padStart(9)} ${'definition'.padStart(11)} ${'scan'.padStart(8)}  ${'speed-up'.padStart(8)}  ${'vs scan'.padStart(8)}  < ${TARGET_MS} ms`,
     );

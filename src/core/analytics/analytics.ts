@@ -402,7 +402,9 @@ export function stepPerformanceByDay(runs: readonly RunRecord[]): StepPerformanc
 
 /** Order of per-day step rows: day, then step id, then flow. */
 export function byDateThenStep(a: StepPerformance, b: StepPerformance): number {
-  return compareText(a.date ?? '', b.date ?? '') || compareText(a.step_id, b.step_id) || compareText(a.flow_id, b.flow_id);
+  return (
+    compareText(a.date ?? '', b.date ?? '') || compareText(a.step_id, b.step_id) || compareText(a.flow_id, b.flow_id)
+  );
 }
 
 function compareText(a: string, b: string): number {

@@ -37,7 +37,12 @@ export async function answerAnalytics(runs: RunArchive, kind: AnalyticsKind, que
     case 'metrics': {
       const range = dayRange(text(query, 'start_date'), text(query, 'end_date'), 30);
       const answer = await runs.metrics({ from: range.from, to: range.to, environment });
-      return { metrics: answer.metrics, start_date: range.start_date, end_date: range.end_date, summary: answer.summary };
+      return {
+        metrics: answer.metrics,
+        start_date: range.start_date,
+        end_date: range.end_date,
+        summary: answer.summary,
+      };
     }
     case 'trends': {
       const range = dayRange(text(query, 'start_date'), text(query, 'end_date'), 30);
