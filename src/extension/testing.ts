@@ -37,6 +37,10 @@ export class TestTree {
   private readonly data = new WeakMap<vscode.TestItem, ItemData>();
   /** Every item of a flow file (the file item included), by id, for lookups from events. */
   private readonly byFile = new Map<string, Map<string, vscode.TestItem>>();
+  /** Notes shown after an item's own description (e.g. "flaky: 3 of 10 runs failed"), by item id. */
+  private notes = new Map<string, string>();
+  /** An item's description without its note. */
+  private readonly plainDescriptions = new WeakMap<vscode.TestItem, string>();
 
   constructor(
     private readonly vscode: VSCode,
@@ -48,6 +52,20 @@ export class TestTree {
     for (const key of change.removed) this.byFile.delete(key);
     for (const file of change.changed) this.byFile.set(file.key, this.buildFile(file));
     this.syncFolders(all);
+  }
+
+  /** Replaces the notes shown after item descriptions (flakiness marks, flakyMarks.ts). */
+  setNotes(notes: Map<string, string>): void {
+    const touched = new Set([...this.notes.keys(), ...notes.keys()]);
+    this.notes = notes;
+    for (const items of this.byFile.values())
+      for (const [id, item] of items) if (touched.has(id)) this.showNote(id, item);
+  }
+
+  private showNote(id: string, item: vscode.TestItem): void {
+    const plain = this.plainDescriptions.get(item) ?? item.description ?? '';
+    const note = this.notes.get(id);
+    item.description = note ? (plain ? `${plain} · ${note}` : note) : plain;
   }
 
   dataOf(item: vscode.TestItem): ItemData | undefined {
@@ -183,6 +201,10 @@ export class TestTree {
     }
     group('teardown', flow.teardown, 2);
     flowItem.children.replace(children);
+    for (const [id, item] of items) {
+      this.plainDescriptions.set(item, item.description ?? '');
+      if (this.notes.has(id)) this.showNote(id, item);
+    }
     return items;
   }
 

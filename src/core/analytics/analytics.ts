@@ -208,6 +208,11 @@ export interface FlakinessMetric {
   recent: { id: string; status: string; created_at: string }[];
 }
 
+/** The score of a pass/fail sequence of `total` outcomes (at least two) with `passed` passes and `transitions` changes. */
+export function flakinessScore(transitions: number, passed: number, total: number): number {
+  return round4((transitions / (total - 1)) * (1 - Math.abs(passed / total - 0.5) * 2));
+}
+
 /** Flakiness of one flow over its executions in a window (oldest first); undefined below two executions. */
 export function flakinessOf(
   flowRuns: readonly RunRecord[],
@@ -235,8 +240,7 @@ export function flakinessOf(
       });
   });
   const total = runs.length;
-  const passRate = passed / total;
-  const score = round4((transitions.length / (total - 1)) * (1 - Math.abs(passRate - 0.5) * 2));
+  const score = flakinessScore(transitions.length, passed, total);
   const last = runs[runs.length - 1];
   return {
     flow_id: last.flow_id,
