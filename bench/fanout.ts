@@ -13,9 +13,11 @@
  * `/gate`, held until the clients are connected; the run is timed from the gate's release to
  * the end of the execution.
  *
- *   node out/bench/fanout.js [--rounds R] [--steps N] [--clients C] [--window MS] [--only log|http] [--nice-clients]
+ *   node out/bench/fanout.js [--rounds R] [--steps N] [--clients C] [--sampled K] [--window MS] [--only log|http] [--nice-clients]
  *
- * Targets (issue 3): at most 10% slower with 50 clients; p99 under 20 ms. Printed, not asserted.
+ * Targets (issue 18): the engine+server CPU time of the run grows by at most 10% with 50 clients; p99
+ * under 20 ms with batching. Printed, not asserted. Wall time is printed too: the clients share the
+ * machine's cores, so it also measures their load.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -39,6 +41,8 @@ export interface FanoutOptions {
   only?: 'log' | 'http';
   /** Run the clients' process at the lowest CPU priority: separates the server's cost from theirs on a busy machine. */
   niceClients?: boolean;
+  /** How many of the clients parse every event and time it (the others only receive). */
+  sampled: number;
 }
 
 interface ClientReport {
@@ -76,7 +80,15 @@ function runClients(): void {
   process.on('disconnect', () => process.exit(0));
   process.on(
     'message',
-    (message: { cmd: string; url: string; token: string; id: string; clients: number; batch: boolean }) => {
+    (message: {
+      cmd: string;
+      url: string;
+      token: string;
+      id: string;
+      clients: number;
+      sampled: number;
+      batch: boolean;
+    }) => {
       if (message.cmd !== 'watch') return;
       const latencies: number[] = [];
       let complete = 0;
@@ -86,16 +98,39 @@ function runClients(): void {
       let lastStamp = '';
       let lastTime = 0;
       const url = `${message.url.replace(/^http/, 'ws')}/ws/executions/${message.id}${message.batch ? '?batch=1' : ''}`;
+      const finish = () => {
+        if (++finished < message.clients) return;
+        for (const s of sockets) s.close();
+        process.send!({
+          cmd: 'done',
+          report: { latencies, complete, clients: message.clients } satisfies ClientReport,
+        });
+      };
       for (let i = 0; i < message.clients; i++) {
         const ws = new WebSocket(url, ['testmesh.v1', `testmesh.token.${message.token}`], { perMessageDeflate: false });
         sockets.push(ws);
+        // Every client receives everything the server sends; only the first few parse it and time it.
+        // Parsing 50 copies of every event in this one process took longer than the run itself, so
+        // the latency measured was this process's backlog, not the server's delivery.
+        const timed = i < message.sampled;
         let expected = 1;
         let ordered = true;
         ws.on('open', () => {
           if (++opened === message.clients) process.send!({ cmd: 'connected' });
         });
-        ws.on('message', (data) => {
+        ws.on('message', (data: Buffer) => {
           const received = performance.timeOrigin + performance.now();
+          if (!timed) {
+            // The run's last event ends the stream; its type is enough to know this client got it.
+            if (data.includes('"type":"execution.')) {
+              const text = data.toString();
+              if (/"type":"execution\.(completed|failed|cancelled)"/.test(text)) {
+                complete++;
+                finish();
+              }
+            }
+            return;
+          }
           const parsed = JSON.parse(data.toString());
           for (const event of Array.isArray(parsed) ? parsed : [parsed]) {
             // Events of the same millisecond share a timestamp: parse each text once.
@@ -112,13 +147,7 @@ function runClients(): void {
               event.type === 'execution.cancelled'
             ) {
               if (ordered) complete++;
-              if (++finished === message.clients) {
-                for (const s of sockets) s.close();
-                process.send!({
-                  cmd: 'done',
-                  report: { latencies, complete, clients: message.clients } satisfies ClientReport,
-                });
-              }
+              finish();
             }
           }
         });
@@ -183,6 +212,7 @@ function parseOptions(argv: string[]): FanoutOptions {
     window: argv.includes('--window') ? value('--window', 4) : undefined,
     only: only === 'log' || only === 'http' ? only : undefined,
     niceClients: argv.includes('--nice-clients'),
+    sampled: value('--sampled', 5),
   };
 }
 
@@ -193,7 +223,7 @@ interface Variant {
 }
 
 export async function fanoutBench(options: Partial<FanoutOptions> = {}): Promise<void> {
-  const { rounds, steps, clients, window, only, niceClients } = { ...parseOptions([]), ...options };
+  const { rounds, steps, clients, window, only, niceClients, sampled } = { ...parseOptions([]), ...options };
   const workspace = mkdtempSync(join(tmpdir(), 'testmesh-fanout-'));
   mkdirSync(join(workspace, 'flows'));
   writeFileSync(join(workspace, 'flows', 'log.flow.yaml'), flowYaml('log', steps));
@@ -241,6 +271,7 @@ export async function fanoutBench(options: Partial<FanoutOptions> = {}): Promise
               token: server.token,
               id: summary.id,
               clients: variant.clients,
+              sampled: Math.min(sampled, variant.clients),
               batch: variant.batch,
             });
             await connected;
@@ -269,8 +300,10 @@ export async function fanoutBench(options: Partial<FanoutOptions> = {}): Promise
         await server.manager.store.flush();
       }
       const base = median(times.get(variants[0])!);
+      const baseCpu = median(cpus.get(variants[0])!);
       for (const variant of variants) {
         const t = median(times.get(variant)!);
+        const cpu = median(cpus.get(variant)!);
         const sorted = latencies.get(variant)!.sort((a, b) => a - b);
         const [done, total] = complete.get(variant)!;
         lines.push(
@@ -278,9 +311,10 @@ export async function fanoutBench(options: Partial<FanoutOptions> = {}): Promise
             kind.padEnd(5),
             String(variant.clients).padStart(7),
             variant.label.padEnd(18),
-            t.toFixed(0).padStart(9),
+            cpu.toFixed(0).padStart(7),
+            (cpu / baseCpu).toFixed(3).padStart(9),
+            t.toFixed(0).padStart(7),
             (t / base).toFixed(3).padStart(6),
-            median(cpus.get(variant)!).toFixed(0).padStart(7),
             variant.clients ? percentile(sorted, 50).toFixed(1).padStart(7) : '      -',
             variant.clients ? percentile(sorted, 99).toFixed(1).padStart(7) : '      -',
             variant.clients ? sorted[sorted.length - 1].toFixed(1).padStart(7) : '      -',
@@ -300,10 +334,15 @@ export async function fanoutBench(options: Partial<FanoutOptions> = {}): Promise
   console.log(
     `\nEvent fan-out: ${steps} steps, 0 vs ${clients} WebSocket clients on /ws/executions/:id (${rounds} rounds log, ${Math.max(1, Math.ceil(rounds / 2))} rounds http, interleaved; medians${niceClients ? '; clients at nice 19' : ''})`,
   );
-  console.log('flow   clients  framing             run ms   ratio   cpu ms   p50 ms  p99 ms  max ms   in order');
+  console.log(
+    `(latency and order from ${Math.min(sampled, clients)} of the ${clients} clients, which parse every event; the others only receive)`,
+  );
+  console.log(
+    'flow   clients  framing              cpu ms  cpu ratio  run ms  ratio   p50 ms  p99 ms  max ms   complete',
+  );
   for (const line of lines) console.log(line);
   console.log(
-    'targets: ratio <= 1.10 with 50 clients; p99 < 20 ms. cpu = this process (engine + server) during the run.',
+    'targets (issue 18): cpu ratio <= 1.10 with 50 clients; p99 < 20 ms with batching. cpu = this process (engine + server) during the run.',
   );
   console.log(
     "Latency = client receive time - event timestamp (ms resolution); the clients share this machine's cores.",

@@ -24,7 +24,7 @@ import type { FlowIndex } from './discovery';
 import type { Log } from './log';
 import type { RunInputs, Runs } from './runs';
 import type { RunTarget } from './runTargets';
-import type { TestTree } from './testing';
+import { runnableTag, type TestTree } from './testing';
 import type { VSCode, vscode } from './vscodeTypes';
 
 export const DEBUG_TYPE = 'testmesh';
@@ -60,6 +60,7 @@ export class FlowDebugging implements vscode.Disposable {
       vscode.TestRunProfileKind.Debug,
       (request, token) => this.debugFromTestExplorer(request, token),
       true,
+      runnableTag(vscode),
     );
     this.disposables.push(
       this.debugProfile,

@@ -80,6 +80,7 @@ export class RunMapping {
 
   enqueue(): void {
     for (const item of this.items()) {
+      this.tree.setRunNote(item, undefined);
       this.run.enqueued(item);
       this.enqueuedItems.push(item);
     }
@@ -140,7 +141,7 @@ export class RunMapping {
         const item = this.stepItem(id);
         this.print(`  – ${event.data.step_name}: ${skippedText(event.data.reason)}`, item);
         if (isSubflowStep(id)) return;
-        this.final(item, 'skipped');
+        this.final(item, 'skipped', undefined, undefined, skippedText(event.data.reason));
         return;
       }
       case 'log': {
@@ -297,6 +298,8 @@ export class RunMapping {
     state: Final,
     duration?: number,
     message?: vscode.TestMessage,
+    /** For a skip: why, shown on the item in the Testing tree (see TestTree.setRunNote). */
+    skipNote?: string,
   ): void {
     if (!item) return;
     const previous = this.finals.get(item);
@@ -307,6 +310,7 @@ export class RunMapping {
     }
     if (previous === 'passed' && state === 'skipped') return;
     this.finals.set(item, state);
+    this.tree.setRunNote(item, state === 'skipped' ? skipNote : undefined);
     if (state === 'passed') this.run.passed(item, duration);
     else if (state === 'skipped') this.run.skipped(item);
     else if (state === 'failed') this.run.failed(item, message ?? new this.vscode.TestMessage('failed'), duration);

@@ -18,7 +18,7 @@ import type { Log } from './log';
 import { RunMapping } from './runMapping';
 import type { StepRunPlanner } from './runStep';
 import { resolveTargets, type RunTarget } from './runTargets';
-import type { TestTree } from './testing';
+import { runnableTag, type TestTree } from './testing';
 import type { VSCode, vscode } from './vscodeTypes';
 
 /** What every editor run gets from the environment picker and SecretStorage. */
@@ -76,7 +76,7 @@ export class Runs {
       vscode.TestRunProfileKind.Run,
       (request, token) => this.handle(request, token),
       true,
-      undefined,
+      runnableTag(vscode),
       true,
     );
     this.continuous = new ContinuousRuns({

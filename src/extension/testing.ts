@@ -9,6 +9,14 @@
  * Text properties are cleared with '' rather than undefined: VS Code sends property changes as
  * JSON, where an undefined value is dropped, so a description set to undefined would stay shown.
  *
+ * Items that can run carry the `runnable` tag, and the Run and Debug profiles apply only to items
+ * with it (TestRunProfile.tag): a broken file's item has no tag, so VS Code shows no Run button on
+ * it; the file gets the tag back as soon as it parses again.
+ *
+ * A skipped item says why in its description ("skipped: an earlier step failed · http_request")
+ * until its next run: `TestRun.skipped` takes no message and a TestMessage belongs to failures
+ * only, so the description is the one place the Testing tree shows it.
+ *
  * Ids: `<folder uri>`, `<file uri>`, `<file uri>#flow`, `<file uri>#setup`, `<file uri>#teardown`,
  * `<file uri>#step:<step id>`.
  */
@@ -29,6 +37,13 @@ export interface ItemData {
   phase?: Phase;
 }
 
+/** The tag of every item that can run; the run profiles take only items that carry it. */
+export const RUNNABLE_TAG_ID = 'runnable';
+
+export function runnableTag(vscode: VSCode): vscode.TestTag {
+  return new vscode.TestTag(RUNNABLE_TAG_ID);
+}
+
 export const flowItemId = (key: string) => `${key}#flow`;
 export const stepItemId = (key: string, stepId: string) => `${key}#step:${stepId}`;
 export const groupItemId = (key: string, phase: 'setup' | 'teardown') => `${key}#${phase}`;
@@ -37,10 +52,12 @@ export class TestTree {
   private readonly data = new WeakMap<vscode.TestItem, ItemData>();
   /** Every item of a flow file (the file item included), by id, for lookups from events. */
   private readonly byFile = new Map<string, Map<string, vscode.TestItem>>();
-  /** Notes shown after an item's own description (e.g. "flaky: 3 of 10 runs failed"), by item id. */
+  /** What the last run said about an item (a skip's reason), by item id, until the item runs again. */
+  private readonly runNotes = new Map<string, string>();
+  /** Each item's own description, which a run note goes in front of. */
+  private readonly baseDescriptions = new WeakMap<vscode.TestItem, string>();
+  /** Notes the history adds after an item's description (e.g. "flaky: 3 of 10 runs failed"), by item id. */
   private notes = new Map<string, string>();
-  /** An item's description without its note. */
-  private readonly plainDescriptions = new WeakMap<vscode.TestItem, string>();
 
   constructor(
     private readonly vscode: VSCode,
@@ -49,7 +66,10 @@ export class TestTree {
 
   /** Applies a discovery update to the tree. */
   apply(change: FlowIndexChange, all: FlowFile[]): void {
-    for (const key of change.removed) this.byFile.delete(key);
+    for (const key of change.removed) {
+      for (const id of this.byFile.get(key)?.keys() ?? []) this.runNotes.delete(id);
+      this.byFile.delete(key);
+    }
     for (const file of change.changed) this.byFile.set(file.key, this.buildFile(file));
     this.syncFolders(all);
   }
@@ -59,13 +79,7 @@ export class TestTree {
     const touched = new Set([...this.notes.keys(), ...notes.keys()]);
     this.notes = notes;
     for (const items of this.byFile.values())
-      for (const [id, item] of items) if (touched.has(id)) this.showNote(id, item);
-  }
-
-  private showNote(id: string, item: vscode.TestItem): void {
-    const plain = this.plainDescriptions.get(item) ?? item.description ?? '';
-    const note = this.notes.get(id);
-    item.description = note ? (plain ? `${plain} · ${note}` : note) : plain;
+      for (const [id, item] of items) if (touched.has(id)) this.describe(item, this.baseDescriptions.get(item) ?? '');
   }
 
   dataOf(item: vscode.TestItem): ItemData | undefined {
@@ -90,6 +104,25 @@ export class TestTree {
 
   groupItem(key: string, phase: 'setup' | 'teardown'): vscode.TestItem | undefined {
     return this.item(key, groupItemId(key, phase));
+  }
+
+  /** Shows (or with undefined, clears) what a run says about an item, in front of its description. */
+  setRunNote(item: vscode.TestItem, note: string | undefined): void {
+    if (note) this.runNotes.set(item.id, note);
+    else if (!this.runNotes.delete(item.id)) return;
+    this.describe(item, this.baseDescriptions.get(item) ?? '');
+  }
+
+  runNote(item: vscode.TestItem): string | undefined {
+    return this.runNotes.get(item.id);
+  }
+
+  private describe(item: vscode.TestItem, base: string): void {
+    this.baseDescriptions.set(item, base);
+    const note = this.runNotes.get(item.id);
+    const described = note ? (base ? `${note} · ${base}` : note) : base;
+    const after = this.notes.get(item.id);
+    item.description = after ? (described ? `${described} · ${after}` : after) : described;
   }
 
   /** Keys of every flow file in the tree. */
@@ -124,6 +157,7 @@ export class TestTree {
     const roots: vscode.TestItem[] = [];
     for (const [key, { folder, files }] of [...byFolder].sort((a, b) => a[1].folder.index - b[1].folder.index)) {
       const folderItem = this.upsert(this.controller.items, key, folder.name, folder.uri, { kind: 'folder', key });
+      folderItem.tags = [runnableTag(this.vscode)];
       folderItem.sortText = String(folder.index).padStart(4, '0');
       folderItem.children.replace(fileItems(files));
       roots.push(folderItem);
@@ -147,6 +181,8 @@ export class TestTree {
       fileItem.error = undefined;
       fileItem.range = undefined;
       fileItem.description = 'loading…';
+      // Runnable already: a run waits for the parse.
+      fileItem.tags = [runnableTag(this.vscode)];
       return items;
     }
     if (!flow) {
@@ -155,17 +191,21 @@ export class TestTree {
       // No range: a gutter run icon on the broken line would run nothing. The error is on the row.
       fileItem.range = undefined;
       fileItem.description = 'invalid flow';
+      // No tag: no Run or Debug button for a file that would run nothing.
+      fileItem.tags = [];
       fileItem.children.replace([]);
       return items;
     }
     fileItem.error = undefined;
     fileItem.description = '';
     fileItem.range = undefined;
+    fileItem.tags = [runnableTag(this.vscode)];
 
     const flowItem = make(flowItemId(file.key), flow.name, { kind: 'flow', key: file.key });
     flowItem.range = toRange(this.vscode, flow.range);
-    flowItem.description = flow.description ? oneLine(flow.description) : '';
-    flowItem.tags = flow.tags.map((tag) => new this.vscode.TestTag(tag));
+    this.describe(flowItem, flow.description ? oneLine(flow.description) : '');
+    // The flow's own tags (filterable as @testmesh:<tag>) and the runnable tag, once.
+    flowItem.tags = [...new Set([...flow.tags, RUNNABLE_TAG_ID])].map((tag) => new this.vscode.TestTag(tag));
     fileItem.children.replace([flowItem]);
 
     const children: vscode.TestItem[] = [];
@@ -178,7 +218,7 @@ export class TestTree {
           phase: step.phase,
         });
         item.range = toRange(this.vscode, step.range);
-        item.description = block && block !== 'steps' ? `${step.action} · ${block}` : step.action;
+        this.describe(item, block && block !== 'steps' ? `${step.action} · ${block}` : step.action);
         item.sortText = String(index).padStart(4, '0');
         item.tags = flowItem.tags;
         item.children.replace(step.blocks.flatMap((b) => stepItems(b.steps, b.key)));
@@ -188,7 +228,7 @@ export class TestTree {
       if (steps.length === 0) return;
       const item = make(groupItemId(file.key, phase), phase, { kind: 'group', key: file.key, phase });
       item.range = groupRange(this.vscode, steps, phase, file.text);
-      item.description = `${steps.length} step${steps.length === 1 ? '' : 's'}`;
+      this.describe(item, `${steps.length} step${steps.length === 1 ? '' : 's'}`);
       item.sortText = String(order);
       item.tags = flowItem.tags;
       item.children.replace(stepItems(steps));
@@ -201,10 +241,6 @@ export class TestTree {
     }
     group('teardown', flow.teardown, 2);
     flowItem.children.replace(children);
-    for (const [id, item] of items) {
-      this.plainDescriptions.set(item, item.description ?? '');
-      if (this.notes.has(id)) this.showNote(id, item);
-    }
     return items;
   }
 

@@ -1,5 +1,5 @@
 /** `http_request`: one HTTP call on the run's keep-alive pool, with a per-request timeout and abort. */
-import { request } from 'undici';
+import { request } from '../http/undici';
 import { linkedAbort } from '../cancellation';
 import { TestMeshError } from '../errors';
 import { SOCKET_ERROR_REASONS } from '../networkErrors';

@@ -1,6 +1,6 @@
 /** `wait_for`: polls an HTTP endpoint or a TCP port until it answers as expected. */
 import { connect } from 'node:net';
-import { request } from 'undici';
+import { request } from '../http/undici';
 import { errorMessage, TestMeshError } from '../errors';
 import { formatDuration } from '../duration';
 import { parseOutputPath, readPath } from '../path';

@@ -9,7 +9,8 @@
  * server that never answers a close can still be cut off.
  */
 import type { Duplex } from 'node:stream';
-import { WebSocket, type Dispatcher } from 'undici';
+import type { WebSocket, Dispatcher } from 'undici';
+import { webSocketClient } from '../http/undici';
 import { TestMeshError } from '../errors';
 import { TimeoutError } from '../engine/errors';
 import { formatDuration } from '../duration';
@@ -91,7 +92,7 @@ export class WebSocketConnection {
     const handshake: HandshakeObservation = {};
     let ws: WebSocket;
     try {
-      ws = new WebSocket(url, { headers, dispatcher: observingDispatcher(dispatcher, handshake) });
+      ws = new (webSocketClient())(url, { headers, dispatcher: observingDispatcher(dispatcher, handshake) });
     } catch (err) {
       return Promise.reject(
         new TestMeshError(`websocket connect ${url}: ${err instanceof Error ? err.message : String(err)}`),
@@ -122,7 +123,7 @@ export class WebSocketConnection {
   }
 
   get isOpen(): boolean {
-    return this.ws.readyState === WebSocket.OPEN;
+    return this.ws.readyState === webSocketClient().OPEN;
   }
 
   get protocol(): string {

@@ -1,5 +1,5 @@
 /** One keep-alive HTTP pool per process, shared by every run: connections are reused across steps and runs. */
-import { Agent, type Dispatcher } from 'undici';
+import { Agent, type Dispatcher } from '../http/undici';
 
 let shared: Agent | undefined;
 

@@ -107,6 +107,8 @@ describe('extension: continuous runs', () => {
     try {
       const main = h.tree.flowItem(h.key('flows/main.flow.yaml'));
       assert.strictEqual(h.controller.profiles[0].supportsContinuousRun, true);
+      // Continuous run is the Run profile's: it applies to runnable items only, like Run.
+      assert.strictEqual(h.controller.profiles[0].tag?.id, 'runnable');
       const token = new CancellationTokenSource();
       let watching = true;
       const handler = Promise.resolve(

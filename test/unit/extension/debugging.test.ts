@@ -67,6 +67,7 @@ describe('extension: debugging', () => {
     h.fake.breakpoints.set(file, [FLOW.split('\n').findIndex((l) => l.includes('- id: show')) + 1]);
     const profile = h.controller.profiles.find((p) => p.label === 'Debug')!;
     assert.strictEqual(profile.kind, 2);
+    assert.strictEqual(profile.tag?.id, 'runnable', 'no Debug button on a broken file either');
     const flowItem = h.item(h.tree.flowItem(h.key('flows/debugged.flow.yaml'))?.id);
     const before = h.controller.runs.length;
     const running = profile.runHandler(

@@ -437,6 +437,7 @@ export class FakeTestController {
     kind: number;
     runHandler: (request: TestRunRequest, token: unknown) => unknown;
     isDefault: boolean;
+    tag: TestTag | undefined;
     supportsContinuousRun: boolean;
     dispose(): void;
   }> = [];
@@ -454,10 +455,10 @@ export class FakeTestController {
     kind: number,
     runHandler: (request: TestRunRequest, token: unknown) => unknown,
     isDefault = false,
-    _tag?: unknown,
+    tag?: TestTag,
     supportsContinuousRun = false,
   ) {
-    const profile = { label, kind, runHandler, isDefault, supportsContinuousRun, dispose: () => undefined };
+    const profile = { label, kind, runHandler, isDefault, tag, supportsContinuousRun, dispose: () => undefined };
     this.profiles.push(profile);
     return profile;
   }

@@ -3,6 +3,7 @@
 // line, request/response output, cancel with teardown, and runs started through the manager by
 // someone else (the REST API) showing up as runs of their own.
 import * as assert from 'node:assert';
+import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { json, readBody, startServer, waitFor, type TestServer } from '../helpers';
 import { CancellationTokenSource, type FakeTestRun, type RunCall, type TestMessage } from './fakeVscode';
@@ -154,6 +155,25 @@ describe('extension: runs mapped onto the Test Explorer', function () {
     // The steps start in order: price_cart's start comes before check_total's.
     const order = run.calls.filter((c) => c.kind === 'started').map((c) => c.id);
     assert.ok(order.indexOf(`${k}#step:price_cart`) < order.indexOf(`${k}#step:check_total`));
+  });
+
+  it('says why a step was skipped on its Testing tree row, until the step runs again', async () => {
+    const k = h.key('flows/checkout.flow.yaml');
+    await h.run([h.tree.flowItem(k)]);
+    const skipped = h.tree.stepItem(k, 'place_order')!;
+    // run.skipped takes no message: the reason goes in front of the row's description.
+    assert.strictEqual(skipped.description, 'skipped: an earlier step failed · log');
+    assert.strictEqual(h.tree.stepItem(k, 'check_total')!.description, 'assert', 'a failed step has its message');
+    assert.strictEqual(h.tree.stepItem(k, 'price_cart')!.description, 'http_request');
+
+    // Still there after the file is parsed again (an edit); gone once the step runs.
+    const editor = h.fake.open(join(h.root, 'flows/checkout.flow.yaml'), CHECKOUT);
+    h.fake.edit(editor.document, CHECKOUT.replace('name: Checkout', 'name: Checkout (edited)'));
+    await waitFor(() => h.tree.flowItem(k)?.label === 'Checkout (edited)', 2000, 'the re-parse');
+    assert.strictEqual(skipped.description, 'skipped: an earlier step failed · log');
+    const alone = await h.run([skipped]);
+    assert.strictEqual(finalOf(alone, skipped.id)?.kind, 'passed');
+    assert.strictEqual(skipped.description, 'log');
   });
 
   it("puts a failed assertion's expected and actual at the assertion's line", async () => {

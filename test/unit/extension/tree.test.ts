@@ -5,7 +5,7 @@ import * as assert from 'node:assert';
 import { rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FlowIndex } from '../../../src/extension/discovery';
-import { TestTree } from '../../../src/extension/testing';
+import { descendants, RUNNABLE_TAG_ID, TestTree } from '../../../src/extension/testing';
 import { tempWorkspace, waitFor } from '../helpers';
 import { FakeTestController, FakeTestItem, FakeVSCode, Uri } from './fakeVscode';
 
@@ -125,7 +125,7 @@ describe('extension: Test Explorer tree', () => {
     assert.strictEqual(flow.label, 'Users');
     assert.deepStrictEqual(
       flow.tags.map((t) => t.id),
-      ['smoke'],
+      ['smoke', RUNNABLE_TAG_ID],
     );
     const children = flow.children.all().sort((a, b) => (a.sortText ?? '').localeCompare(b.sortText ?? ''));
     assert.deepStrictEqual(
@@ -162,12 +162,25 @@ describe('extension: Test Explorer tree', () => {
     for (const id of tree.allIds()) assert.ok(id.startsWith('file://'), id);
   });
 
+  it('tags every item of a valid flow as runnable (file, flow, groups, steps, nested steps)', () => {
+    const k = key('flows/users.flow.yaml');
+    const items = descendants(tree.fileItem(k)! as never) as unknown as FakeTestItem[];
+    assert.ok(items.length > 6);
+    for (const item of items)
+      assert.ok(
+        item.tags.some((t) => t.id === RUNNABLE_TAG_ID),
+        `${item.id} has the runnable tag`,
+      );
+  });
+
   it('shows a broken file with its error and no range (no gutter run icon), and the other flows still', () => {
     const broken = tree.fileItem(key('flows/broken.flow.yaml'))!;
     assert.match(String(broken.error), /no_such_action/);
     assert.strictEqual(broken.description, 'invalid flow');
     assert.strictEqual(broken.children.size, 0);
     assert.strictEqual(broken.range, undefined);
+    // No runnable tag: the Run and Debug profiles (tagged) do not apply, so no Run button on its row.
+    assert.deepStrictEqual(broken.tags, []);
     assert.ok(tree.flowItem(key('flows/users.flow.yaml')));
     assert.ok(tree.flowItem(key('flows/simple.yaml')));
   });
@@ -202,6 +215,7 @@ describe('extension: Test Explorer tree', () => {
     await waitFor(() => tree.fileItem(key('flows/new.flow.yaml'))?.error !== undefined, 2000, 'the error');
     assert.strictEqual(tree.flowItem(key('flows/new.flow.yaml')), undefined);
     assert.strictEqual(tree.fileItem(key('flows/new.flow.yaml'))!.description, 'invalid flow');
+    assert.deepStrictEqual(tree.fileItem(key('flows/new.flow.yaml'))!.tags, [], 'no Run button while broken');
     assert.ok(tree.flowItem(key('flows/users.flow.yaml')), 'other flows stay');
 
     // Fixed: the error and the "invalid flow" note go at once ('' because VS Code drops undefined).
@@ -210,6 +224,11 @@ describe('extension: Test Explorer tree', () => {
     await waitFor(() => tree.flowItem(key('flows/new.flow.yaml'))?.label === 'Fixed one', 2000, 'the fix');
     assert.strictEqual(tree.fileItem(key('flows/new.flow.yaml'))!.error, undefined);
     assert.strictEqual(tree.fileItem(key('flows/new.flow.yaml'))!.description, '');
+    assert.deepStrictEqual(
+      tree.fileItem(key('flows/new.flow.yaml'))!.tags.map((t) => t.id),
+      [RUNNABLE_TAG_ID],
+      'the Run button is back',
+    );
 
     unlinkSync(file);
     fake.fileEvent('deleted', file);
@@ -261,6 +280,11 @@ describe('extension: Test Explorer tree in a multi-root workspace', () => {
       assert.deepStrictEqual(
         roots.map((r) => r.children.all().map((f) => f.label)),
         [['a.flow.yaml'], ['flows/b.flow.yaml']],
+      );
+      assert.deepStrictEqual(
+        roots.map((r) => r.tags.map((t) => t.id)),
+        [[RUNNABLE_TAG_ID], [RUNNABLE_TAG_ID]],
+        'a folder row keeps its Run button',
       );
     } finally {
       index.dispose();
