@@ -6,18 +6,15 @@
  * meaning as matchesRun (the history suite runs against both backends).
  */
 import type { Pool, PoolClient } from 'pg';
-import {
-  metrics,
-  slowestSteps,
-  stepPerformanceByDay,
-  trends,
-  type AnalyticsScope,
-  type DailyMetric,
-  type MetricsSummary,
-  type StepPerformance,
-  type TrendGrouping,
-  type TrendPoint,
+import type {
+  AnalyticsScope,
+  DailyMetric,
+  MetricsSummary,
+  StepPerformance,
+  TrendGrouping,
+  TrendPoint,
 } from '../analytics/analytics';
+import { sqlMetrics, sqlSteps, sqlTrends } from './postgresAnalytics';
 import { errorMessage, TestMeshError } from '../errors';
 import { parsePostgresDsn, redactMessage } from '../actions/postgresDsn';
 import { MIGRATION_LOCK_KEY, MIGRATIONS, MIGRATIONS_TABLE, RUNS_TABLE, type Migration } from './postgresMigrations';
@@ -188,18 +185,22 @@ export class PostgresRunArchive implements RunArchive {
   }
 
   async metrics(scope: AnalyticsScope): Promise<{ metrics: DailyMetric[]; summary: MetricsSummary }> {
-    return metrics(await this.select(filterOf(scope)));
+    await this.flush();
+    return sqlMetrics(this.rows, whereOf(filterOf(scope)));
   }
 
   async trends(scope: AnalyticsScope, grouping: TrendGrouping): Promise<TrendPoint[]> {
-    return trends(await this.select(filterOf(scope)), grouping);
+    await this.flush();
+    return sqlTrends(this.rows, whereOf(filterOf(scope)), grouping);
   }
 
   async steps(scope: AnalyticsScope, perDay: boolean, action?: string): Promise<StepPerformance[]> {
-    const selected = await this.select(filterOf(scope));
-    if (!perDay) return slowestSteps(selected, Infinity);
-    return stepPerformanceByDay(selected).filter((p) => action === undefined || p.action === action);
+    await this.flush();
+    return sqlSteps(this.rows, whereOf(filterOf(scope)), perDay, action);
   }
+
+  private readonly rows = async <R>(sql: string, params: unknown[]): Promise<R[]> =>
+    (await this.pool.query(sql, params)).rows as R[];
 
   async flush(): Promise<void> {
     await this.queue;
