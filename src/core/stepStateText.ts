@@ -10,6 +10,16 @@ export function skippedText(reason?: string): string {
   return why ? `skipped: ${why}` : 'skipped';
 }
 
+/**
+ * Why a nested step did not run although its parent ended without skipping it: the words the
+ * panel and the Test Explorer use for steps no event reported.
+ */
+export function notRunReason(parentAction: string | undefined): string {
+  if (parentAction === 'condition') return 'the condition took the other branch';
+  if (parentAction === 'for_each') return 'no items to loop over';
+  return 'not run';
+}
+
 /** A duration as people read it: `405 ms`, `2.10 s`, `12.5 s`. */
 export function durationText(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)} ms`;

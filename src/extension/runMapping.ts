@@ -13,7 +13,7 @@ import type { FlowFile } from './discovery';
 import { lineStart, toRange } from './ranges';
 import { definitionStepId, isSubflowStep } from './stepIds';
 import { describeDetail, formatValue } from './outputText';
-import { durationText, skippedText } from '../core/stepStateText';
+import { durationText, notRunReason, skippedText } from '../core/stepStateText';
 import { unresolvedVariable, unresolvedVariableMessage } from './variableHelp';
 import type { TestTree } from './testing';
 import type { VSCode, vscode } from './vscodeTypes';
@@ -219,8 +219,27 @@ export class RunMapping {
     this.ended = true;
   }
 
+  /**
+   * Items no event reported end skipped. A nested step says why when its parent tells: the
+   * parent's own skip reason, or the parent ran without it (a condition's other branch, a loop
+   * with no items); the panel uses the same words.
+   */
   private skipUnfinished(): void {
-    for (const item of this.enqueuedItems) if (!this.finals.has(item)) this.final(item, 'skipped');
+    for (const item of this.enqueuedItems) {
+      if (this.finals.has(item)) continue;
+      const data = this.tree.dataOf(item);
+      const step = data?.stepId === undefined ? undefined : this.steps.get(data.stepId);
+      const parentStep = step?.parentId === undefined ? undefined : this.steps.get(step.parentId);
+      const parentItem = parentStep && this.tree.stepItem(this.file.key, parentStep.id);
+      const parentState = parentItem && this.finals.get(parentItem);
+      const note =
+        parentState === 'skipped'
+          ? this.tree.runNote(parentItem!)
+          : parentState === 'passed' || parentState === 'failed'
+            ? skippedText(notRunReason(parentStep!.action))
+            : undefined;
+      this.final(item, 'skipped', undefined, undefined, note);
+    }
   }
 
   /** A plain message, or for an unresolved variable one that says where variables come from (with links). */

@@ -32,6 +32,7 @@ import {
   findRow,
   openFile,
   readTree,
+  rowLocator,
   runFromTree,
   showTestExplorer,
   showTestResults,
@@ -101,6 +102,57 @@ const TOKEN = `flow:
         url: "{{BASE_URL}}/me"
         headers:
           Authorization: "Bearer {{API_TOKEN}}"
+`;
+
+const NESTED_FILE = 'tests/api/nested.flow.yaml';
+const NESTED_HELPER_FILE = 'tests/api/helpers/login.flow.yaml';
+const NESTED = `flow:
+  name: Nested
+  steps:
+    - id: wait
+      name: Wait for the slow call
+      action: http_request
+      config: { url: "{{BASE_URL}}/slow" }
+    - id: login
+      name: Log in
+      action: run_flow
+      config: { flow: helpers/login.flow.yaml }
+    - id: each
+      name: Check each order
+      action: for_each
+      config:
+        items: [1, 2]
+        steps:
+          - id: check_one
+            name: Check one order
+            action: http_request
+            config: { url: "{{BASE_URL}}/fast" }
+    - id: total
+      name: Check the total
+      action: http_request
+      config: { url: "{{BASE_URL}}/orders/1" }
+      assert:
+        - body.total == 35
+    - id: maybe_pay
+      name: Pay when in stock
+      action: condition
+      config:
+        condition: "true"
+        then:
+          - id: pay
+            name: Pay
+            action: http_request
+            config: { method: POST, url: "{{BASE_URL}}/orders/1/pay" }
+`;
+const NESTED_HELPER = `flow:
+  name: Log in
+  steps:
+    - id: get_token
+      action: http_request
+      config: { url: "{{BASE_URL}}/fast" }
+    - id: use_token
+      action: log
+      config: { message: logged in }
 `;
 
 const SCRATCH = `flow:
@@ -236,7 +288,9 @@ describe('The first five minutes in code-server (issue 20)', function () {
     await expandPath(page, flowPath);
     await runFromTree(page, [ORDERS_FILE]);
     await waitForRowState(page, flowPath, 'failed');
-    await waitForRowState(page, [...flowPath, 'Pay for the order'], 'skipped');
+    const skippedRow = await waitForRowState(page, [...flowPath, 'Pay for the order'], 'skipped');
+    // run.skipped takes no message: the Testing tree says why on the row itself, in front of its action.
+    assert.strictEqual(skippedRow.description, `${SKIPPED_TEXT} · http_request`);
 
     await runCommand(page, 'View: Close All Editors');
     await openFile(page, ORDERS_FILE);
@@ -303,6 +357,9 @@ describe('The first five minutes in code-server (issue 20)', function () {
       { message: 'the broken file row saying invalid flow' },
     );
     assert.ok(['', 'unset'].includes(row.state), `no run result on the broken file: ${row.state}`);
+    // Hovering the row shows no Run or Debug button (the profiles take only runnable items); a valid file's row has both.
+    assert.deepStrictEqual(await hoverActions(page, [BROKEN_FILE]), [], 'no Run/Debug button on a broken file');
+    assert.deepStrictEqual(await hoverActions(page, [ORDERS_FILE]), ['Run Test', 'Debug Test']);
     // VS Code shows the item's error as a row of its own under it.
     const errorRow = testTreeText(page);
     await waitFor(async () => /line 3: YAML syntax error/.test(await errorRow()), {
@@ -327,6 +384,14 @@ describe('The first five minutes in code-server (issue 20)', function () {
       throw new Error(`${error.message}: ${JSON.stringify(findRow(await readTree(page), [BROKEN_FILE]))}`);
     });
     assert.notStrictEqual(fixed.state, 'errored');
+    assert.deepStrictEqual(
+      await waitFor(async () => {
+        const actions = await hoverActions(page, [BROKEN_FILE]);
+        return actions.length ? actions : undefined;
+      }),
+      ['Run Test', 'Debug Test'],
+      'the Run button is back once the file is fixed',
+    );
     await waitFor(async () => (await runGlyphs(editor)) > 0, { message: 'run icons once the file is fixed' });
     // The tree redraws the item's children a moment after its run icons return.
     await waitFor(async () => !/YAML syntax error/.test(await errorRow()), { message: 'the error went with the fix' });
@@ -458,6 +523,88 @@ describe('The first five minutes in code-server (issue 20)', function () {
     assert.ok(fs.statSync(file).size > 10_000, 'a real picture');
   });
 
+  it("6. the panel lists nested steps and a sub-flow's steps from the start too; the header counts skipped rows as skipped", async function () {
+    fs.mkdirSync(path.join(workspace!, 'tests/api/helpers'), { recursive: true });
+    fs.writeFileSync(path.join(workspace!, NESTED_HELPER_FILE), NESTED_HELPER);
+    fs.writeFileSync(path.join(workspace!, NESTED_FILE), NESTED);
+    await waitForState(stateFile, (s) => s.flows.some((f) => f.file === NESTED_FILE && f.valid));
+    holdSlow = true;
+    await runCommand(page, 'View: Close All Editors');
+    await hidePanel(page);
+    await openFile(page, NESTED_FILE);
+    await clickCodeLensText(page, 'nested.flow.yaml', '▶ Run flow');
+    await waitFor(() => held.length > 0, { message: 'the first call to be held' });
+    const [running] = await api.executions(`?flow_id=${encodeURIComponent(NESTED_FILE)}&status=running`);
+    assert.ok(running, 'the flow is running');
+    await clickCodeLensText(page, 'nested.flow.yaml', 'Show last execution');
+    const frame = await panelFrame(page, (f) => f.locator(`.detail-view .crumb-id:text-is("${running.id}")`));
+    const rows = frame.locator('.step-trees [data-step-id]');
+    const read = () =>
+      rows.evaluateAll((items) =>
+        items.map((item) => {
+          const row = item as HTMLElement;
+          const note = row.querySelector(':scope > .step-line .step-note')?.textContent ?? '';
+          const parent = row.parentElement?.closest<HTMLElement>('[data-step-id]')?.dataset.stepId;
+          return `${parent ? `${parent} > ` : ''}${row.dataset.stepId}: ${row.dataset.status}${note ? ` (${note})` : ''}`;
+        }),
+      );
+    const early = await waitFor(
+      async () => {
+        const seen = await read();
+        return seen.length === 9 && seen[0] === 'wait: running' ? seen : undefined;
+      },
+      { message: 'nine rows with the first running' },
+    ).catch(async (error: Error) => {
+      throw new Error(`${error.message}: ${JSON.stringify(await read())}`);
+    });
+    assert.deepStrictEqual(early, [
+      'wait: running',
+      'login: pending',
+      'login > login/get_token: pending',
+      'login > login/use_token: pending',
+      'each: pending',
+      'each > check_one: pending',
+      'total: pending',
+      'maybe_pay: pending',
+      'maybe_pay > pay: pending',
+    ]);
+    assert.match(await frame.locator('.detail-view .count.total').innerText(), /0 \/ 9 steps/);
+    await screenshot(page, 'e2e-firstfive-panel-nested-while-running');
+
+    holdSlow = false;
+    for (const res of held.splice(0)) res.end('{}');
+    await api.waitForEnd(running.id);
+    const done = await waitFor(
+      async () => {
+        const seen = await read();
+        return seen.some((row) => row.includes('pending')) || seen.length !== 10 ? undefined : seen;
+      },
+      { message: 'every row settled' },
+    ).catch(async (error: Error) => {
+      throw new Error(`${error.message}: ${JSON.stringify(await read())}`);
+    });
+    assert.deepStrictEqual(
+      done.map((row) => (row.startsWith('total: failed') ? 'total: failed' : row)),
+      [
+        'wait: completed',
+        'login: completed',
+        'login > login/get_token: completed',
+        'login > login/use_token: completed',
+        'each: completed',
+        // The loop body's planned row gave way to its iterations.
+        'each > check_one[0]: completed',
+        'each > check_one[1]: completed',
+        'total: failed',
+        'maybe_pay: skipped (skipped: an earlier step failed)',
+        'maybe_pay > pay: skipped (skipped: an earlier step failed)',
+      ],
+    );
+    const header = frame.locator('.detail-view .exec-header');
+    assert.match(await header.locator('.count.total').innerText(), /^10 \/ 10 steps$/);
+    assert.match(await header.locator('.count.skipped').innerText(), /^2 skipped$/);
+    await screenshot(page, 'e2e-firstfive-panel-nested-done');
+  });
+
   // ---- helpers bound to this session ----
 
   async function selectEnvironment(target: Page, relativePath: string): Promise<void> {
@@ -565,6 +712,23 @@ async function lineMarks(editor: ReturnType<typeof activeEditor>): Promise<LineM
       return context.measureText(text).width;
     }
   });
+}
+
+/** The Run/Debug buttons a Test Explorer row shows when hovered. */
+async function hoverActions(page: Page, path: string[]): Promise<string[]> {
+  await showTestExplorer(page);
+  const row = await expandPath(page, path, { expandLast: false });
+  const element = rowLocator(page, row);
+  await element.hover();
+  // The action bar is drawn on hover; give it a moment before reading what it holds.
+  await element
+    .locator('.actions')
+    .waitFor({ state: 'attached', timeout: 5_000 })
+    .catch(() => undefined);
+  const labels = await element
+    .locator('.actions .action-label')
+    .evaluateAll((items) => items.map((item) => item.getAttribute('aria-label') ?? ''));
+  return labels.filter((label) => /^(Run|Debug) Test$/.test(label));
 }
 
 /** Hides the bottom panel (Test Results, Problems) so the editor has the window's height. */
