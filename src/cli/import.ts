@@ -4,13 +4,14 @@
  * then lists what it wrote and what it could not translate.
  */
 import { readFile } from 'node:fs/promises';
-import { relative, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { toPosix } from '../core/discovery';
 import { errorMessage } from '../core/errors';
 import { importText } from '../core/import';
-import { MAX_IMPORT_BYTES, MAX_SUMMARY_LINES } from '../core/import/limits';
-import { ImportError, IMPORT_FORMATS, type ImportFormat, type ImportResult } from '../core/import/model';
-import { writeImport, type WrittenFile } from '../core/import/writeFiles';
+import { MAX_IMPORT_BYTES } from '../core/import/limits';
+import { ImportError, IMPORT_FORMATS, type ImportFormat } from '../core/import/model';
+import { importSummary } from '../core/import/summary';
+import { writeImport } from '../core/import/writeFiles';
 import { UsageError } from './args';
 import { parseFlags } from './flagParser';
 import { EXIT_INVALID, EXIT_OK, type Io } from './run';
@@ -77,37 +78,6 @@ async function readInput(path: string, cwd: string, what: string): Promise<strin
   } catch (err) {
     throw new ImportError(`cannot read ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}`);
   }
-}
-
-/** What the command prints: the files, the untranslated parts, and how to run the result. */
-export function importSummary(result: ImportResult, files: readonly WrittenFile[], cwd: string): string {
-  const shown = (file: WrittenFile) => toPosix(relative(cwd, file.absolute)) || file.path;
-  const lines: string[] = [];
-  const flows = files.filter((f) => f.kind === 'flow');
-  lines.push(
-    `Imported ${result.flows.length} flow${result.flows.length === 1 ? '' : 's'} from ${result.format} (${result.title}):`,
-  );
-  for (const file of files) {
-    const flow = file.kind === 'flow' ? result.flows.find((f) => f.name === file.flowName) : undefined;
-    const what = flow
-      ? `${flow.name}: ${flow.steps.length} step${flow.steps.length === 1 ? '' : 's'}`
-      : `${result.variables.length} variable${result.variables.length === 1 ? '' : 's'}, ${result.variables.filter((v) => v.secret).length} secret left empty`;
-    lines.push(
-      `  ${file.status === 'created' ? 'created' : 'kept   '} ${shown(file)}  (${what})${file.status === 'kept' ? ' - it exists; --force overwrites' : ''}`,
-    );
-  }
-  if (result.notTranslated.length) {
-    lines.push(`Not translated (${result.notTranslated.length}; kept as comments at their steps):`);
-    for (const note of result.notTranslated.slice(0, MAX_SUMMARY_LINES)) lines.push(`  - ${note}`);
-    if (result.notTranslated.length > MAX_SUMMARY_LINES)
-      lines.push(`  ... and ${result.notTranslated.length - MAX_SUMMARY_LINES} more`);
-  } else lines.push('Everything was translated.');
-  const env = files.find((f) => f.kind === 'environment');
-  if (flows.length) {
-    const folder = toPosix(relative(cwd, resolve(flows[0].absolute, '..'))) || '.';
-    lines.push(`Next: testmesh run ${folder}${env ? ` --env-file ${shown(env)}` : ''}`);
-  }
-  return `${lines.join('\n')}\n`;
 }
 
 export async function importCommand(argv: readonly string[], io: Io): Promise<number> {

@@ -176,9 +176,13 @@ async function readFlowFile(target: ResolvedFlowPath): Promise<string> {
   return text;
 }
 
-/** A new file must have a flow's name: `*.flow.yaml` (or `.yml`) anywhere, or a YAML file under `flows/`. */
+/** Whether the API may create a file named `id`: `*.flow.yaml` (or `.yml`) anywhere, or a YAML file under `flows/`. */
+export function isNewFlowName(id: string): boolean {
+  return NEW_FLOW_NAME.test(id);
+}
+
 function checkNewFlowName(id: string): void {
-  if (!NEW_FLOW_NAME.test(id))
+  if (!isNewFlowName(id))
     throw new FlowFileError(
       `a new flow file must be named *.flow.yaml or live under flows/, not ${JSON.stringify(id)}`,
       'forbidden',
@@ -255,6 +259,8 @@ export async function writeWorkspaceFlow(
   id: unknown,
   content: string,
   mode: WriteMode,
+  /** `anyFlowName`: put back a flow file this API removed (a bulk undo), whatever its name. */
+  options: { anyFlowName?: boolean } = {},
 ): Promise<{ created: boolean; flow: FlowDocument }> {
   if (typeof content !== 'string') throw new FlowFileError('flow content must be YAML text', 'invalid_flow');
   const target = await resolveFlowPath(workspace, id);
@@ -263,7 +269,7 @@ export async function writeWorkspaceFlow(
   if (mode === 'replace' && !target.exists)
     throw new FlowFileError(`no flow ${JSON.stringify(id)} in the workspace`, 'not_found');
   if (target.exists) await readFlowFile(target);
-  else checkNewFlowName(target.id);
+  else if (!options.anyFlowName) checkNewFlowName(target.id);
   const document = await describe(target.id, content, target.file);
   if (!document.valid) throw invalidFlow(target.id, document.diagnostics);
 

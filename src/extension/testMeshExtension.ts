@@ -16,6 +16,8 @@ import { StepDecorations } from './decorations';
 import { FlowDiagnostics } from './diagnostics';
 import { FlowIndex } from './discovery';
 import { FlakyMarks } from './flakyMarks';
+import { COMMAND_IMPORT, importArgsOf, ImportFlows } from './importFlows';
+import { COMMAND_COPY_AS_CURL, CopyAsCurl, CurlCodeLens } from './copyAsCurl';
 import { Environments } from './environments';
 import { LanguageFeatures } from './languageFeatures';
 import { LanguageServices } from './languageServices';
@@ -69,6 +71,15 @@ export class TestMeshExtension {
     this.connectedManager = manager;
     const inputs = () => this.environments.inputs();
     const planner = new StepRunPlanner(() => this.api.currentManager());
+    const copyAsCurl = new CopyAsCurl({
+      vscode,
+      log: this.log,
+      index: this.index,
+      tree: this.tree,
+      manager,
+      planner,
+      inputs,
+    });
     this.panel = new ExecutionPanel({
       vscode,
       extensionUri: context.extensionUri,
@@ -76,6 +87,7 @@ export class TestMeshExtension {
       manager,
       index: this.index,
       inputs,
+      copyAsCurl: (executionId, stepId) => copyAsCurl.fromExecution(executionId, stepId),
     });
     this.runs = new Runs({
       vscode,
@@ -93,6 +105,7 @@ export class TestMeshExtension {
     this.status = new ServerStatus(vscode, this.api, this.log);
     const codeLens = new FlowCodeLensProvider(vscode, this.index);
     const unlisted = new UnlistedFileLens(vscode, this.index);
+    const curlLens = new CurlCodeLens(vscode, this.index);
     this.variableNotices = new UnresolvedVariableNotices(vscode, () => this.environments.label());
     const diagnostics = new FlowDiagnostics(vscode, this.index);
     this.debugging = new FlowDebugging({
@@ -146,6 +159,14 @@ export class TestMeshExtension {
       vscode.languages.registerCodeLensProvider([{ language: 'yaml', scheme: 'file' }], unlisted),
       vscode.commands.registerCommand(COMMAND_LIST_FILE, (target?: unknown) => unlisted.listFile(target)),
       vscode.commands.registerCommand(COMMAND_OPEN_ENVIRONMENT, () => this.environments.openCurrent()),
+      vscode.commands.registerCommand(COMMAND_COPY_AS_CURL, (target?: unknown, stepId?: unknown, mode?: unknown) =>
+        copyAsCurl.command(target, stepId, mode),
+      ),
+      curlLens,
+      vscode.languages.registerCodeLensProvider([{ language: 'yaml', scheme: 'file' }], curlLens),
+      vscode.commands.registerCommand(COMMAND_IMPORT, (args?: unknown) =>
+        new ImportFlows(vscode, this.log).run(importArgsOf(args)),
+      ),
       this.environments.onDidChange(() => this.variableNotices.reset()),
       this.index.onDidChange((change) => {
         this.tree.apply(change, this.index.all());

@@ -6,23 +6,20 @@
 import * as assert from 'node:assert';
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
-import { createServer, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import * as os from 'node:os';
+import type { ServerResponse } from 'node:http';
 import * as path from 'node:path';
-import type { Browser, Frame, Page } from 'playwright-core';
+import type { Frame, Page } from 'playwright-core';
 import { LocalApiClient, waitForState, type ExtensionState } from './extensionState';
 import {
-  openWorkbench,
-  packageExtension,
   repoRoot,
   runCommand,
   screenshot,
-  startCodeServer,
+  startExtensionSession,
+  startHttpServer,
   waitFor,
-  waitForExtensionActivation,
   webviewFrame,
-  type CodeServerSession,
+  type ExtensionSession,
+  type TestHttpServer,
 } from './harness';
 import {
   activeEditor,
@@ -40,7 +37,6 @@ import {
   waitForRowState,
 } from './workbench';
 
-const EXTENSION_ID = 'testmesh.testmesh-vscode';
 const ORDERS_FILE = 'tests/api/orders.flow.yaml';
 const ORDERS_FLOW = 'Orders';
 const SLOW_FILE = 'tests/api/slow.flow.yaml';
@@ -165,24 +161,19 @@ const SCRATCH = `flow:
 `;
 
 describe('The first five minutes in code-server (issue 20)', function () {
-  let server: Server | undefined;
-  let vsix: string | undefined;
-  let workspace: string | undefined;
-  let stateDir: string | undefined;
+  let server: TestHttpServer | undefined;
+  let e2e: ExtensionSession | undefined;
+  let workspace = '';
   let stateFile = '';
-  let session: CodeServerSession | undefined;
-  let browser: Browser | undefined;
   let page: Page;
   let api: LocalApiClient;
-  let baseUrl = '';
   const held: ServerResponse[] = [];
   let holdSlow = false;
-  let testNumber = 0;
 
   before(async function () {
     // Generous: on a machine shared with builds the workbench and extension host are slow to come up.
     this.timeout(600_000);
-    server = createServer((req, res) => {
+    server = await startHttpServer((req, res) => {
       const reply = (status: number, body: unknown) => {
         res.writeHead(status, { 'content-type': 'application/json' });
         res.end(JSON.stringify(body));
@@ -192,75 +183,41 @@ describe('The first five minutes in code-server (issue 20)', function () {
       if (req.url === '/orders/1') return reply(200, { id: 1, total: 30 });
       reply(200, { ok: true });
     });
-    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
-    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    vsix = process.env.TESTMESH_E2E_VSIX
-      ? path.resolve(process.env.TESTMESH_E2E_VSIX)
-      : await packageExtension(repoRoot());
-    workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'testmesh-e2e-firstfive-'));
-    const write = (rel: string, text: string) => {
-      fs.mkdirSync(path.dirname(path.join(workspace!, rel)), { recursive: true });
-      fs.writeFileSync(path.join(workspace!, rel), text);
-    };
-    write(ORDERS_FILE, ORDERS);
-    write(SLOW_FILE, SLOW);
-    write(TOKEN_FILE, TOKEN);
-    write(SCRATCH_FILE, SCRATCH);
-    write('.env', `BASE_URL=${baseUrl}\n`);
-    stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'testmesh-e2e-firstfive-state-'));
-    stateFile = path.join(stateDir, 'state.json');
-    session = await startCodeServer({
-      workspace,
-      vsix,
-      env: { TESTMESH_STATE_FILE: stateFile },
+    e2e = await startExtensionSession({
+      name: 'firstfive',
+      files: {
+        [ORDERS_FILE]: ORDERS,
+        [SLOW_FILE]: SLOW,
+        [TOKEN_FILE]: TOKEN,
+        [SCRATCH_FILE]: SCRATCH,
+        '.env': `BASE_URL=${server.url}\n`,
+      },
       settings: {
-        'editor.stickyScroll.enabled': false,
         'editor.minimap.enabled': false,
-        'testing.automaticallyOpenPeekView': 'never',
         // Test Results would open under the editor on every run and hide half the flow's lines.
         'testing.openTesting': 'neverOpen',
-        'git.enabled': false,
-        'extensions.autoCheckUpdates': false,
-        'extensions.autoUpdate': false,
-        'workbench.tips.enabled': false,
         // The user's own layout: flows under tests/ only, so scratch/ is outside.
         'testmesh.flowGlobs': ['tests/**/*.yaml'],
       },
+      viewport: { width: 1280, height: 800 },
+      ready: (s) => s.ready && s.server.url && s.flows.length >= 3,
+      readyMessage: 'the extension to finish discovery and start its local API',
+      timeout: 300_000,
     });
-    ({ browser, page } = await openWorkbench(session));
-    await page.setViewportSize({ width: 1280, height: 800 });
-    await waitForExtensionActivation(session, EXTENSION_ID, { timeout: 300_000 });
-    const state = await waitForState(stateFile, (s) => s.ready && s.server.url && s.flows.length >= 3, {
-      timeout: 240_000,
-      message: 'the extension to finish discovery and start its local API',
-    });
-    api = LocalApiClient.fromState(state);
+    ({ workspace, stateFile, page } = e2e);
+    api = e2e.api();
   });
 
   afterEach(async function () {
     holdSlow = false;
     for (const res of held.splice(0)) res.end('{}');
-    const test = this.currentTest;
-    testNumber += 1;
-    const name = `e2e-firstfive-${String(testNumber).padStart(2, '0')}-${slug(test?.title ?? 'test')}`;
-    const picture = page ? await screenshot(page, name).catch((error: unknown) => `(no screenshot: ${error})`) : '';
-    if (test?.state !== 'failed') return;
-    const log = session?.extensionHostLog() ?? '';
-    const stateText = stateFile && fs.existsSync(stateFile) ? fs.readFileSync(stateFile, 'utf8') : '(no state file)';
-    const logFile = path.join(repoRoot(), 'test-results', `${name}.log`);
-    fs.writeFileSync(logFile, `--- state ---\n${stateText}\n--- extension host log ---\n${log}`);
-    console.log(`screenshot: ${picture}\nlogs and extension state: ${logFile}`);
+    await e2e?.recordTest(this.currentTest);
   });
 
   after(async function () {
     this.timeout(60_000);
-    await browser?.close().catch(() => undefined);
-    await session?.stop();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    const packagedHere = vsix && !process.env.TESTMESH_E2E_VSIX ? path.dirname(vsix) : undefined;
-    for (const dir of [workspace, stateDir, packagedHere]) {
-      if (dir && !process.env.TESTMESH_E2E_KEEP) fs.rmSync(dir, { recursive: true, force: true });
-    }
+    await e2e?.close();
+    await server?.close();
   });
 
   it('1. picks the only .env itself and says so in the status bar', async function () {
@@ -279,7 +236,7 @@ describe('The first five minutes in code-server (issue 20)', function () {
       },
       { message: 'the flow files as the first rows of the Test Explorer' },
     );
-    assert.ok(!labels.includes(path.basename(workspace!)), `no folder row: ${labels.join(', ')}`);
+    assert.ok(!labels.includes(path.basename(workspace)), `no folder row: ${labels.join(', ')}`);
     assert.ok(!labels.includes(SCRATCH_FILE), 'scratch/ is outside the flow globs');
   });
 
@@ -288,9 +245,15 @@ describe('The first five minutes in code-server (issue 20)', function () {
     await expandPath(page, flowPath);
     await runFromTree(page, [ORDERS_FILE]);
     await waitForRowState(page, flowPath, 'failed');
-    const skippedRow = await waitForRowState(page, [...flowPath, 'Pay for the order'], 'skipped');
-    // run.skipped takes no message: the Testing tree says why on the row itself, in front of its action.
-    assert.strictEqual(skippedRow.description, `${SKIPPED_TEXT} · http_request`);
+    await waitForRowState(page, [...flowPath, 'Pay for the order'], 'skipped');
+    // run.skipped takes no message: the Testing tree says why on the row itself, in front of its
+    // action (the description reaches the tree a moment after the state).
+    await waitFor(
+      async () =>
+        findRow(await readTree(page), [...flowPath, 'Pay for the order'])?.description ===
+        `${SKIPPED_TEXT} · http_request`,
+      { message: `the skipped row to say "${SKIPPED_TEXT} · http_request"` },
+    );
 
     await runCommand(page, 'View: Close All Editors');
     await openFile(page, ORDERS_FILE);
@@ -336,7 +299,7 @@ describe('The first five minutes in code-server (issue 20)', function () {
     await waitFor(async () => (await payRow.textContent())?.trim() === SKIPPED_TEXT, {
       message: `the panel to say "${SKIPPED_TEXT}"`,
     });
-    const cli = await runCli(['run', ORDERS_FILE, '--env-file', '.env', '--no-color'], workspace!);
+    const cli = await runCli(['run', ORDERS_FILE, '--env-file', '.env', '--no-color'], workspace);
     const skippedLines = cli.split('\n').filter((line) => line.includes('Pay for the order'));
     assert.deepStrictEqual(
       skippedLines.map((line) => line.trim()),
@@ -346,7 +309,7 @@ describe('The first five minutes in code-server (issue 20)', function () {
   });
 
   it('5. a broken file shows its error without a run icon, and loses it as soon as it is fixed', async function () {
-    fs.writeFileSync(path.join(workspace!, BROKEN_FILE), ORDERS.replace('name: Orders', 'name: [Broken'));
+    fs.writeFileSync(path.join(workspace, BROKEN_FILE), ORDERS.replace('name: Orders', 'name: [Broken'));
     await waitForState(stateFile, (s) => s.flows.some((f) => f.file === BROKEN_FILE && !f.valid));
     await showTestExplorer(page);
     const row = await waitFor(
@@ -373,7 +336,7 @@ describe('The first five minutes in code-server (issue 20)', function () {
     const glyphs = await waitFor(async () => runGlyphs(editor), { timeout: 3_000 }).catch(() => 0);
     assert.strictEqual(glyphs, 0, 'no run icon in the gutter of a broken file');
 
-    fs.writeFileSync(path.join(workspace!, BROKEN_FILE), ORDERS.replace('name: Orders', 'name: Fixed orders'));
+    fs.writeFileSync(path.join(workspace, BROKEN_FILE), ORDERS.replace('name: Orders', 'name: Fixed orders'));
     const fixed = await waitFor(
       async () => {
         const found = findRow(await readTree(page), [BROKEN_FILE]);
@@ -408,7 +371,7 @@ describe('The first five minutes in code-server (issue 20)', function () {
     await waitForState(stateFile, (s) => s.flows.some((f) => f.file === SCRATCH_FILE && f.valid));
     await editor.locator('.codelens-decoration a', { hasText: '▶ Run flow' }).first().waitFor({ timeout: 30_000 });
     await waitFor(async () => (await why.count()) === 0, { message: 'the "not listed" lens to go' });
-    const settings = JSON.parse(fs.readFileSync(path.join(workspace!, '.vscode', 'settings.json'), 'utf8')) as Record<
+    const settings = JSON.parse(fs.readFileSync(path.join(workspace, '.vscode', 'settings.json'), 'utf8')) as Record<
       string,
       unknown
     >;
@@ -722,11 +685,12 @@ async function hoverActions(page: Page, path: string[]): Promise<string[]> {
   await element.hover();
   // The action bar is drawn on hover; give it a moment before reading what it holds.
   await element
-    .locator('.actions')
-    .waitFor({ state: 'attached', timeout: 5_000 })
+    .locator('.action-label')
+    .first()
+    .waitFor({ state: 'visible', timeout: 5_000 })
     .catch(() => undefined);
   const labels = await element
-    .locator('.actions .action-label')
+    .locator('.action-label')
     .evaluateAll((items) => items.map((item) => item.getAttribute('aria-label') ?? ''));
   return labels.filter((label) => /^(Run|Debug) Test$/.test(label));
 }
@@ -757,12 +721,4 @@ function runCli(args: string[], cwd: string): Promise<string> {
       (_e, stdout, stderr) => resolve(`${stdout}${stderr}`),
     );
   });
-}
-
-function slug(text: string): string {
-  return text
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-|-$/g, '')
-    .slice(0, 60);
 }

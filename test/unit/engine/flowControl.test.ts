@@ -292,11 +292,11 @@ flow:
           - steps:
               - id: slow
                 action: delay
-                config: { duration: 5s }
+                config: { duration: 10m }
 `),
     );
+    // No clock here: a slow branch that fail_fast did not cancel would outlast the test's timeout.
     assert.equal(result.status, 'failed');
-    assert.ok(result.duration_ms < 4000, `took ${result.duration_ms}ms`);
     assert.equal(result.steps.find((s) => s.step_id === 'slow')!.status, 'failed');
   });
 
@@ -382,11 +382,11 @@ flow:
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);
     const result = await runFlow(
-      flowFrom(`flow:\n  name: d\n  steps:\n    - action: delay\n      config: { duration: 10s }\n`),
+      flowFrom(`flow:\n  name: d\n  steps:\n    - action: delay\n      config: { duration: 10m }\n`),
       { signal: controller.signal },
     );
+    // A delay the cancel did not cut short would outlast the test's timeout.
     assert.equal(result.status, 'cancelled');
-    assert.ok(result.duration_ms < 3000);
   });
 
   it('a whole-run timeout fails the run and still runs teardown', async () => {

@@ -10,7 +10,7 @@ import { PostgresRunArchive } from '../../../src/core/history/postgresRunArchive
 import { MIGRATIONS } from '../../../src/core/history/postgresMigrations';
 import { MemoryRunArchive, type RunArchive, type RunRetention } from '../../../src/core/history/runArchive';
 import { parseRunFilter, type RunQuery } from '../../../src/core/history/runFilter';
-import { findPostgresBin, inCi, startPostgres, type PostgresServer } from '../../support/postgres';
+import { startPostgresOrSkip, type PostgresServer } from '../../support/postgres';
 import { tempDir } from '../helpers';
 import { assertAnalyticsAgree } from './analyticsAgree';
 import { seedHistory } from './generated';
@@ -73,14 +73,7 @@ for (const backend of backends) {
     before(async function () {
       if (backend.name !== 'postgres') return;
       this.timeout(120_000);
-      if (!findPostgresBin()) {
-        if (inCi()) throw new Error('PostgreSQL is not installed but CI is set: .ci/install-system.sh must install it');
-        console.warn(
-          '\n  !!!!! SKIPPING the PostgreSQL history tests: PostgreSQL is not installed (apt-get install -y postgresql) !!!!!\n',
-        );
-        this.skip();
-      }
-      pg ??= await startPostgres();
+      pg ??= await startPostgresOrSkip(this, 'PostgreSQL history tests');
     });
 
     beforeEach(async () => {
