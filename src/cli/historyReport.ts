@@ -142,7 +142,8 @@ export async function reportCommand(args: ReportArgs, io: Io): Promise<number> {
   }
   let store: HistoryStore;
   try {
-    store = await HistoryStore.open(historyDir, { holder: 'testmesh report' });
+    // Read-only: no writer lock, so a report works while VS Code or `testmesh serve` writes the history.
+    store = await HistoryStore.openReadOnly(historyDir);
   } catch (err) {
     io.stderr.write(`testmesh report: ${errorMessage(err)}\n`);
     return EXIT_INVALID;

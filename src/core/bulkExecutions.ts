@@ -28,7 +28,7 @@ export interface BulkExecutionAnswer {
 const OK_STATUSES = new Set(['started', 'cancelled', 'deleted']);
 
 /** The ids a bulk request names: `{"ids": [...]}`, or every execution `{"filter": {...}}` finds. */
-export async function bulkTargets(manager: ExecutionManager, body: unknown): Promise<string[]> {
+async function bulkTargets(manager: ExecutionManager, body: unknown): Promise<string[]> {
   const request = body as Record<string, unknown> | null;
   if (
     request === null ||

@@ -206,7 +206,7 @@ export function parseBulkFlowRequest(operation: BulkFlowOperation, body: Record<
 }
 
 /** Changed lines between two texts: line by line when the line count stays, else one hunk. */
-export function diffLines(before: string, after: string): DiffHunk[] {
+function diffLines(before: string, after: string): DiffHunk[] {
   const a = before.split('\n');
   const b = after.split('\n');
   if (a.length === b.length) {

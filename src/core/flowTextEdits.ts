@@ -39,7 +39,7 @@ const PLAIN = /^[A-Za-z0-9_][A-Za-z0-9_.\-/ ()]*$/;
 const YAML_WORDS = /^(true|false|yes|no|on|off|null|~|y|n)$/i;
 
 /** One line of YAML for a string: plain when that reads back as the same string, else JSON-quoted. */
-export function yamlString(value: string): string {
+function yamlString(value: string): string {
   const plain =
     PLAIN.test(value) && !value.endsWith(' ') && !YAML_WORDS.test(value) && !/^[-+.]?\d/.test(value) && value !== '';
   return plain ? value : JSON.stringify(value);

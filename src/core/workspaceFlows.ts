@@ -139,7 +139,7 @@ export interface ResolvedFlowPath {
 }
 
 /** Turns an id into a path inside the workspace, or throws a FlowFileError saying why not. */
-async function resolveFlowPath(workspace: string, id: unknown): Promise<ResolvedFlowPath> {
+export async function resolveFlowPath(workspace: string, id: unknown): Promise<ResolvedFlowPath> {
   const segments = checkIdShape(id);
   const root = await realRoot(workspace);
   const full = join(root, ...segments);

@@ -15,6 +15,7 @@ import { registerCommands } from './commands';
 import { StepDecorations } from './decorations';
 import { FlowDiagnostics } from './diagnostics';
 import { FlowIndex } from './discovery';
+import { FlakyMarks } from './flakyMarks';
 import { COMMAND_IMPORT, importArgsOf, ImportFlows } from './importFlows';
 import { COMMAND_COPY_AS_CURL, CopyAsCurl, CurlCodeLens } from './copyAsCurl';
 import { Environments } from './environments';
@@ -48,6 +49,7 @@ export class TestMeshExtension {
   readonly status: ServerStatus;
   readonly debugging: FlowDebugging;
   readonly language: LanguageFeatures;
+  readonly flaky: FlakyMarks;
   private readonly disposables: vscode.Disposable[] = [];
   /** Settles when discovery and the server have started (or failed to). */
   ready: Promise<void> = Promise.resolve();
@@ -59,6 +61,7 @@ export class TestMeshExtension {
     this.index = new FlowIndex(vscode, this.log);
     const controller = vscode.tests.createTestController(CONTROLLER_ID, 'TestMesh');
     this.tree = new TestTree(vscode, controller);
+    this.flaky = new FlakyMarks(this.tree, this.index, this.log);
     controller.refreshHandler = () => this.index.refresh();
     this.api = new LocalApi(vscode, context, this.log, () => openExecutionHistory(vscode, context, this.log));
     this.environments = new Environments(vscode, context, this.log, this.index);
@@ -149,6 +152,7 @@ export class TestMeshExtension {
       this.language,
       schemaAssociation,
       { dispose: () => this.runs.dispose() },
+      this.flaky,
       { dispose: () => this.index.dispose() },
       vscode.languages.registerCodeLensProvider([{ language: 'yaml', scheme: 'file' }], codeLens),
       unlisted,
@@ -214,6 +218,7 @@ export class TestMeshExtension {
     this.connected = manager;
     this.runs.attach(manager);
     this.decorations.attach(manager);
+    this.flaky.attach(manager);
     manager.subscribe((event) => this.variableNotices.handle(event));
     manager.onDidFinish(() => this.stateChanged());
     manager.onDidFinish(() => this.language.runFinished());

@@ -970,7 +970,7 @@ const FLOAT_EXP = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/;
 const FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/;
 
 /** Core-schema value of a plain scalar's text. */
-function resolvePlain(raw: string): unknown {
+export function resolvePlain(raw: string): unknown {
   const c = raw.charCodeAt(0);
   // Most plain scalars are words: only these first characters can start anything but a string.
   const maybeSpecial =

@@ -12,6 +12,8 @@ import { MemoryRunArchive, type RunArchive, type RunRetention } from '../../../s
 import { parseRunFilter, type RunQuery } from '../../../src/core/history/runFilter';
 import { startPostgresOrSkip, type PostgresServer } from '../../support/postgres';
 import { tempDir } from '../helpers';
+import { assertAnalyticsAgree } from './analyticsAgree';
+import { seedHistory } from './generated';
 import { seedDays, seedRuns } from './seed';
 
 interface Backend {
@@ -152,6 +154,20 @@ for (const backend of backends) {
       archive.record(old);
       for (const run of runs.slice(0, 5)) archive.record(run);
       assert.deepEqual(await ids(archive, {}), ['slow-0', 'flaky-0-1', 'flaky-0-0']);
+    });
+
+    it('answers metrics, trends and steps as the analytics definitions do', async () => {
+      const generated = seedHistory(400, 8);
+      for (const run of generated) archive.record(run);
+      const everything = { from: '2000-01-01T00:00:00.000Z', to: '2100-01-01T00:00:00.000Z' };
+      await assertAnalyticsAgree(archive, [
+        everything,
+        { ...everything, environment: 'staging' },
+        { ...everything, flow_id: 'flows/flaky.flow.yaml' },
+        { ...everything, flow_id: generated[5].flow_id, environment: 'dev' },
+        { from: generated[100].created_at, to: generated[300].created_at },
+        { ...everything, environment: 'nowhere' },
+      ]);
     });
 
     if (backend.name === 'postgres')
