@@ -276,6 +276,8 @@ ${branches}
   });
 
   it('parallel with fail_fast cancels the other branches', async () => {
+    // The failing branch waits first, so the slow branch is surely under way when it is cancelled
+    // (a branch the cancel reaches before it starts is skipped instead: the next test).
     const result = await runFlow(
       flowFrom(`
 flow:
@@ -286,6 +288,9 @@ flow:
       config:
         branches:
           - steps:
+              - id: first
+                action: delay
+                config: { duration: 50ms }
               - id: bad
                 action: assert
                 config: { data: {}, assertions: [ "1 == 2" ] }
@@ -298,6 +303,31 @@ flow:
     // No clock here: a slow branch that fail_fast did not cancel would outlast the test's timeout.
     assert.equal(result.status, 'failed');
     assert.equal(result.steps.find((s) => s.step_id === 'slow')!.status, 'failed');
+  });
+
+  it('parallel with fail_fast skips the branches that have not started', async () => {
+    const result = await runFlow(
+      flowFrom(`
+flow:
+  name: fail fast, one at a time
+  steps:
+    - id: par
+      action: parallel
+      config:
+        max_concurrent: 1
+        branches:
+          - steps:
+              - id: bad
+                action: assert
+                config: { data: {}, assertions: [ "1 == 2" ] }
+          - steps:
+              - id: later
+                action: delay
+                config: { duration: 10m }
+`),
+    );
+    assert.equal(result.status, 'failed');
+    assert.equal(result.steps.find((s) => s.step_id === 'later')!.status, 'skipped');
   });
 
   it('wait_for polls http until ready and tcp until a port listens', async () => {
