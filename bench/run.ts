@@ -32,6 +32,7 @@ import { parseFlowText } from '../src/core/flow/load';
 import type { ExecutionResult } from '../src/core/engine/types';
 import type { FlowDef } from '../src/core/flow/types';
 import { benchEditing } from './editing';
+import { flowText } from './benchFlow';
 
 // out/bench/run.js -> repository root
 const ROOT = resolve(__dirname, '..', '..');
@@ -154,22 +155,6 @@ async function resetServerStats(url: string): Promise<void> {
 
 // ---------------------------------------------------------------------------------------------
 // The two sides being compared
-
-/** N sequential steps; step i asks for item i (from the previous step's output) and checks it. */
-function flowText(n: number): string {
-  const lines = ['flow:', `  name: bench ${n} sequential requests`, '  steps:'];
-  for (let i = 0; i < n; i++) {
-    lines.push(
-      `    - id: get_${i}`,
-      '      action: http_request',
-      '      config:',
-      '        url: ${BASE}/items/{{next_id}}',
-      `      assert: ["status == 200", "body.id == ${i}"]`,
-      '      output: {next_id: $.body.next}',
-    );
-  }
-  return `${lines.join('\n')}\n`;
-}
 
 function loadBenchFlow(n: number): { flow: FlowDef; parseMs: number } {
   const text = flowText(n);

@@ -1,8 +1,9 @@
 /** Command-line parsing for `testmesh`: small, strict, and with messages that say what to type. */
 import { parseDuration } from '../core/duration';
 import type { RunLimits } from '../core/engine/runLimits';
+import { colorFlag, keyValueFlags, parseFlags, UsageError, wholeNumberFlag, type FlagSpec } from './flags';
 
-export class UsageError extends Error {}
+export { UsageError };
 
 export const REPORTER_NAMES = ['pretty', 'json', 'junit', 'html', 'github', 'markdown'] as const;
 export type ReporterName = (typeof REPORTER_NAMES)[number];
@@ -70,17 +71,14 @@ export const USAGE = `Usage:
   testmesh serve [--port P] [--workspace DIR]    local REST + WebSocket API and web UI
   testmesh init [DIR]                            write a starter project (.testmesh.yaml, flows/example.yaml)
   testmesh debug-adapter                         the flow debugger over DAP on stdio (nvim-dap, ...)
-<<<<<<< HEAD
   testmesh merge-reports <dir> [--reporter NAME]... [--output FILE]...
                                                  merge the JSON reports of --shard jobs into one
   testmesh watch [paths...] [options for run]    re-run the flows a saved file affects (Ctrl-C stops)
   testmesh report [--execution ID | --last N | --flow FILE] [--history-dir DIR] [--workspace DIR]
                   [--reporter NAME]... [--output FILE]...
                                                  render past executions from the history
-=======
   testmesh import <file|-> [--from FORMAT]       flows from curl, Postman, OpenAPI or HAR (import --help)
   testmesh export <paths...> --to FORMAT         flows as curl, Postman or OpenAPI (export --help)
->>>>>>> main
 
 Options for run:
   --env NAME            use environment NAME of .testmesh.yaml (default: its 'environment:')
@@ -121,42 +119,10 @@ export function parseReporters(values: readonly string[]): ReporterName[] {
   return reporters as ReporterName[];
 }
 
-function keyValue(text: string, flag: string): [string, string] {
-  const eq = text.indexOf('=');
-  if (eq <= 0) throw new UsageError(`${flag} expects KEY=VALUE, got ${JSON.stringify(text)}`);
-  return [text.slice(0, eq), text.slice(eq + 1)];
-}
-
-export function parseArgs(argv: readonly string[]): CliArgs {
-  const [command, ...rest] = argv;
-  if (!command || command === 'help' || command === '--help' || command === '-h') return { command: 'help' };
-  if (command === '--version' || command === 'version') return { command: 'version' };
-
-  const positional: string[] = [];
-  const flags = new Map<string, string[]>();
-  const booleans = new Set(['--bail', '--no-color', '--color', '--json']);
-  for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i];
-    if (arg === '--') {
-      positional.push(...rest.slice(i + 1));
-      break;
-    }
-    if (!arg.startsWith('--')) {
-      positional.push(arg);
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    const name = eq > 0 ? arg.slice(0, eq) : arg;
-    if (booleans.has(name)) {
-      flags.set(name, ['true']);
-      continue;
-    }
-    const value = eq > 0 ? arg.slice(eq + 1) : rest[++i];
-    if (value === undefined) throw new UsageError(`${name} needs a value`);
-    flags.set(name, [...(flags.get(name) ?? []), value]);
-  }
-  const known: Record<string, string[]> = {
-    run: [
+/** The options each command built into `parseArgs` takes. */
+const COMMAND_FLAGS: Record<'run' | 'validate' | 'serve' | 'init', FlagSpec> = {
+  run: {
+    values: [
       '--env',
       '--config',
       '--env-file',
@@ -164,21 +130,21 @@ export function parseArgs(argv: readonly string[]): CliArgs {
       '--secret',
       '--reporter',
       '--output',
-      '--bail',
       '--jobs',
       '--grep',
       '--tag',
       '--shard',
       '--timeout',
-      '--no-color',
-      '--color',
       '--root',
       '--allow-outside',
       '--max-events',
       '--max-iterations',
     ],
-    validate: ['--json'],
-    serve: [
+    booleans: ['--bail', '--no-color', '--color'],
+  },
+  validate: { values: [], booleans: ['--json'] },
+  serve: {
+    values: [
       '--port',
       '--workspace',
       '--history-dir',
@@ -190,24 +156,23 @@ export function parseArgs(argv: readonly string[]): CliArgs {
       '--history-max-runs',
       '--history-max-days',
     ],
-    init: [],
-  };
-  if (!known[command]) throw new UsageError(`unknown command '${command}'`);
-  for (const name of flags.keys())
-    if (!known[command].includes(name)) throw new UsageError(`unknown option ${name} for '${command}'`);
-  const one = (name: string) => flags.get(name)?.at(-1);
-  const many = (name: string) => flags.get(name) ?? [];
+  },
+  init: { values: [] },
+};
+
+/** `shownAs` names the command in messages when another command reuses these options (`watch`). */
+export function parseArgs(argv: readonly string[], shownAs?: string): CliArgs {
+  const [command, ...rest] = argv;
+  if (!command || command === 'help' || command === '--help' || command === '-h') return { command: 'help' };
+  if (command === '--version' || command === 'version') return { command: 'version' };
+  if (!Object.hasOwn(COMMAND_FLAGS, command)) throw new UsageError(`unknown command '${command}'`);
+  const flags = parseFlags(shownAs ?? command, rest, COMMAND_FLAGS[command as keyof typeof COMMAND_FLAGS]);
+  const positional = flags.positional;
   const limits: Partial<RunLimits> = {};
-  for (const [flag, key] of [
-    ['--max-events', 'maxEvents'],
-    ['--max-iterations', 'maxIterations'],
-  ] as const) {
-    const text = one(flag);
-    if (text === undefined) continue;
-    if (!/^\d{1,9}$/.test(text) || Number(text) < 1)
-      throw new UsageError(`${flag} must be a whole number >= 1, got ${JSON.stringify(text)}`);
-    limits[key] = Number(text);
-  }
+  const maxEvents = wholeNumberFlag(flags, '--max-events');
+  if (maxEvents !== undefined) limits.maxEvents = maxEvents;
+  const maxIterations = wholeNumberFlag(flags, '--max-iterations');
+  if (maxIterations !== undefined) limits.maxIterations = maxIterations;
 
   if (command === 'validate') {
     if (positional.length === 0) throw new UsageError('validate needs at least one file, folder or glob');
@@ -218,49 +183,31 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     return { command, dir: positional[0] ?? '.' };
   }
   if (command === 'serve') {
-    const port = Number(one('--port') ?? 0);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0-65535`);
-    const wholeFlag = (flag: string) => {
-      const text = one(flag);
-      if (text === undefined) return undefined;
-      if (!/^\d{1,9}$/.test(text) || Number(text) < 1)
-        throw new UsageError(`${flag} must be a whole number >= 1, got ${JSON.stringify(text)}`);
-      return Number(text);
-    };
-    const history = one('--history');
+    const port = wholeNumberFlag(flags, '--port', { min: 0, max: 65535 }) ?? 0;
+    const history = flags.one('--history');
     if (history !== undefined && !/^postgres(ql)?:\/\//i.test(history))
       throw new UsageError('--history takes a PostgreSQL address: postgres://user:password@host:5432/db');
     return {
       command,
       port,
-      workspace: one('--workspace') ?? process.cwd(),
-      historyDir: one('--history-dir'),
+      workspace: flags.one('--workspace') ?? process.cwd(),
+      historyDir: flags.one('--history-dir'),
       history,
-      historyMaxRuns: wholeFlag('--history-max-runs'),
-      historyMaxDays: wholeFlag('--history-max-days'),
-      envFiles: many('--env-file'),
-      allowOutside: many('--allow-outside'),
+      historyMaxRuns: wholeNumberFlag(flags, '--history-max-runs'),
+      historyMaxDays: wholeNumberFlag(flags, '--history-max-days'),
+      envFiles: flags.many('--env-file'),
+      allowOutside: flags.many('--allow-outside'),
       limits,
     };
   }
 
   if (positional.length === 0) throw new UsageError('run needs at least one file, folder or glob');
-  const reporters = parseReporters(many('--reporter'));
-  const vars: Record<string, string> = {};
-  for (const kv of many('--var')) {
-    const [k, v] = keyValue(kv, '--var');
-    vars[k] = v;
-  }
-  const secrets: Record<string, string> = {};
-  for (const kv of many('--secret')) {
-    const [k, v] = keyValue(kv, '--secret');
-    secrets[k] = v;
-  }
-  const jobs = Number(one('--jobs') ?? 1);
-  if (!Number.isInteger(jobs) || jobs < 1 || jobs > 256)
-    throw new UsageError('--jobs must be a whole number from 1 to 256');
+  const reporters = parseReporters(flags.many('--reporter'));
+  const vars = keyValueFlags(flags, '--var');
+  const secrets = keyValueFlags(flags, '--secret');
+  const jobs = wholeNumberFlag(flags, '--jobs', { min: 1, max: 256 }) ?? 1;
   let shard: RunArgs['shard'];
-  const shardText = one('--shard');
+  const shardText = flags.one('--shard');
   if (shardText !== undefined) {
     const m = /^(\d+)\/(\d+)$/.exec(shardText);
     if (!m || Number(m[1]) < 1 || Number(m[1]) > Number(m[2]))
@@ -268,7 +215,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     shard = { index: Number(m[1]), total: Number(m[2]) };
   }
   let timeoutMs: number | undefined;
-  const timeoutText = one('--timeout');
+  const timeoutText = flags.one('--timeout');
   if (timeoutText !== undefined) {
     try {
       timeoutMs = parseDuration(timeoutText, '--timeout');
@@ -279,23 +226,23 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   return {
     command: 'run',
     paths: positional,
-    envFiles: many('--env-file'),
-    env: one('--env'),
-    config: one('--config'),
+    envFiles: flags.many('--env-file'),
+    env: flags.one('--env'),
+    config: flags.one('--config'),
     vars,
     secrets,
     reporters: reporters.length ? (reporters as ReporterName[]) : ['pretty'],
-    output: one('--output'),
-    outputs: many('--output'),
+    output: flags.one('--output'),
+    outputs: flags.many('--output'),
     bail: flags.has('--bail'),
     jobs,
-    grep: one('--grep'),
-    tags: many('--tag'),
+    grep: flags.one('--grep'),
+    tags: flags.many('--tag'),
     shard,
     timeoutMs,
-    color: flags.has('--no-color') ? false : flags.has('--color') ? true : undefined,
-    root: one('--root'),
-    allowOutside: many('--allow-outside'),
+    color: colorFlag(flags),
+    root: flags.one('--root'),
+    allowOutside: flags.many('--allow-outside'),
     limits,
   };
 }

@@ -5,21 +5,23 @@
  * masked unless `--show-secrets`.
  */
 import { readFile, writeFile } from 'node:fs/promises';
+import { stringify as toYaml } from 'yaml';
 import { relative, resolve } from 'node:path';
 import { expandPaths, toPosix } from '../core/discovery';
 import { readDotenv } from '../core/dotenv';
 import { errorMessage, formatDiagnostic } from '../core/errors';
 import { flowsToCurl } from '../core/export/curlScript';
 import { lookupIn } from '../core/export/placeholders';
+import { flowsToOpenApi } from '../core/export/openapi';
 import { flowsToPostman } from '../core/export/postman';
 import { parseFlowText } from '../core/flow/load';
 import { allSteps, type FlowDef } from '../core/flow/types';
 import { secretValues } from '../core/secrets';
 import { UsageError } from './args';
-import { parseFlags } from './flagParser';
+import { keyValueFlags, parseFlags } from './flags';
 import { EXIT_INVALID, EXIT_OK, type Io } from './run';
 
-export const EXPORT_FORMATS = ['curl', 'postman'] as const;
+export const EXPORT_FORMATS = ['curl', 'postman', 'openapi'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 export const EXPORT_USAGE = `Usage: testmesh export <flow files or folders...> --to ${EXPORT_FORMATS.join('|')} [--step ID] [--out FILE]
@@ -27,7 +29,7 @@ export const EXPORT_USAGE = `Usage: testmesh export <flow files or folders...> -
 
   --to FORMAT        ${EXPORT_FORMATS.join(', ')}
   --step ID          only this step (curl)
-  --out FILE         write to FILE instead of standard output
+  --out FILE         write to FILE instead of standard output (openapi: YAML when FILE ends in .yaml/.yml, else JSON)
   --var KEY=VALUE    fill in this placeholder (repeatable); the others stay variables ($BASE_URL)
   --env-file FILE    fill in placeholders from a .env file (repeatable)
   --show-secrets     show credentials in clear (default: masked as ***)`;
@@ -49,24 +51,18 @@ export function parseExportArgs(argv: readonly string[]): ExportArgs {
     aliases: { '-o': '--out', '--output': '--out', '--format': '--to', '-f': '--to' },
   });
   if (!flags.positional.length) throw new UsageError('export needs at least one flow file or folder');
-  const to = flags.values.get('--to')?.at(-1);
+  const to = flags.one('--to');
   if (to === undefined) throw new UsageError(`export needs --to ${EXPORT_FORMATS.join('|')}`);
   if (!EXPORT_FORMATS.includes(to as ExportFormat))
     throw new UsageError(`--to must be one of ${EXPORT_FORMATS.join(', ')}, got ${JSON.stringify(to)}`);
-  const vars: Record<string, string> = {};
-  for (const kv of flags.values.get('--var') ?? []) {
-    const eq = kv.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--var expects KEY=VALUE, got ${JSON.stringify(kv)}`);
-    vars[kv.slice(0, eq)] = kv.slice(eq + 1);
-  }
   return {
     paths: flags.positional,
     to: to as ExportFormat,
-    step: flags.values.get('--step')?.at(-1),
-    out: flags.values.get('--out')?.at(-1),
-    vars,
-    envFiles: flags.values.get('--env-file') ?? [],
-    showSecrets: flags.booleans.has('--show-secrets'),
+    step: flags.one('--step'),
+    out: flags.one('--out'),
+    vars: keyValueFlags(flags, '--var'),
+    envFiles: flags.many('--env-file'),
+    showSecrets: flags.has('--show-secrets'),
   };
 }
 
@@ -117,8 +113,24 @@ export async function exportCommand(argv: readonly string[], io: Io): Promise<nu
     const flows = await loadFlows(args.paths, io);
     if (args.step !== undefined && !flows.some((f) => allSteps(f).some((s) => s.id === args.step)))
       throw new UsageError(`no step '${args.step}' in ${flows.map((f) => f.name).join(', ')}`);
-    if (args.to !== 'curl') {
-      if (args.step !== undefined) throw new UsageError('--step is for --to curl');
+    if (args.to !== 'curl' && args.step !== undefined) throw new UsageError('--step is for --to curl');
+    if (args.to === 'openapi') {
+      const exported = flowsToOpenApi(flows);
+      for (const skipped of exported.skipped)
+        io.stderr.write(`testmesh: not exported (not an HTTP request): ${skipped}\n`);
+      for (const merged of exported.merged)
+        io.stderr.write(`testmesh: same operation as an earlier step (its statuses were added): ${merged}\n`);
+      const yaml = args.out !== undefined && /\.ya?ml$/i.test(args.out);
+      const text = yaml
+        ? toYaml(exported.document, { lineWidth: 0, aliasDuplicateObjects: false })
+        : `${JSON.stringify(exported.document, null, 2)}\n`;
+      const operations = Object.values(exported.document.paths as Record<string, object>).reduce(
+        (n, item) => n + Object.keys(item).length,
+        0,
+      );
+      return await writeOut(args, io, text, `${operations} operation${operations === 1 ? '' : 's'}`);
+    }
+    if (args.to === 'postman') {
       const exported = flowsToPostman(flows);
       for (const skipped of exported.skipped)
         io.stderr.write(`testmesh: not exported (not an HTTP request): ${skipped}\n`);

@@ -17,7 +17,7 @@ import { summarize, type FlowReport, type StepReport } from '../core/report';
 import { locateReport } from '../core/reportLocations';
 import { flowIdFor } from '../core/workspaceFlows';
 import { parseReporters, UsageError, type ReporterName } from './args';
-import { parseFlags } from './flags';
+import { colorFlag, parseFlags, wholeNumberFlag } from './flags';
 import { renderReport } from './reporters/documents';
 import { EXIT_FAILED, EXIT_INVALID, EXIT_OK, type Io } from './run';
 
@@ -36,36 +36,30 @@ export const REPORT_USAGE =
   'testmesh report [--execution ID]... [--last N] [--flow FILE] [--history-dir DIR] [--workspace DIR] [--reporter NAME]... [--output FILE]...';
 
 export function parseReportArgs(argv: readonly string[]): ReportArgs {
-  const { positional, flags } = parseFlags('report', argv, {
+  const flags = parseFlags('report', argv, {
     values: ['--execution', '--last', '--flow', '--history-dir', '--workspace', '--reporter', '--output'],
     booleans: ['--no-color', '--color'],
   });
-  if (positional.length) throw new UsageError(`report takes no paths (${REPORT_USAGE})`);
-  const lastText = flags.get('--last')?.at(-1);
-  if (lastText !== undefined && (!/^\d{1,6}$/.test(lastText) || Number(lastText) < 1))
-    throw new UsageError(`--last must be a whole number >= 1, got ${JSON.stringify(lastText)}`);
-  const executions = flags.get('--execution') ?? [];
-  if (executions.length && (lastText !== undefined || flags.has('--flow')))
+  if (flags.positional.length) throw new UsageError(`report takes no paths (${REPORT_USAGE})`);
+  const last = wholeNumberFlag(flags, '--last');
+  const executions = flags.many('--execution');
+  if (executions.length && (last !== undefined || flags.has('--flow')))
     throw new UsageError('--execution names executions itself: leave out --last and --flow');
-  const reporters = parseReporters(flags.get('--reporter') ?? []);
+  const reporters = parseReporters(flags.many('--reporter'));
   return {
     executions,
-    last: lastText === undefined ? undefined : Number(lastText),
-    flow: flags.get('--flow')?.at(-1),
-    historyDir: flags.get('--history-dir')?.at(-1),
-    workspace: flags.get('--workspace')?.at(-1),
+    last,
+    flow: flags.one('--flow'),
+    historyDir: flags.one('--history-dir'),
+    workspace: flags.one('--workspace'),
     reporters: reporters.length ? reporters : ['pretty'],
-    outputs: flags.get('--output') ?? [],
-    color: flags.has('--no-color') ? false : flags.has('--color') ? true : undefined,
+    outputs: flags.many('--output'),
+    color: colorFlag(flags),
   };
 }
 
 /** The executions asked for, oldest first; throws TestMeshError for an unknown id or an empty pick. */
-export function pickExecutions(
-  all: readonly ExecutionSummary[],
-  args: ReportArgs,
-  flowId?: string,
-): ExecutionSummary[] {
+function pickExecutions(all: readonly ExecutionSummary[], args: ReportArgs, flowId?: string): ExecutionSummary[] {
   if (args.executions.length) {
     return args.executions.map((id) => {
       const found = all.find((s) => s.id === id);
@@ -148,7 +142,8 @@ export async function reportCommand(args: ReportArgs, io: Io): Promise<number> {
   }
   let store: HistoryStore;
   try {
-    store = await HistoryStore.open(historyDir, { holder: 'testmesh report' });
+    // Read-only: no writer lock, so a report works while VS Code or `testmesh serve` writes the history.
+    store = await HistoryStore.openReadOnly(historyDir);
   } catch (err) {
     io.stderr.write(`testmesh report: ${errorMessage(err)}\n`);
     return EXIT_INVALID;

@@ -4,15 +4,17 @@
  * then lists what it wrote and what it could not translate.
  */
 import { readFile } from 'node:fs/promises';
-import { relative, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { toPosix } from '../core/discovery';
 import { errorMessage } from '../core/errors';
+import { formatBytes } from '../core/format';
 import { importText } from '../core/import';
-import { MAX_IMPORT_BYTES, MAX_SUMMARY_LINES } from '../core/import/limits';
-import { ImportError, IMPORT_FORMATS, type ImportFormat, type ImportResult } from '../core/import/model';
-import { writeImport, type WrittenFile } from '../core/import/writeFiles';
+import { MAX_IMPORT_BYTES } from '../core/import/limits';
+import { ImportError, IMPORT_FORMATS, type ImportFormat } from '../core/import/model';
+import { importSummary } from '../core/import/summary';
+import { writeImport } from '../core/import/writeFiles';
 import { UsageError } from './args';
-import { parseFlags } from './flagParser';
+import { parseFlags } from './flags';
 import { EXIT_INVALID, EXIT_OK, type Io } from './run';
 
 export const IMPORT_USAGE = `Usage: testmesh import <file|-> [--from curl|postman|openapi|har] [--out DIR]
@@ -43,17 +45,17 @@ export function parseImportArgs(argv: readonly string[]): ImportArgs {
     aliases: { '-o': '--out', '--output': '--out', '-f': '--from', '-e': '--environment' },
   });
   if (flags.positional.length !== 1) throw new UsageError('import needs exactly one file (or - for standard input)');
-  const from = flags.values.get('--from')?.at(-1);
+  const from = flags.one('--from');
   if (from !== undefined && !IMPORT_FORMATS.includes(from as ImportFormat))
     throw new UsageError(`--from must be one of ${IMPORT_FORMATS.join(', ')}, got ${JSON.stringify(from)}`);
   return {
     input: flags.positional[0],
     from: from as ImportFormat | undefined,
-    out: flags.values.get('--out')?.at(-1) ?? '.',
-    environment: flags.values.get('--environment')?.at(-1),
-    force: flags.booleans.has('--force'),
-    keepNoise: flags.booleans.has('--keep-noise'),
-    schemaChecks: !flags.booleans.has('--no-schema-checks'),
+    out: flags.one('--out') ?? '.',
+    environment: flags.one('--environment'),
+    force: flags.has('--force'),
+    keepNoise: flags.has('--keep-noise'),
+    schemaChecks: !flags.has('--no-schema-checks'),
   };
 }
 
@@ -64,7 +66,7 @@ async function readStdin(): Promise<string> {
   for await (const chunk of process.stdin) {
     size += (chunk as Buffer).length;
     if (size > MAX_IMPORT_BYTES)
-      throw new ImportError(`standard input is larger than ${MAX_IMPORT_BYTES / 1024 / 1024} MiB`);
+      throw new ImportError(`standard input is larger than ${formatBytes(MAX_IMPORT_BYTES)}`);
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
@@ -77,37 +79,6 @@ async function readInput(path: string, cwd: string, what: string): Promise<strin
   } catch (err) {
     throw new ImportError(`cannot read ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}`);
   }
-}
-
-/** What the command prints: the files, the untranslated parts, and how to run the result. */
-export function importSummary(result: ImportResult, files: readonly WrittenFile[], cwd: string): string {
-  const shown = (file: WrittenFile) => toPosix(relative(cwd, file.absolute)) || file.path;
-  const lines: string[] = [];
-  const flows = files.filter((f) => f.kind === 'flow');
-  lines.push(
-    `Imported ${result.flows.length} flow${result.flows.length === 1 ? '' : 's'} from ${result.format} (${result.title}):`,
-  );
-  for (const file of files) {
-    const flow = file.kind === 'flow' ? result.flows.find((f) => f.name === file.flowName) : undefined;
-    const what = flow
-      ? `${flow.name}: ${flow.steps.length} step${flow.steps.length === 1 ? '' : 's'}`
-      : `${result.variables.length} variable${result.variables.length === 1 ? '' : 's'}, ${result.variables.filter((v) => v.secret).length} secret left empty`;
-    lines.push(
-      `  ${file.status === 'created' ? 'created' : 'kept   '} ${shown(file)}  (${what})${file.status === 'kept' ? ' - it exists; --force overwrites' : ''}`,
-    );
-  }
-  if (result.notTranslated.length) {
-    lines.push(`Not translated (${result.notTranslated.length}; kept as comments at their steps):`);
-    for (const note of result.notTranslated.slice(0, MAX_SUMMARY_LINES)) lines.push(`  - ${note}`);
-    if (result.notTranslated.length > MAX_SUMMARY_LINES)
-      lines.push(`  ... and ${result.notTranslated.length - MAX_SUMMARY_LINES} more`);
-  } else lines.push('Everything was translated.');
-  const env = files.find((f) => f.kind === 'environment');
-  if (flows.length) {
-    const folder = toPosix(relative(cwd, resolve(flows[0].absolute, '..'))) || '.';
-    lines.push(`Next: testmesh run ${folder}${env ? ` --env-file ${shown(env)}` : ''}`);
-  }
-  return `${lines.join('\n')}\n`;
 }
 
 export async function importCommand(argv: readonly string[], io: Io): Promise<number> {

@@ -10,7 +10,7 @@ import { toPosix } from '../core/discovery';
 import { errorMessage } from '../core/errors';
 import { summarize, type FlowReport, type RunReport } from '../core/report';
 import { parseReporters, UsageError, type ReporterName } from './args';
-import { parseFlags } from './flags';
+import { colorFlag, parseFlags } from './flags';
 import { renderReport } from './reporters/documents';
 import { EXIT_FAILED, EXIT_INVALID, EXIT_OK, type Io } from './run';
 
@@ -24,17 +24,18 @@ export interface MergeArgs {
 export const MERGE_USAGE = 'testmesh merge-reports <dir> [--reporter NAME]... [--output FILE]... [--no-color]';
 
 export function parseMergeArgs(argv: readonly string[]): MergeArgs {
-  const { positional, flags } = parseFlags('merge-reports', argv, {
+  const flags = parseFlags('merge-reports', argv, {
     values: ['--reporter', '--output'],
     booleans: ['--no-color', '--color'],
   });
-  if (positional.length !== 1) throw new UsageError(`merge-reports takes one folder of JSON reports: ${MERGE_USAGE}`);
-  const reporters = parseReporters(flags.get('--reporter') ?? []);
+  if (flags.positional.length !== 1)
+    throw new UsageError(`merge-reports takes one folder of JSON reports: ${MERGE_USAGE}`);
+  const reporters = parseReporters(flags.many('--reporter'));
   return {
-    dir: positional[0],
+    dir: flags.positional[0],
     reporters: reporters.length ? reporters : ['pretty'],
-    outputs: flags.get('--output') ?? [],
-    color: flags.has('--no-color') ? false : flags.has('--color') ? true : undefined,
+    outputs: flags.many('--output'),
+    color: colorFlag(flags),
   };
 }
 
@@ -72,7 +73,7 @@ function isRunReport(value: unknown): value is RunReport {
 }
 
 /** Checks that the shards make one whole suite; throws MergeError saying what is wrong. */
-export function checkShards(shards: readonly Shard[]): void {
+function checkShards(shards: readonly Shard[]): void {
   if (shards.length === 0) throw new MergeError('no JSON reports found');
   const [first, ...rest] = shards;
   const describe = (s: Shard) => {
@@ -103,7 +104,7 @@ export function checkShards(shards: readonly Shard[]): void {
 }
 
 /** One report of the whole suite: flows in path order, totals recounted, the longest shard's time. */
-export function mergeShardReports(reports: readonly RunReport[]): RunReport {
+function mergeShardReports(reports: readonly RunReport[]): RunReport {
   const flows: FlowReport[] = reports
     .flatMap((r) => r.flows)
     .sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));

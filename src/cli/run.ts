@@ -46,7 +46,7 @@ interface Loaded {
 }
 
 /** Deterministic slice I of N: flows sorted by file, dealt round-robin so shards stay balanced. */
-export function shardOf<T extends { display: string }>(items: T[], index: number, total: number): T[] {
+function shardOf<T extends { display: string }>(items: T[], index: number, total: number): T[] {
   return [...items]
     .sort((a, b) => (a.display < b.display ? -1 : a.display > b.display ? 1 : 0))
     .filter((_, i) => i % total === index - 1);

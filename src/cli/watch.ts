@@ -27,11 +27,11 @@ export const WATCH_USAGE = 'testmesh watch [files|dirs|globs...] [run options]';
 export function parseWatchArgs(argv: readonly string[]): RunArgs {
   let args: RunArgs;
   try {
-    args = parseArgs(['run', ...argv]) as RunArgs;
+    args = parseArgs(['run', ...argv], 'watch') as RunArgs;
   } catch (err) {
     // No paths: the current folder.
     if (!(err instanceof UsageError) || !/needs at least one/.test(err.message)) throw err;
-    args = parseArgs(['run', '.', ...argv]) as RunArgs;
+    args = parseArgs(['run', '.', ...argv], 'watch') as RunArgs;
   }
   if (args.reporters.some((r) => r !== 'pretty'))
     throw new UsageError('watch shows its runs on the terminal only (--reporter pretty)');
@@ -63,7 +63,7 @@ async function loadSuite(args: RunArgs, cwd: string): Promise<Suite> {
 }
 
 /** The flow files of `suite` that a change of `changed` (absolute paths) should re-run. */
-export function affectedFiles(suite: Suite, changed: ReadonlySet<string>, everything: ReadonlySet<string>): string[] {
+function affectedFiles(suite: Suite, changed: ReadonlySet<string>, everything: ReadonlySet<string>): string[] {
   if ([...changed].some((file) => everything.has(file))) return suite.files;
   const out = new Set<string>();
   for (const file of suite.files) if (changed.has(file)) out.add(file);

@@ -1,4 +1,4 @@
-/** Built-in placeholder values of FLOW-FORMAT.md, computed when asked for. */
+/** Built-in placeholder values (`{{TIMESTAMP}}`, `{{UUID}}`, …) that flows use without defining them, computed when asked for. */
 import { randomUUID } from 'node:crypto';
 
 const pad = (n: number) => String(n).padStart(2, '0');

@@ -28,7 +28,7 @@ export function toPosix(path: string): string {
 }
 
 /** A folder discovery never walks into by itself: `node_modules` and dot-folders (`.git`, `.venv`, …). */
-export function isSkippedFolderName(name: string): boolean {
+function isSkippedFolderName(name: string): boolean {
   return name === 'node_modules' || name.startsWith('.');
 }
 
@@ -159,7 +159,7 @@ export type Sniff =
  * first bytes are not conclusive, e.g. a `name:` with `steps:` further down) is read whole.
  * Synchronous (see walkFileInfo): callers run it in slices.
  */
-export function sniffFlowFileSync(file: string, size: number, maxBytes = DEFAULT_MAX_BYTES): Sniff {
+function sniffFlowFileSync(file: string, size: number, maxBytes = DEFAULT_MAX_BYTES): Sniff {
   const fd = openSync(file, 'r');
   let head: string;
   let bytesRead: number;
@@ -184,7 +184,7 @@ export async function sniffFlowFile(file: string, size: number, maxBytes = DEFAU
 }
 
 /** Sniffs files in slices; `onFile` gets each file's verdict (a file that cannot be read counts as 'other'). */
-export async function sniffAll(
+async function sniffAll(
   files: readonly FoundFile[],
   onFile: (file: FoundFile, sniff: Sniff) => void,
   maxBytes = DEFAULT_MAX_BYTES,

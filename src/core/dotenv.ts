@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { TestMeshError } from './errors';
 
-export function parseDotenv(text: string, file = '.env'): Record<string, string> {
+function parseDotenv(text: string, file = '.env'): Record<string, string> {
   const out: Record<string, string> = Object.create(null);
   const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {

@@ -1,4 +1,4 @@
-/** The event protocol of DESIGN.md: a superset of TestMesh's execution events. */
+/** The execution events the REST/WebSocket API, the panel and the reports share: a superset of TestMesh's. */
 import type { Phase } from './flow/types';
 
 export interface EventEnvelope<T extends string, D> {
@@ -11,12 +11,17 @@ export interface EventEnvelope<T extends string, D> {
   data: D;
 }
 
-/** A step the execution is about to run (top level of each phase), so views can list it before it starts. */
+/**
+ * A step the execution is about to run, so views can list it before it starts: every step as
+ * written (nested ones and sub-flows' steps under their parent; a loop body once), engine/plan.ts.
+ */
 export interface PlannedStep {
   step_id: string;
   step_name: string;
   action: string;
   phase: Phase;
+  /** The enclosing step's id, as the step's own events will carry it. */
+  parent_id?: string;
 }
 
 export type ExecutionStartedEvent = EventEnvelope<

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { isMap, isScalar, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import { parseDuration } from './duration';
 import { TestMeshError } from './errors';
+import { formatBytes } from './format';
 import { allSteps, type FlowDef, type StepDef } from './flow/types';
 
 export const PROJECT_FILE_NAME = '.testmesh.yaml';
@@ -42,7 +43,7 @@ function positionOf(node: YamlNode | null | undefined, lines: LineCounter): { li
 /** Parses the text of a `.testmesh.yaml`; throws a TestMeshError at the offending line. */
 export function parseProjectFile(text: string, file: string): ProjectFile {
   if (Buffer.byteLength(text, 'utf8') > MAX_PROJECT_FILE_BYTES)
-    throw new TestMeshError(`the project file is larger than ${MAX_PROJECT_FILE_BYTES / 1024} KiB`, file);
+    throw new TestMeshError(`the project file is larger than ${formatBytes(MAX_PROJECT_FILE_BYTES)}`, file);
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
   const syntax = doc.errors[0];
@@ -151,7 +152,7 @@ export async function readProjectFileAt(file: string, required = true): Promise<
   }
   if (!info.isFile()) throw new TestMeshError('the project file is not a file', file);
   if (info.size > MAX_PROJECT_FILE_BYTES)
-    throw new TestMeshError(`the project file is larger than ${MAX_PROJECT_FILE_BYTES / 1024} KiB`, file);
+    throw new TestMeshError(`the project file is larger than ${formatBytes(MAX_PROJECT_FILE_BYTES)}`, file);
   return parseProjectFile(await readFile(file, 'utf8'), file);
 }
 

@@ -1,4 +1,4 @@
-/** The JSON report of DESIGN.md's CLI contract, built from execution results. */
+/** The JSON report of `testmesh run --reporter json`, built from execution results. */
 import { firstError, type FlowDiagnostic } from './errors';
 import type { ExecutionResult, StepResult } from './engine/types';
 import type { ExecutionEvent } from './events';

@@ -3,6 +3,7 @@
  * editor's marks, the panel and the CLI say the same thing ("skipped: an earlier step failed")
  * and never say it twice.
  */
+import { formatDuration } from './format';
 
 /** `skipped: <reason>` (or `skipped` when there is no reason). */
 export function skippedText(reason?: string): string {
@@ -10,10 +11,14 @@ export function skippedText(reason?: string): string {
   return why ? `skipped: ${why}` : 'skipped';
 }
 
-/** A duration as people read it: `405 ms`, `2.10 s`, `12.5 s`. */
-export function durationText(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+/**
+ * Why a nested step did not run although its parent ended without skipping it: the words the
+ * panel and the Test Explorer use for steps no event reported.
+ */
+export function notRunReason(parentAction: string | undefined): string {
+  if (parentAction === 'condition') return 'the condition took the other branch';
+  if (parentAction === 'for_each') return 'no items to loop over';
+  return 'not run';
 }
 
 export type StepOutcome = 'running' | 'passed' | 'failed' | 'skipped';
@@ -29,8 +34,8 @@ export function stepStateText(
     case 'skipped':
       return `– ${skippedText(options.skipReason)}`;
     case 'passed':
-      return `✓ ${durationText(options.durationMs ?? 0)}`;
+      return `✓ ${formatDuration(options.durationMs ?? 0)}`;
     case 'failed':
-      return `✗ ${durationText(options.durationMs ?? 0)}`;
+      return `✗ ${formatDuration(options.durationMs ?? 0)}`;
   }
 }

@@ -10,6 +10,7 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { DEFAULT_FLOW_GLOBS, discoverFlowFiles, toPosix } from './discovery';
 import { matchesGlob } from './glob';
 import { firstError, TestMeshError, type FlowDiagnostic } from './errors';
+import { formatBytes } from './format';
 import { looksLikeFlowFile } from './flow/load';
 import { parseFlowTextOffThread } from './flow/loadOffThread';
 import { allSteps, type FlowDef } from './flow/types';
@@ -87,7 +88,10 @@ function checkIdShape(id: unknown): string[] {
   if (segments.some((s) => s === '' || s === '.'))
     throw new FlowFileError(`flow id ${JSON.stringify(id)} has an empty or '.' path segment`, 'forbidden');
   if (segments.some((s) => Buffer.byteLength(s) > MAX_SEGMENT_BYTES))
-    throw new FlowFileError(`flow id has a file or folder name longer than ${MAX_SEGMENT_BYTES} bytes`, 'invalid_id');
+    throw new FlowFileError(
+      `flow id has a file or folder name longer than ${formatBytes(MAX_SEGMENT_BYTES)}`,
+      'invalid_id',
+    );
   if (!FLOW_EXTENSION.test(id))
     throw new FlowFileError(`flow id ${JSON.stringify(id)} does not name a .yaml or .yml file`, 'invalid_id');
   // Dot-folders (.github, .git, .vscode) and dot-files (.pre-commit-config.yaml) hold hooks and CI
@@ -161,7 +165,7 @@ export async function resolveFlowPath(workspace: string, id: unknown): Promise<R
  * Discovery's notion of a flow file, for one existing file: its path matches the flow globs and
  * its content looks like a flow. The local API reads, replaces, deletes and runs only such files.
  */
-export function isWorkspaceFlowFile(id: string, text: string): boolean {
+function isWorkspaceFlowFile(id: string, text: string): boolean {
   return DEFAULT_FLOW_GLOBS.some((glob) => matchesGlob(id, glob)) && looksLikeFlowFile(text);
 }
 
@@ -176,9 +180,13 @@ async function readFlowFile(target: ResolvedFlowPath): Promise<string> {
   return text;
 }
 
-/** A new file must have a flow's name: `*.flow.yaml` (or `.yml`) anywhere, or a YAML file under `flows/`. */
+/** Whether the API may create a file named `id`: `*.flow.yaml` (or `.yml`) anywhere, or a YAML file under `flows/`. */
+export function isNewFlowName(id: string): boolean {
+  return NEW_FLOW_NAME.test(id);
+}
+
 function checkNewFlowName(id: string): void {
-  if (!NEW_FLOW_NAME.test(id))
+  if (!isNewFlowName(id))
     throw new FlowFileError(
       `a new flow file must be named *.flow.yaml or live under flows/, not ${JSON.stringify(id)}`,
       'forbidden',
@@ -255,6 +263,8 @@ export async function writeWorkspaceFlow(
   id: unknown,
   content: string,
   mode: WriteMode,
+  /** `anyFlowName`: put back a flow file this API removed (a bulk undo), whatever its name. */
+  options: { anyFlowName?: boolean } = {},
 ): Promise<{ created: boolean; flow: FlowDocument }> {
   if (typeof content !== 'string') throw new FlowFileError('flow content must be YAML text', 'invalid_flow');
   const target = await resolveFlowPath(workspace, id);
@@ -263,7 +273,7 @@ export async function writeWorkspaceFlow(
   if (mode === 'replace' && !target.exists)
     throw new FlowFileError(`no flow ${JSON.stringify(id)} in the workspace`, 'not_found');
   if (target.exists) await readFlowFile(target);
-  else checkNewFlowName(target.id);
+  else if (!options.anyFlowName) checkNewFlowName(target.id);
   const document = await describe(target.id, content, target.file);
   if (!document.valid) throw invalidFlow(target.id, document.diagnostics);
 

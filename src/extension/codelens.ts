@@ -5,6 +5,7 @@
  */
 import { allSteps } from '../core/flow/types';
 import type { FlowIndex } from './discovery';
+import { IndexCodeLensProvider } from './indexCodeLens';
 import { readSettings } from './settings';
 import type { VSCode, vscode } from './vscodeTypes';
 
@@ -13,23 +14,9 @@ export const COMMAND_RUN_STEP = 'testmesh.runStep';
 export const COMMAND_SHOW_LAST_EXECUTION = 'testmesh.showLastExecution';
 export const COMMAND_DEBUG_FLOW = 'testmesh.debugFlow';
 
-export class FlowCodeLensProvider implements vscode.CodeLensProvider {
-  private readonly emitter: vscode.EventEmitter<void>;
-  readonly onDidChangeCodeLenses: vscode.Event<void>;
-  private readonly disposables: vscode.Disposable[] = [];
-
-  constructor(
-    private readonly vscode: VSCode,
-    private readonly index: FlowIndex,
-  ) {
-    this.emitter = new vscode.EventEmitter<void>();
-    this.onDidChangeCodeLenses = this.emitter.event;
-    this.disposables.push(
-      index.onDidChange(() => this.emitter.fire()),
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('testmesh.codeLens')) this.emitter.fire();
-      }),
-    );
+export class FlowCodeLensProvider extends IndexCodeLensProvider {
+  constructor(vscode: VSCode, index: FlowIndex) {
+    super(vscode, index, 'testmesh.codeLens');
   }
 
   provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
@@ -77,11 +64,6 @@ export class FlowCodeLensProvider implements vscode.CodeLensProvider {
       }
     }
     return lenses;
-  }
-
-  dispose(): void {
-    for (const d of this.disposables) d.dispose();
-    this.emitter.dispose();
   }
 }
 

@@ -28,7 +28,7 @@ export class FlowDocumentSymbolProvider implements vscode.DocumentSymbolProvider
   }
 }
 
-export function symbolKind(vscode: VSCode, kind: FlowSymbolKind): vscode.SymbolKind {
+function symbolKind(vscode: VSCode, kind: FlowSymbolKind): vscode.SymbolKind {
   switch (kind) {
     case 'flow':
       return vscode.SymbolKind.Module;

@@ -29,7 +29,7 @@ export interface HistorySettings {
   postgres?: string;
 }
 
-export function readHistorySettings(vscode: VSCode): HistorySettings {
+function readHistorySettings(vscode: VSCode): HistorySettings {
   const config = vscode.workspace.getConfiguration(SECTION);
   const maxRuns = config.get<unknown>('history.maxRuns');
   const maxAgeDays = config.get<unknown>('history.maxAgeDays');

@@ -1,17 +1,12 @@
 /** Short text forms of step details and values, for the test run output and test messages. */
+import { formatBytes, formatDuration, formatValue } from '../core/format';
 import type { StepAttemptDetail } from '../core/history/types';
 
 const MAX_BODY_CHARS = 2000;
 
-/** Expected/actual values as text: JSON (strings quoted, so `"35"` and `35` differ), objects indented. */
-export function formatValue(value: unknown): string {
-  if (value === undefined) return 'undefined';
-  if (typeof value === 'string') return JSON.stringify(value);
-  try {
-    return JSON.stringify(value, null, 2) ?? String(value);
-  } catch {
-    return String(value);
-  }
+/** Expected/actual values for VS Code's diff: JSON (strings quoted, so `"35"` and `35` differ), objects indented, whole. */
+export function formatDiffValue(value: unknown): string {
+  return value === undefined ? 'undefined' : formatValue(value, Infinity, 2);
 }
 
 /**
@@ -24,7 +19,7 @@ export function describeDetail(detail: StepAttemptDetail): string {
   const response = detail.response;
   if (request) {
     const answer = response
-      ? `${response.status} · ${Math.round(response.duration_ms)} ms · ${response.size_bytes} B`
+      ? `${response.status} · ${formatDuration(response.duration_ms)} · ${formatBytes(response.size_bytes)}`
       : 'no response';
     lines.push(`${request.method} ${request.url} → ${answer}`);
     if (request.body) lines.push(`  request body: ${clip(request.body)}`);
@@ -57,7 +52,9 @@ export function requestSummary(detail: StepAttemptDetail): string | undefined {
   } catch {
     // Not an absolute URL: shown as it is.
   }
-  const answer = detail.response ? `${detail.response.status} · ${detail.response.size_bytes} B` : 'no response';
+  const answer = detail.response
+    ? `${detail.response.status} · ${formatBytes(detail.response.size_bytes)}`
+    : 'no response';
   const head = `${request.method} `;
   const tail = ` → ${answer}`;
   const room = MAX_SUMMARY_CHARS - head.length - tail.length;

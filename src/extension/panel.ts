@@ -7,6 +7,9 @@
  * after a window reload, on the view it showed.
  */
 import { answerAnalytics, isAnalyticsKind } from '../core/analytics/answer';
+import { bulkExecutions } from '../core/bulkExecutions';
+import { bulkFlows, parseBulkFlowRequest, undoBulkFlows } from '../core/bulkFlows';
+import { parseRunFilter } from '../core/history/runFilter';
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { ExecutionEvent } from '../core/events';
@@ -30,6 +33,8 @@ export interface PanelDependencies {
   manager: () => Promise<ExecutionManager>;
   index: FlowIndex;
   inputs: () => Promise<RunInputs>;
+  /** Copies a step of an execution as curl (copyAsCurl.ts). */
+  copyAsCurl?: (executionId: string, stepId: string) => Promise<unknown>;
 }
 
 /** Fills media/index.html for a webview: asset URIs, nonce on scripts, CSP, the first route. */
@@ -65,7 +70,7 @@ function escapeAttribute(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-export function executionRoute(executionId: string | undefined, stepId?: string): string {
+function executionRoute(executionId: string | undefined, stepId?: string): string {
   return executionId ? formatRoute({ view: 'execution', executionId, stepId }) : formatRoute({ view: 'list' });
 }
 
@@ -202,10 +207,16 @@ export class ExecutionPanel {
         if (!isAnalyticsKind(kind)) throw new TestMeshError(`unknown analytics ${JSON.stringify(kind)}`);
         return answerAnalytics((await getManager()).store.runs, kind, query);
       },
-      listExecutions: async (query) => {
-        const page = (await getManager()).list(query);
+      listExecutions: async ({ limit, offset, ...filter }) => {
+        const page = await (await getManager()).search({ ...parseRunFilter(filter), limit, offset });
         return { executions: page.executions, total: page.total };
       },
+      bulkExecutions: async ({ action, body }) => bulkExecutions(await getManager(), action, body, 'editor'),
+      bulkFlows: async ({ operation, body }) => {
+        const workspace = (await getManager()).workspace;
+        return bulkFlows(workspace, operation, parseBulkFlowRequest(operation, body));
+      },
+      undoBulkFlows: async ({ preview }) => undoBulkFlows((await getManager()).workspace, preview === true),
       getSummary: async ({ execution_id }) => {
         const execution = (await getManager()).get(execution_id);
         if (!execution) throw new TestMeshError(`no execution ${execution_id}`);
@@ -231,7 +242,12 @@ export class ExecutionPanel {
         return index
           .all()
           .filter((f) => f.flow)
-          .map((f) => ({ id: flowIdFor(manager.workspace, f.uri.fsPath), name: f.flow!.name, file: f.relativePath }));
+          .map((f) => ({
+            id: flowIdFor(manager.workspace, f.uri.fsPath),
+            name: f.flow!.name,
+            file: f.relativePath,
+            tags: f.flow!.tags ?? [],
+          }));
       },
       trigger: async ({ flow_id, variables }) => {
         const manager = await getManager();
@@ -267,6 +283,14 @@ export class ExecutionPanel {
         const following = follow(manager, execution_id, since, send);
         this.subscriptions.set(subscription, following.stop);
         await following.ready;
+        return null;
+      },
+      copyAsCurl: async ({ execution_id, step_id }) => {
+        if (typeof execution_id !== 'string' || typeof step_id !== 'string')
+          throw new TestMeshError('copyAsCurl needs execution_id and step_id');
+        if (!this.deps.copyAsCurl) throw new TestMeshError('copy as curl is not available here');
+        // The extension says why in a message when it copied nothing; the page shows "Not copied".
+        if (!(await this.deps.copyAsCurl(execution_id, step_id))) throw new TestMeshError('nothing was copied');
         return null;
       },
       unsubscribe: async ({ subscription }) => {

@@ -2,7 +2,7 @@
 import type { SourcePosition, SourceRange } from '../core/errors';
 import type { VSCode, vscode } from './vscodeTypes';
 
-export function toPosition(vscode: VSCode, position: SourcePosition): vscode.Position {
+function toPosition(vscode: VSCode, position: SourcePosition): vscode.Position {
   return new vscode.Position(Math.max(0, position.line - 1), Math.max(0, position.column - 1));
 }
 

@@ -12,8 +12,9 @@ import type { StepAttemptDetail } from '../core/history/types';
 import type { FlowFile } from './discovery';
 import { lineStart, toRange } from './ranges';
 import { definitionStepId, isSubflowStep } from './stepIds';
-import { describeDetail, formatValue } from './outputText';
-import { durationText, skippedText } from '../core/stepStateText';
+import { describeDetail, formatDiffValue } from './outputText';
+import { formatDuration } from '../core/format';
+import { notRunReason, skippedText } from '../core/stepStateText';
 import { unresolvedVariable, unresolvedVariableMessage } from './variableHelp';
 import type { TestTree } from './testing';
 import type { VSCode, vscode } from './vscodeTypes';
@@ -108,7 +109,7 @@ export class RunMapping {
       case 'step.retrying': {
         const item = this.stepItem(event.data.step_id);
         this.print(
-          `  ↻ ${event.data.step_id}: retrying (attempt ${event.data.attempt}) in ${event.data.delay_ms} ms after: ${event.data.error_message}`,
+          `  ↻ ${event.data.step_id}: retrying (attempt ${event.data.attempt}) in ${formatDuration(event.data.delay_ms)} after: ${event.data.error_message}`,
           item,
         );
         return;
@@ -214,13 +215,32 @@ export class RunMapping {
         : event.type === 'execution.cancelled'
           ? 'cancelled'
           : `failed: ${event.data.error}`;
-    this.print(`■ ${verdict} in ${formatMs(duration)}`);
+    this.print(`■ ${verdict} in ${formatDuration(duration)}`);
     this.skipUnfinished();
     this.ended = true;
   }
 
+  /**
+   * Items no event reported end skipped. A nested step says why when its parent tells: the
+   * parent's own skip reason, or the parent ran without it (a condition's other branch, a loop
+   * with no items); the panel uses the same words.
+   */
   private skipUnfinished(): void {
-    for (const item of this.enqueuedItems) if (!this.finals.has(item)) this.final(item, 'skipped');
+    for (const item of this.enqueuedItems) {
+      if (this.finals.has(item)) continue;
+      const data = this.tree.dataOf(item);
+      const step = data?.stepId === undefined ? undefined : this.steps.get(data.stepId);
+      const parentStep = step?.parentId === undefined ? undefined : this.steps.get(step.parentId);
+      const parentItem = parentStep && this.tree.stepItem(this.file.key, parentStep.id);
+      const parentState = parentItem && this.finals.get(parentItem);
+      const note =
+        parentState === 'skipped'
+          ? this.tree.runNote(parentItem!)
+          : parentState === 'passed' || parentState === 'failed'
+            ? skippedText(notRunReason(parentStep!.action))
+            : undefined;
+      this.final(item, 'skipped', undefined, undefined, note);
+    }
   }
 
   /** A plain message, or for an unresolved variable one that says where variables come from (with links). */
@@ -243,8 +263,8 @@ export class RunMapping {
     const d = event.data;
     const step = this.steps.get(definitionStepId(d.step_id));
     let message: vscode.TestMessage;
-    const expected = d.expected === undefined ? undefined : formatValue(d.expected);
-    const actual = d.actual === undefined ? undefined : formatValue(d.actual);
+    const expected = d.expected === undefined ? undefined : formatDiffValue(d.expected);
+    const actual = d.actual === undefined ? undefined : formatDiffValue(d.actual);
     // A diff only helps when there are two different values (`x != 2` failing has one).
     if (d.assertion !== undefined && expected !== undefined && actual !== undefined && expected !== actual) {
       message = this.vscode.TestMessage.diff(d.error_message, expected, actual);
@@ -342,12 +362,9 @@ export class RunMapping {
       if (detail) this.write([detail, errorLine].filter(Boolean).join('\n'), item);
       else
         this.write(
-          [`${headline} (${eventStepId}) ${formatMs(durationMs)}`, errorLine].filter(Boolean).join('\n'),
+          [`${headline} (${eventStepId}) ${formatDuration(durationMs)}`, errorLine].filter(Boolean).join('\n'),
           item,
         );
     });
   }
 }
-
-/** Kept for the callers that import it from here; the words live in core/stepStateText.ts. */
-export const formatMs = durationText;

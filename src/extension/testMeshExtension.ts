@@ -15,6 +15,9 @@ import { registerCommands } from './commands';
 import { StepDecorations } from './decorations';
 import { FlowDiagnostics } from './diagnostics';
 import { FlowIndex } from './discovery';
+import { FlakyMarks } from './flakyMarks';
+import { COMMAND_IMPORT, importArgsOf, ImportFlows } from './importFlows';
+import { COMMAND_COPY_AS_CURL, CopyAsCurl, CurlCodeLens } from './copyAsCurl';
 import { Environments } from './environments';
 import { LanguageFeatures } from './languageFeatures';
 import { LanguageServices } from './languageServices';
@@ -46,6 +49,7 @@ export class TestMeshExtension {
   readonly status: ServerStatus;
   readonly debugging: FlowDebugging;
   readonly language: LanguageFeatures;
+  readonly flaky: FlakyMarks;
   private readonly disposables: vscode.Disposable[] = [];
   /** Settles when discovery and the server have started (or failed to). */
   ready: Promise<void> = Promise.resolve();
@@ -57,6 +61,7 @@ export class TestMeshExtension {
     this.index = new FlowIndex(vscode, this.log);
     const controller = vscode.tests.createTestController(CONTROLLER_ID, 'TestMesh');
     this.tree = new TestTree(vscode, controller);
+    this.flaky = new FlakyMarks(this.tree, this.index, this.log);
     controller.refreshHandler = () => this.index.refresh();
     this.api = new LocalApi(vscode, context, this.log, () => openExecutionHistory(vscode, context, this.log));
     this.environments = new Environments(vscode, context, this.log, this.index);
@@ -66,6 +71,15 @@ export class TestMeshExtension {
     this.connectedManager = manager;
     const inputs = () => this.environments.inputs();
     const planner = new StepRunPlanner(() => this.api.currentManager());
+    const copyAsCurl = new CopyAsCurl({
+      vscode,
+      log: this.log,
+      index: this.index,
+      tree: this.tree,
+      manager,
+      planner,
+      inputs,
+    });
     this.panel = new ExecutionPanel({
       vscode,
       extensionUri: context.extensionUri,
@@ -73,6 +87,7 @@ export class TestMeshExtension {
       manager,
       index: this.index,
       inputs,
+      copyAsCurl: (executionId, stepId) => copyAsCurl.fromExecution(executionId, stepId),
     });
     this.runs = new Runs({
       vscode,
@@ -90,6 +105,7 @@ export class TestMeshExtension {
     this.status = new ServerStatus(vscode, this.api, this.log);
     const codeLens = new FlowCodeLensProvider(vscode, this.index);
     const unlisted = new UnlistedFileLens(vscode, this.index);
+    const curlLens = new CurlCodeLens(vscode, this.index);
     this.variableNotices = new UnresolvedVariableNotices(vscode, () => this.environments.label());
     const diagnostics = new FlowDiagnostics(vscode, this.index);
     this.debugging = new FlowDebugging({
@@ -136,12 +152,21 @@ export class TestMeshExtension {
       this.language,
       schemaAssociation,
       { dispose: () => this.runs.dispose() },
+      this.flaky,
       { dispose: () => this.index.dispose() },
       vscode.languages.registerCodeLensProvider([{ language: 'yaml', scheme: 'file' }], codeLens),
       unlisted,
       vscode.languages.registerCodeLensProvider([{ language: 'yaml', scheme: 'file' }], unlisted),
       vscode.commands.registerCommand(COMMAND_LIST_FILE, (target?: unknown) => unlisted.listFile(target)),
       vscode.commands.registerCommand(COMMAND_OPEN_ENVIRONMENT, () => this.environments.openCurrent()),
+      vscode.commands.registerCommand(COMMAND_COPY_AS_CURL, (target?: unknown, stepId?: unknown, mode?: unknown) =>
+        copyAsCurl.command(target, stepId, mode),
+      ),
+      curlLens,
+      vscode.languages.registerCodeLensProvider([{ language: 'yaml', scheme: 'file' }], curlLens),
+      vscode.commands.registerCommand(COMMAND_IMPORT, (args?: unknown) =>
+        new ImportFlows(vscode, this.log).run(importArgsOf(args)),
+      ),
       this.environments.onDidChange(() => this.variableNotices.reset()),
       this.index.onDidChange((change) => {
         this.tree.apply(change, this.index.all());
@@ -193,6 +218,7 @@ export class TestMeshExtension {
     this.connected = manager;
     this.runs.attach(manager);
     this.decorations.attach(manager);
+    this.flaky.attach(manager);
     manager.subscribe((event) => this.variableNotices.handle(event));
     manager.onDidFinish(() => this.stateChanged());
     manager.onDidFinish(() => this.language.runFinished());

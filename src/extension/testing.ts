@@ -56,6 +56,8 @@ export class TestTree {
   private readonly runNotes = new Map<string, string>();
   /** Each item's own description, which a run note goes in front of. */
   private readonly baseDescriptions = new WeakMap<vscode.TestItem, string>();
+  /** Notes the history adds after an item's description (e.g. "flaky: 3 of 10 runs failed"), by item id. */
+  private notes = new Map<string, string>();
 
   constructor(
     private readonly vscode: VSCode,
@@ -70,6 +72,14 @@ export class TestTree {
     }
     for (const file of change.changed) this.byFile.set(file.key, this.buildFile(file));
     this.syncFolders(all);
+  }
+
+  /** Replaces the notes shown after item descriptions (flakiness marks, flakyMarks.ts). */
+  setNotes(notes: Map<string, string>): void {
+    const touched = new Set([...this.notes.keys(), ...notes.keys()]);
+    this.notes = notes;
+    for (const items of this.byFile.values())
+      for (const [id, item] of items) if (touched.has(id)) this.describe(item, this.baseDescriptions.get(item) ?? '');
   }
 
   dataOf(item: vscode.TestItem): ItemData | undefined {
@@ -110,7 +120,9 @@ export class TestTree {
   private describe(item: vscode.TestItem, base: string): void {
     this.baseDescriptions.set(item, base);
     const note = this.runNotes.get(item.id);
-    item.description = note ? (base ? `${note} · ${base}` : note) : base;
+    const described = note ? (base ? `${note} · ${base}` : note) : base;
+    const after = this.notes.get(item.id);
+    item.description = after ? (described ? `${described} · ${after}` : after) : described;
   }
 
   /** Keys of every flow file in the tree. */

@@ -6,7 +6,9 @@
  */
 import { relative } from 'node:path';
 import { toPosix } from '../core/discovery';
+import { formatBytes } from '../core/format';
 import type { FlowIndex, UnlistedReason } from './discovery';
+import { IndexCodeLensProvider } from './indexCodeLens';
 import { readSettings, SECTION } from './settings';
 import type { VSCode, vscode } from './vscodeTypes';
 
@@ -22,7 +24,7 @@ export function unlistedText(why: UnlistedReason, flowGlobs: readonly string[]):
     case 'skipped_folder':
       return `inside ${why.folder}/, a folder discovery skips unless testmesh.flowGlobs names it`;
     case 'too_big':
-      return `${why.size} bytes, more than the ${why.limit} bytes a flow file may have`;
+      return `${formatBytes(why.size)}, more than the ${formatBytes(why.limit)} a flow file may have`;
     case 'not_a_flow':
       return `not a valid flow: ${why.message}`;
   }
@@ -49,23 +51,9 @@ export function listingFix(
   return undefined;
 }
 
-export class UnlistedFileLens implements vscode.CodeLensProvider {
-  private readonly emitter: vscode.EventEmitter<void>;
-  readonly onDidChangeCodeLenses: vscode.Event<void>;
-  private readonly disposables: vscode.Disposable[] = [];
-
-  constructor(
-    private readonly vscode: VSCode,
-    private readonly index: FlowIndex,
-  ) {
-    this.emitter = new vscode.EventEmitter<void>();
-    this.onDidChangeCodeLenses = this.emitter.event;
-    this.disposables.push(
-      index.onDidChange(() => this.emitter.fire()),
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration(SECTION)) this.emitter.fire();
-      }),
-    );
+export class UnlistedFileLens extends IndexCodeLensProvider {
+  constructor(vscode: VSCode, index: FlowIndex) {
+    super(vscode, index, SECTION);
   }
 
   provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
@@ -121,10 +109,5 @@ export class UnlistedFileLens implements vscode.CodeLensProvider {
       .update(fix.key, fix.value, this.vscode.ConfigurationTarget.WorkspaceFolder);
     await this.index.whenIdle();
     return { key: `${SECTION}.${fix.key}`, value: fix.value };
-  }
-
-  dispose(): void {
-    for (const d of this.disposables) d.dispose();
-    this.emitter.dispose();
   }
 }

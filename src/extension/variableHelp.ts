@@ -21,7 +21,7 @@ export function unresolvedVariable(message: string | undefined): string | undefi
  * Where a run's variables come from, in one sentence. `environment`: the selected one's label,
  * undefined for none, null when the caller does not know (the status bar shows it).
  */
-export function variableSources(environment: string | undefined | null): string {
+function variableSources(environment: string | undefined | null): string {
   const selected =
     environment === null
       ? 'the selected environment (in the status bar)'

@@ -31,7 +31,7 @@ export function bearerToken(req: IncomingMessage): string | undefined {
   return match?.[1];
 }
 
-export function offeredProtocols(req: IncomingMessage): string[] {
+function offeredProtocols(req: IncomingMessage): string[] {
   const header = req.headers['sec-websocket-protocol'];
   if (typeof header !== 'string') return [];
   return header
@@ -52,7 +52,7 @@ export function webSocketToken(req: IncomingMessage, query: URLSearchParams): st
 const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
 
 /** The Host header must be the loopback address with our port: anything else may be DNS rebinding. */
-export function isAllowedHost(host: string | undefined, port: number): boolean {
+function isAllowedHost(host: string | undefined, port: number): boolean {
   if (typeof host !== 'string') return false;
   const lower = host.toLowerCase();
   return LOOPBACK_NAMES.some((name) => lower === `${name}:${port}`);

@@ -58,7 +58,7 @@ function frameHeader(length: number): Buffer {
 }
 
 /** Text frames, one per payload, in one buffer. */
-export function textFrames(payloads: string[]): Buffer {
+function textFrames(payloads: string[]): Buffer {
   const parts: Buffer[] = [];
   for (const payload of payloads) {
     const body = Buffer.from(payload, 'utf8');

@@ -1,6 +1,7 @@
 /** Small helpers for node:http handlers: JSON replies, `{"error"}` replies, bounded body reading. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { formatBytes } from '../core/format';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -79,13 +80,13 @@ export function refuseUpgrade(socket: Duplex, status: number, message: string): 
 export async function readBody(req: IncomingMessage, maxBytes = MAX_BODY_BYTES): Promise<string> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes)
-    throw new HttpError(413, `request body larger than ${maxBytes} bytes`, {}, { connection: 'close' });
+    throw new HttpError(413, `request body larger than ${formatBytes(maxBytes)}`, {}, { connection: 'close' });
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
     if (size > maxBytes)
-      throw new HttpError(413, `request body larger than ${maxBytes} bytes`, {}, { connection: 'close' });
+      throw new HttpError(413, `request body larger than ${formatBytes(maxBytes)}`, {}, { connection: 'close' });
     chunks.push(chunk as Buffer);
   }
   try {

@@ -1,5 +1,5 @@
 /**
- * TestMesh's REST routes (DESIGN.md "Local API") over the workspace's flow files and the
+ * TestMesh's REST routes (`/api/v1/…`, the local API of the web UI and other tools) over the workspace's flow files and the
  * execution manager. Callers have already checked Host, Origin and token.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -17,6 +17,7 @@ import {
 import { DEFAULT_MAX_BYTES, parseFlowText } from '../core/flow/load';
 import { analyticsRoutes } from './analyticsRoutes';
 import { bulkExecutionRoutes } from './bulkExecutionRoutes';
+import { bulkFlowRoutes } from './bulkFlowRoutes';
 import { decodeSegment, HttpError, isJsonRequest, readBody, readJson, sendError, sendJson } from './http';
 import { isPlainObject, nonNegativeInteger, type ApiContext, type Params, type Route } from './routeTypes';
 import { triggerOf } from './trigger';
@@ -64,6 +65,7 @@ const routes: Route[] = [
   // First: `/executions/bulk/cancel` would otherwise read as the cancel of an execution "bulk".
   ...bulkExecutionRoutes,
   ...analyticsRoutes,
+  ...bulkFlowRoutes,
   {
     pattern: /^\/api\/v1\/flows$/,
     names: [],

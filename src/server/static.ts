@@ -24,7 +24,7 @@ const CONTENT_TYPES: Record<string, string> = {
 
 const MAX_STATIC_BYTES = 20 * 1024 * 1024;
 
-export function contentSecurityPolicy(port: number): string {
+function contentSecurityPolicy(port: number): string {
   // CSP host sources cannot name IPv6 literals; 'self' covers the page's own origin anyway.
   const sockets = ['127.0.0.1', 'localhost'].map((h) => `ws://${h}:${port}`).join(' ');
   return [

@@ -4,7 +4,7 @@
  * the URL fragment names and follows its changes.
  */
 import { h, replaceChildren } from './dom';
-import { formatRoute, parseRoute, takeToken, type Route } from './route';
+import { formatRoute, parseRoute, takeToken, type ListFilter, type Route } from './route';
 import type { Transport } from './transport';
 import { PostMessageTransport, type VsCodeApi } from './transportPostMessage';
 import { WebSocketTransport } from './transportWebSocket';
@@ -13,6 +13,7 @@ import { StaticTransport } from './transport-static';
 import { reportSummary } from './views/report-summary';
 import { AnalyticsView } from './views/analytics';
 import { DetailView } from './views/detail';
+import { FlowsView } from './views/flows';
 import { ListView } from './views/list';
 
 declare const acquireVsCodeApi: (() => VsCodeApi) | undefined;
@@ -43,6 +44,7 @@ class App {
       'nav',
       { class: 'app-nav', 'aria-label': 'Views' },
       h('a', { href: '#/executions', 'data-view': 'list', text: 'Executions' }),
+      h('a', { href: '#/flows', 'data-view': 'flows', text: 'Flows' }),
       h('a', { href: '#/analytics', 'data-view': 'analytics', text: 'Analytics' }),
     );
     replaceChildren(root, this.banner, this.nav, this.main);
@@ -68,9 +70,11 @@ class App {
     this.view =
       route.view === 'analytics'
         ? this.analyticsView()
-        : route.view === 'list'
-          ? this.listView()
-          : this.detailView(route.executionId, route.stepId);
+        : route.view === 'flows'
+          ? this.flowsView()
+          : route.view === 'list'
+            ? this.listView(route.filter)
+            : this.detailView(route.executionId, route.stepId);
     this.markNavigation(route);
     replaceChildren(this.main, this.view.element);
     this.view.mount();
@@ -97,18 +101,30 @@ class App {
 
   /** The link of the current view says so (execution detail belongs to Executions). */
   private markNavigation(route: Route): void {
-    const current = route.view === 'analytics' ? 'analytics' : 'list';
+    const current = route.view === 'analytics' || route.view === 'flows' ? route.view : 'list';
     for (const link of Array.from(this.nav.querySelectorAll('a'))) {
       if (link.dataset.view === current) link.setAttribute('aria-current', 'page');
       else link.removeAttribute('aria-current');
     }
   }
 
-  private listView(): View {
+  private listView(filter: ListFilter | undefined): View {
     return new ListView(this.transport, {
+      filter,
       onOpen: (id) => navigate({ view: 'execution', executionId: id }),
       onUnauthorized: () => this.unauthorized(),
+      // The filter lives in the URL (a reload or a shared link keeps it) without filling Back history.
+      onFilterChange: (next) => {
+        const route: Route = { view: 'list', filter: next };
+        this.route = route;
+        history.replaceState(history.state, '', formatRoute(route));
+        this.persist(formatRoute(route));
+      },
     });
+  }
+
+  private flowsView(): View {
+    return new FlowsView(this.transport, { onUnauthorized: () => this.unauthorized() });
   }
 
   private detailView(executionId: string, stepId: string | undefined): View {

@@ -5,6 +5,8 @@
  * dispatcher the host can use, so both sides compile against the same shapes.
  */
 import type { AnalyticsKind } from '../core/analytics/answer';
+import type { BulkFlowAnswer, BulkFlowOperation } from '../core/bulkFlows';
+import type { BulkExecutionAction, BulkExecutionAnswer } from '../core/bulkExecutions';
 import type { ExecutionEvent, ExecutionStatus } from '../core/events';
 import type { ExecutionSummary, LogEntry, StepAttemptDetail, StepState } from '../core/history/types';
 
@@ -14,13 +16,20 @@ export interface FlowInfo {
   file: string;
   /** Absent when the file does not parse as a flow. */
   name?: string;
+  tags?: string[];
 }
 
+/** The list's page and filter, in the names of `GET /api/v1/executions` (several values comma-separated). */
 export interface ExecutionListQuery {
   limit?: number;
   offset?: number;
   flow_id?: string;
-  status?: ExecutionStatus;
+  status?: ExecutionStatus | string;
+  environment?: string;
+  trigger?: string;
+  from?: string;
+  to?: string;
+  q?: string;
 }
 
 export interface ExecutionList {
@@ -59,6 +68,17 @@ export interface RequestMap {
   unsubscribe: { params: { subscription: number }; result: null };
   /** One analytics answer (`GET /api/v1/analytics/<kind>` with these query parameters). */
   analytics: { params: { kind: AnalyticsKind; query: Record<string, string> }; result: unknown };
+  /** `POST /api/v1/executions/bulk/<action>` with `{ids}` or `{filter}`. */
+  bulkExecutions: {
+    params: { action: BulkExecutionAction; body: Record<string, unknown> };
+    result: BulkExecutionAnswer;
+  };
+  /** `POST /api/v1/bulk/flows/<operation>` (with `preview` in the body for a preview). */
+  bulkFlows: { params: { operation: BulkFlowOperation; body: Record<string, unknown> }; result: BulkFlowAnswer };
+  /** `POST /api/v1/bulk/flows/undo`. */
+  undoBulkFlows: { params: { preview?: boolean }; result: BulkFlowAnswer };
+  /** Copy the step's request of this execution as a curl command (the host writes the clipboard). */
+  copyAsCurl: { params: { execution_id: string; step_id: string }; result: null };
 }
 
 export type RequestMethod = keyof RequestMap;
@@ -120,6 +140,10 @@ const METHODS: ReadonlySet<string> = new Set<RequestMethod>([
   'subscribe',
   'unsubscribe',
   'analytics',
+  'bulkExecutions',
+  'bulkFlows',
+  'undoBulkFlows',
+  'copyAsCurl',
 ]);
 
 export function isRequestMessage(value: unknown): value is RequestMessage {

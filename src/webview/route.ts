@@ -1,27 +1,53 @@
 /**
- * The URL fragment names the view: `#/executions`, `#/executions/<id>`,
- * `#/executions/<id>/steps/<stepId>`. The server's printed link carries the token in the fragment
- * too (`#token=...`), which never reaches a server log or a Referer header.
+ * The URL fragment names the view: `#/executions` (with the list's filter as a query:
+ * `#/executions?status=failed&q=timeout`), `#/executions/<id>`, `#/executions/<id>/steps/<stepId>`,
+ * `#/flows`, `#/analytics`. The server's printed link carries the token in the fragment too
+ * (`#token=...`), which never reaches a server log or a Referer header.
  */
 export type Route =
-  { view: 'list' } | { view: 'execution'; executionId: string; stepId?: string } | { view: 'analytics' };
+  | { view: 'list'; filter?: ListFilter }
+  | { view: 'execution'; executionId: string; stepId?: string }
+  | { view: 'analytics' }
+  | { view: 'flows' };
+
+/** The executions list's filter, in the names of `GET /api/v1/executions`. */
+export type ListFilter = Partial<Record<(typeof LIST_FILTER_NAMES)[number], string>>;
+export const LIST_FILTER_NAMES = ['status', 'flow_id', 'environment', 'trigger', 'from', 'to', 'q'] as const;
+
+function filterOf(query: string): ListFilter | undefined {
+  const params = new URLSearchParams(query);
+  const filter: ListFilter = {};
+  for (const name of LIST_FILTER_NAMES) {
+    const value = params.get(name);
+    if (value) filter[name] = value;
+  }
+  return Object.keys(filter).length ? filter : undefined;
+}
 
 export function parseRoute(hash: string): Route {
-  const path = hash.replace(/^#/, '').split('?')[0];
+  const [path, query = ''] = hash.replace(/^#/, '').split('?', 2);
   const parts = path.split('/').filter((p) => p !== '');
   if (parts[0] === 'analytics') return { view: 'analytics' };
+  if (parts[0] === 'flows') return { view: 'flows' };
   if (parts[0] === 'executions' && parts[1]) {
     const executionId = safeDecode(parts[1]);
     if (parts[2] === 'steps' && parts[3])
       return { view: 'execution', executionId, stepId: safeDecode(parts.slice(3).join('/')) };
     return { view: 'execution', executionId };
   }
-  return { view: 'list' };
+  const filter = filterOf(query);
+  return filter ? { view: 'list', filter } : { view: 'list' };
 }
 
 export function formatRoute(route: Route): string {
-  if (route.view === 'list') return '#/executions';
+  if (route.view === 'list') {
+    const params = new URLSearchParams();
+    for (const name of LIST_FILTER_NAMES) if (route.filter?.[name]) params.set(name, route.filter[name]!);
+    const query = params.toString();
+    return `#/executions${query ? `?${query}` : ''}`;
+  }
   if (route.view === 'analytics') return '#/analytics';
+  if (route.view === 'flows') return '#/flows';
   const base = `#/executions/${encodeURIComponent(route.executionId)}`;
   return route.stepId === undefined ? base : `${base}/steps/${encodeURIComponent(route.stepId)}`;
 }

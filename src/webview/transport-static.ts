@@ -5,6 +5,7 @@
  * then sees a finished run (a live run's follow-the-last-step scrolling stays off). Read-only.
  */
 import { applyEvent, emptyExecutionState } from '../core/history/fold';
+import { matchesRun, parseRunFilter } from '../core/history/runFilter';
 import type { ExecutionSummary, StepAttemptDetail } from '../core/history/types';
 import type { ReportData, ReportExecution } from './report-data';
 import {
@@ -20,6 +21,7 @@ import {
 } from './transport';
 
 export class StaticTransport implements Transport {
+  readonly readOnly = true;
   private readonly byId = new Map<string, ReportExecution>();
 
   constructor(private readonly data: ReportData) {
@@ -33,9 +35,9 @@ export class StaticTransport implements Transport {
   }
 
   async listExecutions(query: ExecutionListQuery = {}): Promise<ExecutionList> {
-    const matching = this.data.executions
-      .map((e) => e.summary)
-      .filter((s) => (!query.status || s.status === query.status) && (!query.flow_id || s.flow_id === query.flow_id));
+    const { limit: _limit, offset: _offset, ...filterQuery } = query;
+    const filter = parseRunFilter(filterQuery as Record<string, unknown>);
+    const matching = this.data.executions.map((e) => e.summary).filter((s) => matchesRun(s, filter));
     const offset = query.offset ?? 0;
     const limit = query.limit ?? matching.length;
     return { executions: matching.slice(offset, offset + limit), total: matching.length };
@@ -73,6 +75,18 @@ export class StaticTransport implements Transport {
 
   async cancel(): Promise<void> {
     throw new TransportError('this is a report: nothing is running');
+  }
+
+  async bulkExecutions(): Promise<never> {
+    throw new TransportError('this is a report: executions cannot be re-run, cancelled or deleted from it');
+  }
+
+  async bulkFlows(): Promise<never> {
+    throw new TransportError('this is a report: flows cannot be changed from it');
+  }
+
+  async undoBulkFlows(): Promise<never> {
+    throw new TransportError('this is a report: flows cannot be changed from it');
   }
 
   subscribe(

@@ -4,6 +4,8 @@
  * (transportPostMessage.ts). Views never know which.
  */
 import type { AnalyticsKind } from '../core/analytics/answer';
+import type { BulkFlowAnswer, BulkFlowOperation } from '../core/bulkFlows';
+import type { BulkExecutionAction, BulkExecutionAnswer } from '../core/bulkExecutions';
 import type { ExecutionEvent } from '../core/events';
 import type { ExecutionSummary, StepAttemptDetail } from '../core/history/types';
 import type { ConnectionState, ExecutionList, ExecutionListQuery, ExecutionSnapshot, FlowInfo } from './protocol';
@@ -18,6 +20,8 @@ export type EventHandler = (event: ExecutionEvent) => void;
 export type ConnectionHandler = (state: ConnectionState) => void;
 
 export interface Transport {
+  /** A report's data: nothing can be run, changed or deleted through it. */
+  readonly readOnly?: boolean;
   listExecutions(query?: ExecutionListQuery): Promise<ExecutionList>;
   /** The execution's summary alone (the detail view folds its steps from events). */
   getSummary(executionId: string): Promise<ExecutionSummary>;
@@ -29,6 +33,14 @@ export interface Transport {
   cancel(executionId: string): Promise<void>;
   /** One analytics answer, TestMesh's shapes (see core/analytics). */
   analytics(kind: AnalyticsKind, query: Record<string, string>): Promise<unknown>;
+  /** Re-run, cancel or delete executions: `{ids: [...]}` or `{filter: {...}}`. */
+  bulkExecutions(action: BulkExecutionAction, body: Record<string, unknown>): Promise<BulkExecutionAnswer>;
+  /** One bulk flow operation; `preview: true` in the body plans it without writing. */
+  bulkFlows(operation: BulkFlowOperation, body: Record<string, unknown>): Promise<BulkFlowAnswer>;
+  /** Takes the last bulk flow change back. */
+  undoBulkFlows(): Promise<BulkFlowAnswer>;
+  /** Copies a step's request as curl to the clipboard; only where a host can (the VS Code panel). */
+  copyAsCurl?(executionId: string, stepId: string): Promise<void>;
   /**
    * Events of one execution after `sinceSeq` and then live ones, each exactly once and in order,
    * across reconnects; or, with no id, live events of all executions. A per-execution

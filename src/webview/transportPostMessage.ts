@@ -4,6 +4,8 @@
  * Codespaces and code-server setups where the page cannot reach the host's loopback.
  */
 import type { AnalyticsKind } from '../core/analytics/answer';
+import type { BulkFlowAnswer, BulkFlowOperation } from '../core/bulkFlows';
+import type { BulkExecutionAction, BulkExecutionAnswer } from '../core/bulkExecutions';
 import { TERMINAL_EVENT_TYPES } from '../core/events';
 import type { ExecutionSummary, StepAttemptDetail } from '../core/history/types';
 import type {
@@ -79,6 +81,18 @@ export class PostMessageTransport implements Transport {
     return this.request('analytics', { kind, query });
   }
 
+  bulkExecutions(action: BulkExecutionAction, body: Record<string, unknown>): Promise<BulkExecutionAnswer> {
+    return this.request('bulkExecutions', { action, body });
+  }
+
+  bulkFlows(operation: BulkFlowOperation, body: Record<string, unknown>): Promise<BulkFlowAnswer> {
+    return this.request('bulkFlows', { operation, body });
+  }
+
+  undoBulkFlows(): Promise<BulkFlowAnswer> {
+    return this.request('undoBulkFlows', {});
+  }
+
   getSummary(executionId: string): Promise<ExecutionSummary> {
     return this.request('getSummary', { execution_id: executionId });
   }
@@ -89,6 +103,10 @@ export class PostMessageTransport implements Transport {
 
   getStepDetail(executionId: string, stepId: string): Promise<StepAttemptDetail[]> {
     return this.request('getStepDetail', { execution_id: executionId, step_id: stepId });
+  }
+
+  async copyAsCurl(executionId: string, stepId: string): Promise<void> {
+    await this.request('copyAsCurl', { execution_id: executionId, step_id: stepId });
   }
 
   listFlows(): Promise<FlowInfo[]> {

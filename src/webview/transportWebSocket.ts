@@ -4,6 +4,8 @@
  * lost or shown twice.
  */
 import type { AnalyticsKind } from '../core/analytics/answer';
+import type { BulkFlowAnswer, BulkFlowOperation } from '../core/bulkFlows';
+import type { BulkExecutionAction, BulkExecutionAnswer } from '../core/bulkExecutions';
 import { TERMINAL_EVENT_TYPES, type ExecutionEvent } from '../core/events';
 import type { ExecutionSummary, LogEntry, StepAttemptDetail, StepState } from '../core/history/types';
 import type { ConnectionState, ExecutionList, ExecutionListQuery, ExecutionSnapshot, FlowInfo } from './protocol';
@@ -45,6 +47,18 @@ export class WebSocketTransport implements Transport {
   analytics(kind: AnalyticsKind, query: Record<string, string>): Promise<unknown> {
     const search = new URLSearchParams(query).toString();
     return this.call<unknown>('GET', `${API}/analytics/${kind}${search ? `?${search}` : ''}`);
+  }
+
+  bulkExecutions(action: BulkExecutionAction, body: Record<string, unknown>): Promise<BulkExecutionAnswer> {
+    return this.call<BulkExecutionAnswer>('POST', `${API}/executions/bulk/${action}`, body);
+  }
+
+  bulkFlows(operation: BulkFlowOperation, body: Record<string, unknown>): Promise<BulkFlowAnswer> {
+    return this.call<BulkFlowAnswer>('POST', `${API}/bulk/flows/${operation}`, body);
+  }
+
+  undoBulkFlows(): Promise<BulkFlowAnswer> {
+    return this.call<BulkFlowAnswer>('POST', `${API}/bulk/flows/undo`, {});
   }
 
   getSummary(executionId: string): Promise<ExecutionSummary> {

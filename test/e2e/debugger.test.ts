@@ -3,26 +3,10 @@
 // the Variables view showing a captured output, Step Over moving to the next step, Continue
 // finishing green. The flow calls a small HTTP API started here.
 import * as assert from 'node:assert';
-import * as fs from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { waitForState } from './extensionState';
-import {
-  openWorkbench,
-  packageExtension,
-  repoRoot,
-  screenshot,
-  startCodeServer,
-  waitFor,
-  waitForExtensionActivation,
-  type CodeServerSession,
-} from './harness';
+import type { Page } from 'playwright-core';
+import { startExtensionSession, startHttpServer, waitFor, type ExtensionSession, type TestHttpServer } from './harness';
 import { activeEditor, expandPath, openFile, rowLocator, showTestExplorer, waitForRowState } from './workbench';
 
-const EXTENSION_ID = 'testmesh.testmesh-vscode';
 const FILE = 'debug-me.flow.yaml';
 const FLOW_NAME = 'Debug me (e2e)';
 
@@ -52,71 +36,34 @@ function flowText(baseUrl: string): string {
 }
 
 describe('TestMesh debugger in code-server', function () {
-  let server: Server | undefined;
-  let workspace: string | undefined;
-  let stateDir: string | undefined;
-  let stateFile = '';
-  let vsix: string | undefined;
-  let session: CodeServerSession | undefined;
-  let browser: Browser | undefined;
+  let api: TestHttpServer | undefined;
+  let e2e: ExtensionSession | undefined;
   let page: Page;
 
   before(async function () {
-    this.timeout(300_000);
-    server = createServer((_req, res) => {
+    this.timeout(600_000);
+    api = await startHttpServer((_req, res) => {
       res.writeHead(201, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ id: 4242 }));
     });
-    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
-    const port = (server.address() as AddressInfo).port;
-    workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'testmesh-e2e-debug-'));
-    fs.writeFileSync(path.join(workspace, FILE), flowText(`http://127.0.0.1:${port}`));
-    stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'testmesh-e2e-debug-state-'));
-    stateFile = path.join(stateDir, 'state.json');
-    vsix = process.env.TESTMESH_E2E_VSIX
-      ? path.resolve(process.env.TESTMESH_E2E_VSIX)
-      : await packageExtension(repoRoot());
-    session = await startCodeServer({
-      workspace,
-      vsix,
-      env: { TESTMESH_STATE_FILE: stateFile },
-      settings: {
-        'editor.stickyScroll.enabled': false,
-        'testing.automaticallyOpenPeekView': 'never',
-        'git.enabled': false,
-        'extensions.autoCheckUpdates': false,
-        'extensions.autoUpdate': false,
-        'workbench.tips.enabled': false,
-        'debug.openDebug': 'openOnDebugBreak',
-        'debug.toolBarLocation': 'docked',
-      },
+    e2e = await startExtensionSession({
+      name: 'debugger',
+      files: { [FILE]: flowText(api.url) },
+      settings: { 'debug.openDebug': 'openOnDebugBreak', 'debug.toolBarLocation': 'docked' },
+      ready: (s) => s.ready && s.flows.length > 0,
+      readyMessage: 'the extension to discover the flow',
     });
-    ({ browser, page } = await openWorkbench(session));
-    await waitForExtensionActivation(session, EXTENSION_ID);
-    await waitForState(stateFile, (s) => s.ready && s.flows.length > 0, {
-      timeout: 120_000,
-      message: 'the extension to discover the flow',
-    });
+    page = e2e.page;
   });
 
   afterEach(async function () {
-    const picture = page
-      ? await screenshot(page, `e2e-debugger-${this.currentTest?.state ?? 'x'}`).catch(
-          (error: unknown) => `(no screenshot: ${error})`,
-        )
-      : '(no page)';
-    if (this.currentTest?.state === 'failed')
-      console.log(`screenshot: ${picture}\n--- extension host log ---\n${session?.extensionHostLog() ?? ''}`);
+    await e2e?.recordTest(this.currentTest);
   });
 
   after(async function () {
     this.timeout(60_000);
-    await browser?.close().catch(() => undefined);
-    await session?.stop();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    const packagedHere = vsix && !process.env.TESTMESH_E2E_VSIX ? path.dirname(vsix) : undefined;
-    for (const dir of [workspace, stateDir, packagedHere])
-      if (dir && !process.env.TESTMESH_E2E_KEEP) fs.rmSync(dir, { recursive: true, force: true });
+    await e2e?.close();
+    await api?.close();
   });
 
   it('pauses at a gutter breakpoint, shows a captured output, steps over and finishes green', async function () {
@@ -173,6 +120,9 @@ describe('TestMesh debugger in code-server', function () {
     const variables = page.locator('.debug-variables');
     const outputsRow = variables.locator('.monaco-list-row').filter({ hasText: /^Outputs/ });
     await outputsRow.first().waitFor({ state: 'visible', timeout: 30_000 });
+    // The pointer is still where the Debug Test button was, now over a variable: its value hover
+    // would cover the Outputs row. Away from the side bar, the hover goes.
+    await page.mouse.move(0, 0);
     if ((await outputsRow.first().getAttribute('aria-expanded')) !== 'true') await outputsRow.first().click();
     await waitFor(async () => /user_id\s*[:=]?\s*4242/.test(await variables.innerText()), {
       timeout: 30_000,
@@ -194,7 +144,7 @@ describe('TestMesh debugger in code-server', function () {
     await page.keyboard.press('F5');
     await showTestExplorer(page);
     await waitForRowState(page, [FILE, FLOW_NAME], 'passed', { timeout: 60_000 });
-    const state = await waitForState(stateFile, (s) => s.recentExecutions.some((e) => e.status === 'completed'), {
+    const state = await e2e!.waitForState((s) => s.recentExecutions.some((e) => e.status === 'completed'), {
       timeout: 30_000,
       message: 'a completed execution',
     });

@@ -4,25 +4,11 @@
 // reference jumps to its output and F2 renames a step id with its references.
 import * as assert from 'node:assert';
 import * as fs from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { LocalApiClient, waitForState } from './extensionState';
-import {
-  openWorkbench,
-  packageExtension,
-  repoRoot,
-  screenshot,
-  startCodeServer,
-  waitFor,
-  waitForExtensionActivation,
-  type CodeServerSession,
-} from './harness';
+import type { Page } from 'playwright-core';
+import { startExtensionSession, startHttpServer, waitFor, type ExtensionSession, type TestHttpServer } from './harness';
 import { activeEditor, openFile } from './workbench';
 
-const EXTENSION_ID = 'testmesh.testmesh-vscode';
 const FILE = 'flows/users.flow.yaml';
 const USER_ID = 4242;
 
@@ -60,54 +46,31 @@ function lineColumn(text: string, needle: string, delta = 0): { line: number; co
 }
 
 describe('Editing flows in code-server', function () {
-  let server: Server | undefined;
-  let vsix: string | undefined;
-  let workspace: string | undefined;
-  let stateDir: string | undefined;
-  let session: CodeServerSession | undefined;
-  let browser: Browser | undefined;
+  let server: TestHttpServer | undefined;
+  let e2e: ExtensionSession | undefined;
   let page: Page;
 
   before(async function () {
-    this.timeout(300_000);
-    server = createServer((req, res) => {
+    this.timeout(600_000);
+    server = await startHttpServer((req, res) => {
       const body = JSON.stringify({ id: USER_ID, name: 'Ann' });
       res.writeHead(req.method === 'POST' ? 201 : 200, { 'content-type': 'application/json' });
       res.end(body);
     });
-    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    vsix = process.env.TESTMESH_E2E_VSIX
-      ? path.resolve(process.env.TESTMESH_E2E_VSIX)
-      : await packageExtension(repoRoot());
-    workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'testmesh-e2e-editing-'));
-    fs.mkdirSync(path.join(workspace, 'flows'));
-    fs.writeFileSync(path.join(workspace, FILE), FLOW);
-    fs.writeFileSync(path.join(workspace, '.env'), `BASE_URL=${base}\n`);
-    stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'testmesh-e2e-editing-state-'));
-    const stateFile = path.join(stateDir, 'state.json');
-    session = await startCodeServer({
-      workspace,
-      vsix,
-      env: { TESTMESH_STATE_FILE: stateFile },
+    e2e = await startExtensionSession({
+      name: 'editing',
+      files: { [FILE]: FLOW, '.env': `BASE_URL=${server.url}\n` },
       settings: {
-        'editor.stickyScroll.enabled': false,
         // Typed braces stay as typed, so the test sees exactly what a user typing `{{` gets.
         'editor.autoClosingBrackets': 'never',
         'editor.autoClosingQuotes': 'never',
-        'git.enabled': false,
-        'extensions.autoCheckUpdates': false,
-        'workbench.tips.enabled': false,
       },
+      ready: (s) => s.ready && s.server.url && s.flows.length > 0,
+      readyMessage: 'discovery and the local API',
     });
-    ({ browser, page } = await openWorkbench(session));
-    await waitForExtensionActivation(session, EXTENSION_ID);
-    const state = await waitForState(stateFile, (s) => s.ready && s.server.url && s.flows.length > 0, {
-      timeout: 120_000,
-      message: 'discovery and the local API',
-    });
+    page = e2e.page;
     // A real run of the flow through the extension's own execution manager: its history is what the editor shows.
-    const api = LocalApiClient.fromState(state);
+    const api = e2e.api();
     const started = await api.request<{ id: string }>('POST', '/api/v1/executions', {
       body: { flow_id: FILE, environment: '.env' },
     });
@@ -120,23 +83,13 @@ describe('Editing flows in code-server', function () {
   });
 
   afterEach(async function () {
-    const name = `e2e-editing-${(this.currentTest?.title ?? 'test')
-      .toLowerCase()
-      .replace(/[^a-z0-9]+/g, '-')
-      .slice(0, 50)}`;
-    await screenshot(page, name).catch(() => undefined);
-    if (this.currentTest?.state === 'failed')
-      console.log(`--- extension host log ---\n${session?.extensionHostLog() ?? ''}`);
+    await e2e?.recordTest(this.currentTest);
   });
 
   after(async function () {
     this.timeout(60_000);
-    await browser?.close().catch(() => undefined);
-    await session?.stop();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    const packagedHere = vsix && !process.env.TESTMESH_E2E_VSIX ? path.dirname(vsix) : undefined;
-    for (const dir of [workspace, stateDir, packagedHere])
-      if (dir && !process.env.TESTMESH_E2E_KEEP) fs.rmSync(dir, { recursive: true, force: true });
+    await e2e?.close();
+    await server?.close();
   });
 
   /** Puts the cursor of the active editor at a 1-based line and column (Go to Line `:line:column`). */
@@ -233,7 +186,7 @@ describe('Editing flows in code-server', function () {
     await page.keyboard.press('Enter');
     await input.waitFor({ state: 'hidden', timeout: 30_000 });
     await page.keyboard.press('Control+S');
-    const file = path.join(workspace!, FILE);
+    const file = path.join(e2e!.workspace, FILE);
     const saved = await waitFor(
       () => {
         const text = fs.readFileSync(file, 'utf8');

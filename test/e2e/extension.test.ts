@@ -6,22 +6,19 @@
 // order; each leaves a screenshot in test-results/, and a failing one the extension host log.
 import * as assert from 'node:assert';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Browser, Frame, Page } from 'playwright-core';
+import type { Frame, Page } from 'playwright-core';
 import { parse as parseYaml } from 'yaml';
 import { LocalApiClient, waitForState, type ExecutionSummary, type ExtensionState } from './extensionState';
 import {
-  openWorkbench,
-  packageExtension,
   repoRoot,
   runCommand,
-  screenshot,
-  startCodeServer,
+  startDemoApi,
+  startExtensionSession,
   waitFor,
-  waitForExtensionActivation,
   webviewFrame,
-  type CodeServerSession,
+  type ExtensionSession,
+  type TestHttpServer,
 } from './harness';
 import { startObserver, type Observer } from './observer';
 import {
@@ -44,7 +41,6 @@ import {
   type TreeRow,
 } from './workbench';
 
-const EXTENSION_ID = 'testmesh.testmesh-vscode';
 const SLOW_FILE = 'flows/slow-steps.flow.yaml';
 const SLOW_FLOW = 'Slow steps (watch it run)';
 const CHECKOUT_FILE = 'failing/checkout.flow.yaml';
@@ -55,16 +51,9 @@ const CANCEL_FILE = 'e2e/cancellable.flow.yaml';
 const CANCEL_FLOW = 'Cancellable (e2e)';
 const GATES = ['step-1', 'step-2', 'step-3', 'step-4'];
 
-interface DemoApi {
-  url: string;
-  port: number;
-  close(): Promise<void>;
-}
-
 /** The example workspace: examples/flows, examples/failing, the e2e fixture flows and a .env for the demo API. */
-function createWorkspace(demo: DemoApi, observer: Observer): string {
+function fillWorkspace(workspace: string, demo: TestHttpServer, observer: Observer): void {
   const root = repoRoot();
-  const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'testmesh-e2e-ws-'));
   fs.cpSync(path.join(root, 'examples', 'flows'), path.join(workspace, 'flows'), { recursive: true });
   fs.cpSync(path.join(root, 'examples', 'failing'), path.join(workspace, 'failing'), { recursive: true });
   fs.cpSync(path.join(root, 'test', 'e2e', 'fixtures', 'flows'), path.join(workspace, 'e2e'), { recursive: true });
@@ -80,7 +69,6 @@ function createWorkspace(demo: DemoApi, observer: Observer): string {
     ...demoAccounts,
   ];
   fs.writeFileSync(path.join(workspace, '.env'), `${env.join('\n')}\n`);
-  return workspace;
 }
 
 /** What a flow file should show in the tree under its flow: setup group, steps, teardown group. */
@@ -93,96 +81,41 @@ function expectedChildren(file: string): { flow: string; children: string[] } {
   return { flow: String(flow.name), children };
 }
 
-function slug(text: string): string {
-  return text
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-|-$/g, '')
-    .slice(0, 60);
-}
-
 describe('TestMesh extension in code-server', function () {
-  let vsix: string | undefined;
-  let demo: DemoApi | undefined;
+  let demo: TestHttpServer | undefined;
   let observer: Observer | undefined;
-  let workspace: string | undefined;
-  let stateDir: string | undefined;
+  let e2e: ExtensionSession | undefined;
+  let workspace = '';
   let stateFile = '';
-  let session: CodeServerSession | undefined;
-  let browser: Browser | undefined;
   let page: Page;
   let api: LocalApiClient;
-  let testNumber = 0;
 
   before(async function () {
-    this.timeout(300_000);
-    const { startDemoApi } = (await import(path.join(repoRoot(), 'examples', 'demo-api', 'server.mjs'))) as {
-      startDemoApi(options: { port: number }): Promise<DemoApi>;
-    };
-    // Assigned one by one, so that after() closes what started even when packaging fails.
-    demo = await startDemoApi({ port: 0 });
+    this.timeout(600_000);
+    // Assigned one by one, so that after() closes what started even when a later step fails.
+    demo = await startDemoApi();
     observer = await startObserver();
-    // TESTMESH_E2E_VSIX tests a VSIX built elsewhere (e.g. the artifact CI publishes) instead of packaging here.
-    vsix = process.env.TESTMESH_E2E_VSIX
-      ? path.resolve(process.env.TESTMESH_E2E_VSIX)
-      : await packageExtension(repoRoot());
-    workspace = createWorkspace(demo, observer);
-    stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'testmesh-e2e-state-'));
-    stateFile = path.join(stateDir, 'state.json');
-    session = await startCodeServer({
-      workspace,
-      vsix,
-      env: { TESTMESH_STATE_FILE: stateFile },
-      settings: {
-        // Sticky scroll would cover the CodeLens line under the editor's top edge.
-        'editor.stickyScroll.enabled': false,
-        // Peeks would open over the editors the tests click in; the tests open Test Results themselves.
-        'testing.automaticallyOpenPeekView': 'never',
-        'git.enabled': false,
-        'extensions.autoCheckUpdates': false,
-        'extensions.autoUpdate': false,
-        'workbench.tips.enabled': false,
-      },
+    const servers = { demo, observer };
+    e2e = await startExtensionSession({
+      name: 'extension',
+      prepare: (folder) => fillWorkspace(folder, servers.demo, servers.observer),
+      ready: (s) => s.ready && s.server.url && s.flows.length > 0,
+      readyMessage: 'the extension to finish discovery and start its local API',
     });
-    ({ browser, page } = await openWorkbench(session));
-    await waitForExtensionActivation(session, EXTENSION_ID);
-    const state = await waitForState(stateFile, (s) => s.ready && s.server.url && s.flows.length > 0, {
-      timeout: 120_000,
-      message: 'the extension to finish discovery and start its local API',
-    });
-    api = LocalApiClient.fromState(state);
+    ({ workspace, stateFile, page } = e2e);
+    api = e2e.api();
     await selectEnvironment(page, '.env');
   });
 
   afterEach(async function () {
     observer?.releaseAll();
-    const test = this.currentTest;
-    testNumber += 1;
-    const name = `e2e-extension-${String(testNumber).padStart(2, '0')}-${slug(test?.title ?? 'test')}`;
-    const picture = page
-      ? await screenshot(page, name).catch((error: unknown) => `(no screenshot: ${error})`)
-      : '(no page)';
-    if (test?.state !== 'failed') return;
-    // Leave what a person needs to see why: the picture, the extension's own view of things, its logs.
-    const log = session?.extensionHostLog() ?? '';
-    const stateText = stateFile && fs.existsSync(stateFile) ? fs.readFileSync(stateFile, 'utf8') : '(no state file)';
-    const logFile = path.join(repoRoot(), 'test-results', `${name}.log`);
-    fs.writeFileSync(
-      logFile,
-      `--- state ---\n${stateText}\n--- extension host log ---\n${log}\n--- code-server ---\n${session?.serverLog() ?? ''}`,
-    );
-    console.log(`screenshot: ${picture}\nlogs and extension state: ${logFile}\n--- extension host log ---\n${log}`);
+    await e2e?.recordTest(this.currentTest);
   });
 
   after(async function () {
     this.timeout(60_000);
-    await browser?.close().catch(() => undefined);
-    await session?.stop();
+    await e2e?.close();
     await Promise.all([demo?.close(), observer?.close()]);
-    const packagedHere = vsix && !process.env.TESTMESH_E2E_VSIX ? path.dirname(vsix) : undefined;
-    for (const dir of [workspace, stateDir, packagedHere]) {
-      if (dir && !process.env.TESTMESH_E2E_KEEP) fs.rmSync(dir, { recursive: true, force: true });
-    }
   });
 
   it('lists the example flows and their steps in the Test Explorer', async function () {
@@ -205,7 +138,7 @@ describe('TestMesh extension in code-server', function () {
     assert.deepStrictEqual([...fileRows].sort(), files);
 
     for (const file of files) {
-      const expected = expectedChildren(path.join(workspace!, file));
+      const expected = expectedChildren(path.join(workspace, file));
       const flowRow = await expandPath(page, [file, expected.flow]);
       const children = childrenIn(await readTree(page), flowRow).map((row) => row.label);
       assert.deepStrictEqual(children, expected.children, `steps of ${file} in the Test Explorer`);
@@ -338,7 +271,7 @@ describe('TestMesh extension in code-server', function () {
 
     await runCommand(page, 'View: Close All Editors');
     await openFile(page, SLOW_FILE);
-    const text = fs.readFileSync(path.join(workspace!, SLOW_FILE), 'utf8');
+    const text = fs.readFileSync(path.join(workspace, SLOW_FILE), 'utf8');
     const stepLine = text.split('\n').findIndex((line) => /^\s*- id: slow_3\s*$/.test(line)) + 1;
     assert.ok(stepLine > 0, 'slow_3 is in the flow file');
     await goToLine(page, stepLine);
@@ -489,7 +422,7 @@ describe('TestMesh extension in code-server', function () {
   it('shows a broken flow file in the Problems panel while the other flows still run', async function () {
     const broken = 'flows/broken.flow.yaml';
     fs.writeFileSync(
-      path.join(workspace!, broken),
+      path.join(workspace, broken),
       'flow:\n  name: Broken on purpose\n  steps:\n    - id: no_action\n      name: A step without an action\n      config: {}\n',
     );
     const state = await waitForState(stateFile, (s) => s.flows.some((f) => f.file === broken && !f.valid));

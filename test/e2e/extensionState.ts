@@ -2,7 +2,7 @@
 // extension writes it on every change when TESTMESH_STATE_FILE is set) and the local REST API
 // (URL from that state, token from the token file the extension writes).
 import * as fs from 'node:fs';
-import { waitFor, type WaitOptions } from './harness';
+import { waitFor, type WaitOptions } from './codeServer';
 
 /** The parts of `testmesh.internal.state` the tests read. */
 export interface ExtensionState {

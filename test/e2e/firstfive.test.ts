@@ -6,23 +6,20 @@
 import * as assert from 'node:assert';
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
-import { createServer, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import * as os from 'node:os';
+import type { ServerResponse } from 'node:http';
 import * as path from 'node:path';
-import type { Browser, Frame, Page } from 'playwright-core';
+import type { Frame, Page } from 'playwright-core';
 import { LocalApiClient, waitForState, type ExtensionState } from './extensionState';
 import {
-  openWorkbench,
-  packageExtension,
   repoRoot,
   runCommand,
   screenshot,
-  startCodeServer,
+  startExtensionSession,
+  startHttpServer,
   waitFor,
-  waitForExtensionActivation,
   webviewFrame,
-  type CodeServerSession,
+  type ExtensionSession,
+  type TestHttpServer,
 } from './harness';
 import {
   activeEditor,
@@ -32,6 +29,7 @@ import {
   findRow,
   openFile,
   readTree,
+  rowLocator,
   runFromTree,
   showTestExplorer,
   showTestResults,
@@ -39,7 +37,6 @@ import {
   waitForRowState,
 } from './workbench';
 
-const EXTENSION_ID = 'testmesh.testmesh-vscode';
 const ORDERS_FILE = 'tests/api/orders.flow.yaml';
 const ORDERS_FLOW = 'Orders';
 const SLOW_FILE = 'tests/api/slow.flow.yaml';
@@ -103,6 +100,57 @@ const TOKEN = `flow:
           Authorization: "Bearer {{API_TOKEN}}"
 `;
 
+const NESTED_FILE = 'tests/api/nested.flow.yaml';
+const NESTED_HELPER_FILE = 'tests/api/helpers/login.flow.yaml';
+const NESTED = `flow:
+  name: Nested
+  steps:
+    - id: wait
+      name: Wait for the slow call
+      action: http_request
+      config: { url: "{{BASE_URL}}/slow" }
+    - id: login
+      name: Log in
+      action: run_flow
+      config: { flow: helpers/login.flow.yaml }
+    - id: each
+      name: Check each order
+      action: for_each
+      config:
+        items: [1, 2]
+        steps:
+          - id: check_one
+            name: Check one order
+            action: http_request
+            config: { url: "{{BASE_URL}}/fast" }
+    - id: total
+      name: Check the total
+      action: http_request
+      config: { url: "{{BASE_URL}}/orders/1" }
+      assert:
+        - body.total == 35
+    - id: maybe_pay
+      name: Pay when in stock
+      action: condition
+      config:
+        condition: "true"
+        then:
+          - id: pay
+            name: Pay
+            action: http_request
+            config: { method: POST, url: "{{BASE_URL}}/orders/1/pay" }
+`;
+const NESTED_HELPER = `flow:
+  name: Log in
+  steps:
+    - id: get_token
+      action: http_request
+      config: { url: "{{BASE_URL}}/fast" }
+    - id: use_token
+      action: log
+      config: { message: logged in }
+`;
+
 const SCRATCH = `flow:
   name: Scratch flow
   steps:
@@ -113,24 +161,19 @@ const SCRATCH = `flow:
 `;
 
 describe('The first five minutes in code-server (issue 20)', function () {
-  let server: Server | undefined;
-  let vsix: string | undefined;
-  let workspace: string | undefined;
-  let stateDir: string | undefined;
+  let server: TestHttpServer | undefined;
+  let e2e: ExtensionSession | undefined;
+  let workspace = '';
   let stateFile = '';
-  let session: CodeServerSession | undefined;
-  let browser: Browser | undefined;
   let page: Page;
   let api: LocalApiClient;
-  let baseUrl = '';
   const held: ServerResponse[] = [];
   let holdSlow = false;
-  let testNumber = 0;
 
   before(async function () {
     // Generous: on a machine shared with builds the workbench and extension host are slow to come up.
     this.timeout(600_000);
-    server = createServer((req, res) => {
+    server = await startHttpServer((req, res) => {
       const reply = (status: number, body: unknown) => {
         res.writeHead(status, { 'content-type': 'application/json' });
         res.end(JSON.stringify(body));
@@ -140,75 +183,41 @@ describe('The first five minutes in code-server (issue 20)', function () {
       if (req.url === '/orders/1') return reply(200, { id: 1, total: 30 });
       reply(200, { ok: true });
     });
-    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
-    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    vsix = process.env.TESTMESH_E2E_VSIX
-      ? path.resolve(process.env.TESTMESH_E2E_VSIX)
-      : await packageExtension(repoRoot());
-    workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'testmesh-e2e-firstfive-'));
-    const write = (rel: string, text: string) => {
-      fs.mkdirSync(path.dirname(path.join(workspace!, rel)), { recursive: true });
-      fs.writeFileSync(path.join(workspace!, rel), text);
-    };
-    write(ORDERS_FILE, ORDERS);
-    write(SLOW_FILE, SLOW);
-    write(TOKEN_FILE, TOKEN);
-    write(SCRATCH_FILE, SCRATCH);
-    write('.env', `BASE_URL=${baseUrl}\n`);
-    stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'testmesh-e2e-firstfive-state-'));
-    stateFile = path.join(stateDir, 'state.json');
-    session = await startCodeServer({
-      workspace,
-      vsix,
-      env: { TESTMESH_STATE_FILE: stateFile },
+    e2e = await startExtensionSession({
+      name: 'firstfive',
+      files: {
+        [ORDERS_FILE]: ORDERS,
+        [SLOW_FILE]: SLOW,
+        [TOKEN_FILE]: TOKEN,
+        [SCRATCH_FILE]: SCRATCH,
+        '.env': `BASE_URL=${server.url}\n`,
+      },
       settings: {
-        'editor.stickyScroll.enabled': false,
         'editor.minimap.enabled': false,
-        'testing.automaticallyOpenPeekView': 'never',
         // Test Results would open under the editor on every run and hide half the flow's lines.
         'testing.openTesting': 'neverOpen',
-        'git.enabled': false,
-        'extensions.autoCheckUpdates': false,
-        'extensions.autoUpdate': false,
-        'workbench.tips.enabled': false,
         // The user's own layout: flows under tests/ only, so scratch/ is outside.
         'testmesh.flowGlobs': ['tests/**/*.yaml'],
       },
+      viewport: { width: 1280, height: 800 },
+      ready: (s) => s.ready && s.server.url && s.flows.length >= 3,
+      readyMessage: 'the extension to finish discovery and start its local API',
+      timeout: 300_000,
     });
-    ({ browser, page } = await openWorkbench(session));
-    await page.setViewportSize({ width: 1280, height: 800 });
-    await waitForExtensionActivation(session, EXTENSION_ID, { timeout: 300_000 });
-    const state = await waitForState(stateFile, (s) => s.ready && s.server.url && s.flows.length >= 3, {
-      timeout: 240_000,
-      message: 'the extension to finish discovery and start its local API',
-    });
-    api = LocalApiClient.fromState(state);
+    ({ workspace, stateFile, page } = e2e);
+    api = e2e.api();
   });
 
   afterEach(async function () {
     holdSlow = false;
     for (const res of held.splice(0)) res.end('{}');
-    const test = this.currentTest;
-    testNumber += 1;
-    const name = `e2e-firstfive-${String(testNumber).padStart(2, '0')}-${slug(test?.title ?? 'test')}`;
-    const picture = page ? await screenshot(page, name).catch((error: unknown) => `(no screenshot: ${error})`) : '';
-    if (test?.state !== 'failed') return;
-    const log = session?.extensionHostLog() ?? '';
-    const stateText = stateFile && fs.existsSync(stateFile) ? fs.readFileSync(stateFile, 'utf8') : '(no state file)';
-    const logFile = path.join(repoRoot(), 'test-results', `${name}.log`);
-    fs.writeFileSync(logFile, `--- state ---\n${stateText}\n--- extension host log ---\n${log}`);
-    console.log(`screenshot: ${picture}\nlogs and extension state: ${logFile}`);
+    await e2e?.recordTest(this.currentTest);
   });
 
   after(async function () {
     this.timeout(60_000);
-    await browser?.close().catch(() => undefined);
-    await session?.stop();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    const packagedHere = vsix && !process.env.TESTMESH_E2E_VSIX ? path.dirname(vsix) : undefined;
-    for (const dir of [workspace, stateDir, packagedHere]) {
-      if (dir && !process.env.TESTMESH_E2E_KEEP) fs.rmSync(dir, { recursive: true, force: true });
-    }
+    await e2e?.close();
+    await server?.close();
   });
 
   it('1. picks the only .env itself and says so in the status bar', async function () {
@@ -227,7 +236,7 @@ describe('The first five minutes in code-server (issue 20)', function () {
       },
       { message: 'the flow files as the first rows of the Test Explorer' },
     );
-    assert.ok(!labels.includes(path.basename(workspace!)), `no folder row: ${labels.join(', ')}`);
+    assert.ok(!labels.includes(path.basename(workspace)), `no folder row: ${labels.join(', ')}`);
     assert.ok(!labels.includes(SCRATCH_FILE), 'scratch/ is outside the flow globs');
   });
 
@@ -237,6 +246,14 @@ describe('The first five minutes in code-server (issue 20)', function () {
     await runFromTree(page, [ORDERS_FILE]);
     await waitForRowState(page, flowPath, 'failed');
     await waitForRowState(page, [...flowPath, 'Pay for the order'], 'skipped');
+    // run.skipped takes no message: the Testing tree says why on the row itself, in front of its
+    // action (the description reaches the tree a moment after the state).
+    await waitFor(
+      async () =>
+        findRow(await readTree(page), [...flowPath, 'Pay for the order'])?.description ===
+        `${SKIPPED_TEXT} · http_request`,
+      { message: `the skipped row to say "${SKIPPED_TEXT} · http_request"` },
+    );
 
     await runCommand(page, 'View: Close All Editors');
     await openFile(page, ORDERS_FILE);
@@ -282,7 +299,7 @@ describe('The first five minutes in code-server (issue 20)', function () {
     await waitFor(async () => (await payRow.textContent())?.trim() === SKIPPED_TEXT, {
       message: `the panel to say "${SKIPPED_TEXT}"`,
     });
-    const cli = await runCli(['run', ORDERS_FILE, '--env-file', '.env', '--no-color'], workspace!);
+    const cli = await runCli(['run', ORDERS_FILE, '--env-file', '.env', '--no-color'], workspace);
     const skippedLines = cli.split('\n').filter((line) => line.includes('Pay for the order'));
     assert.deepStrictEqual(
       skippedLines.map((line) => line.trim()),
@@ -292,7 +309,7 @@ describe('The first five minutes in code-server (issue 20)', function () {
   });
 
   it('5. a broken file shows its error without a run icon, and loses it as soon as it is fixed', async function () {
-    fs.writeFileSync(path.join(workspace!, BROKEN_FILE), ORDERS.replace('name: Orders', 'name: [Broken'));
+    fs.writeFileSync(path.join(workspace, BROKEN_FILE), ORDERS.replace('name: Orders', 'name: [Broken'));
     await waitForState(stateFile, (s) => s.flows.some((f) => f.file === BROKEN_FILE && !f.valid));
     await showTestExplorer(page);
     const row = await waitFor(
@@ -303,6 +320,9 @@ describe('The first five minutes in code-server (issue 20)', function () {
       { message: 'the broken file row saying invalid flow' },
     );
     assert.ok(['', 'unset'].includes(row.state), `no run result on the broken file: ${row.state}`);
+    // Hovering the row shows no Run or Debug button (the profiles take only runnable items); a valid file's row has both.
+    assert.deepStrictEqual(await hoverActions(page, [BROKEN_FILE]), [], 'no Run/Debug button on a broken file');
+    assert.deepStrictEqual(await hoverActions(page, [ORDERS_FILE]), ['Run Test', 'Debug Test']);
     // VS Code shows the item's error as a row of its own under it.
     const errorRow = testTreeText(page);
     await waitFor(async () => /line 3: YAML syntax error/.test(await errorRow()), {
@@ -316,7 +336,7 @@ describe('The first five minutes in code-server (issue 20)', function () {
     const glyphs = await waitFor(async () => runGlyphs(editor), { timeout: 3_000 }).catch(() => 0);
     assert.strictEqual(glyphs, 0, 'no run icon in the gutter of a broken file');
 
-    fs.writeFileSync(path.join(workspace!, BROKEN_FILE), ORDERS.replace('name: Orders', 'name: Fixed orders'));
+    fs.writeFileSync(path.join(workspace, BROKEN_FILE), ORDERS.replace('name: Orders', 'name: Fixed orders'));
     const fixed = await waitFor(
       async () => {
         const found = findRow(await readTree(page), [BROKEN_FILE]);
@@ -327,6 +347,14 @@ describe('The first five minutes in code-server (issue 20)', function () {
       throw new Error(`${error.message}: ${JSON.stringify(findRow(await readTree(page), [BROKEN_FILE]))}`);
     });
     assert.notStrictEqual(fixed.state, 'errored');
+    assert.deepStrictEqual(
+      await waitFor(async () => {
+        const actions = await hoverActions(page, [BROKEN_FILE]);
+        return actions.length ? actions : undefined;
+      }),
+      ['Run Test', 'Debug Test'],
+      'the Run button is back once the file is fixed',
+    );
     await waitFor(async () => (await runGlyphs(editor)) > 0, { message: 'run icons once the file is fixed' });
     // The tree redraws the item's children a moment after its run icons return.
     await waitFor(async () => !/YAML syntax error/.test(await errorRow()), { message: 'the error went with the fix' });
@@ -343,7 +371,7 @@ describe('The first five minutes in code-server (issue 20)', function () {
     await waitForState(stateFile, (s) => s.flows.some((f) => f.file === SCRATCH_FILE && f.valid));
     await editor.locator('.codelens-decoration a', { hasText: '▶ Run flow' }).first().waitFor({ timeout: 30_000 });
     await waitFor(async () => (await why.count()) === 0, { message: 'the "not listed" lens to go' });
-    const settings = JSON.parse(fs.readFileSync(path.join(workspace!, '.vscode', 'settings.json'), 'utf8')) as Record<
+    const settings = JSON.parse(fs.readFileSync(path.join(workspace, '.vscode', 'settings.json'), 'utf8')) as Record<
       string,
       unknown
     >;
@@ -458,6 +486,88 @@ describe('The first five minutes in code-server (issue 20)', function () {
     assert.ok(fs.statSync(file).size > 10_000, 'a real picture');
   });
 
+  it("6. the panel lists nested steps and a sub-flow's steps from the start too; the header counts skipped rows as skipped", async function () {
+    fs.mkdirSync(path.join(workspace!, 'tests/api/helpers'), { recursive: true });
+    fs.writeFileSync(path.join(workspace!, NESTED_HELPER_FILE), NESTED_HELPER);
+    fs.writeFileSync(path.join(workspace!, NESTED_FILE), NESTED);
+    await waitForState(stateFile, (s) => s.flows.some((f) => f.file === NESTED_FILE && f.valid));
+    holdSlow = true;
+    await runCommand(page, 'View: Close All Editors');
+    await hidePanel(page);
+    await openFile(page, NESTED_FILE);
+    await clickCodeLensText(page, 'nested.flow.yaml', '▶ Run flow');
+    await waitFor(() => held.length > 0, { message: 'the first call to be held' });
+    const [running] = await api.executions(`?flow_id=${encodeURIComponent(NESTED_FILE)}&status=running`);
+    assert.ok(running, 'the flow is running');
+    await clickCodeLensText(page, 'nested.flow.yaml', 'Show last execution');
+    const frame = await panelFrame(page, (f) => f.locator(`.detail-view .crumb-id:text-is("${running.id}")`));
+    const rows = frame.locator('.step-trees [data-step-id]');
+    const read = () =>
+      rows.evaluateAll((items) =>
+        items.map((item) => {
+          const row = item as HTMLElement;
+          const note = row.querySelector(':scope > .step-line .step-note')?.textContent ?? '';
+          const parent = row.parentElement?.closest<HTMLElement>('[data-step-id]')?.dataset.stepId;
+          return `${parent ? `${parent} > ` : ''}${row.dataset.stepId}: ${row.dataset.status}${note ? ` (${note})` : ''}`;
+        }),
+      );
+    const early = await waitFor(
+      async () => {
+        const seen = await read();
+        return seen.length === 9 && seen[0] === 'wait: running' ? seen : undefined;
+      },
+      { message: 'nine rows with the first running' },
+    ).catch(async (error: Error) => {
+      throw new Error(`${error.message}: ${JSON.stringify(await read())}`);
+    });
+    assert.deepStrictEqual(early, [
+      'wait: running',
+      'login: pending',
+      'login > login/get_token: pending',
+      'login > login/use_token: pending',
+      'each: pending',
+      'each > check_one: pending',
+      'total: pending',
+      'maybe_pay: pending',
+      'maybe_pay > pay: pending',
+    ]);
+    assert.match(await frame.locator('.detail-view .count.total').innerText(), /0 \/ 9 steps/);
+    await screenshot(page, 'e2e-firstfive-panel-nested-while-running');
+
+    holdSlow = false;
+    for (const res of held.splice(0)) res.end('{}');
+    await api.waitForEnd(running.id);
+    const done = await waitFor(
+      async () => {
+        const seen = await read();
+        return seen.some((row) => row.includes('pending')) || seen.length !== 10 ? undefined : seen;
+      },
+      { message: 'every row settled' },
+    ).catch(async (error: Error) => {
+      throw new Error(`${error.message}: ${JSON.stringify(await read())}`);
+    });
+    assert.deepStrictEqual(
+      done.map((row) => (row.startsWith('total: failed') ? 'total: failed' : row)),
+      [
+        'wait: completed',
+        'login: completed',
+        'login > login/get_token: completed',
+        'login > login/use_token: completed',
+        'each: completed',
+        // The loop body's planned row gave way to its iterations.
+        'each > check_one[0]: completed',
+        'each > check_one[1]: completed',
+        'total: failed',
+        'maybe_pay: skipped (skipped: an earlier step failed)',
+        'maybe_pay > pay: skipped (skipped: an earlier step failed)',
+      ],
+    );
+    const header = frame.locator('.detail-view .exec-header');
+    assert.match(await header.locator('.count.total').innerText(), /^10 \/ 10 steps$/);
+    assert.match(await header.locator('.count.skipped').innerText(), /^2 skipped$/);
+    await screenshot(page, 'e2e-firstfive-panel-nested-done');
+  });
+
   // ---- helpers bound to this session ----
 
   async function selectEnvironment(target: Page, relativePath: string): Promise<void> {
@@ -567,6 +677,24 @@ async function lineMarks(editor: ReturnType<typeof activeEditor>): Promise<LineM
   });
 }
 
+/** The Run/Debug buttons a Test Explorer row shows when hovered. */
+async function hoverActions(page: Page, path: string[]): Promise<string[]> {
+  await showTestExplorer(page);
+  const row = await expandPath(page, path, { expandLast: false });
+  const element = rowLocator(page, row);
+  await element.hover();
+  // The action bar is drawn on hover; give it a moment before reading what it holds.
+  await element
+    .locator('.action-label')
+    .first()
+    .waitFor({ state: 'visible', timeout: 5_000 })
+    .catch(() => undefined);
+  const labels = await element
+    .locator('.action-label')
+    .evaluateAll((items) => items.map((item) => item.getAttribute('aria-label') ?? ''));
+  return labels.filter((label) => /^(Run|Debug) Test$/.test(label));
+}
+
 /** Hides the bottom panel (Test Results, Problems) so the editor has the window's height. */
 async function hidePanel(page: Page): Promise<void> {
   if (await page.locator('.part.panel').isVisible()) await runCommand(page, 'View: Hide Panel', { timeout: 10_000 });
@@ -593,12 +721,4 @@ function runCli(args: string[], cwd: string): Promise<string> {
       (_e, stdout, stderr) => resolve(`${stdout}${stderr}`),
     );
   });
-}
-
-function slug(text: string): string {
-  return text
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-|-$/g, '')
-    .slice(0, 60);
 }

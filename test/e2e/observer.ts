@@ -6,7 +6,7 @@
 //   GET /mark/<name>   answers at once; counted
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { waitFor, type WaitOptions } from './harness';
+import { waitFor, type WaitOptions } from './codeServer';
 
 export interface Observer {
   /** `http://127.0.0.1:<port>` */

@@ -5,52 +5,45 @@
 // webview command proves webview content is reachable.
 import * as assert from 'node:assert';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import {
-  CodeServerSession,
-  openWorkbench,
-  packageExtension,
   repoRoot,
   runCommand,
   screenshot,
-  startCodeServer,
+  startExtensionSession,
   waitFor,
-  waitForExtensionActivation,
   webviewFrame,
+  type ExtensionSession,
 } from './harness';
 
 describe('e2e smoke: code-server in Chromium', function () {
-  let workspace: string;
-  let vsix: string | undefined;
-  let session: CodeServerSession | undefined;
-  let browser: Browser | undefined;
+  let e2e: ExtensionSession | undefined;
   let page: Page | undefined;
 
   before(async function () {
-    workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'testmesh-e2e-ws-'));
-    fs.writeFileSync(
-      path.join(workspace, 'health.flow.yaml'),
-      'flow:\n  name: Health\n  steps:\n    - action: http_request\n      config: { method: GET, url: "http://127.0.0.1:1/health" }\n',
-    );
-    vsix = await packageExtension(path.join(repoRoot(), 'test', 'e2e', 'fixtures', 'smoke-extension'));
-    session = await startCodeServer({ workspace, vsix });
-    ({ browser, page } = await openWorkbench(session));
+    this.timeout(600_000);
+    e2e = await startExtensionSession({
+      name: 'smoke',
+      files: {
+        'health.flow.yaml':
+          'flow:\n  name: Health\n  steps:\n    - action: http_request\n      config: { method: GET, url: "http://127.0.0.1:1/health" }\n',
+      },
+      extension: {
+        folder: path.join(repoRoot(), 'test', 'e2e', 'fixtures', 'smoke-extension'),
+        id: 'testmesh-e2e.testmesh-e2e-smoke',
+      },
+    });
+    page = e2e.page;
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state !== 'failed') return;
-    // Leave what a person needs to see why: a picture and the extension host's logs.
-    if (page) console.log(`screenshot: ${await screenshot(page, 'e2e-smoke-failure').catch(String)}`);
-    if (session) console.log(`--- extension host log ---\n${session.extensionHostLog()}`);
+    await e2e?.recordTest(this.currentTest);
   });
 
   after(async function () {
-    await browser?.close();
-    await session?.stop();
-    if (workspace) fs.rmSync(workspace, { recursive: true, force: true });
-    if (vsix) fs.rmSync(path.dirname(vsix), { recursive: true, force: true });
+    this.timeout(60_000);
+    await e2e?.close();
   });
 
   it('opens the workspace folder in the explorer', async function () {
@@ -59,8 +52,6 @@ describe('e2e smoke: code-server in Chromium', function () {
   });
 
   it('opens the Testing view from the command palette', async function () {
-    // On a busy machine the extension host can need half a minute before the fixture runs.
-    await waitForExtensionActivation(session!, 'testmesh-e2e.testmesh-e2e-smoke');
     await runCommand(page!, 'Testing: Focus on Test Explorer View');
     const testingView = page!.locator('.part.sidebar .monaco-list[aria-label="Test Explorer"]');
     await testingView.waitFor({ state: 'visible', timeout: 30_000 });

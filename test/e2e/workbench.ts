@@ -2,7 +2,7 @@
 // Explorer tree, editors and their CodeLens, the Test Results and Problems panels. Everything
 // waits on conditions (playwright's auto-waiting or waitFor), never on fixed sleeps.
 import type { Locator, Page } from 'playwright-core';
-import { runCommand, waitFor, type WaitOptions } from './harness';
+import { runCommand, waitFor, type WaitOptions } from './codeServer';
 
 /** A row of the Test Explorer as the user sees it. */
 export interface TreeRow {

@@ -15,10 +15,11 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inCi } from './postgres';
+import { freePorts } from './ports';
+import { requireOrSkip } from './required';
 
 export const KAFKA_VERSION = process.env.TESTMESH_KAFKA_VERSION || '4.1.1';
 export const KAFKA_SASL_USER = 'tm-user';
@@ -63,11 +64,13 @@ export function kafkaUnavailable(): string | undefined {
 
 /** Throws in CI, skips the mocha context locally, when the broker cannot run. */
 export function requireKafkaOrSkip(ctx: Mocha.Context, what: string): void {
-  const why = kafkaUnavailable();
-  if (!why) return;
-  if (inCi()) throw new Error(`${why} — CI is set, so the ${what} must run`);
-  console.warn(`\n  !!!!! SKIPPING the ${what}: ${why} !!!!!\n`);
-  ctx.skip();
+  requireOrSkip(ctx, what, kafkaUnavailable());
+}
+
+/** For a mocha `before` hook: the test process's broker (see sharedKafka), or the suite skipped. */
+export function sharedKafkaOrSkip(ctx: Mocha.Context, what: string): Promise<KafkaBroker> {
+  requireKafkaOrSkip(ctx, what);
+  return sharedKafka();
 }
 
 let shared: Promise<KafkaBroker> | undefined;
@@ -82,17 +85,6 @@ export function sharedKafka(): Promise<KafkaBroker> {
       })
     : startKafka();
   return shared;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**
@@ -123,7 +115,7 @@ async function startKafka(): Promise<KafkaBroker> {
   if (!libs) throw new Error(`Apache Kafka ${KAFKA_VERSION} is not fetched: run ${HOW_TO_GET_IT}`);
   const classpath = join(libs, '*');
   const dir = mkdtempSync(join(tmpdir(), 'testmesh-kafka-'));
-  const [plainPort, saslPort, controllerPort] = [await freePort(), await freePort(), await freePort()];
+  const [plainPort, saslPort, controllerPort] = await freePorts(3);
   const properties = join(dir, 'server.properties');
   writeFileSync(
     properties,

@@ -18,9 +18,13 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './ports';
+import { requireOrSkip } from './required';
+
+// Test files that predate required.ts import inCi from here.
+export { inCi } from './required';
 
 export interface PostgresServer {
   host: string;
@@ -49,21 +53,18 @@ export function findPostgresBin(): string | undefined {
   return versions.length ? join(root, versions[0], 'bin') : undefined;
 }
 
-/** True when tests run in CI (where a missing PostgreSQL is a failure, not a skip). */
-export function inCi(): boolean {
-  const value = process.env.CI;
-  return value !== undefined && value !== '' && value !== 'false' && value !== '0';
+/** Why PostgreSQL cannot start here (with how to install it), or undefined when it can. */
+export function postgresMissing(): string | undefined {
+  return findPostgresBin() ? undefined : 'PostgreSQL is not installed (apt-get install -y postgresql)';
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
+/**
+ * For a mocha `before` hook: a fresh cluster for the suite (stop it in `after`); without PostgreSQL
+ * the suite is skipped saying how to install it, or fails under CI (see required.ts).
+ */
+export async function startPostgresOrSkip(ctx: Mocha.Context, what: string): Promise<PostgresServer> {
+  requireOrSkip(ctx, what, postgresMissing());
+  return startPostgres();
 }
 
 function ensureOsUser(): { uid: number; gid: number } {

@@ -5,9 +5,10 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './ports';
 
 export interface RedisServer {
   host: string;
@@ -27,15 +28,9 @@ export function findRedisServer(): string | undefined {
   return which.status === 0 && which.stdout.trim() ? which.stdout.trim() : undefined;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
+/** Why redis-server cannot start here (with how to install it), or undefined when it can. */
+export function redisMissing(): string | undefined {
+  return findRedisServer() ? undefined : 'redis-server is not installed (apt-get install -y redis-server)';
 }
 
 /** Resolves once the port answers PING (with the password when there is one). */
@@ -45,7 +40,8 @@ async function waitForReady(
   child: ChildProcess,
   output: () => string,
 ): Promise<void> {
-  const deadline = Date.now() + 20_000;
+  // Generous: a machine under heavy load can take many seconds to start even Redis.
+  const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode}:\n${output()}`);
     const ok = await new Promise<boolean>((resolve) => {

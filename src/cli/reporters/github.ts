@@ -31,7 +31,7 @@ interface Annotation {
   message: string;
 }
 
-export function workflowCommand(a: Annotation): string {
+function workflowCommand(a: Annotation): string {
   const props: Array<[string, string | number | undefined]> = [
     ['file', a.file],
     ['line', a.line],
@@ -48,7 +48,7 @@ export function workflowCommand(a: Annotation): string {
 }
 
 /** The repository root GitHub's annotations are relative to: $GITHUB_WORKSPACE, else the nearest folder with `.git`. */
-export function repositoryRoot(cwd: string, env: NodeJS.ProcessEnv = process.env): string {
+function repositoryRoot(cwd: string, env: NodeJS.ProcessEnv = process.env): string {
   if (env.GITHUB_WORKSPACE && isAbsolute(env.GITHUB_WORKSPACE)) return env.GITHUB_WORKSPACE;
   for (let dir = resolve(cwd); ; dir = dirname(dir)) {
     if (existsSync(join(dir, '.git'))) return dir;

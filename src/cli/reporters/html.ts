@@ -14,7 +14,7 @@ import { REPORT_ELEMENT_ID, type ReportData, type ReportExecution } from '../../
 import type { Reporter } from './types';
 
 /** The web UI's files, found next to the CLI (dist/cli.js -> media/) or above a compiled test. */
-export function webUiAsset(name: string, from = __dirname): string {
+function webUiAsset(name: string, from = __dirname): string {
   for (let dir = from, i = 0; i < 6; i++, dir = dirname(dir)) {
     const file = join(dir, 'media', name);
     if (existsSync(file)) return readFileSync(file, 'utf8');
@@ -42,7 +42,7 @@ function execution(flow: FlowReport): ReportExecution | undefined {
   return { summary, events, details: flow.details ?? [] };
 }
 
-export function reportData(report: RunReport, now = new Date()): ReportData {
+function reportData(report: RunReport, now = new Date()): ReportData {
   const data: ReportData = {
     version: 1,
     generated_at: now.toISOString(),
@@ -90,7 +90,7 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 }
 
-export function htmlReport(report: RunReport, now = new Date()): string {
+function htmlReport(report: RunReport, now = new Date()): string {
   const data = reportData(report, now);
   const s = report.summary;
   const title = `TestMesh report: ${s.passed}/${s.total} flows passed`;

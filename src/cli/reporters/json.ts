@@ -1,5 +1,5 @@
 /**
- * The JSON report of DESIGN.md's CLI contract. Each flow also carries its events and step
+ * The JSON report of `testmesh run --reporter json` (its shape: core/report.ts). Each flow also carries its events and step
  * details (what the HTML reporter and `merge-reports` render from); those are written one per
  * line so the report stays readable and compact.
  */
@@ -9,7 +9,7 @@ import type { Reporter } from './types';
 
 const COMPACT_KEYS = new Set(['events', 'details']);
 
-export function jsonReport(report: RunReport): string {
+function jsonReport(report: RunReport): string {
   const compact: string[] = [];
   // A marker no value of the report can forge (hostile response bodies end up in reports too).
   const nonce = randomBytes(8).toString('hex');

@@ -4,7 +4,7 @@ import type { FlowReport, RunReport } from '../../core/report';
 import { shortJson } from './markdown';
 import type { Reporter } from './types';
 
-export function escapeXml(text: string): string {
+function escapeXml(text: string): string {
   // Characters XML 1.0 forbids are dropped; the five specials are escaped.
   return text
     .replace(/[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '')

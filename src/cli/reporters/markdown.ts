@@ -3,19 +3,19 @@
  * file:line, message and expected/actual. GitHub's job summary ($GITHUB_STEP_SUMMARY) shows it,
  * and `--reporter markdown` writes it to a file (a pull-request comment, a wiki page).
  */
-import { formatDuration } from '../../core/duration';
+import { formatDuration } from '../../core/format';
 import type { FlowReport, RunReport, StepReport } from '../../core/report';
 import type { Reporter } from './types';
 
 /** Text safe inside a Markdown table cell or heading: no line breaks, pipes or HTML. */
-export function markdownText(text: string): string {
+function markdownText(text: string): string {
   return text
     .replace(/\r?\n|\r/g, ' ')
     .replace(/[\\`*_[\]|<>&#]/g, (c) => (c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '&' ? '&amp;' : `\\${c}`));
 }
 
 /** An inline code span that holds any text (fenced with more backticks than it contains). */
-export function markdownCode(text: string): string {
+function markdownCode(text: string): string {
   const flat = text.replace(/\r?\n|\r/g, ' ').replace(/\|/g, '\\|');
   const longest = Math.max(0, ...(flat.match(/`+/g) ?? []).map((run) => run.length));
   const fence = '`'.repeat(longest + 1);

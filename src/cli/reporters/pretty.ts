@@ -3,7 +3,7 @@
  * values; a summary. Colour only on a TTY (NO_COLOR / FORCE_COLOR respected).
  */
 import { formatDiagnostic } from '../../core/errors';
-import { formatDuration } from '../../core/duration';
+import { formatDuration } from '../../core/format';
 import type { ExecutionEvent } from '../../core/events';
 import { skippedText } from '../../core/stepStateText';
 import type { FlowDef } from '../../core/flow/types';

@@ -387,7 +387,7 @@ function shapeResult(
 }
 
 /** A driver or server error as one line: the server's message with its SQLSTATE, or the network reason. */
-export function describePgError(err: unknown): string {
+function describePgError(err: unknown): string {
   const e = err as { code?: string; message?: string; severity?: string; detail?: string; errors?: unknown[] };
   // Connecting to "localhost" tries ::1 and 127.0.0.1; Node reports both in an AggregateError.
   if (Array.isArray(e.errors) && e.errors.length && !e.message) return describePgError(e.errors[e.errors.length - 1]);
@@ -399,7 +399,7 @@ export function describePgError(err: unknown): string {
 }
 
 /** The start of a query on one line, for messages. */
-export function excerpt(query: string): string {
+function excerpt(query: string): string {
   const line = query.replace(/\s+/g, ' ').trim();
   return JSON.stringify(line.length > 60 ? `${line.slice(0, 57)}...` : line);
 }

@@ -15,7 +15,7 @@
  */
 import { TestMeshError } from '../errors';
 import { TimeoutError } from '../engine/errors';
-import { formatDuration } from '../duration';
+import { formatDuration } from '../format';
 import { stringifyValue } from '../template';
 import { sleep } from '../cancellation';
 import { optionalDuration, optionalMap, optionalNumber, requireString, type Config } from './config';

@@ -2,6 +2,7 @@
 import { request } from '../http/undici';
 import { linkedAbort } from '../cancellation';
 import { TestMeshError } from '../errors';
+import { formatBytes } from '../format';
 import { SOCKET_ERROR_REASONS } from '../networkErrors';
 import { TimeoutError } from '../engine/errors';
 import { optionalDuration, optionalMap, optionalString, requireString, type Config } from './config';
@@ -93,7 +94,7 @@ function readText(
     body.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_BODY_BYTES) {
-        body.destroy(new TestMeshError(`response body larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB`));
+        body.destroy(new TestMeshError(`response body larger than ${formatBytes(MAX_BODY_BYTES)}`));
         return;
       }
       chunks.push(chunk);

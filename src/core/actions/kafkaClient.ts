@@ -43,7 +43,7 @@ interface KafkaState {
 }
 
 /** `brokers`: a list or a comma-separated string (entries may hold commas too), as TestMesh reads it. */
-export function readBrokers(config: Config, key = 'brokers', fallback?: string): string[] {
+function readBrokers(config: Config, key = 'brokers', fallback?: string): string[] {
   const value = config[key] ?? fallback;
   const parts: unknown[] = Array.isArray(value) ? value : value === undefined || value === null ? [] : [value];
   const brokers: string[] = [];

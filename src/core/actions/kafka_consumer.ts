@@ -19,7 +19,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Consumer, KafkaMessage } from 'kafkajs';
-import { formatDuration } from '../duration';
+import { formatDuration } from '../format';
 import { TestMeshError } from '../errors';
 import { parseOutputPath, readPath } from '../path';
 import { messagePreview } from '../engine/streamMessages';

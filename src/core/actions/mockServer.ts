@@ -7,6 +7,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { TestMeshError } from '../errors';
+import { formatBytes } from '../format';
 import { interpolate } from '../template';
 import { parseMessageText } from './jsonMatch';
 import { applyStateRule, matchRequest, type MockEndpoint, type MockRequest } from './mockEndpoints';
@@ -144,7 +145,7 @@ export class MockServer {
     } catch {
       this.log(
         'warn',
-        `mock server '${this.name}': ${label}: request body over ${MAX_BODY_BYTES / 1024 / 1024} MB, answered 413`,
+        `mock server '${this.name}': ${label}: request body over ${formatBytes(MAX_BODY_BYTES)}, answered 413`,
       );
       res
         .writeHead(413, { 'content-type': 'application/json', connection: 'close' })

@@ -13,6 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { TestMeshError } from '../errors';
+import { formatBytes } from '../format';
 import { stringifyValue } from '../template';
 import { optionalBoolean, optionalList, optionalMap, optionalNumber, optionalString, type Config } from './config';
 import { show } from './jsonMatch';
@@ -131,7 +132,7 @@ async function withBodyFile(endpoint: unknown, where: string, ctx: ActionContext
   const info = await stat(path);
   if (info.size > MAX_BODY_FILE_BYTES)
     throw new TestMeshError(
-      `${where}.response.${key} '${String(reference)}' is ${info.size} bytes; at most ${MAX_BODY_FILE_BYTES} are served`,
+      `${where}.response.${key} '${String(reference)}' is ${formatBytes(info.size)}; at most ${formatBytes(MAX_BODY_FILE_BYTES)} are served`,
     );
   return { ...(endpoint as Record<string, unknown>), response: { ...rest, body_text: await readFile(path, 'utf8') } };
 }

@@ -40,7 +40,7 @@ function keywordValue(value: string): string {
 }
 
 /** The DSN of a step: `connectionString`/`connection` as given, or one built from the parts. */
-export function postgresDsnOf(config: Config): string {
+function postgresDsnOf(config: Config): string {
   const given = optionalString(config, 'connectionString') ?? optionalString(config, 'connection');
   if (given) return given;
   const port = optionalNumber(config, 'port') ?? 5432;

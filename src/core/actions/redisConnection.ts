@@ -139,7 +139,7 @@ async function closeClient(client: RedisClient): Promise<void> {
 }
 
 /** A Redis error or a network failure as one readable line. */
-export function describeRedisError(err: unknown): string {
+function describeRedisError(err: unknown): string {
   const e = err as { code?: string; message?: string; errors?: unknown[] };
   if (Array.isArray(e.errors) && e.errors.length && !e.message)
     return describeRedisError(e.errors[e.errors.length - 1]);

@@ -7,7 +7,7 @@ import { parseOutputPath, readPath } from '../path';
 import { optionalMap } from './config';
 import { registerAction } from './registry';
 
-export function applyTransform(input: unknown, spec: unknown): unknown {
+function applyTransform(input: unknown, spec: unknown): unknown {
   if (typeof spec !== 'string' || !spec.startsWith('$')) return spec;
   const path = spec.startsWith('$.') || spec.startsWith('$[') || spec === '$' ? spec : `$.${spec.slice(1)}`;
   return readPath(input, parseOutputPath(path));

@@ -2,7 +2,7 @@
 import { connect } from 'node:net';
 import { request } from '../http/undici';
 import { errorMessage, TestMeshError } from '../errors';
-import { formatDuration } from '../duration';
+import { formatDuration } from '../format';
 import { parseOutputPath, readPath } from '../path';
 import { sleep } from '../cancellation';
 import { optionalDuration, optionalMap, optionalNumber, optionalString, type Config } from './config';

@@ -2,7 +2,7 @@
  * `wait_until`: re-checks a condition every `interval` until it holds or `max_duration` passes.
  * Optional nested `steps` run before each check, so a flow can poll an endpoint until its answer changes.
  */
-import { formatDuration } from '../duration';
+import { formatDuration } from '../format';
 import { TestMeshError } from '../errors';
 import { isTruthy } from '../expr';
 import { sleep } from '../cancellation';

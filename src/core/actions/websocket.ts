@@ -9,7 +9,7 @@
  * does or the timeout passes, so pushed notifications in between do not break a flow.
  */
 import { TestMeshError } from '../errors';
-import { formatDuration } from '../duration';
+import { formatDuration } from '../format';
 import { TimeoutError } from '../engine/errors';
 import { stringifyValue } from '../template';
 import { optionalDuration, optionalMap, optionalString, requireString, type Config } from './config';

@@ -13,7 +13,7 @@ import type { WebSocket, Dispatcher } from 'undici';
 import { webSocketClient } from '../http/undici';
 import { TestMeshError } from '../errors';
 import { TimeoutError } from '../engine/errors';
-import { formatDuration } from '../duration';
+import { formatDuration } from '../format';
 import { describeNetworkError } from './http_request';
 import { abortReason } from '../cancellation';
 import { parseMessageText } from './jsonMatch';

@@ -1,8 +1,9 @@
 /**
  * TestMesh's analytics (`/api/v1/analytics/{metrics,flakiness,trends,steps}`, same field names),
  * computed from the long history of executions instead of nightly aggregate tables, so the
- * answers are always current. Pure functions over RunRecords (oldest first); every backend gives
- * them the same records.
+ * answers are always current. Pure functions over RunRecords (oldest first): the definitions.
+ * The embedded history answers metrics, trends and steps from its columns (columnAnalytics.ts),
+ * PostgreSQL by SQL; the unit suite checks both against these functions.
  *
  * Only executions that completed or failed count (cancelled ones say nothing about the flow).
  * Flakiness follows TestMesh's definition: over the executions of a flow in a window, the rate
@@ -10,10 +11,18 @@
  *   score = transitions / (n - 1) × (1 - |pass rate - 0.5| × 2), flaky at score ≥ 0.1.
  */
 import type { RunRecord } from '../history/types';
-import { addDays, dayOf, weekOf, type DayRange } from './range';
+import { addDays, dayOf, weekOf } from './range';
 import { ascending, average, percentile, rate, round4 } from './stats';
 
 export const DEFAULT_FLAKY_THRESHOLD = 0.1;
+
+/** What an analytics question covers: executions created in [from, to), optionally of one environment or flow. */
+export interface AnalyticsScope {
+  from: string;
+  to: string;
+  environment?: string;
+  flow_id?: string;
+}
 
 export function counts(run: RunRecord): boolean {
   return run.status === 'completed' || run.status === 'failed';
@@ -87,7 +96,7 @@ function sum(runs: readonly RunRecord[], field: 'total_steps' | 'passed_steps' |
 }
 
 /** Per day and environment (runs without a named environment under ""), plus a summary of the range. */
-export function metrics(all: readonly RunRecord[], range: DayRange): MetricsAnswer {
+export function metrics(all: readonly RunRecord[]): { metrics: DailyMetric[]; summary: MetricsSummary } {
   const runs = all.filter(counts);
   const metricsOut: DailyMetric[] = [];
   const byDay = groupBy(runs, (r) => `${dayOf(r.created_at)}\u0000${r.environment ?? ''}`);
@@ -129,8 +138,6 @@ export function metrics(all: readonly RunRecord[], range: DayRange): MetricsAnsw
   const passed = runs.filter((r) => r.status === 'completed').length;
   return {
     metrics: metricsOut,
-    start_date: range.start_date,
-    end_date: range.end_date,
     summary: {
       total_executions: runs.length,
       passed_executions: passed,
@@ -155,11 +162,7 @@ export interface TrendPoint {
   p95_duration_ms: number;
 }
 
-export function trends(
-  all: readonly RunRecord[],
-  range: DayRange,
-  group: TrendGrouping,
-): { trends: TrendPoint[]; start_date: string; end_date: string; group_by: TrendGrouping } {
+export function trends(all: readonly RunRecord[], group: TrendGrouping): TrendPoint[] {
   const bucket = (r: RunRecord) => {
     const day = dayOf(r.created_at);
     return group === 'week' ? weekOf(day) : group === 'month' ? day.slice(0, 7) : day;
@@ -176,8 +179,7 @@ export function trends(
       p95_duration_ms: percentile(sorted, 95),
     });
   }
-  points.sort((a, b) => (a.date < b.date ? -1 : 1));
-  return { trends: points, start_date: range.start_date, end_date: range.end_date, group_by: group };
+  return points.sort((a, b) => (a.date < b.date ? -1 : 1));
 }
 
 export interface Transition {
@@ -206,8 +208,13 @@ export interface FlakinessMetric {
   recent: { id: string; status: string; created_at: string }[];
 }
 
+/** The score of a pass/fail sequence of `total` outcomes (at least two) with `passed` passes and `transitions` changes. */
+export function flakinessScore(transitions: number, passed: number, total: number): number {
+  return round4((transitions / (total - 1)) * (1 - Math.abs(passed / total - 0.5) * 2));
+}
+
 /** Flakiness of one flow over its executions in a window (oldest first); undefined below two executions. */
-export function flakinessOf(
+function flakinessOf(
   flowRuns: readonly RunRecord[],
   window: { start_date: string; end_date: string; days: number },
   threshold = DEFAULT_FLAKY_THRESHOLD,
@@ -233,8 +240,7 @@ export function flakinessOf(
       });
   });
   const total = runs.length;
-  const passRate = passed / total;
-  const score = round4((transitions.length / (total - 1)) * (1 - Math.abs(passRate - 0.5) * 2));
+  const score = flakinessScore(transitions.length, passed, total);
   const last = runs[runs.length - 1];
   return {
     flow_id: last.flow_id,
@@ -395,7 +401,18 @@ export function stepPerformanceByDay(runs: readonly RunRecord[]): StepPerformanc
       );
     }
   }
-  return out.sort((a, b) => (a.date! < b.date! ? -1 : a.date! > b.date! ? 1 : a.step_id < b.step_id ? -1 : 1));
+  return out.sort(byDateThenStep);
+}
+
+/** Order of per-day step rows: day, then step id, then flow. */
+export function byDateThenStep(a: StepPerformance, b: StepPerformance): number {
+  return (
+    compareText(a.date ?? '', b.date ?? '') || compareText(a.step_id, b.step_id) || compareText(a.flow_id, b.flow_id)
+  );
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** The slowest steps over the range (by average duration), with how much they slowed down. */

@@ -5,16 +5,7 @@
  */
 import { TestMeshError } from '../errors';
 import type { RunArchive } from '../history/runArchive';
-import {
-  DEFAULT_FLAKY_THRESHOLD,
-  flakiness,
-  flakinessHistory,
-  metrics,
-  slowestSteps,
-  stepPerformanceByDay,
-  trends,
-  type TrendGrouping,
-} from './analytics';
+import { DEFAULT_FLAKY_THRESHOLD, flakiness, flakinessHistory, type TrendGrouping } from './analytics';
 import { dayRange } from './range';
 
 export const ANALYTICS_KINDS = ['metrics', 'trends', 'flakiness', 'steps'] as const;
@@ -45,15 +36,21 @@ export async function answerAnalytics(runs: RunArchive, kind: AnalyticsKind, que
   switch (kind) {
     case 'metrics': {
       const range = dayRange(text(query, 'start_date'), text(query, 'end_date'), 30);
-      return metrics(await runs.select({ from: range.from, to: range.to, ...inEnvironment }), range);
+      const answer = await runs.metrics({ from: range.from, to: range.to, environment });
+      return {
+        metrics: answer.metrics,
+        start_date: range.start_date,
+        end_date: range.end_date,
+        summary: answer.summary,
+      };
     }
     case 'trends': {
       const range = dayRange(text(query, 'start_date'), text(query, 'end_date'), 30);
       const group = text(query, 'group_by') ?? 'day';
       if (!['day', 'week', 'month'].includes(group))
         throw new TestMeshError(`group_by must be day, week or month, got ${JSON.stringify(group)}`);
-      const selected = await runs.select({ from: range.from, to: range.to, ...inEnvironment });
-      return trends(selected, range, group as TrendGrouping);
+      const points = await runs.trends({ from: range.from, to: range.to, environment }, group as TrendGrouping);
+      return { trends: points, start_date: range.start_date, end_date: range.end_date, group_by: group };
     }
     case 'flakiness': {
       const days = whole(query, 'window_days', 7, 1, 366);
@@ -82,20 +79,15 @@ export async function answerAnalytics(runs: RunArchive, kind: AnalyticsKind, que
       const action = text(query, 'action');
       const limit = whole(query, 'limit', 20, 1, 1000);
       const dates = { start_date: range.start_date, end_date: range.end_date };
-      const selected = await runs.select({
-        from: range.from,
-        to: range.to,
-        ...inEnvironment,
-        ...(flowId !== undefined ? { flow_id: [flowId] } : {}),
-      });
-      if (flowId !== undefined) return { flow_id: flowId, step_performance: stepPerformanceByDay(selected), ...dates };
+      const scope = { from: range.from, to: range.to, environment, flow_id: flowId };
+      if (flowId !== undefined) return { flow_id: flowId, step_performance: await runs.steps(scope, true), ...dates };
       if (action !== undefined)
         return {
           action,
-          step_performance: stepPerformanceByDay(selected).filter((p) => p.action === action),
+          step_performance: await runs.steps(scope, true, action),
           ...dates,
         };
-      return { slowest_steps: slowestSteps(selected, limit), ...dates };
+      return { slowest_steps: (await runs.steps(scope, false)).slice(0, limit), ...dates };
     }
   }
 }

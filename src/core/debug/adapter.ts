@@ -22,6 +22,7 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { StepFrame } from '../engine/hooks';
 import type { Scope as VariableScope } from '../engine/scope';
 import { errorMessage } from '../errors';
+import { formatDuration } from '../format';
 import type { ExecutionEvent } from '../events';
 import type { FlowDef } from '../flow/types';
 import { interpolate } from '../template';
@@ -597,7 +598,7 @@ export class FlowDebugSession extends DebugSession {
       }
       case 'step.completed':
         this.output(
-          `✓ ${event.data.step_name} (${Math.round(event.data.duration_ms)} ms)\n`,
+          `✓ ${event.data.step_name} (${formatDuration(event.data.duration_ms)})\n`,
           'stdout',
           at(event.data.step_id),
         );
@@ -610,7 +611,7 @@ export class FlowDebugSession extends DebugSession {
         break;
       case 'step.retrying':
         this.output(
-          `↻ retrying in ${event.data.delay_ms} ms: ${event.data.error_message}\n`,
+          `↻ retrying in ${formatDuration(event.data.delay_ms)}: ${event.data.error_message}\n`,
           'stdout',
           at(event.data.step_id),
         );

@@ -34,7 +34,7 @@ export interface FlowBreakpoint {
 }
 
 /** The innermost step whose range holds the 1-based line. */
-export function stepAtLine(flow: FlowDef, line: number): StepDef | undefined {
+function stepAtLine(flow: FlowDef, line: number): StepDef | undefined {
   let best: StepDef | undefined;
   for (const step of allSteps(flow)) {
     if (line < step.range.start.line || line > step.range.end.line) continue;

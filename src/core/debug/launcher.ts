@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { createFlowResolver } from '../discovery';
 import { looksSecret, readDotenv } from '../dotenv';
-import { formatDiagnostic, TestMeshError } from '../errors';
+import { firstError, formatDiagnostic, TestMeshError } from '../errors';
 import type { ExecutionEvent } from '../events';
 import { runFlow } from '../engine/executor';
 import type { StepHooks } from '../engine/hooks';
@@ -58,12 +58,8 @@ export async function loadFlowOrThrow(file: string): Promise<FlowDef> {
 export async function loadForBreakpoints(file: string): Promise<{ flow?: FlowDef; problem?: string }> {
   const { flow, diagnostics } = await loadFlowFile(file);
   if (flow) return { flow };
-  const first = diagnostics.find((d) => d.severity === 'error');
-  return {
-    problem: first
-      ? `this file is not a valid flow: ${first.range.start.line}:${first.range.start.column}: ${first.message}`
-      : 'this file is not a flow',
-  };
+  const first = firstError(diagnostics);
+  return { problem: first ? `this file is not a valid flow: ${first}` : 'this file is not a flow' };
 }
 
 /** The run's environment: a named workspace environment, then the `envFile` values over it. */

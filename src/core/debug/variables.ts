@@ -135,7 +135,7 @@ export class VariableTable {
 }
 
 /** What the user typed in the Variables view: JSON when it parses (`42`, `"x"`, `{"a":1}`), else the text itself. */
-export function parseValueText(text: string): unknown {
+function parseValueText(text: string): unknown {
   const trimmed = text.trim();
   try {
     return JSON.parse(trimmed);

@@ -1,4 +1,4 @@
-import { formatDuration } from '../duration';
+import { formatDuration } from '../format';
 import { TestMeshError } from '../errors';
 import type { AssertionFailure } from './types';
 

@@ -1,6 +1,6 @@
 /**
  * Runs a flow: setup -> steps -> teardown (teardown always), with retries, timeouts, `when`,
- * `on_error`, cancellation, nested blocks and sub-flows, emitting DESIGN.md's events in order.
+ * `on_error`, cancellation, nested blocks and sub-flows, emitting the events of core/events.ts in order.
  */
 import { randomUUID } from 'node:crypto';
 import { realpath } from 'node:fs/promises';
@@ -13,7 +13,7 @@ import { linkedAbort, raceAbort, sleep } from '../cancellation';
 import { readDotenv } from '../dotenv';
 import { secretOutput, secretsOfVariable, secretValues } from '../secrets';
 import { errorMessage, TestMeshError } from '../errors';
-import type { ExecutionEvent, LogLevel, PlannedStep } from '../events';
+import type { ExecutionEvent, LogLevel } from '../events';
 import { compileExpression, isTruthy } from '../expr';
 import { loadReferencedFlow } from '../discovery';
 import { allowed, fileAccessFor, FileAccessError, resolveFlowFile, type FileAccess } from '../fileAccess';
@@ -27,6 +27,7 @@ import { resolveRunLimits, RunLimitError, type RunLimits } from './runLimits';
 import { checkAssertions } from './assertions';
 import { AssertionFailedError, CancelledError, TimeoutError } from './errors';
 import { StepTimers, type StepFrame } from './hooks';
+import { loadPlannedSubflows, plannedSteps, plansSubflows } from './plan';
 import { Scope, type StepRecord } from './scope';
 import { MAX_RECORDED_MESSAGES, messagePreview } from './streamMessages';
 import type {
@@ -112,6 +113,20 @@ class Execution {
     if (value === '' || this.secrets.has(value)) return;
     this.secrets.add(value);
     this.refreshRedactor();
+  }
+
+  /** The flow a `run_flow` reference names, from an allowed file only. */
+  async loadSubflow(reference: string, fromFile: string): Promise<FlowDef> {
+    const resolver = this.options.resolveFlow ?? resolveRelativeFlow;
+    const access = this.fileAccess;
+    const flow = await resolver(reference, fromFile, access);
+    // A custom resolver may not confine: the flow it returns must still come from an allowed file.
+    if (!allowed(access, await realpath(flow.file).catch(() => flow.file))) {
+      throw new FileAccessError(
+        `run_flow '${reference}' resolves to ${flow.file}, outside the workspace root ${access.root}: flows may read only files inside the workspace`,
+      );
+    }
+    return flow;
   }
 
   addSecrets(values: Iterable<string>): void {
@@ -206,11 +221,15 @@ class Execution {
       }, timeoutMs);
     }
     const started = new Date(this.startedAt).toISOString();
+    // Sub-flows are read first (only when there are any) so their steps are listed from the start too.
+    const subflows = plansSubflows(this.flow)
+      ? await loadPlannedSubflows(this.flow, (reference, fromFile) => this.loadSubflow(reference, fromFile))
+      : undefined;
     this.emit('execution.started', {
       flow_name: this.flow.name,
       flow_file: this.flow.file,
       total_steps: allSteps(this.flow).length,
-      planned_steps: plannedSteps(this.flow, this.options.onlyStep?.stepId),
+      planned_steps: plannedSteps(this.flow, { onlyStepId: this.options.onlyStep?.stepId, subflows }),
     });
 
     let error: string | undefined;
@@ -291,7 +310,7 @@ class FlowRun {
     readonly parentId: string | undefined,
   ) {}
 
-  /** Layers the variables in FLOW-FORMAT.md's order. */
+  /** Layers the variables in the order scope.ts describes (later sources win). */
   async prepare(environment: Record<string, unknown>, variables: Record<string, unknown>): Promise<void> {
     const vars = this.scope.vars;
     for (const [k, v] of Object.entries(environment)) vars.set(k, v);
@@ -653,15 +672,7 @@ class FlowRun {
     scope: Scope,
     signal: AbortSignal,
   ): Promise<SubflowOutcome> {
-    const resolver = this.execution.options.resolveFlow ?? resolveRelativeFlow;
-    const access = this.execution.fileAccess;
-    const flow = await resolver(reference, this.flow.file, access);
-    // A custom resolver may not confine: the flow it returns must still come from an allowed file.
-    if (!allowed(access, await realpath(flow.file).catch(() => flow.file))) {
-      throw new FileAccessError(
-        `run_flow '${reference}' resolves to ${flow.file}, outside the workspace root ${access.root}: flows may read only files inside the workspace`,
-      );
-    }
+    const flow = await this.execution.loadSubflow(reference, this.flow.file);
     if (this.stack.includes(flow.file)) {
       throw new TestMeshError(
         `run_flow cycle: ${[...this.stack, flow.file].map((f) => f.split(/[\\/]/).pop()).join(' -> ')}`,
@@ -780,19 +791,4 @@ class AttemptContext implements ActionContext {
   resolveFile(reference: string, what: string): Promise<string> {
     return resolveFlowFile(this.run.execution.fileAccess, this.run.flow.file, reference, what);
   }
-}
-
-/** The steps a run will show from its start: the top level of setup, steps and teardown (or the one step run alone). */
-function plannedSteps(flow: FlowDef, onlyStepId: string | undefined): PlannedStep[] {
-  const plan = (step: StepDef): PlannedStep => ({
-    step_id: step.id,
-    step_name: step.name,
-    action: step.action,
-    phase: step.phase,
-  });
-  if (onlyStepId !== undefined) {
-    const step = allSteps(flow).find((s) => s.id === onlyStepId);
-    return step ? [plan(step)] : [];
-  }
-  return [...flow.setup, ...flow.steps, ...flow.teardown].map(plan);
 }

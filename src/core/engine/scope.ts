@@ -1,6 +1,6 @@
 /**
  * Variable lookup for placeholders and expressions. Later sources win:
- * environment -> run variables -> env_file -> flow env -> step outputs (FLOW-FORMAT.md).
+ * environment -> run variables -> env_file -> flow env -> step outputs, as TestMesh layers them.
  * Loop variables live in child scopes; step outputs always go to the root so later steps see them.
  */
 import { builtinValue, isBuiltin } from '../builtins';

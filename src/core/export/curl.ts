@@ -4,6 +4,7 @@
  * `{{login.token}}` becomes `$login_token`). Credentials are masked (`***`) unless the caller
  * asks to show them: secret headers, values of secret-looking variables, given secret values.
  */
+import type { HttpRequestDetail } from '../engine/types';
 import type { StepDef } from '../flow/types';
 import { isSecretHeader } from '../import/secretValues';
 import { createRedactor } from '../redact';
@@ -22,13 +23,13 @@ export interface CurlOptions {
 export class NotHttpError extends Error {}
 
 /** A shell variable name for a placeholder name: `login.token` -> `login_token`. */
-export function shellName(name: string): string {
+function shellName(name: string): string {
   const out = name.replace(/[^A-Za-z0-9_]/g, '_');
   return /^[A-Za-z_]/.test(out) ? out : `_${out}`;
 }
 
 /** One shell word: single-quoted when it has no variables, double-quoted with `${NAME}` when it has. */
-export function shellWord(text: string): string {
+function shellWord(text: string): string {
   const segments = split(text);
   if (segments.every((s) => 'literal' in s)) {
     if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(text)) return text;
@@ -92,9 +93,24 @@ export function stepToCurl(step: StepDef, options: CurlOptions = {}): string {
         headers.push(['Content-Type', 'application/json']);
     }
   }
+  return renderCommand({ method, url, headers, body, timeout: config.timeout }, options, filler.secretValues);
+}
+
+/** A request's parts as the command writes them; text may hold kept variables (see placeholders.ts). */
+interface CommandParts {
+  method: string;
+  url: string;
+  headers: Array<[string, string]>;
+  body?: string;
+  timeout?: unknown;
+}
+
+/** The command text, credentials masked unless `showSecrets` (the one secret policy of every curl export). */
+function renderCommand(parts: CommandParts, options: CurlOptions, resolvedSecrets: Iterable<string> = []): string {
   const redact = options.showSecrets
     ? (text: string) => text
-    : createRedactor([...filler.secretValues, ...(options.secrets ?? [])]);
+    : createRedactor([...resolvedSecrets, ...(options.secrets ?? [])]);
+  const { method, url, headers, body, timeout } = parts;
   const lines: string[] = [];
   lines.push(`curl${method === 'GET' ? '' : ` -X ${shellWord(method)}`} ${shellWord(redact(url))}`);
   for (const [name, value] of headers) {
@@ -102,14 +118,29 @@ export function stepToCurl(step: StepDef, options: CurlOptions = {}): string {
     lines.push(`-H ${shellWord(`${name}: ${shown}`)}`);
   }
   if (body !== undefined) lines.push(`--data-raw ${shellWord(redact(body))}`);
-  if (typeof config.timeout === 'string' && /^\d+s$/.test(config.timeout))
-    lines.push(`--max-time ${config.timeout.slice(0, -1)}`);
+  if (typeof timeout === 'string' && /^\d+s$/.test(timeout)) lines.push(`--max-time ${timeout.slice(0, -1)}`);
   return lines.join(' \\\n  ');
 }
 
-/** Names the command leaves to the shell: `export` lines a user fills in, for a script header. */
-export function keptVariables(step: StepDef, options: CurlOptions = {}): string[] {
-  const filler = new PlaceholderFiller(options.lookup ?? NOTHING);
-  filler.value(step.config);
-  return [...filler.kept].map(shellName);
+/** Private-use characters that mark kept variables: recorded text is literal, so they go. */
+const literal = (text: string) => text.replace(/[\uE000\uE001]/g, '');
+
+/**
+ * The curl command of a request as an execution sent it (placeholders already filled, the run's
+ * secrets already `***` in history). Header names come back lower-case, as recorded.
+ */
+export function recordedRequestToCurl(
+  request: HttpRequestDetail,
+  options: Omit<CurlOptions, 'lookup'> & { timeout?: unknown } = {},
+): string {
+  return renderCommand(
+    {
+      method: literal(request.method).toUpperCase() || 'GET',
+      url: literal(request.url),
+      headers: Object.entries(request.headers).map(([name, value]) => [literal(name), literal(String(value))]),
+      body: request.body === undefined || request.body === '' ? undefined : literal(request.body),
+      timeout: options.timeout,
+    },
+    options,
+  );
 }

@@ -1,4 +1,5 @@
 import { hasPlaceholder, interpolateString, stringifyValue, UNRESOLVED } from '../template';
+import { formatValue } from '../format';
 import { headerKey } from '../path';
 import { EXPR_LANG_FUNCTIONS } from './exprLangFunctions';
 import { ExpressionError, syntaxError } from './lexer';
@@ -40,7 +41,7 @@ const NUMBER_TEXT = /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/;
  * every variable as text (fmt's %v), so flows written for it compare captured numbers with quoted
  * strings; this is the only conversion `==` makes.
  */
-export function scalarTextEqual(a: unknown, b: unknown): boolean {
+function scalarTextEqual(a: unknown, b: unknown): boolean {
   if (typeof a === 'string') [a, b] = [b, a];
   if (typeof b !== 'string') return false;
   if (typeof a === 'number') return NUMBER_TEXT.test(b) && Number(b) === a;
@@ -78,62 +79,8 @@ export function deepEqual(a: unknown, b: unknown, offset: number, depth = 0): bo
   return true;
 }
 
-/**
- * A value as short JSON for a message: stops writing once `limit` characters are reached, so a huge
- * response body costs no more than a small one; survives cycles, BigInt and deep nesting.
- */
-export function formatValue(value: unknown, limit = 200): string {
-  const out: string[] = [];
-  let length = 0;
-  const seen: object[] = [];
-  const write = (text: string): boolean => {
-    out.push(text);
-    length += text.length;
-    return length <= limit;
-  };
-  const visit = (v: unknown): boolean => {
-    if (v === null || v === undefined) return write('null');
-    switch (typeof v) {
-      case 'string':
-        return write(JSON.stringify(v.length > limit ? v.slice(0, limit + 1) : v));
-      case 'number':
-      case 'boolean':
-      case 'bigint':
-        return write(String(v));
-      case 'object':
-        break;
-      default:
-        return write(typeof v);
-    }
-    if (v instanceof Date) return write(Number.isNaN(v.getTime()) ? '"Invalid Date"' : JSON.stringify(v.toISOString()));
-    if (seen.includes(v) || seen.length >= 50) return write('…');
-    seen.push(v);
-    let ok: boolean;
-    if (Array.isArray(v)) {
-      ok = write('[');
-      for (let i = 0; ok && i < v.length; i++) ok = (i === 0 || write(',')) && visit(v[i]);
-      ok = ok && write(']');
-    } else {
-      const entries: Iterable<[unknown, unknown]> = v instanceof Map ? v.entries() : Object.entries(v);
-      ok = write('{');
-      let first = true;
-      for (const [key, item] of entries) {
-        ok = (first || write(',')) && write(`${JSON.stringify(String(key))}:`) && visit(item);
-        first = false;
-        if (!ok) break;
-      }
-      ok = ok && write('}');
-    }
-    seen.pop();
-    return ok;
-  };
-  visit(value);
-  const text = out.join('');
-  return text.length > limit ? `${text.slice(0, limit)}…` : text;
-}
-
 /** Reads an own property or an element; missing, nil or a prototype name gives nil, never an inherited value. */
-export function readMember(target: unknown, key: unknown, node: Node): unknown {
+function readMember(target: unknown, key: unknown, node: Node): unknown {
   if (target === null || target === undefined) return null;
   if (typeof key === 'number') {
     if (Array.isArray(target) || typeof target === 'string') {
@@ -457,7 +404,7 @@ export function builtinFunction(node: CallNode): BuiltinFunction {
 // ---------------------------------------------------------------------------------------------
 // Compilation to closures: the tree is walked once, evaluation is plain function calls.
 
-export function unknownNameError(name: string, offset: number): ExpressionError {
+function unknownNameError(name: string, offset: number): ExpressionError {
   return new ExpressionError(`unknown name '${name}'`, offset);
 }
 

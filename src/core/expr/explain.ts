@@ -1,12 +1,5 @@
-import {
-  binaryOperation,
-  builtinFunction,
-  compileNode,
-  Evaluator,
-  ExpressionScope,
-  formatValue,
-  isTruthy,
-} from './evaluate';
+import { binaryOperation, builtinFunction, compileNode, Evaluator, ExpressionScope, isTruthy } from './evaluate';
+import { formatValue } from '../format';
 import type { BinaryNode, Node } from './parser';
 
 export interface AssertionOutcome {

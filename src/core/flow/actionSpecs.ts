@@ -12,7 +12,7 @@ export type ConfigValueType =
   | 'any'
   /** `"500ms"`, `"2s"`, `"1m30s"` or a number of milliseconds. */
   | 'duration'
-  /** An expression (FLOW-FORMAT.md "Expressions"), checked when the flow loads. */
+  /** An expression (`status == 200 && len(body.items) > 0`, see core/expr), checked when the flow loads. */
   | 'expression'
   /** A list of nested steps. */
   | 'steps'

@@ -17,10 +17,11 @@ import {
   type YAMLError,
 } from 'yaml';
 import { errorMessage, type FlowDiagnostic, type SourcePosition, type SourceRange } from '../errors';
+import { formatBytes } from '../format';
 import { findTooDeep, MAX_NESTING_DEPTH } from './limits';
 import type { FlowDef } from './types';
 import { buildFlow } from './validate';
-import { parseYamlSubset } from './yamlSubset';
+import { parseYamlSubset, type YamlSubsetResult } from './yamlSubset';
 
 /**
  * Largest flow file read by default. Loading is linear in the size (yamlSubset.ts); a generated
@@ -97,13 +98,18 @@ function parseInto(
     );
   }
 
-  const deep = tooDeepOffset(text);
-  if (deep !== undefined) {
-    const at = positionOf(text, deep);
-    return fail({ start: at, end: at }, nestingMessage());
+  // The subset parser measures the nesting as it goes (and gives up far past the limit), so only a
+  // text it leaves to the yaml package, or one it found too deep, needs the separate depth scan.
+  const fast = parseYamlSubset(text);
+  if (!fast || fast.depth > MAX_NESTING_DEPTH) {
+    const deep = tooDeepOffset(text);
+    if (deep !== undefined) {
+      const at = positionOf(text, deep);
+      return fail({ start: at, end: at }, nestingMessage());
+    }
   }
 
-  const doc = parseYaml(text);
+  const doc = fast ? fromSubset(fast) : parseYaml(text);
   const { lineCounter } = doc;
   // Editor features read only the tree (`contents`) of what they are handed; the subset parser
   // builds no yaml Document, just nodes of the same shape.
@@ -148,7 +154,8 @@ function parseInto(
   }
   if (syntaxErrors > 0) return undefined;
 
-  const tooDeep = findTooDeep(doc.contents);
+  // The subset parser measured the nesting as it went; only the yaml package's tree needs the walk.
+  const tooDeep = doc.depth !== undefined && doc.depth <= MAX_NESTING_DEPTH ? undefined : findTooDeep(doc.contents);
   if (tooDeep) {
     const start = tooDeep.range?.[0] ?? 0;
     return fail(rangeOf([start, start]), nestingMessage());
@@ -161,6 +168,8 @@ interface ParsedYaml {
   lineCounter: LineCounter;
   errors: YAMLError[];
   warnings: YAMLError[];
+  /** Deepest nesting of mappings and lists, when the parser measured it. */
+  depth?: number;
 }
 
 /**
@@ -169,16 +178,17 @@ interface ParsedYaml {
  * Duplicate keys are found with a hash set either way: yaml's own check (`uniqueKeys`) compares
  * each key with every earlier one, which took over a minute for 100,000 keys.
  */
+function fromSubset(fast: YamlSubsetResult): ParsedYaml {
+  return {
+    contents: fast.contents,
+    lineCounter: fast.lineCounter,
+    errors: fast.duplicateKeys.map(duplicateKeyError),
+    warnings: [],
+    depth: fast.depth,
+  };
+}
+
 function parseYaml(text: string): ParsedYaml {
-  const fast = parseYamlSubset(text);
-  if (fast) {
-    return {
-      contents: fast.contents,
-      lineCounter: fast.lineCounter,
-      errors: fast.duplicateKeys.map(duplicateKeyError),
-      warnings: [],
-    };
-  }
   const lineCounter = new LineCounter();
   // No `maxAliasCount` here: it only applies to `toJS`, which we never call. validate.ts reads the
   // syntax tree and measures what aliases would expand to before expanding any (checkAliases).
@@ -240,12 +250,6 @@ function yamlErrorMessage(err: YAMLError, text: string): string {
   }
   if (/call stack/i.test(err.message)) return nestingMessage();
   return `YAML syntax error: ${err.message}`;
-}
-
-function formatBytes(bytes: number): string {
-  if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
-  if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
-  return `${bytes} bytes`;
 }
 
 function sortDiagnostics(diagnostics: FlowDiagnostic[]): void {

@@ -1,7 +1,7 @@
 /** Did-you-mean hints for misspelt keys and values in flow files. */
 
 /** Normalises spelling variants (`maxAttempts`, `Max-Attempts`) to the snake_case of flow keys. */
-export function normalizeKey(word: string): string {
+function normalizeKey(word: string): string {
   return word
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
     .toLowerCase()

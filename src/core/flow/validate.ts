@@ -53,6 +53,8 @@ export function buildFlow(
 class FlowBuilder extends YamlReader {
   /** How often each written step id has been used so far: repeats get `<id>@<n>` (see StepDef.id). */
   private readonly idUses = new Map<string, number>();
+  /** Expressions already checked and valid: generated flows repeat the same few thousands of times. */
+  private readonly validExpressions = new Set<string>();
 
   // ---- flow ----------------------------------------------------------------------------------
 
@@ -491,8 +493,10 @@ class FlowBuilder extends YamlReader {
       this.error(node, `${what}: the expression is empty`);
       return undefined;
     }
+    if (this.validExpressions.has(value)) return value;
     try {
       checkExpressionSyntax(value);
+      this.validExpressions.add(value);
     } catch (err) {
       const offset = typeof (err as { offset?: unknown }).offset === 'number' ? (err as { offset: number }).offset : 0;
       const message = errorMessage(err).replace(/ at column \d+/, '');

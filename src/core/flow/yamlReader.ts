@@ -8,6 +8,7 @@
 import { isAlias, isMap, isScalar, isSeq, type LineCounter, type Node as YamlNode } from 'yaml';
 import type { FlowDiagnostic, Severity, SourcePosition, SourceRange } from '../errors';
 import { checkAliases, collectAnchors, MAX_ALIAS_EXPANSION, MAX_NESTING_DEPTH } from './limits';
+import { fastStart, fastValueEnd } from './yamlSubset';
 
 /** One `key: value` of a mapping, merge keys (`<<`) already applied. */
 export interface Entry {
@@ -25,6 +26,8 @@ export class YamlReader {
   private anchors?: Map<string, YamlNode[]>;
   /** Aliases inside the node they name (`&a [*a]`): expanding them would never end. */
   private cyclic = new Set<YamlNode>();
+  /** Index in lineStarts of the line the last position was on: positions are mostly asked in order. */
+  private lastLine = 0;
 
   constructor(
     protected readonly doc: { contents: unknown },
@@ -63,8 +66,29 @@ export class YamlReader {
   // ---- positions and diagnostics -------------------------------------------------------------
 
   position(offset: number): SourcePosition {
-    const { line, col } = this.lineCounter.linePos(offset);
-    return line === 0 ? { line: 1, column: offset + 1 } : { line, column: col };
+    const starts = this.lineCounter.lineStarts;
+    const count = starts.length;
+    if (count === 0 || offset < starts[0]) return { line: 1, column: offset + 1 };
+    // The last line starting at or before `offset`: looked for next to the previous answer first.
+    let line = Math.min(this.lastLine, count - 1);
+    let low: number;
+    let high: number;
+    if (starts[line] > offset) {
+      low = 0;
+      high = line - 1;
+    } else {
+      for (let steps = 0; steps < 8 && line + 1 < count && starts[line + 1] <= offset; steps++) line++;
+      low = line;
+      high = line + 1 < count && starts[line + 1] <= offset ? count - 1 : line;
+    }
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if (starts[mid] <= offset) low = mid;
+      else high = mid - 1;
+    }
+    line = low;
+    this.lastLine = line;
+    return { line: line + 1, column: offset - starts[line] + 1 };
   }
 
   /** Range of [start, end) in the text, trailing whitespace left out. */
@@ -79,6 +103,10 @@ export class YamlReader {
   }
 
   range(node: YamlNode | null | undefined, fallback?: YamlNode | null): SourceRange {
+    // The subset parser's nodes give their offsets without building a `range` array.
+    const fast = node ?? fallback;
+    const start = fastStart(fast);
+    if (start !== undefined) return this.offsetsRange(start, fastValueEnd(fast) as number);
     const r = node?.range ?? fallback?.range;
     if (!r) return { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } };
     return this.offsetsRange(r[0], r[1]);

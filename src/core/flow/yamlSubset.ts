@@ -11,10 +11,13 @@
  * the exact error messages. So this parser never has to produce an error message of its own,
  * except for duplicate keys (valid syntax, refused by our rules).
  *
- * Everything is a loop over character codes with bounded recursion: the nesting depth is
- * limited before this runs (load.ts), and each character is looked at a constant number of times.
+ * Everything is a loop over character codes with bounded recursion: past MAX_SUBSET_DEPTH levels
+ * of nesting it gives up (load.ts then finds and reports the place), and each character is looked
+ * at a constant number of times.
  */
 import { LineCounter, type Node as YamlNode } from 'yaml';
+import { MAX_NESTING_DEPTH } from './limits';
+import { ScalarInterner } from './yamlInterner';
 
 const NODE_TYPE = Symbol.for('yaml.node.type');
 const MAP = Symbol.for('yaml.map');
@@ -44,7 +47,7 @@ abstract class FastRanged {
 }
 
 class FastScalar extends FastRanged {
-  anchor?: string;
+  declare anchor?: string;
   constructor(
     public value: unknown,
     public type: ScalarType,
@@ -75,7 +78,7 @@ class FastPair {
 }
 
 class FastMap extends FastRanged {
-  anchor?: string;
+  declare anchor?: string;
   items: FastPair[] = [];
   constructor(
     at: number,
@@ -86,7 +89,7 @@ class FastMap extends FastRanged {
 }
 
 class FastSeq extends FastRanged {
-  anchor?: string;
+  declare anchor?: string;
   items: FastNode[] = [];
   constructor(
     at: number,
@@ -115,6 +118,18 @@ export interface YamlSubsetResult {
   lineCounter: LineCounter;
   /** Offsets of keys that repeat an earlier key of the same mapping. */
   duplicateKeys: number[];
+  /** Deepest nesting of mappings and lists (aliases not followed), as limits.ts's findTooDeep counts it. */
+  depth: number;
+}
+
+/** Start offset of a node made here, without building its `range` array; undefined for other nodes. */
+export function fastStart(node: unknown): number | undefined {
+  return node instanceof FastRanged ? node.start : undefined;
+}
+
+/** Value-end offset (yaml's `range[1]`) of a node made here; undefined for other nodes. */
+export function fastValueEnd(node: unknown): number | undefined {
+  return node instanceof FastRanged ? node.valueEnd : undefined;
 }
 
 /** Thrown (one shared object, no stack) when the text leaves the subset: the caller falls back. */
@@ -129,6 +144,9 @@ for (const c of ',[]{}#&*!|>\'"%@`') INDICATOR[c.charCodeAt(0)] = 1;
 /** Characters that end a plain scalar inside a flow collection. */
 const FLOW_INDICATOR = new Uint8Array(128);
 for (const c of ',[]{}') FLOW_INDICATOR[c.charCodeAt(0)] = 1;
+
+/** Nesting of mappings and lists past which the parser gives up (twice the flow limit, limits.ts). */
+const MAX_SUBSET_DEPTH = 2 * MAX_NESTING_DEPTH;
 
 /** Mappings up to this many keys are checked for duplicates without a set. */
 const SMALL_MAP = 16;
@@ -151,8 +169,8 @@ export function parseYamlSubset(text: string): YamlSubsetResult | undefined {
     return new SubsetParser(text).document();
   } catch (err) {
     if (err === UNSUPPORTED) return undefined;
-    // Recursion deeper than the stack allows cannot happen after load.ts's depth check; if it
-    // ever did, the yaml package reports the problem properly.
+    // Recursion deeper than the stack allows cannot happen below MAX_SUBSET_DEPTH; if it ever
+    // did, load.ts's depth scan and the yaml package report the problem properly.
     if (err instanceof RangeError) return undefined;
     throw err;
   }
@@ -164,6 +182,11 @@ class SubsetParser {
   private readonly duplicateKeys: number[] = [];
   /** Keys of the mappings with more than SMALL_MAP entries. */
   private readonly keySets = new Map<FastMap, Set<unknown>>();
+  private readonly plainValues = new ScalarInterner(resolvePlain);
+  private readonly quotedValues = new ScalarInterner((text) => text);
+  /** Mappings and lists open right now, and the most ever open at once. */
+  private open = 0;
+  private depth = 0;
 
   constructor(private readonly text: string) {
     this.n = text.length;
@@ -171,9 +194,10 @@ class SubsetParser {
 
   document(): YamlSubsetResult {
     const lineCounter = new LineCounter();
-    lineCounter.addNewLine(0);
+    const lineStarts = lineCounter.lineStarts;
+    lineStarts.push(0);
     const text = this.text;
-    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineCounter.addNewLine(i + 1);
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
 
     let contents: FastNode | null = null;
     const first = this.nextContentLine(0);
@@ -182,7 +206,12 @@ class SubsetParser {
       contents = this.blockNode(first + indent, indent, -1);
       if (this.nextContentLine(this.pos) >= 0) unsupported();
     }
-    return { contents: contents as unknown as YamlNode | null, lineCounter, duplicateKeys: this.duplicateKeys };
+    return {
+      contents: contents as unknown as YamlNode | null,
+      lineCounter,
+      duplicateKeys: this.duplicateKeys,
+      depth: this.depth,
+    };
   }
 
   // ---- lines -----------------------------------------------------------------------------------
@@ -256,6 +285,12 @@ class SubsetParser {
     return end;
   }
 
+  private enter(): void {
+    if (++this.open > this.depth) this.depth = this.open;
+    // Far too deep for a flow: load.ts's depth scan finds the place, the recursion stays short.
+    if (this.open > MAX_SUBSET_DEPTH) unsupported();
+  }
+
   private indentAt(lineStart: number): number {
     let i = lineStart;
     while (this.text.charCodeAt(i) === SPACE) i++;
@@ -305,6 +340,7 @@ class SubsetParser {
   private blockMap(at: number, indent: number): FastMap {
     const text = this.text;
     const map = new FastMap(at, false);
+    this.enter();
     let keyAt = at;
     for (;;) {
       const colon = this.keyEnd(keyAt);
@@ -324,6 +360,8 @@ class SubsetParser {
       if (text.charCodeAt(keyAt) === DASH && isBlankOrEnd(text, keyAt + 1, this.n)) break; // the parent's business
     }
     map.end = Math.max(map.end, this.trailingComments(this.pos, indent));
+    map.items = exactSize(map.items);
+    this.open--;
     return map;
   }
 
@@ -406,6 +444,7 @@ class SubsetParser {
   private blockSeq(at: number, indent: number): FastSeq {
     const text = this.text;
     const seq = new FastSeq(at, false);
+    this.enter();
     let dash = at;
     for (;;) {
       const item = this.seqItem(dash + 1, indent);
@@ -420,6 +459,8 @@ class SubsetParser {
       if (!(text.charCodeAt(dash) === DASH && isBlankOrEnd(text, dash + 1, this.n))) break;
     }
     seq.end = Math.max(seq.end, this.trailingComments(this.pos, indent));
+    seq.items = exactSize(seq.items);
+    this.open--;
     return seq;
   }
 
@@ -519,8 +560,7 @@ class SubsetParser {
     }
     let end = colon;
     while (this.text.charCodeAt(end - 1) === SPACE) end--;
-    const raw = this.text.slice(at, end);
-    return new FastScalar(resolvePlain(raw), 'PLAIN', at, end, end);
+    return new FastScalar(this.plainValues.value(this.text, at, end), 'PLAIN', at, end, end);
   }
 
   // ---- scalars ---------------------------------------------------------------------------------
@@ -545,7 +585,8 @@ class SubsetParser {
     if (!this.plainStart(at, false)) unsupported();
     let end = this.plainLineEnd(at);
     let lineEnd = this.restOfLineEnd(end);
-    let value = text.slice(at, end);
+    const firstLineEnd = end;
+    let value = '';
     let folded = false;
     // Continuation lines: more indented than the parent, not a comment; blank lines become \n.
     if (text.charCodeAt(lineEnd) === NL && text.charCodeAt(end) !== HASH && !this.hasCommentBetween(end, lineEnd)) {
@@ -568,6 +609,7 @@ class SubsetParser {
         const nl = this.restOfLineEnd(lineContentEnd);
         if (lineContentEnd !== nl && !(lineContentEnd < nl && onlySpaces(text, lineContentEnd, nl))) unsupported();
         if (this.keyEndInLine(i, nl)) unsupported();
+        if (!folded) value = text.slice(at, firstLineEnd);
         value += (blankLines === 0 ? ' ' : '\n'.repeat(blankLines)) + text.slice(i, lineContentEnd);
         folded = true;
         blankLines = 0;
@@ -578,7 +620,13 @@ class SubsetParser {
       }
     }
     this.pos = end;
-    const scalar = new FastScalar(folded ? value : resolvePlain(value), 'PLAIN', at, end, lineEnd);
+    const scalar = new FastScalar(
+      folded ? value : this.plainValues.value(text, at, firstLineEnd),
+      'PLAIN',
+      at,
+      end,
+      lineEnd,
+    );
     return scalar;
   }
 
@@ -639,10 +687,27 @@ class SubsetParser {
     const end = this.quoteEnd(at);
     if (end < 0) unsupported(); // multi-line or unterminated: the yaml package decides
     this.pos = end;
+    const single = text.charCodeAt(at) === 39;
+    // Only an escape (`\` in double quotes, `''` in single ones) makes the value differ from the text.
+    const escape = single ? 39 : 92;
+    let escaped = false;
+    for (let i = at + 1; i < end - 1; i++) {
+      if (text.charCodeAt(i) === escape) {
+        escaped = true;
+        break;
+      }
+    }
+    if (!escaped)
+      return new FastScalar(
+        this.quotedValues.value(text, at + 1, end - 1),
+        single ? 'QUOTE_SINGLE' : 'QUOTE_DOUBLE',
+        at,
+        end,
+        end,
+      );
     const inner = text.slice(at + 1, end - 1);
-    if (text.charCodeAt(at) === 39)
-      return new FastScalar(inner.includes("''") ? inner.replace(/''/g, "'") : inner, 'QUOTE_SINGLE', at, end, end);
-    return new FastScalar(inner.includes('\\') ? unescapeDouble(inner) : inner, 'QUOTE_DOUBLE', at, end, end);
+    if (single) return new FastScalar(inner.replace(/''/g, "'"), 'QUOTE_SINGLE', at, end, end);
+    return new FastScalar(unescapeDouble(inner), 'QUOTE_DOUBLE', at, end, end);
   }
 
   /** `|` or `>` with optional chomping indicator; content lines more indented than `parentIndent`. */
@@ -768,6 +833,7 @@ class SubsetParser {
     const isMapOpen = text.charCodeAt(at) === 123;
     const close = isMapOpen ? 125 : 93;
     const node = isMapOpen ? new FastMap(at, true) : new FastSeq(at, true);
+    this.enter();
     let i = this.flowSpace(at + 1, parentIndent);
     while (text.charCodeAt(i) !== close) {
       if (i >= this.n) unsupported();
@@ -798,6 +864,8 @@ class SubsetParser {
     const end = i + 1;
     node.valueEnd = end;
     node.end = end;
+    node.items = exactSize(node.items as FastNode[]) as typeof node.items;
+    this.open--;
     this.pos = end;
     return node;
   }
@@ -851,7 +919,7 @@ class SubsetParser {
       if (next !== 44 && next !== 93 && next !== 125) unsupported();
     }
     this.pos = end;
-    return new FastScalar(resolvePlain(text.slice(at, end)), 'PLAIN', at, end, end);
+    return new FastScalar(this.plainValues.value(text, at, end), 'PLAIN', at, end, end);
   }
 
   /** After spaces from `at`, does the line end with the plain scalar unfinished (no indicator)? */
@@ -860,6 +928,14 @@ class SubsetParser {
     while (this.text.charCodeAt(i) === SPACE) i++;
     return this.text.charCodeAt(i) === NL;
   }
+}
+
+/**
+ * An array of exactly the items: a list grown by push keeps room for 16 or more, and the tree of
+ * a long flow has hundreds of thousands of short lists.
+ */
+function exactSize<T>(items: T[]): T[] {
+  return items.length < 16 ? items.slice() : items;
 }
 
 function isSpaceOrNl(c: number): boolean {

@@ -8,7 +8,7 @@ import type { StepAttemptDetail } from './types';
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 
 /** Cuts a string to at most `maxBytes` UTF-8 bytes without splitting a character. */
-export function cutUtf8(text: string, maxBytes: number): string {
+function cutUtf8(text: string, maxBytes: number): string {
   if (text.length <= maxBytes / 3) return text;
   const bytes = Buffer.from(text, 'utf8');
   if (bytes.length <= maxBytes) return text;

@@ -8,6 +8,28 @@ import { AppendLog, repairTornTail, type AppendLogOptions } from './appendLog';
 import { completeLines, isSummaryLine, parseSummaryLine, summaryLine } from './records';
 import type { ExecutionSummary } from './types';
 
+/** The summaries of an index file (the last record of an id wins) and how many records it holds; none when missing. */
+export async function readSummaryFile(
+  file: string,
+): Promise<{ summaries: Map<string, ExecutionSummary>; lineCount: number }> {
+  const summaries = new Map<string, ExecutionSummary>();
+  let lineCount = 0;
+  let text = '';
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  for (const line of completeLines(text)) {
+    if (!isSummaryLine(line)) continue;
+    const summary = parseSummaryLine(line);
+    if (!summary) continue;
+    lineCount++;
+    summaries.set(summary.id, summary);
+  }
+  return { summaries, lineCount };
+}
+
 export class IndexFile {
   private log: AppendLog;
   /** Lines held back while a compaction swaps the file. */
@@ -32,20 +54,8 @@ export class IndexFile {
   ): Promise<{ index: IndexFile; summaries: Map<string, ExecutionSummary> }> {
     await repairTornTail(file);
     const index = new IndexFile(file, logOptions);
-    const summaries = new Map<string, ExecutionSummary>();
-    let text = '';
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    }
-    for (const line of completeLines(text)) {
-      if (!isSummaryLine(line)) continue;
-      const summary = parseSummaryLine(line);
-      if (!summary) continue;
-      index.lineCount++;
-      summaries.set(summary.id, summary);
-    }
+    const { summaries, lineCount } = await readSummaryFile(file);
+    index.lineCount = lineCount;
     return { index, summaries };
   }
 

@@ -5,7 +5,7 @@
 import { TestMeshError } from '../errors';
 import type { RunArchive, RunRetention } from './runArchive';
 
-export function isPostgresUrl(value: string): boolean {
+function isPostgresUrl(value: string): boolean {
   return /^postgres(ql)?:\/\//i.test(value);
 }
 

@@ -6,11 +6,20 @@
  * meaning as matchesRun (the history suite runs against both backends).
  */
 import type { Pool, PoolClient } from 'pg';
+import type {
+  AnalyticsScope,
+  DailyMetric,
+  MetricsSummary,
+  StepPerformance,
+  TrendGrouping,
+  TrendPoint,
+} from '../analytics/analytics';
+import { sqlMetrics, sqlSteps, sqlTrends } from './postgresAnalytics';
 import { errorMessage, TestMeshError } from '../errors';
 import { parsePostgresDsn, redactMessage } from '../actions/postgresDsn';
 import { MIGRATION_LOCK_KEY, MIGRATIONS, MIGRATIONS_TABLE, RUNS_TABLE, type Migration } from './postgresMigrations';
 import { retentionOf, type RunArchive, type RunPage, type RunRetention } from './runArchive';
-import { pageOf, type RunFilter, type RunQuery } from './runFilter';
+import { pageOf, searchText, type RunFilter, type RunQuery } from './runFilter';
 import type { RunRecord } from './types';
 
 export interface PostgresArchiveOptions {
@@ -20,19 +29,12 @@ export interface PostgresArchiveOptions {
   maxConnections?: number;
 }
 
-/** The lower-cased text the free-text filter searches (see migration 2). */
-export function searchText(run: RunRecord): string {
-  const parts = [run.flow_name, run.flow_id, run.error ?? ''];
-  for (const step of run.steps ?? []) parts.push(step.step_name, step.error_message ?? '');
-  return parts.join('\n').toLowerCase();
-}
-
 function likeEscape(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 /** WHERE clause and parameters of a filter. */
-export function whereOf(filter: RunFilter): { sql: string; params: unknown[] } {
+function whereOf(filter: RunFilter): { sql: string; params: unknown[] } {
   const params: unknown[] = [];
   const clauses: string[] = [];
   const param = (value: unknown) => {
@@ -55,6 +57,15 @@ export function whereOf(filter: RunFilter): { sql: string; params: unknown[] } {
   if (filter.to) clauses.push(`created_at < ${param(filter.to)}::timestamptz`);
   if (filter.q) clauses.push(`search LIKE ${param(`%${likeEscape(filter.q.toLowerCase())}%`)} ESCAPE '\\'`);
   return { sql: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
+}
+
+function filterOf(scope: AnalyticsScope): RunFilter {
+  return {
+    from: scope.from,
+    to: scope.to,
+    ...(scope.environment !== undefined ? { environment: [scope.environment] } : {}),
+    ...(scope.flow_id !== undefined ? { flow_id: [scope.flow_id] } : {}),
+  };
 }
 
 export class PostgresRunArchive implements RunArchive {
@@ -172,6 +183,24 @@ export class PostgresRunArchive implements RunArchive {
     );
     return rows.map((r) => r.id);
   }
+
+  async metrics(scope: AnalyticsScope): Promise<{ metrics: DailyMetric[]; summary: MetricsSummary }> {
+    await this.flush();
+    return sqlMetrics(this.rows, whereOf(filterOf(scope)));
+  }
+
+  async trends(scope: AnalyticsScope, grouping: TrendGrouping): Promise<TrendPoint[]> {
+    await this.flush();
+    return sqlTrends(this.rows, whereOf(filterOf(scope)), grouping);
+  }
+
+  async steps(scope: AnalyticsScope, perDay: boolean, action?: string): Promise<StepPerformance[]> {
+    await this.flush();
+    return sqlSteps(this.rows, whereOf(filterOf(scope)), perDay, action);
+  }
+
+  private readonly rows = async <R>(sql: string, params: unknown[]): Promise<R[]> =>
+    (await this.pool.query(sql, params)).rows as R[];
 
   async flush(): Promise<void> {
     await this.queue;

@@ -5,7 +5,23 @@
  * a JSON-lines file beside the event logs (fileRunArchive.ts) and PostgreSQL for teams
  * (postgresRunArchive.ts).
  */
-import { matchesRun, pageOf, type RunFilter, type RunQuery } from './runFilter';
+import type {
+  AnalyticsScope,
+  DailyMetric,
+  MetricsSummary,
+  StepPerformance,
+  TrendGrouping,
+  TrendPoint,
+} from '../analytics/analytics';
+import {
+  columnMetrics,
+  columnSlowestSteps,
+  columnStepsByDay,
+  columnTrends,
+  type ColumnSpan,
+} from '../analytics/columnAnalytics';
+import { RunColumns } from './runColumns';
+import { matchesRun, pageOf, searchText, type RunFilter, type RunQuery } from './runFilter';
 import type { RunRecord } from './types';
 
 export const DEFAULT_MAX_RUNS = 20_000;
@@ -37,6 +53,17 @@ export interface RunArchive {
   get(id: string): Promise<RunRecord | undefined>;
   /** Removes these executions; answers the ids that were there. */
   delete(ids: readonly string[]): Promise<string[]>;
+  /**
+   * Analytics aggregates (core/analytics/analytics.ts defines them): answered from columns kept
+   * as executions are recorded (embedded) or by SQL aggregates (PostgreSQL).
+   */
+  metrics(scope: AnalyticsScope): Promise<{ metrics: DailyMetric[]; summary: MetricsSummary }>;
+  trends(scope: AnalyticsScope, grouping: TrendGrouping): Promise<TrendPoint[]>;
+  /**
+   * Per step and day (ordered by day, then step; with `action`, only steps of that action), or
+   * per step over the whole scope, slowest first.
+   */
+  steps(scope: AnalyticsScope, perDay: boolean, action?: string): Promise<StepPerformance[]>;
   /** Resolves once everything recorded so far is stored. */
   flush(): Promise<void>;
   close(): Promise<void>;
@@ -57,11 +84,21 @@ export class MemoryRunArchive implements RunArchive {
   protected runs: RunRecord[] = [];
   protected readonly byId = new Map<string, RunRecord>();
   protected readonly retention: Required<RunRetention>;
+  /** The same records as columns, for analytics (built on the first question). */
+  private readonly columns = new RunColumns();
+  /** Free-text search text of each record, made on the first search (records never change once recorded). */
+  private readonly texts = new WeakMap<RunRecord, string>();
+  private readonly textOf = (run: RunRecord): string => {
+    let text = this.texts.get(run);
+    if (text === undefined) this.texts.set(run, (text = searchText(run)));
+    return text;
+  };
 
   constructor(retention: RunRetention = {}, initial: Iterable<RunRecord> = []) {
     this.retention = retentionOf(retention);
     for (const run of initial) this.byId.set(run.id, run);
     this.runs = [...this.byId.values()].sort(byCreation);
+    this.columns.invalidate();
     this.applyRetention();
   }
 
@@ -76,7 +113,7 @@ export class MemoryRunArchive implements RunArchive {
     let total = 0;
     for (let i = this.runs.length - 1; i >= 0; i--) {
       const run = this.runs[i];
-      if (!matchesRun(run, query)) continue;
+      if (!matchesRun(run, query, this.textOf)) continue;
       if (total >= offset && out.length < limit) out.push(run);
       total++;
     }
@@ -84,7 +121,7 @@ export class MemoryRunArchive implements RunArchive {
   }
 
   async select(filter: RunFilter): Promise<RunRecord[]> {
-    return this.runs.filter((run) => matchesRun(run, filter));
+    return this.runs.filter((run) => matchesRun(run, filter, this.textOf));
   }
 
   async get(id: string): Promise<RunRecord | undefined> {
@@ -93,8 +130,23 @@ export class MemoryRunArchive implements RunArchive {
 
   async delete(ids: readonly string[]): Promise<string[]> {
     const gone = ids.filter((id) => this.byId.delete(id));
-    if (gone.length) this.runs = this.runs.filter((r) => this.byId.get(r.id) === r);
+    if (gone.length) {
+      this.runs = this.runs.filter((r) => this.byId.get(r.id) === r);
+      this.columns.invalidate();
+    }
     return gone;
+  }
+
+  async metrics(scope: AnalyticsScope): Promise<{ metrics: DailyMetric[]; summary: MetricsSummary }> {
+    return columnMetrics(this.span(scope));
+  }
+
+  async trends(scope: AnalyticsScope, grouping: TrendGrouping): Promise<TrendPoint[]> {
+    return columnTrends(this.span(scope), grouping);
+  }
+
+  async steps(scope: AnalyticsScope, perDay: boolean, action?: string): Promise<StepPerformance[]> {
+    return perDay ? columnStepsByDay(this.span(scope), action) : columnSlowestSteps(this.span(scope));
   }
 
   async flush(): Promise<void> {}
@@ -106,6 +158,7 @@ export class MemoryRunArchive implements RunArchive {
     this.byId.set(run.id, run);
     if (known) {
       this.runs[this.runs.indexOf(known)] = run;
+      this.columns.invalidate();
       if (known.created_at === run.created_at) return;
       this.runs.sort(byCreation);
       return;
@@ -114,6 +167,31 @@ export class MemoryRunArchive implements RunArchive {
     let i = this.runs.length;
     while (i > 0 && this.runs[i - 1].created_at > run.created_at) i--;
     this.runs.splice(i, 0, run);
+    this.columns.insert(i, run);
+  }
+
+  /** The positions of the scope's time range in the columns (rebuilt first when stale). */
+  private span(scope: AnalyticsScope): ColumnSpan {
+    if (this.columns.isStale) this.columns.rebuild(this.runs);
+    return {
+      columns: this.columns,
+      lo: this.firstAtOrAfter(scope.from),
+      hi: this.firstAtOrAfter(scope.to),
+      environment: scope.environment,
+      flow_id: scope.flow_id,
+    };
+  }
+
+  /** Binary search over the records, oldest first. */
+  private firstAtOrAfter(instant: string): number {
+    let lo = 0;
+    let hi = this.runs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.runs[mid].created_at < instant) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   /** Drops the oldest beyond maxRuns and those older than maxAgeDays; answers how many went. */
@@ -124,6 +202,7 @@ export class MemoryRunArchive implements RunArchive {
     if (!drop) return 0;
     for (const run of this.runs.slice(0, drop)) this.byId.delete(run.id);
     this.runs = this.runs.slice(drop);
+    this.columns.dropFront(drop);
     return drop;
   }
 }

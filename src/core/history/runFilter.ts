@@ -88,7 +88,7 @@ const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{
  * `YYYY-MM-DD` or an ISO date-time with its zone. As the end of a range, a bare date means the
  * whole day (up to the next midnight, UTC).
  */
-export function parseInstant(text: string, name: string, endOfRange = false): string {
+function parseInstant(text: string, name: string, endOfRange = false): string {
   if (!DATE_ONLY.test(text) && !DATE_TIME.test(text))
     throw new TestMeshError(`${name} must be a date (YYYY-MM-DD) or an ISO date-time, got ${JSON.stringify(text)}`);
   const time = Date.parse(DATE_ONLY.test(text) ? `${text}T00:00:00Z` : text);
@@ -144,8 +144,21 @@ function inFolder(flowId: string, folder: string): boolean {
   return folder === '' || folder === '.' || flowId.startsWith(`${folder}/`);
 }
 
-/** True when the execution passes every part of the filter (values of one part are alternatives). */
-export function matchesRun(run: ExecutionSummary, filter: RunFilter): boolean {
+/**
+ * The lower-cased text the free-text filter searches: names and errors of the execution and its
+ * steps, one per line (the PostgreSQL history stores the same in its search column).
+ */
+export function searchText(run: ExecutionSummary): string {
+  const parts = [run.flow_name, run.flow_id, run.error ?? ''];
+  for (const step of run.steps ?? []) parts.push(step.step_name, step.error_message ?? '');
+  return parts.join('\n').toLowerCase();
+}
+
+/**
+ * True when the execution passes every part of the filter (values of one part are alternatives).
+ * `text` is its searchText when the caller keeps it (records that no longer change).
+ */
+export function matchesRun<T extends ExecutionSummary>(run: T, filter: RunFilter, text?: (run: T) => string): boolean {
   if (filter.flow_id && !filter.flow_id.includes(run.flow_id)) return false;
   if (filter.folder && !filter.folder.some((f) => inFolder(run.flow_id, f))) return false;
   if (filter.tag && !filter.tag.some((t) => run.tags?.includes(t))) return false;
@@ -154,16 +167,6 @@ export function matchesRun(run: ExecutionSummary, filter: RunFilter): boolean {
   if (filter.trigger && !filter.trigger.includes(run.trigger)) return false;
   if (filter.from && run.created_at < filter.from) return false;
   if (filter.to && run.created_at >= filter.to) return false;
-  if (filter.q) {
-    const needle = filter.q.toLowerCase();
-    const has = (text: string | undefined) => text !== undefined && text.toLowerCase().includes(needle);
-    if (
-      !has(run.flow_name) &&
-      !has(run.flow_id) &&
-      !has(run.error) &&
-      !run.steps?.some((s) => has(s.step_name) || has(s.error_message))
-    )
-      return false;
-  }
+  if (filter.q && !(text ?? searchText)(run).includes(filter.q.toLowerCase())) return false;
   return true;
 }

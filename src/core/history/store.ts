@@ -11,6 +11,7 @@ import type { ExecutionEvent } from '../events';
 import type { StepDetail } from '../engine/types';
 import { FileHistoryStore } from './fileStore';
 import { MemoryHistoryStore } from './memoryStore';
+import { ReadOnlyHistoryStore } from './readOnlyStore';
 import type { RunArchive, RunRetention } from './runArchive';
 import type { ExecutionSummary, StepAttemptDetail } from './types';
 
@@ -94,6 +95,13 @@ export const HistoryStore = {
    */
   open(dir: string, options: HistoryStoreOptions = {}): Promise<HistoryStore> {
     return FileHistoryStore.open(dir, options);
+  },
+  /**
+   * Opens the store in `dir` only to read it: no writer lock (it opens while another process
+   * writes), no repair, no retention; every write throws.
+   */
+  openReadOnly(dir: string, options: HistoryStoreOptions = {}): Promise<HistoryStore> {
+    return ReadOnlyHistoryStore.open(dir, options);
   },
   memory(options: HistoryStoreOptions = {}): HistoryStore {
     return new MemoryHistoryStore(options);

@@ -5,6 +5,7 @@
  */
 import { TestMeshError } from '../errors';
 import type { ExecutionEvent } from '../events';
+import { formatBytes, isFinished } from '../format';
 import type { StepDetail } from '../engine/types';
 import { capStepDetail, DEFAULT_MAX_BODY_BYTES } from './cap';
 import { detailLine, detailLineStepId, eventLine, parseDetailLine, parseEventLine, summaryLine } from './records';
@@ -21,11 +22,7 @@ export const DEFAULT_MAX_MEMORY_EXECUTIONS = 50;
 export const INTERRUPTED_ERROR = 'interrupted: testmesh stopped before the execution finished';
 
 export const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
-const TERMINAL_STATUSES = new Set(['completed', 'failed', 'cancelled']);
-
-export function isFinished(summary: ExecutionSummary): boolean {
-  return TERMINAL_STATUSES.has(summary.status);
-}
+export { isFinished };
 
 export abstract class BaseHistoryStore implements HistoryStore {
   abstract readonly kind: 'memory' | 'file';
@@ -108,7 +105,7 @@ export abstract class BaseHistoryStore implements HistoryStore {
     if ((this.bytes.get(executionId) ?? 0) + line.length > this.maxExecutionBytes) {
       const summary = this.summaries.get(executionId);
       if (summary && !summary.history_truncated)
-        summary.history_truncated = `step details past ${this.maxExecutionBytes} bytes of history (maxExecutionBytes) were not stored`;
+        summary.history_truncated = `step details past ${formatBytes(this.maxExecutionBytes)} of history (maxExecutionBytes) were not stored`;
       return;
     }
     this.appendLine(executionId, line);

@@ -364,7 +364,7 @@ function parseCurlWords(words: readonly string[], sink: VariableSink, where: str
 }
 
 /** A readable step name for a request: `POST /users`. */
-export function requestName(method: string, url: string): string {
+function requestName(method: string, url: string): string {
   let path = url.replace(/^(?:[a-z][a-z0-9+.-]*:\/\/[^/?#]*|\$\{[^}]*\}|\{\{[^}]*\}\})/i, '');
   path = path.replace(/[?#].*$/, '') || '/';
   return `${method} ${path}`;

@@ -9,7 +9,7 @@
 export type Dialect = 'bash' | 'cmd';
 
 /** cmd when the text uses cmd's escape character as continuation or before quotes. */
-export function dialectOf(text: string): Dialect {
+function dialectOf(text: string): Dialect {
   return /\^\r?\n|\^"/.test(text) ? 'cmd' : 'bash';
 }
 

@@ -1,12 +1,13 @@
 /** Reads a JSON or YAML document of an import (Postman, OpenAPI, HAR) with the import limits. */
 import { parse as parseYaml } from 'yaml';
 import { errorMessage } from '../errors';
+import { formatBytes } from '../format';
 import { MAX_IMPORT_BYTES } from './limits';
 import { ImportError } from './model';
 
 export function checkSize(text: string, what: string): void {
   if (text.length > MAX_IMPORT_BYTES)
-    throw new ImportError(`${what} is larger than ${MAX_IMPORT_BYTES / 1024 / 1024} MiB; split it first`);
+    throw new ImportError(`${what} is larger than ${formatBytes(MAX_IMPORT_BYTES)}; split it first`);
 }
 
 /** The parsed document, or an ImportError naming the line and column of a syntax error. */

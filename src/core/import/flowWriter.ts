@@ -73,7 +73,7 @@ function envValue(value: string): string {
 }
 
 /** The `.env` text of the variables: secrets left empty with a comment saying what goes there. */
-export function renderEnvironment(title: string, variables: readonly ImportedVariable[]): string {
+function renderEnvironment(title: string, variables: readonly ImportedVariable[]): string {
   const lines = [`# Variables of ${title.replace(/[\r\n]/g, ' ')} (written by testmesh import).`];
   lines.push('# Secrets are left empty: fill them in here or pass them with --secret NAME=VALUE.');
   for (const v of variables) {

@@ -91,7 +91,7 @@ export function protectHeader(name: string, value: string, sink: VariableSink, w
 }
 
 /** A query parameter value, replaced by a placeholder when its name looks secret (`api_key`, `token`). */
-export function protectQueryValue(name: string, value: string, sink: VariableSink, where: string): string {
+function protectQueryValue(name: string, value: string, sink: VariableSink, where: string): string {
   if (!looksSecret(name) || value === '' || isPlaceholder(value)) return value;
   return `\${${sink.secret(variableNameFrom(name), value, `credential (was in ${where})`)}}`;
 }

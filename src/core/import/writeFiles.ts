@@ -18,7 +18,7 @@ export interface WrittenFile extends PlannedFile {
 }
 
 /** Every problem the loader finds in the generated flows (empty when all are valid). */
-export function checkPlannedFlows(files: readonly PlannedFile[], outDir: string): FlowDiagnostic[] {
+function checkPlannedFlows(files: readonly PlannedFile[], outDir: string): FlowDiagnostic[] {
   const problems: FlowDiagnostic[] = [];
   for (const file of files) {
     if (file.kind !== 'flow') continue;

@@ -4,6 +4,7 @@
  * its documentation. Values are masked by the caller's masker.
  */
 import { ACTION_SPECS, STEP_KEYS } from '../flow/actionSpecs';
+import { formatDuration } from '../format';
 import { blockValue, type ValueMasker } from './display';
 import type { EnvironmentVariable } from './environmentFiles';
 import { stepValue, valueAtPath, type LastRun, type LastStepRun } from './lastRun';
@@ -142,7 +143,7 @@ function stepHover(step: StepInfo, inputs: HoverInputs): string {
   const last = inputs.lastRun?.steps.get(step.id);
   if (!last) return `${head}\n\n${inputs.lastRun ? 'Did not run in the last execution.' : 'No run in history yet.'}`;
   const parts = [`Last run: **${last.status}**`];
-  if (last.duration_ms !== undefined) parts.push(`${Math.round(last.duration_ms)} ms`);
+  if (last.duration_ms !== undefined) parts.push(formatDuration(last.duration_ms));
   if (last.attempt > 1) parts.push(`${last.attempt} attempts`);
   const status = valueAtPath(last.result, ['status']);
   if (typeof status === 'number') parts.push(`HTTP ${status}`);

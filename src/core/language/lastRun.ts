@@ -29,7 +29,7 @@ export interface LastRun {
 }
 
 /** The result an HTTP step's assertions saw, from its recorded response; other actions' results as recorded. */
-export function resultOfDetail(detail: StepAttemptDetail): unknown {
+function resultOfDetail(detail: StepAttemptDetail): unknown {
   const response = detail.response;
   if (!response) return detail.result;
   const contentType = response.headers?.['content-type'];

@@ -38,7 +38,7 @@ export interface TextEdit {
   newText: string;
 }
 
-/** A name that can be a step id (FLOW-FORMAT.md) or an output, env or item name (one word, usable in expressions). */
+/** A name that can be a step id or an output, env or item name (one word, usable in expressions). */
 const STEP_ID = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 const VARIABLE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 

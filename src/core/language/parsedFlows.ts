@@ -183,12 +183,7 @@ export function carriedOver(previous: ParsedFlow, text: string): ParsedFlow {
 /** The process-wide cache the extension's features share. */
 export const parsedFlows = new ParsedFlowCache();
 
-/** parseFlowText through the shared cache: the drop-in for diagnostics and discovery. */
-export function parseFlowShared(text: string, file: string): FlowLoadResult {
-  return parsedFlows.get(file, text).result;
-}
-
-/** parseFlowShared that parses large texts in the flow worker (discovery, diagnostics). */
+/** parseFlowText through the shared cache, large texts parsed in the flow worker (discovery, diagnostics). */
 export async function parseFlowSharedOffThread(text: string, file: string): Promise<FlowLoadResult> {
   return (await parsedFlows.getOffThread(file, text)).result;
 }

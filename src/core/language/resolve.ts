@@ -1,5 +1,5 @@
 /**
- * Which variable a name means at a place of a flow, by the engine's rules (FLOW-FORMAT.md): step
+ * Which variable a name means at a place of a flow, by the engine's rules (core/engine/scope.ts): step
  * outputs of earlier steps (later wins, a repeated step id too) over flow `env` over the outside
  * environment; `for_each` item names inside their loop; built-ins last. Setup runs before steps,
  * teardown after both; a step never sees what its enclosing steps capture (they finish after it).
@@ -19,7 +19,7 @@ export type Resolution =
   | { kind: 'builtin'; name: string }
   | { kind: 'external'; name: string };
 
-/** Top-level keys of a step result that expressions see (FLOW-FORMAT.md "Expressions"). */
+/** Top-level keys of a step result that `assert` and `when` expressions see. */
 export const RESULT_KEYS: readonly string[] = [
   'status',
   'body',
@@ -46,13 +46,13 @@ function rank(step: StepInfo): number {
   return PHASE_RANK[step.phase] * 1e7 + step.index;
 }
 
-export function isAncestor(ancestor: StepInfo, step: StepInfo): boolean {
+function isAncestor(ancestor: StepInfo, step: StepInfo): boolean {
   for (let p = step.parent; p; p = p.parent) if (p === ancestor) return true;
   return false;
 }
 
 /** Whether `earlier` has run (and captured its outputs) by the time `step` runs. */
-export function runsBefore(earlier: StepInfo, step: StepInfo): boolean {
+function runsBefore(earlier: StepInfo, step: StepInfo): boolean {
   return rank(earlier) < rank(step) && !isAncestor(earlier, step);
 }
 

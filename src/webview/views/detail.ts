@@ -4,6 +4,12 @@
  * the run will take is listed from its start (queued ones greyed), so "2 / 5 steps" has five rows,
  * and an empty section says what would appear in it.
  *
+ * The plan (engine/plan.ts) lists nested steps and sub-flows' steps too. A loop body's planned
+ * rows give way to its iterations' rows when the first starts. A planned row that no event reaches
+ * is settled as skipped, with why, when its parent ends (its parent was skipped, a condition took
+ * the other branch, a loop had no items) or when the run ends: the header counts every row it
+ * shows, skipped ones as skipped.
+ *
  * The state is the same pure fold the server uses (core/history/fold.ts) over the execution's
  * events from seq 1, so the page draws exactly what the server and the history store hold.
  * Events only mark what changed; drawing happens once per animation frame within a budget.
@@ -17,6 +23,7 @@ import { formatDuration, formatTime, isFinished, statusLabel } from '../format';
 import { jsonView } from '../jsonView';
 import type { ConnectionState, Subscription, Transport } from '../transport';
 import { TransportError } from '../transport';
+import { notRunReason } from '../../core/stepStateText';
 import { logLine } from './logs';
 import { StepPanel } from './stepPanel';
 import { StepTree } from './stepTree';
@@ -60,6 +67,10 @@ export class DetailView {
   /** New rows were added while the pane showed its end: scroll to the end next frame. */
   private followPending = false;
   private disposed = false;
+  /** Rows listed from the plan that no event has reached yet, by step id. */
+  private readonly plannedOnly = new Map<string, StepState>();
+  /** Planned-only rows by parent id, to settle a parent's rows when it ends. */
+  private readonly plannedChildren = new Map<string, Set<string>>();
 
   private readonly tree: StepTree;
   private readonly panel: StepPanel;
@@ -211,8 +222,14 @@ export class DetailView {
 
   private readonly onEvent = (event: ExecutionEvent): void => {
     const step = applyEvent(this.state, event);
-    if (step) this.dirtySteps.add(step);
+    if (step) {
+      this.reached(step.step_id);
+      this.dirtySteps.add(step);
+    }
     if (event.type === 'execution.started') this.planSteps(event.data.planned_steps ?? []);
+    if (event.type === 'step.skipped') this.settlePlanned(event.data.step_id, event.data.reason);
+    else if (event.type === 'step.completed' || event.type === 'step.failed')
+      this.settlePlanned(event.data.step_id, notRunReason(step?.action));
     this.headerDirty = true;
     if (
       event.type === 'execution.completed' ||
@@ -221,6 +238,8 @@ export class DetailView {
     ) {
       // The fold settles steps left running; draw them all once more.
       for (const s of this.state.steps) if (this.tree.has(s.step_id)) this.dirtySteps.add(s);
+      const reason = event.type === 'execution.cancelled' ? 'cancelled' : 'not run';
+      for (const id of [...this.plannedOnly.keys()]) this.settle(id, reason);
     }
     this.scheduler.request();
   };
@@ -230,8 +249,59 @@ export class DetailView {
     const known = new Set(this.state.steps.map((s) => s.step_id));
     for (const p of planned) {
       if (known.has(p.step_id) || this.tree.has(p.step_id)) continue;
-      this.dirtySteps.add({ ...p, status: 'pending', attempt: 0 });
+      const state: StepState = { ...p, status: 'pending', attempt: 0 };
+      this.plannedOnly.set(p.step_id, state);
+      if (p.parent_id !== undefined) {
+        const siblings = this.plannedChildren.get(p.parent_id) ?? new Set<string>();
+        siblings.add(p.step_id);
+        this.plannedChildren.set(p.parent_id, siblings);
+      }
+      this.dirtySteps.add(state);
     }
+  }
+
+  /** A step's own event arrived: its row is no longer only planned; a loop iteration replaces the body's planned row. */
+  private reached(stepId: string): void {
+    if (this.forgetPlanned(stepId)) return;
+    const definition = stepId.replace(/\[\d+\]/g, '');
+    if (definition === stepId || !this.plannedOnly.has(definition)) return;
+    this.dropPlanned(definition);
+    this.tree.remove(definition);
+  }
+
+  /**
+   * Forgets a planned-only row; true if it was one. A row not drawn yet stays queued for drawing,
+   * so it is created in its planned place before its own state is drawn over it.
+   */
+  private forgetPlanned(stepId: string): boolean {
+    const planned = this.plannedOnly.get(stepId);
+    if (!planned) return false;
+    this.plannedOnly.delete(stepId);
+    if (planned.parent_id !== undefined) this.plannedChildren.get(planned.parent_id)?.delete(stepId);
+    return true;
+  }
+
+  /** Forgets a planned-only row and those under it, drawn or not (a loop body giving way to its iterations). */
+  private dropPlanned(stepId: string): void {
+    for (const child of [...(this.plannedChildren.get(stepId) ?? [])]) this.dropPlanned(child);
+    this.plannedChildren.delete(stepId);
+    const planned = this.plannedOnly.get(stepId);
+    if (planned) this.dirtySteps.delete(planned);
+    this.forgetPlanned(stepId);
+  }
+
+  /** A step ended: its planned rows that never ran are skipped, and say why. */
+  private settlePlanned(stepId: string, reason: string): void {
+    for (const child of [...(this.plannedChildren.get(stepId) ?? [])]) this.settle(child, reason);
+  }
+
+  private settle(stepId: string, reason: string): void {
+    const planned = this.plannedOnly.get(stepId);
+    if (!planned) return;
+    this.settlePlanned(stepId, reason);
+    this.forgetPlanned(stepId);
+    this.plannedChildren.delete(stepId);
+    this.dirtySteps.add({ ...planned, status: 'skipped', skip_reason: reason });
   }
 
   private readonly onConnection = (state: ConnectionState): void => {

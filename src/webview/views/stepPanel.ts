@@ -178,7 +178,27 @@ export class StepPanel {
         this.showAttempt(next.attempt, true);
       });
     }
-    replaceChildren(this.attemptsBox, tabs, attemptView(shown));
+    replaceChildren(this.attemptsBox, tabs, this.copyButton(shown), attemptView(shown));
+  }
+
+  /** "Copy as curl" for an HTTP attempt, where the host can write the clipboard (the VS Code panel). */
+  private copyButton(attempt: StepAttemptDetail): HTMLElement | null {
+    const transport = this.transport;
+    const stepId = this.step?.step_id;
+    if (!transport.copyAsCurl || !attempt.request || stepId === undefined) return null;
+    const button = h('button', { type: 'button', class: 'button secondary copy-curl', text: 'Copy as curl' });
+    const status = h('span', { class: 'muted copy-curl-status', role: 'status' });
+    button.addEventListener('click', () => {
+      button.disabled = true;
+      status.textContent = '';
+      transport.copyAsCurl!(this.executionId, stepId)
+        .then(
+          () => (status.textContent = 'Copied'),
+          (err: unknown) => (status.textContent = `Not copied: ${err instanceof Error ? err.message : String(err)}`),
+        )
+        .finally(() => (button.disabled = false));
+    });
+    return h('div', { class: 'attempt-actions' }, button, ' ', status);
   }
 
   private showAttempt(attempt: number, focus: boolean): void {

@@ -111,6 +111,40 @@ export class StepTree {
     );
   }
 
+  /** Removes a row and the rows under it (a loop body's planned rows, once its iterations have rows of their own). */
+  remove(stepId: string): void {
+    const row = this.rows.get(stepId);
+    if (!row) return;
+    const gone = new Set<StepRow>([row]);
+    for (const other of this.rows.values())
+      for (let p = other.parent; p; p = p.parent)
+        if (gone.has(p)) {
+          gone.add(other);
+          break;
+        }
+    for (const r of gone) {
+      this.rows.delete(r.id);
+      if (r.status) this.counts[r.status]--;
+      if (this.selected === r) this.selected = undefined;
+    }
+    const chunk = row.item.parentElement;
+    row.item.remove();
+    if (chunk && chunk.childElementCount === 0) chunk.remove();
+    const parent = row.parent;
+    if (parent?.children && parent.children.childElementCount === 0) {
+      parent.children.remove();
+      parent.children = undefined;
+      parent.item.removeAttribute('aria-expanded');
+      parent.item.classList.remove('has-children');
+    }
+    for (const { section, tree } of this.phases.values()) if (tree.childElementCount === 0) section.hidden = true;
+    if (this.focusable && gone.has(this.focusable)) {
+      this.focusable = undefined;
+      const first = this.firstRow();
+      if (first) this.makeFocusable(first);
+    }
+  }
+
   select(stepId: string | undefined, options: { focus?: boolean; scroll?: boolean } = {}): void {
     const row = stepId === undefined ? undefined : this.rows.get(stepId);
     if (this.selected !== row) {

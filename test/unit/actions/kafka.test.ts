@@ -11,13 +11,7 @@ import { formatDiagnostic } from '../../../src/core/errors';
 import type { ExecutionEvent } from '../../../src/core/events';
 import { parseFlowText } from '../../../src/core/flow/load';
 import { flowFrom, runRecorded, stepOf, waitFor } from '../helpers';
-import {
-  KAFKA_SASL_PASSWORD,
-  KAFKA_SASL_USER,
-  requireKafkaOrSkip,
-  sharedKafka,
-  type KafkaBroker,
-} from '../../support/kafka';
+import { KAFKA_SASL_PASSWORD, KAFKA_SASL_USER, sharedKafkaOrSkip, type KafkaBroker } from '../../support/kafka';
 
 describe('Kafka actions against Apache Kafka', function () {
   this.timeout(60_000);
@@ -28,8 +22,7 @@ describe('Kafka actions against Apache Kafka', function () {
 
   before(async function () {
     this.timeout(240_000);
-    requireKafkaOrSkip(this, 'Kafka action tests');
-    broker = await sharedKafka();
+    broker = await sharedKafkaOrSkip(this, 'Kafka action tests');
     admin = new Kafka({ clientId: 'test-admin', brokers: [broker.brokers], logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
   });
@@ -217,7 +210,7 @@ flow:
     );
     assert.equal(run.result.status, 'failed');
     const error = stepOf(run, 'want_three').error ?? '';
-    assert.match(error, /got 1 of 3 message\(s\) from 'tm-short-[0-9a-f]+' \(group 'g-[^']+'\) within 4(\.00)?s/);
+    assert.match(error, /got 1 of 3 message\(s\) from 'tm-short-[0-9a-f]+' \(group 'g-[^']+'\) within 4(\.00)? s/);
     assert.match(error, /the last 1 seen: tm-short-[0-9a-f]+\[0\]@0 key=k1 \{"n":1\}/);
   });
 

@@ -277,7 +277,7 @@ flow:
     assert.equal(r.result.status, 'failed');
     assert.equal(
       step(r, 'never').error,
-      `websocket 'default': no message matching {"type":"pong"} within 300ms; 1 other message(s) did not match, the last {"type":"welcome","token":null,"path":"/hello"} (at $.type: expected "pong", got "welcome")`,
+      `websocket 'default': no message matching {"type":"pong"} within 300 ms; 1 other message(s) did not match, the last {"type":"welcome","token":null,"path":"/hello"} (at $.type: expected "pong", got "welcome")`,
     );
     assert.equal(step(r, 'after').status, 'skipped');
 
@@ -291,7 +291,7 @@ flow:
 `,
       { WS: base },
     );
-    assert.equal(step(silent, 'never').error, "websocket 'default': no message within 200ms");
+    assert.equal(step(silent, 'never').error, "websocket 'default': no message within 200 ms");
   });
 
   it('explains failures: refused, a non-101 answer, no such connection, a server close, bad config', async () => {

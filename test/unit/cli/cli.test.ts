@@ -1,28 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { CLI, CLI_SUITE_TIMEOUT_MS, runCli } from '../../support/cli';
 import { json, startServer, tempWorkspace, type TestServer } from '../helpers';
 
-const CLI = resolve(__dirname, '../../../../dist/cli.js');
-
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], cwd: string, env: Record<string, string> = {}): Promise<CliResult> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const cli = (args: string[], cwd: string, env: Record<string, string> = {}) => runCli(args, { cwd, env });
 
 const passing = (name: string, extra = '') => `
 flow:
@@ -37,7 +19,7 @@ flow:
 `;
 
 describe('CLI', function () {
-  this.timeout(30_000);
+  this.timeout(CLI_SUITE_TIMEOUT_MS);
   let api: TestServer;
   let inFlight = 0;
   let maxInFlight = 0;
@@ -230,7 +212,7 @@ flow:
     });
     const r = await cli(['run', '.', '--timeout', '200ms', '--reporter', 'json'], root);
     assert.equal(r.code, 1);
-    assert.match(JSON.parse(r.stdout).flows[0].error, /timed out after 200ms/);
+    assert.match(JSON.parse(r.stdout).flows[0].error, /timed out after 200 ms/);
   });
 
   it('reads --env-file and redacts secret values from output', async () => {

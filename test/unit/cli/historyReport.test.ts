@@ -1,11 +1,11 @@
 /**
  * `testmesh report`: executions recorded in a history folder by the local API's execution manager
  * (the one `testmesh serve` and VS Code use), rendered again by the CLI's reporters, picked by
- * --last, --flow and --execution; clear refusals for an unknown id, a missing folder and a
- * folder another process writes to.
+ * --last, --flow and --execution; clear refusals for an unknown id and a missing folder; a
+ * folder another process writes to is read without its lock and without a write.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunReport } from '../../../src/core/report';
 import { startServer as startLocalApi } from '../../../src/server/server';
@@ -111,20 +111,48 @@ describe('CLI report (from the history store)', function () {
     );
   });
 
-  it('refuses an unknown execution, a folder with no history and a folder in use', async () => {
+  it('refuses an unknown execution and a folder with no history', async () => {
     const unknown = await report(['--execution', 'nope']);
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /no execution nope in the history/);
     const missing = await cli(['report', '--history-dir', join(history, 'absent')], workspace);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /no history at .*absent/);
+  });
+
+  it('reads a history that VS Code or serve is writing, without its lock and without writing', async () => {
     const server = await startLocalApi({ workspace, historyDir: history });
     try {
-      const busy = await report([]);
-      assert.equal(busy.code, 2);
-      assert.match(busy.stderr, /is in use by .*pid/);
+      const before = snapshot(history);
+      const busy = await report(['--last', '1', '--reporter', 'json']);
+      assert.equal(busy.code, 0, busy.stderr);
+      assert.deepEqual(
+        (JSON.parse(busy.stdout) as RunReport).flows.map((f) => f.execution_id),
+        [ids[2]],
+      );
+      assert.deepEqual(snapshot(history), before, 'the report wrote nothing');
+      // The writer goes on writing, and the next report sees its new execution.
+      const started = await server.manager.start({ flow_id: 'flows/ok.flow.yaml' });
+      await server.manager.whenFinished(started.id);
+      await server.manager.store.flush();
+      const next = await report(['--execution', started.id, '--reporter', 'json']);
+      assert.notEqual(next.code, 2, next.stderr);
+      assert.deepEqual(
+        (JSON.parse(next.stdout) as RunReport).flows.map((f) => f.execution_id),
+        [started.id],
+      );
     } finally {
       await server.close();
     }
   });
 });
+
+/** Every file below a folder with its size and modification time. */
+function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of readdirSync(dir, { recursive: true }) as string[]) {
+    const stats = statSync(join(dir, name));
+    if (stats.isFile()) out[name] = `${stats.size} ${stats.mtimeMs}`;
+  }
+  return out;
+}

@@ -143,7 +143,7 @@ export function shopSuite(prefix = 'project/'): Record<string, string> {
 /** Durations vary from run to run; exact-output tests compare them as `<t>`. */
 export function withoutTimes(text: string): string {
   return text
-    .replace(/\b\d+(\.\d+)?(ms|s)\b/g, '<t>')
+    .replace(/\b\d+(\.\d+)? (ms|s)\b|\b\d+m \d\ds\b/g, '<t>')
     .replace(/time="[\d.]+"/g, 'time="<t>"')
     .replace(/Generated [^<]*/g, 'Generated <t>');
 }

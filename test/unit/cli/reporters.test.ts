@@ -68,7 +68,7 @@ describe('CLI reporters: github, markdown, junit, json', function () {
       [
         "::error file=project/flows/broken.flow.yaml,line=5,col=15,endLine=5,endColumn=28,title=flows/broken.flow.yaml%3A invalid flow::step 'x': unknown action 'http_requestt' (did you mean 'http_request'?)",
         '::error file=project/flows/shop.flow.yaml,line=34,col=11,title=Shop | checkout › Token is echoed::assertion failed: body.auth == "nope": got body.auth = "Bearer ***"%0Aexpected: "nope"%0Aactual: "Bearer ***"',
-        '::error file=project/flows/slow.flow.yaml,line=4,col=7,title=Slow › Slow call::execution timed out after 1.00s',
+        '::error file=project/flows/slow.flow.yaml,line=4,col=7,title=Slow › Slow call::execution timed out after 1.00 s',
         '',
       ].join('\n'),
     );
@@ -176,7 +176,7 @@ at flows/slow.flow.yaml:4:7</failure>
       ['cleanup', 'passed', 1, 40, '', 0],
     ]);
     assert.deepEqual(steps('flows/slow.flow.yaml'), [
-      ['wait', 'failed', 1, 4, 'execution timed out after 1.00s', 0],
+      ['wait', 'failed', 1, 4, 'execution timed out after 1.00 s', 0],
       ['next', 'skipped', 0, 8, 'cancelled', 0],
       ['bye', 'passed', 1, 13, '', 0],
     ]);

@@ -5,7 +5,8 @@ import { PrettyReporter } from '../../../src/cli/reporters/pretty';
 import type { ExecutionEvent } from '../../../src/core/events';
 import type { FlowDef } from '../../../src/core/flow/types';
 import { label } from '../../../src/extension/decorations';
-import { durationText, skippedText, stepStateText } from '../../../src/core/stepStateText';
+import { formatDuration } from '../../../src/core/format';
+import { skippedText, stepStateText } from '../../../src/core/stepStateText';
 
 describe('step state text (one message per state)', () => {
   it('says skipped with its reason once, in one form', () => {
@@ -16,9 +17,9 @@ describe('step state text (one message per state)', () => {
   });
 
   it('puts the state and duration first', () => {
-    assert.strictEqual(durationText(405.4), '405 ms');
-    assert.strictEqual(durationText(2100), '2.10 s');
-    assert.strictEqual(durationText(12_500), '12.5 s');
+    assert.strictEqual(formatDuration(405.4), '405 ms');
+    assert.strictEqual(formatDuration(2100), '2.10 s');
+    assert.strictEqual(formatDuration(12_500), '12.5 s');
     assert.strictEqual(stepStateText('passed', { durationMs: 405 }), '✓ 405 ms');
     assert.strictEqual(stepStateText('failed', { durationMs: 2100 }), '✗ 2.10 s');
     assert.strictEqual(stepStateText('running'), '⟳ running…');

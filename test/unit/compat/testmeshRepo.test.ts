@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import type { RunReport } from '../../../src/core/report';
-import { findPostgresBin, inCi, startPostgres, type PostgresServer } from '../../support/postgres';
+import { startPostgresOrSkip, type PostgresServer } from '../../support/postgres';
 
 // out/test/unit/compat -> repository root
 const ROOT = resolve(__dirname, '..', '..', '..', '..');
@@ -67,17 +67,7 @@ describe('compat: a TestMesh-shaped repository through the CLI', function () {
   let api: { url: string; child: ChildProcess } | undefined;
 
   before(async function () {
-    if (!findPostgresBin()) {
-      if (inCi())
-        throw new Error(
-          "PostgreSQL is not installed but CI is set: .ci/install-system.sh must install Debian's postgresql package",
-        );
-      console.warn(
-        '\n  !!!!! SKIPPING the TestMesh-repository run: PostgreSQL is not installed (apt-get install -y postgresql) !!!!!\n',
-      );
-      this.skip();
-    }
-    pg = await startPostgres();
+    pg = await startPostgresOrSkip(this, 'TestMesh-repository run');
     const admin = new Client({ connectionString: pg.dsn() });
     await admin.connect();
     await admin.query('CREATE TABLE tm_fixture_users (id serial PRIMARY KEY, api_id text, email text UNIQUE)');

@@ -8,8 +8,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { RunReport } from '../../../src/core/report';
-import { findPostgresBin, inCi, startPostgres, type PostgresServer } from '../../support/postgres';
-import { findRedisServer, startRedis, type RedisServer } from '../../support/redis';
+import { startPostgresOrSkip, type PostgresServer } from '../../support/postgres';
+import { redisMissing, startRedis, type RedisServer } from '../../support/redis';
+import { requireOrSkip } from '../../support/required';
 
 // out/test/unit/examples -> repository root
 const ROOT = resolve(__dirname, '..', '..', '..', '..');
@@ -28,16 +29,6 @@ function cli(args: string[]): Promise<{ code: number | null; stdout: string; std
   });
 }
 
-function needs(found: boolean, what: string, install: string): (this: Mocha.Context) => void {
-  return function () {
-    if (found) return;
-    if (inCi())
-      throw new Error(`${what} is not installed but CI is set: .ci/install-system.sh must install it (${install})`);
-    console.warn(`\n  !!!!! SKIPPING the ${what} example: it is not installed (${install}) !!!!!\n`);
-    this.skip();
-  };
-}
-
 describe('data-store examples with real servers', function () {
   this.timeout(120_000);
 
@@ -50,8 +41,10 @@ describe('data-store examples with real servers', function () {
 
   describe('Redis', () => {
     let redis: RedisServer | undefined;
-    before(needs(!!findRedisServer(), 'redis-server', 'apt-get install -y redis-server'));
-    before(async () => (redis = await startRedis({ password: REDIS_PASSWORD })));
+    before(async function () {
+      requireOrSkip(this, 'Redis example', redisMissing());
+      redis = await startRedis({ password: REDIS_PASSWORD });
+    });
     after(async () => redis?.stop());
 
     it('examples/flows/redis-cache.flow.yaml runs every redis.* step with REDIS_URL set', async () => {
@@ -81,10 +74,9 @@ describe('data-store examples with real servers', function () {
 
   describe('PostgreSQL', () => {
     let pg: PostgresServer | undefined;
-    before(needs(!!findPostgresBin(), 'PostgreSQL', 'apt-get install -y postgresql'));
     before(async function () {
       this.timeout(120_000);
-      pg = await startPostgres();
+      pg = await startPostgresOrSkip(this, 'PostgreSQL example');
     });
     after(async () => pg?.stop());
 

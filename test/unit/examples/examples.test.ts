@@ -11,7 +11,7 @@ import { registeredActions } from '../../../src/core/actions';
 import { parseFlowText } from '../../../src/core/flow/load';
 import { allSteps, type FlowDef } from '../../../src/core/flow/types';
 import type { RunReport } from '../../../src/core/report';
-import { findPostgresBin, inCi, startPostgres, type PostgresServer } from '../../support/postgres';
+import { startPostgresOrSkip, type PostgresServer } from '../../support/postgres';
 
 // out/test/unit/examples -> repository root
 const ROOT = resolve(__dirname, '..', '..', '..', '..');
@@ -179,14 +179,7 @@ describe('examples', function () {
 
     before(async function () {
       this.timeout(120_000);
-      if (!findPostgresBin()) {
-        if (inCi()) throw new Error('PostgreSQL is not installed but CI is set: the database example must run there');
-        console.warn(
-          '\n  !!!!! SKIPPING the database example: PostgreSQL is not installed (apt-get install -y postgresql) !!!!!\n',
-        );
-        this.skip();
-      }
-      pg = await startPostgres();
+      pg = await startPostgresOrSkip(this, 'database example');
     });
 
     after(async () => {

@@ -8,7 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { RunReport } from '../../../src/core/report';
-import { requireKafkaOrSkip, sharedKafka } from '../../support/kafka';
+import { sharedKafka, sharedKafkaOrSkip } from '../../support/kafka';
 
 // out/test/unit/examples -> repository root
 const ROOT = resolve(__dirname, '..', '..', '..', '..');
@@ -35,8 +35,7 @@ describe('examples: Kafka', function () {
 
   before(async function () {
     this.timeout(240_000);
-    requireKafkaOrSkip(this, 'Kafka example');
-    await sharedKafka();
+    await sharedKafkaOrSkip(this, 'Kafka example');
     if (!existsSync(CLI)) {
       const build = spawnSync(process.execPath, ['esbuild.config.mjs'], { cwd: ROOT, encoding: 'utf8' });
       assert.equal(build.status, 0, `building dist/cli.js failed:\n${build.stderr}`);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { AssertionOutcome, compileExpression, ExpressionScope } from '../../../src/core/expr';
-import { formatValue } from '../../../src/core/expr/evaluate';
+import { formatValue } from '../../../src/core/format';
 import { assertExpressionError, sampleScope, scopeOf } from './helpers';
 
 function check(source: string, scope: ExpressionScope = sampleScope): AssertionOutcome {

@@ -156,7 +156,7 @@ describe('extension: editor help', () => {
       const run = h.run([h.tree.flowItem(k)], token);
       await waitFor(() => slow.length === 1, 5000, 'the slow step');
       await waitFor(() => editor.afterTexts().get(lineOf(FLOW, 'id: slow')) === '⟳ running…', 2000, 'the running mark');
-      assert.match(editor.afterTexts().get(lineOf(FLOW, 'id: one'))!, /^✓ \d+ ms$/);
+      assert.match(editor.afterTexts().get(lineOf(FLOW, 'id: one'))!, /^✓ \d+(\.\d+)? ms$/);
       slow.shift()!.end('{}');
       await run;
       await waitFor(

@@ -1,6 +1,8 @@
 // The whole extension wired as `activate` does, against the fake `vscode`: activation returns
 // before discovery and the server start; the commands; the local API with its token; a REST run
 // showing in the Test Explorer; the state hook; shutdown.
+import { COMMAND_IMPORT } from '../../../src/extension/importFlows';
+import { COMMAND_COPY_AS_CURL } from '../../../src/extension/copyAsCurl';
 import * as assert from 'node:assert';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -66,7 +68,14 @@ describe('extension: activation, commands and the local API', function () {
     assert.strictEqual(controller.id, 'testmesh');
     assert.deepStrictEqual(
       [...fake.commands.keys()].sort(),
-      [...Object.values(COMMANDS), COMMAND_DEBUG_FLOW, COMMAND_LIST_FILE, COMMAND_OPEN_ENVIRONMENT].sort(),
+      [
+        ...Object.values(COMMANDS),
+        COMMAND_DEBUG_FLOW,
+        COMMAND_LIST_FILE,
+        COMMAND_OPEN_ENVIRONMENT,
+        COMMAND_IMPORT,
+        COMMAND_COPY_AS_CURL,
+      ].sort(),
     );
     ext.startInBackground();
     // Nothing discovered, no server yet: that happens after activate returned.

@@ -470,6 +470,109 @@ export class FakeTestController {
   }
   invalidateTestResults(): void {}
   dispose(): void {}
+  /** The Test Explorer of this controller as text: see renderTestTree. */
+  renderTestTree(options: RenderTreeOptions = {}): string {
+    return renderTestTree(this, options);
+  }
+}
+
+// ---------------------------------------------------------------- the Test Explorer as text
+
+export interface RenderTreeOptions {
+  /** Only this item and what is below it (default: the whole tree). */
+  from?: FakeTestItem;
+  /** States as this run reported them (default: what the Test Explorer shows after every run so far). */
+  run?: FakeTestRun;
+  /** Each item's source line (1-based, as the editor numbers it), for the gutter's run icons. */
+  lines?: boolean;
+  /** The messages of failed and errored items, under them (as the Test Results peek shows them). */
+  messages?: boolean;
+}
+
+/** One glyph per state, as the Test Explorer's icons; `·` is an item no run has reported. */
+const STATE_GLYPHS: Record<RunCall['kind'] | 'none', string> = {
+  none: '·',
+  enqueued: '◷',
+  started: '↻',
+  passed: '✓',
+  failed: '✗',
+  errored: '‼',
+  skipped: '⊘',
+};
+
+/**
+ * The Test Explorer as a person reads it, one item a line, two spaces of indent per level, children in
+ * the order VS Code shows them (their sortText, else their label):
+ *
+ *     ✗ flows/checkout.flow.yaml
+ *       ✗ Checkout #smoke
+ *         ✓ Price the cart — http_request · POST /echo
+ *         ⊘ place_order
+ *     · flows/broken.flow.yaml — invalid flow
+ *       ⚠ line 5: unknown action no_such_action
+ *
+ * A glyph gives each item's state (see STATE_GLYPHS) once some run reported any item; a tree no run
+ * touched has none. Then the label, `#tags` (where set, not on the children that inherit them), ` — description`, `(line N)` when asked, and the item's
+ * error on the line below. Durations in descriptions and messages read `<n> ms`, so a test can
+ * compare the whole text.
+ */
+export function renderTestTree(controller: FakeTestController, options: RenderTreeOptions = {}): string {
+  const runs = options.run ? [options.run] : controller.runs;
+  const states = new Map<string, RunCall>();
+  for (const run of runs) for (const call of run.calls) states.set(call.id, call);
+  const lines: string[] = [];
+  const roots = options.from ? [options.from] : inExplorerOrder(controller.items.all());
+  const showStates = states.size > 0;
+  const visit = (item: FakeTestItem, depth: number) => {
+    const indent = '  '.repeat(depth);
+    const state = states.get(item.id);
+    const glyph = showStates ? `${STATE_GLYPHS[state?.kind ?? 'none']} ` : '';
+    // Children carry their flow's tags too: a tag is shown where it is first set.
+    const inherited = new Set(item.parent?.tags.map((tag) => tag.id));
+    const tags = item.tags
+      .filter((tag) => !inherited.has(tag.id))
+      .map((tag) => ` #${tag.id}`)
+      .join('');
+    const description = item.description ? ` — ${withoutTimings(item.description)}` : '';
+    const line = options.lines && item.range ? ` (line ${item.range.start.line + 1})` : '';
+    lines.push(`${indent}${glyph}${item.label}${tags}${description}${line}`);
+    if (item.error) lines.push(...indented(`⚠ ${item.error}`, `${indent}  `));
+    if (options.messages && state && 'messages' in state) {
+      for (const message of state.messages) lines.push(...indented(renderMessage(message), `${indent}  `));
+    }
+    for (const child of inExplorerOrder(item.children.all())) visit(child, depth + 1);
+  };
+  for (const root of roots) visit(root, 0);
+  return lines.join('\n');
+}
+
+function inExplorerOrder(items: FakeTestItem[]): FakeTestItem[] {
+  return [...items].sort((a, b) => (a.sortText ?? a.label).localeCompare(b.sortText ?? b.label));
+}
+
+function renderMessage(message: TestMessage): string {
+  const where = message.location?.range;
+  const at = where ? ` (line ${(where instanceof Range ? where.start : where).line + 1})` : '';
+  const diff =
+    message.expectedOutput !== undefined || message.actualOutput !== undefined
+      ? ` [expected ${message.expectedOutput}, actual ${message.actualOutput}]`
+      : '';
+  // The extension hands some messages over as markdown (links to commands).
+  const text =
+    (message.message as unknown) instanceof MarkdownString
+      ? (message.message as unknown as MarkdownString).value
+      : message.message;
+  return `↳ ${withoutTimings(text)}${diff}${at}`;
+}
+
+/** `text`'s lines, each after `indent`; a text of several lines keeps its shape. */
+function indented(text: string, indent: string): string[] {
+  return text.split('\n').map((line) => `${indent}${line}`);
+}
+
+/** Durations vary from run to run: `405 ms`, `1.2 s`, `37ms` all read `<n> ms`. */
+function withoutTimings(text: string): string {
+  return text.replace(/\b\d+(?:\.\d+)?\s?(?:ms|s)\b/g, '<n> ms');
 }
 
 // ---------------------------------------------------------------- documents and editors

@@ -83,7 +83,7 @@ describe('extension: no silent files', () => {
   it('words every reason, and offers a fix only where a setting is the reason', () => {
     const settings = { flowGlobs: ['a/**'], excludeGlobs: ['x/**', 'y/**'] };
     assert.match(unlistedText({ reason: 'skipped_folder', folder: '.github' }, []), /inside \.github\//);
-    assert.match(unlistedText({ reason: 'too_big', size: 9, limit: 8 }, []), /9 bytes, more than the 8/);
+    assert.match(unlistedText({ reason: 'too_big', size: 9, limit: 8 }, []), /9 B, more than the 8 B/);
     assert.match(unlistedText({ reason: 'not_a_flow', message: '1:1 no steps' }, []), /not a valid flow: 1:1 no steps/);
     assert.deepStrictEqual(listingFix({ reason: 'excluded', glob: 'x/**' }, 'x/f.yaml', settings)?.value, ['y/**']);
     assert.deepStrictEqual(listingFix({ reason: 'skipped_folder', folder: '.ci' }, '.ci/f.yaml', settings)?.value, [

@@ -88,6 +88,28 @@ const LOOP = `flow:
                 - n != 2
 `;
 
+const BRANCHES = `flow:
+  name: Branches
+  steps:
+    - id: pick
+      action: condition
+      config:
+        condition: "1 == 1"
+        then:
+          - { id: taken, action: log, config: { message: taken } }
+        else:
+          - { id: other, action: log, config: { message: other } }
+    - id: fail
+      action: assert
+      config: { data: { a: 1 }, assertions: [ "a == 2" ] }
+    - id: later
+      action: condition
+      config:
+        condition: "true"
+        then:
+          - { id: later_inner, action: log, config: { message: never } }
+`;
+
 function finalOf(run: FakeTestRun, id: string): RunCall | undefined {
   return run.finalStates().get(id);
 }
@@ -124,6 +146,7 @@ describe('extension: runs mapped onto the Test Explorer', function () {
         'flows/status.flow.yaml': STATUS,
         'flows/slow.flow.yaml': SLOW,
         'flows/loop.flow.yaml': LOOP,
+        'flows/branches.flow.yaml': BRANCHES,
       },
       { environment: { BASE_URL: api.url } },
     );
@@ -174,6 +197,17 @@ describe('extension: runs mapped onto the Test Explorer', function () {
     const alone = await h.run([skipped]);
     assert.strictEqual(finalOf(alone, skipped.id)?.kind, 'passed');
     assert.strictEqual(skipped.description, 'log');
+  });
+
+  it('says why a nested step that no event reported did not run, as the panel does', async () => {
+    const k = h.key('flows/branches.flow.yaml');
+    const run = await h.run([h.tree.flowItem(k)]);
+    const described = (id: string) =>
+      `${finalOf(run, `${k}#step:${id}`)?.kind}: ${h.tree.stepItem(k, id)!.description}`;
+    assert.strictEqual(described('taken'), 'passed: log · then');
+    assert.strictEqual(described('other'), 'skipped: skipped: the condition took the other branch · log · else');
+    assert.strictEqual(described('later'), 'skipped: skipped: an earlier step failed · condition');
+    assert.strictEqual(described('later_inner'), 'skipped: skipped: an earlier step failed · log · then');
   });
 
   it("puts a failed assertion's expected and actual at the assertion's line", async () => {

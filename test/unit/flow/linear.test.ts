@@ -100,6 +100,19 @@ const SHAPES: Record<string, [(n: number) => string, number]> = {
     16000,
   ],
   'many aliases': [(n) => flow(['  env:', '    base: &b value', `    all: [${Array(n).fill('*b').join(', ')}]`]), 8000],
+  // The scalar interner's worst case: its table full of distinct texts as long as it shares, so
+  // every lookup hashes the whole text and walks its longest probe run.
+  'many distinct scalars as long as the interner shares': [
+    (n) =>
+      flow([
+        '  env:',
+        ...Array.from({ length: n }, (_, i) => {
+          const text = `${i}`.padStart(60, 'k');
+          return `    ${text}: "${text}"`;
+        }),
+      ]),
+    8000,
+  ],
   'a long plain scalar and a long quoted one': [
     (n) => flow(['  env:', `    plain: ${'word '.repeat(n)}end`, `    quoted: "${'a\\tb\\u00e9'.repeat(n)}"`]),
     40000,

@@ -378,7 +378,7 @@ describe('flow loading', () => {
       const { diagnostics } = await loadFlowFile(file, { maxBytes: 1000 });
       assert.equal(
         diagnostics[0].message,
-        'the file is too large: 3.0 KiB, flow files may have at most 1000 bytes (refused)',
+        'the file is too large: 3 KiB, flow files may have at most 1000 B (refused)',
       );
     });
   });

@@ -10,8 +10,10 @@ import { PostgresRunArchive } from '../../../src/core/history/postgresRunArchive
 import { MIGRATIONS } from '../../../src/core/history/postgresMigrations';
 import { MemoryRunArchive, type RunArchive, type RunRetention } from '../../../src/core/history/runArchive';
 import { parseRunFilter, type RunQuery } from '../../../src/core/history/runFilter';
-import { findPostgresBin, inCi, startPostgres, type PostgresServer } from '../../support/postgres';
+import { startPostgresOrSkip, type PostgresServer } from '../../support/postgres';
 import { tempDir } from '../helpers';
+import { assertAnalyticsAgree } from './analyticsAgree';
+import { seedHistory } from './generated';
 import { seedDays, seedRuns } from './seed';
 
 interface Backend {
@@ -71,14 +73,7 @@ for (const backend of backends) {
     before(async function () {
       if (backend.name !== 'postgres') return;
       this.timeout(120_000);
-      if (!findPostgresBin()) {
-        if (inCi()) throw new Error('PostgreSQL is not installed but CI is set: .ci/install-system.sh must install it');
-        console.warn(
-          '\n  !!!!! SKIPPING the PostgreSQL history tests: PostgreSQL is not installed (apt-get install -y postgresql) !!!!!\n',
-        );
-        this.skip();
-      }
-      pg ??= await startPostgres();
+      pg ??= await startPostgresOrSkip(this, 'PostgreSQL history tests');
     });
 
     beforeEach(async () => {
@@ -159,6 +154,20 @@ for (const backend of backends) {
       archive.record(old);
       for (const run of runs.slice(0, 5)) archive.record(run);
       assert.deepEqual(await ids(archive, {}), ['slow-0', 'flaky-0-1', 'flaky-0-0']);
+    });
+
+    it('answers metrics, trends and steps as the analytics definitions do', async () => {
+      const generated = seedHistory(400, 8);
+      for (const run of generated) archive.record(run);
+      const everything = { from: '2000-01-01T00:00:00.000Z', to: '2100-01-01T00:00:00.000Z' };
+      await assertAnalyticsAgree(archive, [
+        everything,
+        { ...everything, environment: 'staging' },
+        { ...everything, flow_id: 'flows/flaky.flow.yaml' },
+        { ...everything, flow_id: generated[5].flow_id, environment: 'dev' },
+        { from: generated[100].created_at, to: generated[300].created_at },
+        { ...everything, environment: 'nowhere' },
+      ]);
     });
 
     if (backend.name === 'postgres')

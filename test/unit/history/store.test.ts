@@ -250,6 +250,40 @@ describe('history store', () => {
     assert.deepEqual(small.response!.body, { ok: 1 });
   });
 
+  it('opens read-only beside the writer: no lock, sees what was written, refuses writes, changes no file', async () => {
+    const dir = tempDir();
+    const writer = await HistoryStore.open(dir, { flushDelayMs: 1 });
+    record(writer, 'exec-1', 2);
+    writer.create(summary('exec-2')); // still running
+    writer.runs.record({ ...writer.get('exec-1')!, steps: [] }); // the long history (the manager records it)
+    await writer.flush();
+    const files = () =>
+      (readdirSync(dir, { recursive: true }) as string[])
+        .filter((name) => statSync(join(dir, name)).isFile())
+        .map((name) => `${name} ${statSync(join(dir, name)).size} ${statSync(join(dir, name)).mtimeMs}`)
+        .sort();
+    const before = files();
+    const reader = await HistoryStore.openReadOnly(dir);
+    assert.deepEqual(
+      reader.list().map((s) => [s.id, s.status]),
+      [
+        ['exec-2', 'pending'],
+        ['exec-1', 'completed'],
+      ],
+    );
+    assert.equal((await reader.readEvents('exec-1'))!.length, 5);
+    assert.equal((await reader.runs.get('exec-1'))?.status, 'completed');
+    assert.throws(() => reader.create(summary('exec-3')), /open read-only/);
+    assert.throws(() => reader.appendEvent('exec-2', '{}'), /open read-only/);
+    await assert.rejects(reader.delete(['exec-1']), /open read-only/);
+    await reader.close();
+    assert.deepEqual(files(), before);
+    // The writer is not disturbed.
+    record(writer, 'exec-3', 1);
+    await writer.close();
+    assert.equal((await HistoryStore.openReadOnly(dir)).list().length, 3);
+  });
+
   it('refuses ids that are not safe file names', async () => {
     const store = HistoryStore.memory();
     assert.throws(() => store.create(summary('../escape')), /invalid execution id/);

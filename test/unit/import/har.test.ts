@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { importText } from '../../../src/core/import';
 import { planFiles } from '../../../src/core/import/flowWriter';
 import { tempDir } from '../helpers';
-import { cli } from './cli.test';
+import { cli } from './importHelpers';
 import { loadedFlows, startDemoApi } from './importHelpers';
 
 const ROOT = resolve(__dirname, '../../../..');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { realpathSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseFlowText } from '../../../src/core/flow/load';
 import { planFiles } from '../../../src/core/import/flowWriter';
 import type { ImportResult } from '../../../src/core/import/model';
@@ -40,5 +40,28 @@ export function startDemoApi(root: string): Promise<{ url: string; stop: () => v
     child.stderr!.setEncoding('utf8').on('data', (t: string) => (seen += t));
     child.on('error', fail);
     child.on('exit', (code) => fail(new Error(`demo API exited early with code ${code}: ${seen}`)));
+  });
+}
+
+/** The built CLI. */
+export const CLI = resolve(__dirname, '../../../../dist/cli.js');
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built CLI, optionally with standard input. */
+export function cli(args: string[], cwd: string, stdin?: string): Promise<CliResult> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', fail);
+    child.on('close', (code) => done({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(stdin ?? '');
   });
 }

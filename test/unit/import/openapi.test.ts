@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { importText } from '../../../src/core/import';
 import { tempDir } from '../helpers';
-import { cli } from './cli.test';
+import { cli } from './importHelpers';
 import { loadedFlows, startDemoApi } from './importHelpers';
 
 const ROOT = resolve(__dirname, '../../../..');

@@ -103,7 +103,7 @@ describe('web UI: formats', () => {
     assert.equal(formatDuration(125_000), '2m 05s');
     assert.equal(formatDuration(undefined), '');
     assert.equal(formatBytes(347), '347 B');
-    assert.equal(formatBytes(2048), '2.0 KB');
+    assert.equal(formatBytes(2048), '2 KiB');
     assert.equal(statusLabel('completed'), 'passed');
     assert.equal(statusLabel('skipped'), 'skipped');
   });

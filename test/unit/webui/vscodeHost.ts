@@ -3,6 +3,9 @@
  * from an ExecutionManager and pushes subscribed events (replay after `since`, then live).
  */
 import { answerAnalytics } from '../../../src/core/analytics/answer';
+import { bulkExecutions } from '../../../src/core/bulkExecutions';
+import { bulkFlows, parseBulkFlowRequest, undoBulkFlows } from '../../../src/core/bulkFlows';
+import { parseRunFilter } from '../../../src/core/history/runFilter';
 import type { ExecutionEvent } from '../../../src/core/events';
 import type { ExecutionManager } from '../../../src/core/executions';
 import { listWorkspaceFlows } from '../../../src/core/workspaceFlows';
@@ -12,15 +15,20 @@ export function hostHandlers(
   manager: ExecutionManager,
   workspace: string,
   post: (message: HostToWebviewMessage) => void,
+  /** Receives the steps the page asks to copy as curl (the extension's copyAsCurl.ts writes the clipboard). */
+  copied: Array<{ execution_id: string; step_id: string }> = [],
 ): RequestHandlers {
   const subscriptions = new Map<number, () => void>();
   const missing = (id: string) => new Error(`no execution ${id}`);
   return {
     analytics: async ({ kind, query }) => answerAnalytics(manager.store.runs, kind, query),
-    listExecutions: async (query) => {
-      const page = manager.list(query);
+    listExecutions: async ({ limit, offset, ...filter }) => {
+      const page = await manager.search({ ...parseRunFilter(filter), limit, offset });
       return { executions: page.executions, total: page.total };
     },
+    bulkExecutions: ({ action, body }) => bulkExecutions(manager, action, body, 'editor'),
+    bulkFlows: ({ operation, body }) => bulkFlows(workspace, operation, parseBulkFlowRequest(operation, body)),
+    undoBulkFlows: ({ preview }) => undoBulkFlows(workspace, preview === true),
     getSummary: async ({ execution_id }) => {
       const execution = manager.get(execution_id);
       if (!execution) throw missing(execution_id);
@@ -36,7 +44,8 @@ export function hostHandlers(
       };
     },
     getStepDetail: async ({ execution_id, step_id }) => (await manager.stepDetail(execution_id, step_id)) ?? [],
-    listFlows: async () => (await listWorkspaceFlows(workspace)).map((f) => ({ id: f.id, file: f.file, name: f.name })),
+    listFlows: async () =>
+      (await listWorkspaceFlows(workspace)).map((f) => ({ id: f.id, file: f.file, name: f.name, tags: f.tags })),
     trigger: ({ flow_id, variables }) => manager.start({ flow_id, variables, trigger: 'editor' }),
     cancel: async ({ execution_id }) => {
       manager.cancel(execution_id);
@@ -64,6 +73,10 @@ export function hostHandlers(
         send(event);
       }
       replaying = false;
+      return null;
+    },
+    copyAsCurl: async (params) => {
+      copied.push(params);
       return null;
     },
     unsubscribe: async ({ subscription }) => {

@@ -535,7 +535,8 @@ describe('web UI in headless Chromium', function () {
     const post = (message: HostToWebviewMessage) => {
       delivery = delivery.then(() => page.evaluate((m) => window.postMessage(m, '*'), message)).catch(() => undefined);
     };
-    const handlers = hostHandlers(server.manager, workspace, post);
+    const copied: Array<{ execution_id: string; step_id: string }> = [];
+    const handlers = hostHandlers(server.manager, workspace, post, copied);
     let ready!: () => void;
     const isReady = new Promise<void>((resolve) => (ready = resolve));
     await page.exposeFunction('__testmeshHost', async (message: unknown) => {
@@ -564,6 +565,10 @@ describe('web UI in headless Chromium', function () {
     assert.equal(await page.locator('.step-panel .assertion .actual .code').textContent(), '"Alice Example"');
     await page.locator('[data-step-id="list_users"] > .step-line').click();
     assert.match((await page.locator('.step-panel .attempt pre.json').first().textContent()) ?? '', /"items": \[/);
+    // Copy as curl: the page asks the host, which writes the clipboard.
+    await page.locator('.step-panel button.copy-curl').click();
+    await page.locator('.step-panel .copy-curl-status', { hasText: 'Copied' }).waitFor();
+    assert.deepEqual(copied, [{ execution_id: started.id, step_id: 'list_users' }]);
     await page.screenshot({ path: path.join(resultsDir, 'webui-vscode-dark.png') });
 
     // The list comes over the same channel; the page's state remembers the view for a reload.

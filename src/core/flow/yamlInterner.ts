@@ -1,0 +1,58 @@
+/**
+ * Shares the values of short scalars that repeat in a text (keys like `action`, values like
+ * `http_request`): a generated 10,000-step flow repeats the same few dozen words a hundred
+ * thousand times, and a string (plus its resolved value) per occurrence made the syntax tree a
+ * third larger and the garbage collector copy it all. A lookup hashes the characters in place,
+ * so a repeat allocates nothing.
+ *
+ * Bounded on hostile input: a fixed table, at most MAX_PROBES slots looked at per lookup, only
+ * texts up to MAX_LENGTH characters; a text that does not fit is simply not shared.
+ */
+
+const TABLE_SIZE = 4096;
+const MASK = TABLE_SIZE - 1;
+/** Entries kept at most: half the table, so probe runs stay short. */
+const MAX_ENTRIES = TABLE_SIZE / 2;
+const MAX_PROBES = 8;
+const MAX_LENGTH = 64;
+
+export class ScalarInterner {
+  private readonly texts: (string | undefined)[] = new Array(TABLE_SIZE).fill(undefined);
+  private readonly values: unknown[] = new Array(TABLE_SIZE).fill(undefined);
+  private entries = 0;
+
+  /**
+   * @param resolve turns a scalar's text into its value (the core schema for plain scalars, the
+   * text itself for quoted ones); called once per distinct text.
+   */
+  constructor(private readonly resolve: (text: string) => unknown) {}
+
+  /** The value of `source[from, to)`: shared with earlier equal texts when possible. */
+  value(source: string, from: number, to: number): unknown {
+    const length = to - from;
+    if (length > MAX_LENGTH) return this.resolve(source.slice(from, to));
+    let hash = length;
+    for (let i = from; i < to; i++) hash = Math.imul(hash ^ source.charCodeAt(i), 0x01000193);
+    let slot = (hash ^ (hash >>> 15)) & MASK;
+    for (let probe = 0; probe < MAX_PROBES; probe++, slot = (slot + 1) & MASK) {
+      const known = this.texts[slot];
+      if (known === undefined) {
+        const text = source.slice(from, to);
+        const value = this.resolve(text);
+        if (this.entries < MAX_ENTRIES) {
+          this.texts[slot] = text;
+          this.values[slot] = value;
+          this.entries++;
+        }
+        return value;
+      }
+      if (known.length === length && sameText(known, source, from)) return this.values[slot];
+    }
+    return this.resolve(source.slice(from, to));
+  }
+}
+
+function sameText(known: string, source: string, from: number): boolean {
+  for (let i = 0; i < known.length; i++) if (known.charCodeAt(i) !== source.charCodeAt(from + i)) return false;
+  return true;
+}

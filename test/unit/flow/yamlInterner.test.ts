@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { ScalarInterner } from '../../../src/core/flow/yamlInterner';
+import { resolvePlain } from '../../../src/core/flow/yamlSubset';
+
+describe('ScalarInterner', () => {
+  it('gives the value of each text, shared between equal texts, for more texts than its table holds', () => {
+    let resolved = 0;
+    const interner = new ScalarInterner((text) => {
+      resolved++;
+      return `<${text}>`;
+    });
+    // 20,000 distinct texts fill the table many times over (and collide in it): each must still
+    // come back as its own value, whether it was kept or not.
+    const texts = Array.from({ length: 20_000 }, (_, i) => `key_${(i * 7919) % 20_000}`);
+    const source = texts.join(' ');
+    let at = 0;
+    for (const text of texts) {
+      assert.equal(interner.value(source, at, at + text.length), `<${text}>`);
+      at += text.length + 1;
+    }
+    const first = resolved;
+    at = 0;
+    for (const text of texts) {
+      assert.equal(interner.value(source, at, at + text.length), `<${text}>`);
+      at += text.length + 1;
+    }
+    assert.ok(resolved - first < texts.length, 'the texts it kept are not resolved again');
+  });
+
+  it('resolves texts longer than it shares, and the empty text', () => {
+    const interner = new ScalarInterner(resolvePlain);
+    const long = 'x'.repeat(100);
+    assert.equal(interner.value(`a: ${long}`, 3, 103), long);
+    assert.equal(interner.value('abc', 1, 1), null);
+    assert.equal(interner.value('a: 42', 3, 5), 42);
+    assert.equal(interner.value('a: 4242', 3, 5), 42);
+    assert.ok(Number.isNaN(interner.value('.nan', 0, 4)));
+  });
+});
