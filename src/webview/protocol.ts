@@ -24,6 +24,10 @@ export interface ExecutionListQuery {
   limit?: number;
   offset?: number;
   flow_id?: string;
+  /** Flows under this workspace folder (relative path). */
+  folder?: string;
+  /** Flows with this tag. */
+  tag?: string;
   status?: ExecutionStatus | string;
   environment?: string;
   trigger?: string;

@@ -12,7 +12,17 @@ export type Route =
 
 /** The executions list's filter, in the names of `GET /api/v1/executions`. */
 export type ListFilter = Partial<Record<(typeof LIST_FILTER_NAMES)[number], string>>;
-export const LIST_FILTER_NAMES = ['status', 'flow_id', 'environment', 'trigger', 'from', 'to', 'q'] as const;
+export const LIST_FILTER_NAMES = [
+  'status',
+  'flow_id',
+  'folder',
+  'tag',
+  'environment',
+  'trigger',
+  'from',
+  'to',
+  'q',
+] as const;
 
 function filterOf(query: string): ListFilter | undefined {
   const params = new URLSearchParams(query);

@@ -1,6 +1,6 @@
 /**
  * The executions list: flow, status, start, duration and step counts, newest first, updated live
- * from the all-executions event stream. Filtered server-side (status, flow, environment, trigger,
+ * from the all-executions event stream. Filtered server-side (status, flow, folder, tag, environment, trigger,
  * date range, text; the filter lives in the URL fragment and the matched text is highlighted),
  * with multi-select (selectableRows.ts) and bulk re-run, cancel and delete. A flow can be started
  * from here too.
@@ -163,6 +163,20 @@ export class ListView {
       'aria-label': 'Filter by environment',
       size: 12,
     });
+    const folderInput = h('input', {
+      type: 'text',
+      class: 'input',
+      placeholder: 'Folder',
+      'aria-label': 'Filter by folder (a workspace-relative path)',
+      size: 10,
+    });
+    const tagInput = h('input', {
+      type: 'text',
+      class: 'input',
+      placeholder: 'Tag',
+      'aria-label': 'Filter by flow tag',
+      size: 8,
+    });
     const fromInput = h('input', { type: 'date', class: 'input', 'aria-label': 'Started from (date)' });
     const toInput = h('input', { type: 'date', class: 'input', 'aria-label': 'Started until (date, inclusive)' });
     const searchInput = h('input', {
@@ -174,6 +188,8 @@ export class ListView {
     const inputs: [keyof ListFilter, HTMLInputElement | HTMLSelectElement][] = [
       ['status', statusSelect],
       ['flow_id', this.flowSelect],
+      ['folder', folderInput],
+      ['tag', tagInput],
       ['trigger', triggerSelect],
       ['environment', environmentInput],
       ['from', fromInput],
@@ -189,7 +205,7 @@ export class ListView {
       )
         input.appendChild(h('option', { value: this.filter[name], text: this.filter[name] }));
       input.value = this.filter[name] ?? '';
-      const typed = input === searchInput || input === environmentInput;
+      const typed = input instanceof HTMLInputElement && input.type !== 'date';
       input.addEventListener(typed ? 'input' : 'change', () => {
         clearTimeout(this.searchTimer);
         if (typed) this.searchTimer = setTimeout(() => this.setFilter(name, input.value), SEARCH_DELAY_MS);
@@ -270,6 +286,8 @@ export class ListView {
           searchInput,
           statusSelect,
           this.flowSelect,
+          folderInput,
+          tagInput,
           environmentInput,
           triggerSelect,
           h('label', { class: 'date-field' }, h('span', { class: 'muted small', text: 'From' }), fromInput),

@@ -86,6 +86,12 @@ describe('web UI: list filter in the URL fragment', () => {
     assert.deepEqual(parseRoute('#/flows'), { view: 'flows' });
   });
 
+  it('keeps the folder and tag filters too', () => {
+    const route = parseRoute('#/executions?tag=smoke&folder=tests%2Fapi&status=passed');
+    assert.deepEqual(route, { view: 'list', filter: { status: 'passed', folder: 'tests/api', tag: 'smoke' } });
+    assert.equal(formatRoute(route), '#/executions?status=passed&folder=tests%2Fapi&tag=smoke');
+  });
+
   it('keeps the filter when the token is taken out of a shared link', () => {
     assert.deepEqual(takeToken('#/executions?status=failed&token=abc&q=x'), {
       token: 'abc',
