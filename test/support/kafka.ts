@@ -92,7 +92,7 @@ export function sharedKafka(): Promise<KafkaBroker> {
  * starts with '-', which kafka-storage's argument parser takes for an option (CI failed on one):
  * Kafka's own generator never makes such an id, and neither does this one.
  */
-export function clusterId(): string {
+function clusterId(): string {
   for (;;) {
     const id = randomBytes(16).toString('base64url');
     if (!id.startsWith('-')) return id;

@@ -123,7 +123,7 @@ export class WebSocketConnection {
   }
 
   get isOpen(): boolean {
-    return this.ws.readyState === webSocketClient().OPEN;
+    return this.ws.readyState === this.ws.OPEN;
   }
 
   get protocol(): string {
