@@ -156,27 +156,11 @@ export class ListView {
       h('option', { value: '', text: 'All triggers' }),
       ...TRIGGERS.map((t) => h('option', { value: t, text: t })),
     );
-    const environmentInput = h('input', {
-      type: 'text',
-      class: 'input',
-      placeholder: 'Environment',
-      'aria-label': 'Filter by environment',
-      size: 12,
-    });
-    const folderInput = h('input', {
-      type: 'text',
-      class: 'input',
-      placeholder: 'Folder',
-      'aria-label': 'Filter by folder (a workspace-relative path)',
-      size: 10,
-    });
-    const tagInput = h('input', {
-      type: 'text',
-      class: 'input',
-      placeholder: 'Tag',
-      'aria-label': 'Filter by flow tag',
-      size: 8,
-    });
+    const textFilter = (placeholder: string, label: string, size: number) =>
+      h('input', { type: 'text', class: 'input', placeholder, 'aria-label': label, size });
+    const environmentInput = textFilter('Environment', 'Filter by environment', 12);
+    const folderInput = textFilter('Folder', 'Filter by folder (a workspace-relative path)', 10);
+    const tagInput = textFilter('Tag', 'Filter by flow tag', 8);
     const fromInput = h('input', { type: 'date', class: 'input', 'aria-label': 'Started from (date)' });
     const toInput = h('input', { type: 'date', class: 'input', 'aria-label': 'Started until (date, inclusive)' });
     const searchInput = h('input', {
