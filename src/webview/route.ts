@@ -4,25 +4,20 @@
  * `#/flows`, `#/analytics`. The server's printed link carries the token in the fragment too
  * (`#token=...`), which never reaches a server log or a Referer header.
  */
+import { FILTER_NAMES } from '../core/history/runFilter';
+
 export type Route =
   | { view: 'list'; filter?: ListFilter }
   | { view: 'execution'; executionId: string; stepId?: string }
   | { view: 'analytics' }
   | { view: 'flows' };
 
+type FilterName = (typeof FILTER_NAMES)[number];
+
 /** The executions list's filter, in the names of `GET /api/v1/executions`. */
-export type ListFilter = Partial<Record<(typeof LIST_FILTER_NAMES)[number], string>>;
-export const LIST_FILTER_NAMES = [
-  'status',
-  'flow_id',
-  'folder',
-  'tag',
-  'environment',
-  'trigger',
-  'from',
-  'to',
-  'q',
-] as const;
+export type ListFilter = Partial<Record<FilterName, string>>;
+/** The search's own filter names (runFilter.ts), status first in a link. */
+export const LIST_FILTER_NAMES: readonly FilterName[] = ['status', ...FILTER_NAMES.filter((n) => n !== 'status')];
 
 function filterOf(query: string): ListFilter | undefined {
   const params = new URLSearchParams(query);
