@@ -162,11 +162,41 @@ const OUTSIDE_SUBSET = /[\x00-\x09\x0b-\x1f\x7f\ufeff]/;
 /** A line starting a directive or a document marker. */
 const DOCUMENT_MARKER = /^(?:%|---(?:[ \n]|$)|\.\.\.(?:[ \n]|$))/m;
 
+/** The phases whose block lists a StepSink is handed item by item. */
+const PHASE_KEYS = new Set<unknown>(['setup', 'steps', 'teardown']);
+
+/**
+ * Takes each item of a flow's `setup`, `steps` and `teardown` block lists (under the root, or
+ * under the root's `flow:` key) as soon as the parser has read it, so a builder can turn it into
+ * a step while its syntax tree is still young garbage: the list keeps only a stand-in with the
+ * item's offsets. A 10,000-step flow otherwise keeps a quarter of a million nodes alive, and the
+ * garbage collector copies them all, until the last step is built.
+ */
+export interface StepSink {
+  /** `list` is the start offset of the block list, `index` the item's place in it. */
+  stepItem(phase: 'setup' | 'steps' | 'teardown', list: number, index: number, item: YamlNode): void;
+}
+
+export interface SubsetOptions {
+  /** Line starts of `text`, when the caller needs them before parsing ends (lineCounterFor). */
+  lineCounter?: LineCounter;
+  steps?: StepSink;
+}
+
+/** A LineCounter with every line start of `text`. */
+export function lineCounterFor(text: string): LineCounter {
+  const lineCounter = new LineCounter();
+  const lineStarts = lineCounter.lineStarts;
+  lineStarts.push(0);
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
+  return lineCounter;
+}
+
 /** Parses `text` if it is in the subset; undefined otherwise (use the `yaml` package then). */
-export function parseYamlSubset(text: string): YamlSubsetResult | undefined {
+export function parseYamlSubset(text: string, options: SubsetOptions = {}): YamlSubsetResult | undefined {
   if (OUTSIDE_SUBSET.test(text) || DOCUMENT_MARKER.test(text)) return undefined;
   try {
-    return new SubsetParser(text).document();
+    return new SubsetParser(text, options.steps).document(options.lineCounter ?? lineCounterFor(text));
   } catch (err) {
     if (err === UNSUPPORTED) return undefined;
     // Recursion deeper than the stack allows cannot happen below MAX_SUBSET_DEPTH; if it ever
@@ -187,18 +217,19 @@ class SubsetParser {
   /** Mappings and lists open right now, and the most ever open at once. */
   private open = 0;
   private depth = 0;
+  /** Set while reading the value of a root (or root `flow:`) phase key: a block list there goes to the sink. */
+  private phaseAhead: 'setup' | 'steps' | 'teardown' | undefined;
+  /** Set while reading the value of the root's `flow:` key: its mapping holds the phase keys. */
+  private flowAhead = false;
 
-  constructor(private readonly text: string) {
+  constructor(
+    private readonly text: string,
+    private readonly sink?: StepSink,
+  ) {
     this.n = text.length;
   }
 
-  document(): YamlSubsetResult {
-    const lineCounter = new LineCounter();
-    const lineStarts = lineCounter.lineStarts;
-    lineStarts.push(0);
-    const text = this.text;
-    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
-
+  document(lineCounter: LineCounter): YamlSubsetResult {
     let contents: FastNode | null = null;
     const first = this.nextContentLine(0);
     if (first >= 0) {
@@ -340,6 +371,10 @@ class SubsetParser {
   private blockMap(at: number, indent: number): FastMap {
     const text = this.text;
     const map = new FastMap(at, false);
+    const isRoot = this.open === 0;
+    const holdsPhases = this.sink !== undefined && (isRoot || (this.open === 1 && this.flowAhead));
+    this.phaseAhead = undefined;
+    this.flowAhead = false;
     this.enter();
     let keyAt = at;
     for (;;) {
@@ -347,7 +382,13 @@ class SubsetParser {
       if (colon < 0) unsupported();
       const key = this.keyScalar(keyAt, colon);
       this.checkDuplicate(map, key);
+      if (holdsPhases) {
+        this.phaseAhead = PHASE_KEYS.has(key.value) ? (key.value as 'setup' | 'steps' | 'teardown') : undefined;
+        this.flowAhead = isRoot && key.value === 'flow';
+      }
       const value = this.mapValue(colon + 1, indent);
+      this.phaseAhead = undefined;
+      this.flowAhead = false;
       map.items.push(new FastPair(key, value));
       map.valueEnd = map.end = value.end;
 
@@ -444,11 +485,20 @@ class SubsetParser {
   private blockSeq(at: number, indent: number): FastSeq {
     const text = this.text;
     const seq = new FastSeq(at, false);
+    const phase = this.phaseAhead;
+    this.phaseAhead = undefined;
+    this.flowAhead = false;
     this.enter();
     let dash = at;
     for (;;) {
       const item = this.seqItem(dash + 1, indent);
-      seq.items.push(item);
+      if (phase !== undefined && this.sink) {
+        this.sink.stepItem(phase, at, seq.items.length, item as unknown as YamlNode);
+        // The step is built; the list keeps where the item was.
+        seq.items.push(new FastScalar(null, 'PLAIN', item.start, item.valueEnd, item.end));
+      } else {
+        seq.items.push(item);
+      }
       seq.valueEnd = seq.end = item.end;
       const next = this.nextContentLine(this.pos);
       if (next < 0) break;
