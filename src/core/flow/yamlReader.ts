@@ -27,13 +27,19 @@ const SMALL_MAPPING = 16;
  * the index keeps a hostile mapping of 100,000 keys linear.
  */
 export class Entries {
-  private readonly list: Entry[] = [];
+  private readonly list: Entry[];
+  private count = 0;
   private index?: Map<string, Entry>;
+
+  /** `expected`: how many entries there will likely be (room is made for them at once). */
+  constructor(expected = 0) {
+    this.list = new Array<Entry>(expected);
+  }
 
   get(key: string): Entry | undefined {
     if (this.index) return this.index.get(key);
     const list = this.list;
-    for (let i = 0; i < list.length; i++) if (list[i].key === key) return list[i];
+    for (let i = 0; i < this.count; i++) if (list[i].key === key) return list[i];
     return undefined;
   }
 
@@ -44,13 +50,17 @@ export class Entries {
   /** Adds `entry` unless its key is already there. */
   add(entry: Entry): void {
     if (this.get(entry.key) !== undefined) return;
-    this.list.push(entry);
+    if (this.count < this.list.length) this.list[this.count] = entry;
+    else this.list.push(entry);
+    this.count++;
     if (this.index) this.index.set(entry.key, entry);
-    else if (this.list.length > SMALL_MAPPING) this.index = new Map(this.list.map((e) => [e.key, e]));
+    else if (this.count > SMALL_MAPPING) this.index = new Map(this.values().map((e) => [e.key, e]));
   }
 
   /** The entries in written order (not to be changed). */
   values(): readonly Entry[] {
+    // Room made for entries that did not come (repeated keys, merge keys) is given back.
+    if (this.list.length > this.count) this.list.length = this.count;
     return this.list;
   }
 }
@@ -110,8 +120,10 @@ export class YamlReader {
     let low: number;
     let high: number;
     if (starts[line] > offset) {
-      low = 0;
-      high = line - 1;
+      // Mostly a few lines back: the start of the node whose end was asked last.
+      for (let steps = 0; steps < 8 && line > 0 && starts[line] > offset; steps++) line--;
+      low = starts[line] <= offset ? line : 0;
+      high = line;
     } else {
       for (let steps = 0; steps < 8 && line + 1 < count && starts[line + 1] <= offset; steps++) line++;
       low = line;
@@ -208,8 +220,8 @@ export class YamlReader {
 
   /** The entries of a mapping with `<<` merge keys applied (explicit keys win). */
   entries(map: YamlNode): Entries {
-    const out = new Entries();
-    if (!isMap(map)) return out;
+    if (!isMap(map)) return new Entries();
+    const out = new Entries(map.items.length);
     const merges: Entry[] = [];
     for (const pair of map.items) {
       const keyNode = pair.key as YamlNode | null;

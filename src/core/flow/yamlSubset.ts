@@ -77,9 +77,12 @@ class FastPair {
   ) {}
 }
 
+/** What a collection holds until the parser gives it its items: one shared empty list. */
+const NO_ITEMS: never[] = [];
+
 class FastMap extends FastRanged {
   declare anchor?: string;
-  items: FastPair[] = [];
+  items: FastPair[] = NO_ITEMS;
   constructor(
     at: number,
     public flow: boolean,
@@ -90,7 +93,7 @@ class FastMap extends FastRanged {
 
 class FastSeq extends FastRanged {
   declare anchor?: string;
-  items: FastNode[] = [];
+  items: FastNode[] = NO_ITEMS;
   constructor(
     at: number,
     public flow: boolean,
@@ -210,6 +213,8 @@ class SubsetParser {
   private pos = 0;
   private readonly n: number;
   private readonly duplicateKeys: number[] = [];
+  /** Item lists being gathered, one per nesting level (gather). */
+  private readonly scratch: unknown[][] = [];
   /** Keys of the mappings with more than SMALL_MAP entries. */
   private readonly keySets = new Map<FastMap, Set<unknown>>();
   private readonly plainValues = new ScalarInterner(resolvePlain);
@@ -316,6 +321,18 @@ class SubsetParser {
     return end;
   }
 
+  /**
+   * An empty list for the collection just opened to gather its items in, reused by every
+   * collection at that level: each gets an exact-size copy at its end, instead of a list grown by
+   * push that keeps room for 16 or more (a long flow has hundreds of thousands of short lists).
+   */
+  private gather<T>(): T[] {
+    let list = this.scratch[this.open];
+    if (list) list.length = 0;
+    else this.scratch[this.open] = list = [];
+    return list as T[];
+  }
+
   private enter(): void {
     if (++this.open > this.depth) this.depth = this.open;
     // Far too deep for a flow: load.ts's depth scan finds the place, the recursion stays short.
@@ -376,12 +393,13 @@ class SubsetParser {
     this.phaseAhead = undefined;
     this.flowAhead = false;
     this.enter();
+    const items = this.gather<FastPair>();
     let keyAt = at;
     for (;;) {
       const colon = this.keyEnd(keyAt);
       if (colon < 0) unsupported();
       const key = this.keyScalar(keyAt, colon);
-      this.checkDuplicate(map, key);
+      this.checkDuplicate(map, items, key);
       if (holdsPhases) {
         this.phaseAhead = PHASE_KEYS.has(key.value) ? (key.value as 'setup' | 'steps' | 'teardown') : undefined;
         this.flowAhead = isRoot && key.value === 'flow';
@@ -389,7 +407,7 @@ class SubsetParser {
       const value = this.mapValue(colon + 1, indent);
       this.phaseAhead = undefined;
       this.flowAhead = false;
-      map.items.push(new FastPair(key, value));
+      items.push(new FastPair(key, value));
       map.valueEnd = map.end = value.end;
 
       const next = this.nextContentLine(this.pos);
@@ -401,7 +419,7 @@ class SubsetParser {
       if (text.charCodeAt(keyAt) === DASH && isBlankOrEnd(text, keyAt + 1, this.n)) break; // the parent's business
     }
     map.end = Math.max(map.end, this.trailingComments(this.pos, indent));
-    map.items = exactSize(map.items);
+    map.items = items.slice();
     this.open--;
     return map;
   }
@@ -411,9 +429,8 @@ class SubsetParser {
    * Small mappings (most of them) compare with their few earlier keys; larger ones use a set,
    * built once they pass SMALL_MAP keys, so the check stays linear.
    */
-  private checkDuplicate(map: FastMap, key: FastScalar): void {
+  private checkDuplicate(map: FastMap, items: readonly FastPair[], key: FastScalar): void {
     const value = key.value;
-    const items = map.items;
     if (items.length < SMALL_MAP) {
       for (let i = 0; i < items.length; i++) {
         if ((items[i].key as FastScalar).value === value) {
@@ -489,15 +506,16 @@ class SubsetParser {
     this.phaseAhead = undefined;
     this.flowAhead = false;
     this.enter();
+    const items = this.gather<FastNode>();
     let dash = at;
     for (;;) {
       const item = this.seqItem(dash + 1, indent);
       if (phase !== undefined && this.sink) {
-        this.sink.stepItem(phase, at, seq.items.length, item as unknown as YamlNode);
+        this.sink.stepItem(phase, at, items.length, item as unknown as YamlNode);
         // The step is built; the list keeps where the item was.
-        seq.items.push(new FastScalar(null, 'PLAIN', item.start, item.valueEnd, item.end));
+        items.push(new FastScalar(null, 'PLAIN', item.start, item.valueEnd, item.end));
       } else {
-        seq.items.push(item);
+        items.push(item);
       }
       seq.valueEnd = seq.end = item.end;
       const next = this.nextContentLine(this.pos);
@@ -509,7 +527,7 @@ class SubsetParser {
       if (!(text.charCodeAt(dash) === DASH && isBlankOrEnd(text, dash + 1, this.n))) break;
     }
     seq.end = Math.max(seq.end, this.trailingComments(this.pos, indent));
-    seq.items = exactSize(seq.items);
+    seq.items = items.slice();
     this.open--;
     return seq;
   }
@@ -884,6 +902,7 @@ class SubsetParser {
     const close = isMapOpen ? 125 : 93;
     const node = isMapOpen ? new FastMap(at, true) : new FastSeq(at, true);
     this.enter();
+    const items = this.gather<FastPair & FastNode>();
     let i = this.flowSpace(at + 1, parentIndent);
     while (text.charCodeAt(i) !== close) {
       if (i >= this.n) unsupported();
@@ -894,15 +913,15 @@ class SubsetParser {
         if (text.charCodeAt(j) !== COLON) unsupported(); // `{a, b}`: keys without values
         const adjacent = key.type !== 'PLAIN' && j === this.pos;
         if (!adjacent && !isBlankOrEnd(text, j + 1, this.n)) unsupported();
-        this.checkDuplicate(node as FastMap, key);
+        this.checkDuplicate(node as FastMap, items, key);
         j = this.flowSpace(j + 1, parentIndent);
         const c = text.charCodeAt(j);
         if (c === 44 || c === close) unsupported(); // `{a: }`: empty values
         const value = this.flowValue(j, parentIndent, depth);
-        (node as FastMap).items.push(new FastPair(key, value));
+        (items as FastPair[]).push(new FastPair(key, value));
       } else {
         const value = this.flowValue(i, parentIndent, depth);
-        (node as FastSeq).items.push(value);
+        (items as FastNode[]).push(value);
         const j = this.flowSpace(this.pos, parentIndent);
         if (text.charCodeAt(j) === COLON) unsupported(); // `[a: b]`: single-pair mappings
       }
@@ -914,7 +933,7 @@ class SubsetParser {
     const end = i + 1;
     node.valueEnd = end;
     node.end = end;
-    node.items = exactSize(node.items as FastNode[]) as typeof node.items;
+    node.items = items.slice();
     this.open--;
     this.pos = end;
     return node;
@@ -978,14 +997,6 @@ class SubsetParser {
     while (this.text.charCodeAt(i) === SPACE) i++;
     return this.text.charCodeAt(i) === NL;
   }
-}
-
-/**
- * An array of exactly the items: a list grown by push keeps room for 16 or more, and the tree of
- * a long flow has hundreds of thousands of short lists.
- */
-function exactSize<T>(items: T[]): T[] {
-  return items.length < 16 ? items.slice() : items;
 }
 
 function isSpaceOrNl(c: number): boolean {
