@@ -535,7 +535,7 @@ export function renderTestTree(controller: FakeTestController, options: RenderTr
     const reported = states.get(item.id) ?? [];
     const state = reported.at(-1);
     const glyphs = options.history && reported.length ? reported.map((call) => STATE_GLYPHS[call.kind]).join('') : '';
-    const duration = options.durations && state?.duration !== undefined ? ' [<n> ms]' : '';
+    const duration = options.durations && state?.duration !== undefined ? ` [${durationText(state.duration)}]` : '';
     const glyph = showStates ? `${glyphs || STATE_GLYPHS[state?.kind ?? 'none']}${duration} ` : '';
     // Children carry their flow's tags too: a tag is shown where it is first set.
     const inherited = new Set(item.parent?.tags.map((tag) => tag.id));
@@ -578,6 +578,11 @@ function renderMessage(message: TestMessage, item: FakeTestItem): string {
       ? (message.message as unknown as MarkdownString).value
       : message.message;
   return `↳ ${withoutTimings(text)}${diff}${at}`;
+}
+
+/** Durations vary from run to run: any time a run can take reads `<n> ms`, anything else as it is. */
+function durationText(duration: number): string {
+  return Number.isFinite(duration) && duration >= 0 ? '<n> ms' : `${duration} ms`;
 }
 
 /** `text`'s lines, each after `indent`; a text of several lines keeps its shape. */

@@ -70,6 +70,9 @@ flows/b.flow.yaml — invalid flow
     elsewhere.location = new Location(Uri.file('/ws/flows/shared.flow.yaml'), new Range(2, 0, 2, 9));
     run.failed(flow, [failure, elsewhere], 30);
     run.skipped(second);
+    const other = controller.createTestRun(new TestRunRequest([first]));
+    other.passed(first, -1);
+    assert.strictEqual(controller.renderTestTree({ from: first, run: other, durations: true }), '✓ [-1 ms] zeta — log');
 
     assert.strictEqual(
       controller.renderTestTree({ from: flow }),
