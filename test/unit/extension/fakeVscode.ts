@@ -585,9 +585,9 @@ function durationText(duration: number): string {
   return Number.isFinite(duration) && duration >= 0 ? '<n> ms' : `${duration} ms`;
 }
 
-/** `text`'s lines, each after `indent`; a text of several lines keeps its shape. */
+/** `text`'s lines, each after `indent`; a text of several lines keeps its shape (an empty line stays empty). */
 function indented(text: string, indent: string): string[] {
-  return text.split('\n').map((line) => `${indent}${line}`);
+  return text.split('\n').map((line) => (line ? `${indent}${line}` : ''));
 }
 
 /** Durations vary from run to run: `405 ms`, `1.2 s`, `37ms` all read `<n> ms`. */

@@ -41,11 +41,11 @@ describe('fake vscode: renderTestTree', () => {
     fileItem.children.add(flow);
     const broken = controller.createTestItem('b', 'flows/b.flow.yaml');
     broken.description = 'invalid flow';
-    broken.error = 'line 2: bad\nand more';
+    broken.error = 'line 2: bad\n\nand more';
     controller.items.replace([broken, fileItem]);
   });
 
-  it('draws labels in Explorer order, tags where first set, descriptions without timings, lines and errors', () => {
+  it('draws labels in Explorer order, tags where first set, descriptions without timings, lines and errors (indented, blank lines left blank)', () => {
     assert.strictEqual(
       controller.renderTestTree({ lines: true }),
       `flows/a.flow.yaml #runnable
@@ -54,6 +54,7 @@ describe('fake vscode: renderTestTree', () => {
     beta — took <n> ms
 flows/b.flow.yaml — invalid flow
   ⚠ line 2: bad
+
   and more`,
     );
   });
@@ -90,6 +91,7 @@ flows/b.flow.yaml — invalid flow
     ◷⊘ beta — took <n> ms
 · flows/b.flow.yaml — invalid flow
   ⚠ line 2: bad
+
   and more`,
     );
     // A later run draws over the first; `run` picks one run's states.
