@@ -82,7 +82,16 @@ describe('extension: activation, commands and the local API', function () {
     assert.strictEqual(controller.items.size, 0);
     assert.strictEqual(ext.api.url(), undefined);
     await ext.ready;
-    assert.strictEqual(controller.items.size, 2, 'the two flow files, at the top (one folder: no folder row)');
+    // The two flow files, at the top (one folder: no folder row).
+    assert.strictEqual(
+      controller.renderTestTree(),
+      `flows/bad.flow.yaml — invalid flow
+  ⚠ line 3: 'steps' must be a list of steps, got "nope"
+flows/hello.flow.yaml #runnable
+  Hello
+    hi — log
+    check — assert`,
+    );
     assert.match(ext.api.url()!, /^http:\/\/127\.0\.0\.1:\d+$/);
     const state = (await fake.vscode.commands.executeCommand(COMMANDS.internalState)) as Record<string, any>;
     assert.strictEqual(state.ready, true);
@@ -134,7 +143,14 @@ describe('extension: activation, commands and the local API', function () {
     assert.strictEqual(summary?.status, 'completed', JSON.stringify(summary));
     assert.strictEqual(summary?.trigger, 'editor');
     await waitFor(() => controller.runs.length === 1 && controller.runs[0].ended, 5000, 'the editor run to end');
-    assert.strictEqual(controller.runs[0].finalStates().get(`${key}#flow`)?.kind, 'passed');
+    const hello = controller.items.get(key)!;
+    assert.strictEqual(
+      controller.renderTestTree({ from: hello, run: controller.runs[0] }),
+      `· flows/hello.flow.yaml #runnable
+  ✓ Hello
+    ✓ hi — log
+    ✓ check — assert`,
+    );
 
     const step = (await fake.vscode.commands.executeCommand(COMMANDS.runStep, key, 'check')) as {
       execution_ids: string[];
@@ -157,7 +173,14 @@ describe('extension: activation, commands and the local API', function () {
       'the REST run in the Test Explorer',
     );
     const restRun = controller.runs.find((r) => /Hello \(api\)/.test(r.name ?? ''))!;
-    assert.strictEqual(restRun.finalStates().get(`${key}#step:check`)?.kind, 'failed', 'WHO=REST fails the assertion');
+    // WHO=REST fails the assertion.
+    assert.strictEqual(
+      controller.renderTestTree({ from: hello, run: restRun }),
+      `· flows/hello.flow.yaml #runnable
+  ✗ Hello
+    ✓ hi — log
+    ✗ check — assert`,
+    );
 
     const state = (await fake.vscode.commands.executeCommand(COMMANDS.internalState)) as Record<string, any>;
     assert.strictEqual(state.lastExecutions[key], rest.id);

@@ -487,6 +487,10 @@ export interface RenderTreeOptions {
   lines?: boolean;
   /** The messages of failed and errored items, under them (as the Test Results peek shows them). */
   messages?: boolean;
+  /** Every state reported for each item, in order (`◷↻✓`: enqueued, started, passed), instead of the last one. */
+  history?: boolean;
+  /** `[<n> ms]` after the glyph of an item whose last state came with a duration (the Test Explorer's timing). */
+  durations?: boolean;
 }
 
 /** One glyph per state, as the Test Explorer's icons; `·` is an item no run has reported. */
@@ -512,21 +516,27 @@ const STATE_GLYPHS: Record<RunCall['kind'] | 'none', string> = {
  *       ⚠ line 5: unknown action no_such_action
  *
  * A glyph gives each item's state (see STATE_GLYPHS) once some run reported any item; a tree no run
- * touched has none. Then the label, `#tags` (where set, not on the children that inherit them), ` — description`, `(line N)` when asked, and the item's
- * error on the line below. Durations in descriptions and messages read `<n> ms`, so a test can
- * compare the whole text.
+ * touched has none. With `history`, every state in order (`◷↻✗`); with `durations`, `[<n> ms]` where
+ * the last state came with one. Then the label, `#tags` (where set, not on the children that inherit
+ * them), ` — description`, `(line N)` when asked, and the item's error on the line below. With
+ * `messages`, a failure's messages follow as `↳ text [expected E, actual A] (line N)`, the line in the
+ * item's own file (`(line N of /path)` in another). Durations in descriptions and messages read
+ * `<n> ms`, so a test can compare the whole text.
  */
 export function renderTestTree(controller: FakeTestController, options: RenderTreeOptions = {}): string {
   const runs = options.run ? [options.run] : controller.runs;
-  const states = new Map<string, RunCall>();
-  for (const run of runs) for (const call of run.calls) states.set(call.id, call);
+  const states = new Map<string, RunCall[]>();
+  for (const run of runs) for (const call of run.calls) states.set(call.id, [...(states.get(call.id) ?? []), call]);
   const lines: string[] = [];
   const roots = options.from ? [options.from] : inExplorerOrder(controller.items.all());
   const showStates = states.size > 0;
   const visit = (item: FakeTestItem, depth: number) => {
     const indent = '  '.repeat(depth);
-    const state = states.get(item.id);
-    const glyph = showStates ? `${STATE_GLYPHS[state?.kind ?? 'none']} ` : '';
+    const reported = states.get(item.id) ?? [];
+    const state = reported.at(-1);
+    const glyphs = options.history && reported.length ? reported.map((call) => STATE_GLYPHS[call.kind]).join('') : '';
+    const duration = options.durations && state?.duration !== undefined ? ` [${durationText(state.duration)}]` : '';
+    const glyph = showStates ? `${glyphs || STATE_GLYPHS[state?.kind ?? 'none']}${duration} ` : '';
     // Children carry their flow's tags too: a tag is shown where it is first set.
     const inherited = new Set(item.parent?.tags.map((tag) => tag.id));
     const tags = item.tags
@@ -538,7 +548,7 @@ export function renderTestTree(controller: FakeTestController, options: RenderTr
     lines.push(`${indent}${glyph}${item.label}${tags}${description}${line}`);
     if (item.error) lines.push(...indented(`⚠ ${item.error}`, `${indent}  `));
     if (options.messages && state && 'messages' in state) {
-      for (const message of state.messages) lines.push(...indented(renderMessage(message), `${indent}  `));
+      for (const message of state.messages) lines.push(...indented(renderMessage(message, item), `${indent}  `));
     }
     for (const child of inExplorerOrder(item.children.all())) visit(child, depth + 1);
   };
@@ -550,9 +560,14 @@ function inExplorerOrder(items: FakeTestItem[]): FakeTestItem[] {
   return [...items].sort((a, b) => (a.sortText ?? a.label).localeCompare(b.sortText ?? b.label));
 }
 
-function renderMessage(message: TestMessage): string {
+/** A message's location reads `(line N)` in its item's own file, `(line N of <path>)` in another. */
+function renderMessage(message: TestMessage, item: FakeTestItem): string {
   const where = message.location?.range;
-  const at = where ? ` (line ${(where instanceof Range ? where.start : where).line + 1})` : '';
+  const elsewhere =
+    message.location && message.location.uri.toString() !== item.uri?.toString()
+      ? ` of ${message.location.uri.fsPath}`
+      : '';
+  const at = where ? ` (line ${(where instanceof Range ? where.start : where).line + 1}${elsewhere})` : '';
   const diff =
     message.expectedOutput !== undefined || message.actualOutput !== undefined
       ? ` [expected ${message.expectedOutput}, actual ${message.actualOutput}]`
@@ -565,9 +580,14 @@ function renderMessage(message: TestMessage): string {
   return `↳ ${withoutTimings(text)}${diff}${at}`;
 }
 
-/** `text`'s lines, each after `indent`; a text of several lines keeps its shape. */
+/** Durations vary from run to run: any time a run can take reads `<n> ms`, anything else as it is. */
+function durationText(duration: number): string {
+  return Number.isFinite(duration) && duration >= 0 ? '<n> ms' : `${duration} ms`;
+}
+
+/** `text`'s lines, each after `indent`; a text of several lines keeps its shape (an empty line stays empty). */
 function indented(text: string, indent: string): string[] {
-  return text.split('\n').map((line) => `${indent}${line}`);
+  return text.split('\n').map((line) => (line ? `${indent}${line}` : ''));
 }
 
 /** Durations vary from run to run: `405 ms`, `1.2 s`, `37ms` all read `<n> ms`. */

@@ -75,7 +75,16 @@ describe('extension: no silent files', () => {
       2000,
       'the file to be listed',
     );
-    assert.ok(h.tree.flowItem(h.key('scratch/try.yaml')), 'in the Test Explorer');
+    // In the Test Explorer.
+    assert.strictEqual(
+      h.controller.renderTestTree(),
+      `scratch/try.yaml #runnable
+  Scratch
+    a — log
+tests/api/listed.flow.yaml #runnable
+  Listed
+    a — log`,
+    );
     assert.deepStrictEqual(lens.provideCodeLenses(editor.document as never), []);
     lens.dispose();
   });

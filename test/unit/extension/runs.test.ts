@@ -6,7 +6,7 @@ import * as assert from 'node:assert';
 import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { json, readBody, startServer, waitFor, type TestServer } from '../helpers';
-import { CancellationTokenSource, type FakeTestRun, type RunCall, type TestMessage } from './fakeVscode';
+import { CancellationTokenSource, type FakeTestRun, type RunCall } from './fakeVscode';
 import { createHarness, type Harness } from './harness';
 
 const CHECKOUT = `flow:
@@ -114,8 +114,9 @@ function finalOf(run: FakeTestRun, id: string): RunCall | undefined {
   return run.finalStates().get(id);
 }
 
-function messagesOf(call: RunCall | undefined): TestMessage[] {
-  return call && 'messages' in call ? call.messages : [];
+/** 1-based line (as the editor numbers it) of the first line containing `needle`. */
+function lineOf(text: string, needle: string): number {
+  return text.split('\n').findIndex((line) => line.includes(needle)) + 1;
 }
 
 describe('extension: runs mapped onto the Test Explorer', function () {
@@ -161,20 +162,23 @@ describe('extension: runs mapped onto the Test Explorer', function () {
     const k = h.key('flows/checkout.flow.yaml');
     const run = await h.run([h.tree.flowItem(k)]);
     assert.ok(run.ended);
-    assert.deepStrictEqual(run.statesOf(`${k}#flow`), ['enqueued', 'started', 'failed']);
-    assert.deepStrictEqual(run.statesOf(`${k}#step:price_cart`), ['enqueued', 'started', 'passed']);
-    assert.deepStrictEqual(run.statesOf(`${k}#step:check_total`), ['enqueued', 'started', 'failed']);
-    assert.deepStrictEqual(run.statesOf(`${k}#step:place_order`), ['enqueued', 'skipped']);
+    // Every state of each item in order (◷ enqueued, ↻ started), with a duration where a step or the flow finished.
+    assert.strictEqual(
+      h.controller.renderTestTree({ from: h.item(k), run, history: true, durations: true }),
+      `· flows/checkout.flow.yaml #runnable
+  ◷↻✗ [<n> ms] Checkout
+    ◷↻✓ [<n> ms] Price the cart — http_request
+    ◷↻✗ [<n> ms] Order total includes shipping — assert
+    ◷⊘ place_order — skipped: an earlier step failed · log
+    ◷↻✓ teardown — 1 step
+      ◷↻✓ [<n> ms] release — log`,
+    );
     // One message for the state, said once: the same words as the editor, the panel and the CLI.
     const skippedLines = run.output.filter((o) => o.id === `${k}#step:place_order`).map((o) => o.text.trim());
     assert.deepStrictEqual(
       skippedLines.filter((t) => /skipped/.test(t)),
       ['– place_order: skipped: an earlier step failed'],
     );
-    assert.deepStrictEqual(run.statesOf(`${k}#teardown`), ['enqueued', 'started', 'passed']);
-    assert.deepStrictEqual(run.statesOf(`${k}#step:release`), ['enqueued', 'started', 'passed']);
-    const passed = finalOf(run, `${k}#step:price_cart`)!;
-    assert.ok(typeof passed.duration === 'number' && passed.duration >= 0);
     // The steps start in order: price_cart's start comes before check_total's.
     const order = run.calls.filter((c) => c.kind === 'started').map((c) => c.id);
     assert.ok(order.indexOf(`${k}#step:price_cart`) < order.indexOf(`${k}#step:check_total`));
@@ -184,52 +188,73 @@ describe('extension: runs mapped onto the Test Explorer', function () {
     const k = h.key('flows/checkout.flow.yaml');
     await h.run([h.tree.flowItem(k)]);
     const skipped = h.tree.stepItem(k, 'place_order')!;
-    // run.skipped takes no message: the reason goes in front of the row's description.
-    assert.strictEqual(skipped.description, 'skipped: an earlier step failed · log');
-    assert.strictEqual(h.tree.stepItem(k, 'check_total')!.description, 'assert', 'a failed step has its message');
-    assert.strictEqual(h.tree.stepItem(k, 'price_cart')!.description, 'http_request');
+    // run.skipped takes no message: the reason goes in front of the row's description (a failed step has its message).
+    assert.strictEqual(
+      h.controller.renderTestTree({ from: h.item(k) }),
+      `· flows/checkout.flow.yaml #runnable
+  ✗ Checkout
+    ✓ Price the cart — http_request
+    ✗ Order total includes shipping — assert
+    ⊘ place_order — skipped: an earlier step failed · log
+    ✓ teardown — 1 step
+      ✓ release — log`,
+    );
 
     // Still there after the file is parsed again (an edit); gone once the step runs.
     const editor = h.fake.open(join(h.root, 'flows/checkout.flow.yaml'), CHECKOUT);
     h.fake.edit(editor.document, CHECKOUT.replace('name: Checkout', 'name: Checkout (edited)'));
     await waitFor(() => h.tree.flowItem(k)?.label === 'Checkout (edited)', 2000, 'the re-parse');
-    assert.strictEqual(skipped.description, 'skipped: an earlier step failed · log');
+    assert.strictEqual(
+      h.controller.renderTestTree({ from: h.item(`${k}#step:place_order`) }),
+      '⊘ place_order — skipped: an earlier step failed · log',
+    );
     const alone = await h.run([skipped]);
-    assert.strictEqual(finalOf(alone, skipped.id)?.kind, 'passed');
-    assert.strictEqual(skipped.description, 'log');
+    assert.strictEqual(
+      h.controller.renderTestTree({ from: h.item(k), run: alone }),
+      `· flows/checkout.flow.yaml #runnable
+  · Checkout (edited)
+    · Price the cart — http_request
+    · Order total includes shipping — assert
+    ✓ place_order — log
+    · teardown — 1 step
+      · release — log`,
+    );
   });
 
   it('says why a nested step that no event reported did not run, as the panel does', async () => {
     const k = h.key('flows/branches.flow.yaml');
     const run = await h.run([h.tree.flowItem(k)]);
-    const described = (id: string) =>
-      `${finalOf(run, `${k}#step:${id}`)?.kind}: ${h.tree.stepItem(k, id)!.description}`;
-    assert.strictEqual(described('taken'), 'passed: log · then');
-    assert.strictEqual(described('other'), 'skipped: skipped: the condition took the other branch · log · else');
-    assert.strictEqual(described('later'), 'skipped: skipped: an earlier step failed · condition');
-    assert.strictEqual(described('later_inner'), 'skipped: skipped: an earlier step failed · log · then');
+    assert.strictEqual(
+      h.controller.renderTestTree({ from: h.item(k), run }),
+      `· flows/branches.flow.yaml #runnable
+  ✗ Branches
+    ✓ pick — condition
+      ✓ taken — log · then
+      ⊘ other — skipped: the condition took the other branch · log · else
+    ✗ fail — assert
+    ⊘ later — skipped: an earlier step failed · condition
+      ⊘ later_inner — skipped: an earlier step failed · log · then`,
+    );
   });
 
   it("puts a failed assertion's expected and actual at the assertion's line", async () => {
     const k = h.key('flows/checkout.flow.yaml');
     const run = await h.run([h.tree.flowItem(k)]);
-    const [message] = messagesOf(finalOf(run, `${k}#step:check_total`));
-    assert.match(message.message, /order total includes shipping/);
-    assert.strictEqual(message.expectedOutput, '35');
-    assert.strictEqual(message.actualOutput, '30');
-    // `- expression: total == 35` is line 24 (0-based 23), inside the assert action's config.
-    assert.strictEqual(message.location!.uri.toString(), k);
-    const line = CHECKOUT.split('\n').findIndex((l) => l.includes('total == 35'));
-    assert.strictEqual((message.location!.range as { start: { line: number } }).start.line, line);
+    // `- expression: total == 35`, inside the assert action's config, in the flow's own file.
+    assert.strictEqual(
+      h.controller.renderTestTree({ from: h.item(`${k}#step:check_total`), run, messages: true }),
+      `✗ Order total includes shipping — assert
+  ↳ order total includes shipping (total == 35: got total = 30) [expected 35, actual 30] (line ${lineOf(CHECKOUT, 'total == 35')})`,
+    );
 
     // An assertion of the step's own `assert:` list: its declared range.
     const s = h.key('flows/status.flow.yaml');
     const run2 = await h.run([h.tree.flowItem(s)]);
-    const [m2] = messagesOf(finalOf(run2, `${s}#step:get`));
-    assert.strictEqual(m2.expectedOutput, '"POST"');
-    assert.strictEqual(m2.actualOutput, '"GET"');
-    const line2 = STATUS.split('\n').findIndex((l) => l.includes("body.method == 'POST'"));
-    assert.strictEqual((m2.location!.range as { start: { line: number; character: number } }).start.line, line2);
+    assert.strictEqual(
+      h.controller.renderTestTree({ from: h.item(`${s}#step:get`), run: run2, messages: true }),
+      `✗ get — http_request
+  ↳ assertion failed: body.method == 'POST': got body.method = "GET" [expected "POST", actual "GET"] (line ${lineOf(STATUS, "body.method == 'POST'")})`,
+    );
   });
 
   it("appends each step's request/response summary to the output, attached to its item", async () => {
@@ -255,12 +280,14 @@ describe('extension: runs mapped onto the Test Explorer', function () {
   it('keeps a loop step failed when a later iteration passes', async () => {
     const k = h.key('flows/loop.flow.yaml');
     const run = await h.run([h.tree.flowItem(k)]);
-    assert.deepStrictEqual(run.statesOf(`${k}#step:check`), ['enqueued', 'started', 'passed', 'started', 'failed']);
-    assert.strictEqual(finalOf(run, `${k}#step:each`)?.kind, 'failed');
-    const [message] = messagesOf(finalOf(run, `${k}#step:check`));
     // `n != 2` has no expected value to diff against: a plain message naming the value.
-    assert.match(message.message, /n = 2/);
-    assert.strictEqual(message.expectedOutput, undefined);
+    assert.strictEqual(
+      h.controller.renderTestTree({ from: h.item(`${k}#step:each`), run, history: true, messages: true }),
+      `◷↻✗ each — for_each
+  ↳ iteration 1 failed: step 'check' failed: assertion failed: n != 2: got n = 2 (line ${lineOf(LOOP, 'action: for_each')})
+  ◷↻✓↻✗ check — assert
+    ↳ assertion failed: n != 2: got n = 2 (line ${lineOf(LOOP, 'n != 2')})`,
+    );
   });
 
   it('cancels through the run token: the running request is aborted, teardown runs', async () => {
@@ -269,13 +296,23 @@ describe('extension: runs mapped onto the Test Explorer', function () {
     const running = h.run([h.tree.flowItem(k)], token);
     await waitFor(() => slowRequests.length === 1, 5000, 'the slow request');
     const run = h.controller.runs[h.controller.runs.length - 1];
-    assert.deepStrictEqual(run.statesOf(`${k}#step:wait`), ['enqueued', 'started']);
+    assert.strictEqual(
+      h.controller.renderTestTree({ from: h.item(`${k}#step:wait`), run, history: true }),
+      '◷↻ wait — http_request',
+    );
     token.cancel();
     await running;
-    assert.strictEqual(finalOf(run, `${k}#step:wait`)?.kind, 'failed');
-    assert.strictEqual(finalOf(run, `${k}#step:after`)?.kind, 'skipped');
-    assert.strictEqual(finalOf(run, `${k}#step:cleanup`)?.kind, 'passed', 'teardown ran');
-    assert.strictEqual(finalOf(run, `${k}#flow`)?.kind, 'skipped');
+    // The request fails, the steps after it are skipped, teardown runs.
+    assert.strictEqual(
+      h.controller.renderTestTree({ from: h.item(k), run }),
+      `· flows/slow.flow.yaml #runnable
+  ⊘ Slow
+    ✓ fast — log
+    ✗ wait — http_request
+    ⊘ after — skipped: cancelled · log
+    ✓ teardown — 1 step
+      ✓ cleanup — log`,
+    );
     const [summary] = h.manager.list({ limit: 1 }).executions;
     assert.strictEqual(summary.status, 'cancelled');
   });
@@ -296,8 +333,16 @@ describe('extension: runs mapped onto the Test Explorer', function () {
     );
     const run = h.controller.runs[before];
     assert.match(run.name!, /Checkout \(api\)/);
-    assert.deepStrictEqual(run.statesOf(`${k}#step:price_cart`), ['enqueued', 'started', 'passed']);
-    assert.strictEqual(finalOf(run, `${k}#step:check_total`)?.kind, 'failed');
+    assert.strictEqual(
+      h.controller.renderTestTree({ from: h.item(k), run, history: true }),
+      `· flows/checkout.flow.yaml #runnable
+  ◷↻✗ Checkout
+    ◷↻✓ Price the cart — http_request
+    ◷↻✗ Order total includes shipping — assert
+    ◷⊘ place_order — skipped: an earlier step failed · log
+    ◷↻✓ teardown — 1 step
+      ◷↻✓ release — log`,
+    );
     assert.strictEqual(h.runs.lastExecution(k), summary.id);
   });
 

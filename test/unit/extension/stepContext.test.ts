@@ -196,8 +196,21 @@ describe('extension: single-step runs', () => {
         'GET /users/7 Bearer secret-token-123',
         'POST /logout',
       ]);
-      assert.strictEqual(run.finalStates().get(`${k}#step:get`)?.kind, 'passed');
-      assert.ok(!run.calls.some((c) => c.id === `${k}#step:last`), 'steps after it are not part of the run');
+      // Steps after it are not part of the run.
+      assert.strictEqual(
+        h.controller.renderTestTree({ run, history: true }),
+        `· flows/users.flow.yaml #runnable
+  ◷↻✓ Users
+    ◷↻✓ setup — 1 step
+      ◷↻✓ login — http_request
+    ◷↻✓ create — http_request
+    ◷↻✓ branch — condition
+      ◷↻✓ inner — log · then
+    ◷↻✓ get — http_request
+    · last — log
+    ◷↻✓ teardown — 1 step
+      ◷↻✓ logout — http_request`,
+      );
       assert.ok(run.output.some((o) => /No earlier execution/.test(o.text)));
       const [summary] = h.manager.list({ limit: 1 }).executions;
       assert.strictEqual(summary.only_step, undefined);
@@ -214,10 +227,18 @@ describe('extension: single-step runs', () => {
         ['GET /users/7 Bearer secret-token-123'],
         'only that request: no setup, no earlier steps, no teardown',
       );
-      assert.deepStrictEqual(
-        run.calls.map((c) => `${c.kind} ${c.id.slice(k.length)}`),
-        ['enqueued #step:get', 'started #step:get', 'passed #step:get'],
-      );
+      const getAlone = `· flows/users.flow.yaml #runnable
+  · Users
+    · setup — 1 step
+      · login — http_request
+    · create — http_request
+    · branch — condition
+      · inner — log · then
+    ◷↻✓ get — http_request
+    · last — log
+    · teardown — 1 step
+      · logout — http_request`;
+      assert.strictEqual(h.controller.renderTestTree({ run, history: true }), getAlone);
       const [summary] = h.manager.list({ limit: 1 }).executions;
       assert.strictEqual(summary.only_step, 'get');
       assert.strictEqual(summary.status, 'completed');
@@ -229,7 +250,7 @@ describe('extension: single-step runs', () => {
       requests = [];
       const again = await h.run([h.tree.stepItem(k, 'get')]);
       assert.deepStrictEqual(requests, ['GET /users/7 Bearer secret-token-123']);
-      assert.strictEqual(again.finalStates().get(`${k}#step:get`)?.kind, 'passed');
+      assert.strictEqual(h.controller.renderTestTree({ run: again, history: true }), getAlone);
     });
 
     it('runs a nested step alone too', async () => {
@@ -238,7 +259,11 @@ describe('extension: single-step runs', () => {
       requests = [];
       const run = await h.run([h.tree.stepItem(k, 'inner')]);
       assert.deepStrictEqual(requests, []);
-      assert.strictEqual(run.finalStates().get(`${k}#step:inner`)?.kind, 'passed');
+      assert.strictEqual(
+        h.controller.renderTestTree({ from: h.item(`${k}#step:branch`), run }),
+        `· branch — condition
+  ✓ inner — log · then`,
+      );
       assert.ok(
         run.output.some((o) => o.text.includes('user 7')),
         run.output.map((o) => o.text).join(''),
@@ -249,7 +274,20 @@ describe('extension: single-step runs', () => {
       const k = h.key('flows/users.flow.yaml');
       const run = await h.run([h.tree.stepItem(k, 'get'), h.tree.flowItem(k)]);
       assert.strictEqual(requests.length, 4);
-      assert.strictEqual(run.finalStates().get(`${k}#step:last`)?.kind, 'passed');
+      assert.strictEqual(
+        h.controller.renderTestTree({ run }),
+        `· flows/users.flow.yaml #runnable
+  ✓ Users
+    ✓ setup — 1 step
+      ✓ login — http_request
+    ✓ create — http_request
+    ✓ branch — condition
+      ✓ inner — log · then
+    ✓ get — http_request
+    ✓ last — log
+    ✓ teardown — 1 step
+      ✓ logout — http_request`,
+      );
     });
   });
 });

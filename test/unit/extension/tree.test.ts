@@ -194,13 +194,14 @@ describe('extension: Test Explorer tree', () => {
   });
 
   it('shows a broken file with its error and no range (no gutter run icon), and the other flows still', () => {
-    const broken = tree.fileItem(key('flows/broken.flow.yaml'))!;
-    assert.match(String(broken.error), /no_such_action/);
-    assert.strictEqual(broken.description, 'invalid flow');
-    assert.strictEqual(broken.children.size, 0);
-    assert.strictEqual(broken.range, undefined);
-    // No runnable tag: the Run and Debug profiles (tagged) do not apply, so no Run button on its row.
-    assert.deepStrictEqual(broken.tags, []);
+    const broken = tree.fileItem(key('flows/broken.flow.yaml'))! as unknown as FakeTestItem;
+    assert.match(String(broken.error), /^line 5: step 'a': unknown action 'no_such_action'/);
+    // No children, no line, and no runnable tag: the Run and Debug profiles (tagged) do not apply, so no Run button on its row.
+    assert.strictEqual(
+      controller.renderTestTree({ from: broken, lines: true }),
+      `flows/broken.flow.yaml — invalid flow
+  ⚠ ${broken.error}`,
+    );
     assert.ok(tree.flowItem(key('flows/users.flow.yaml')));
     assert.ok(tree.flowItem(key('flows/simple.yaml')));
   });
@@ -217,15 +218,31 @@ describe('extension: Test Explorer tree', () => {
       ),
     );
     await waitFor(() => tree.stepItem(k, 'extra') !== undefined, 2000, 'the edit to reach the tree');
-    const after = tree.stepItem(k, 'create')!;
-    assert.strictEqual(after, before, 'the same TestItem object is updated in place');
-    assert.strictEqual(after.label, 'Create a person');
+    assert.strictEqual(tree.stepItem(k, 'create'), before, 'the same TestItem object is updated in place');
+    assert.strictEqual(
+      controller.renderTestTree({ from: controller.items.get(k) }),
+      `flows/users.flow.yaml #runnable
+  Users #smoke
+    setup — 1 step
+      login — log
+    Create a person — log
+    check — condition
+      yes — log · then
+      check.else_0 — log · else
+    fan — parallel
+      left — log · branches[0]
+      right — log · branches[1]
+    extra — log
+    teardown — 1 step
+      cleanup — log`,
+    );
     // Unsaved: the disk still has the old text.
     assert.strictEqual(index.get(k)!.text.includes('Create a person'), true);
   });
 
   it('follows files created, broken, fixed and deleted on disk', async () => {
     const file = join(root, 'flows/new.flow.yaml');
+    const newFile = () => controller.items.get(key('flows/new.flow.yaml'))!;
     writeFileSync(file, SIMPLE.replace('Simple', 'New one'));
     fake.fileEvent('created', file);
     await waitFor(() => tree.flowItem(key('flows/new.flow.yaml'))?.label === 'New one', 2000, 'the new flow');
@@ -234,20 +251,28 @@ describe('extension: Test Explorer tree', () => {
     fake.fileEvent('changed', file);
     await waitFor(() => tree.fileItem(key('flows/new.flow.yaml'))?.error !== undefined, 2000, 'the error');
     assert.strictEqual(tree.flowItem(key('flows/new.flow.yaml')), undefined);
-    assert.strictEqual(tree.fileItem(key('flows/new.flow.yaml'))!.description, 'invalid flow');
-    assert.deepStrictEqual(tree.fileItem(key('flows/new.flow.yaml'))!.tags, [], 'no Run button while broken');
+    // No flow under it, and no runnable tag: no Run button while broken.
+    assert.strictEqual(
+      controller.renderTestTree({ from: newFile() }),
+      `flows/new.flow.yaml — invalid flow
+  ⚠ ${newFile().error}`,
+    );
     assert.ok(tree.flowItem(key('flows/users.flow.yaml')), 'other flows stay');
 
-    // Fixed: the error and the "invalid flow" note go at once ('' because VS Code drops undefined).
+    // Fixed: the error and the "invalid flow" note go at once, the Run button is back.
     writeFileSync(file, SIMPLE.replace('Simple', 'Fixed one'));
     fake.fileEvent('changed', file);
     await waitFor(() => tree.flowItem(key('flows/new.flow.yaml'))?.label === 'Fixed one', 2000, 'the fix');
-    assert.strictEqual(tree.fileItem(key('flows/new.flow.yaml'))!.error, undefined);
-    assert.strictEqual(tree.fileItem(key('flows/new.flow.yaml'))!.description, '');
-    assert.deepStrictEqual(
-      tree.fileItem(key('flows/new.flow.yaml'))!.tags.map((t) => t.id),
-      [RUNNABLE_TAG_ID],
-      'the Run button is back',
+    assert.strictEqual(
+      controller.renderTestTree({ from: newFile() }),
+      `flows/new.flow.yaml #runnable
+  Fixed one
+    steps_0 — log`,
+    );
+    assert.strictEqual(
+      newFile().description,
+      '',
+      "'' and not undefined: VS Code drops undefined and would keep the note",
     );
 
     unlinkSync(file);
@@ -271,9 +296,11 @@ describe('extension: Test Explorer tree', () => {
       index.all().map((f) => f.relativePath),
       ['other/api.yaml'],
     );
-    assert.deepStrictEqual(
-      controller.items.all().map((f) => f.label),
-      ['other/api.yaml'],
+    assert.strictEqual(
+      controller.renderTestTree(),
+      `other/api.yaml #runnable
+  Simple
+    steps_0 — log`,
     );
   });
 });
@@ -292,19 +319,17 @@ describe('extension: Test Explorer tree in a multi-root workspace', () => {
     index.onDidChange((change) => tree.apply(change, index.all()));
     try {
       await index.start();
-      const roots = controller.items.all();
-      assert.deepStrictEqual(
-        roots.map((r) => r.label),
-        ['api', 'web'],
-      );
-      assert.deepStrictEqual(
-        roots.map((r) => r.children.all().map((f) => f.label)),
-        [['a.flow.yaml'], ['flows/b.flow.yaml']],
-      );
-      assert.deepStrictEqual(
-        roots.map((r) => r.tags.map((t) => t.id)),
-        [[RUNNABLE_TAG_ID], [RUNNABLE_TAG_ID]],
-        'a folder row keeps its Run button',
+      // A folder row keeps its Run button (the runnable tag, which its files inherit).
+      assert.strictEqual(
+        controller.renderTestTree(),
+        `api #runnable
+  a.flow.yaml
+    Simple
+      steps_0 — log
+web #runnable
+  flows/b.flow.yaml
+    Second
+      steps_0 — log`,
       );
     } finally {
       index.dispose();
