@@ -485,6 +485,8 @@ export interface RenderTreeOptions {
   run?: FakeTestRun;
   /** Each item's source line (1-based, as the editor numbers it), for the gutter's run icons. */
   lines?: boolean;
+  /** Each item's id in brackets after its label, as this function writes it (e.g. without the file's uri). */
+  ids?: (id: string) => string;
   /** The messages of failed and errored items, under them (as the Test Results peek shows them). */
   messages?: boolean;
   /** Every state reported for each item, in order (`◷↻✓`: enqueued, started, passed), instead of the last one. */
@@ -517,8 +519,9 @@ const STATE_GLYPHS: Record<RunCall['kind'] | 'none', string> = {
  *
  * A glyph gives each item's state (see STATE_GLYPHS) once some run reported any item; a tree no run
  * touched has none. With `history`, every state in order (`◷↻✗`); with `durations`, `[<n> ms]` where
- * the last state came with one. Then the label, `#tags` (where set, not on the children that inherit
- * them), ` — description`, `(line N)` when asked, and the item's error on the line below. With
+ * the last state came with one. Then the label, `[id]` when asked, `#tags` (where set, not on the
+ * children that inherit them; `-#tag` on a child that lacks its parent's), ` — description`, `(line N)`
+ * when asked, and the item's error on the line below. With
  * `messages`, a failure's messages follow as `↳ text [expected E, actual A] (line N)`, the line in the
  * item's own file (`(line N of /path)` in another). Durations in descriptions and messages read
  * `<n> ms`, so a test can compare the whole text.
@@ -537,15 +540,18 @@ export function renderTestTree(controller: FakeTestController, options: RenderTr
     const glyphs = options.history && reported.length ? reported.map((call) => STATE_GLYPHS[call.kind]).join('') : '';
     const duration = options.durations && state?.duration !== undefined ? ` [${durationText(state.duration)}]` : '';
     const glyph = showStates ? `${glyphs || STATE_GLYPHS[state?.kind ?? 'none']}${duration} ` : '';
-    // Children carry their flow's tags too: a tag is shown where it is first set.
+    // Children carry their flow's tags too: a tag is shown where it is first set, and `-#tag` where
+    // an item lacks one its parent has.
+    const own = new Set(item.tags.map((tag) => tag.id));
     const inherited = new Set(item.parent?.tags.map((tag) => tag.id));
-    const tags = item.tags
-      .filter((tag) => !inherited.has(tag.id))
-      .map((tag) => ` #${tag.id}`)
-      .join('');
+    const tags = [
+      ...[...own].filter((id) => !inherited.has(id)).map((id) => ` #${id}`),
+      ...[...inherited].filter((id) => !own.has(id)).map((id) => ` -#${id}`),
+    ].join('');
+    const id = options.ids ? ` [${options.ids(item.id)}]` : '';
     const description = item.description ? ` — ${withoutTimings(item.description)}` : '';
     const line = options.lines && item.range ? ` (line ${item.range.start.line + 1})` : '';
-    lines.push(`${indent}${glyph}${item.label}${tags}${description}${line}`);
+    lines.push(`${indent}${glyph}${item.label}${id}${tags}${description}${line}`);
     if (item.error) lines.push(...indented(`⚠ ${item.error}`, `${indent}  `));
     if (options.messages && state && 'messages' in state) {
       for (const message of state.messages) lines.push(...indented(renderMessage(message, item), `${indent}  `));

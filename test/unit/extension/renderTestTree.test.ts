@@ -46,16 +46,24 @@ describe('fake vscode: renderTestTree', () => {
   });
 
   it('draws labels in Explorer order, tags where first set, descriptions without timings, lines and errors (indented, blank lines left blank)', () => {
+    // A child that lacks a tag of its parent says so.
+    second.tags = [new TestTag('smoke'), new TestTag('slow')];
     assert.strictEqual(
       controller.renderTestTree({ lines: true }),
       `flows/a.flow.yaml #runnable
   A #smoke (line 2)
     zeta — log (line 4)
-    beta — took <n> ms
+    beta #slow -#runnable — took <n> ms
 flows/b.flow.yaml — invalid flow
   ⚠ line 2: bad
 
   and more`,
+    );
+    assert.strictEqual(
+      controller.renderTestTree({ from: flow, ids: (id) => id.replace(/^a/, '<file>') }),
+      `A [<file>#flow] #smoke
+  zeta [<file>#step:z] — log
+  beta [<file>#step:b] #slow -#runnable — took <n> ms`,
     );
   });
 

@@ -388,8 +388,14 @@ describe('extension: runs mapped onto the Test Explorer', function () {
     h.fake.open(`${h.root}/flows/status.flow.yaml`, 'flow:\n  name: [broken\n');
     h.fake.edit(h.fake.documents[0], 'flow:\n  name: [broken\n');
     await waitFor(() => h.index.get(h.key('flows/status.flow.yaml'))?.flow === undefined, 2000, 'the broken parse');
-    const file = h.tree.fileItem(h.key('flows/status.flow.yaml'));
+    const file = h.item(h.key('flows/status.flow.yaml'));
     const run = await h.run([file]);
-    assert.strictEqual(finalOf(run, h.key('flows/status.flow.yaml'))?.kind, 'errored');
+    // Errored with the file's own error, the one its row shows.
+    assert.strictEqual(
+      h.controller.renderTestTree({ from: file, run, messages: true }),
+      `‼ flows/status.flow.yaml — invalid flow
+  ⚠ ${file.error}
+  ↳ ${file.error}`,
+    );
   });
 });

@@ -66,18 +66,9 @@ steps:
     config: { message: ok }
 `;
 
-function ids(items: FakeTestItem[]): string[] {
-  return items.map((i) => i.id);
-}
-
 /** 0-based line of the first line containing `text`. */
 function lineOf(source: string, text: string): number {
   return source.split('\n').findIndex((line) => line.includes(text));
-}
-
-/** Ids of an item's children (the tree's items are the fake's). */
-function childIds(item: unknown): string[] {
-  return ids((item as FakeTestItem).children.all());
 }
 
 describe('extension: Test Explorer tree', () => {
@@ -140,20 +131,27 @@ describe('extension: Test Explorer tree', () => {
 
   it('groups setup and teardown and nests steps under their parent, with stable ids', () => {
     const k = key('flows/users.flow.yaml');
-    const setup = tree.groupItem(k, 'setup')!;
-    assert.strictEqual(setup.id, `${k}#setup`);
-    assert.deepStrictEqual(childIds(setup), [`${k}#step:login`]);
-    assert.deepStrictEqual(childIds(tree.groupItem(k, 'teardown')!), [`${k}#step:cleanup`]);
-    const check = tree.stepItem(k, 'check')!;
-    assert.deepStrictEqual(childIds(check).sort(), [`${k}#step:check.else_0`, `${k}#step:yes`].sort());
-    const fan = tree.stepItem(k, 'fan')!;
-    assert.deepStrictEqual(childIds(fan).sort(), [`${k}#step:left`, `${k}#step:right`]);
-    assert.strictEqual(tree.stepItem(k, 'left')!.parent, fan);
-    // Every item inherits its flow's tags, so a tag filter in the Test Explorer keeps whole flows.
-    assert.deepStrictEqual(
-      tree.stepItem(k, 'left')!.tags.map((t) => t.id),
-      ['smoke', RUNNABLE_TAG_ID],
+    // Every item inherits its flow's tags (none shows `-#smoke`), so a tag filter in the Test Explorer keeps whole flows.
+    assert.strictEqual(
+      controller.renderTestTree({ from: controller.items.get(k), ids: (id) => id.replace(k, '<file>') }),
+      `flows/users.flow.yaml [<file>] #runnable
+  Users [<file>#flow] #smoke
+    setup [<file>#setup] — 1 step
+      login [<file>#step:login] — log
+    Create a user [<file>#step:create] — log
+    check [<file>#step:check] — condition
+      yes [<file>#step:yes] — log · then
+      check.else_0 [<file>#step:check.else_0] — log · else
+    fan [<file>#step:fan] — parallel
+      left [<file>#step:left] — log · branches[0]
+      right [<file>#step:right] — log · branches[1]
+    teardown [<file>#teardown] — 1 step
+      cleanup [<file>#step:cleanup] — log`,
     );
+    // The tree's lookups find those items.
+    assert.strictEqual(tree.groupItem(k, 'setup')!.id, `${k}#setup`);
+    assert.strictEqual(tree.groupItem(k, 'teardown')!.id, `${k}#teardown`);
+    assert.strictEqual(tree.stepItem(k, 'left')!.parent, tree.stepItem(k, 'fan'));
   });
 
   it('gives every item its uri and source range (0-based lines) for gutter icons', () => {
