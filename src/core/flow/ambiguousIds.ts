@@ -20,36 +20,51 @@ interface Reference {
   seesSelf: boolean;
 }
 
+/** Places listed in one warning; a flow that repeats an id more often says how many more. */
+const MAX_PLACES = 5;
+
 /** Warnings for references to a repeated step id made where more than one step with that id has run. */
 export function ambiguousReferences(flow: FlowDef): Omit<FlowDiagnostic, 'file'>[] {
   const ordered = allSteps(flow);
+  // Steps by the id they are referred to by, in run order; most ids are used once.
   const uses = new Map<string, StepDef[]>();
   for (const step of ordered) {
     const id = referenceId(step);
-    uses.set(id, [...(uses.get(id) ?? []), step]);
+    const list = uses.get(id);
+    if (list) list.push(step);
+    else uses.set(id, [step]);
   }
-  const repeated = new Set([...uses].filter(([, steps]) => steps.length > 1).map(([id]) => id));
+  const repeated = new Set<string>();
+  for (const [id, steps] of uses) if (steps.length > 1) repeated.add(id);
   if (repeated.size === 0) return [];
 
+  const indexOf = new Map<StepDef, number>();
+  ordered.forEach((step, index) => indexOf.set(step, index));
   const out: Omit<FlowDiagnostic, 'file'>[] = [];
   ordered.forEach((step, index) => {
     const reported = new Set<string>();
     for (const ref of referencesOf(step, repeated)) {
       const key = `${ref.id}\n${ref.text}`;
       if (reported.has(key)) continue;
-      const earlier = (uses.get(ref.id) ?? []).filter((s) => {
-        const at = ordered.indexOf(s);
-        return at < index || (ref.seesSelf && at === index);
-      });
-      if (earlier.length < 2) continue;
+      const steps = uses.get(ref.id) ?? [];
+      // The steps with the id that have run by then: a prefix of the list, found by bisection.
+      const last = ref.seesSelf ? index : index - 1;
+      let count = 0;
+      for (let high = steps.length; count < high;) {
+        const mid = (count + high) >> 1;
+        if ((indexOf.get(steps[mid]) as number) <= last) count = mid + 1;
+        else high = mid;
+      }
+      if (count < 2) continue;
       reported.add(key);
-      const places = earlier.map((s) => `${s.phase} at ${position(s)}`).join(', ');
+      const shown = steps.slice(0, Math.min(count, MAX_PLACES)).map((s) => `${s.phase} at ${position(s)}`);
+      if (count > MAX_PLACES) shown.push(`${count - MAX_PLACES} more`);
       out.push({
         range: ref.range,
         severity: 'warning',
         message:
-          `step '${referenceId(step)}': ${ref.text} is ambiguous: ${earlier.length} steps with id '${ref.id}' have run by then ` +
-          `(${places}); it reads the last of them, as TestMesh does. Give the steps different ids to say which one you mean`,
+          `step '${referenceId(step)}': ${ref.text} is ambiguous: ${count} steps with id '${ref.id}' have run by then ` +
+          `(${shown.join(', ')}); it reads the last of them, as TestMesh does. Give the steps different ids to say which one you mean`,
       });
     }
   });

@@ -20,8 +20,8 @@ import { errorMessage, type FlowDiagnostic, type SourcePosition, type SourceRang
 import { formatBytes } from '../format';
 import { findTooDeep, MAX_NESTING_DEPTH } from './limits';
 import type { FlowDef } from './types';
-import { buildFlow } from './validate';
-import { parseYamlSubset, type YamlSubsetResult } from './yamlSubset';
+import { BUILD_AGAIN, buildFlow, buildFlowWhileParsing } from './validate';
+import { lineCounterFor, parseYamlSubset, type YamlSubsetResult } from './yamlSubset';
 
 /**
  * Largest flow file read by default. Loading is linear in the size (yamlSubset.ts); a generated
@@ -98,9 +98,25 @@ function parseInto(
     );
   }
 
+  // Usually the flow is built while the subset parser reads it (see StepSink). The editor wants
+  // the whole syntax tree (onSyntax), and a step may name an anchor anywhere: those are parsed
+  // first and built after, as is a text the subset parser leaves to the yaml package.
+  let fast: YamlSubsetResult | undefined;
+  if (!options.onSyntax && !text.includes('*')) {
+    const lineCounter = lineCounterFor(text);
+    const flow = buildFlowWhileParsing(text, lineCounter, file, diagnostics, (sink) => {
+      fast = parseYamlSubset(text, { lineCounter, steps: sink });
+      return fast && fast.duplicateKeys.length === 0 && fast.depth <= MAX_NESTING_DEPTH ? fast : undefined;
+    });
+    if (flow !== BUILD_AGAIN) return flow;
+    // Built steps are gone from the tree: parse again for the ordinary way.
+    if (fast) fast = parseYamlSubset(text);
+  } else {
+    fast = parseYamlSubset(text);
+  }
+
   // The subset parser measures the nesting as it goes (and gives up far past the limit), so only a
   // text it leaves to the yaml package, or one it found too deep, needs the separate depth scan.
-  const fast = parseYamlSubset(text);
   if (!fast || fast.depth > MAX_NESTING_DEPTH) {
     const deep = tooDeepOffset(text);
     if (deep !== undefined) {

@@ -23,7 +23,8 @@ import {
 } from './actionSpecs';
 import { suggest } from './suggest';
 import type { AssertionDef, FlowDef, Phase, RetryDef, StepBlock, StepDef } from './types';
-import { describe, describeValue, isEmptyList, setOwn, YamlReader, type Entries, type Entry } from './yamlReader';
+import { describe, describeValue, Entries, isEmptyList, setOwn, YamlReader, type Entry } from './yamlReader';
+import { fastStart, type StepSink } from './yamlSubset';
 
 const STEP_ID = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
@@ -50,13 +51,61 @@ export function buildFlow(
   return new FlowBuilder(doc, text, lineCounter, file, diagnostics).build();
 }
 
-class FlowBuilder extends YamlReader {
+/** What buildFlowWhileParsing answers when the file needs the ordinary way: parse it whole, then buildFlow. */
+export const BUILD_AGAIN = Symbol('build again');
+
+/**
+ * Builds the flow while `parse` reads the text, each top-level step as soon as its item is read
+ * (StepSink), with the same result and diagnostics as parsing first and then calling buildFlow.
+ * `parse` returns undefined when the text is not for this way (not in the subset, duplicate keys,
+ * nesting too deep: problems the ordinary way reports before building anything); BUILD_AGAIN then,
+ * and also when steps were built from a list the flow does not use (a root `steps:` next to
+ * `flow:`, a repeated key), so that ids are numbered and problems reported as the ordinary way does.
+ * Texts with aliases are not for this way: a step may name an anchor anywhere in the file.
+ */
+export function buildFlowWhileParsing(
+  text: string,
+  lineCounter: LineCounter,
+  file: string,
+  diagnostics: FlowDiagnostic[],
+  parse: (sink: StepSink) => { contents: unknown } | undefined,
+): FlowDef | undefined | typeof BUILD_AGAIN {
+  const found: FlowDiagnostic[] = [];
+  const doc = { contents: null as unknown };
+  const builder = new FlowBuilder(doc, text, lineCounter, file, found);
+  const parsed = parse(builder);
+  if (!parsed) return BUILD_AGAIN;
+  doc.contents = parsed.contents;
+  const flow = builder.build();
+  if (builder.builtUnused()) return BUILD_AGAIN;
+  for (const diagnostic of found) diagnostics.push(diagnostic);
+  return flow;
+}
+
+class FlowBuilder extends YamlReader implements StepSink {
+  /** Top-level steps built while parsing (stepItem), by the start offset of their list. */
+  private readonly prebuilt = new Map<number, StepDef[]>();
   /** How often each written step id has been used so far: repeats get `<id>@<n>` (see StepDef.id). */
   private readonly idUses = new Map<string, number>();
   /** Expressions already checked and valid: generated flows repeat the same few thousands of times. */
   private readonly validExpressions = new Set<string>();
 
   // ---- flow ----------------------------------------------------------------------------------
+
+  stepItem(phase: Phase, list: number, index: number, item: YamlNode): void {
+    let steps = this.prebuilt.get(list);
+    if (!steps) {
+      steps = [];
+      this.prebuilt.set(list, steps);
+    }
+    const step = this.step(item, { phase, defaultId: `${phase}_${index}` });
+    if (step) steps.push(step);
+  }
+
+  /** Whether steps were built while parsing from a list the flow does not use. */
+  builtUnused(): boolean {
+    return this.prebuilt.size > 0;
+  }
 
   build(): FlowDef | undefined {
     const contents = this.doc.contents as YamlNode | null;
@@ -184,6 +233,12 @@ class FlowBuilder extends YamlReader {
     if (!isSeq(list)) {
       this.error(entry.value ?? entry.keyNode, `'${phase}' must be a list of steps, got ${describe(list)}`);
       return [];
+    }
+    const listStart = fastStart(list);
+    const built = listStart === undefined ? undefined : this.prebuilt.get(listStart);
+    if (built) {
+      this.prebuilt.delete(listStart as number);
+      return built;
     }
     const steps: StepDef[] = [];
     list.items.forEach((item, index) => {
@@ -520,7 +575,7 @@ class FlowBuilder extends YamlReader {
       this.error(entry?.value ?? entry?.keyNode, `${label}: 'config' must be a mapping, got ${describe(target)}`);
       return;
     }
-    const entries = configMissing ? new Map<string, Entry>() : this.entries(target as YamlNode);
+    const entries = configMissing ? new Entries() : this.entries(target as YamlNode);
     for (const e of entries.values()) {
       const keySpec = spec && Object.prototype.hasOwnProperty.call(spec.config, e.key) ? spec.config[e.key] : undefined;
       if (spec && !keySpec) {

@@ -17,7 +17,53 @@ export interface Entry {
   value: YamlNode | null;
 }
 
-export type Entries = Map<string, Entry>;
+/** Mappings up to this many keys are searched in order; larger ones get a Map index. */
+const SMALL_MAPPING = 16;
+
+/**
+ * A mapping's entries by key, in written order, the first of a repeated key kept. A step's
+ * mappings have a handful of keys each, and a generated flow has tens of thousands of them: a
+ * short list searched in order costs a fraction of a Map (and its iterators) per mapping, and
+ * the index keeps a hostile mapping of 100,000 keys linear.
+ */
+export class Entries {
+  private readonly list: Entry[];
+  private count = 0;
+  private index?: Map<string, Entry>;
+
+  /** `expected`: how many entries there will likely be (room is made for them at once). */
+  constructor(expected = 0) {
+    this.list = new Array<Entry>(expected);
+  }
+
+  get(key: string): Entry | undefined {
+    if (this.index) return this.index.get(key);
+    const list = this.list;
+    for (let i = 0; i < this.count; i++) if (list[i].key === key) return list[i];
+    return undefined;
+  }
+
+  has(key: string): boolean {
+    return this.get(key) !== undefined;
+  }
+
+  /** Adds `entry` unless its key is already there. */
+  add(entry: Entry): void {
+    if (this.get(entry.key) !== undefined) return;
+    if (this.count < this.list.length) this.list[this.count] = entry;
+    else this.list.push(entry);
+    this.count++;
+    if (this.index) this.index.set(entry.key, entry);
+    else if (this.count > SMALL_MAPPING) this.index = new Map(this.values().map((e) => [e.key, e]));
+  }
+
+  /** The entries in written order (not to be changed). */
+  values(): readonly Entry[] {
+    // Room made for entries that did not come (repeated keys, merge keys) is given back.
+    if (this.list.length > this.count) this.list.length = this.count;
+    return this.list;
+  }
+}
 
 export class YamlReader {
   private readonly resolved = new Map<YamlNode, YamlNode | null>();
@@ -74,8 +120,10 @@ export class YamlReader {
     let low: number;
     let high: number;
     if (starts[line] > offset) {
-      low = 0;
-      high = line - 1;
+      // Mostly a few lines back: the start of the node whose end was asked last.
+      for (let steps = 0; steps < 8 && line > 0 && starts[line] > offset; steps++) line--;
+      low = starts[line] <= offset ? line : 0;
+      high = line;
     } else {
       for (let steps = 0; steps < 8 && line + 1 < count && starts[line + 1] <= offset; steps++) line++;
       low = line;
@@ -172,8 +220,8 @@ export class YamlReader {
 
   /** The entries of a mapping with `<<` merge keys applied (explicit keys win). */
   entries(map: YamlNode): Entries {
-    const out: Entries = new Map();
-    if (!isMap(map)) return out;
+    if (!isMap(map)) return new Entries();
+    const out = new Entries(map.items.length);
     const merges: Entry[] = [];
     for (const pair of map.items) {
       const keyNode = pair.key as YamlNode | null;
@@ -182,7 +230,7 @@ export class YamlReader {
       if (key === undefined) continue;
       const entry: Entry = { key, keyNode: keyNode ?? map, value };
       if (key === '<<' && isScalar(keyNode) && keyNode.type === 'PLAIN') merges.push(entry);
-      else if (!out.has(key)) out.set(key, entry);
+      else out.add(entry);
     }
     for (const merge of merges) this.applyMerge(merge, out);
     return out;
@@ -200,7 +248,7 @@ export class YamlReader {
         );
         continue;
       }
-      for (const [key, entry] of this.entries(m)) if (!out.has(key)) out.set(key, entry);
+      for (const entry of this.entries(m).values()) out.add(entry);
     }
   }
 
@@ -219,7 +267,7 @@ export class YamlReader {
     if (isSeq(target)) return target.items.map((item) => this.value(item as YamlNode));
     if (isMap(target)) {
       const out: Record<string, unknown> = {};
-      for (const [key, entry] of this.entries(target)) setOwn(out, key, this.value(entry.value));
+      for (const entry of this.entries(target).values()) setOwn(out, entry.key, this.value(entry.value));
       return out;
     }
     return null;

@@ -77,9 +77,12 @@ class FastPair {
   ) {}
 }
 
+/** What a collection holds until the parser gives it its items: one shared empty list. */
+const NO_ITEMS: never[] = [];
+
 class FastMap extends FastRanged {
   declare anchor?: string;
-  items: FastPair[] = [];
+  items: FastPair[] = NO_ITEMS;
   constructor(
     at: number,
     public flow: boolean,
@@ -90,7 +93,7 @@ class FastMap extends FastRanged {
 
 class FastSeq extends FastRanged {
   declare anchor?: string;
-  items: FastNode[] = [];
+  items: FastNode[] = NO_ITEMS;
   constructor(
     at: number,
     public flow: boolean,
@@ -162,11 +165,41 @@ const OUTSIDE_SUBSET = /[\x00-\x09\x0b-\x1f\x7f\ufeff]/;
 /** A line starting a directive or a document marker. */
 const DOCUMENT_MARKER = /^(?:%|---(?:[ \n]|$)|\.\.\.(?:[ \n]|$))/m;
 
+/** The phases whose block lists a StepSink is handed item by item. */
+const PHASE_KEYS = new Set<unknown>(['setup', 'steps', 'teardown']);
+
+/**
+ * Takes each item of a flow's `setup`, `steps` and `teardown` block lists (under the root, or
+ * under the root's `flow:` key) as soon as the parser has read it, so a builder can turn it into
+ * a step while its syntax tree is still young garbage: the list keeps only a stand-in with the
+ * item's offsets. A 10,000-step flow otherwise keeps a quarter of a million nodes alive, and the
+ * garbage collector copies them all, until the last step is built.
+ */
+export interface StepSink {
+  /** `list` is the start offset of the block list, `index` the item's place in it. */
+  stepItem(phase: 'setup' | 'steps' | 'teardown', list: number, index: number, item: YamlNode): void;
+}
+
+export interface SubsetOptions {
+  /** Line starts of `text`, when the caller needs them before parsing ends (lineCounterFor). */
+  lineCounter?: LineCounter;
+  steps?: StepSink;
+}
+
+/** A LineCounter with every line start of `text`. */
+export function lineCounterFor(text: string): LineCounter {
+  const lineCounter = new LineCounter();
+  const lineStarts = lineCounter.lineStarts;
+  lineStarts.push(0);
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
+  return lineCounter;
+}
+
 /** Parses `text` if it is in the subset; undefined otherwise (use the `yaml` package then). */
-export function parseYamlSubset(text: string): YamlSubsetResult | undefined {
+export function parseYamlSubset(text: string, options: SubsetOptions = {}): YamlSubsetResult | undefined {
   if (OUTSIDE_SUBSET.test(text) || DOCUMENT_MARKER.test(text)) return undefined;
   try {
-    return new SubsetParser(text).document();
+    return new SubsetParser(text, options.steps).document(options.lineCounter ?? lineCounterFor(text));
   } catch (err) {
     if (err === UNSUPPORTED) return undefined;
     // Recursion deeper than the stack allows cannot happen below MAX_SUBSET_DEPTH; if it ever
@@ -180,6 +213,8 @@ class SubsetParser {
   private pos = 0;
   private readonly n: number;
   private readonly duplicateKeys: number[] = [];
+  /** Item lists being gathered, one per nesting level (gather). */
+  private readonly scratch: unknown[][] = [];
   /** Keys of the mappings with more than SMALL_MAP entries. */
   private readonly keySets = new Map<FastMap, Set<unknown>>();
   private readonly plainValues = new ScalarInterner(resolvePlain);
@@ -187,18 +222,19 @@ class SubsetParser {
   /** Mappings and lists open right now, and the most ever open at once. */
   private open = 0;
   private depth = 0;
+  /** Set while reading the value of a root (or root `flow:`) phase key: a block list there goes to the sink. */
+  private phaseAhead: 'setup' | 'steps' | 'teardown' | undefined;
+  /** Set while reading the value of the root's `flow:` key: its mapping holds the phase keys. */
+  private flowAhead = false;
 
-  constructor(private readonly text: string) {
+  constructor(
+    private readonly text: string,
+    private readonly sink?: StepSink,
+  ) {
     this.n = text.length;
   }
 
-  document(): YamlSubsetResult {
-    const lineCounter = new LineCounter();
-    const lineStarts = lineCounter.lineStarts;
-    lineStarts.push(0);
-    const text = this.text;
-    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
-
+  document(lineCounter: LineCounter): YamlSubsetResult {
     let contents: FastNode | null = null;
     const first = this.nextContentLine(0);
     if (first >= 0) {
@@ -285,6 +321,18 @@ class SubsetParser {
     return end;
   }
 
+  /**
+   * An empty list for the collection just opened to gather its items in, reused by every
+   * collection at that level: each gets an exact-size copy at its end, instead of a list grown by
+   * push that keeps room for 16 or more (a long flow has hundreds of thousands of short lists).
+   */
+  private gather<T>(): T[] {
+    let list = this.scratch[this.open];
+    if (list) list.length = 0;
+    else this.scratch[this.open] = list = [];
+    return list as T[];
+  }
+
   private enter(): void {
     if (++this.open > this.depth) this.depth = this.open;
     // Far too deep for a flow: load.ts's depth scan finds the place, the recursion stays short.
@@ -340,15 +388,26 @@ class SubsetParser {
   private blockMap(at: number, indent: number): FastMap {
     const text = this.text;
     const map = new FastMap(at, false);
+    const isRoot = this.open === 0;
+    const holdsPhases = this.sink !== undefined && (isRoot || (this.open === 1 && this.flowAhead));
+    this.phaseAhead = undefined;
+    this.flowAhead = false;
     this.enter();
+    const items = this.gather<FastPair>();
     let keyAt = at;
     for (;;) {
       const colon = this.keyEnd(keyAt);
       if (colon < 0) unsupported();
       const key = this.keyScalar(keyAt, colon);
-      this.checkDuplicate(map, key);
+      this.checkDuplicate(map, items, key);
+      if (holdsPhases) {
+        this.phaseAhead = PHASE_KEYS.has(key.value) ? (key.value as 'setup' | 'steps' | 'teardown') : undefined;
+        this.flowAhead = isRoot && key.value === 'flow';
+      }
       const value = this.mapValue(colon + 1, indent);
-      map.items.push(new FastPair(key, value));
+      this.phaseAhead = undefined;
+      this.flowAhead = false;
+      items.push(new FastPair(key, value));
       map.valueEnd = map.end = value.end;
 
       const next = this.nextContentLine(this.pos);
@@ -360,7 +419,7 @@ class SubsetParser {
       if (text.charCodeAt(keyAt) === DASH && isBlankOrEnd(text, keyAt + 1, this.n)) break; // the parent's business
     }
     map.end = Math.max(map.end, this.trailingComments(this.pos, indent));
-    map.items = exactSize(map.items);
+    map.items = items.slice();
     this.open--;
     return map;
   }
@@ -370,9 +429,8 @@ class SubsetParser {
    * Small mappings (most of them) compare with their few earlier keys; larger ones use a set,
    * built once they pass SMALL_MAP keys, so the check stays linear.
    */
-  private checkDuplicate(map: FastMap, key: FastScalar): void {
+  private checkDuplicate(map: FastMap, items: readonly FastPair[], key: FastScalar): void {
     const value = key.value;
-    const items = map.items;
     if (items.length < SMALL_MAP) {
       for (let i = 0; i < items.length; i++) {
         if ((items[i].key as FastScalar).value === value) {
@@ -444,11 +502,21 @@ class SubsetParser {
   private blockSeq(at: number, indent: number): FastSeq {
     const text = this.text;
     const seq = new FastSeq(at, false);
+    const phase = this.phaseAhead;
+    this.phaseAhead = undefined;
+    this.flowAhead = false;
     this.enter();
+    const items = this.gather<FastNode>();
     let dash = at;
     for (;;) {
       const item = this.seqItem(dash + 1, indent);
-      seq.items.push(item);
+      if (phase !== undefined && this.sink) {
+        this.sink.stepItem(phase, at, items.length, item as unknown as YamlNode);
+        // The step is built; the list keeps where the item was.
+        items.push(new FastScalar(null, 'PLAIN', item.start, item.valueEnd, item.end));
+      } else {
+        items.push(item);
+      }
       seq.valueEnd = seq.end = item.end;
       const next = this.nextContentLine(this.pos);
       if (next < 0) break;
@@ -459,7 +527,7 @@ class SubsetParser {
       if (!(text.charCodeAt(dash) === DASH && isBlankOrEnd(text, dash + 1, this.n))) break;
     }
     seq.end = Math.max(seq.end, this.trailingComments(this.pos, indent));
-    seq.items = exactSize(seq.items);
+    seq.items = items.slice();
     this.open--;
     return seq;
   }
@@ -834,6 +902,7 @@ class SubsetParser {
     const close = isMapOpen ? 125 : 93;
     const node = isMapOpen ? new FastMap(at, true) : new FastSeq(at, true);
     this.enter();
+    const items = this.gather<FastPair & FastNode>();
     let i = this.flowSpace(at + 1, parentIndent);
     while (text.charCodeAt(i) !== close) {
       if (i >= this.n) unsupported();
@@ -844,15 +913,15 @@ class SubsetParser {
         if (text.charCodeAt(j) !== COLON) unsupported(); // `{a, b}`: keys without values
         const adjacent = key.type !== 'PLAIN' && j === this.pos;
         if (!adjacent && !isBlankOrEnd(text, j + 1, this.n)) unsupported();
-        this.checkDuplicate(node as FastMap, key);
+        this.checkDuplicate(node as FastMap, items, key);
         j = this.flowSpace(j + 1, parentIndent);
         const c = text.charCodeAt(j);
         if (c === 44 || c === close) unsupported(); // `{a: }`: empty values
         const value = this.flowValue(j, parentIndent, depth);
-        (node as FastMap).items.push(new FastPair(key, value));
+        (items as FastPair[]).push(new FastPair(key, value));
       } else {
         const value = this.flowValue(i, parentIndent, depth);
-        (node as FastSeq).items.push(value);
+        (items as FastNode[]).push(value);
         const j = this.flowSpace(this.pos, parentIndent);
         if (text.charCodeAt(j) === COLON) unsupported(); // `[a: b]`: single-pair mappings
       }
@@ -864,7 +933,7 @@ class SubsetParser {
     const end = i + 1;
     node.valueEnd = end;
     node.end = end;
-    node.items = exactSize(node.items as FastNode[]) as typeof node.items;
+    node.items = items.slice();
     this.open--;
     this.pos = end;
     return node;
@@ -928,14 +997,6 @@ class SubsetParser {
     while (this.text.charCodeAt(i) === SPACE) i++;
     return this.text.charCodeAt(i) === NL;
   }
-}
-
-/**
- * An array of exactly the items: a list grown by push keeps room for 16 or more, and the tree of
- * a long flow has hundreds of thousands of short lists.
- */
-function exactSize<T>(items: T[]): T[] {
-  return items.length < 16 ? items.slice() : items;
 }
 
 function isSpaceOrNl(c: number): boolean {

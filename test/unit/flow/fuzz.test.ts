@@ -265,6 +265,9 @@ function run(text: string): void {
   try {
     result = parseFlowText(text, 'fuzz.yaml');
     checkResult(text, result);
+    // Asking for the syntax tree makes the loader parse whole first and build after: the flow
+    // built while parsing must be the same, diagnostics included.
+    assert.deepStrictEqual(result, parseFlowText(text, 'fuzz.yaml', { onSyntax() {} }), 'built while parsing');
   } catch (err) {
     // Print the input so the failure can be turned into a plain test.
     console.error(`fuzz input that failed: ${JSON.stringify(text)}`);

@@ -4,7 +4,7 @@
  * collections, many aliases, long scalars. Each shape is loaded at size n and 4n, on both paths
  * (the subset parser, and the yaml package, which a directive at the top forces); linear time
  * grows 4x, quadratic 16x. The bound (10x) is generous, times under 20 ms count as 20 ms, and each time is the least CPU time of
- * three loads, so a busy machine does not make it fail; this is a ratio, not a timed assertion.
+ * five loads, so a busy machine does not make it fail; this is a ratio, not a timed assertion.
  * The loads run in a fresh process with a collected heap before each one (inside the test run,
  * the garbage of every earlier test would make large loads pay for more collection), and a small
  * young generation, so small and large loads alike move their nodes to the old one: otherwise a
@@ -22,7 +22,7 @@ const MEASURE = '--measure-load';
 function cpuMs(work: () => void): number {
   const gc = (globalThis as { gc?: () => void }).gc;
   let best = Infinity;
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < 5; i++) {
     gc?.();
     const before = process.cpuUsage();
     work();
@@ -42,7 +42,7 @@ function textOf(shape: string, path: Path, scale: 1 | 4): string {
   return path === 'yaml package' ? `%YAML 1.2\n---\n${make(size)}` : make(size);
 }
 
-/** In the child: the least CPU ms of three loads of each shape, path and size, as JSON. */
+/** In the child: the least CPU ms of five loads of each shape, path and size, as JSON. */
 function measureChild(): void {
   const load = (text: string) => () => parseFlowText(text, 'f.yaml', { maxBytes: 64 * 1024 * 1024 });
   const results: Record<string, [number, number]> = {};
@@ -90,6 +90,21 @@ const SHAPES: Record<string, [(n: number) => string, number]> = {
         '  name: long',
         '  steps:',
         ...Array.from({ length: n }, (_, i) => `    - {id: s${i}, action: log, config: {message: "step ${i}"}}`),
+        '',
+      ].join('\n'),
+    2000,
+  ],
+  // Every reference to a repeated id is checked against the steps with that id run before it.
+  'one id repeated by every step, each asserting on it': [
+    (n) =>
+      [
+        'flow:',
+        '  name: same',
+        '  steps:',
+        ...Array.from(
+          { length: n },
+          () => '    - {id: same, action: log, config: {message: hi}, assert: [same.status == 200]}',
+        ),
         '',
       ].join('\n'),
     2000,
