@@ -123,7 +123,7 @@ describe('extension: continuous runs', () => {
 
       const save = (rel: string) =>
         h.fake.didSaveTextDocument.fire(new FakeTextDocument(Uri.file(join(h.root, rel)), ''));
-      // Each re-run runs the watched flow, and only it.
+      // Each re-run runs the watched flow and only it (the helper runs inside `call`, not as items of its own).
       const mainOnly = `· flows/main.flow.yaml #runnable
   ◷↻✓ Main
     ◷↻✓ call — run_flow

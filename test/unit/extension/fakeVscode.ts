@@ -510,21 +510,21 @@ const STATE_GLYPHS: Record<RunCall['kind'] | 'none', string> = {
  * The Test Explorer as a person reads it, one item a line, two spaces of indent per level, children in
  * the order VS Code shows them (their sortText, else their label):
  *
- *     ✗ flows/checkout.flow.yaml
+ *     · flows/checkout.flow.yaml #runnable
  *       ✗ Checkout #smoke
- *         ✓ Price the cart — http_request · POST /echo
- *         ⊘ place_order
+ *         ✓ Price the cart — http_request
+ *         ⊘ place_order — skipped: an earlier step failed · log
  *     · flows/broken.flow.yaml — invalid flow
- *       ⚠ line 5: unknown action no_such_action
+ *       ⚠ line 5: step 'a': unknown action 'no_such_action'
  *
  * A glyph gives each item's state (see STATE_GLYPHS) once some run reported any item; a tree no run
  * touched has none. With `history`, every state in order (`◷↻✗`); with `durations`, `[<n> ms]` where
  * the last state came with one. Then the label, `[id]` when asked, `#tags` (where set, not on the
  * children that inherit them; `-#tag` on a child that lacks its parent's), ` — description`, `(line N)`
- * when asked, and the item's error on the line below. With
- * `messages`, a failure's messages follow as `↳ text [expected E, actual A] (line N)`, the line in the
- * item's own file (`(line N of /path)` in another). Durations in descriptions and messages read
- * `<n> ms`, so a test can compare the whole text.
+ * when asked, and the item's error on the line below. With `messages`, the messages of every failure
+ * reported for the item follow as `↳ text [expected E, actual A] (line N)`, the line in the item's own
+ * file (`(line N of /path)` in another). Durations in descriptions and messages read `<n> ms`, so a
+ * test can compare the whole text.
  */
 export function renderTestTree(controller: FakeTestController, options: RenderTreeOptions = {}): string {
   const runs = options.run ? [options.run] : controller.runs;
@@ -553,8 +553,10 @@ export function renderTestTree(controller: FakeTestController, options: RenderTr
     const line = options.lines && item.range ? ` (line ${item.range.start.line + 1})` : '';
     lines.push(`${indent}${glyph}${item.label}${id}${tags}${description}${line}`);
     if (item.error) lines.push(...indented(`⚠ ${item.error}`, `${indent}  `));
-    if (options.messages && state && 'messages' in state) {
-      for (const message of state.messages) lines.push(...indented(renderMessage(message, item), `${indent}  `));
+    if (options.messages) {
+      for (const call of reported)
+        if ('messages' in call)
+          for (const message of call.messages) lines.push(...indented(renderMessage(message, item), `${indent}  `));
     }
     for (const child of inExplorerOrder(item.children.all())) visit(child, depth + 1);
   };

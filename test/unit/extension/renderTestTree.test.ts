@@ -118,5 +118,16 @@ flows/b.flow.yaml — invalid flow
   · zeta — log
   ↻ beta — took <n> ms`,
     );
+    // An item failed more than once in a run (loop iterations) shows every failure's messages.
+    const loop = controller.createTestRun(new TestRunRequest([first]));
+    loop.failed(first, new TestMessage('iteration 1'));
+    loop.failed(first, [new TestMessage('iteration 2'), new TestMessage('and why')]);
+    assert.strictEqual(
+      controller.renderTestTree({ from: first, run: loop, history: true, messages: true }),
+      `✗✗ zeta — log
+  ↳ iteration 1
+  ↳ iteration 2
+  ↳ and why`,
+    );
   });
 });

@@ -227,6 +227,7 @@ describe('extension: single-step runs', () => {
         ['GET /users/7 Bearer secret-token-123'],
         'only that request: no setup, no earlier steps, no teardown',
       );
+      // Only `get` reported: enqueued, started, passed.
       const getAlone = `· flows/users.flow.yaml #runnable
   · Users
     · setup — 1 step
@@ -259,6 +260,7 @@ describe('extension: single-step runs', () => {
       requests = [];
       const run = await h.run([h.tree.stepItem(k, 'inner')]);
       assert.deepStrictEqual(requests, []);
+      // The nested step alone: its parent step is not part of the run.
       assert.strictEqual(
         h.controller.renderTestTree({ from: h.item(`${k}#step:branch`), run }),
         `· branch — condition
@@ -274,6 +276,7 @@ describe('extension: single-step runs', () => {
       const k = h.key('flows/users.flow.yaml');
       const run = await h.run([h.tree.stepItem(k, 'get'), h.tree.flowItem(k)]);
       assert.strictEqual(requests.length, 4);
+      // The whole flow ran, the steps after `get` too.
       assert.strictEqual(
         h.controller.renderTestTree({ run }),
         `· flows/users.flow.yaml #runnable
