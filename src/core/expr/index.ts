@@ -6,6 +6,7 @@ import { compileNode, Evaluator, ExpressionScope, isTruthy, NOT_FOUND } from './
 import { AssertionOutcome, compileCheck } from './explain';
 import { ExpressionError } from './lexer';
 import { Node, parse } from './parser';
+import { syntaxShape } from './syntaxShape';
 
 export { NOT_FOUND, isTruthy, ExpressionError };
 export type { ExpressionScope, AssertionOutcome };
@@ -70,8 +71,17 @@ export function compileForCheck(source: string): CompiledExpression {
 export function checkExpressionSyntax(source: string): void {
   if (cache.has(source)) return;
   if (typeof source !== 'string') throw new ExpressionError(`an expression must be text, got ${typeof source}`, 0);
+  const shape = syntaxShape(source);
+  if (shape !== undefined && validShapes.has(shape)) return;
   parse(source);
+  if (shape === undefined) return;
+  if (validShapes.size >= MAX_SHAPES) validShapes.clear();
+  validShapes.add(shape);
 }
+
+/** Shapes (syntaxShape.ts) of expressions found valid: bounded, emptied when full, only ever a cache. */
+const MAX_SHAPES = 1024;
+const validShapes = new Set<string>();
 
 /** Parses and compiles an expression, once per source text; throws ExpressionError on syntax errors. */
 export function compileExpression(source: string): CompiledExpression {
