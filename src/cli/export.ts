@@ -8,7 +8,6 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { stringify as toYaml } from 'yaml';
 import { relative, resolve } from 'node:path';
 import { expandPaths, toPosix } from '../core/discovery';
-import { readDotenv } from '../core/dotenv';
 import { errorMessage, formatDiagnostic } from '../core/errors';
 import { flowsToCurl } from '../core/export/curlScript';
 import { lookupIn } from '../core/export/placeholders';
@@ -19,6 +18,7 @@ import { allSteps, type FlowDef } from '../core/flow/types';
 import { secretValues } from '../core/secrets';
 import { UsageError } from './args';
 import { keyValueFlags, parseFlags } from './flags';
+import { parseCommand, readEnvFiles } from './commandLine';
 import { EXIT_INVALID, EXIT_OK, type Io } from './run';
 
 export const EXPORT_FORMATS = ['curl', 'postman', 'openapi'] as const;
@@ -95,20 +95,8 @@ async function writeOut(args: ExportArgs, io: Io, text: string, what: string): P
 }
 
 export async function exportCommand(argv: readonly string[], io: Io): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    io.stdout.write(`${EXPORT_USAGE}\n`);
-    return EXIT_OK;
-  }
-  let args: ExportArgs;
-  try {
-    args = parseExportArgs(argv);
-  } catch (err) {
-    if (err instanceof UsageError) {
-      io.stderr.write(`testmesh: ${err.message}\n\n${EXPORT_USAGE}\n`);
-      return EXIT_INVALID;
-    }
-    throw err;
-  }
+  const args = parseCommand(argv, io, EXPORT_USAGE, parseExportArgs);
+  if (typeof args === 'number') return args;
   try {
     const flows = await loadFlows(args.paths, io);
     if (args.step !== undefined && !flows.some((f) => allSteps(f).some((s) => s.id === args.step)))
@@ -141,9 +129,7 @@ export async function exportCommand(argv: readonly string[], io: Io): Promise<nu
         `${flows.length} flow${flows.length === 1 ? '' : 's'}`,
       );
     }
-    const values: Record<string, string> = {};
-    for (const file of args.envFiles) Object.assign(values, await readDotenv(resolve(io.cwd, file)));
-    Object.assign(values, args.vars);
+    const values = Object.assign(await readEnvFiles(args.envFiles, io), args.vars);
     const secrets = secretValues({ variables: values });
     const exported = flowsToCurl(flows, {
       stepId: args.step,

@@ -13,7 +13,7 @@ import { applyEvent, emptyExecutionState } from '../core/history/fold';
 import { defaultHistoryDir } from '../core/history/location';
 import { HistoryStore, isFinished } from '../core/history/store';
 import type { ExecutionSummary, StepState } from '../core/history/types';
-import { summarize, type FlowReport, type StepReport } from '../core/report';
+import { reportedAssertion, summarize, type FlowReport, type StepReport } from '../core/report';
 import { locateReport } from '../core/reportLocations';
 import { flowIdFor } from '../core/workspaceFlows';
 import { parseReporters, UsageError, type ReporterName } from './args';
@@ -88,12 +88,7 @@ function stepReport(step: StepState): StepReport {
   const error = step.error_message ?? step.skip_reason;
   if (error !== undefined) out.error = error;
   if (step.parent_id !== undefined) out.parent_id = step.parent_id;
-  if (step.assertion)
-    out.assertion = {
-      expression: step.assertion.expression,
-      expected: step.assertion.expected,
-      actual: step.assertion.actual,
-    };
+  if (step.assertion) out.assertion = reportedAssertion(step.assertion);
   return out;
 }
 

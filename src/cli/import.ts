@@ -15,6 +15,7 @@ import { importSummary } from '../core/import/summary';
 import { writeImport } from '../core/import/writeFiles';
 import { UsageError } from './args';
 import { parseFlags } from './flags';
+import { parseCommand } from './commandLine';
 import { EXIT_INVALID, EXIT_OK, type Io } from './run';
 
 export const IMPORT_USAGE = `Usage: testmesh import <file|-> [--from curl|postman|openapi|har] [--out DIR]
@@ -82,20 +83,8 @@ async function readInput(path: string, cwd: string, what: string): Promise<strin
 }
 
 export async function importCommand(argv: readonly string[], io: Io): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    io.stdout.write(`${IMPORT_USAGE}\n`);
-    return EXIT_OK;
-  }
-  let args: ImportArgs;
-  try {
-    args = parseImportArgs(argv);
-  } catch (err) {
-    if (err instanceof UsageError) {
-      io.stderr.write(`testmesh: ${err.message}\n\n${IMPORT_USAGE}\n`);
-      return EXIT_INVALID;
-    }
-    throw err;
-  }
+  const args = parseCommand(argv, io, IMPORT_USAGE, parseImportArgs);
+  if (typeof args === 'number') return args;
   try {
     const text = await readInput(args.input, io.cwd, 'file');
     const environmentText = args.environment

@@ -1,5 +1,6 @@
 /** The `testmesh` command line: run, validate and serve flows. */
-import { parseArgs, UsageError, USAGE } from './args';
+import { parseArgs, USAGE } from './args';
+import { usageMistake } from './commandLine';
 import { EXIT_INVALID, runCommand, type Io } from './run';
 import { validateCommand } from './validate';
 
@@ -28,17 +29,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       const { parseWatchArgs, watchCommand } = await import('./watch');
       const watchArgs = parseWatchArgs(argv.slice(1));
       // Ctrl-C stops the run in flight (teardown runs) and the watch; a second one exits at once.
-      const stop = new AbortController();
-      const onSigint = () => {
-        if (stop.signal.aborted) process.exit(130);
-        stop.abort();
-      };
-      process.on('SIGINT', onSigint);
-      try {
-        return await watchCommand(watchArgs, io, stop.signal);
-      } finally {
-        process.off('SIGINT', onSigint);
-      }
+      return await untilCtrlC((signal) => watchCommand(watchArgs, io, signal));
     }
     if (argv[0] === 'report') {
       const { reportCommand, parseReportArgs } = await import('./historyReport');
@@ -46,11 +37,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     }
     args = parseArgs(argv);
   } catch (err) {
-    if (err instanceof UsageError) {
-      io.stderr.write(`testmesh: ${err.message}\n\n${USAGE}\n`);
-      return EXIT_INVALID;
-    }
-    throw err;
+    return usageMistake(io, err, USAGE);
   }
   switch (args.command) {
     case 'help':
@@ -63,18 +50,10 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       return validateCommand(args, io);
     case 'run': {
       // First Ctrl-C cancels the running flows (their teardown still runs); a second one exits.
-      const controller = new AbortController();
-      const onSigint = () => {
-        if (controller.signal.aborted) process.exit(130);
-        io.stderr.write('\ntestmesh: cancelling (teardown runs; Ctrl-C again to exit now)\n');
-        controller.abort();
-      };
-      process.on('SIGINT', onSigint);
-      try {
-        return await runCommand(args, io, controller.signal);
-      } finally {
-        process.off('SIGINT', onSigint);
-      }
+      return untilCtrlC(
+        (signal) => runCommand(args, io, signal),
+        () => io.stderr.write('\ntestmesh: cancelling (teardown runs; Ctrl-C again to exit now)\n'),
+      );
     }
     case 'init': {
       const { initCommand } = await import('./init');
@@ -84,6 +63,22 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       const { serveCommand } = await import('./serve');
       return serveCommand(args, io);
     }
+  }
+}
+
+/** Runs a command that stops on its signal: the first Ctrl-C aborts it, a second one exits at once (130). */
+async function untilCtrlC(command: (signal: AbortSignal) => Promise<number>, onFirst?: () => void): Promise<number> {
+  const stop = new AbortController();
+  const onSigint = () => {
+    if (stop.signal.aborted) process.exit(130);
+    onFirst?.();
+    stop.abort();
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    return await command(stop.signal);
+  } finally {
+    process.off('SIGINT', onSigint);
   }
 }
 

@@ -2,7 +2,6 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
 import { createFlowResolver, expandPaths, toPosix } from '../core/discovery';
-import { readDotenv } from '../core/dotenv';
 import { secretValues } from '../core/secrets';
 import { errorMessage, formatDiagnostic, TestMeshError } from '../core/errors';
 import { runFlow } from '../core/engine/executor';
@@ -15,6 +14,7 @@ import type { ExecutionEvent } from '../core/events';
 import type { StepAttemptDetail } from '../core/history/types';
 import { capStepDetail, DEFAULT_MAX_BODY_BYTES } from '../core/history/cap';
 import { locateReport } from '../core/reportLocations';
+import { cannotRun, readEnvFiles } from './commandLine';
 import { suiteIdentity } from './suite';
 import {
   applyDefaultStepTimeout,
@@ -83,8 +83,7 @@ export async function runCommand(args: RunArgs, io: Io, signal?: AbortSignal): P
   try {
     files = await expandPaths(args.paths, io.cwd);
   } catch (err) {
-    io.stderr.write(`testmesh: ${errorMessage(err)}\n`);
-    return EXIT_INVALID;
+    return cannotRun(io, err);
   }
 
   const environment: Record<string, string> = {};
@@ -102,17 +101,9 @@ export async function runCommand(args: RunArgs, io: Io, signal?: AbortSignal): P
       for (const [k, v] of Object.entries(projectEnvironment(project, name).variables)) environment[k] = v;
     }
     defaultStepTimeoutMs = project?.defaultStepTimeoutMs;
+    Object.assign(environment, await readEnvFiles(args.envFiles, io));
   } catch (err) {
-    io.stderr.write(`testmesh: ${err instanceof TestMeshError ? err.describe() : errorMessage(err)}\n`);
-    return EXIT_INVALID;
-  }
-  for (const envFile of args.envFiles) {
-    try {
-      for (const [k, v] of Object.entries(await readDotenv(resolve(io.cwd, envFile)))) environment[k] = v;
-    } catch (err) {
-      io.stderr.write(`testmesh: ${err instanceof TestMeshError ? err.describe() : errorMessage(err)}\n`);
-      return EXIT_INVALID;
-    }
+    return cannotRun(io, err);
   }
   const variables = { ...args.vars, ...args.secrets };
   const secrets = secretValues({ secrets: Object.values(args.secrets), environment, variables });

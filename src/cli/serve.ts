@@ -6,7 +6,6 @@
 import { realpath } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { closeSharedDispatcher } from '../core/engine/dispatcher';
-import { readDotenv } from '../core/dotenv';
 import { secretValues } from '../core/secrets';
 import { errorMessage, TestMeshError } from '../core/errors';
 import { ExecutionManager } from '../core/executions';
@@ -16,19 +15,17 @@ import type { RunArchive } from '../core/history/runArchive';
 import { HistoryStore } from '../core/history/store';
 import { startServer } from '../server/server';
 import type { ServeArgs } from './args';
+import { cannotRun, readEnvFiles } from './commandLine';
 import { EXIT_INVALID, type Io } from './run';
 
 export async function serveCommand(args: ServeArgs, io: Io, stop?: AbortSignal): Promise<number> {
   const workspace = resolve(io.cwd, args.workspace);
   const historyDir = args.historyDir ? resolve(io.cwd, args.historyDir) : defaultHistoryDir(workspace);
-  const environment: Record<string, string> = {};
-  for (const envFile of args.envFiles) {
-    try {
-      for (const [name, value] of Object.entries(await readDotenv(resolve(io.cwd, envFile)))) environment[name] = value;
-    } catch (err) {
-      io.stderr.write(`testmesh: ${err instanceof TestMeshError ? err.describe() : errorMessage(err)}\n`);
-      return EXIT_INVALID;
-    }
+  let environment: Record<string, string>;
+  try {
+    environment = await readEnvFiles(args.envFiles, io);
+  } catch (err) {
+    return cannotRun(io, err);
   }
 
   const secrets = secretValues({ environment });

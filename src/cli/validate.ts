@@ -5,6 +5,7 @@ import { expandPaths, toPosix } from '../core/discovery';
 import { errorMessage, formatDiagnostic, type FlowDiagnostic } from '../core/errors';
 import { parseFlowText } from '../core/flow/load';
 import type { ValidateArgs } from './args';
+import { cannotRun } from './commandLine';
 import { EXIT_INVALID, EXIT_OK, type Io } from './run';
 
 export async function validateCommand(args: ValidateArgs, io: Io): Promise<number> {
@@ -12,8 +13,7 @@ export async function validateCommand(args: ValidateArgs, io: Io): Promise<numbe
   try {
     files = await expandPaths(args.paths, io.cwd);
   } catch (err) {
-    io.stderr.write(`testmesh: ${errorMessage(err)}\n`);
-    return EXIT_INVALID;
+    return cannotRun(io, err);
   }
   const all: FlowDiagnostic[] = [];
   let invalid = 0;

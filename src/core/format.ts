@@ -101,6 +101,21 @@ export function formatValue(value: unknown, limit = 200, indent = 0): string {
   return text.length > limit ? `${text.slice(0, limit)}…` : text;
 }
 
+/** A value as compact JSON on one line; its `String()` where JSON has no text for it (undefined, a cycle, BigInt). */
+export function compactJson(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+/** Text on one line (each run of white space one space), cut with an ellipsis to at most `max` characters. */
+export function oneLine(text: string, max: number): string {
+  const line = text.replace(/\s+/g, ' ');
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
 /** An execution that will change no more: completed, failed or cancelled. */
 export function isFinished(execution: ExecutionStatus | { status: ExecutionStatus }): boolean {
   const status = typeof execution === 'string' ? execution : execution.status;

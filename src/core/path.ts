@@ -115,22 +115,7 @@ function readBracket(text: string, open: number, segments: PathSegment[]): numbe
 
 /** Follows `segments` into `value`, own properties only; `undefined` when any step is missing. */
 export function readPath(value: unknown, segments: readonly PathSegment[]): unknown {
-  let current = value;
-  for (let i = 0; i < segments.length; i++) {
-    if (current === null || current === undefined) return undefined;
-    const segment = segments[i];
-    if (typeof current === 'string') {
-      // Strings answer indexes and `length`, nothing inherited.
-      if (typeof segment === 'number') current = segment < current.length ? current[segment] : undefined;
-      else current = segment === 'length' ? current.length : undefined;
-      continue;
-    }
-    if (typeof current !== 'object') return undefined;
-    const key = typeof segment === 'number' ? String(segment) : segment;
-    if (!Object.prototype.hasOwnProperty.call(current, key)) return undefined;
-    current = (current as Record<string, unknown>)[key];
-  }
-  return current;
+  return followPath(value, segments, false);
 }
 
 /** `body.id` -> `$.body.id`, `[0]` -> `$[0]`; `$`-paths are returned unchanged. */
@@ -152,11 +137,16 @@ export function headerKey(target: object, key: string): string | undefined {
 
 /** Like readPath, with header names matched ignoring case under any `headers` key. */
 export function readPathWithHeaders(value: unknown, segments: readonly PathSegment[]): unknown {
+  return followPath(value, segments, true);
+}
+
+function followPath(value: unknown, segments: readonly PathSegment[], headersIgnoreCase: boolean): unknown {
   let current = value;
   for (let i = 0; i < segments.length; i++) {
     if (current === null || current === undefined) return undefined;
     const segment = segments[i];
     if (typeof current === 'string') {
+      // Strings answer indexes and `length`, nothing inherited.
       if (typeof segment === 'number') current = segment < current.length ? current[segment] : undefined;
       else current = segment === 'length' ? current.length : undefined;
       continue;
@@ -165,7 +155,9 @@ export function readPathWithHeaders(value: unknown, segments: readonly PathSegme
     let key: string | undefined = typeof segment === 'number' ? String(segment) : segment;
     if (!Object.prototype.hasOwnProperty.call(current, key)) {
       key =
-        i > 0 && segments[i - 1] === 'headers' && typeof segment === 'string' ? headerKey(current, segment) : undefined;
+        headersIgnoreCase && i > 0 && segments[i - 1] === 'headers' && typeof segment === 'string'
+          ? headerKey(current, segment)
+          : undefined;
       if (key === undefined) return undefined;
     }
     current = (current as Record<string, unknown>)[key];

@@ -59,6 +59,15 @@ export interface RunReport {
   summary: { total: number; passed: number; failed: number; errors: number; duration_ms: number };
 }
 
+/** A failed assertion as reports carry it: the expression and the values compared (its message is the step's error). */
+export function reportedAssertion(assertion: {
+  expression: string;
+  expected?: unknown;
+  actual?: unknown;
+}): NonNullable<StepReport['assertion']> {
+  return { expression: assertion.expression, expected: assertion.expected, actual: assertion.actual };
+}
+
 export function stepReport(step: StepResult): StepReport {
   const out: StepReport = {
     step_id: step.step_id,
@@ -72,12 +81,7 @@ export function stepReport(step: StepResult): StepReport {
   if (step.error !== undefined) out.error = step.error;
   if (step.skip_reason !== undefined && out.error === undefined) out.error = step.skip_reason;
   if (step.parent_id !== undefined) out.parent_id = step.parent_id;
-  if (step.assertion)
-    out.assertion = {
-      expression: step.assertion.expression,
-      expected: step.assertion.expected,
-      actual: step.assertion.actual,
-    };
+  if (step.assertion) out.assertion = reportedAssertion(step.assertion);
   if (step.warnings?.length) out.warnings = step.warnings;
   return out;
 }

@@ -46,38 +46,8 @@ export class FlowCodeActionProvider implements vscode.CodeActionProvider {
     };
     for (const diagnostic of context.diagnostics) {
       if (diagnostic.source !== DIAGNOSTIC_SOURCE) continue;
-      const start = this.services.offset(parsed.lines, diagnostic.range.start);
-      if (diagnostic.code === UNKNOWN_VARIABLE_CODE) {
-        const ref = referenceAt(parsed.model, start);
-        const name =
-          ref?.segments[0] ?? parsed.text.slice(start, this.services.offset(parsed.lines, diagnostic.range.end));
-        const suggestion = didYouMean(diagnostic.message);
-        if (suggestion)
-          fix(
-            `Change to '${suggestion}'`,
-            diagnostic,
-            replace(vscode, document.uri, diagnostic.range, suggestion),
-            undefined,
-            true,
-          );
-        const envFile = this.selectedEnvironment();
-        if (envFile) {
-          fix(`Add '${name}' to the selected environment (${basename(envFile)})`, diagnostic, undefined, {
-            title: 'Add to environment',
-            command: ADD_TO_ENVIRONMENT_COMMAND,
-            arguments: [envFile, name],
-          });
-        }
-        const insertion = addToFlowEnv(parsed.model, parsed.text, name);
-        if (insertion) {
-          const edit = new vscode.WorkspaceEdit();
-          const at = parsed.lines.position(insertion.offset);
-          edit.insert(document.uri, new vscode.Position(at.line, at.character), insertion.text);
-          fix(`Add '${name}' to the flow env`, diagnostic, edit);
-        }
-        continue;
-      }
-      const id = duplicateId(diagnostic.message);
+      const unknownVariable = diagnostic.code === UNKNOWN_VARIABLE_CODE;
+      const id = unknownVariable ? undefined : duplicateId(diagnostic.message);
       if (id) {
         fix(
           `Make this id unique ('${uniqueId(parsed.model, id)}')`,
@@ -97,6 +67,27 @@ export class FlowCodeActionProvider implements vscode.CodeActionProvider {
           undefined,
           true,
         );
+      if (!unknownVariable) continue;
+      // A variable nothing defines: it can be added where the flow looks for it.
+      const start = this.services.offset(parsed.lines, diagnostic.range.start);
+      const ref = referenceAt(parsed.model, start);
+      const name =
+        ref?.segments[0] ?? parsed.text.slice(start, this.services.offset(parsed.lines, diagnostic.range.end));
+      const envFile = this.selectedEnvironment();
+      if (envFile) {
+        fix(`Add '${name}' to the selected environment (${basename(envFile)})`, diagnostic, undefined, {
+          title: 'Add to environment',
+          command: ADD_TO_ENVIRONMENT_COMMAND,
+          arguments: [envFile, name],
+        });
+      }
+      const insertion = addToFlowEnv(parsed.model, parsed.text, name);
+      if (insertion) {
+        const edit = new vscode.WorkspaceEdit();
+        const at = parsed.lines.position(insertion.offset);
+        edit.insert(document.uri, new vscode.Position(at.line, at.character), insertion.text);
+        fix(`Add '${name}' to the flow env`, diagnostic, edit);
+      }
     }
     return actions;
   }

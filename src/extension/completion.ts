@@ -25,16 +25,9 @@ export class FlowCompletionProvider implements vscode.CompletionItemProvider {
     const offset = this.services.offset(parsed.lines, position);
     const site = completionSite(parsed.model, parsed.lines, offset);
     if (!site) return undefined;
-    const file = document.uri.fsPath;
-    const [lastRun, environment] = await Promise.all([
-      this.services.lastRun(file),
-      this.services.environment(file, parsed.model.envFile?.path),
-    ]);
-    const masker = await this.services.masker(environment);
+    const values = await this.services.shownValues(document.uri.fsPath, parsed);
     const entries = completions(parsed.model, site, offset, {
-      lastRun,
-      environment,
-      masker,
+      ...values,
       schemaCompletionActive: this.schema.isActive(document),
     });
     const vscode = this.services.vscode;

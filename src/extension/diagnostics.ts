@@ -8,6 +8,7 @@ import type { FlowDiagnostic } from '../core/errors';
 import { looksLikeFlowFile } from '../core/flow/load';
 import { parseFlowSharedOffThread } from '../core/language/parsedFlows';
 import type { FlowIndex } from './discovery';
+import { KeyedDebouncer } from './keyedDebouncer';
 import { toRange } from './ranges';
 import type { VSCode, vscode } from './vscodeTypes';
 
@@ -15,14 +16,15 @@ export const DIAGNOSTIC_SOURCE = 'testmesh';
 
 export class FlowDiagnostics {
   readonly collection: vscode.DiagnosticCollection;
-  private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly debouncer: KeyedDebouncer;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
     private readonly vscode: VSCode,
     private readonly index: FlowIndex,
-    private readonly debounceMs = 300,
+    debounceMs = 300,
   ) {
+    this.debouncer = new KeyedDebouncer(debounceMs);
     this.collection = vscode.languages.createDiagnosticCollection('testmesh');
     this.disposables.push(
       this.collection,
@@ -47,32 +49,25 @@ export class FlowDiagnostics {
   }
 
   dispose(): void {
-    for (const timer of this.timers.values()) clearTimeout(timer);
-    this.timers.clear();
+    this.debouncer.dispose();
     for (const d of this.disposables) d.dispose();
   }
 
   /** Diagnostics of an open document not covered by the index; indexed files are published from index updates. */
   private schedule(doc: vscode.TextDocument): void {
     if (this.index.get(doc.uri) || this.index.isCandidate(doc.uri)) return;
-    const key = doc.uri.toString();
-    clearTimeout(this.timers.get(key));
-    this.timers.set(
-      key,
-      setTimeout(() => {
-        this.timers.delete(key);
-        if (doc.isClosed) return;
-        if (!this.isFlowDocument(doc)) {
-          this.collection.delete(doc.uri);
-          return;
-        }
-        const text = doc.getText();
-        void parseFlowSharedOffThread(text, doc.uri.fsPath).then(({ diagnostics }) => {
-          // Only if the document is still at that text (a later edit has its own parse coming).
-          if (!doc.isClosed && doc.getText() === text) this.collection.set(doc.uri, this.convert(diagnostics));
-        });
-      }, this.debounceMs),
-    );
+    this.debouncer.schedule(doc.uri.toString(), () => {
+      if (doc.isClosed) return;
+      if (!this.isFlowDocument(doc)) {
+        this.collection.delete(doc.uri);
+        return;
+      }
+      const text = doc.getText();
+      void parseFlowSharedOffThread(text, doc.uri.fsPath).then(({ diagnostics }) => {
+        // Only if the document is still at that text (a later edit has its own parse coming).
+        if (!doc.isClosed && doc.getText() === text) this.collection.set(doc.uri, this.convert(diagnostics));
+      });
+    });
   }
 
   private isFlowDocument(doc: vscode.TextDocument): boolean {

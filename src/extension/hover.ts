@@ -9,17 +9,8 @@ export class FlowHoverProvider implements vscode.HoverProvider {
   async provideHover(document: vscode.TextDocument, position: vscode.Position): Promise<vscode.Hover | undefined> {
     const parsed = this.services.parse(document);
     if (!parsed) return undefined;
-    const file = document.uri.fsPath;
-    const [lastRun, environment] = await Promise.all([
-      this.services.lastRun(file),
-      this.services.environment(file, parsed.model.envFile?.path),
-    ]);
-    const masker = await this.services.masker(environment);
-    const info = hoverAt(parsed.model, parsed.lines, this.services.offset(parsed.lines, position), {
-      lastRun,
-      environment,
-      masker,
-    });
+    const values = await this.services.shownValues(document.uri.fsPath, parsed);
+    const info = hoverAt(parsed.model, parsed.lines, this.services.offset(parsed.lines, position), values);
     if (!info) return undefined;
     const vscode = this.services.vscode;
     return new vscode.Hover(new vscode.MarkdownString(info.markdown), this.services.range(parsed.lines, info.span));

@@ -135,6 +135,18 @@ export class LanguageServices {
     return out;
   }
 
+  /** What hovers and completions show of a flow's values: its last run, the variables it sees, the masker of secrets. */
+  async shownValues(
+    file: string,
+    parsed: ParsedFlow,
+  ): Promise<{ lastRun: LastRun | undefined; environment: EnvironmentVariable[]; masker: ValueMasker }> {
+    const [lastRun, environment] = await Promise.all([
+      this.lastRun(file),
+      this.environment(file, parsed.model.envFile?.path),
+    ]);
+    return { lastRun, environment, masker: await this.masker(environment) };
+  }
+
   /** Masks secrets in shown values: secret-looking names, and the values of secrets and secret-looking variables. */
   async masker(environment: readonly EnvironmentVariable[] = []): Promise<ValueMasker> {
     const now = Date.now();

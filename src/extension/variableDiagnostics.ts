@@ -6,18 +6,20 @@
  */
 import { UNKNOWN_VARIABLE_CODE, unknownVariables } from '../core/language/quickFixes';
 import { DIAGNOSTIC_SOURCE } from './diagnostics';
+import { KeyedDebouncer } from './keyedDebouncer';
 import type { LanguageServices } from './languageServices';
 import type { vscode } from './vscodeTypes';
 
 export class VariableDiagnostics {
   readonly collection: vscode.DiagnosticCollection;
-  private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly debouncer: KeyedDebouncer;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
     private readonly services: LanguageServices,
-    private readonly debounceMs = 300,
+    debounceMs = 300,
   ) {
+    this.debouncer = new KeyedDebouncer(debounceMs);
     const vscode = services.vscode;
     this.collection = vscode.languages.createDiagnosticCollection('testmesh-variables');
     this.disposables.push(
@@ -63,20 +65,12 @@ export class VariableDiagnostics {
   }
 
   dispose(): void {
-    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.debouncer.dispose();
     for (const d of this.disposables) d.dispose();
   }
 
   private schedule(doc: vscode.TextDocument): void {
     if (doc.languageId !== 'yaml') return;
-    const key = doc.uri.toString();
-    clearTimeout(this.timers.get(key));
-    this.timers.set(
-      key,
-      setTimeout(() => {
-        this.timers.delete(key);
-        void this.update(doc);
-      }, this.debounceMs),
-    );
+    this.debouncer.schedule(doc.uri.toString(), () => void this.update(doc));
   }
 }

@@ -4,6 +4,7 @@
  * to open), and draws it: `aria-selected` on every row, one row in the tab order (roving tabindex)
  * and the focus on it. The table is an ARIA grid with `aria-multiselectable`.
  */
+import { h } from './dom';
 import { Selection } from './selection';
 
 export interface SelectableRowsOptions {
@@ -13,6 +14,15 @@ export interface SelectableRowsOptions {
   onActivate?(id: string): void;
   /** A plain click opens the row instead of selecting it (a read-only report has nothing to act on). */
   clickOpens?: boolean;
+}
+
+/** A row's first cell: the checkbox these rows are selected with (out of the tab order; the row takes the focus). */
+export function selectCell(label: string): HTMLTableCellElement {
+  return h(
+    'td',
+    { class: 'col-select', role: 'gridcell' },
+    h('input', { type: 'checkbox', class: 'row-check', tabindex: -1, 'aria-label': label }),
+  );
 }
 
 export class SelectableRows {

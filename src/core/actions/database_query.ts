@@ -24,6 +24,7 @@ import { optionalDuration, optionalList, optionalNumber, requireString, type Con
 import { DsnError, parsePostgresDsn, redactMessage, type ParsedDsn } from './postgresDsn';
 import { registerAction } from './registry';
 import type { ActionContext } from './types';
+import { executionRegistry } from './executionResources';
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
@@ -119,18 +120,7 @@ const typeParsers = {
 // ---- pools ---------------------------------------------------------------------------------
 
 function pools(ctx: ActionContext): Map<string, PoolEntry> {
-  let registry = ctx.resources.get(REGISTRY_KEY) as Map<string, PoolEntry> | undefined;
-  if (!registry) {
-    const created = new Map<string, PoolEntry>();
-    registry = created;
-    ctx.resources.set(REGISTRY_KEY, created);
-    ctx.onExecutionEnd(async () => {
-      const entries = [...created.values()];
-      created.clear();
-      await Promise.all(entries.map((e) => withTimeout(e.pool.end(), END_TIMEOUT_MS).catch(() => undefined)));
-    });
-  }
-  return registry;
+  return executionRegistry<PoolEntry>(ctx, REGISTRY_KEY, (e) => withTimeout(e.pool.end(), END_TIMEOUT_MS));
 }
 
 function poolFor(ctx: ActionContext, dsn: string, parsed: ParsedDsn): PoolEntry {

@@ -9,7 +9,7 @@
  * are strings, enums their names, and unset fields show their defaults.
  */
 import { dirname } from 'node:path';
-import type { ChannelCredentials, Client, Metadata, ServiceError } from '@grpc/grpc-js';
+import type { ChannelCredentials, Client, Metadata, ServiceError, StatusObject } from '@grpc/grpc-js';
 import type { MethodDefinition, Options, PackageDefinition } from '@grpc/proto-loader';
 import { grpcJs, protoLoader } from '../libraries';
 import { TestMeshError } from '../errors';
@@ -19,6 +19,7 @@ import { optionalBoolean, optionalDuration, optionalMap, optionalString, require
 import { reflectDescriptorSet, reflectServices } from './grpcReflection';
 import { loadConfinedProto } from './protoFiles';
 import { readTls } from './tlsConfig';
+import { executionState } from './executionResources';
 import type { ActionContext } from './types';
 
 const STATE_KEY = 'grpc.clients';
@@ -53,18 +54,16 @@ interface GrpcState {
 }
 
 function state(ctx: ActionContext): GrpcState {
-  let found = ctx.resources.get(STATE_KEY) as GrpcState | undefined;
-  if (!found) {
-    const created: GrpcState = { clients: new Map(), definitions: new Map() };
-    found = created;
-    ctx.resources.set(STATE_KEY, created);
-    ctx.onExecutionEnd(() => {
+  return executionState<GrpcState>(
+    ctx,
+    STATE_KEY,
+    () => ({ clients: new Map(), definitions: new Map() }),
+    (created) => {
       for (const client of created.clients.values()) client.close();
       created.clients.clear();
       created.definitions.clear();
-    });
-  }
-  return found;
+    },
+  );
 }
 
 async function readCredentials(
@@ -131,7 +130,7 @@ function collect(source: Metadata): Record<string, string> {
 }
 
 /** `OK`, `NOT_FOUND`, `DEADLINE_EXCEEDED`, ... for a numeric status code. */
-export function statusName(code: number): string {
+function statusName(code: number): string {
   return (grpcJs().status as unknown as Record<number, string>)[code] ?? `UNKNOWN_STATUS_${code}`;
 }
 
@@ -256,7 +255,7 @@ export function encodeRequest(target: GrpcTarget, value: unknown, what: string):
 }
 
 /** The error of a call that ended with a non-OK status (or was cut off). */
-export function callError(target: GrpcTarget, err: ServiceError, extra = ''): TestMeshError {
+function callError(target: GrpcTarget, err: ServiceError, extra = ''): TestMeshError {
   const name = statusName(err.code);
   const detail = err.details || err.message;
   const error = new TestMeshError(
@@ -270,4 +269,25 @@ export function expectedStatuses(config: Config): Set<string> {
   const value = config.expected_status;
   const list = value === undefined || value === null ? ['OK'] : Array.isArray(value) ? value : [value];
   return new Set(list.map((v) => (typeof v === 'number' ? statusName(v) : String(v).toUpperCase())));
+}
+
+/**
+ * The status a step's result reports: the server's error status, or OK. A status the flow does not
+ * expect (`expected_status`, default OK) fails the step; `extra` is added to that error's message.
+ */
+export function callStatus(
+  target: GrpcTarget,
+  expected: Set<string>,
+  error: ServiceError | undefined,
+  trailers: StatusObject | undefined,
+  extra = '',
+): { status_code: string; status_message: string } {
+  if (error) {
+    const name = statusName(error.code);
+    if (!expected.has(name)) throw callError(target, error, extra);
+    return { status_code: name, status_message: error.details ?? '' };
+  }
+  if (!expected.has('OK'))
+    throw new TestMeshError(`gRPC ${target.path}: expected status ${[...expected].join(' or ')}, got OK`);
+  return { status_code: 'OK', status_message: trailers?.details ?? '' };
 }

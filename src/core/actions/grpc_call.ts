@@ -12,15 +12,7 @@ import type { Metadata, ServiceError, StatusObject } from '@grpc/grpc-js';
 import { TestMeshError } from '../errors';
 import { abortReason } from '../cancellation';
 import { type Config } from './config';
-import {
-  callError,
-  encodeRequest,
-  expectedStatuses,
-  isServiceError,
-  metadataMap,
-  resolveTarget,
-  statusName,
-} from './grpcClient';
+import { callStatus, encodeRequest, expectedStatuses, isServiceError, metadataMap, resolveTarget } from './grpcClient';
 import { registerAction } from './registry';
 import type { ActionContext, ActionDefinition } from './types';
 
@@ -59,29 +51,10 @@ async function unary(config: Config, ctx: ActionContext) {
 
   const latency_ms = Math.round(performance.now() - started);
   const metadata = metadataMap(headers, trailers?.metadata ?? outcome.error?.metadata);
-  if (outcome.error) {
-    const name = statusName(outcome.error.code);
-    if (!expected.has(name)) throw callError(target, outcome.error);
-    return {
-      status_code: name,
-      status_message: outcome.error.details ?? '',
-      response: null,
-      body: null,
-      metadata,
-      latency_ms,
-    };
-  }
-  ctx.recordMessage({ direction: 'received', channel: target.path, body: outcome.response });
-  if (!expected.has('OK'))
-    throw new TestMeshError(`gRPC ${target.path}: expected status ${[...expected].join(' or ')}, got OK`);
-  return {
-    status_code: 'OK',
-    status_message: trailers?.details ?? '',
-    response: outcome.response,
-    body: outcome.response,
-    metadata,
-    latency_ms,
-  };
+  if (!outcome.error) ctx.recordMessage({ direction: 'received', channel: target.path, body: outcome.response });
+  const status = callStatus(target, expected, outcome.error, trailers);
+  const response = outcome.error ? null : outcome.response;
+  return { ...status, response, body: response, metadata, latency_ms };
 }
 
 const definition: Omit<ActionDefinition, 'name'> = { honoursSignal: true, run: unary };

@@ -23,15 +23,7 @@ import { grpcJs } from '../libraries';
 import { TestMeshError } from '../errors';
 import { abortReason } from '../cancellation';
 import { optionalList, optionalNumber } from './config';
-import {
-  callError,
-  encodeRequest,
-  expectedStatuses,
-  isServiceError,
-  metadataMap,
-  resolveTarget,
-  statusName,
-} from './grpcClient';
+import { callStatus, encodeRequest, expectedStatuses, isServiceError, metadataMap, resolveTarget } from './grpcClient';
 import { registerAction } from './registry';
 
 type AnyCall = ClientReadableStream<object> | ClientWritableStream<Buffer> | ClientDuplexStream<Buffer, object>;
@@ -147,30 +139,8 @@ registerAction({
     const latency_ms = Math.round(performance.now() - started);
     const metadata = metadataMap(headers, trailers?.metadata ?? outcome.error?.metadata);
     const last = replies.length ? replies[replies.length - 1] : null;
-    if (outcome.error) {
-      const name = statusName(outcome.error.code);
-      if (!expected.has(name))
-        throw callError(target, outcome.error, `, after ${replies.length} repl${replies.length === 1 ? 'y' : 'ies'}`);
-      return {
-        status_code: name,
-        status_message: outcome.error.details ?? '',
-        response: last,
-        body: { messages: replies },
-        messages: replies,
-        metadata,
-        latency_ms,
-      };
-    }
-    if (!expected.has('OK'))
-      throw new TestMeshError(`gRPC ${target.path}: expected status ${[...expected].join(' or ')}, got OK`);
-    return {
-      status_code: 'OK',
-      status_message: trailers?.details ?? '',
-      response: last,
-      body: { messages: replies },
-      messages: replies,
-      metadata,
-      latency_ms,
-    };
+    const whenFailed = `, after ${replies.length} repl${replies.length === 1 ? 'y' : 'ies'}`;
+    const status = callStatus(target, expected, outcome.error, trailers, whenFailed);
+    return { ...status, response: last, body: { messages: replies }, messages: replies, metadata, latency_ms };
   },
 });

@@ -14,6 +14,7 @@ import { kafkajs } from '../libraries';
 import { TestMeshError } from '../errors';
 import { optionalMap, optionalNumber, optionalString, type Config } from './config';
 import { readTls } from './tlsConfig';
+import { executionState } from './executionResources';
 import type { ActionContext } from './types';
 
 const STATE_KEY = 'kafka.clients';
@@ -101,12 +102,11 @@ export async function readConnection(
 }
 
 function state(ctx: ActionContext): KafkaState {
-  let found = ctx.resources.get(STATE_KEY) as KafkaState | undefined;
-  if (!found) {
-    const created: KafkaState = { clients: new Map(), leaving: new Set() };
-    found = created;
-    ctx.resources.set(STATE_KEY, created);
-    ctx.onExecutionEnd(async () => {
+  return executionState<KafkaState>(
+    ctx,
+    STATE_KEY,
+    () => ({ clients: new Map(), leaving: new Set() }),
+    async (created) => {
       const clients = [...created.clients.values()];
       created.clients.clear();
       const closing: Promise<unknown>[] = [...created.leaving];
@@ -115,9 +115,8 @@ function state(ctx: ActionContext): KafkaState {
         if (client.admin) closing.push(client.admin.then((a) => a.disconnect()).catch(() => undefined));
       }
       await Promise.all(closing);
-    });
-  }
-  return found;
+    },
+  );
 }
 
 function client(ctx: ActionContext, connection: KafkaConnection): CachedClient {
@@ -143,38 +142,33 @@ function client(ctx: ActionContext, connection: KafkaConnection): CachedClient {
 /** The execution's producer for these brokers and credentials, connected on first use. */
 export function producerFor(ctx: ActionContext, connection: KafkaConnection): Promise<Producer> {
   const entry = client(ctx, connection);
-  if (entry.producer) return entry.producer;
-  const producer = entry.kafka.producer({
-    createPartitioner: kafkajs().Partitioners.DefaultPartitioner,
-    allowAutoTopicCreation: true,
-    retry: RETRY,
-  });
-  // A failed connect is not kept: the next step tries again.
-  const connected = producer.connect().then(
-    () => producer,
-    (err) => {
-      entry.producer = undefined;
-      throw err;
-    },
+  entry.producer ??= connectedOrForgotten(
+    entry.kafka.producer({
+      createPartitioner: kafkajs().Partitioners.DefaultPartitioner,
+      allowAutoTopicCreation: true,
+      retry: RETRY,
+    }),
+    () => (entry.producer = undefined),
   );
-  entry.producer = connected;
-  return connected;
+  return entry.producer;
 }
 
 /** The execution's admin client for these brokers and credentials, connected on first use. */
 export function adminFor(ctx: ActionContext, connection: KafkaConnection): Promise<Admin> {
   const entry = client(ctx, connection);
-  if (entry.admin) return entry.admin;
-  const admin = entry.kafka.admin({ retry: RETRY });
-  const connected = admin.connect().then(
-    () => admin,
+  entry.admin ??= connectedOrForgotten(entry.kafka.admin({ retry: RETRY }), () => (entry.admin = undefined));
+  return entry.admin;
+}
+
+/** Connects a cached client; a failed connect is not kept (`forget`), so the next step tries again. */
+function connectedOrForgotten<T extends { connect(): Promise<void> }>(kafkaClient: T, forget: () => void): Promise<T> {
+  return kafkaClient.connect().then(
+    () => kafkaClient,
     (err) => {
-      entry.admin = undefined;
+      forget();
       throw err;
     },
   );
-  entry.admin = connected;
-  return connected;
 }
 
 /** A new consumer (one per step: its group membership ends with the step). */

@@ -21,6 +21,7 @@ import { matchRequest, readEndpoint, readMatcher, type MockEndpoint } from './mo
 import { isRequestPlaceholder, MockServer, type RecordedRequest } from './mockServer';
 import { registerAction } from './registry';
 import type { ActionContext } from './types';
+import { executionRegistry } from './executionResources';
 
 const REGISTRY_KEY = 'mock_server.servers';
 const VERIFY_KEYS = ['method', 'path', 'match', 'count', 'count_min', 'count_max'];
@@ -30,18 +31,7 @@ const MAX_BODY_FILE_BYTES = 10 * 1024 * 1024;
 const REQUESTS_SHOWN = 50;
 
 function servers(ctx: ActionContext): Map<string, MockServer> {
-  let registry = ctx.resources.get(REGISTRY_KEY) as Map<string, MockServer> | undefined;
-  if (!registry) {
-    const created = new Map<string, MockServer>();
-    registry = created;
-    ctx.resources.set(REGISTRY_KEY, created);
-    ctx.onExecutionEnd(async () => {
-      const running = [...created.values()];
-      created.clear();
-      await Promise.all(running.map((s) => s.stop().catch(() => undefined)));
-    });
-  }
-  return registry;
+  return executionRegistry<MockServer>(ctx, REGISTRY_KEY, (s) => s.stop());
 }
 
 /** The server a step names by `server_id` (or `server`), as an id or a name. */

@@ -19,6 +19,7 @@ import { TimeoutError } from '../engine/errors';
 import { abortReason, linkedAbort, raceAbort } from '../cancellation';
 import { optionalNumber, optionalString, type Config } from './config';
 import type { ActionContext } from './types';
+import { executionRegistry } from './executionResources';
 import { redisClient as redis } from '../libraries';
 
 type RedisClient = ReturnType<typeof CreateClient>;
@@ -107,25 +108,12 @@ function keyOf(t: RedisTarget): string {
 }
 
 function clients(ctx: ActionContext): Map<string, Promise<RedisClient>> {
-  let registry = ctx.resources.get(REGISTRY_KEY) as Map<string, Promise<RedisClient>> | undefined;
-  if (!registry) {
-    const created = new Map<string, Promise<RedisClient>>();
-    registry = created;
-    ctx.resources.set(REGISTRY_KEY, created);
-    ctx.onExecutionEnd(async () => {
-      const pending = [...created.values()];
-      created.clear();
-      await Promise.all(
-        pending.map((p) =>
-          p.then(
-            (c) => closeClient(c),
-            () => undefined,
-          ),
-        ),
-      );
-    });
-  }
-  return registry;
+  return executionRegistry<Promise<RedisClient>>(ctx, REGISTRY_KEY, (pending) =>
+    pending.then(
+      (c) => closeClient(c),
+      () => undefined,
+    ),
+  );
 }
 
 async function closeClient(client: RedisClient): Promise<void> {

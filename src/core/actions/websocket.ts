@@ -16,6 +16,7 @@ import { optionalDuration, optionalMap, optionalString, requireString, type Conf
 import { findMismatch, show } from './jsonMatch';
 import { registerAction } from './registry';
 import type { ActionContext } from './types';
+import { executionRegistry } from './executionResources';
 import { WebSocketConnection, type ReceivedMessage } from './websocketConnection';
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -29,18 +30,7 @@ type WebSocketAction = (typeof ACTIONS)[number];
 
 /** The execution's open connections by id; created with a cleanup that closes them all at the end. */
 function connections(ctx: ActionContext): Map<string, WebSocketConnection> {
-  let registry = ctx.resources.get(REGISTRY_KEY) as Map<string, WebSocketConnection> | undefined;
-  if (!registry) {
-    const created = new Map<string, WebSocketConnection>();
-    registry = created;
-    ctx.resources.set(REGISTRY_KEY, created);
-    ctx.onExecutionEnd(async () => {
-      const open = [...created.values()];
-      created.clear();
-      await Promise.all(open.map((c) => c.close(END_CLOSE_TIMEOUT_MS).catch(() => undefined)));
-    });
-  }
-  return registry;
+  return executionRegistry<WebSocketConnection>(ctx, REGISTRY_KEY, (c) => c.close(END_CLOSE_TIMEOUT_MS));
 }
 
 function openConnection(ctx: ActionContext, id: string): WebSocketConnection {

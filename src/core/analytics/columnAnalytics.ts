@@ -8,6 +8,7 @@ import type { RunColumns } from '../history/runColumns';
 import { PASSED } from '../history/runColumns';
 import {
   byDateThenStep,
+  flowMetricEntry,
   type DailyMetric,
   type FlowMetricEntry,
   type MetricsSummary,
@@ -103,15 +104,7 @@ export function columnMetrics(span: ColumnSpan): { metrics: DailyMetric[]; summa
       const byFlow: Record<string, FlowMetricEntry> = {};
       for (const [flow, f] of flows) {
         const flowId = c.flows.values[flow];
-        byFlow[flowId] = {
-          flow_id: flowId,
-          flow_name: f.name,
-          executions: f.count,
-          passed: f.passed,
-          failed: f.count - f.passed,
-          pass_rate: rate(f.passed, f.count),
-          avg_duration_ms: Math.round(f.sum / f.count),
-        };
+        byFlow[flowId] = flowMetricEntry(flowId, f.name, f.count, f.passed, f.sum);
       }
       metrics.push({
         date,

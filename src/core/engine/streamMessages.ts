@@ -1,4 +1,5 @@
 /** Limits and the one-line form of the messages a streaming step records (Kafka, gRPC streams). */
+import { compactJson, oneLine } from '../format';
 
 /** A step keeps the first this many messages in its detail; the live log shows every one. */
 export const MAX_RECORDED_MESSAGES = 200;
@@ -6,15 +7,5 @@ const PREVIEW_CHARS = 200;
 
 /** A message body on one line, cut for the live log. */
 export function messagePreview(body: unknown): string {
-  let text: string;
-  if (typeof body === 'string') text = body;
-  else {
-    try {
-      text = JSON.stringify(body) ?? String(body);
-    } catch {
-      text = String(body);
-    }
-  }
-  text = text.replace(/\s+/g, ' ');
-  return text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS - 1)}…` : text;
+  return oneLine(typeof body === 'string' ? body : compactJson(body), PREVIEW_CHARS);
 }

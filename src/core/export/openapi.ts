@@ -8,6 +8,7 @@
  * Literal values under secret-looking names are masked; placeholders stay as written.
  */
 import { allSteps, type FlowDef, type StepDef } from '../flow/types';
+import { UniqueNames } from '../import/naming';
 import { isPlaceholder, isSecretHeader } from '../import/secretValues';
 import { looksSecret, SECRET_MASK } from '../secrets';
 
@@ -147,7 +148,7 @@ class Document {
   readonly servers: Json[] = [];
   readonly securitySchemes: Json = {};
   readonly tags: Json[] = [];
-  private readonly operationIds = new Set<string>();
+  private readonly operationIds = new UniqueNames();
   /** Path templates by shape (`/users/{}`): paths that differ only in parameter names are one path. */
   private readonly shapes = new Map<string, string>();
 
@@ -181,10 +182,7 @@ class Document {
   }
 
   operationId(stepId: string): string {
-    let id = stepId;
-    for (let n = 2; this.operationIds.has(id); n++) id = `${stepId}_${n}`;
-    this.operationIds.add(id);
-    return id;
+    return this.operationIds.take(stepId);
   }
 
   tag(flow: FlowDef): string {

@@ -3,7 +3,7 @@
  * the server, the history store, the extension and the web UI (browser code) all draw the same
  * state from the same events.
  */
-import type { ExecutionEvent, ExecutionStatus } from '../events';
+import type { ExecutionEvent, ExecutionStatus, StepStatus } from '../events';
 import type { ExecutionSummary, LogEntry, StepState, StepSummary } from './types';
 
 export interface ExecutionState {
@@ -55,6 +55,21 @@ export function applyEvent(state: ExecutionState, event: ExecutionEvent): StepSt
     }
     return s;
   };
+  /** A step whose start this state never saw (a replay that begins later): only its end event tells of it. */
+  const endedStep = (
+    d: { step_id: string; step_name: string; parent_id?: string },
+    status: StepStatus,
+    attempt: number,
+  ): StepState =>
+    step(d.step_id, () => ({
+      step_id: d.step_id,
+      step_name: d.step_name,
+      action: '',
+      phase: 'steps',
+      parent_id: d.parent_id,
+      status,
+      attempt,
+    }));
   switch (event.type) {
     case 'execution.started':
       state.status = 'running';
@@ -80,54 +95,26 @@ export function applyEvent(state: ExecutionState, event: ExecutionEvent): StepSt
       s.error_message = undefined;
       return s;
     }
-    case 'step.completed': {
-      const d = event.data;
-      const s = step(d.step_id, () => ({
-        step_id: d.step_id,
-        step_name: d.step_name,
-        action: '',
-        phase: 'steps',
-        parent_id: d.parent_id,
-        status: 'completed',
-        attempt: d.attempt,
-      }));
-      s.status = 'completed';
-      s.duration_ms = d.duration_ms;
-      s.attempt = d.attempt;
-      s.finished_at = event.timestamp;
-      return s;
-    }
+    case 'step.completed':
     case 'step.failed': {
       const d = event.data;
-      const s = step(d.step_id, () => ({
-        step_id: d.step_id,
-        step_name: d.step_name,
-        action: '',
-        phase: 'steps',
-        parent_id: d.parent_id,
-        status: 'failed',
-        attempt: d.attempt,
-      }));
-      s.status = 'failed';
+      const status = event.type === 'step.completed' ? 'completed' : 'failed';
+      const s = endedStep(d, status, d.attempt);
+      s.status = status;
       s.duration_ms = d.duration_ms;
       s.attempt = d.attempt;
       s.finished_at = event.timestamp;
-      s.error_message = d.error_message;
-      if (d.assertion !== undefined)
-        s.assertion = { expression: d.assertion, message: d.error_message, expected: d.expected, actual: d.actual };
+      if (event.type === 'step.failed') {
+        const f = event.data;
+        s.error_message = f.error_message;
+        if (f.assertion !== undefined)
+          s.assertion = { expression: f.assertion, message: f.error_message, expected: f.expected, actual: f.actual };
+      }
       return s;
     }
     case 'step.skipped': {
       const d = event.data;
-      const s = step(d.step_id, () => ({
-        step_id: d.step_id,
-        step_name: d.step_name,
-        action: '',
-        phase: 'steps',
-        parent_id: d.parent_id,
-        status: 'skipped',
-        attempt: 0,
-      }));
+      const s = endedStep(d, 'skipped', 0);
       s.status = 'skipped';
       s.skip_reason = d.reason;
       return s;

@@ -14,7 +14,7 @@ import type {
   TrendGrouping,
   TrendPoint,
 } from '../analytics/analytics';
-import { byDateThenStep } from '../analytics/analytics';
+import { byDateThenStep, flowMetricEntry } from '../analytics/analytics';
 import { rate } from '../analytics/stats';
 import { RUNS_TABLE } from './postgresMigrations';
 
@@ -80,15 +80,7 @@ export async function sqlMetrics(
     const key = `${f.day}\u0000${f.environment}`;
     let entries = byGroup.get(key);
     if (!entries) byGroup.set(key, (entries = {}));
-    entries[f.flow_id] = {
-      flow_id: f.flow_id,
-      flow_name: f.name,
-      executions: f.n,
-      passed: f.passed,
-      failed: f.n - f.passed,
-      pass_rate: rate(f.passed, f.n),
-      avg_duration_ms: Math.round(f.dsum / f.n),
-    };
+    entries[f.flow_id] = flowMetricEntry(f.flow_id, f.name, f.n, f.passed, f.dsum);
   }
   const metrics = days.map((g): DailyMetric => {
     const byFlow = byGroup.get(`${g.day}\u0000${g.environment}`) ?? {};

@@ -4,8 +4,9 @@
  * -I -m --oauth2-bearer`, bundled short flags like `-sSL`, `-XPOST`), skips the ones that only
  * change curl's own output, and lists any other option as not translated.
  */
+import { headerValue, hasHeader, setHeader } from './headers';
 import { MAX_STEPS_PER_FLOW } from './limits';
-import { ImportError, type ImportedRequest, type ImportedStep, type ImportResult } from './model';
+import { ImportError, singleFlowResult, type ImportedRequest, type ImportedStep, type ImportResult } from './model';
 import { stepIdFrom, UniqueNames } from './naming';
 import { protectBody, protectHeader, protectUrl, VariableSink } from './secretValues';
 import { splitCommands } from './curlWords';
@@ -190,21 +191,6 @@ function parseJsonBody(text: string): unknown {
   } catch {
     return text;
   }
-}
-
-function setHeader(headers: Record<string, string>, name: string, value: string): void {
-  const existing = Object.keys(headers).find((k) => k.toLowerCase() === name.toLowerCase());
-  if (existing !== undefined) delete headers[existing];
-  headers[name] = value;
-}
-
-function hasHeader(headers: Record<string, string>, name: string): boolean {
-  return Object.keys(headers).some((k) => k.toLowerCase() === name.toLowerCase());
-}
-
-function headerValue(headers: Record<string, string>, name: string): string | undefined {
-  const key = Object.keys(headers).find((k) => k.toLowerCase() === name.toLowerCase());
-  return key === undefined ? undefined : headers[key];
 }
 
 /** One curl command's words (without `curl`) -> a request. */
@@ -398,11 +384,5 @@ export function importCurl(text: string, title = 'Imported curl commands'): Impo
     for (const note of notes) notTranslated.push(`${where}: ${note}`);
   }
   if (steps.length === 0) throw new ImportError('no curl command found (a line must start with "curl")');
-  return {
-    format: 'curl',
-    title,
-    flows: [{ name: title, tags: ['imported', 'curl'], env: {}, steps, fileStem: title }],
-    variables: sink.list(),
-    notTranslated,
-  };
+  return singleFlowResult('curl', title, steps, sink.list(), notTranslated);
 }

@@ -7,8 +7,9 @@
  * go into one map, and each later request looks up its own values in it.
  */
 import { isObject, stringOf } from './documentText';
+import { hasHeader } from './headers';
 import { MAX_STEPS_PER_FLOW } from './limits';
-import { ImportError, type ImportedRequest, type ImportedStep, type ImportResult } from './model';
+import { ImportError, singleFlowResult, type ImportedRequest, type ImportedStep, type ImportResult } from './model';
 import { stepIdFrom, UniqueNames } from './naming';
 import { protectBody, protectHeader, protectUrl, VariableSink } from './secretValues';
 
@@ -192,7 +193,7 @@ export function importHar(doc: unknown, options: { keepNoise?: boolean } = {}): 
         body = protectBody(replace(json, 0), sink, where);
       } else body = protectBody(post.text, sink, where);
       const mime = stringOf(post.mimeType);
-      if (mime && !Object.keys(headers).some((k) => k.toLowerCase() === 'content-type')) headers['Content-Type'] = mime;
+      if (mime && !hasHeader(headers, 'content-type')) headers['Content-Type'] = mime;
     }
     const req: ImportedRequest = { method, url: fullUrl, headers };
     if (body !== undefined) req.body = body;
@@ -220,11 +221,5 @@ export function importHar(doc: unknown, options: { keepNoise?: boolean } = {}): 
   }
   for (const [reason, count] of dropped)
     notTranslated.push(`left out ${count} request${count === 1 ? '' : 's'}: ${reason} (--keep-noise keeps them)`);
-  return {
-    format: 'har',
-    title,
-    flows: [{ name: title, tags: ['imported', 'har'], env: {}, steps, fileStem: title }],
-    variables: sink.list(),
-    notTranslated,
-  };
+  return singleFlowResult('har', title, steps, sink.list(), notTranslated);
 }

@@ -81,3 +81,20 @@ export class ImportError extends Error {
     this.name = 'ImportError';
   }
 }
+
+/** The result of an importer that makes one flow of all it read (curl commands, a HAR recording). */
+export function singleFlowResult(
+  format: ImportFormat,
+  title: string,
+  steps: ImportedStep[],
+  variables: ImportedVariable[],
+  notTranslated: string[],
+): ImportResult {
+  return {
+    format,
+    title,
+    flows: [{ name: title, tags: ['imported', format], env: {}, steps, fileStem: title }],
+    variables,
+    notTranslated,
+  };
+}

@@ -55,16 +55,17 @@ export class UniqueNames {
   }
 
   take(wanted: string): string {
-    let name = wanted;
-    for (let n = 2; this.used.has(name); n++) name = `${wanted}_${n}`;
-    this.used.add(name);
-    return name;
+    return this.takeNumbered(wanted, '_');
   }
 
   /** Like take, with `-2` instead of `_2` (file stems). */
   takeStem(wanted: string): string {
+    return this.takeNumbered(wanted, '-');
+  }
+
+  private takeNumbered(wanted: string, separator: string): string {
     let name = wanted;
-    for (let n = 2; this.used.has(name); n++) name = `${wanted}-${n}`;
+    for (let n = 2; this.used.has(name); n++) name = `${wanted}${separator}${n}`;
     this.used.add(name);
     return name;
   }

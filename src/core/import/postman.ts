@@ -8,6 +8,7 @@
  */
 import { looksSecret } from '../secrets';
 import { isObject, parseDocumentText, stringOf } from './documentText';
+import { hasHeader, setHeader } from './headers';
 import { MAX_DEPTH, MAX_FLOWS, MAX_STEPS_PER_FLOW } from './limits';
 import { ImportError, type ImportedFlow, type ImportedRequest, type ImportedStep, type ImportResult } from './model';
 import { isPlainName, slug, stepIdFrom, UniqueNames } from './naming';
@@ -131,16 +132,6 @@ function jsonBody(raw: string): unknown {
   } catch {
     return raw;
   }
-}
-
-function setHeader(headers: Record<string, string>, name: string, value: string): void {
-  const existing = Object.keys(headers).find((k) => k.toLowerCase() === name.toLowerCase());
-  if (existing !== undefined) delete headers[existing];
-  headers[name] = value;
-}
-
-function hasHeader(headers: Record<string, string>, name: string): boolean {
-  return Object.keys(headers).some((k) => k.toLowerCase() === name.toLowerCase());
 }
 
 function applyAuth(

@@ -3,6 +3,7 @@
  * project's secret policy (core/secrets.ts: names that look secret show `***`; secret values are
  * redacted wherever and however encoded they appear, by redact.ts), then shortened to one line.
  */
+import { compactJson, oneLine } from '../format';
 import { createRedactor, type Redactor } from '../redact';
 import { looksSecret, SECRET_MASK } from '../secrets';
 
@@ -40,15 +41,8 @@ export function previewValue(value: unknown, max = DEFAULT_MAX): string {
   let text: string;
   if (value === undefined) text = 'undefined';
   else if (typeof value === 'string') text = value === MASK ? MASK : JSON.stringify(value);
-  else {
-    try {
-      text = JSON.stringify(value) ?? String(value);
-    } catch {
-      text = String(value);
-    }
-  }
-  text = text.replace(/\s+/g, ' ');
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+  else text = compactJson(value);
+  return oneLine(text, max);
 }
 
 /** Pretty JSON for a hover's code block, cut at `maxChars`. */

@@ -182,63 +182,59 @@ export class AnalyticsView {
         h('td', { class: 'muted small', text: f.failure_patterns[0] ?? '' }),
       ),
     );
-    return h(
-      'section',
-      { class: 'analytics-section' },
-      h('h2', { text: 'Flaky flows' }),
-      flows.length
-        ? h(
-            'table',
-            { class: 'data-table flaky-table' },
-            h(
-              'thead',
-              {},
-              h(
-                'tr',
-                {},
-                ...['Flow', 'Score', 'Passed', 'Latest runs', 'Most common failure'].map((t) => h('th', { text: t })),
-              ),
-            ),
-            h('tbody', {}, ...rows),
-          )
-        : h('p', { class: 'muted', text: 'No flaky flows in this range.' }),
+    return tableSection(
+      'Flaky flows',
+      'flaky-table',
+      ['Flow', 'Score', 'Passed', 'Latest runs', 'Most common failure'],
+      rows,
+      'No flaky flows in this range.',
     );
   }
 
   private stepsTable(steps: StepPerformance[]): HTMLElement {
     const change = (pct: number | undefined) => (pct === undefined ? '' : `${pct > 0 ? '+' : ''}${pct}%`);
-    return h(
-      'section',
-      { class: 'analytics-section' },
-      h('h2', { text: 'Slowest steps' }),
-      steps.length
-        ? h(
-            'table',
-            { class: 'data-table steps-table' },
-            h(
-              'thead',
-              {},
-              h('tr', {}, ...['Step', 'Flow', 'Runs', 'p50', 'p95', 'p99', 'Change'].map((t) => h('th', { text: t }))),
-            ),
-            h(
-              'tbody',
-              {},
-              ...steps.map((s) =>
-                h(
-                  'tr',
-                  { 'data-step': s.step_id },
-                  h('td', {}, h('div', { text: s.step_name }), h('div', { class: 'muted small', text: s.action })),
-                  h('td', { class: 'small', text: s.flow_name }),
-                  h('td', { class: 'num', text: String(s.execution_count) }),
-                  h('td', { class: 'num', text: formatDuration(s.p50_duration_ms) }),
-                  h('td', { class: 'num', text: formatDuration(s.p95_duration_ms) }),
-                  h('td', { class: 'num', text: formatDuration(s.p99_duration_ms) }),
-                  h('td', { class: `num ${(s.change_pct ?? 0) >= 20 ? 'slower' : ''}`, text: change(s.change_pct) }),
-                ),
-              ),
-            ),
-          )
-        : h('p', { class: 'muted', text: 'No step timings in this range.' }),
+    const rows = steps.map((s) =>
+      h(
+        'tr',
+        { 'data-step': s.step_id },
+        h('td', {}, h('div', { text: s.step_name }), h('div', { class: 'muted small', text: s.action })),
+        h('td', { class: 'small', text: s.flow_name }),
+        h('td', { class: 'num', text: String(s.execution_count) }),
+        h('td', { class: 'num', text: formatDuration(s.p50_duration_ms) }),
+        h('td', { class: 'num', text: formatDuration(s.p95_duration_ms) }),
+        h('td', { class: 'num', text: formatDuration(s.p99_duration_ms) }),
+        h('td', { class: `num ${(s.change_pct ?? 0) >= 20 ? 'slower' : ''}`, text: change(s.change_pct) }),
+      ),
+    );
+    return tableSection(
+      'Slowest steps',
+      'steps-table',
+      ['Step', 'Flow', 'Runs', 'p50', 'p95', 'p99', 'Change'],
+      rows,
+      'No step timings in this range.',
     );
   }
+}
+
+/** A titled section: a table of `rows` under `headings`, or the `empty` text when there are none. */
+function tableSection(
+  title: string,
+  tableClass: string,
+  headings: readonly string[],
+  rows: readonly HTMLElement[],
+  empty: string,
+): HTMLElement {
+  return h(
+    'section',
+    { class: 'analytics-section' },
+    h('h2', { text: title }),
+    rows.length
+      ? h(
+          'table',
+          { class: `data-table ${tableClass}` },
+          h('thead', {}, h('tr', {}, ...headings.map((t) => h('th', { text: t })))),
+          h('tbody', {}, ...rows),
+        )
+      : h('p', { class: 'muted', text: empty }),
+  );
 }

@@ -6,7 +6,7 @@
  */
 import type { BulkFlowAnswer, BulkFlowOperation } from '../../core/bulkFlows';
 import { h, replaceChildren, setText } from '../dom';
-import { SelectableRows } from '../selectableRows';
+import { SelectableRows, selectCell } from '../selectableRows';
 import { TransportError, type FlowInfo, type Transport } from '../transport';
 
 export interface FlowsViewOptions {
@@ -152,16 +152,7 @@ export class FlowsView {
     const row = h(
       'tr',
       { 'data-id': flow.id, class: 'flow-row' },
-      h(
-        'td',
-        { class: 'col-select', role: 'gridcell' },
-        h('input', {
-          type: 'checkbox',
-          class: 'row-check',
-          tabindex: -1,
-          'aria-label': `Select ${flow.name ?? flow.id}`,
-        }),
-      ),
+      selectCell(`Select ${flow.name ?? flow.id}`),
       h('td', { role: 'gridcell', text: flow.name ?? '(not a valid flow)' }),
       h('td', { role: 'gridcell', class: 'mono small', text: flow.id }),
       h(

@@ -12,7 +12,7 @@ import type { BulkExecutionAction } from '../../core/bulkExecutions';
 import { h, replaceChildren, setText } from '../dom';
 import { highlightParts } from '../highlight';
 import { LIST_FILTER_NAMES, type ListFilter } from '../route';
-import { SelectableRows } from '../selectableRows';
+import { SelectableRows, selectCell } from '../selectableRows';
 import { FrameScheduler } from '../frame';
 import { formatDuration, formatRelative, formatTime, isFinished, statusLabel } from '../format';
 import type { ConnectionState, FlowInfo, Subscription, Transport } from '../transport';
@@ -525,16 +525,7 @@ export class ListView {
     row.element.dataset.status = s.status;
     replaceChildren(
       row.element,
-      h(
-        'td',
-        { class: 'col-select', role: 'gridcell' },
-        h('input', {
-          type: 'checkbox',
-          class: 'row-check',
-          tabindex: -1,
-          'aria-label': `Select ${s.flow_name} ${s.id}`,
-        }),
-      ),
+      selectCell(`Select ${s.flow_name} ${s.id}`),
       h(
         'td',
         { class: 'col-status' },

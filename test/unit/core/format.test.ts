@@ -4,7 +4,7 @@ import * as assert from 'node:assert';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { TimeoutError } from '../../../src/core/engine/errors';
-import { formatBytes, formatDuration, formatValue, isFinished } from '../../../src/core/format';
+import { compactJson, formatBytes, formatDuration, formatValue, isFinished, oneLine } from '../../../src/core/format';
 import { stepStateText } from '../../../src/core/stepStateText';
 import { formatDiffValue } from '../../../src/extension/outputText';
 import { unlistedText } from '../../../src/extension/unlistedFiles';
@@ -117,5 +117,17 @@ describe('formatters (core/format.ts)', () => {
     };
     visit(root);
     assert.deepStrictEqual(offenders, [], 'format with core/format.ts instead');
+  });
+
+  it('writes previews on one line: compact JSON (String() where JSON has none), cut with an ellipsis', () => {
+    assert.equal(compactJson({ a: [1, 'x'] }), '{"a":[1,"x"]}');
+    assert.equal(compactJson(undefined), 'undefined');
+    assert.equal(compactJson(10n), '10');
+    const cycle: Record<string, unknown> = {};
+    cycle.self = cycle;
+    assert.equal(compactJson(cycle), '[object Object]');
+    assert.equal(oneLine('a\n  b\tc', 10), 'a b c');
+    assert.equal(oneLine('abcdefghij', 10), 'abcdefghij');
+    assert.equal(oneLine('abcdefghijk', 10), 'abcdefghi…');
   });
 });
