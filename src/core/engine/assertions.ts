@@ -1,5 +1,5 @@
 /** Checks a step's assertions in order; the first that fails becomes an AssertionFailedError. */
-import { compileUncached, type CompiledExpression, type ExpressionScope } from '../expr';
+import { compileForCheck, type CompiledExpression, type ExpressionScope } from '../expr';
 import { AssertionFailedError } from './errors';
 import { errorMessage, TestMeshError } from '../errors';
 
@@ -9,19 +9,32 @@ export interface AssertionSource {
 }
 
 /**
- * Compiled assertions, kept only for assertions that run more than once (a step in a loop, a
- * retried step). A flow of thousands of steps runs each assertion once: keeping its closures for
- * even a few steps made V8 promote nearly all of them to the old generation (measured with the
- * heap profiler: a 10,000-step run promoted 44 MB instead of 20 MB), and only a full collection
- * frees them. So the first run compiles and drops; the second run compiles and keeps.
+ * Compiled assertions, kept only for texts that run more than once: a check every step repeats
+ * (`status == 200`), a step in a loop, a retried step. A flow of thousands of steps has mostly
+ * assertions that run once (`body.id == 4711`): keeping their closures for even a few steps made
+ * V8 promote nearly all of them to the old generation (measured with the heap profiler: a
+ * 10,000-step run promoted 44 MB instead of 20 MB), and only a full collection frees them. So a
+ * text seen for the first time is compiled and dropped; seen again, it is compiled and kept.
+ * Both tables are bounded: emptied when full, they are only ever a cache.
  */
-const ranBefore = new WeakMap<AssertionSource, CompiledExpression | undefined>();
+const MAX_SEEN = 4096;
+const MAX_KEPT = 256;
+const seenOnce = new Set<string>();
+const kept = new Map<string, CompiledExpression>();
 
 function compiledFor(assertion: AssertionSource): CompiledExpression {
-  const kept = ranBefore.get(assertion);
-  if (kept) return kept;
-  const expression = compileUncached(assertion.expression);
-  ranBefore.set(assertion, ranBefore.has(assertion) ? expression : undefined);
+  const text = assertion.expression;
+  const known = kept.get(text);
+  if (known) return known;
+  const expression = compileForCheck(text);
+  if (seenOnce.has(text)) {
+    if (kept.size >= MAX_KEPT) kept.clear();
+    kept.set(text, expression);
+    seenOnce.delete(text);
+  } else {
+    if (seenOnce.size >= MAX_SEEN) seenOnce.clear();
+    seenOnce.add(text);
+  }
   return expression;
 }
 

@@ -18,7 +18,8 @@ interface Operand {
 /** An evaluation that remembers why it came out the way it did. */
 interface Probe {
   readonly value: unknown;
-  readonly operands: readonly Operand[];
+  /** Worked out only for a failure message: most checks pass. */
+  readonly operands: () => readonly Operand[];
   readonly expected: unknown;
   readonly actual: unknown;
 }
@@ -26,6 +27,9 @@ interface Probe {
 type Prober = (scope: ExpressionScope) => Probe;
 
 const MAX_OPERAND_TEXT = 80;
+
+/** The one answer for every passing check (callers only read it). */
+const PASSED: AssertionOutcome = Object.freeze({ passed: true });
 
 /**
  * Builds `check` for an expression: it evaluates exactly once (placeholders like `${UUID}` must not be
@@ -36,8 +40,8 @@ export function compileCheck(root: Node, source: string): (scope: ExpressionScop
   const shownSource = source.trim();
   return (scope) => {
     const result = probe(scope);
-    if (isTruthy(result.value)) return { passed: true };
-    const got = uniqueOperands(result.operands)
+    if (isTruthy(result.value)) return PASSED;
+    const got = uniqueOperands(result.operands())
       .map((o) => `${o.text} = ${formatValue(o.value)}`)
       .join(', ');
     const message = got ? `${shownSource}: got ${got}` : `${shownSource}: evaluated to ${formatValue(result.value)}`;
@@ -82,7 +86,8 @@ function compileProbe(node: Node, source: string): Prober {
         if (isTruthy(first.value)) return { ...first, value: true };
         const second = right(scope);
         if (isTruthy(second.value)) return { ...second, value: true };
-        return { value: false, operands: [...first.operands, ...second.operands], expected: true, actual: false };
+        const operands = () => [...first.operands(), ...second.operands()];
+        return { value: false, operands, expected: true, actual: false };
       };
     }
     case 'unary': {
@@ -91,7 +96,10 @@ function compileProbe(node: Node, source: string): Prober {
       return (scope) => {
         const inner = operand(scope);
         const value = !isTruthy(inner.value);
-        const operands = inner.operands.length > 0 ? inner.operands : shown(node.operand, source, inner.value);
+        const operands = () => {
+          const within = inner.operands();
+          return within.length > 0 ? within : shown(node.operand, source, inner.value);
+        };
         return { value, operands, expected: true, actual: value };
       };
     }
@@ -107,7 +115,7 @@ function compileProbe(node: Node, source: string): Prober {
       return (scope) => {
         const values = args.map((arg) => arg(scope));
         const value = fn.call(values, node);
-        const operands = node.args.flatMap((arg, i) => shown(arg, source, values[i]));
+        const operands = () => node.args.flatMap((arg, i) => shown(arg, source, values[i]));
         return { value, operands, expected: true, actual: value };
       };
     }
@@ -117,7 +125,7 @@ function compileProbe(node: Node, source: string): Prober {
   const evaluate: Evaluator = compileNode(node);
   return (scope) => {
     const value = evaluate(scope);
-    return { value, operands: shown(node, source, value), expected: true, actual: value };
+    return { value, operands: () => shown(node, source, value), expected: true, actual: value };
   };
 }
 
@@ -133,7 +141,7 @@ function probeBinary(node: BinaryNode, source: string): Prober {
     const l = left(scope);
     const r = right(scope);
     const value = operation(l, r);
-    const operands = [...shown(node.left, source, l), ...shown(node.right, source, r)];
+    const operands = () => [...shown(node.left, source, l), ...shown(node.right, source, r)];
     if (equality && node.right.type === 'literal') return { value, operands, expected: r, actual: l };
     if (equality && node.left.type === 'literal') return { value, operands, expected: l, actual: r };
     if (ordering) return { value, operands, expected: `${node.operator} ${formatValue(r)}`, actual: l };

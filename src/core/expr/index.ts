@@ -19,14 +19,21 @@ export interface CompiledExpression {
 }
 
 class Compiled implements CompiledExpression {
-  readonly evaluate: Evaluator;
+  private evaluator?: Evaluator;
   private checker?: (scope: ExpressionScope) => AssertionOutcome;
 
+  /** `eager`: compile now, so that compiling reports an unknown function (compileExpression's promise). */
   constructor(
     readonly source: string,
     private readonly root: Node,
+    eager: boolean,
   ) {
-    this.evaluate = compileNode(root);
+    if (eager) this.evaluator = compileNode(root);
+  }
+
+  evaluate(scope: ExpressionScope): unknown {
+    this.evaluator ??= compileNode(this.root);
+    return this.evaluator(scope);
   }
 
   check(scope: ExpressionScope): AssertionOutcome {
@@ -40,9 +47,19 @@ const MAX_CACHED = 2000;
 const cache = new Map<string, CompiledExpression>();
 
 /** Parses and compiles an expression without the shared cache, for callers that keep what they need. */
-export function compileUncached(source: string): CompiledExpression {
+function compileUncached(source: string): CompiledExpression {
   if (typeof source !== 'string') throw new ExpressionError(`an expression must be text, got ${typeof source}`, 0);
-  return new Compiled(source, parse(source));
+  return new Compiled(source, parse(source), true);
+}
+
+/**
+ * Parses an expression that will only be checked (an assertion), without the shared cache. `check`
+ * compiles what it needs on first use, so the evaluator, which `check` does not use, is never
+ * built; errors compiling would report (an unknown function) surface from the first `check`.
+ */
+export function compileForCheck(source: string): CompiledExpression {
+  if (typeof source !== 'string') throw new ExpressionError(`an expression must be text, got ${typeof source}`, 0);
+  return new Compiled(source, parse(source), false);
 }
 
 /**
