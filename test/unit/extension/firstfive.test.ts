@@ -75,7 +75,8 @@ describe('extension: no silent files', () => {
       2000,
       'the file to be listed',
     );
-    // In the Test Explorer.
+    // Found by the tree's lookup, and in the Test Explorer.
+    assert.ok(h.tree.flowItem(h.key('scratch/try.yaml')));
     assert.strictEqual(
       h.controller.renderTestTree(),
       `scratch/try.yaml #runnable
