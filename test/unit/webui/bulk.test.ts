@@ -109,10 +109,20 @@ describe('web UI filters, multi-select and bulk actions in headless Chromium', f
     assert.match(page.url(), /#\/executions$/);
 
     await page.fill('input[aria-label^="Search"]', 'payments');
-    await waitFor(async () => (await rows(page).count()) === 3, { message: 'three payment runs' });
-    assert.match(page.url(), /#\/executions\?q=payments$/);
-    const marks = await page.locator('table.executions mark').allTextContents();
-    assert.ok(marks.length >= 3 && marks.every((m) => m === 'Payments'), JSON.stringify(marks));
+    // The rows, the URL and the highlights may come in more than one render: wait for all three.
+    const marks = () => page.locator('table.executions mark').allTextContents();
+    await waitFor(
+      async () =>
+        (await rows(page).count()) === 3 &&
+        /#\/executions\?q=payments$/.test(page.url()) &&
+        (await marks()).length >= 3,
+      { message: 'three payment runs, in the URL, highlighted' },
+    );
+    const shown = await marks();
+    assert.ok(
+      shown.every((m) => m === 'Payments'),
+      JSON.stringify(shown),
+    );
 
     await page.selectOption('select[aria-label="Filter by trigger"]', 'cli');
     await waitFor(async () => (await rows(page).count()) === 2, { message: 'two cli runs' });
