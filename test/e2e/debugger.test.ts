@@ -77,6 +77,9 @@ describe('TestMesh debugger in code-server', function () {
     const breakpointLine = checkLine + 1;
     await openFile(page, FILE);
     const editor = activeEditor(page, FILE);
+    // The CodeLenses come a moment after the text and push the lines down: measured before them,
+    // the click lands on another line (another step's breakpoint; the run then pauses elsewhere).
+    await editor.locator('.codelens-decoration a', { hasText: '▶ Run flow' }).first().waitFor({ timeout: 30_000 });
     const lineNumber = editor
       .locator('.margin-view-overlays .line-numbers')
       .filter({ hasText: new RegExp(`^\\s*${breakpointLine}\\s*$`) });
