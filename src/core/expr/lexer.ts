@@ -82,7 +82,7 @@ const ESCAPES: Record<string, string> = {
   '/': '/',
 };
 
-function isDigit(c: number): boolean {
+export function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
 }
 

@@ -12,14 +12,10 @@
  * which all start with `\` or use braces (excluded). The length limit is the one thing a longer run
  * changes: a text over MAX_EXPRESSION_LENGTH has no shape (it is always parsed, and refused).
  */
-import { MAX_EXPRESSION_LENGTH } from './lexer';
+import { isDigit, MAX_EXPRESSION_LENGTH } from './lexer';
 
 const NEUTRAL = new Uint8Array(128);
 for (const c of ' \t=!<>+-*/%()[]&|?:') NEUTRAL[c.charCodeAt(0)] = 1;
-
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
-}
 
 function neutral(c: number): boolean {
   return c < 128 && NEUTRAL[c] === 1;
