@@ -18,13 +18,7 @@
 import { LineCounter, type Node as YamlNode } from 'yaml';
 import { MAX_NESTING_DEPTH } from './limits';
 import { ScalarInterner } from './yamlInterner';
-
-const NODE_TYPE = Symbol.for('yaml.node.type');
-const MAP = Symbol.for('yaml.map');
-const SEQ = Symbol.for('yaml.seq');
-const SCALAR = Symbol.for('yaml.scalar');
-const ALIAS = Symbol.for('yaml.alias');
-const PAIR = Symbol.for('yaml.pair');
+import { ALIAS, MAP, NODE_TYPE, PAIR, SCALAR, SEQ } from './yamlNodeKinds';
 
 type Range = [number, number, number];
 export type ScalarType = 'PLAIN' | 'QUOTE_DOUBLE' | 'QUOTE_SINGLE' | 'BLOCK_LITERAL' | 'BLOCK_FOLDED';
@@ -33,12 +27,14 @@ export type ScalarType = 'PLAIN' | 'QUOTE_DOUBLE' | 'QUOTE_SINGLE' | 'BLOCK_LITE
 // The three offsets of yaml's `range` are plain fields, and `range` is built when read: a
 // 10,000-step flow has a quarter of a million nodes, and an array each made the tree half again
 // as large (and the garbage collector copy it all while it grows).
+//
+// Each node class sets all its fields in its own constructor, with no base class constructor and
+// no class field initializers: in a fresh process, before anything is optimised, each of those
+// is one more function call per node. FastRanged is only the prototype they share (set below).
 abstract class FastRanged {
-  constructor(
-    public start: number,
-    public valueEnd: number,
-    public end: number,
-  ) {}
+  declare start: number;
+  declare valueEnd: number;
+  declare end: number;
 
   /** yaml's `[start, value end, node end]`. */
   get range(): Range {
@@ -46,63 +42,83 @@ abstract class FastRanged {
   }
 }
 
-class FastScalar extends FastRanged {
+class FastScalar {
+  declare value: unknown;
+  declare type: ScalarType;
+  declare start: number;
+  declare valueEnd: number;
+  declare end: number;
   declare anchor?: string;
-  constructor(
-    public value: unknown,
-    public type: ScalarType,
-    start: number,
-    valueEnd: number,
-    end: number,
-  ) {
-    super(start, valueEnd, end);
+  constructor(value: unknown, type: ScalarType, start: number, valueEnd: number, end: number) {
+    this.start = start;
+    this.valueEnd = valueEnd;
+    this.end = end;
+    this.value = value;
+    this.type = type;
   }
 }
 
-class FastAlias extends FastRanged {
-  constructor(
-    public source: string,
-    start: number,
-    valueEnd: number,
-    end: number,
-  ) {
-    super(start, valueEnd, end);
+class FastAlias {
+  declare source: string;
+  declare start: number;
+  declare valueEnd: number;
+  declare end: number;
+  constructor(source: string, start: number, valueEnd: number, end: number) {
+    this.start = start;
+    this.valueEnd = valueEnd;
+    this.end = end;
+    this.source = source;
   }
 }
 
 class FastPair {
-  constructor(
-    public key: FastNode,
-    public value: FastNode | null,
-  ) {}
+  declare key: FastNode;
+  declare value: FastNode | null;
+  constructor(key: FastNode, value: FastNode | null) {
+    this.key = key;
+    this.value = value;
+  }
 }
 
 /** What a collection holds until the parser gives it its items: one shared empty list. */
 const NO_ITEMS: never[] = [];
 
-class FastMap extends FastRanged {
+class FastMap {
+  declare items: FastPair[];
+  declare flow: boolean;
+  declare start: number;
+  declare valueEnd: number;
+  declare end: number;
   declare anchor?: string;
-  items: FastPair[] = NO_ITEMS;
-  constructor(
-    at: number,
-    public flow: boolean,
-  ) {
-    super(at, at, at);
+  constructor(at: number, flow: boolean) {
+    this.start = at;
+    this.valueEnd = at;
+    this.end = at;
+    this.items = NO_ITEMS;
+    this.flow = flow;
   }
 }
 
-class FastSeq extends FastRanged {
+class FastSeq {
+  declare items: FastNode[];
+  declare flow: boolean;
+  declare start: number;
+  declare valueEnd: number;
+  declare end: number;
   declare anchor?: string;
-  items: FastNode[] = NO_ITEMS;
-  constructor(
-    at: number,
-    public flow: boolean,
-  ) {
-    super(at, at, at);
+  constructor(at: number, flow: boolean) {
+    this.start = at;
+    this.valueEnd = at;
+    this.end = at;
+    this.items = NO_ITEMS;
+    this.flow = flow;
   }
 }
 
-// On the prototypes, not on each node: one property fewer to create per node.
+for (const type of [FastScalar, FastAlias, FastMap, FastSeq])
+  Object.setPrototypeOf(type.prototype, FastRanged.prototype);
+
+// The node type on the prototypes, not on each node: one property fewer to create per node.
 for (const [type, symbol] of [
   [FastScalar, SCALAR],
   [FastAlias, ALIAS],
