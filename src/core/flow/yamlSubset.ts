@@ -242,6 +242,12 @@ class SubsetParser {
   private phaseAhead: 'setup' | 'steps' | 'teardown' | undefined;
   /** Set while reading the value of the root's `flow:` key: its mapping holds the phase keys. */
   private flowAhead = false;
+  /** Indentation of the line nextContentLine found last. */
+  private contentIndent = 0;
+  /** The last answer of nextContentLine (knowContentLine): from where, which line, its indentation. */
+  private knownFrom = -1;
+  private knownLine = -1;
+  private knownIndent = 0;
 
   constructor(
     private readonly text: string,
@@ -254,7 +260,7 @@ class SubsetParser {
     let contents: FastNode | null = null;
     const first = this.nextContentLine(0);
     if (first >= 0) {
-      const indent = this.indentAt(first);
+      const indent = this.contentIndent;
       contents = this.blockNode(first + indent, indent, -1);
       if (this.nextContentLine(this.pos) >= 0) unsupported();
     }
@@ -268,8 +274,17 @@ class SubsetParser {
 
   // ---- lines -----------------------------------------------------------------------------------
 
-  /** Start of the first line at or after `lineStart` with content other than a comment; -1 at the end. */
+  /**
+   * Start of the first line at or after `lineStart` with content other than a comment; -1 at the
+   * end. Its indentation is left in `contentIndent`.
+   */
   private nextContentLine(from: number): number {
+    // Asked again from the same place (a node's end, by the node and then by its parent): the
+    // indentation of a long flow is a quarter of its text, better not read three times.
+    if (from === this.knownFrom) {
+      this.contentIndent = this.knownIndent;
+      return this.knownLine;
+    }
     const text = this.text;
     let lineStart = from;
     // `from` may be mid-line (just after a node): the rest of that line must be blank or a comment.
@@ -292,9 +307,18 @@ class SubsetParser {
         lineStart = nl + 1;
         continue;
       }
+      this.knowContentLine(from, lineStart, i - lineStart);
+      this.contentIndent = i - lineStart;
       return lineStart;
     }
     return -1;
+  }
+
+  /** Remembers what nextContentLine(from) answers, found by whoever read that far. */
+  private knowContentLine(from: number, lineStart: number, indent: number): void {
+    this.knownFrom = from;
+    this.knownLine = lineStart;
+    this.knownIndent = indent;
   }
 
   /** From `at` to the end of the line there may be only spaces and a comment; returns the newline's offset (or n). */
@@ -355,12 +379,6 @@ class SubsetParser {
     if (this.open > MAX_SUBSET_DEPTH) unsupported();
   }
 
-  private indentAt(lineStart: number): number {
-    let i = lineStart;
-    while (this.text.charCodeAt(i) === SPACE) i++;
-    return i - lineStart;
-  }
-
   private lineStartOf(offset: number): number {
     return this.text.lastIndexOf('\n', offset - 1) + 1;
   }
@@ -383,7 +401,7 @@ class SubsetParser {
         // `&name` alone on its line: it names the block node below.
         const next = this.nextContentLine(i);
         if (next < 0) unsupported();
-        const nextIndent = this.indentAt(next);
+        const nextIndent = this.contentIndent;
         if (nextIndent <= parentIndent) unsupported();
         const node = this.blockNode(next + nextIndent, nextIndent, parentIndent);
         if (node instanceof FastAlias || (node as { anchor?: string }).anchor !== undefined) unsupported();
@@ -428,7 +446,7 @@ class SubsetParser {
 
       const next = this.nextContentLine(this.pos);
       if (next < 0) break;
-      const nextIndent = this.indentAt(next);
+      const nextIndent = this.contentIndent;
       if (nextIndent < indent) break;
       if (nextIndent > indent) unsupported();
       keyAt = next + nextIndent;
@@ -476,7 +494,7 @@ class SubsetParser {
     if (i >= this.n || c === NL || c === HASH) {
       const next = this.nextContentLine(i);
       if (next >= 0) {
-        const nextIndent = this.indentAt(next);
+        const nextIndent = this.contentIndent;
         const first = next + nextIndent;
         if (nextIndent > indent) return this.blockNode(first, nextIndent, indent);
         if (nextIndent === indent && text.charCodeAt(first) === DASH && isBlankOrEnd(text, first + 1, this.n))
@@ -499,7 +517,7 @@ class SubsetParser {
     if (i >= this.n || c === NL || c === HASH) {
       const next = this.nextContentLine(i);
       if (next < 0) unsupported();
-      const nextIndent = this.indentAt(next);
+      const nextIndent = this.contentIndent;
       const first = next + nextIndent;
       if (nextIndent > parentIndent) node = this.blockNode(first, nextIndent, parentIndent);
       else if (nextIndent === parentIndent && text.charCodeAt(first) === DASH && isBlankOrEnd(text, first + 1, this.n))
@@ -536,7 +554,7 @@ class SubsetParser {
       seq.valueEnd = seq.end = item.end;
       const next = this.nextContentLine(this.pos);
       if (next < 0) break;
-      const nextIndent = this.indentAt(next);
+      const nextIndent = this.contentIndent;
       if (nextIndent < indent) break;
       if (nextIndent > indent) unsupported();
       dash = next + nextIndent;
@@ -557,7 +575,7 @@ class SubsetParser {
     if (i >= this.n || c === NL || c === HASH) {
       const next = this.nextContentLine(i);
       if (next >= 0) {
-        const nextIndent = this.indentAt(next);
+        const nextIndent = this.contentIndent;
         if (nextIndent > indent) return this.blockNode(next + nextIndent, nextIndent, indent);
       }
       return this.emptyScalar(i);
@@ -686,7 +704,12 @@ class SubsetParser {
           scan = i + 1;
           continue;
         }
-        if (i - scan <= parentIndent || c === HASH) break;
+        if (c === HASH) break;
+        if (i - scan <= parentIndent) {
+          // The next content line, which the parent asks for next (from `end`, where this scalar stops).
+          this.knowContentLine(end, scan, i - scan);
+          break;
+        }
         // A continuation line that looks like anything else is left to the yaml package.
         if (c < 128 && (INDICATOR[c] || c === DASH || c === 63 || c === COLON)) unsupported();
         const lineContentEnd = this.plainLineEnd(i);
