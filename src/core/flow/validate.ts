@@ -31,12 +31,18 @@ const STEP_ID = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 /** Lists up to this long are made at their final length; longer ones (hostile files) grow as usual. */
 const PRESIZED_LIST = 64;
 
-/** Where nested steps hang off their parent. */
+/** Where a step is: its phase, the step it is nested in, and its place in its list. */
 interface StepPlace {
   phase: Phase;
-  /** Default id when the step has none. */
-  defaultId: string;
   parentId?: string;
+  /** Its default id (when it has none) is `<idPrefix>_<index>`: `steps_3`, `login.then_0`. */
+  idPrefix: string;
+  index: number;
+}
+
+/** Made only when needed (a step without a valid id, a message): most steps have an id. */
+function defaultIdOf(place: StepPlace): string {
+  return `${place.idPrefix}_${place.index}`;
 }
 
 /**
@@ -105,7 +111,7 @@ class FlowBuilder extends YamlReader implements StepSink {
       steps = [];
       this.prebuilt.set(list, steps);
     }
-    const step = this.step(item, { phase, defaultId: `${phase}_${index}` });
+    const step = this.step(item, { phase, idPrefix: phase, index });
     if (step) steps.push(step);
   }
 
@@ -250,7 +256,7 @@ class FlowBuilder extends YamlReader implements StepSink {
     }
     const steps: StepDef[] = [];
     list.items.forEach((item, index) => {
-      const step = this.step(item as YamlNode, { phase, defaultId: `${phase}_${index}` });
+      const step = this.step(item as YamlNode, { phase, idPrefix: phase, index });
       if (step) steps.push(step);
     });
     return steps;
@@ -261,7 +267,7 @@ class FlowBuilder extends YamlReader implements StepSink {
   private step(node: YamlNode, place: StepPlace): StepDef | undefined {
     const map = this.expand(node);
     if (!isMap(map)) {
-      this.error(node, `step '${place.defaultId}': a step must be a mapping with an 'action', got ${describe(map)}`);
+      this.error(node, `step '${defaultIdOf(place)}': a step must be a mapping with an 'action', got ${describe(map)}`);
       return undefined;
     }
     return this.stepFromMap(map, place);
@@ -270,7 +276,7 @@ class FlowBuilder extends YamlReader implements StepSink {
   private stepFromMap(map: YamlNode, place: StepPlace): StepDef {
     const entries = this.entries(map);
     const idEntry = entries.get('id');
-    const written = this.writtenId(idEntry, place.defaultId);
+    const written = this.writtenId(idEntry, place);
     const id = this.registerId(written);
     const label = `step '${written}'`;
     const step: StepDef = {
@@ -301,16 +307,16 @@ class FlowBuilder extends YamlReader implements StepSink {
   }
 
   /** The id a step is written with: its valid 'id', else the default for its place. */
-  private writtenId(idEntry: Entry | undefined, defaultId: string): string {
-    if (!idEntry) return defaultId;
-    const text = this.scalarText(idEntry.value, `step '${defaultId}': 'id'`);
-    if (text === undefined) return defaultId;
+  private writtenId(idEntry: Entry | undefined, place: StepPlace): string {
+    if (!idEntry) return defaultIdOf(place);
+    const text = this.textOf(idEntry.value) ?? this.scalarText(idEntry.value, `step '${defaultIdOf(place)}': 'id'`);
+    if (text === undefined) return defaultIdOf(place);
     if (STEP_ID.test(text)) return text;
     this.error(
       idEntry.value ?? idEntry.keyNode,
       `step id '${text}' is not valid: use letters, digits, '_' and '-', starting with a letter or '_'`,
     );
-    return defaultId;
+    return defaultIdOf(place);
   }
 
   /** One key of a step other than 'config' (read once the action is known). */
@@ -320,12 +326,12 @@ class FlowBuilder extends YamlReader implements StepSink {
       case 'id':
         break;
       case 'name': {
-        const name = this.scalarText(value, `${label}: 'name'`);
+        const name = this.textOf(value) ?? this.scalarText(value, `${label}: 'name'`);
         if (name !== undefined) step.name = name;
         break;
       }
       case 'action': {
-        const action = this.scalarText(value, `${label}: 'action'`);
+        const action = this.textOf(value) ?? this.scalarText(value, `${label}: 'action'`);
         step.actionRange = this.range(value, entry.keyNode);
         if (action === undefined) break;
         step.action = action;
@@ -451,12 +457,7 @@ class FlowBuilder extends YamlReader implements StepSink {
         this.error(entry.keyNode, `${label}: an output needs a variable name`);
         continue;
       }
-      // The message's words are put together only for a value that is not text.
-      const node = this.deref(entry.value);
-      const raw =
-        isScalar(node) && typeof node.value === 'string'
-          ? node.value
-          : this.scalarText(entry.value, `${label}: output '${entry.key}'`);
+      const raw = this.textOf(entry.value) ?? this.scalarText(entry.value, `${label}: output '${entry.key}'`);
       if (raw === undefined) continue;
       const path = raw.trim();
       if (this.validOutputPaths.has(path)) {
@@ -613,7 +614,7 @@ class FlowBuilder extends YamlReader implements StepSink {
         );
       }
       if (keySpec?.nested) {
-        this.nested(step, e, keySpec.nested, label, { phase: step.phase, parentId: step.id, defaultId: step.id });
+        this.nested(step, e, keySpec.nested, label);
         continue;
       }
       const value = this.value(e.value);
@@ -726,7 +727,7 @@ class FlowBuilder extends YamlReader implements StepSink {
 
   // ---- nested steps --------------------------------------------------------------------------
 
-  private nested(step: StepDef, entry: Entry, kind: 'steps' | 'branches', label: string, place: StepPlace): void {
+  private nested(step: StepDef, entry: Entry, kind: 'steps' | 'branches', label: string): void {
     const list = this.expand(entry.value);
     if (isScalar(list) && list.value === null) return;
     if (!isSeq(list)) {
@@ -738,7 +739,7 @@ class FlowBuilder extends YamlReader implements StepSink {
       return;
     }
     if (kind === 'steps') {
-      step.blocks.push(this.block(entry.key, entry.key, list, place));
+      step.blocks.push(this.block(entry.key, entry.key, list, step));
       return;
     }
     list.items.forEach((item, index) => {
@@ -751,7 +752,7 @@ class FlowBuilder extends YamlReader implements StepSink {
       const fields = this.entries(branch);
       if (!fields.has('steps') && fields.has('action')) {
         // TestMesh's generator writes a branch as a step (TestMesh's runner then refuses it): a branch of that one step.
-        step.blocks.push(this.block(`branches[${index}]`, `branch${index}`, branch, place));
+        step.blocks.push(this.block(`branches[${index}]`, `branch${index}`, branch, step));
         return;
       }
       for (const field of fields.values()) {
@@ -764,23 +765,21 @@ class FlowBuilder extends YamlReader implements StepSink {
         this.error(stepsEntry?.value ?? branch, `${where} needs 'steps': a list of steps`);
         return;
       }
-      step.blocks.push(this.block(`branches[${index}]`, `branch${index}`, steps, place));
+      step.blocks.push(this.block(`branches[${index}]`, `branch${index}`, steps, step));
     });
   }
 
-  private block(key: string, idPart: string, list: YamlNode, place: StepPlace): StepBlock {
+  /** The steps of one of `parent`'s nested lists. */
+  private block(key: string, idPart: string, list: YamlNode, parent: StepDef): StepBlock {
     const steps: StepDef[] = [];
     // A mapping is a block of that one step (a parallel branch written as a step).
     const items = isSeq(list) ? (list.items as YamlNode[]) : isMap(list) ? [list] : undefined;
     if (items) {
-      items.forEach((item, index) => {
-        const child = this.step(item as YamlNode, {
-          phase: place.phase,
-          parentId: place.parentId,
-          defaultId: `${place.defaultId}.${idPart}_${index}`,
-        });
+      const idPrefix = `${parent.id}.${idPart}`;
+      for (let index = 0; index < items.length; index++) {
+        const child = this.step(items[index], { phase: parent.phase, parentId: parent.id, idPrefix, index });
         if (child) steps.push(child);
-      });
+      }
     }
     return { key, steps, range: this.range(list) };
   }

@@ -53,14 +53,10 @@ export class ScalarInterner {
         }
         return value;
       }
-      if (this.hashes[slot] === hash && known.length === length && sameText(known, source, from))
+      // startsWith compares in native code, also before this function is optimised.
+      if (this.hashes[slot] === hash && known.length === length && source.startsWith(known, from))
         return this.values[slot];
     }
     return this.resolve(source.slice(from, to));
   }
-}
-
-function sameText(known: string, source: string, from: number): boolean {
-  for (let i = 0; i < known.length; i++) if (known.charCodeAt(i) !== source.charCodeAt(from + i)) return false;
-  return true;
 }

@@ -281,6 +281,15 @@ export class YamlReader {
     return null;
   }
 
+  /**
+   * The text of a scalar that is text (aliases followed), else undefined, without a message: for
+   * the usual case, before scalarText's message is put into words.
+   */
+  textOf(node: YamlNode | null): string | undefined {
+    const target = this.deref(node);
+    return isScalar(target) && typeof target.value === 'string' ? target.value : undefined;
+  }
+
   /** A scalar that must be text: strings as is, numbers and booleans as written. */
   scalarText(node: YamlNode | null, what: string): string | undefined {
     const target = this.deref(node);
