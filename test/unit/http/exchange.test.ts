@@ -97,11 +97,14 @@ describe('HTTP exchange (dispatcher API, body read whole)', () => {
   });
 
   it('sends method, path with query, headers and body; reads the status and the whole body', async () => {
-    const result = await exchange(`${api.url}/echo?a=1&b=two`, options({
-      method: 'POST',
-      headers: { 'x-test': 'yes' },
-      body: '{"n":1}',
-    }));
+    const result = await exchange(
+      `${api.url}/echo?a=1&b=two`,
+      options({
+        method: 'POST',
+        headers: { 'x-test': 'yes' },
+        body: '{"n":1}',
+      }),
+    );
     assert.equal(result.status, 200);
     assert.equal(result.headers['content-type'], 'application/json');
     assert.deepEqual(JSON.parse(result.body.toString('utf8')), {
@@ -188,7 +191,7 @@ describe('HTTP exchange (dispatcher API, body read whole)', () => {
     assert.equal(emitterFor(controller.signal).listenerCount('abort'), 0);
   });
 
-  it('times out a stalled body with undici\'s body timeout error', async () => {
+  it("times out a stalled body with undici's body timeout error", async () => {
     await assert.rejects(exchange(`${api.url}/stall`, options({ bodyTimeout: 50 })), {
       code: 'UND_ERR_BODY_TIMEOUT',
     });
