@@ -134,6 +134,8 @@ export async function runCommand(args: RunArgs, io: Io, signal?: AbortSignal): P
     );
   reporters.push(...documents.map((d) => d.reporter));
 
+  const eventReporters = reporters.filter((r) => r.event);
+  const listensToEvents = collectEvents || eventReporters.length > 0;
   const reports: FlowReport[] = new Array(loaded.length);
   const bail = new AbortController();
   const onOuterAbort = () => bail.abort();
@@ -168,10 +170,13 @@ export async function runCommand(args: RunArgs, io: Io, signal?: AbortSignal): P
         signal: bail.signal,
         timeoutMs: args.timeoutMs,
         resolveFlow,
-        onEvent: (event) => {
-          if (collectEvents) events.push(event);
-          for (const r of reporters) r.event?.(flow, event);
-        },
+        // No listener when nothing reads the events: the engine then builds none (two per step).
+        onEvent: listensToEvents
+          ? (event) => {
+              if (collectEvents) events.push(event);
+              for (const r of eventReporters) r.event!(flow, event);
+            }
+          : undefined,
         onStepDetail: collectEvents
           ? (detail) => details.push(capStepDetail(detail, DEFAULT_MAX_BODY_BYTES))
           : undefined,

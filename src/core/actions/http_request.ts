@@ -1,5 +1,5 @@
 /** `http_request`: one HTTP call on the run's keep-alive pool, with a per-request timeout and abort. */
-import { request } from '../http/undici';
+import { exchange } from '../http/exchange';
 import { linkedAbort } from '../cancellation';
 import { TestMeshError } from '../errors';
 import { formatBytes } from '../format';
@@ -84,29 +84,6 @@ export function describeNetworkError(err: unknown, method: string, url: string):
   return new TestMeshError(`${method} ${url}: ${reason}${code && reasons[code] ? ` (${code})` : ''}`);
 }
 
-/** Reads the whole body with a size cap. Plain listeners: `for await` costs an async iterator per request. */
-function readText(
-  body: NodeJS.ReadableStream & { destroy(err?: Error): void },
-): Promise<{ text: string; size: number }> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    body.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        body.destroy(new TestMeshError(`response body larger than ${formatBytes(MAX_BODY_BYTES)}`));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    body.once('error', reject);
-    body.once('end', () => {
-      const buf = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
-      resolve({ text: buf.toString('utf8'), size });
-    });
-  });
-}
-
 async function run(config: Config, ctx: ActionContext): Promise<HttpResult> {
   const method = (optionalString(config, 'method') ?? 'GET').toUpperCase();
   const url = buildUrl(requireString(config, 'url'), optionalMap(config, 'query'));
@@ -149,30 +126,27 @@ async function run(config: Config, ctx: ActionContext): Promise<HttpResult> {
   try {
     let response;
     try {
-      response = await request(url, {
-        method: method as 'GET',
+      response = await exchange(url, {
+        method,
         headers,
         body,
         signal,
         dispatcher: ctx.dispatcher,
         headersTimeout: limit,
         bodyTimeout: limit,
+        maxBodyBytes: MAX_BODY_BYTES,
+        tooLarge: () => new TestMeshError(`response body larger than ${formatBytes(MAX_BODY_BYTES)}`),
       });
     } catch (err) {
       throw fail(err);
     }
-    let text: string;
-    let size: number;
-    try {
-      ({ text, size } = await readText(response.body));
-    } catch (err) {
-      throw fail(err);
-    }
+    const size = response.body.length;
+    const text = response.body.toString('utf8');
     const duration_ms = Math.round((performance.now() - started) * 1000) / 1000;
-    const responseHeaders = flattenHeaders(response.headers);
+    const responseHeaders = response.headers;
     const contentType = responseHeaders['content-type'] ?? '';
     const result: HttpResult = {
-      status: response.statusCode,
+      status: response.status,
       headers: responseHeaders,
       body: parseBody(text, contentType),
       duration_ms,

@@ -196,12 +196,16 @@ class Execution {
 
   private lastYield = performance.now();
 
-  /** Lets I/O (event fan-out, the editor) run when the run has kept the CPU for a few ms. */
-  async breathe(): Promise<void> {
+  /**
+   * Lets I/O (event fan-out, the editor) run when the run has kept the CPU for a few ms: a promise
+   * to await then, else nothing (no await, no promise, for nearly every step).
+   */
+  breathe(): Promise<void> | undefined {
     const now = performance.now();
-    if (now - this.lastYield < YIELD_EVERY_MS) return;
-    await yieldToEventLoop();
-    this.lastYield = performance.now();
+    if (now - this.lastYield < YIELD_EVERY_MS) return undefined;
+    return yieldToEventLoop().then(() => {
+      this.lastYield = performance.now();
+    });
   }
 
   onEnd(cleanup: () => Promise<void> | void): void {
@@ -411,15 +415,27 @@ class FlowRun {
   }
 
   /** Runs a step between the run's step hooks (RunFlowOptions.hooks), if it has any. */
-  async runStep(
+  runStep(
     step: StepDef,
     scope: Scope,
     signal: AbortSignal,
     instance: string,
     parentId: string | undefined,
   ): Promise<StepResult> {
+    // Without hooks, the step's own promise: no async frame around it.
     const hooks = this.execution.options.hooks;
     if (!hooks) return this.runStepOnce(step, scope, signal, instance, parentId);
+    return this.runStepWithHooks(hooks, step, scope, signal, instance, parentId);
+  }
+
+  private async runStepWithHooks(
+    hooks: NonNullable<RunFlowOptions['hooks']>,
+    step: StepDef,
+    scope: Scope,
+    signal: AbortSignal,
+    instance: string,
+    parentId: string | undefined,
+  ): Promise<StepResult> {
     const execution = this.execution;
     const frame: StepFrame = {
       executionId: execution.id,
@@ -446,7 +462,8 @@ class FlowRun {
   ): Promise<StepResult> {
     const execution = this.execution;
     const stepId = this.eventId(step, instance);
-    await execution.breathe();
+    const pause = execution.breathe();
+    if (pause) await pause;
     if (signal.aborted) return this.skip(step, instance, parentId, 'cancelled');
     if (step.when !== undefined) {
       let run: boolean;
