@@ -78,6 +78,48 @@ describe('compat: repeated step ids', () => {
     );
   });
 
+  it('finds a reference spelled with an escape, and references among many repeated ids', () => {
+    const escaped = loadOk(
+      lines(
+        'flow:',
+        '  name: x',
+        '  steps:',
+        '    - id: zz',
+        '      action: log',
+        '      config: {message: one}',
+        '    - id: zz',
+        '      action: log',
+        '      config: {message: two}',
+        '    - id: b',
+        '      action: log',
+        '      config: {message: x}',
+        '      assert:',
+        `        - '"{{\\u007a\\u007a.message}}" == "two"'`,
+      ),
+    ).warnings;
+    assert.equal(escaped.length, 1);
+    assert.match(
+      escaped[0],
+      /^\/flows\/f\.yaml:14:11: warning: step 'b': the assertion .* is ambiguous: 2 steps with id 'zz'/,
+    );
+
+    // More repeated ids than are searched for in each text: every text is read, as before.
+    const ids = Array.from({ length: 20 }, (_, i) => `s${i}`);
+    const many = loadOk(
+      lines(
+        'flow:',
+        '  name: x',
+        '  steps:',
+        ...[...ids, ...ids].flatMap((id) => [`    - id: ${id}`, '      action: log', '      config: {message: m}']),
+        '    - id: last',
+        '      action: log',
+        '      config: {message: "{{s7.message}}"}',
+      ),
+    ).warnings;
+    assert.equal(many.length, 1);
+    assert.match(many[0], /step 'last': '\{\{s7\.message\}\}' in its config is ambiguous: 2 steps with id 's7'/);
+  });
+
   it('gives nested steps of a repeated step their own ids', () => {
     const { flow } = loadOk(
       lines(
