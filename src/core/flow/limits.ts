@@ -3,7 +3,8 @@
  * Everything here works on the YAML syntax tree without expanding aliases and without recursion,
  * so a hostile file (alias bomb, alias cycle, deep nesting) costs one linear walk.
  */
-import { isAlias, isMap, isSeq, type Node as YamlNode } from 'yaml';
+import type { Node as YamlNode } from 'yaml';
+import { isAlias, isMap, isSeq } from './yamlNodeKinds';
 
 /** Deepest nesting of mappings and lists a flow file may have. */
 export const MAX_NESTING_DEPTH = 64;

@@ -4,7 +4,7 @@
  * the first. Reading the YAML tree (positions, aliases, merge keys) is yamlReader.ts's.
  */
 import { dirname, resolve as resolvePath } from 'node:path';
-import { isMap, isScalar, isSeq, type LineCounter, type Node as YamlNode, type Scalar } from 'yaml';
+import type { LineCounter, Node as YamlNode, Scalar } from 'yaml';
 import { parseDuration } from '../duration';
 import { errorMessage, TestMeshError, type FlowDiagnostic } from '../errors';
 import { checkExpressionSyntax } from '../expr';
@@ -23,17 +23,26 @@ import {
 } from './actionSpecs';
 import { suggest } from './suggest';
 import type { AssertionDef, FlowDef, Phase, RetryDef, StepBlock, StepDef } from './types';
+import { isMap, isScalar, isSeq } from './yamlNodeKinds';
 import { describe, describeValue, Entries, isEmptyList, setOwn, YamlReader, type Entry } from './yamlReader';
 import { fastStart, type StepSink } from './yamlSubset';
 
 const STEP_ID = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+/** Lists up to this long are made at their final length; longer ones (hostile files) grow as usual. */
+const PRESIZED_LIST = 64;
 
-/** Where nested steps hang off their parent. */
+/** Where a step is: its phase, the step it is nested in, and its place in its list. */
 interface StepPlace {
   phase: Phase;
-  /** Default id when the step has none. */
-  defaultId: string;
   parentId?: string;
+  /** Its default id (when it has none) is `<idPrefix>_<index>`: `steps_3`, `login.then_0`. */
+  idPrefix: string;
+  index: number;
+}
+
+/** Made only when needed (a step without a valid id, a message): most steps have an id. */
+function defaultIdOf(place: StepPlace): string {
+  return `${place.idPrefix}_${place.index}`;
 }
 
 /**
@@ -87,8 +96,12 @@ class FlowBuilder extends YamlReader implements StepSink {
   private readonly prebuilt = new Map<number, StepDef[]>();
   /** How often each written step id has been used so far: repeats get `<id>@<n>` (see StepDef.id). */
   private readonly idUses = new Map<string, number>();
+  /** Whether some written step id is used twice: only then can a reference be ambiguous (ambiguousIds.ts). */
+  private repeatedId = false;
   /** Expressions already checked and valid: generated flows repeat the same few thousands of times. */
   private readonly validExpressions = new Set<string>();
+  /** Output paths already parsed and valid, for the same reason. */
+  private readonly validOutputPaths = new Set<string>();
 
   // ---- flow ----------------------------------------------------------------------------------
 
@@ -98,7 +111,7 @@ class FlowBuilder extends YamlReader implements StepSink {
       steps = [];
       this.prebuilt.set(list, steps);
     }
-    const step = this.step(item, { phase, defaultId: `${phase}_${index}` });
+    const step = this.step(item, { phase, idPrefix: phase, index });
     if (step) steps.push(step);
   }
 
@@ -208,7 +221,8 @@ class FlowBuilder extends YamlReader implements StepSink {
     if (!steps) this.error(this.keyAnchor(map), "the flow has no 'steps': add a 'steps:' list with at least one step");
     else if (flow.steps.length === 0 && isEmptyList(this.deref(steps.value)))
       this.error(steps.value ?? steps.keyNode, "'steps' is empty: a flow needs at least one step");
-    for (const warning of ambiguousReferences(flow)) this.warn(warning.range, warning.message);
+    // Most flows repeat no id, and then the walk over every step finds nothing.
+    if (this.repeatedId) for (const warning of ambiguousReferences(flow)) this.warn(warning.range, warning.message);
     return flow;
   }
 
@@ -242,7 +256,7 @@ class FlowBuilder extends YamlReader implements StepSink {
     }
     const steps: StepDef[] = [];
     list.items.forEach((item, index) => {
-      const step = this.step(item as YamlNode, { phase, defaultId: `${phase}_${index}` });
+      const step = this.step(item as YamlNode, { phase, idPrefix: phase, index });
       if (step) steps.push(step);
     });
     return steps;
@@ -253,7 +267,7 @@ class FlowBuilder extends YamlReader implements StepSink {
   private step(node: YamlNode, place: StepPlace): StepDef | undefined {
     const map = this.expand(node);
     if (!isMap(map)) {
-      this.error(node, `step '${place.defaultId}': a step must be a mapping with an 'action', got ${describe(map)}`);
+      this.error(node, `step '${defaultIdOf(place)}': a step must be a mapping with an 'action', got ${describe(map)}`);
       return undefined;
     }
     return this.stepFromMap(map, place);
@@ -262,7 +276,7 @@ class FlowBuilder extends YamlReader implements StepSink {
   private stepFromMap(map: YamlNode, place: StepPlace): StepDef {
     const entries = this.entries(map);
     const idEntry = entries.get('id');
-    const written = this.writtenId(idEntry, place.defaultId);
+    const written = this.writtenId(idEntry, place);
     const id = this.registerId(written);
     const label = `step '${written}'`;
     const step: StepDef = {
@@ -281,27 +295,28 @@ class FlowBuilder extends YamlReader implements StepSink {
     if (idEntry) step.idRange = this.range(idEntry.value, idEntry.keyNode);
     if (place.parentId !== undefined) step.parentId = place.parentId;
 
-    for (const entry of entries.values()) this.stepKey(step, entry, label);
+    const list = entries.values();
+    for (let i = 0; i < list.length; i++) this.stepKey(step, list[i], label);
     if (!entries.has('action')) this.error(this.keyAnchor(map), `${label}: the step has no 'action'`);
 
     const spec = Object.prototype.hasOwnProperty.call(ACTION_SPECS, step.action)
       ? ACTION_SPECS[step.action]
       : undefined;
-    this.config(step, entries.get('config'), spec, label, { phase: place.phase, parentId: id, defaultId: id });
+    this.config(step, entries.get('config'), spec, label);
     return step;
   }
 
   /** The id a step is written with: its valid 'id', else the default for its place. */
-  private writtenId(idEntry: Entry | undefined, defaultId: string): string {
-    if (!idEntry) return defaultId;
-    const text = this.scalarText(idEntry.value, `step '${defaultId}': 'id'`);
-    if (text === undefined) return defaultId;
+  private writtenId(idEntry: Entry | undefined, place: StepPlace): string {
+    if (!idEntry) return defaultIdOf(place);
+    const text = this.textOf(idEntry.value) ?? this.scalarText(idEntry.value, `step '${defaultIdOf(place)}': 'id'`);
+    if (text === undefined) return defaultIdOf(place);
     if (STEP_ID.test(text)) return text;
     this.error(
       idEntry.value ?? idEntry.keyNode,
       `step id '${text}' is not valid: use letters, digits, '_' and '-', starting with a letter or '_'`,
     );
-    return defaultId;
+    return defaultIdOf(place);
   }
 
   /** One key of a step other than 'config' (read once the action is known). */
@@ -311,12 +326,12 @@ class FlowBuilder extends YamlReader implements StepSink {
       case 'id':
         break;
       case 'name': {
-        const name = this.scalarText(value, `${label}: 'name'`);
+        const name = this.textOf(value) ?? this.scalarText(value, `${label}: 'name'`);
         if (name !== undefined) step.name = name;
         break;
       }
       case 'action': {
-        const action = this.scalarText(value, `${label}: 'action'`);
+        const action = this.textOf(value) ?? this.scalarText(value, `${label}: 'action'`);
         step.actionRange = this.range(value, entry.keyNode);
         if (action === undefined) break;
         step.action = action;
@@ -370,7 +385,9 @@ class FlowBuilder extends YamlReader implements StepSink {
   private registerId(written: string): string {
     const uses = (this.idUses.get(written) ?? 0) + 1;
     this.idUses.set(written, uses);
-    return uses === 1 ? written : `${written}@${uses}`;
+    if (uses === 1) return written;
+    this.repeatedId = true;
+    return `${written}@${uses}`;
   }
 
   private assertions(node: YamlNode | null, label: string): AssertionDef[] {
@@ -378,38 +395,48 @@ class FlowBuilder extends YamlReader implements StepSink {
     if (isScalar(target) && target.value === null) return [];
     if (!target) return [];
     // A single expression instead of a list is accepted: nobody means anything else by it.
-    const items = isSeq(target) ? (target.items as YamlNode[]) : [node as YamlNode];
-    const out: AssertionDef[] = [];
-    items.forEach((item, index) => {
-      const entry = this.expand(item);
-      const where = `${label}: assert[${index}]`;
-      if (isMap(entry)) {
-        const fields = this.entries(entry);
-        const expressionEntry = fields.get('expression');
-        let message: string | undefined;
-        for (const field of fields.values()) {
-          if (field.key === 'message') message = this.scalarText(field.value, `${where}: 'message'`);
-          else if (field.key !== 'expression')
-            this.warn(
-              field.keyNode,
-              `${where}: unknown key '${field.key}' is ignored${suggest(field.key, ['expression', 'message'])}`,
-            );
-        }
-        if (!expressionEntry) {
-          this.error(this.keyAnchor(entry), `${where}: an assertion object needs an 'expression'`);
-          return;
-        }
-        const expression = this.expression(expressionEntry.value, where);
-        if (expression === undefined) return;
-        const def: AssertionDef = { expression, range: this.range(entry) };
-        if (message !== undefined) def.message = message;
-        out.push(def);
-        return;
-      }
-      const expression = this.expression(item, where);
-      if (expression !== undefined) out.push({ expression, range: this.range(item) });
-    });
+    if (!isSeq(target)) {
+      const single = this.assertion(node as YamlNode, `${label}: assert[0]`);
+      return single ? [single] : [];
+    }
+    const items = target.items as YamlNode[];
+    // Exactly as long as needed: a list grown by push keeps room for 16, and the flow keeps every list.
+    const out: AssertionDef[] = items.length <= PRESIZED_LIST ? new Array<AssertionDef>(items.length) : [];
+    let count = 0;
+    for (let index = 0; index < items.length; index++) {
+      const def = this.assertion(items[index], `${label}: assert[${index}]`);
+      if (def) out[count++] = def;
+    }
+    if (count < out.length) out.length = count;
     return out;
+  }
+
+  private assertion(item: YamlNode, where: string): AssertionDef | undefined {
+    const entry = this.expand(item);
+    if (!isMap(entry)) {
+      const expression = this.expression(item, where);
+      return expression === undefined ? undefined : { expression, range: this.range(item) };
+    }
+    const fields = this.entries(entry);
+    const expressionEntry = fields.get('expression');
+    let message: string | undefined;
+    for (const field of fields.values()) {
+      if (field.key === 'message') message = this.scalarText(field.value, `${where}: 'message'`);
+      else if (field.key !== 'expression')
+        this.warn(
+          field.keyNode,
+          `${where}: unknown key '${field.key}' is ignored${suggest(field.key, ['expression', 'message'])}`,
+        );
+    }
+    if (!expressionEntry) {
+      this.error(this.keyAnchor(entry), `${where}: an assertion object needs an 'expression'`);
+      return undefined;
+    }
+    const expression = this.expression(expressionEntry.value, where);
+    if (expression === undefined) return undefined;
+    const def: AssertionDef = { expression, range: this.range(entry) };
+    if (message !== undefined) def.message = message;
+    return def;
   }
 
   private outputs(node: YamlNode | null, label: string): Record<string, string> {
@@ -423,21 +450,27 @@ class FlowBuilder extends YamlReader implements StepSink {
       );
       return out;
     }
-    for (const entry of this.entries(target).values()) {
-      const where = `${label}: output '${entry.key}'`;
+    const entries = this.entries(target).values();
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i];
       if (entry.key === '') {
         this.error(entry.keyNode, `${label}: an output needs a variable name`);
         continue;
       }
-      const raw = this.scalarText(entry.value, where);
+      const raw = this.textOf(entry.value) ?? this.scalarText(entry.value, `${label}: output '${entry.key}'`);
       if (raw === undefined) continue;
       const path = raw.trim();
+      if (this.validOutputPaths.has(path)) {
+        setOwn(out, entry.key, normalizeOutputPath(path));
+        continue;
+      }
       try {
         parseOutputPath(path);
         setOwn(out, entry.key, normalizeOutputPath(path));
+        this.validOutputPaths.add(path);
       } catch (err) {
         const offset = err instanceof PathError ? err.offset + (raw.length - raw.trimStart().length) : 0;
-        this.error(this.innerRange(entry.value, offset), `${where}: ${errorMessage(err)}`);
+        this.error(this.innerRange(entry.value, offset), `${label}: output '${entry.key}': ${errorMessage(err)}`);
       }
     }
     return out;
@@ -562,13 +595,7 @@ class FlowBuilder extends YamlReader implements StepSink {
 
   // ---- config --------------------------------------------------------------------------------
 
-  private config(
-    step: StepDef,
-    entry: Entry | undefined,
-    spec: ActionSpec | undefined,
-    label: string,
-    childPlace: StepPlace,
-  ): void {
+  private config(step: StepDef, entry: Entry | undefined, spec: ActionSpec | undefined, label: string): void {
     const target = entry ? this.expand(entry.value) : null;
     const configMissing = !entry || (isScalar(target) && target.value === null);
     if (!configMissing && !isMap(target)) {
@@ -576,7 +603,9 @@ class FlowBuilder extends YamlReader implements StepSink {
       return;
     }
     const entries = configMissing ? new Entries() : this.entries(target as YamlNode);
-    for (const e of entries.values()) {
+    const list = entries.values();
+    for (let i = 0; i < list.length; i++) {
+      const e = list[i];
       const keySpec = spec && Object.prototype.hasOwnProperty.call(spec.config, e.key) ? spec.config[e.key] : undefined;
       if (spec && !keySpec) {
         this.warn(
@@ -585,7 +614,7 @@ class FlowBuilder extends YamlReader implements StepSink {
         );
       }
       if (keySpec?.nested) {
-        this.nested(step, e, keySpec.nested, label, childPlace);
+        this.nested(step, e, keySpec.nested, label);
         continue;
       }
       const value = this.value(e.value);
@@ -593,9 +622,7 @@ class FlowBuilder extends YamlReader implements StepSink {
       if (keySpec) this.checkConfigValue(step, e, keySpec, value, label);
     }
     if (!spec) return;
-    for (const key of Object.keys(spec.config)) {
-      const keySpec = spec.config[key];
-      if (!keySpec.required) continue;
+    for (const key of requiredConfigKeys(spec)) {
       const present = entries.get(key);
       const empty =
         present && isScalar(this.deref(present.value)) && (this.deref(present.value) as Scalar).value === null;
@@ -606,45 +633,47 @@ class FlowBuilder extends YamlReader implements StepSink {
   }
 
   private checkConfigValue(step: StepDef, entry: Entry, spec: ConfigKeySpec, value: unknown, label: string): void {
-    const where = `${label}: config '${entry.key}'`;
-    const node = entry.value ?? entry.keyNode;
     if (value === null || value === undefined) return; // `key:` with nothing: treated as not set
     if (typeof value === 'string' && hasPlaceholder(value)) return; // resolved at run time
-    const wrong = (expected: string) => this.error(node, `${where} must be ${expected}, got ${describeValue(value)}`);
+    // The place and the problem are put into words only when there is a problem: most values are fine.
+    let expected: string | undefined;
     switch (spec.type) {
       case 'string':
-        if (typeof value !== 'string') wrong('text');
+        if (typeof value !== 'string') expected = 'text';
         break;
       case 'number': {
-        if (typeof value !== 'number' || !Number.isFinite(value)) wrong(spec.integer ? 'a whole number' : 'a number');
-        else if (spec.integer && !Number.isInteger(value)) wrong('a whole number');
-        else if (spec.min !== undefined && value < spec.min) wrong(`at least ${spec.min}`);
+        if (typeof value !== 'number' || !Number.isFinite(value))
+          expected = spec.integer ? 'a whole number' : 'a number';
+        else if (spec.integer && !Number.isInteger(value)) expected = 'a whole number';
+        else if (spec.min !== undefined && value < spec.min) expected = `at least ${spec.min}`;
         break;
       }
       case 'boolean':
-        if (typeof value !== 'boolean') wrong('true or false');
+        if (typeof value !== 'boolean') expected = 'true or false';
         break;
       case 'map':
-        if (typeof value !== 'object' || Array.isArray(value)) wrong('a mapping (key: value)');
+        if (typeof value !== 'object' || Array.isArray(value)) expected = 'a mapping (key: value)';
         break;
       case 'list':
-        if (typeof value === 'string' && spec.orExpression) this.expression(this.deref(entry.value), where);
-        else if (!Array.isArray(value)) wrong(spec.orExpression ? 'a list or an expression that yields one' : 'a list');
-        else if (spec.listOf === 'expression') this.expressionList(entry.value, where);
+        if (typeof value === 'string' && spec.orExpression)
+          this.expression(this.deref(entry.value), configWhere(label, entry));
+        else if (!Array.isArray(value))
+          expected = spec.orExpression ? 'a list or an expression that yields one' : 'a list';
+        else if (spec.listOf === 'expression') this.expressionList(entry.value, configWhere(label, entry));
         break;
       case 'duration':
-        this.duration(entry.value, where);
+        this.duration(entry.value, configWhere(label, entry));
         break;
       case 'expression':
-        this.expression(entry.value, where);
+        this.expression(entry.value, configWhere(label, entry));
         break;
       case 'enum': {
         const values = spec.values ?? [];
         if (typeof value !== 'string' || !values.includes(value)) {
           const hint = typeof value === 'string' ? suggest(value, values) : '';
           this.error(
-            node,
-            `${where} must be one of ${values.map((v) => `'${v}'`).join(', ')}, got ${describeValue(value)}${hint}`,
+            entry.value ?? entry.keyNode,
+            `${configWhere(label, entry)} must be one of ${values.map((v) => `'${v}'`).join(', ')}, got ${describeValue(value)}${hint}`,
           );
         }
         break;
@@ -653,7 +682,12 @@ class FlowBuilder extends YamlReader implements StepSink {
       case 'any':
         break;
     }
-    if (spec.shape) this.checkShape(entry.value, spec.shape, where);
+    if (expected !== undefined)
+      this.error(
+        entry.value ?? entry.keyNode,
+        `${configWhere(label, entry)} must be ${expected}, got ${describeValue(value)}`,
+      );
+    if (spec.shape) this.checkShape(entry.value, spec.shape, configWhere(label, entry));
   }
 
   /** Unknown keys in a nested map (or in each map of a list), with did-you-mean hints. */
@@ -693,7 +727,7 @@ class FlowBuilder extends YamlReader implements StepSink {
 
   // ---- nested steps --------------------------------------------------------------------------
 
-  private nested(step: StepDef, entry: Entry, kind: 'steps' | 'branches', label: string, place: StepPlace): void {
+  private nested(step: StepDef, entry: Entry, kind: 'steps' | 'branches', label: string): void {
     const list = this.expand(entry.value);
     if (isScalar(list) && list.value === null) return;
     if (!isSeq(list)) {
@@ -705,7 +739,7 @@ class FlowBuilder extends YamlReader implements StepSink {
       return;
     }
     if (kind === 'steps') {
-      step.blocks.push(this.block(entry.key, entry.key, list, place));
+      step.blocks.push(this.block(entry.key, entry.key, list, step));
       return;
     }
     list.items.forEach((item, index) => {
@@ -718,7 +752,7 @@ class FlowBuilder extends YamlReader implements StepSink {
       const fields = this.entries(branch);
       if (!fields.has('steps') && fields.has('action')) {
         // TestMesh's generator writes a branch as a step (TestMesh's runner then refuses it): a branch of that one step.
-        step.blocks.push(this.block(`branches[${index}]`, `branch${index}`, branch, place));
+        step.blocks.push(this.block(`branches[${index}]`, `branch${index}`, branch, step));
         return;
       }
       for (const field of fields.values()) {
@@ -731,24 +765,39 @@ class FlowBuilder extends YamlReader implements StepSink {
         this.error(stepsEntry?.value ?? branch, `${where} needs 'steps': a list of steps`);
         return;
       }
-      step.blocks.push(this.block(`branches[${index}]`, `branch${index}`, steps, place));
+      step.blocks.push(this.block(`branches[${index}]`, `branch${index}`, steps, step));
     });
   }
 
-  private block(key: string, idPart: string, list: YamlNode, place: StepPlace): StepBlock {
+  /** The steps of one of `parent`'s nested lists. */
+  private block(key: string, idPart: string, list: YamlNode, parent: StepDef): StepBlock {
     const steps: StepDef[] = [];
     // A mapping is a block of that one step (a parallel branch written as a step).
     const items = isSeq(list) ? (list.items as YamlNode[]) : isMap(list) ? [list] : undefined;
     if (items) {
-      items.forEach((item, index) => {
-        const child = this.step(item as YamlNode, {
-          phase: place.phase,
-          parentId: place.parentId,
-          defaultId: `${place.defaultId}.${idPart}_${index}`,
-        });
+      const idPrefix = `${parent.id}.${idPart}`;
+      for (let index = 0; index < items.length; index++) {
+        const child = this.step(items[index], { phase: parent.phase, parentId: parent.id, idPrefix, index });
         if (child) steps.push(child);
-      });
+      }
     }
     return { key, steps, range: this.range(list) };
   }
+}
+
+/** How messages about a config key name it. */
+function configWhere(label: string, entry: Entry): string {
+  return `${label}: config '${entry.key}'`;
+}
+
+/** The config keys each action requires, listed once instead of once per step. */
+const REQUIRED_CONFIG_KEYS = new Map<ActionSpec, readonly string[]>();
+
+function requiredConfigKeys(spec: ActionSpec): readonly string[] {
+  let keys = REQUIRED_CONFIG_KEYS.get(spec);
+  if (!keys) {
+    keys = Object.keys(spec.config).filter((key) => spec.config[key].required);
+    REQUIRED_CONFIG_KEYS.set(spec, keys);
+  }
+  return keys;
 }

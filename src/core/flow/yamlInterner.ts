@@ -19,6 +19,12 @@ const MAX_LENGTH = 64;
 export class ScalarInterner {
   private readonly texts: (string | undefined)[] = new Array(TABLE_SIZE).fill(undefined);
   private readonly values: unknown[] = new Array(TABLE_SIZE).fill(undefined);
+  /**
+   * The hash of each kept text: once the table is full, most lookups are of texts not kept (ids
+   * like `get_1234` that never repeat), and comparing hashes first spares comparing them
+   * character by character with kept texts of the same length.
+   */
+  private readonly hashes = new Int32Array(TABLE_SIZE);
   private entries = 0;
 
   /**
@@ -42,17 +48,15 @@ export class ScalarInterner {
         if (this.entries < MAX_ENTRIES) {
           this.texts[slot] = text;
           this.values[slot] = value;
+          this.hashes[slot] = hash;
           this.entries++;
         }
         return value;
       }
-      if (known.length === length && sameText(known, source, from)) return this.values[slot];
+      // startsWith compares in native code, also before this function is optimised.
+      if (this.hashes[slot] === hash && known.length === length && source.startsWith(known, from))
+        return this.values[slot];
     }
     return this.resolve(source.slice(from, to));
   }
-}
-
-function sameText(known: string, source: string, from: number): boolean {
-  for (let i = 0; i < known.length; i++) if (known.charCodeAt(i) !== source.charCodeAt(from + i)) return false;
-  return true;
 }

@@ -5,9 +5,10 @@
  * anything expands them (checkAliases in limits.ts), so alias bombs and cycles cost nothing.
  * The flow rules built on it are in validate.ts.
  */
-import { isAlias, isMap, isScalar, isSeq, type LineCounter, type Node as YamlNode } from 'yaml';
+import type { LineCounter, Node as YamlNode } from 'yaml';
 import type { FlowDiagnostic, Severity, SourcePosition, SourceRange } from '../errors';
 import { checkAliases, collectAnchors, MAX_ALIAS_EXPANSION, MAX_NESTING_DEPTH } from './limits';
+import { isAlias, isMap, isScalar, isSeq } from './yamlNodeKinds';
 import { fastStart, fastValueEnd } from './yamlSubset';
 
 /** One `key: value` of a mapping, merge keys (`<<`) already applied. */
@@ -221,18 +222,21 @@ export class YamlReader {
   /** The entries of a mapping with `<<` merge keys applied (explicit keys win). */
   entries(map: YamlNode): Entries {
     if (!isMap(map)) return new Entries();
-    const out = new Entries(map.items.length);
-    const merges: Entry[] = [];
-    for (const pair of map.items) {
+    const items = map.items;
+    const out = new Entries(items.length);
+    // Made only for a mapping with merge keys: most have none.
+    let merges: Entry[] | undefined;
+    for (let i = 0; i < items.length; i++) {
+      const pair = items[i];
       const keyNode = pair.key as YamlNode | null;
       const value = (pair.value ?? null) as YamlNode | null;
       const key = this.keyText(keyNode, map);
       if (key === undefined) continue;
       const entry: Entry = { key, keyNode: keyNode ?? map, value };
-      if (key === '<<' && isScalar(keyNode) && keyNode.type === 'PLAIN') merges.push(entry);
+      if (key === '<<' && isScalar(keyNode) && keyNode.type === 'PLAIN') (merges ??= []).push(entry);
       else out.add(entry);
     }
-    for (const merge of merges) this.applyMerge(merge, out);
+    if (merges) for (const merge of merges) this.applyMerge(merge, out);
     return out;
   }
 
@@ -254,7 +258,11 @@ export class YamlReader {
 
   private keyText(keyNode: YamlNode | null, map: YamlNode): string | undefined {
     const node = this.deref(keyNode);
-    if (isScalar(node)) return node.value === null || node.value === undefined ? '' : String(node.value);
+    if (isScalar(node)) {
+      const value = node.value;
+      if (typeof value === 'string') return value;
+      return value === null || value === undefined ? '' : String(value);
+    }
     this.error(keyNode ?? map, 'a mapping key must be a plain name, not a list or a mapping');
     return undefined;
   }
@@ -271,6 +279,15 @@ export class YamlReader {
       return out;
     }
     return null;
+  }
+
+  /**
+   * The text of a scalar that is text (aliases followed), else undefined, without a message: for
+   * the usual case, before scalarText's message is put into words.
+   */
+  textOf(node: YamlNode | null): string | undefined {
+    const target = this.deref(node);
+    return isScalar(target) && typeof target.value === 'string' ? target.value : undefined;
   }
 
   /** A scalar that must be text: strings as is, numbers and booleans as written. */

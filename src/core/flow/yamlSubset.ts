@@ -18,13 +18,7 @@
 import { LineCounter, type Node as YamlNode } from 'yaml';
 import { MAX_NESTING_DEPTH } from './limits';
 import { ScalarInterner } from './yamlInterner';
-
-const NODE_TYPE = Symbol.for('yaml.node.type');
-const MAP = Symbol.for('yaml.map');
-const SEQ = Symbol.for('yaml.seq');
-const SCALAR = Symbol.for('yaml.scalar');
-const ALIAS = Symbol.for('yaml.alias');
-const PAIR = Symbol.for('yaml.pair');
+import { ALIAS, MAP, NODE_TYPE, PAIR, SCALAR, SEQ } from './yamlNodeKinds';
 
 type Range = [number, number, number];
 export type ScalarType = 'PLAIN' | 'QUOTE_DOUBLE' | 'QUOTE_SINGLE' | 'BLOCK_LITERAL' | 'BLOCK_FOLDED';
@@ -33,12 +27,14 @@ export type ScalarType = 'PLAIN' | 'QUOTE_DOUBLE' | 'QUOTE_SINGLE' | 'BLOCK_LITE
 // The three offsets of yaml's `range` are plain fields, and `range` is built when read: a
 // 10,000-step flow has a quarter of a million nodes, and an array each made the tree half again
 // as large (and the garbage collector copy it all while it grows).
+//
+// Each node class sets all its fields in its own constructor, with no base class constructor and
+// no class field initializers: in a fresh process, before anything is optimised, each of those
+// is one more function call per node. FastRanged is only the prototype they share (set below).
 abstract class FastRanged {
-  constructor(
-    public start: number,
-    public valueEnd: number,
-    public end: number,
-  ) {}
+  declare start: number;
+  declare valueEnd: number;
+  declare end: number;
 
   /** yaml's `[start, value end, node end]`. */
   get range(): Range {
@@ -46,63 +42,83 @@ abstract class FastRanged {
   }
 }
 
-class FastScalar extends FastRanged {
+class FastScalar {
+  declare value: unknown;
+  declare type: ScalarType;
+  declare start: number;
+  declare valueEnd: number;
+  declare end: number;
   declare anchor?: string;
-  constructor(
-    public value: unknown,
-    public type: ScalarType,
-    start: number,
-    valueEnd: number,
-    end: number,
-  ) {
-    super(start, valueEnd, end);
+  constructor(value: unknown, type: ScalarType, start: number, valueEnd: number, end: number) {
+    this.start = start;
+    this.valueEnd = valueEnd;
+    this.end = end;
+    this.value = value;
+    this.type = type;
   }
 }
 
-class FastAlias extends FastRanged {
-  constructor(
-    public source: string,
-    start: number,
-    valueEnd: number,
-    end: number,
-  ) {
-    super(start, valueEnd, end);
+class FastAlias {
+  declare source: string;
+  declare start: number;
+  declare valueEnd: number;
+  declare end: number;
+  constructor(source: string, start: number, valueEnd: number, end: number) {
+    this.start = start;
+    this.valueEnd = valueEnd;
+    this.end = end;
+    this.source = source;
   }
 }
 
 class FastPair {
-  constructor(
-    public key: FastNode,
-    public value: FastNode | null,
-  ) {}
+  declare key: FastNode;
+  declare value: FastNode | null;
+  constructor(key: FastNode, value: FastNode | null) {
+    this.key = key;
+    this.value = value;
+  }
 }
 
 /** What a collection holds until the parser gives it its items: one shared empty list. */
 const NO_ITEMS: never[] = [];
 
-class FastMap extends FastRanged {
+class FastMap {
+  declare items: FastPair[];
+  declare flow: boolean;
+  declare start: number;
+  declare valueEnd: number;
+  declare end: number;
   declare anchor?: string;
-  items: FastPair[] = NO_ITEMS;
-  constructor(
-    at: number,
-    public flow: boolean,
-  ) {
-    super(at, at, at);
+  constructor(at: number, flow: boolean) {
+    this.start = at;
+    this.valueEnd = at;
+    this.end = at;
+    this.items = NO_ITEMS;
+    this.flow = flow;
   }
 }
 
-class FastSeq extends FastRanged {
+class FastSeq {
+  declare items: FastNode[];
+  declare flow: boolean;
+  declare start: number;
+  declare valueEnd: number;
+  declare end: number;
   declare anchor?: string;
-  items: FastNode[] = NO_ITEMS;
-  constructor(
-    at: number,
-    public flow: boolean,
-  ) {
-    super(at, at, at);
+  constructor(at: number, flow: boolean) {
+    this.start = at;
+    this.valueEnd = at;
+    this.end = at;
+    this.items = NO_ITEMS;
+    this.flow = flow;
   }
 }
 
-// On the prototypes, not on each node: one property fewer to create per node.
+for (const type of [FastScalar, FastAlias, FastMap, FastSeq])
+  Object.setPrototypeOf(type.prototype, FastRanged.prototype);
+
+// The node type on the prototypes, not on each node: one property fewer to create per node.
 for (const [type, symbol] of [
   [FastScalar, SCALAR],
   [FastAlias, ALIAS],
@@ -226,6 +242,12 @@ class SubsetParser {
   private phaseAhead: 'setup' | 'steps' | 'teardown' | undefined;
   /** Set while reading the value of the root's `flow:` key: its mapping holds the phase keys. */
   private flowAhead = false;
+  /** Indentation of the line nextContentLine found last. */
+  private contentIndent = 0;
+  /** The last answer of nextContentLine (knowContentLine): from where, which line, its indentation. */
+  private knownFrom = -1;
+  private knownLine = -1;
+  private knownIndent = 0;
 
   constructor(
     private readonly text: string,
@@ -238,7 +260,7 @@ class SubsetParser {
     let contents: FastNode | null = null;
     const first = this.nextContentLine(0);
     if (first >= 0) {
-      const indent = this.indentAt(first);
+      const indent = this.contentIndent;
       contents = this.blockNode(first + indent, indent, -1);
       if (this.nextContentLine(this.pos) >= 0) unsupported();
     }
@@ -252,8 +274,17 @@ class SubsetParser {
 
   // ---- lines -----------------------------------------------------------------------------------
 
-  /** Start of the first line at or after `lineStart` with content other than a comment; -1 at the end. */
+  /**
+   * Start of the first line at or after `lineStart` with content other than a comment; -1 at the
+   * end. Its indentation is left in `contentIndent`.
+   */
   private nextContentLine(from: number): number {
+    // Asked again from the same place (a node's end, by the node and then by its parent): the
+    // indentation of a long flow is a quarter of its text, better not read three times.
+    if (from === this.knownFrom) {
+      this.contentIndent = this.knownIndent;
+      return this.knownLine;
+    }
     const text = this.text;
     let lineStart = from;
     // `from` may be mid-line (just after a node): the rest of that line must be blank or a comment.
@@ -276,9 +307,18 @@ class SubsetParser {
         lineStart = nl + 1;
         continue;
       }
+      this.knowContentLine(from, lineStart, i - lineStart);
+      this.contentIndent = i - lineStart;
       return lineStart;
     }
     return -1;
+  }
+
+  /** Remembers what nextContentLine(from) answers, found by whoever read that far. */
+  private knowContentLine(from: number, lineStart: number, indent: number): void {
+    this.knownFrom = from;
+    this.knownLine = lineStart;
+    this.knownIndent = indent;
   }
 
   /** From `at` to the end of the line there may be only spaces and a comment; returns the newline's offset (or n). */
@@ -339,12 +379,6 @@ class SubsetParser {
     if (this.open > MAX_SUBSET_DEPTH) unsupported();
   }
 
-  private indentAt(lineStart: number): number {
-    let i = lineStart;
-    while (this.text.charCodeAt(i) === SPACE) i++;
-    return i - lineStart;
-  }
-
   private lineStartOf(offset: number): number {
     return this.text.lastIndexOf('\n', offset - 1) + 1;
   }
@@ -367,7 +401,7 @@ class SubsetParser {
         // `&name` alone on its line: it names the block node below.
         const next = this.nextContentLine(i);
         if (next < 0) unsupported();
-        const nextIndent = this.indentAt(next);
+        const nextIndent = this.contentIndent;
         if (nextIndent <= parentIndent) unsupported();
         const node = this.blockNode(next + nextIndent, nextIndent, parentIndent);
         if (node instanceof FastAlias || (node as { anchor?: string }).anchor !== undefined) unsupported();
@@ -412,7 +446,7 @@ class SubsetParser {
 
       const next = this.nextContentLine(this.pos);
       if (next < 0) break;
-      const nextIndent = this.indentAt(next);
+      const nextIndent = this.contentIndent;
       if (nextIndent < indent) break;
       if (nextIndent > indent) unsupported();
       keyAt = next + nextIndent;
@@ -460,7 +494,7 @@ class SubsetParser {
     if (i >= this.n || c === NL || c === HASH) {
       const next = this.nextContentLine(i);
       if (next >= 0) {
-        const nextIndent = this.indentAt(next);
+        const nextIndent = this.contentIndent;
         const first = next + nextIndent;
         if (nextIndent > indent) return this.blockNode(first, nextIndent, indent);
         if (nextIndent === indent && text.charCodeAt(first) === DASH && isBlankOrEnd(text, first + 1, this.n))
@@ -483,7 +517,7 @@ class SubsetParser {
     if (i >= this.n || c === NL || c === HASH) {
       const next = this.nextContentLine(i);
       if (next < 0) unsupported();
-      const nextIndent = this.indentAt(next);
+      const nextIndent = this.contentIndent;
       const first = next + nextIndent;
       if (nextIndent > parentIndent) node = this.blockNode(first, nextIndent, parentIndent);
       else if (nextIndent === parentIndent && text.charCodeAt(first) === DASH && isBlankOrEnd(text, first + 1, this.n))
@@ -520,7 +554,7 @@ class SubsetParser {
       seq.valueEnd = seq.end = item.end;
       const next = this.nextContentLine(this.pos);
       if (next < 0) break;
-      const nextIndent = this.indentAt(next);
+      const nextIndent = this.contentIndent;
       if (nextIndent < indent) break;
       if (nextIndent > indent) unsupported();
       dash = next + nextIndent;
@@ -541,7 +575,7 @@ class SubsetParser {
     if (i >= this.n || c === NL || c === HASH) {
       const next = this.nextContentLine(i);
       if (next >= 0) {
-        const nextIndent = this.indentAt(next);
+        const nextIndent = this.contentIndent;
         if (nextIndent > indent) return this.blockNode(next + nextIndent, nextIndent, indent);
       }
       return this.emptyScalar(i);
@@ -670,7 +704,12 @@ class SubsetParser {
           scan = i + 1;
           continue;
         }
-        if (i - scan <= parentIndent || c === HASH) break;
+        if (c === HASH) break;
+        if (i - scan <= parentIndent) {
+          // The next content line, which the parent asks for next (from `end`, where this scalar stops).
+          this.knowContentLine(end, scan, i - scan);
+          break;
+        }
         // A continuation line that looks like anything else is left to the yaml package.
         if (c < 128 && (INDICATOR[c] || c === DASH || c === 63 || c === COLON)) unsupported();
         const lineContentEnd = this.plainLineEnd(i);
