@@ -363,7 +363,7 @@ class FlowBuilder extends YamlReader implements StepSink {
         break;
       }
       case 'when': {
-        const when = this.expression(value, `${label}: 'when'`);
+        const when = this.validExpression(value) ?? this.expression(value, `${label}: 'when'`);
         if (when !== undefined) step.when = when;
         break;
       }
@@ -396,7 +396,7 @@ class FlowBuilder extends YamlReader implements StepSink {
     if (!target) return [];
     // A single expression instead of a list is accepted: nobody means anything else by it.
     if (!isSeq(target)) {
-      const single = this.assertion(node as YamlNode, `${label}: assert[0]`);
+      const single = this.assertion(node as YamlNode, label, 0);
       return single ? [single] : [];
     }
     const items = target.items as YamlNode[];
@@ -404,19 +404,20 @@ class FlowBuilder extends YamlReader implements StepSink {
     const out: AssertionDef[] = items.length <= PRESIZED_LIST ? new Array<AssertionDef>(items.length) : [];
     let count = 0;
     for (let index = 0; index < items.length; index++) {
-      const def = this.assertion(items[index], `${label}: assert[${index}]`);
+      const def = this.assertion(items[index], label, index);
       if (def) out[count++] = def;
     }
     if (count < out.length) out.length = count;
     return out;
   }
 
-  private assertion(item: YamlNode, where: string): AssertionDef | undefined {
+  private assertion(item: YamlNode, label: string, index: number): AssertionDef | undefined {
     const entry = this.expand(item);
     if (!isMap(entry)) {
-      const expression = this.expression(item, where);
+      const expression = this.validExpression(item) ?? this.expression(item, `${label}: assert[${index}]`);
       return expression === undefined ? undefined : { expression, range: this.range(item) };
     }
+    const where = `${label}: assert[${index}]`;
     const fields = this.entries(entry);
     const expressionEntry = fields.get('expression');
     let message: string | undefined;
@@ -568,6 +569,25 @@ class FlowBuilder extends YamlReader implements StepSink {
     }
   }
 
+  /**
+   * The text of an expression that is text and valid; undefined, and nothing reported, for
+   * anything else: the usual case, checked before `expression` puts a message's words together.
+   */
+  private validExpression(node: YamlNode | null): string | undefined {
+    const target = this.deref(node);
+    const value = isScalar(target) ? target.value : undefined;
+    if (typeof value !== 'string') return undefined;
+    if (this.validExpressions.has(value)) return value;
+    if (value.trim() === '') return undefined;
+    try {
+      checkExpressionSyntax(value);
+    } catch {
+      return undefined;
+    }
+    this.validExpressions.add(value);
+    return value;
+  }
+
   /** Checks an expression; returns its text when it is a string (even with errors, so messages can show it). */
   private expression(node: YamlNode | null, what: string): string | undefined {
     const target = this.deref(node);
@@ -665,7 +685,7 @@ class FlowBuilder extends YamlReader implements StepSink {
         this.duration(entry.value, configWhere(label, entry));
         break;
       case 'expression':
-        this.expression(entry.value, configWhere(label, entry));
+        if (this.validExpression(entry.value) === undefined) this.expression(entry.value, configWhere(label, entry));
         break;
       case 'enum': {
         const values = spec.values ?? [];

@@ -15,6 +15,8 @@ const MASK = TABLE_SIZE - 1;
 const MAX_ENTRIES = TABLE_SIZE / 2;
 const MAX_PROBES = 8;
 const MAX_LENGTH = 64;
+/** Slots of the recent-texts cache (see `recent`). */
+const RECENT_SIZE = 256;
 
 export class ScalarInterner {
   private readonly texts: (string | undefined)[] = new Array(TABLE_SIZE).fill(undefined);
@@ -26,6 +28,14 @@ export class ScalarInterner {
    */
   private readonly hashes = new Int32Array(TABLE_SIZE);
   private entries = 0;
+  /**
+   * The texts looked up last, by length, first and last character, each with its value: a long
+   * flow repeats the same keys and words in the same order, and a text found here is not hashed
+   * (hashing runs in the interpreter for the first thousands of scalars of a fresh process).
+   */
+  private readonly recentTexts: (string | undefined)[] = new Array(RECENT_SIZE).fill(undefined);
+  private readonly recentValues: unknown[] = new Array(RECENT_SIZE).fill(undefined);
+  private lastText = '';
 
   /**
    * @param resolve turns a scalar's text into its value (the core schema for plain scalars, the
@@ -37,6 +47,19 @@ export class ScalarInterner {
   value(source: string, from: number, to: number): unknown {
     const length = to - from;
     if (length > MAX_LENGTH) return this.resolve(source.slice(from, to));
+    const recent =
+      length === 0 ? 0 : (length * 31 + source.charCodeAt(from) * 7 + source.charCodeAt(to - 1)) & (RECENT_SIZE - 1);
+    const seen = this.recentTexts[recent];
+    if (seen !== undefined && seen.length === length && source.startsWith(seen, from)) return this.recentValues[recent];
+    const value = this.shared(source, from, to);
+    this.recentTexts[recent] = this.lastText;
+    this.recentValues[recent] = value;
+    return value;
+  }
+
+  /** The value from the table (or resolved anew); leaves the text's string in `lastText`. */
+  private shared(source: string, from: number, to: number): unknown {
+    const length = to - from;
     let hash = length;
     for (let i = from; i < to; i++) hash = Math.imul(hash ^ source.charCodeAt(i), 0x01000193);
     let slot = (hash ^ (hash >>> 15)) & MASK;
@@ -51,12 +74,17 @@ export class ScalarInterner {
           this.hashes[slot] = hash;
           this.entries++;
         }
+        this.lastText = text;
         return value;
       }
       // startsWith compares in native code, also before this function is optimised.
-      if (this.hashes[slot] === hash && known.length === length && source.startsWith(known, from))
+      if (this.hashes[slot] === hash && known.length === length && source.startsWith(known, from)) {
+        this.lastText = known;
         return this.values[slot];
+      }
     }
-    return this.resolve(source.slice(from, to));
+    const text = source.slice(from, to);
+    this.lastText = text;
+    return this.resolve(text);
   }
 }

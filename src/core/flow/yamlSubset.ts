@@ -164,6 +164,27 @@ for (const c of ',[]{}#&*!|>\'"%@`') INDICATOR[c.charCodeAt(0)] = 1;
 const FLOW_INDICATOR = new Uint8Array(128);
 for (const c of ',[]{}') FLOW_INDICATOR[c.charCodeAt(0)] = 1;
 
+// Runs of characters with nothing to decide inside them, for the scans below: a sticky regular
+// expression skips them in native code, where a loop over charCodeAt runs in the interpreter for
+// the first few thousand scalars of a fresh process. Each ends at the line's end at the latest.
+/** Inside a plain key: up to a newline, `:` or `#`. */
+const KEY_RUN = /[^\n:#]*/y;
+/** Inside a plain scalar in block context: up to a newline, a space, `#` or `:`. */
+const PLAIN_RUN = /[^\n #:]*/y;
+/** Inside a plain scalar in a flow collection: the same, and up to a flow indicator. */
+const FLOW_PLAIN_RUN = /[^\n #:,[\]{}]*/y;
+/** Inside a double-quoted scalar: up to a newline, `"` or `\`. */
+const DOUBLE_QUOTED_RUN = /[^\n"\\]*/y;
+/** Inside a single-quoted scalar: up to a newline or `'`. */
+const SINGLE_QUOTED_RUN = /[^\n']*/y;
+
+/** End of the run of `pattern` (one of the *_RUN expressions) starting at `at` (< text.length). */
+function runEnd(pattern: RegExp, text: string, at: number): number {
+  pattern.lastIndex = at;
+  pattern.test(text);
+  return pattern.lastIndex;
+}
+
 /** Nesting of mappings and lists past which the parser gives up (twice the flow limit, limits.ts). */
 const MAX_SUBSET_DEPTH = 2 * MAX_NESTING_DEPTH;
 
@@ -242,6 +263,8 @@ class SubsetParser {
   private phaseAhead: 'setup' | 'steps' | 'teardown' | undefined;
   /** Set while reading the value of the root's `flow:` key: its mapping holds the phase keys. */
   private flowAhead = false;
+  /** Whether the quoted scalar quoteEnd read last has an escape. */
+  private quoteEscaped = false;
   /** Indentation of the line nextContentLine found last. */
   private contentIndent = 0;
   /** The last answer of nextContentLine (knowContentLine): from where, which line, its indentation. */
@@ -642,6 +665,8 @@ class SubsetParser {
     }
     if (!this.plainStart(at, false)) return -1;
     for (let i = at; i < this.n; i++) {
+      i = runEnd(KEY_RUN, text, i);
+      if (i >= this.n) return -1;
       const ch = text.charCodeAt(i);
       if (ch === NL) return -1;
       if (ch === COLON && isBlankOrEnd(text, i + 1, this.n)) {
@@ -757,6 +782,11 @@ class SubsetParser {
     let i = at;
     let end = at;
     for (; i < this.n; i++) {
+      const run = runEnd(PLAIN_RUN, text, i);
+      if (run > i) {
+        end = i = run;
+        if (i >= this.n) break;
+      }
       const c = text.charCodeAt(i);
       if (c === NL) break;
       if (c === SPACE) continue;
@@ -767,19 +797,29 @@ class SubsetParser {
     return end;
   }
 
-  /** Offset just after the closing quote of the quoted scalar at `at`, on the same line; -1 if none. */
+  /**
+   * Offset just after the closing quote of the quoted scalar at `at`, on the same line; -1 if
+   * none. Leaves in `quoteEscaped` whether the scalar has an escape (`\` in double quotes, `''`
+   * in single ones), the one thing that makes its value differ from its text.
+   */
   private quoteEnd(at: number): number {
     const text = this.text;
     const quote = text.charCodeAt(at);
+    const run = quote === 34 ? DOUBLE_QUOTED_RUN : SINGLE_QUOTED_RUN;
+    this.quoteEscaped = false;
     for (let i = at + 1; i < this.n; i++) {
+      i = runEnd(run, text, i);
+      if (i >= this.n) return -1;
       const c = text.charCodeAt(i);
       if (c === NL) return -1;
       if (quote === 34 && c === 92 /* \ */) {
+        this.quoteEscaped = true;
         i++;
         continue;
       }
       if (c === quote) {
         if (quote === 39 && text.charCodeAt(i + 1) === 39) {
+          this.quoteEscaped = true;
           i++;
           continue;
         }
@@ -795,16 +835,7 @@ class SubsetParser {
     if (end < 0) unsupported(); // multi-line or unterminated: the yaml package decides
     this.pos = end;
     const single = text.charCodeAt(at) === 39;
-    // Only an escape (`\` in double quotes, `''` in single ones) makes the value differ from the text.
-    const escape = single ? 39 : 92;
-    let escaped = false;
-    for (let i = at + 1; i < end - 1; i++) {
-      if (text.charCodeAt(i) === escape) {
-        escaped = true;
-        break;
-      }
-    }
-    if (!escaped)
+    if (!this.quoteEscaped)
       return new FastScalar(
         this.quotedValues.value(text, at + 1, end - 1),
         single ? 'QUOTE_SINGLE' : 'QUOTE_DOUBLE',
@@ -1009,6 +1040,11 @@ class SubsetParser {
     let i = at;
     let end = at;
     for (; i < this.n; i++) {
+      const run = runEnd(FLOW_PLAIN_RUN, text, i);
+      if (run > i) {
+        end = i = run;
+        if (i >= this.n) break;
+      }
       const ch = text.charCodeAt(i);
       if (ch === NL) break;
       if (ch === SPACE) continue;

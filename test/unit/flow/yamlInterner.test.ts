@@ -27,6 +27,20 @@ describe('ScalarInterner', () => {
     assert.ok(resolved - first < texts.length, 'the texts it kept are not resolved again');
   });
 
+  it('gives each text its own value when texts alike in length, first and last character alternate', () => {
+    let resolved = 0;
+    const interner = new ScalarInterner((text) => {
+      resolved++;
+      return `<${text}>`;
+    });
+    // The recent-texts cache files these under one slot: each lookup must still check the whole text.
+    const source = 'a1b a2b a1b a2b a3b a1b';
+    for (let at = 0; at < source.length; at += 4) {
+      assert.equal(interner.value(source, at, at + 3), `<${source.slice(at, at + 3)}>`);
+    }
+    assert.equal(resolved, 3, 'each distinct text is resolved once');
+  });
+
   it('resolves texts longer than it shares, and the empty text', () => {
     const interner = new ScalarInterner(resolvePlain);
     const long = 'x'.repeat(100);
