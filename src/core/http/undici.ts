@@ -36,7 +36,7 @@ export function request(url: string | URL, options: RequestOptions): Promise<Und
   const target = parseURL(url);
   const search = target.search;
   const signal = options.signal;
-  // Built in one literal, not spread from `options`: this runs once per HTTP step.
+  // Built in one literal: object rest and spread (`{ dispatcher, ...rest }`) take a slow path in V8.
   return options.dispatcher.request({
     method: options.method || (options.body ? 'PUT' : 'GET'),
     origin: target.origin,

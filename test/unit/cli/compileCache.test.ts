@@ -4,7 +4,16 @@
  * and never in the way of the command.
  */
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI_SUITE_TIMEOUT_MS, REPO_ROOT, runCli } from '../../support/cli';
@@ -58,6 +67,26 @@ describe('CLI code cache', function () {
     writeFileSync(file, Buffer.from('not a V8 code cache'));
     await versionRun();
     assert.notEqual(readFileSync(file).toString(), 'not a V8 code cache');
+  });
+
+  it('keeps the caches of the three builds used last beside its own, and removes older ones', async () => {
+    await versionRun();
+    const own = files()[0];
+    await versionRun();
+    // Caches of earlier builds: the newest three stay, the rest go when a build writes its own.
+    const now = Date.now() / 1000;
+    for (let i = 1; i <= 5; i++) {
+      const name = join(folder, `cli-v0.0.${i}-x64-1000-${i}.bin`);
+      writeFileSync(name, 'old');
+      utimesSync(name, now - i * 3600, now - i * 3600);
+    }
+    writeFileSync(join(folder, 'notes.txt'), 'not a cache');
+    rmSync(join(folder, own));
+    await versionRun();
+    assert.deepEqual(
+      files().sort(),
+      [own, 'cli-v0.0.1-x64-1000-1.bin', 'cli-v0.0.2-x64-1000-2.bin', 'cli-v0.0.3-x64-1000-3.bin', 'notes.txt'].sort(),
+    );
   });
 
   it('is not kept where others could write, nor when TESTMESH_NO_COMPILE_CACHE is set', async function () {
