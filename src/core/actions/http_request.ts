@@ -1,17 +1,13 @@
 /** `http_request`: one HTTP call on the run's keep-alive pool, with a per-request timeout and abort. */
-import { exchange } from '../http/exchange';
+import { DEFAULT_EXCHANGE_TIMEOUT_MS, exchange } from '../http/exchange';
 import { linkedAbort } from '../cancellation';
 import { TestMeshError } from '../errors';
-import { formatBytes } from '../format';
 import { SOCKET_ERROR_REASONS } from '../networkErrors';
 import { TimeoutError } from '../engine/errors';
 import { optionalDuration, optionalMap, optionalString, requireString, type Config } from './config';
 import { registerAction } from './registry';
 import { stringifyValue } from '../template';
 import type { ActionContext } from './types';
-
-const DEFAULT_TIMEOUT_MS = 30_000;
-const MAX_BODY_BYTES = 50 * 1024 * 1024;
 
 export interface HttpResult {
   status: number;
@@ -40,17 +36,6 @@ export function buildUrl(base: string, query: Record<string, unknown> | undefine
     }
   }
   return url.toString();
-}
-
-export function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
-  // undici already gives lower-case names; only repeated headers (set-cookie) arrive as lists.
-  const out: Record<string, string> = {};
-  for (const key in headers) {
-    const value = headers[key];
-    if (typeof value === 'string') out[key] = value;
-    else if (value !== undefined) out[key.toLowerCase()] = value.join(', ');
-  }
-  return out;
 }
 
 export function parseBody(text: string, contentType: string): unknown {
@@ -113,7 +98,7 @@ async function run(config: Config, ctx: ActionContext): Promise<HttpResult> {
           error: () => new TimeoutError(`${method} ${url}`, explicitTimeout),
         });
   const signal = limited?.signal ?? ctx.signal;
-  const limit = explicitTimeout ?? DEFAULT_TIMEOUT_MS;
+  const limit = explicitTimeout ?? DEFAULT_EXCHANGE_TIMEOUT_MS;
   const started = performance.now();
   const fail = (err: unknown): Error => {
     if (signal.aborted)
@@ -134,8 +119,6 @@ async function run(config: Config, ctx: ActionContext): Promise<HttpResult> {
         dispatcher: ctx.dispatcher,
         headersTimeout: limit,
         bodyTimeout: limit,
-        maxBodyBytes: MAX_BODY_BYTES,
-        tooLarge: () => new TestMeshError(`response body larger than ${formatBytes(MAX_BODY_BYTES)}`),
       });
     } catch (err) {
       throw fail(err);

@@ -1,18 +1,19 @@
 /** `wait_for`: polls an HTTP endpoint or a TCP port until it answers as expected. */
 import { connect } from 'node:net';
-import { request } from '../http/undici';
+import { exchange } from '../http/exchange';
+import type { Dispatcher } from '../http/undici';
 import { errorMessage, TestMeshError } from '../errors';
 import { formatDuration } from '../format';
 import { parseOutputPath, readPath } from '../path';
 import { sleep } from '../cancellation';
 import { optionalDuration, optionalMap, optionalNumber, optionalString, type Config } from './config';
-import { buildUrl, describeNetworkError, flattenHeaders, parseBody } from './http_request';
+import { buildUrl, describeNetworkError, parseBody } from './http_request';
 import { registerAction } from './registry';
 import { stringifyValue } from '../template';
 
 type Probe = (signal: AbortSignal) => Promise<{ ok: boolean; why: string; status?: number }>;
 
-function httpProbe(config: Config, dispatcher: import('undici').Dispatcher): Probe {
+function httpProbe(config: Config, dispatcher: Dispatcher): Probe {
   const url = buildUrl(optionalString(config, 'url') ?? '', undefined);
   const method = (optionalString(config, 'method') ?? 'GET').toUpperCase();
   const expectedStatus = optionalNumber(config, 'status_code') ?? 200;
@@ -26,28 +27,28 @@ function httpProbe(config: Config, dispatcher: import('undici').Dispatcher): Pro
   return async (signal) => {
     let res;
     try {
-      res = await request(url, { method: method as 'GET', headers, signal, dispatcher });
+      res = await exchange(url, { method, headers, signal, dispatcher });
     } catch (err) {
       return { ok: false, why: describeNetworkError(err, method, url).message };
     }
-    const text = await res.body.text();
-    if (res.statusCode !== expectedStatus)
-      return { ok: false, why: `status ${res.statusCode}, waiting for ${expectedStatus}`, status: res.statusCode };
+    const text = res.body.toString('utf8');
+    if (res.status !== expectedStatus)
+      return { ok: false, why: `status ${res.status}, waiting for ${expectedStatus}`, status: res.status };
     if (bodyContains !== undefined && !text.includes(bodyContains))
-      return { ok: false, why: `body does not contain ${JSON.stringify(bodyContains)}`, status: res.statusCode };
+      return { ok: false, why: `body does not contain ${JSON.stringify(bodyContains)}`, status: res.status };
     if (segments) {
-      const value = readPath(parseBody(text, flattenHeaders(res.headers)['content-type'] ?? ''), segments);
+      const value = readPath(parseBody(text, res.headers['content-type'] ?? ''), segments);
       if (jsonValue !== undefined && stringifyValue(value) !== stringifyValue(jsonValue)) {
         return {
           ok: false,
           why: `${jsonPath} is ${JSON.stringify(value)}, waiting for ${JSON.stringify(jsonValue)}`,
-          status: res.statusCode,
+          status: res.status,
         };
       }
       if (jsonValue === undefined && value === undefined)
-        return { ok: false, why: `${jsonPath} is missing`, status: res.statusCode };
+        return { ok: false, why: `${jsonPath} is missing`, status: res.status };
     }
-    return { ok: true, why: '', status: res.statusCode };
+    return { ok: true, why: '', status: res.status };
   };
 }
 
