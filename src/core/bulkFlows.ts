@@ -4,12 +4,14 @@
  * first (each flow's text before and after, nothing written), so a preview answers with exactly
  * what applying would do. Files are read and written only through workspaceFlows.ts, the same path
  * policy as the flow routes. The last applied operation of a workspace can be undone once, and
- * only where no file changed since.
+ * only where no file changed since. A move rewrites the run_flow paths that lead to or from the
+ * moved files (runFlowReferences.ts).
  */
 import { realpath } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { errorMessage, TestMeshError } from './errors';
 import { setFlowField, setFlowTags, readKey } from './flowTextEdits';
+import { rewriteForMoves } from './runFlowReferences';
 import {
   deleteWorkspaceFlow,
   FlowFileError,
@@ -103,6 +105,8 @@ interface Write {
   id: string;
   before: string | null;
   after: string | null;
+  /** Flows whose move this write's run_flow references point to: if one fails, this write is skipped. */
+  requires?: string[];
 }
 
 interface Plan {
@@ -303,6 +307,7 @@ async function plan(workspace: string, operation: BulkFlowOperation, request: Bu
   if (pattern) result.matches = [];
   if (operation === 'duplicate') result.newFlows = [];
   const taken = new Set<string>();
+  const moves = new Map<string, string>();
   for (const id of ids) {
     try {
       const flow = await readWorkspaceFlow(workspace, id);
@@ -340,6 +345,7 @@ async function plan(workspace: string, operation: BulkFlowOperation, request: Bu
               'forbidden',
             );
           taken.add(target);
+          moves.set(id, target);
           result.items.push({ flow_id: id, status: 'moved', new_flow_id: target });
           result.changes.push({ flow_id: id, action: 'move', new_flow_id: target, diff: [] });
           result.writes.push({ id: target, before: null, after: before }, { id, before, after: null });
@@ -384,7 +390,48 @@ async function plan(workspace: string, operation: BulkFlowOperation, request: Bu
       result.items.push({ flow_id: id, status: 'error', error: errorMessage(err) });
     }
   }
+  if (moves.size) await planReferenceUpdates(workspace, moves, result);
   return result;
+}
+
+/**
+ * A move keeps run_flow steps working: relative `flow:` paths that lead to a moved file, and those
+ * written in a moved file, are rewritten in every flow of the workspace. Flows touched only for that
+ * are listed as `updated`, and are written after the moves they depend on.
+ */
+async function planReferenceUpdates(workspace: string, moves: Map<string, string>, result: Plan): Promise<void> {
+  const exists = (id: string) =>
+    resolveFlowPath(workspace, id).then(
+      (target) => target.exists,
+      () => false,
+    );
+  const flowIds = new Set((await listWorkspaceFlows(workspace)).map((f) => f.id));
+  for (const id of moves.keys()) flowIds.add(id);
+  for (const id of flowIds) {
+    const moved = moves.get(id);
+    const create = moved === undefined ? undefined : result.writes.find((w) => w.id === moved && w.before === null);
+    try {
+      const before = create ? create.after! : (await readWorkspaceFlow(workspace, id)).content;
+      const { text: after, movedTargets } = await rewriteForMoves(before, id, moves, exists);
+      if (after === before) continue;
+      if (create) {
+        create.after = after;
+        const change = result.changes.find((c) => c.flow_id === id && c.action === 'move');
+        if (change) change.diff = diffLines(before, after);
+        continue;
+      }
+      result.items.push({ flow_id: id, status: 'updated' });
+      result.changes.push({ flow_id: id, action: 'update', diff: diffLines(before, after) });
+      result.writes.push({ id, before, after, requires: movedTargets });
+    } catch (err) {
+      if (create) continue;
+      result.items.push({
+        flow_id: id,
+        status: 'error',
+        error: `run_flow references not updated: ${errorMessage(err)}`,
+      });
+    }
+  }
 }
 
 /** Writes one planned change; the new text is validated by writeWorkspaceFlow like a PUT. */
@@ -436,6 +483,14 @@ export async function bulkFlows(
       // A move is two writes (create the new file, delete the old): the delete waits for the create.
       const flowId = planned.items.find((i) => i.new_flow_id === write.id)?.flow_id ?? write.id;
       if (failedIds.has(flowId)) continue;
+      const unmoved = write.requires?.find((id) => failedIds.has(id));
+      if (unmoved !== undefined) {
+        failedIds.add(flowId);
+        const item = planned.items.find((i) => i.flow_id === flowId);
+        if (item)
+          Object.assign(item, { status: 'error', error: `run_flow references not updated: ${unmoved} did not move` });
+        continue;
+      }
       try {
         await applyWrite(workspace, write, false);
         done.push(write);

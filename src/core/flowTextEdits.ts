@@ -35,8 +35,8 @@ function rangeOf(node: unknown): Range | undefined {
   return Array.isArray(range) ? range : undefined;
 }
 
-const PLAIN = /^[A-Za-z0-9_][A-Za-z0-9_.\-/ ()]*$/;
-const YAML_WORDS = /^(true|false|yes|no|on|off|null|~|y|n)$/i;
+const PLAIN = /^[A-Za-z0-9_.][A-Za-z0-9_.\-/ ()]*$/;
+const YAML_WORDS = /^(true|false|yes|no|on|off|null|~|y|n|[-+]?\.inf|\.nan)$/i;
 
 /** One line of YAML for a string: plain when that reads back as the same string, else JSON-quoted. */
 function yamlString(value: string): string {
@@ -53,11 +53,42 @@ function splice(text: string, start: number, end: number, insert: string): strin
   return text.slice(0, start) + insert + text.slice(end);
 }
 
-/** Replaces a scalar value's text, keeping the line breaks that ended it (block scalars include them). */
-function replaceScalar(text: string, range: Range, value: string): string {
+/** The line breaks that end `text` (a loop: a regex like /\n*$/ is quadratic on runs of them). */
+function trailingBreaks(text: string): string {
+  let start = text.length;
+  while (start > 0 && text.charCodeAt(start - 1) === 10) start--;
+  return text.slice(start);
+}
+
+/** No control characters: what a single-quoted scalar can hold on one line. */
+function printable(value: string): boolean {
+  for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) < 32 || value.charCodeAt(i) === 127) return false;
+  return true;
+}
+
+/**
+ * The text that sets a scalar to `value`, for [start, end) of the old text: quoted stays quoted the
+ * same way, anything else becomes plain when that reads back the same; line breaks that ended the
+ * old value (block scalars include them) are kept.
+ */
+export function scalarReplacement(
+  text: string,
+  range: Range,
+  value: string,
+): { start: number; end: number; newText: string } {
   const old = text.slice(range[0], range[1]);
-  const trailing = /\n*$/.exec(old)?.[0] ?? '';
-  return splice(text, range[0], range[1], yamlString(value) + trailing);
+  const trailing = trailingBreaks(old);
+  const written = old.startsWith('"')
+    ? JSON.stringify(value)
+    : old.startsWith("'") && printable(value)
+      ? `'${value.replace(/'/g, "''")}'`
+      : yamlString(value);
+  return { start: range[0], end: range[1], newText: written + trailing };
+}
+
+function replaceScalar(text: string, range: Range, value: string): string {
+  const { start, end, newText } = scalarReplacement(text, range, value);
+  return splice(text, start, end, newText);
 }
 
 function flowSequence(items: readonly string[]): string {
@@ -79,14 +110,14 @@ export function setFlowTags(text: string, tags: readonly string[]): string {
     } else if (isSeq(pair.value) && !pair.value.flow && tags.length > 0) {
       const column = range[0] - lineStart(text, range[0]);
       const old = text.slice(range[0], range[1]);
-      const trailing = /\n*$/.exec(old)?.[0] ?? '';
+      const trailing = trailingBreaks(old);
       const items = tags.map((t) => `- ${yamlString(t)}`).join(`\n${' '.repeat(column)}`);
       next = splice(text, range[0], range[1], items + trailing);
     } else if (isSeq(pair.value) && !pair.value.flow) {
       // An empty list cannot be a block sequence: the value moves up beside the key.
       const colon = text.indexOf(':', keyRange[1]);
       const old = text.slice(range[0], range[1]);
-      const trailing = /\n*$/.exec(old)?.[0] ?? '';
+      const trailing = trailingBreaks(old);
       next = splice(text, colon + 1, range[1], ` []${trailing || ''}`);
     } else {
       next = splice(text, range[0], range[1], flowSequence(tags));

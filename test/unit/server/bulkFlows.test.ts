@@ -53,7 +53,7 @@ describe('REST bulk flow operations', () => {
   const post = (op: string, body: unknown, token = server.token) =>
     call(server.url, `/api/v1/bulk/flows/${op}`, { method: 'POST', token, body });
   const reset = () => {
-    for (const folder of ['flows', 'examples', 'config', 'auth'])
+    for (const folder of ['flows', 'examples', 'config', 'auth', 'shop'])
       rmSync(join(workspace, folder), { recursive: true, force: true });
     for (const [id, text] of Object.entries(files)) {
       mkdirSync(dirname(join(workspace, id)), { recursive: true });
@@ -144,6 +144,94 @@ describe('REST bulk flow operations', () => {
     const again = await call(server.url, '/api/v1/bulk/flows/undo', { method: 'POST', token: server.token });
     assert.equal(again.status, 409);
     assert.match(again.json.error, /no bulk change to undo/);
+  });
+
+  it('moves keep run_flow working: paths to and from the moved flows are rewritten, listed, run and undone', async () => {
+    const checkout = `flow:
+  name: Checkout
+  setup:
+    - action: run_flow
+      config: { flow: ./login.flow.yaml } # log in first
+  steps:
+    - id: orders
+      action: run_flow
+      config:
+        flow: "../shop/orders.flow.yaml"
+    - id: by_name
+      action: run_flow
+      config: { flow: Login }
+`;
+    const orders = `flow:
+  name: Shop orders
+  steps:
+    - action: run_flow
+      config: { flow: ../flows/login.flow.yaml }
+`;
+    writeFileSync(join(workspace, 'flows/checkout.flow.yaml'), checkout);
+    mkdirSync(join(workspace, 'shop'));
+    writeFileSync(join(workspace, 'shop/orders.flow.yaml'), orders);
+    const run = async (id: string) => {
+      const created = await call(server.url, '/api/v1/executions', {
+        token: server.token,
+        method: 'POST',
+        body: { flow_id: id },
+      });
+      assert.equal(created.status, 201, created.text);
+      await server.manager.whenFinished(created.json.id);
+      return (await call(server.url, `/api/v1/executions/${created.json.id}`, { token: server.token })).json;
+    };
+    assert.equal((await run('flows/checkout.flow.yaml')).status, 'completed', 'the flows work before the move');
+
+    const body = { flow_ids: ['flows/login.flow.yaml', 'flows/checkout.flow.yaml'], folder: 'auth' };
+    const preview = await post('move', { ...body, preview: true });
+    assert.equal(preview.status, 200, preview.text);
+    assert.deepEqual(
+      preview.json.results.map((r: { flow_id: string; status: string }) => [r.flow_id, r.status]),
+      [
+        ['flows/login.flow.yaml', 'moved'],
+        ['flows/checkout.flow.yaml', 'moved'],
+        ['shop/orders.flow.yaml', 'updated'],
+      ],
+    );
+    const diffs = Object.fromEntries(
+      preview.json.changes.map((c: { flow_id: string; diff: unknown }) => [c.flow_id, c.diff]),
+    );
+    assert.deepEqual(diffs['flows/login.flow.yaml'], [], 'login names no other flow');
+    assert.deepEqual(diffs['shop/orders.flow.yaml'], [
+      {
+        line: 5,
+        removed: ['      config: { flow: ../flows/login.flow.yaml }'],
+        added: ['      config: { flow: ../auth/login.flow.yaml }'],
+      },
+    ]);
+    // Checkout moves beside login: `./login` stays right, and `../shop` reads the same from auth/.
+    assert.deepEqual(diffs['flows/checkout.flow.yaml'], []);
+    assert.equal(read('shop/orders.flow.yaml'), orders, 'a preview writes nothing');
+
+    const applied = await post('move', body);
+    assert.equal(applied.status, 200, applied.text);
+    assert.equal(applied.json.failed, 0, applied.text);
+    assert.equal(read('auth/checkout.flow.yaml'), checkout);
+    assert.equal(read('shop/orders.flow.yaml'), orders.replace('../flows/login', '../auth/login'));
+    const after = await run('auth/checkout.flow.yaml');
+    assert.equal(after.status, 'completed', JSON.stringify(after));
+    assert.equal((await run('shop/orders.flow.yaml')).status, 'completed');
+
+    // Moving the caller alone rewrites what it names, from its new folder.
+    const again = await post('move', { flow_ids: ['auth/checkout.flow.yaml'], folder: 'shop' });
+    assert.equal(again.status, 200, again.text);
+    assert.equal(
+      read('shop/checkout.flow.yaml'),
+      checkout
+        .replace('./login.flow.yaml', '../auth/login.flow.yaml')
+        .replace('"../shop/orders.flow.yaml"', '"orders.flow.yaml"'),
+    );
+    assert.equal((await run('shop/checkout.flow.yaml')).status, 'completed');
+
+    const undo = await call(server.url, '/api/v1/bulk/flows/undo', { method: 'POST', token: server.token, body: {} });
+    assert.equal(undo.status, 200, undo.text);
+    assert.equal(read('auth/checkout.flow.yaml'), checkout);
+    assert.equal(existsSync(join(workspace, 'shop/checkout.flow.yaml')), false);
   });
 
   it('duplicates flows beside the original with "(Copy)" names, in TestMesh shape', async () => {
