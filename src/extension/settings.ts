@@ -10,6 +10,8 @@ export interface Settings {
   codeLensFlow: boolean;
   codeLensStep: boolean;
   openPanelOnRun: boolean;
+  /** Rewrite relative run_flow paths when flow files move in the editor. */
+  updateRunFlowPathsOnMove: boolean;
   serverEnabled: boolean;
   /** 0 = any free port. */
   serverPort: number;
@@ -36,6 +38,7 @@ export function readSettings(vscode: VSCode): Settings {
     codeLensFlow: config.get<boolean>('codeLens.flow') !== false,
     codeLensStep: config.get<boolean>('codeLens.step') !== false,
     openPanelOnRun: config.get<boolean>('openPanelOnRun') === true,
+    updateRunFlowPathsOnMove: config.get<boolean>('updateRunFlowPathsOnMove') !== false,
     serverEnabled: config.get<boolean>('server.enabled') !== false,
     serverPort: typeof port === 'number' && Number.isInteger(port) && port >= 0 && port <= 65535 ? port : 0,
     allowOutsideWorkspace: Array.isArray(outside)

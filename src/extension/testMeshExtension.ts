@@ -15,6 +15,7 @@ import { registerCommands } from './commands';
 import { StepDecorations } from './decorations';
 import { FlowDiagnostics } from './diagnostics';
 import { FlowIndex } from './discovery';
+import { FlowMoves } from './flowMoves';
 import { FlakyMarks } from './flakyMarks';
 import { COMMAND_IMPORT, importArgsOf, ImportFlows } from './importFlows';
 import { COMMAND_COPY_AS_CURL, CopyAsCurl, CurlCodeLens } from './copyAsCurl';
@@ -153,6 +154,7 @@ export class TestMeshExtension {
       schemaAssociation,
       { dispose: () => this.runs.dispose() },
       this.flaky,
+      new FlowMoves(vscode, this.index, this.log),
       { dispose: () => this.index.dispose() },
       vscode.languages.registerCodeLensProvider([{ language: 'yaml', scheme: 'file' }], codeLens),
       unlisted,

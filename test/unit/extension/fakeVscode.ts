@@ -877,6 +877,10 @@ export class FakeVSCode {
   readonly didSaveTextDocument = new EventEmitter<FakeTextDocument>();
   readonly didChangeConfiguration = new EventEmitter<{ affectsConfiguration(section: string): boolean }>();
   readonly didChangeWorkspaceFolders = new EventEmitter<unknown>();
+  readonly willRenameFiles = new EventEmitter<{
+    files: ReadonlyArray<{ oldUri: Uri; newUri: Uri }>;
+    waitUntil(edit: Promise<WorkspaceEdit>): void;
+  }>();
   readonly didChangeVisibleTextEditors = new EventEmitter<unknown>();
 
   readonly api: Record<string, unknown>;
@@ -1027,6 +1031,7 @@ export class FakeVSCode {
         onDidSaveTextDocument: this.didSaveTextDocument.event,
         onDidChangeConfiguration: this.didChangeConfiguration.event,
         onDidChangeWorkspaceFolders: this.didChangeWorkspaceFolders.event,
+        onWillRenameFiles: this.willRenameFiles.event,
       },
       window: {
         createOutputChannel() {
@@ -1202,6 +1207,19 @@ export class FakeVSCode {
   }
 
   /** Simulates a file system event on every watcher whose folder holds the file. */
+  /**
+   * What VS Code does before files or folders are renamed: asks the listeners for edits and
+   * returns them (the move itself is the caller's to make).
+   */
+  async willRename(renames: Array<[from: string, to: string]>): Promise<WorkspaceEdit[]> {
+    const edits: Promise<WorkspaceEdit>[] = [];
+    this.willRenameFiles.fire({
+      files: renames.map(([from, to]) => ({ oldUri: Uri.file(from), newUri: Uri.file(to) })),
+      waitUntil: (edit) => edits.push(edit),
+    });
+    return Promise.all(edits);
+  }
+
   fileEvent(kind: 'created' | 'changed' | 'deleted', path: string): void {
     for (const watcher of this.watchers) if (!watcher.disposed) watcher[kind].fire(Uri.file(path));
   }
