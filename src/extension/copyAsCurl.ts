@@ -66,6 +66,8 @@ interface StepTarget {
   step?: StepDef;
   /** The execution to take the request from (the panel's), instead of the flow's latest. */
   executionId?: string;
+  /** The attempt of that execution whose request to take (the one the panel shows); else the last. */
+  attempt?: number;
 }
 
 export class CopyAsCurl {
@@ -82,13 +84,13 @@ export class CopyAsCurl {
   }
 
   /** From the panel's step detail: the request of that execution. */
-  async fromExecution(executionId: string, stepId: string): Promise<CopiedCurl | undefined> {
+  async fromExecution(executionId: string, stepId: string, attempt?: number): Promise<CopiedCurl | undefined> {
     const manager = await this.deps.manager();
     const execution = manager.get(executionId);
     const file = execution?.flow_id
       ? this.deps.index.all().find((f) => f.flow && flowIdFor(manager.workspace, f.uri.fsPath) === execution.flow_id)
       : undefined;
-    return this.copy({ file, stepId, step: file?.flow && findStep(file, stepId), executionId });
+    return this.copy({ file, stepId, step: file?.flow && findStep(file, stepId), executionId, attempt });
   }
 
   /** The curl text for a step in one mode, or why there is none. */
@@ -165,7 +167,7 @@ export class CopyAsCurl {
       const request = attempts
         ?.slice()
         .reverse()
-        .find((a) => a.request)?.request;
+        .find((a) => a.request && (target.attempt === undefined || a.attempt === target.attempt))?.request;
       if (request) return { request, executionId: id };
     }
     return undefined;

@@ -34,7 +34,7 @@ export interface PanelDependencies {
   index: FlowIndex;
   inputs: () => Promise<RunInputs>;
   /** Copies a step of an execution as curl (copyAsCurl.ts). */
-  copyAsCurl?: (executionId: string, stepId: string) => Promise<unknown>;
+  copyAsCurl?: (executionId: string, stepId: string, attempt?: number) => Promise<unknown>;
 }
 
 /** Fills media/index.html for a webview: asset URIs, nonce on scripts, CSP, the first route. */
@@ -285,12 +285,15 @@ export class ExecutionPanel {
         await following.ready;
         return null;
       },
-      copyAsCurl: async ({ execution_id, step_id }) => {
+      copyAsCurl: async ({ execution_id, step_id, attempt }) => {
         if (typeof execution_id !== 'string' || typeof step_id !== 'string')
           throw new TestMeshError('copyAsCurl needs execution_id and step_id');
+        if (attempt !== undefined && !(Number.isInteger(attempt) && attempt >= 0))
+          throw new TestMeshError('copyAsCurl: attempt must be a whole number');
         if (!this.deps.copyAsCurl) throw new TestMeshError('copy as curl is not available here');
         // The extension says why in a message when it copied nothing; the page shows "Not copied".
-        if (!(await this.deps.copyAsCurl(execution_id, step_id))) throw new TestMeshError('nothing was copied');
+        if (!(await this.deps.copyAsCurl(execution_id, step_id, attempt)))
+          throw new TestMeshError('nothing was copied');
         return null;
       },
       unsubscribe: async ({ subscription }) => {

@@ -88,7 +88,7 @@ export class TestMeshExtension {
       manager,
       index: this.index,
       inputs,
-      copyAsCurl: (executionId, stepId) => copyAsCurl.fromExecution(executionId, stepId),
+      copyAsCurl: (executionId, stepId, attempt) => copyAsCurl.fromExecution(executionId, stepId, attempt),
     });
     this.runs = new Runs({
       vscode,

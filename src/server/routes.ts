@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { TestMeshError } from '../core/errors';
+import { recordedRequestToCurl } from '../core/export/curl';
 import { parseRunFilter } from '../core/history/runFilter';
 import {
   deleteWorkspaceFlow,
@@ -164,6 +165,27 @@ const routes: Route[] = [
       GET: async (ctx, _req, res, { id }) => {
         await requireExecution(ctx, id);
         sendJson(res, 200, { steps: (await ctx.manager.steps(id)) ?? [] });
+      },
+    },
+  },
+  {
+    // The request an attempt sent, as one curl command (the web UI's Copy as curl). Step ids can
+    // hold `/` (sub-flow steps), so the id is the rest of the path.
+    pattern: /^\/api\/v1\/executions\/([^/]+)\/curl\/(.+)$/,
+    names: ['id', 'stepId'],
+    methods: {
+      GET: async (ctx, _req, res, { id, stepId }, query) => {
+        await requireExecution(ctx, id);
+        const attempts = (await ctx.manager.stepDetail(id, stepId)) ?? [];
+        const wanted = nonNegativeInteger(query, 'attempt');
+        const sent = attempts.filter((a) => a.request && (wanted === undefined || a.attempt === wanted)).at(-1);
+        if (!sent?.request)
+          throw new HttpError(
+            404,
+            `step ${JSON.stringify(stepId)} of execution ${id} sent no HTTP request${wanted === undefined ? '' : ` in attempt ${wanted}`}`,
+          );
+        // History holds the request with the run's secrets already masked; secret headers are masked here.
+        sendJson(res, 200, { step_id: stepId, attempt: sent.attempt, curl: recordedRequestToCurl(sent.request) });
       },
     },
   },

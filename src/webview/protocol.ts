@@ -82,7 +82,8 @@ export interface RequestMap {
   /** `POST /api/v1/bulk/flows/undo`. */
   undoBulkFlows: { params: { preview?: boolean }; result: BulkFlowAnswer };
   /** Copy the step's request of this execution as a curl command (the host writes the clipboard). */
-  copyAsCurl: { params: { execution_id: string; step_id: string }; result: null };
+  /** `attempt`: the attempt shown; the last one that sent a request when absent. */
+  copyAsCurl: { params: { execution_id: string; step_id: string; attempt?: number }; result: null };
 }
 
 export type RequestMethod = keyof RequestMap;

@@ -39,8 +39,11 @@ export interface Transport {
   bulkFlows(operation: BulkFlowOperation, body: Record<string, unknown>): Promise<BulkFlowAnswer>;
   /** Takes the last bulk flow change back. */
   undoBulkFlows(): Promise<BulkFlowAnswer>;
-  /** Copies a step's request as curl to the clipboard; only where a host can (the VS Code panel). */
-  copyAsCurl?(executionId: string, stepId: string): Promise<void>;
+  /**
+   * Copies a step's request as curl to the clipboard, where the page can: the VS Code panel (the
+   * host copies the last request sent) and the browser (the request of `attempt`).
+   */
+  copyAsCurl?(executionId: string, stepId: string, attempt?: number): Promise<void>;
   /**
    * Events of one execution after `sinceSeq` and then live ones, each exactly once and in order,
    * across reconnects; or, with no id, live events of all executions. A per-execution

@@ -105,8 +105,8 @@ export class PostMessageTransport implements Transport {
     return this.request('getStepDetail', { execution_id: executionId, step_id: stepId });
   }
 
-  async copyAsCurl(executionId: string, stepId: string): Promise<void> {
-    await this.request('copyAsCurl', { execution_id: executionId, step_id: stepId });
+  async copyAsCurl(executionId: string, stepId: string, attempt?: number): Promise<void> {
+    await this.request('copyAsCurl', { execution_id: executionId, step_id: stepId, attempt });
   }
 
   listFlows(): Promise<FlowInfo[]> {

@@ -83,6 +83,23 @@ export class WebSocketTransport implements Transport {
     return answer.attempts;
   }
 
+  /** Copies the request an attempt sent as curl (the server renders it) to the browser's clipboard. */
+  async copyAsCurl(executionId: string, stepId: string, attempt?: number): Promise<void> {
+    const answer = await this.call<{ curl: string }>(
+      'GET',
+      `${API}/executions/${encodeURIComponent(executionId)}/curl/${encodeURIComponent(stepId)}${attempt === undefined ? '' : `?attempt=${attempt}`}`,
+    );
+    // Only in a secure context (https, or a loopback address like the local API's).
+    if (!navigator.clipboard) throw new TransportError('this page cannot write the clipboard (not a secure context)');
+    try {
+      await navigator.clipboard.writeText(answer.curl);
+    } catch (err) {
+      throw new TransportError(
+        `the browser refused the clipboard (${err instanceof Error ? err.message : String(err)})`,
+      );
+    }
+  }
+
   async listFlows(): Promise<FlowInfo[]> {
     return (await this.call<{ flows: FlowInfo[] }>('GET', `${API}/flows`)).flows;
   }

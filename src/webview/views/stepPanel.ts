@@ -181,7 +181,7 @@ export class StepPanel {
     replaceChildren(this.attemptsBox, tabs, this.copyButton(shown), attemptView(shown));
   }
 
-  /** "Copy as curl" for an HTTP attempt, where the host can write the clipboard (the VS Code panel). */
+  /** "Copy as curl" for an HTTP attempt, where the page can write the clipboard. */
   private copyButton(attempt: StepAttemptDetail): HTMLElement | null {
     const transport = this.transport;
     const stepId = this.step?.step_id;
@@ -191,7 +191,7 @@ export class StepPanel {
     button.addEventListener('click', () => {
       button.disabled = true;
       status.textContent = '';
-      transport.copyAsCurl!(this.executionId, stepId)
+      transport.copyAsCurl!(this.executionId, stepId, attempt.attempt)
         .then(
           () => (status.textContent = 'Copied'),
           (err: unknown) => (status.textContent = `Not copied: ${err instanceof Error ? err.message : String(err)}`),

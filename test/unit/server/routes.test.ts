@@ -164,6 +164,30 @@ describe('REST routes', () => {
   });
 
   describe('executions', () => {
+    it('GET /curl/<step> renders the request an attempt sent as curl', async () => {
+      const created = await call(server.url, '/api/v1/executions', {
+        token,
+        method: 'POST',
+        body: { flow_id: 'flows/ok.flow.yaml' },
+      });
+      assert.equal(created.status, 201, created.text);
+      const id = created.json.id as string;
+      await server.manager.whenFinished(id);
+      const res = await get(`/api/v1/executions/${id}/curl/s1`);
+      assert.equal(res.status, 200, res.text);
+      assert.equal(res.json.step_id, 's1');
+      assert.equal(res.json.attempt, 1);
+      assert.equal(res.json.curl, `curl '${api.url}/ok?n=1'`);
+      assert.equal((await get(`/api/v1/executions/${id}/curl/s1?attempt=1`)).json.curl, res.json.curl);
+      const wrongAttempt = await get(`/api/v1/executions/${id}/curl/s1?attempt=2`);
+      assert.equal(wrongAttempt.status, 404);
+      assert.match(wrongAttempt.json.error, /step "s1" of execution .* sent no HTTP request in attempt 2/);
+      assert.equal((await get(`/api/v1/executions/${id}/curl/nope`)).status, 404);
+      assert.equal((await get(`/api/v1/executions/${id}/curl/s1?attempt=x`)).status, 400);
+      assert.equal((await call(server.url, `/api/v1/executions/${id}/curl/s1`)).status, 401);
+      assert.equal((await get('/api/v1/executions/none/curl/s1')).status, 404);
+    });
+
     it('POST creates a pending execution (201); GET reads it, its steps, logs, events and step detail', async () => {
       const created = await call(server.url, '/api/v1/executions', {
         token,

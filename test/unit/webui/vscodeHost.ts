@@ -16,7 +16,7 @@ export function hostHandlers(
   workspace: string,
   post: (message: HostToWebviewMessage) => void,
   /** Receives the steps the page asks to copy as curl (the extension's copyAsCurl.ts writes the clipboard). */
-  copied: Array<{ execution_id: string; step_id: string }> = [],
+  copied: Array<{ execution_id: string; step_id: string; attempt?: number }> = [],
 ): RequestHandlers {
   const subscriptions = new Map<number, () => void>();
   const missing = (id: string) => new Error(`no execution ${id}`);

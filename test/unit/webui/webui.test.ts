@@ -469,6 +469,15 @@ describe('web UI in headless Chromium', function () {
     await page.locator('.step-panel .attempt-tab[aria-selected="true"]').press('ArrowLeft');
     assert.equal(await page.locator('.step-panel .http-status').textContent(), '503');
 
+    // Copy as curl in the browser: the server renders the shown attempt's request, the page writes the clipboard.
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+    await page.locator('.step-panel button.copy-curl').click();
+    await page.locator('.step-panel .copy-curl-status', { hasText: 'Copied' }).waitFor();
+    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    assert.match(copied, /^curl /);
+    assert.match(copied, /http:\/\/127\.0\.0\.1:\d+\/flaky\?key=webui&fail=1/);
+    await page.screenshot({ path: path.join(resultsDir, 'webui-copy-curl.png') });
+
     // The failing assertion: expression, expected vs actual side by side.
     await page.locator('[data-step-id="check_name"] > .step-line').click();
     const assertion = page.locator('.step-panel .assertion');
@@ -535,7 +544,7 @@ describe('web UI in headless Chromium', function () {
     const post = (message: HostToWebviewMessage) => {
       delivery = delivery.then(() => page.evaluate((m) => window.postMessage(m, '*'), message)).catch(() => undefined);
     };
-    const copied: Array<{ execution_id: string; step_id: string }> = [];
+    const copied: Array<{ execution_id: string; step_id: string; attempt?: number }> = [];
     const handlers = hostHandlers(server.manager, workspace, post, copied);
     let ready!: () => void;
     const isReady = new Promise<void>((resolve) => (ready = resolve));
@@ -568,7 +577,7 @@ describe('web UI in headless Chromium', function () {
     // Copy as curl: the page asks the host, which writes the clipboard.
     await page.locator('.step-panel button.copy-curl').click();
     await page.locator('.step-panel .copy-curl-status', { hasText: 'Copied' }).waitFor();
-    assert.deepEqual(copied, [{ execution_id: started.id, step_id: 'list_users' }]);
+    assert.deepEqual(copied, [{ execution_id: started.id, step_id: 'list_users', attempt: 1 }], 'the attempt shown');
     await page.screenshot({ path: path.join(resultsDir, 'webui-vscode-dark.png') });
 
     // The list comes over the same channel; the page's state remembers the view for a reload.
