@@ -46,14 +46,7 @@ describe('extension: activation, commands and the local API', function () {
     storage = mkdtempSync(join(tmpdir(), 'testmesh-ext-storage-'));
     fake = new FakeVSCode();
     fake.addFolder(root, 'ws');
-    const context = {
-      extensionUri: Uri.file(REPO),
-      storageUri: Uri.file(join(storage, 'workspace')),
-      globalStorageUri: Uri.file(join(storage, 'global')),
-      workspaceState: fake.memento(),
-      secrets: fake.secretStorage(),
-      subscriptions: [],
-    };
+    const context = fake.extensionContext(REPO, storage);
     ext = new TestMeshExtension(fake.vscode, context as never);
   });
 

@@ -1235,6 +1235,18 @@ export class FakeVSCode {
   secretStorage(): FakeSecrets {
     return new FakeSecrets();
   }
+
+  /** What VS Code hands the extension on activation: this repository as the extension, storage under `storage`. */
+  extensionContext(extensionRoot: string, storage: string) {
+    return {
+      extensionUri: Uri.file(extensionRoot),
+      storageUri: Uri.file(join(storage, 'workspace')),
+      globalStorageUri: Uri.file(join(storage, 'global')),
+      workspaceState: this.memento(),
+      secrets: this.secretStorage(),
+      subscriptions: [],
+    };
+  }
 }
 
 export { FakeLog, FakeMemento, FakeSecrets };

@@ -48,14 +48,7 @@ describe('extension: moving flows keeps run_flow paths right', function () {
     storage = mkdtempSync(join(tmpdir(), 'testmesh-ext-storage-'));
     fake = new FakeVSCode();
     fake.addFolder(root, 'repo');
-    const context = {
-      extensionUri: Uri.file(REPO),
-      storageUri: Uri.file(join(storage, 'workspace')),
-      globalStorageUri: Uri.file(join(storage, 'global')),
-      workspaceState: fake.memento(),
-      secrets: fake.secretStorage(),
-      subscriptions: [],
-    };
+    const context = fake.extensionContext(REPO, storage);
     ext = new TestMeshExtension(fake.vscode, context as never);
     ext.startInBackground();
     await ext.ready;

@@ -45,14 +45,7 @@ function fixtureFlows(root: string): string[] {
 function extensionIn(root: string, fake = new FakeVSCode()) {
   fake.addFolder(root, 'repo');
   const storage = mkdtempSync(join(tmpdir(), 'testmesh-ext-storage-'));
-  const context = {
-    extensionUri: Uri.file(REPO),
-    storageUri: Uri.file(join(storage, 'workspace')),
-    globalStorageUri: Uri.file(join(storage, 'global')),
-    workspaceState: fake.memento(),
-    secrets: fake.secretStorage(),
-    subscriptions: [],
-  };
+  const context = fake.extensionContext(REPO, storage);
   const ext = new TestMeshExtension(fake.vscode, context as never);
   return {
     fake,
