@@ -2,8 +2,8 @@
  * Moving or renaming flow files in the editor (the Explorer, a refactoring, another extension)
  * keeps run_flow steps working, as moving a module keeps its imports in a TypeScript project:
  * before the files move, the relative `flow:` paths that lead to them, and those written in them,
- * are rewritten in every flow of the workspace folder, in the same edit as the move (one Undo
- * takes both back). The rule is the local API's bulk move's (core/runFlowReferences.ts).
+ * are rewritten in every flow of the workspace folder, as part of the move (VS Code asks the user
+ * first, with a preview). The rule is the local API's bulk move's (core/runFlowReferences.ts).
  * `testmesh.updateRunFlowPathsOnMove` turns it off.
  */
 import { stat } from 'node:fs/promises';

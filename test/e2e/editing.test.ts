@@ -1,16 +1,27 @@
 // Editing a flow in a real VS Code (code-server + headless Chromium): after a run of the flow
 // (through the extension's local API, against a server started here), typing `{{` offers the
 // output a step captured with its last value, hovering a placeholder shows its value, F12 on a
-// reference jumps to its output and F2 renames a step id with its references.
+// reference jumps to its output, F2 renames a step id with its references, and renaming a flow
+// file in the Explorer rewrites the run_flow paths that lead to it.
 import * as assert from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { startExtensionSession, startHttpServer, waitFor, type ExtensionSession, type TestHttpServer } from './harness';
+import { runCommand } from './codeServer';
 import { activeEditor, openFile } from './workbench';
 
 const FILE = 'flows/users.flow.yaml';
 const USER_ID = 4242;
+const LOGIN = 'flows/login.flow.yaml';
+const ORDERS = 'shop/orders.flow.yaml';
+const ORDERS_FLOW = `flow:
+  name: Orders
+  steps:
+    - id: sign_in
+      action: run_flow
+      config: { flow: ../flows/login.flow.yaml } # written by hand
+`;
 
 const FLOW = `flow:
   name: Users (editing e2e)
@@ -59,7 +70,12 @@ describe('Editing flows in code-server', function () {
     });
     e2e = await startExtensionSession({
       name: 'editing',
-      files: { [FILE]: FLOW, '.env': `BASE_URL=${server.url}\n` },
+      files: {
+        [FILE]: FLOW,
+        '.env': `BASE_URL=${server.url}\n`,
+        [LOGIN]: 'flow:\n  name: Login\n  steps:\n    - id: hi\n      action: log\n      config: { message: hi }\n',
+        [ORDERS]: ORDERS_FLOW,
+      },
       settings: {
         // Typed braces stay as typed, so the test sees exactly what a user typing `{{` gets.
         'editor.autoClosingBrackets': 'never',
@@ -196,5 +212,38 @@ describe('Editing flows in code-server', function () {
     );
     assert.ok(saved.includes('url: "{{BASE_URL}}/users/{{make_user.user_id}}"'), saved);
     assert.ok(!saved.includes('create_user'), saved);
+  });
+
+  it('renaming a flow file in the Explorer rewrites the run_flow paths that lead to it', async function () {
+    await openFile(page, LOGIN);
+    await runCommand(page, 'File: Reveal Active File in Explorer View');
+    const row = page.locator('.explorer-folders-view .monaco-list-row.selected', { hasText: 'login.flow.yaml' });
+    await row.waitFor({ state: 'visible', timeout: 30_000 });
+    await page.keyboard.press('F2');
+    const input = page.locator('.explorer-folders-view .monaco-inputbox input');
+    await input.waitFor({ state: 'visible', timeout: 30_000 });
+    await input.fill('sign-in.flow.yaml');
+    await page.keyboard.press('Enter');
+    // VS Code asks before it applies an extension's edits to a move: what the user sees and answers.
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ state: 'visible', timeout: 30_000 });
+    assert.match(
+      (await dialog.textContent()) ?? '',
+      /Extension 'TestMesh' wants to make refactoring changes with this file move/,
+    );
+    await dialog.locator('.monaco-button', { hasText: 'OK' }).click();
+    await dialog.waitFor({ state: 'hidden', timeout: 30_000 });
+    const moved = path.join(e2e!.workspace, 'flows/sign-in.flow.yaml');
+    await waitFor(() => fs.existsSync(moved), { timeout: 30_000, message: 'the renamed file on disk' });
+    // The caller's edit is part of the rename: VS Code writes it to the file that was not open.
+    const caller = path.join(e2e!.workspace, ORDERS);
+    const saved = await waitFor(
+      () => {
+        const text = fs.readFileSync(caller, 'utf8');
+        return text.includes('sign-in') ? text : undefined;
+      },
+      { timeout: 30_000, message: 'the caller rewritten and saved' },
+    );
+    assert.strictEqual(saved, ORDERS_FLOW.replace('../flows/login.flow.yaml', '../flows/sign-in.flow.yaml'));
   });
 });
