@@ -63,6 +63,8 @@ export interface FlowChange {
   /** `move` and `create` (duplicate): the new file. */
   new_flow_id?: string;
   diff: DiffHunk[];
+  /** Why a flow the request did not name changes: `run_flow paths` (a move rewrote them). */
+  reason?: 'run_flow paths';
 }
 
 export interface FindMatch {
@@ -421,7 +423,7 @@ async function planReferenceUpdates(workspace: string, moves: Map<string, string
         continue;
       }
       result.items.push({ flow_id: id, status: 'updated' });
-      result.changes.push({ flow_id: id, action: 'update', diff: diffLines(before, after) });
+      result.changes.push({ flow_id: id, action: 'update', diff: diffLines(before, after), reason: 'run_flow paths' });
       result.writes.push({ id, before, after, requires: movedTargets });
     } catch (err) {
       if (create) continue;

@@ -271,7 +271,9 @@ export class FlowsView {
             ? `copied to ${change.new_flow_id}`
             : change.action === 'delete'
               ? 'is deleted'
-              : 'changes';
+              : change.reason === 'run_flow paths'
+                ? 'changes: its run_flow paths follow the move'
+                : 'changes';
       const lines = h('pre', { class: 'diff' });
       for (const hunk of change.diff) {
         lines.appendChild(h('span', { class: 'diff-at muted', text: `line ${hunk.line}\n` }));

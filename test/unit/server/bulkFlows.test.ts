@@ -197,6 +197,10 @@ describe('REST bulk flow operations', () => {
       preview.json.changes.map((c: { flow_id: string; diff: unknown }) => [c.flow_id, c.diff]),
     );
     assert.deepEqual(diffs['flows/login.flow.yaml'], [], 'login names no other flow');
+    assert.equal(
+      preview.json.changes.find((c: { flow_id: string }) => c.flow_id === 'shop/orders.flow.yaml').reason,
+      'run_flow paths',
+    );
     assert.deepEqual(diffs['shop/orders.flow.yaml'], [
       {
         line: 5,
