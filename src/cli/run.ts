@@ -70,7 +70,8 @@ export async function loadFlows(files: string[], io: Io): Promise<Loaded[]> {
       }
       const { flow, diagnostics } = parseFlowText(text, file);
       const shown = diagnostics.map((d) => ({ ...d, file: display }));
-      for (const d of shown) if (d.severity === 'warning') io.stderr.write(`${formatDiagnostic(d)}\n`);
+      // A flow that loads shows all it has (warnings, and errors that fail one step when it runs).
+      for (const d of shown) if (d.severity === 'warning' || flow) io.stderr.write(`${formatDiagnostic(d)}\n`);
       if (!flow) return { file, display, report: invalidFlowReport(display, display, shown) };
       return { file, display, flow };
     }),

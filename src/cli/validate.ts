@@ -17,6 +17,8 @@ export async function validateCommand(args: ValidateArgs, io: Io): Promise<numbe
   }
   const all: FlowDiagnostic[] = [];
   let invalid = 0;
+  /** Of the invalid files, those refused outright; the others run, their faulty steps failing (FlowDiagnostic.step). */
+  let refused = 0;
   for (const file of files) {
     const display = toPosix(relative(io.cwd, file)) || file;
     let diagnostics: FlowDiagnostic[];
@@ -33,15 +35,23 @@ export async function validateCommand(args: ValidateArgs, io: Io): Promise<numbe
       ];
     }
     if (diagnostics.some((d) => d.severity === 'error')) invalid++;
+    if (diagnostics.some((d) => d.severity === 'error' && d.step === undefined)) refused++;
     all.push(...diagnostics);
     if (!args.json) {
       for (const d of diagnostics) io.stdout.write(`${formatDiagnostic(d)}\n`);
     }
   }
-  if (args.json) io.stdout.write(`${JSON.stringify({ files: files.length, invalid, diagnostics: all }, null, 2)}\n`);
-  else
+  if (args.json)
+    io.stdout.write(`${JSON.stringify({ files: files.length, invalid, refused, diagnostics: all }, null, 2)}\n`);
+  else {
+    const runs = invalid - refused;
+    const how =
+      invalid === 0
+        ? ''
+        : ` (${refused} refused, ${runs} ${runs === 1 ? 'runs' : 'run'} with ${runs === 1 ? 'its' : 'their'} faulty steps failing)`;
     io.stdout.write(
-      `${files.length} file${files.length === 1 ? '' : 's'} checked: ${files.length - invalid} valid, ${invalid} invalid\n`,
+      `${files.length} file${files.length === 1 ? '' : 's'} checked: ${files.length - invalid} valid, ${invalid} invalid${how}\n`,
     );
+  }
   return invalid ? EXIT_INVALID : EXIT_OK;
 }

@@ -17,6 +17,11 @@ export interface FlowDiagnostic {
   range: SourceRange;
   severity: Severity;
   message: string;
+  /**
+   * For an error in one step (an unknown action, a bad config value or expression): the id of that
+   * step. The flow still loads, as TestMesh loads it, and that step fails when it runs.
+   */
+  step?: string;
 }
 
 /**

@@ -474,6 +474,7 @@ class FlowRun {
       }
       if (!run) return this.skip(step, instance, parentId, `when: ${step.when} is false`);
     }
+    if (step.problem !== undefined) return this.failAsWritten(step, stepId, parentId);
 
     const startedAt = performance.now();
     const maxAttempts = step.retry?.maxAttempts ?? 1;
@@ -516,6 +517,21 @@ class FlowRun {
         });
       }
     }
+  }
+
+  /** A step the loader found wrong (StepDef.problem): it starts and fails at once, no retries. */
+  private failAsWritten(step: StepDef, stepId: string, parentId: string | undefined): StepResult {
+    const startedAt = performance.now();
+    this.execution.emit('step.started', {
+      step_id: stepId,
+      step_name: step.name,
+      action: step.action,
+      phase: step.phase,
+      parent_id: parentId,
+      attempt: 1,
+    });
+    const where = `${this.flow.file}:${step.range.start.line}:${step.range.start.column}`;
+    return this.finish(step, stepId, parentId, startedAt, 1, new TestMeshError(`${step.problem} (${where})`));
   }
 
   private finish(

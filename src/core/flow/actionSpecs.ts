@@ -624,6 +624,27 @@ export const RETRY_KEYS: Readonly<Record<string, KeySpec>> = {
 
 export const KNOWN_ACTIONS: readonly string[] = Object.keys(ACTION_SPECS);
 
+/**
+ * Plugins TestMesh's server registers itself (its api/internal/api/routes.go), whose actions
+ * (`neo4j.query`, `minio.put`, ...) this runner does not have. Other dotted actions come from
+ * plugins a TestMesh installation loads from its plugin folder.
+ */
+const TESTMESH_BUILTIN_PLUGINS = new Set(['neo4j', 'minio', 'otel', 'loki', 'prometheus']);
+/** Actions of TestMesh's own runner that this runner does not have. */
+const TESTMESH_ONLY_ACTIONS = new Set(['contract_generate', 'contract_verify']);
+
+/** Where TestMesh would have found an action this runner does not know; undefined when nowhere (a typo). */
+export function unknownActionReason(action: string): string | undefined {
+  if (TESTMESH_ONLY_ACTIONS.has(action)) return 'a TestMesh action this runner does not have';
+  const dot = action.indexOf('.');
+  const plugin = dot > 0 ? action.slice(0, dot) : undefined;
+  if (plugin !== undefined && TESTMESH_BUILTIN_PLUGINS.has(plugin))
+    return `it comes from TestMesh's built-in ${plugin} plugin, which this runner does not have`;
+  if (plugin !== undefined && !KNOWN_ACTIONS.some((known) => known.startsWith(`${plugin}.`)))
+    return `it would come from a TestMesh plugin '${plugin}', which this runner cannot load`;
+  return undefined;
+}
+
 /** The keys of an action's config that hold nested steps, in table order. */
 export function nestedKeys(action: string): string[] {
   const spec = Object.prototype.hasOwnProperty.call(ACTION_SPECS, action) ? ACTION_SPECS[action] : undefined;

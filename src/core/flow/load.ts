@@ -62,7 +62,8 @@ export function parseFlowText(text: string, file: string, options: ParseFlowOpti
   try {
     const flow = parseInto(text, file, options, diagnostics);
     sortDiagnostics(diagnostics);
-    const failed = diagnostics.some((d) => d.severity === 'error');
+    // An error in one step fails that step when it runs (as in TestMesh); any other refuses the flow.
+    const failed = diagnostics.some((d) => d.severity === 'error' && d.step === undefined);
     return failed || !flow ? { diagnostics } : { flow, diagnostics };
   } catch (err) {
     // A bug of ours, not of the file; still a diagnostic rather than a crash of the caller.

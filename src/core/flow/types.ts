@@ -55,6 +55,11 @@ export interface StepDef {
   range: SourceRange;
   /** Range of the `action:` value, for precise messages. */
   actionRange?: SourceRange;
+  /**
+   * What is wrong with the step as written (its error diagnostics, joined): the flow loads, and
+   * the step fails with this when it runs, as it would in TestMesh.
+   */
+  problem?: string;
 }
 
 export interface FlowDef {

@@ -6,7 +6,7 @@
 import { dirname, resolve as resolvePath } from 'node:path';
 import type { LineCounter, Node as YamlNode, Scalar } from 'yaml';
 import { parseDuration } from '../duration';
-import { errorMessage, TestMeshError, type FlowDiagnostic } from '../errors';
+import { errorMessage, TestMeshError, type FlowDiagnostic, type Severity, type SourceRange } from '../errors';
 import { checkExpressionSyntax } from '../expr';
 import { normalizeOutputPath, parseOutputPath, PathError } from '../path';
 import { hasPlaceholder } from '../template';
@@ -15,6 +15,7 @@ import {
   ACTION_SPECS,
   FLOW_KEYS,
   KNOWN_ACTIONS,
+  unknownActionReason,
   RETRY_KEYS,
   STEP_KEYS,
   type ActionSpec,
@@ -91,6 +92,9 @@ export function buildFlowWhileParsing(
   return flow;
 }
 
+/** Required config keys whose absence TestMesh's own flow parser refuses (not only the step). */
+const REFUSED_BY_TESTMESH_LOADER = new Set(['http_request.url', 'database_query.query']);
+
 class FlowBuilder extends YamlReader implements StepSink {
   /** Top-level steps built while parsing (stepItem), by the start offset of their list. */
   private readonly prebuilt = new Map<number, StepDef[]>();
@@ -102,6 +106,23 @@ class FlowBuilder extends YamlReader implements StepSink {
   private readonly validExpressions = new Set<string>();
   /** Output paths already parsed and valid, for the same reason. */
   private readonly validOutputPaths = new Set<string>();
+  /** The step being built: its errors fail that step when it runs instead of refusing the flow. */
+  private currentStep: StepDef | undefined;
+
+  override report(severity: Severity, range: SourceRange, message: string): void {
+    const step = this.currentStep;
+    if (severity !== 'error' || !step) return super.report(severity, range, message);
+    this.diagnostics.push({ file: this.file, range, severity, message, step: step.id });
+    step.problem = step.problem === undefined ? message : `${step.problem}; ${message}`;
+  }
+
+  /** An error that refuses the whole flow even inside a step: what TestMesh's own loader refuses. */
+  private flowError(at: YamlNode | SourceRange | null | undefined, message: string): void {
+    const step = this.currentStep;
+    this.currentStep = undefined;
+    this.error(at, message);
+    this.currentStep = step;
+  }
 
   // ---- flow ----------------------------------------------------------------------------------
 
@@ -295,14 +316,20 @@ class FlowBuilder extends YamlReader implements StepSink {
     if (idEntry) step.idRange = this.range(idEntry.value, idEntry.keyNode);
     if (place.parentId !== undefined) step.parentId = place.parentId;
 
-    const list = entries.values();
-    for (let i = 0; i < list.length; i++) this.stepKey(step, list[i], label);
-    if (!entries.has('action')) this.error(this.keyAnchor(map), `${label}: the step has no 'action'`);
+    const outer = this.currentStep;
+    this.currentStep = step;
+    try {
+      const list = entries.values();
+      for (let i = 0; i < list.length; i++) this.stepKey(step, list[i], label);
+      if (!entries.has('action')) this.flowError(this.keyAnchor(map), `${label}: the step has no 'action'`);
 
-    const spec = Object.prototype.hasOwnProperty.call(ACTION_SPECS, step.action)
-      ? ACTION_SPECS[step.action]
-      : undefined;
-    this.config(step, entries.get('config'), spec, label);
+      const spec = Object.prototype.hasOwnProperty.call(ACTION_SPECS, step.action)
+        ? ACTION_SPECS[step.action]
+        : undefined;
+      this.config(step, entries.get('config'), spec, label);
+    } finally {
+      this.currentStep = outer;
+    }
     return step;
   }
 
@@ -336,7 +363,8 @@ class FlowBuilder extends YamlReader implements StepSink {
         if (action === undefined) break;
         step.action = action;
         if (!Object.prototype.hasOwnProperty.call(ACTION_SPECS, action)) {
-          const hint = suggest(action, KNOWN_ACTIONS);
+          const reason = unknownActionReason(action);
+          const hint = reason ? `: ${reason}` : suggest(action, KNOWN_ACTIONS);
           this.error(
             step.actionRange,
             `${label}: unknown action '${action}'${hint || ` (known actions: ${KNOWN_ACTIONS.join(', ')})`}`,
@@ -648,7 +676,10 @@ class FlowBuilder extends YamlReader implements StepSink {
         present && isScalar(this.deref(present.value)) && (this.deref(present.value) as Scalar).value === null;
       if (present && !empty) continue;
       const at = present ? present.keyNode : entry ? entry.keyNode : (step.actionRange ?? step.range);
-      this.error(at, `${label}: ${step.action} needs '${key}' in its config`);
+      const message = `${label}: ${step.action} needs '${key}' in its config`;
+      // TestMesh's loader itself refuses these two; every other missing key fails only its step.
+      if (REFUSED_BY_TESTMESH_LOADER.has(`${step.action}.${key}`)) this.flowError(at, message);
+      else this.error(at, message);
     }
   }
 

@@ -81,7 +81,7 @@ export class YamlReader {
     protected readonly text: string,
     private readonly lineCounter: LineCounter,
     protected readonly file: string,
-    private readonly diagnostics: FlowDiagnostic[],
+    protected readonly diagnostics: FlowDiagnostic[],
   ) {}
 
   /**

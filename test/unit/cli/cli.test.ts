@@ -84,8 +84,9 @@ flow:
   it('exits 2 for an invalid file, names file:line:column, and still runs the others', async () => {
     const root = tempWorkspace({
       'flows/good.flow.yaml': passing('Good'),
+      // A step without an action: TestMesh's own loader refuses the file too.
       'flows/bad.flow.yaml':
-        'flow:\n  name: Bad\n  steps:\n    - action: http_request\n      config: { url: x }\n      assert: [ "status == = 2" ]\n',
+        'flow:\n  name: Bad\n  steps:\n    - action: log\n      config: { message: hi }\n    - id: y\n',
     });
     const r = await cli(['run', 'flows', '--var', `BASE_URL=${api.url}`, '--reporter', 'json'], root);
     assert.equal(r.code, 2);
@@ -95,6 +96,45 @@ flow:
     assert.equal(bad.status, 'error');
     assert.match(bad.error, /^6:\d+: /);
     assert.equal(good.status, 'passed');
+  });
+
+  it('runs a flow with a faulty step as TestMesh does: the steps before it run, it fails with its diagnostic, teardown runs', async () => {
+    const root = tempWorkspace({
+      'flows/mixed.flow.yaml': [
+        'flow:',
+        '  name: Mixed',
+        '  steps:',
+        '    - id: first',
+        '      action: http_request',
+        '      config: { url: "${BASE_URL}/health" }',
+        '    - id: publish',
+        '      action: kafka_publish',
+        '      config: { topic: orders }',
+        '    - id: never',
+        '      action: log',
+        '      config: { message: unreachable }',
+        '  teardown:',
+        '    - id: cleanup',
+        '      action: log',
+        '      config: { message: bye }',
+        '',
+      ].join('\n'),
+    });
+    const r = await cli(['run', 'flows', '--var', `BASE_URL=${api.url}`, '--reporter', 'json'], root);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /flows\/mixed\.flow\.yaml:8:15: error: step 'publish': unknown action 'kafka_publish'/);
+    const [flow] = JSON.parse(r.stdout).flows;
+    assert.equal(flow.status, 'failed');
+    const status = Object.fromEntries(
+      flow.steps.map((s: { step_id: string; status: string }) => [s.step_id, s.status]),
+    );
+    assert.deepEqual(status, { first: 'passed', publish: 'failed', never: 'skipped', cleanup: 'passed' });
+    const publish = flow.steps.find((s: { step_id: string }) => s.step_id === 'publish');
+    assert.match(
+      publish.error,
+      /^step 'publish': unknown action 'kafka_publish' \(known actions: .*\) \(.*mixed\.flow\.yaml:7:7\)$/,
+    );
+    assert.equal(publish.line, 7);
   });
 
   it('writes the JSON report of the contract', async () => {

@@ -94,7 +94,7 @@ describe('CLI --reporter html (Chromium, from disk)', function () {
     assert.match(await summary.innerText(), /4 flows\s+1 passed\s+2 failed\s+1 invalid\s+12 steps/);
     assert.match(
       await summary.locator('.invalid-flows').innerText(),
-      /flows\/broken\.flow\.yaml:5:15: error: step 'x': unknown action 'http_requestt'/,
+      /flows\/broken\.flow\.yaml:5:15: error: step 'x': http_request needs 'url' in its config/,
     );
     const rows = page.locator('tr.execution-row');
     await rows.nth(2).waitFor();

@@ -122,12 +122,12 @@ export const HEALTH_FLOW = `flow:
       assert: [status == 200]
 `;
 
+/** Refused as a whole, as TestMesh's own loader refuses it: an http_request without a url. */
 export const BROKEN_FLOW = `flow:
   name: Broken
   steps:
     - id: x
-      action: http_requestt
-      config: { url: "/" }
+      action: http_request
 `;
 
 /** The suite's files under `project/flows/`, as tempWorkspace takes them. */

@@ -66,7 +66,7 @@ describe('CLI reporters: github, markdown, junit, json', function () {
     assert.equal(
       run.stdout,
       [
-        "::error file=project/flows/broken.flow.yaml,line=5,col=15,endLine=5,endColumn=28,title=flows/broken.flow.yaml%3A invalid flow::step 'x': unknown action 'http_requestt' (did you mean 'http_request'?)",
+        "::error file=project/flows/broken.flow.yaml,line=5,col=15,endLine=5,endColumn=27,title=flows/broken.flow.yaml%3A invalid flow::step 'x': http_request needs 'url' in its config",
         '::error file=project/flows/shop.flow.yaml,line=34,col=11,title=Shop | checkout › Token is echoed::assertion failed: body.auth == "nope": got body.auth = "Bearer ***"%0Aexpected: "nope"%0Aactual: "Bearer ***"',
         '::error file=project/flows/slow.flow.yaml,line=4,col=7,title=Slow › Slow call::execution timed out after 1.00 s',
         '',
@@ -86,7 +86,7 @@ describe('CLI reporters: github, markdown, junit, json', function () {
     '',
     '### ⚠️ flows/broken.flow.yaml',
     '',
-    "- `flows/broken.flow.yaml:5:15` step 'x': unknown action 'http\\_requestt' (did you mean 'http\\_request'?)",
+    "- `flows/broken.flow.yaml:5:15` step 'x': http\\_request needs 'url' in its config",
     '',
     '### ❌ Shop \\| checkout',
     '',
@@ -116,7 +116,7 @@ describe('CLI reporters: github, markdown, junit, json', function () {
 <testsuites name="testmesh" tests="13" failures="2" errors="1" time="<t>">
   <testsuite name="flows/broken.flow.yaml" file="flows/broken.flow.yaml" tests="1" failures="0" errors="1" skipped="0" time="<t>">
     <testcase classname="flows/broken.flow.yaml" name="validate" file="flows/broken.flow.yaml" time="<t>">
-      <error message="5:15: step &apos;x&apos;: unknown action &apos;http_requestt&apos; (did you mean &apos;http_request&apos;?)" type="ValidationError">flows/broken.flow.yaml:5:15: error: step &apos;x&apos;: unknown action &apos;http_requestt&apos; (did you mean &apos;http_request&apos;?)</error>
+      <error message="5:15: step &apos;x&apos;: http_request needs &apos;url&apos; in its config" type="ValidationError">flows/broken.flow.yaml:5:15: error: step &apos;x&apos;: http_request needs &apos;url&apos; in its config</error>
     </testcase>
   </testsuite>
   <testsuite name="Health" file="flows/ok.flow.yaml" tests="1" failures="0" errors="0" skipped="0" time="<t>">

@@ -413,13 +413,18 @@ describe('debugger over DAP (in process)', () => {
 
   for (const [what, launch, message] of [
     ['no flow', {}, /"flow" is required/],
-    ['a flow that does not validate', { flow: 'broken.flow.yaml' }, /broken\.flow\.yaml:5:\d+: error: .*nope_action/],
+    [
+      'a flow that does not validate',
+      { flow: 'broken.flow.yaml' },
+      /broken\.flow\.yaml:4:\d+: error: step 'a': the step has no 'action'/,
+    ],
     ['a flow file that is not there', { flow: 'missing.flow.yaml' }, /missing\.flow\.yaml/],
   ] as const) {
     it(`ends the session with a clear message for ${what}`, async () => {
       writeFileSync(
         join(ws.root, 'broken.flow.yaml'),
-        'flow:\n  name: broken\n  steps:\n    - id: a\n      action: nope_action\n',
+        // No action: refused as a whole (a step error would only fail that step when it runs).
+        'flow:\n  name: broken\n  steps:\n    - id: a\n      acton: nope_action\n',
       );
       const terminated = client.waitForEvent('terminated');
       const { launched } = await startSession(client, launch);

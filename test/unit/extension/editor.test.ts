@@ -54,7 +54,8 @@ describe('extension: editor help', () => {
     h = await createHarness(
       {
         'flows/editor.flow.yaml': FLOW,
-        'flows/broken.flow.yaml': 'flow:\n  name: B\n  steps:\n    - action: nope\n',
+        // A step without an action: refused as a whole, as TestMesh's loader refuses it.
+        'flows/broken.flow.yaml': 'flow:\n  name: B\n  steps:\n    - id: nope\n',
         '.env.local': 'BASE_URL=http://from-env\nAPI_TOKEN=abc\n',
         'config/.env.staging': 'X=1\n',
       },

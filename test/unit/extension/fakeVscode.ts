@@ -515,7 +515,7 @@ const STATE_GLYPHS: Record<RunCall['kind'] | 'none', string> = {
  *         ✓ Price the cart — http_request
  *         ⊘ place_order — skipped: an earlier step failed · log
  *     · flows/broken.flow.yaml — invalid flow
- *       ⚠ line 5: step 'a': unknown action 'no_such_action'
+ *       ⚠ line 4: step 'a': the step has no 'action'
  *
  * A glyph gives each item's state (see STATE_GLYPHS) once some run reported any item; a tree no run
  * touched has none. With `history`, every state in order (`◷↻✗`); with `durations`, `[<n> ms]` where

@@ -53,11 +53,12 @@ flow:
       config: { message: bye }
 `;
 
+/** A step without an action: refused as a whole, as TestMesh's own loader refuses it. */
 const BROKEN = `flow:
   name: Broken
   steps:
     - id: a
-      action: no_such_action
+      acton: no_such_action
 `;
 
 const SIMPLE = `name: Simple
@@ -193,7 +194,7 @@ describe('extension: Test Explorer tree', () => {
 
   it('shows a broken file with its error and no range (no gutter run icon), and the other flows still', () => {
     const broken = tree.fileItem(key('flows/broken.flow.yaml'))! as unknown as FakeTestItem;
-    assert.match(String(broken.error), /^line 5: step 'a': unknown action 'no_such_action'/);
+    assert.match(String(broken.error), /^line 4: step 'a': the step has no 'action'/);
     // No children, no line, and no runnable tag: the Run and Debug profiles (tagged) do not apply, so no Run button on its row.
     assert.strictEqual(
       controller.renderTestTree({ from: broken, lines: true }),

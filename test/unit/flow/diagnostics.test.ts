@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { parseFlowText } from '../../../src/core/flow/load';
 import { suggest } from '../../../src/core/flow/suggest';
 import { KNOWN_ACTIONS } from '../../../src/core/flow/actionSpecs';
+import { allSteps } from '../../../src/core/flow/types';
 import { diagnosticsOf, lines, loadOk, span } from './helpers';
 
 describe('flow diagnostics', () => {
@@ -347,9 +348,80 @@ describe('flow diagnostics', () => {
   });
 
   it('lists the known actions when nothing is close', () => {
-    assert.deepEqual(diagnosticsOf(lines('flow:', '  name: x', '  steps:', '    - action: minio.put')), [
-      `f.yaml:4:15: error: step 'steps_0': unknown action 'minio.put' (known actions: ${KNOWN_ACTIONS.join(', ')})`,
+    assert.deepEqual(diagnosticsOf(lines('flow:', '  name: x', '  steps:', '    - action: zzz_unknown')), [
+      `f.yaml:4:15: error: step 'steps_0': unknown action 'zzz_unknown' (known actions: ${KNOWN_ACTIONS.join(', ')})`,
     ]);
+  });
+
+  it('says where TestMesh finds the actions this runner does not have: its plugins and its contract actions', () => {
+    const errors = (action: string) =>
+      diagnosticsOf(lines('flow:', '  name: x', '  steps:', `    - action: ${action}`));
+    assert.deepEqual(errors('minio.put'), [
+      "f.yaml:4:15: error: step 'steps_0': unknown action 'minio.put': it comes from TestMesh's built-in minio plugin, which this runner does not have",
+    ]);
+    assert.deepEqual(errors('scraper.links'), [
+      "f.yaml:4:15: error: step 'steps_0': unknown action 'scraper.links': it would come from a TestMesh plugin 'scraper', which this runner cannot load",
+    ]);
+    assert.deepEqual(errors('contract_verify'), [
+      "f.yaml:4:15: error: step 'steps_0': unknown action 'contract_verify': a TestMesh action this runner does not have",
+    ]);
+    // A prefix this runner has (redis.*): a typo, with its did-you-mean.
+    assert.deepEqual(errors('redis.gett'), [
+      "f.yaml:4:15: error: step 'steps_0': unknown action 'redis.gett' (did you mean 'redis.get'?)",
+    ]);
+  });
+
+  it('loads a flow whose errors are all inside steps, each faulty step carrying them; other errors refuse it', () => {
+    const text = lines(
+      'flow:',
+      '  name: x',
+      '  steps:',
+      '    - id: ok',
+      '      action: log',
+      '      config: { message: hi }',
+      '    - id: bad',
+      '      action: kafka_publish',
+      '      assert: ["a =="]',
+      '    - id: branch',
+      '      action: condition',
+      '      config:',
+      '        condition: "true"',
+      '        then:',
+      '          - id: inner',
+      '            action: neo4j.query',
+    );
+    const { flow, diagnostics } = parseFlowText(text, 'f.yaml');
+    assert.ok(flow, 'loads');
+    assert.deepEqual(
+      diagnostics.map((d) => [d.step, d.range.start.line]),
+      [
+        ['bad', 8],
+        ['bad', 9],
+        ['inner', 16],
+      ],
+    );
+    const steps = Object.fromEntries(allSteps(flow).map((s) => [s.id, s.problem]));
+    assert.equal(steps.ok, undefined);
+    assert.equal(steps.branch, undefined);
+    assert.match(
+      steps.bad!,
+      /^step 'bad': unknown action 'kafka_publish'.*; step 'bad': assert\[0\]: invalid expression/,
+    );
+    assert.match(steps.inner!, /unknown action 'neo4j.query': it comes from TestMesh's built-in neo4j plugin/);
+
+    // What TestMesh's own loader refuses still refuses the file: no action, an http_request without url.
+    for (const refused of [
+      lines('flow:', '  name: x', '  steps:', '    - id: a'),
+      lines('flow:', '  name: x', '  steps:', '    - action: http_request'),
+      lines('flow:', '  name: x', '  steps:', '    - action: database_query', '      config: { connection: x }'),
+    ]) {
+      const result = parseFlowText(refused, 'f.yaml');
+      assert.equal(result.flow, undefined, refused);
+      assert.ok(
+        result.diagnostics.some((d) => d.severity === 'error' && d.step === undefined),
+        refused,
+      );
+    }
   });
 
   it('suggests close names, also for other spellings', () => {

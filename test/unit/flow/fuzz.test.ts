@@ -251,12 +251,19 @@ function checkResult(text: string, result: { flow?: unknown; diagnostics: FlowDi
       );
       assert.ok(Number.isInteger(p.column) && p.column >= 1, `column ${p.column}`);
     }
-    if (d.severity === 'error') errors++;
+    if (d.severity === 'error' && d.step === undefined) errors++;
   }
-  assert.equal(result.flow !== undefined, errors === 0, 'a flow exactly when there is no error');
+  assert.equal(result.flow !== undefined, errors === 0, 'a flow exactly when there is no error outside a step');
   if (result.flow) {
-    const ids = allSteps(result.flow as Parameters<typeof allSteps>[0]).map((s) => s.id);
+    const steps = allSteps(result.flow as Parameters<typeof allSteps>[0]);
+    const ids = steps.map((s) => s.id);
     assert.equal(new Set(ids).size, ids.length, 'step ids are unique');
+    // An error in a step names that step, and that step carries it to fail when it runs.
+    for (const d of result.diagnostics.filter((x) => x.step !== undefined)) {
+      const step = steps.find((s) => s.id === d.step);
+      assert.ok(step, `the step of '${d.message}' is in the flow`);
+      assert.ok(step.problem?.includes(d.message), `step ${d.step} carries '${d.message}'`);
+    }
   }
 }
 

@@ -52,11 +52,12 @@ const FLOWS = {
         headers: { Authorization: "Bearer {{API_TOKEN}}" }
       assert: ["status == 500"]
 `,
+  // No action: refused as a whole (an unknown action would only fail its step when it runs).
   'flows/broken.flow.yaml': `flow:
   name: Broken
   steps:
     - id: x
-      action: no_such_action
+      acton: no_such_action
 `,
 };
 

@@ -91,11 +91,15 @@ describe('REST routes', () => {
       const invalid = await call(server.url, '/api/v1/flows', {
         token,
         method: 'POST',
-        body: { id: 'flows/invalid.flow.yaml', content: 'flow:\n  name: X\n  steps:\n    - action: nope\n' },
+        body: { id: 'flows/invalid.flow.yaml', content: 'flow:\n  name: X\n  steps:\n    - id: nope\n' },
       });
       assert.equal(invalid.status, 400);
       assert.match(invalid.json.error, /not a valid flow/);
-      assert.ok(invalid.json.diagnostics.some((d: { message: string }) => /nope/.test(d.message)));
+      assert.ok(
+        invalid.json.diagnostics.some((d: { message: string }) =>
+          /step 'nope': the step has no 'action'/.test(d.message),
+        ),
+      );
       assert.ok(!existsSync(join(workspace, 'flows/invalid.flow.yaml')), 'an invalid flow is not written');
 
       const notJson = await call(server.url, '/api/v1/flows', {
