@@ -6,7 +6,7 @@
  * printed, instead of the suite timing out around it.
  */
 import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 
 export const REPO_ROOT = resolve(__dirname, '../../..');
 export const CLI = resolve(REPO_ROOT, 'dist/cli.js');
@@ -31,19 +31,29 @@ export interface CliOptions {
 }
 
 export function runCli(args: string[], options: CliOptions): Promise<CliResult> {
+  return runNode([CLI, ...args], `testmesh ${args.join(' ')}`, options);
+}
+
+/** Another Node script of the repository that runs the CLI itself (examples/start.mjs), on runCli's terms. */
+export function runNodeScript(script: string, args: string[], options: CliOptions): Promise<CliResult> {
+  return runNode([script, ...args], `node ${[relative(REPO_ROOT, script), ...args].join(' ')}`, options);
+}
+
+function runNode(nodeArgs: string[], command: string, options: CliOptions): Promise<CliResult> {
   const timeoutMs = options.timeoutMs ?? CLI_TIMEOUT_MS;
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const child = spawn(process.execPath, nodeArgs, {
       cwd: options.cwd,
       env: { ...process.env, NO_COLOR: '1', ...options.env },
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
+    // Decoded as a stream, so that a character split between two chunks (▶, ✓) stays whole.
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      fail(new Error(`testmesh ${args.join(' ')} ran over ${timeoutMs} ms and was killed:\n${stdout}${stderr}`));
+      fail(new Error(`${command} ran over ${timeoutMs} ms and was killed:\n${stdout}${stderr}`));
     }, timeoutMs);
     child.on('error', (error) => {
       clearTimeout(timer);

@@ -4,16 +4,14 @@
  * (CI set), where that is a failure.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Client } from 'pg';
 import { credentialSecrets, parsePostgresDsn, redactMessage } from '../../../src/core/actions/postgresDsn';
-import { runRecorded, stepOf, waitFor } from '../helpers';
-
-// out/test/unit/actions -> repository root
-const ROOT = resolve(__dirname, '..', '..', '..', '..');
+import { CLI, CLI_SUITE_TIMEOUT_MS, REPO_ROOT as ROOT, runCli } from '../../support/cli';
 import { startPostgresOrSkip, type PostgresServer } from '../../support/postgres';
+import { runRecorded, stepOf, waitFor } from '../helpers';
 
 const run = runRecorded;
 const step = stepOf;
@@ -520,41 +518,25 @@ flow:
   });
 
   it('the examples/db flows pass through the real CLI, and its reports never show the password', async function () {
-    this.timeout(120_000);
-    const cli = join(ROOT, 'dist', 'cli.js');
-    if (!existsSync(cli)) {
+    this.timeout(CLI_SUITE_TIMEOUT_MS);
+    if (!existsSync(CLI)) {
       const build = spawnSync(process.execPath, ['esbuild.config.mjs'], { cwd: ROOT, encoding: 'utf8' });
       assert.equal(build.status, 0, `building dist/cli.js failed:\n${build.stderr}`);
     }
     const files = readdirSync(join(ROOT, 'examples', 'db')).filter((f) => /\.flow\.ya?ml$/.test(f));
     assert.ok(files.length >= 1, 'no flows in examples/db');
-    const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>(
-      (done, fail) => {
-        const child = spawn(
-          process.execPath,
-          [
-            cli,
-            'run',
-            'examples/db',
-            '--var',
-            `DATABASE_URL=${dsn('tm-examples')}`,
-            '--reporter',
-            'json',
-            '--reporter',
-            'pretty',
-          ],
-          {
-            cwd: ROOT,
-            env: { ...process.env, NO_COLOR: '1' },
-          },
-        );
-        let out = '';
-        let err = '';
-        child.stdout.setEncoding('utf8').on('data', (t: string) => (out += t));
-        child.stderr.setEncoding('utf8').on('data', (t: string) => (err += t));
-        child.on('error', fail);
-        child.on('close', (exitCode) => done({ code: exitCode, stdout: out, stderr: err }));
-      },
+    const { code, stdout, stderr } = await runCli(
+      [
+        'run',
+        'examples/db',
+        '--var',
+        `DATABASE_URL=${dsn('tm-examples')}`,
+        '--reporter',
+        'json',
+        '--reporter',
+        'pretty',
+      ],
+      { cwd: ROOT },
     );
     assert.equal(code, 0, `stdout:\n${stdout}\nstderr:\n${stderr}`);
     assert.ok(!stdout.includes(pg!.password) && !stderr.includes(pg!.password), 'the password shows in the CLI output');

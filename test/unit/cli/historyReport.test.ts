@@ -9,11 +9,12 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunReport } from '../../../src/core/report';
 import { startServer as startLocalApi } from '../../../src/server/server';
+import { CLI, CLI_SUITE_TIMEOUT_MS } from '../../support/cli';
 import { tempDir, tempWorkspace } from '../helpers';
-import { CLI, cli, HEALTH_FLOW, SECRET, SHOP_FLOW, startShopApi, withoutTimes } from './reportFixture';
+import { cli, HEALTH_FLOW, SECRET, SHOP_FLOW, startShopApi, withoutTimes } from './reportFixture';
 
 describe('CLI report (from the history store)', function () {
-  this.timeout(90_000);
+  this.timeout(CLI_SUITE_TIMEOUT_MS);
   let workspace: string;
   let history: string;
   const ids: string[] = [];

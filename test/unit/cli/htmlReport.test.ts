@@ -10,8 +10,9 @@ import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { CLI } from '../../support/cli';
 import { tempWorkspace, type TestServer } from '../helpers';
-import { CLI, cli, SECRET, shopSuite, startShopApi } from './reportFixture';
+import { cli, SECRET, shopSuite, startShopApi } from './reportFixture';
 
 const chromiumPath = '/usr/bin/chromium';
 const resultsDir = resolve(__dirname, '../../../../test-results');

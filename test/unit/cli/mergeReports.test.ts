@@ -8,11 +8,12 @@ import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunReport } from '../../../src/core/report';
+import { CLI, CLI_SUITE_TIMEOUT_MS } from '../../support/cli';
 import { tempWorkspace, type TestServer } from '../helpers';
-import { CLI, cli, HEALTH_FLOW, SECRET, SHOP_FLOW, startShopApi, withoutTimes } from './reportFixture';
+import { cli, HEALTH_FLOW, SECRET, SHOP_FLOW, startShopApi, withoutTimes } from './reportFixture';
 
 describe('CLI merge-reports', function () {
-  this.timeout(90_000);
+  this.timeout(CLI_SUITE_TIMEOUT_MS);
   let api: TestServer & { reset(): void };
   let root: string;
   let runArgs: string[];

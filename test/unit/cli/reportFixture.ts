@@ -4,31 +4,12 @@
  * assertion on a value that holds a secret, a step after it (skipped), a flow cut by --timeout
  * (its later step cancelled), a passing flow and an invalid one.
  */
-import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
+import { runCli } from '../../support/cli';
 import { json, startServer, type TestServer } from '../helpers';
-
-export const CLI = resolve(__dirname, '../../../../dist/cli.js');
 
 export const SECRET = 's3cr3t-token-value';
 
-export interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-export function cli(args: string[], cwd: string, env: Record<string, string | undefined> = {}): Promise<CliResult> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code: code ?? -1, stdout, stderr }));
-  });
-}
+export const cli = (args: string[], cwd: string, env: Record<string, string> = {}) => runCli(args, { cwd, env });
 
 /** /flaky answers 503 twice, then 200 (per run: call reset() before each). */
 export async function startShopApi(): Promise<TestServer & { reset(): void }> {

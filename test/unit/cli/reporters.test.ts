@@ -7,11 +7,12 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunReport } from '../../../src/core/report';
+import { CLI, CLI_SUITE_TIMEOUT_MS, type CliResult } from '../../support/cli';
 import { tempWorkspace } from '../helpers';
-import { CLI, cli, SECRET, shopSuite, startShopApi, withoutTimes, type CliResult } from './reportFixture';
+import { cli, SECRET, shopSuite, startShopApi, withoutTimes } from './reportFixture';
 
 describe('CLI reporters: github, markdown, junit, json', function () {
-  this.timeout(60_000);
+  this.timeout(CLI_SUITE_TIMEOUT_MS);
   let root: string;
   let run: CliResult;
   const read = (name: string) => readFileSync(join(root, 'project', name), 'utf8');

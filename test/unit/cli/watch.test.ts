@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CLI } from '../../support/cli';
 import { tempWorkspace } from '../helpers';
-import { CLI } from './reportFixture';
 
 const logFlow = (name: string, message: string, extra = '') => `flow:
   name: ${name}

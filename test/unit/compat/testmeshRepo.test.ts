@@ -5,44 +5,15 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Client } from 'pg';
 import type { RunReport } from '../../../src/core/report';
+import { CLI_SUITE_TIMEOUT_MS, REPO_ROOT as ROOT, runCli } from '../../support/cli';
 import { startPostgresOrSkip, type PostgresServer } from '../../support/postgres';
 
-// out/test/unit/compat -> repository root
-const ROOT = resolve(__dirname, '..', '..', '..', '..');
-const CLI = join(ROOT, 'dist', 'cli.js');
 const REPO = join('test', 'fixtures', 'testmesh-repo');
 
-interface Finished {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], timeoutMs = 60_000): Promise<Finished> {
-  return new Promise((done, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NO_COLOR: '1' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (t: string) => (stdout += t));
-    child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`timed out: testmesh ${args.join(' ')}\n${stdout}\n${stderr}`));
-    }, timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      done({ code, stdout, stderr });
-    });
-  });
-}
+const cli = (args: string[]) => runCli(args, { cwd: ROOT });
 
 /** examples/demo-api/server.mjs in its own process on a free port. */
 function startDemoApi(): Promise<{ url: string; child: ChildProcess }> {
@@ -62,7 +33,7 @@ function startDemoApi(): Promise<{ url: string; child: ChildProcess }> {
 }
 
 describe('compat: a TestMesh-shaped repository through the CLI', function () {
-  this.timeout(120_000);
+  this.timeout(CLI_SUITE_TIMEOUT_MS);
   let pg: PostgresServer | undefined;
   let api: { url: string; child: ChildProcess } | undefined;
 

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { DebugProtocol } from '@vscode/debugprotocol';
+import { CLI } from '../../support/cli';
 import { tempWorkspace } from '../helpers';
 import { stdioClient } from './dapClient';
 import {
@@ -16,8 +17,6 @@ import {
   topFrame,
   type DebugApi,
 } from './fixtures';
-
-const CLI = resolve(__dirname, '../../../../dist/cli.js');
 
 describe('testmesh debug-adapter (DAP over stdio)', () => {
   let api: DebugApi;

@@ -4,33 +4,20 @@
  * step must run and pass (not be skipped), and no password may reach the report.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import type { RunReport } from '../../../src/core/report';
+import { CLI, CLI_SUITE_TIMEOUT_MS, REPO_ROOT as ROOT, runCli } from '../../support/cli';
 import { startPostgresOrSkip, type PostgresServer } from '../../support/postgres';
 import { redisMissing, startRedis, type RedisServer } from '../../support/redis';
 import { requireOrSkip } from '../../support/required';
 
-// out/test/unit/examples -> repository root
-const ROOT = resolve(__dirname, '..', '..', '..', '..');
-const CLI = join(ROOT, 'dist', 'cli.js');
 const REDIS_PASSWORD = 'ex-R3dis-pw-19';
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (t: string) => (stdout += t));
-    child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
+const cli = (args: string[]) => runCli(args, { cwd: ROOT });
 
 describe('data-store examples with real servers', function () {
-  this.timeout(120_000);
+  this.timeout(CLI_SUITE_TIMEOUT_MS);
 
   before(() => {
     if (!existsSync(CLI)) {

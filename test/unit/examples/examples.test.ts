@@ -6,48 +6,19 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { join, relative } from 'node:path';
 import { registeredActions } from '../../../src/core/actions';
 import { parseFlowText } from '../../../src/core/flow/load';
 import { allSteps, type FlowDef } from '../../../src/core/flow/types';
 import type { RunReport } from '../../../src/core/report';
+import { CLI, CLI_SUITE_TIMEOUT_MS, REPO_ROOT as ROOT, runCli, runNodeScript, type CliResult } from '../../support/cli';
 import { startPostgresOrSkip, type PostgresServer } from '../../support/postgres';
 
-// out/test/unit/examples -> repository root
-const ROOT = resolve(__dirname, '..', '..', '..', '..');
-const CLI = join(ROOT, 'dist', 'cli.js');
 const FLOWS_DIR = join(ROOT, 'examples', 'flows');
 const FAILING_DIR = join(ROOT, 'examples', 'failing');
 const ENV_FILE = join('examples', '.env.example');
 
-interface Finished {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[], timeoutMs = 60_000): Promise<Finished> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, args, {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NO_COLOR: '1' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (t: string) => (stdout += t));
-    child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`timed out: node ${args.join(' ')}\nstdout:\n${stdout}\nstderr:\n${stderr}`));
-    }, timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolvePromise({ code, stdout, stderr });
-    });
-  });
-}
+const cli = (args: string[]) => runCli(args, { cwd: ROOT });
 
 /** Starts examples/demo-api/server.mjs in its own process on a free port; resolves with its URL. */
 function startDemoApiProcess(): Promise<{ url: string; port: number; child: ChildProcess }> {
@@ -92,7 +63,7 @@ function loadExample(file: string): FlowDef {
   return flow;
 }
 
-function parseReport(result: Finished): RunReport {
+function parseReport(result: CliResult): RunReport {
   try {
     return JSON.parse(result.stdout) as RunReport;
   } catch {
@@ -103,7 +74,7 @@ function parseReport(result: Finished): RunReport {
 }
 
 describe('examples', function () {
-  this.timeout(120_000);
+  this.timeout(CLI_SUITE_TIMEOUT_MS);
 
   let api: { url: string; port: number; child: ChildProcess };
   const cliVars = () => [
@@ -131,7 +102,7 @@ describe('examples', function () {
   });
 
   it('every example flow passes against the demo API', async () => {
-    const result = await run([CLI, 'run', 'examples/flows', ...cliVars(), '--reporter', 'json']);
+    const result = await cli(['run', 'examples/flows', ...cliVars(), '--reporter', 'json']);
     const report = parseReport(result);
     const failures = report.flows
       .filter((f) => f.status !== 'passed')
@@ -150,7 +121,7 @@ describe('examples', function () {
   });
 
   it('the failing example fails with exit code 1 and an assertion with expected and actual', async () => {
-    const result = await run([CLI, 'run', 'examples/failing', ...cliVars(), '--reporter', 'json']);
+    const result = await cli(['run', 'examples/failing', ...cliVars(), '--reporter', 'json']);
     assert.equal(result.code, 1, `exit code; stderr:\n${result.stderr}`);
     const report = parseReport(result);
     assert.equal(report.flows.length, 1);
@@ -169,7 +140,7 @@ describe('examples', function () {
   });
 
   it('npm start (examples/start.mjs) runs the examples and exits 0', async () => {
-    const result = await run([join(ROOT, 'examples', 'start.mjs'), '--no-color']);
+    const result = await runNodeScript(join(ROOT, 'examples', 'start.mjs'), ['--no-color'], { cwd: ROOT });
     assert.equal(result.code, 0, `stdout:\n${result.stdout}\nstderr:\n${result.stderr}`);
     assert.match(result.stdout, /Demo API listening on http:\/\/127\.0\.0\.1:\d+/);
   });
@@ -188,16 +159,7 @@ describe('examples', function () {
 
     it('the database example runs its checks when DATABASE_URL is set', async () => {
       const file = 'examples/flows/orders-db.flow.yaml';
-      const result = await run([
-        CLI,
-        'run',
-        file,
-        ...cliVars(),
-        '--var',
-        `DATABASE_URL=${pg!.dsn()}`,
-        '--reporter',
-        'json',
-      ]);
+      const result = await cli(['run', file, ...cliVars(), '--var', `DATABASE_URL=${pg!.dsn()}`, '--reporter', 'json']);
       const report = parseReport(result);
       const flow = report.flows[0];
       assert.equal(flow?.status, 'passed', `${JSON.stringify(flow, null, 2)}\nstderr:\n${result.stderr}`);

@@ -5,37 +5,19 @@
  * examples.test.ts covers that.)
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import type { RunReport } from '../../../src/core/report';
+import { CLI, CLI_SUITE_TIMEOUT_MS, REPO_ROOT as ROOT, runCli } from '../../support/cli';
 
-// out/test/unit/examples -> repository root
-const ROOT = resolve(__dirname, '..', '..', '..', '..');
-const CLI = join(ROOT, 'dist', 'cli.js');
 const PROTOS = join(ROOT, 'examples', 'flows', 'protos');
 
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NO_COLOR: '1' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (t: string) => (stdout += t));
-    child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
-    child.on('error', reject);
-    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
-  });
-}
-
 describe('examples: gRPC', function () {
-  this.timeout(60_000);
+  this.timeout(CLI_SUITE_TIMEOUT_MS);
   let server: grpc.Server;
   let address: string;
   const requestIds: string[] = [];
@@ -92,16 +74,19 @@ describe('examples: gRPC', function () {
   after(() => server?.forceShutdown());
 
   it('grpc-orders.flow.yaml runs all its gRPC steps when GRPC_ADDRESS is set', async () => {
-    const result = await runCli([
-      'run',
-      'examples/flows/grpc-orders.flow.yaml',
-      '--env-file',
-      'examples/.env.example',
-      '--var',
-      `GRPC_ADDRESS=${address}`,
-      '--reporter',
-      'json',
-    ]);
+    const result = await runCli(
+      [
+        'run',
+        'examples/flows/grpc-orders.flow.yaml',
+        '--env-file',
+        'examples/.env.example',
+        '--var',
+        `GRPC_ADDRESS=${address}`,
+        '--reporter',
+        'json',
+      ],
+      { cwd: ROOT },
+    );
     let report: RunReport;
     try {
       report = JSON.parse(result.stdout) as RunReport;

@@ -4,34 +4,14 @@
  * KAFKA_BROKERS the example passes by logging a note: examples.test.ts covers that.)
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import type { RunReport } from '../../../src/core/report';
+import { CLI, CLI_SUITE_TIMEOUT_MS, REPO_ROOT as ROOT, runCli } from '../../support/cli';
 import { sharedKafka, sharedKafkaOrSkip } from '../../support/kafka';
 
-// out/test/unit/examples -> repository root
-const ROOT = resolve(__dirname, '..', '..', '..', '..');
-const CLI = join(ROOT, 'dist', 'cli.js');
-
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NO_COLOR: '1' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (t: string) => (stdout += t));
-    child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
-    child.on('error', reject);
-    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
-  });
-}
-
 describe('examples: Kafka', function () {
-  this.timeout(120_000);
+  this.timeout(CLI_SUITE_TIMEOUT_MS);
 
   before(async function () {
     this.timeout(240_000);
@@ -44,16 +24,19 @@ describe('examples: Kafka', function () {
 
   it('kafka-events.flow.yaml runs all its Kafka steps when KAFKA_BROKERS is set', async () => {
     const { brokers } = await sharedKafka();
-    const result = await runCli([
-      'run',
-      'examples/flows/kafka-events.flow.yaml',
-      '--env-file',
-      'examples/.env.example',
-      '--var',
-      `KAFKA_BROKERS=${brokers}`,
-      '--reporter',
-      'json',
-    ]);
+    const result = await runCli(
+      [
+        'run',
+        'examples/flows/kafka-events.flow.yaml',
+        '--env-file',
+        'examples/.env.example',
+        '--var',
+        `KAFKA_BROKERS=${brokers}`,
+        '--reporter',
+        'json',
+      ],
+      { cwd: ROOT },
+    );
     let report: RunReport;
     try {
       report = JSON.parse(result.stdout) as RunReport;

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CLI, CLI_SUITE_TIMEOUT_MS } from '../../support/cli';
 import { tempDir } from '../helpers';
-import { cli, CLI } from './importHelpers';
+import { cli } from './importHelpers';
 
 describe('CLI: testmesh import / export (curl)', function () {
-  this.timeout(90_000);
+  this.timeout(CLI_SUITE_TIMEOUT_MS);
   before(() => assert.ok(existsSync(CLI), 'dist/cli.js is built (npm test builds it first)'));
 
   it('imports curl from standard input, writes a valid flow and a .env, and exports it back', async () => {

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { importText } from '../../../src/core/import';
 import { planFiles } from '../../../src/core/import/flowWriter';
+import { CLI_SUITE_TIMEOUT_MS } from '../../support/cli';
 import { tempDir } from '../helpers';
 import { cli } from './importHelpers';
 import { loadedFlows, startDemoApi } from './importHelpers';
@@ -11,7 +12,7 @@ const ROOT = resolve(__dirname, '../../../..');
 const HAR = join(ROOT, 'test/fixtures/import/har/demo-api.har');
 
 describe('import: HAR', function () {
-  this.timeout(120_000);
+  this.timeout(CLI_SUITE_TIMEOUT_MS);
 
   it('a recording of the demo API in Chromium: noise left out, values chained, no secret written', () => {
     const result = importText({ text: readFileSync(HAR, 'utf8'), fileName: 'demo-api.har' });

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { realpathSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseFlowText } from '../../../src/core/flow/load';
 import { planFiles } from '../../../src/core/import/flowWriter';
 import type { ImportResult } from '../../../src/core/import/model';
+import { runCli } from '../../support/cli';
 
 /** Every flow of an import, loaded by the same loader `testmesh validate` uses. */
 export function loadedFlows(result: ImportResult) {
@@ -43,25 +44,5 @@ export function startDemoApi(root: string): Promise<{ url: string; stop: () => v
   });
 }
 
-/** The built CLI. */
-export const CLI = resolve(__dirname, '../../../../dist/cli.js');
-
-export interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs the built CLI, optionally with standard input. */
-export function cli(args: string[], cwd: string, stdin?: string): Promise<CliResult> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(stdin ?? '');
-  });
-}
+export const cli = (args: string[], cwd: string, input?: string) => runCli(args, { cwd, input });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { importText } from '../../../src/core/import';
+import { CLI_SUITE_TIMEOUT_MS } from '../../support/cli';
 import { tempDir } from '../helpers';
 import { cli } from './importHelpers';
 import { loadedFlows, startDemoApi } from './importHelpers';
@@ -11,7 +12,7 @@ const FIXTURES = join(ROOT, 'test/fixtures/import/openapi');
 const read = (name: string) => readFileSync(join(FIXTURES, name), 'utf8');
 
 describe('import: OpenAPI and Swagger', function () {
-  this.timeout(120_000);
+  this.timeout(CLI_SUITE_TIMEOUT_MS);
 
   it('OpenAPI 3.0 (YAML), 3.1 (JSON) and Swagger 2.0 Petstore: a flow per tag, a valid step per operation', () => {
     for (const file of ['petstore-3.0.yaml', 'petstore-3.1.json', 'petstore-swagger-2.0.yaml']) {

@@ -9,6 +9,7 @@ import { flowsToOpenApi, splitUrl, templatePath } from '../../../src/core/export
 import { parseFlowText } from '../../../src/core/flow/load';
 import type { FlowDef } from '../../../src/core/flow/types';
 import { importOpenApi } from '../../../src/core/import/openapi';
+import { CLI, CLI_SUITE_TIMEOUT_MS } from '../../support/cli';
 import { flowFrom, tempWorkspace } from '../helpers';
 import { cli } from './importHelpers';
 import { loadedFlows } from './importHelpers';
@@ -214,9 +215,8 @@ describe('export --to openapi', () => {
   });
 
   it('CLI: --to openapi writes YAML to a .yaml file and JSON to standard output; import reads it back', async function () {
-    this.timeout(120_000);
-    const cliPath = join(ROOT, 'dist/cli.js');
-    assert.ok(existsSync(cliPath), 'dist/cli.js is built (npm test builds it first)');
+    this.timeout(CLI_SUITE_TIMEOUT_MS);
+    assert.ok(existsSync(CLI), 'dist/cli.js is built (npm test builds it first)');
     const dir = tempWorkspace({ 'flows/accounts.flow.yaml': FLOW });
     const exported = await cli(['export', 'flows', '--to', 'openapi', '--out', 'api.yaml'], dir);
     assert.equal(exported.code, 0, exported.stderr);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { parseArgs, type ServeArgs } from '../../../src/cli/args';
 import { serveCommand } from '../../../src/cli/serve';
@@ -10,9 +10,9 @@ import { HistoryStore, INTERRUPTED_ERROR } from '../../../src/core/history/store
 import { summaryLine } from '../../../src/core/history/records';
 import type { ExecutionSummary } from '../../../src/core/history/types';
 import { startServer } from '../../../src/server/server';
+import { CLI } from '../../support/cli';
 import { tempDir, tempWorkspace, waitFor } from '../helpers';
 
-const CLI = resolve(__dirname, '../../../../dist/cli.js');
 const FLOW = 'flow:\n  name: F\n  steps:\n    - id: a\n      action: log\n      config: { message: hi }\n';
 
 function summary(
