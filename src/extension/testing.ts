@@ -221,6 +221,8 @@ export class TestTree {
         this.describe(item, block && block !== 'steps' ? `${step.action} · ${block}` : step.action);
         item.sortText = String(index).padStart(4, '0');
         item.tags = flowItem.tags;
+        // A step written wrong still runs (and fails at once, as in TestMesh): the tree says so beforehand.
+        item.error = step.problem;
         item.children.replace(step.blocks.flatMap((b) => stepItems(b.steps, b.key)));
         return item;
       });

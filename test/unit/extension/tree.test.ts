@@ -281,6 +281,28 @@ describe('extension: Test Explorer tree', () => {
     assert.ok(!files.includes('flows/new.flow.yaml'));
   });
 
+  it('lists a flow with a faulty step as runnable, the step marked with its error until it is fixed', async () => {
+    const file = join(root, 'flows/faulty.flow.yaml');
+    const k = key('flows/faulty.flow.yaml');
+    const faulty =
+      'flow:\n  name: Faulty\n  steps:\n    - id: ok\n      action: log\n      config: { message: hi }\n    - id: publish\n      action: kafka_publish\n';
+    writeFileSync(file, faulty);
+    fake.fileEvent('created', file);
+    await waitFor(() => tree.flowItem(k)?.label === 'Faulty', 2000, 'the flow');
+    const publish = tree.stepItem(k, 'publish') as unknown as FakeTestItem;
+    assert.match(String(publish.error), /^step 'publish': unknown action 'kafka_publish'/);
+    assert.strictEqual(tree.stepItem(k, 'ok')!.error, undefined);
+    assert.strictEqual(tree.fileItem(k)!.error, undefined, 'the file is not broken');
+    assert.ok(
+      publish.tags.some((t) => t.id === RUNNABLE_TAG_ID),
+      'it runs (and fails at once, as in TestMesh)',
+    );
+
+    writeFileSync(file, faulty.replace('kafka_publish', 'log\n      config: { message: fixed }'));
+    fake.fileEvent('changed', file);
+    await waitFor(() => tree.stepItem(k, 'publish')?.error === undefined, 2000, 'the error gone once fixed');
+  });
+
   it('ignores events under node_modules and uses the flowGlobs setting', async () => {
     const ignored = join(root, 'node_modules/pkg/x.flow.yaml');
     fake.fileEvent('changed', ignored);
