@@ -5,8 +5,9 @@ set -euo pipefail
 
 # chromium: browser for the e2e tests; ripgrep, libkrb5-dev, pkg-config: code-server's search and
 # native module build; build-essential, python3: node-gyp for that build; postgresql: a server for
-# the database action tests; redis-server: a server for the redis.* action tests.
-packages=(chromium ripgrep libkrb5-dev pkg-config build-essential python3 postgresql redis-server)
+# the database action tests; redis-server: a server for the redis.* action tests; prometheus: a
+# server for the prometheus.* action tests.
+packages=(chromium ripgrep libkrb5-dev pkg-config build-essential python3 postgresql redis-server prometheus)
 
 is_installed() {
   dpkg -s "$1" 2>/dev/null | grep -q '^Status: install ok installed$'

@@ -21,6 +21,7 @@ import './db_poll';
 import './postgresql';
 import './redis';
 import './mock_server';
+import './prometheus';
 
 export { getAction, registeredActions, registerAction } from './registry';
 export type { ActionContext, ActionDefinition } from './types';

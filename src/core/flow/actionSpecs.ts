@@ -115,6 +115,39 @@ const REDIS_SERVER_KEYS: Readonly<Record<string, ConfigKeySpec>> = {
   timeout: { type: 'duration', default: '10s', description: `Time limit of the command, ${DURATION_EXAMPLES}.` },
 };
 
+/** TestMesh's built-in Prometheus plugin (actions/prometheus.ts). */
+function prometheusSpecs(): Record<string, ActionSpec> {
+  const common: Record<string, ConfigKeySpec> = {
+    url: { type: 'string', required: true, description: 'The Prometheus server, e.g. `http://prometheus:9090`.' },
+    query: {
+      type: 'string',
+      required: true,
+      description: 'A PromQL instant query, e.g. `sum(rate(http_requests_total[1m]))`.',
+    },
+    time: {
+      type: 'string',
+      default: 'now',
+      description: 'Evaluation time: `now`, Unix seconds or RFC 3339.',
+    },
+  };
+  return {
+    'prometheus.query': {
+      description:
+        "Runs an instant PromQL query. Result: `value` (the first series' value as a number, null when nothing matches) and `metric` (its labels).",
+      config: common,
+    },
+    'prometheus.assert': {
+      description:
+        'Runs the query every 500 ms until the `assert` expressions hold on its result (`value`, `metric`), or fails after `within`. Result: the last query result.',
+      config: {
+        ...common,
+        assert: { type: 'list', description: 'Expressions on the result, e.g. `value > 0`, `metric.job == "api"`.' },
+        within: { type: 'duration', default: '15s', description: `How long to keep trying, ${DURATION_EXAMPLES}.` },
+      },
+    },
+  };
+}
+
 function redisSpecs(): Record<string, ActionSpec> {
   const key: ConfigKeySpec = { type: 'string', required: true, description: 'The key.' };
   return {
@@ -474,6 +507,7 @@ export const ACTION_SPECS: Readonly<Record<string, ActionSpec>> = {
   },
   ...MESSAGING_ACTION_SPECS,
   ...GRPC_ACTION_SPECS,
+  ...prometheusSpecs(),
   db_poll: {
     description:
       'Runs a query on PostgreSQL (the database_query pool for its DSN) until its rows satisfy `condition`, logging every poll. Result: `success`, `row_count`, `attempts`, `duration_ms`, `rows`, `first_row`. Fails with the last rows seen when the condition never holds.',
@@ -629,7 +663,7 @@ export const KNOWN_ACTIONS: readonly string[] = Object.keys(ACTION_SPECS);
  * (`neo4j.query`, `minio.put`, ...) this runner does not have. Other dotted actions come from
  * plugins a TestMesh installation loads from its plugin folder.
  */
-const TESTMESH_BUILTIN_PLUGINS = new Set(['neo4j', 'minio', 'otel', 'loki', 'prometheus']);
+const TESTMESH_BUILTIN_PLUGINS = new Set(['neo4j', 'minio', 'otel', 'loki']);
 /** Actions of TestMesh's own runner that this runner does not have. */
 const TESTMESH_ONLY_ACTIONS = new Set(['contract_generate', 'contract_verify']);
 
