@@ -26,16 +26,24 @@ export function prometheusMissing(): string | undefined {
   return findPrometheus() ? undefined : 'prometheus is not installed (apt-get install -y prometheus)';
 }
 
-/** Starts Prometheus scraping `targets` (`host:port`, path /metrics) every second; resolves once it is ready. */
-export async function startPrometheus(targets: string[], bin = findPrometheus()): Promise<PrometheusServer> {
+/**
+ * Starts Prometheus scraping `targets` (`host:port`, path /metrics) every second, and itself with
+ * `scrapeSelf`; resolves once it is ready.
+ */
+export async function startPrometheus(
+  targets: string[],
+  options: { scrapeSelf?: boolean } = {},
+  bin = findPrometheus(),
+): Promise<PrometheusServer> {
   if (!bin) throw new Error('prometheus is not installed: apt-get install prometheus');
   const dir = mkdtempSync(join(tmpdir(), 'testmesh-prometheus-'));
   const config = join(dir, 'prometheus.yml');
+  const port = await freePort();
+  if (options.scrapeSelf) targets = [...targets, `127.0.0.1:${port}`];
   writeFileSync(
     config,
     `global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: app\n    static_configs:\n      - targets: [${targets.map((t) => `"${t}"`).join(', ')}]\n`,
   );
-  const port = await freePort();
   const child = spawn(
     bin,
     [

@@ -507,7 +507,6 @@ export const ACTION_SPECS: Readonly<Record<string, ActionSpec>> = {
   },
   ...MESSAGING_ACTION_SPECS,
   ...GRPC_ACTION_SPECS,
-  ...prometheusSpecs(),
   db_poll: {
     description:
       'Runs a query on PostgreSQL (the database_query pool for its DSN) until its rows satisfy `condition`, logging every poll. Result: `success`, `row_count`, `attempts`, `duration_ms`, `rows`, `first_row`. Fails with the last rows seen when the condition never holds.',
@@ -617,6 +616,7 @@ export const ACTION_SPECS: Readonly<Record<string, ActionSpec>> = {
       server: { type: 'string', description: "Same as server_id (the spelling of TestMesh's docs)." },
     },
   },
+  ...prometheusSpecs(),
 };
 
 /** A key of the flow mapping or of a step, for validation, completion and the JSON Schema. */

@@ -1,5 +1,5 @@
 /**
- * The Redis and PostgreSQL example flows (redis-cache, jobs-db-poll) with real servers, through
+ * The Redis, PostgreSQL and Prometheus example flows (redis-cache, jobs-db-poll, metrics) with real servers, through
  * the real CLI and its JSON reporter, as the README tells a user to run them: every data-store
  * step must run and pass (not be skipped), and no password may reach the report.
  */
@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import type { RunReport } from '../../../src/core/report';
 import { CLI, CLI_SUITE_TIMEOUT_MS, REPO_ROOT as ROOT, runCli } from '../../support/cli';
 import { startPostgresOrSkip, type PostgresServer } from '../../support/postgres';
+import { prometheusMissing, startPrometheus, type PrometheusServer } from '../../support/prometheus';
 import { redisMissing, startRedis, type RedisServer } from '../../support/redis';
 import { requireOrSkip } from '../../support/required';
 
@@ -56,6 +57,36 @@ describe('data-store examples with real servers', function () {
         !result.stdout.includes(REDIS_PASSWORD) && !result.stderr.includes(REDIS_PASSWORD),
         'the Redis password shows in the CLI output',
       );
+    });
+  });
+
+  describe('Prometheus', () => {
+    let prometheus: PrometheusServer | undefined;
+    before(async function () {
+      this.timeout(90_000);
+      requireOrSkip(this, 'Prometheus example', prometheusMissing());
+      prometheus = await startPrometheus([], { scrapeSelf: true });
+    });
+    after(async () => prometheus?.stop());
+
+    it('examples/flows/metrics.flow.yaml runs every prometheus.* step with PROMETHEUS_URL set', async () => {
+      const result = await cli([
+        'run',
+        'examples/flows/metrics.flow.yaml',
+        '--env-file',
+        'examples/.env.example',
+        '--var',
+        `PROMETHEUS_URL=${prometheus!.url}`,
+        '--reporter',
+        'json',
+      ]);
+      const report = JSON.parse(result.stdout) as RunReport;
+      const flow = report.flows[0];
+      assert.equal(flow.status, 'passed', `${JSON.stringify(flow, null, 2)}\n${result.stderr}`);
+      const ran = flow.steps
+        .filter((s) => s.action.startsWith('prometheus.') && s.status === 'passed')
+        .map((s) => s.step_id);
+      assert.deepEqual(ran, ['targets_up', 'baseline', 'count_grows']);
     });
   });
 

@@ -52,6 +52,8 @@ describe('action specs', () => {
       'mock_server_configure',
       'mock_server_verify',
       'mock_server_stop',
+      'prometheus.query',
+      'prometheus.assert',
     ]);
   });
 
@@ -137,6 +139,8 @@ describe('action specs', () => {
       mock_server_configure: ['endpoints'],
       mock_server_verify: [],
       mock_server_stop: [],
+      'prometheus.query': ['url', 'query'],
+      'prometheus.assert': ['url', 'query'],
     });
   });
 });
