@@ -247,6 +247,7 @@ export class ExecutionPanel {
             name: f.flow!.name,
             file: f.relativePath,
             tags: f.flow!.tags ?? [],
+            errors: f.diagnostics.filter((d) => d.severity === 'error').length,
           }));
       },
       trigger: async ({ flow_id, variables }) => {

@@ -17,6 +17,8 @@ export interface FlowInfo {
   /** Absent when the file does not parse as a flow. */
   name?: string;
   tags?: string[];
+  /** Errors in the file; in a flow that loads, each fails its step when it runs. */
+  errors?: number;
 }
 
 /** The list's page and filter, in the names of `GET /api/v1/executions` (several values comma-separated). */

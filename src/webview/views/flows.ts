@@ -153,7 +153,19 @@ export class FlowsView {
       'tr',
       { 'data-id': flow.id, class: 'flow-row' },
       selectCell(`Select ${flow.name ?? flow.id}`),
-      h('td', { role: 'gridcell', text: flow.name ?? '(not a valid flow)' }),
+      h(
+        'td',
+        { role: 'gridcell' },
+        flow.name ?? '(not a valid flow)',
+        flow.name !== undefined && flow.errors
+          ? h('span', {
+              class: 'flow-errors',
+              text: `${flow.errors} error${flow.errors === 1 ? '' : 's'}`,
+              title:
+                'Steps written wrong: the flow runs, and each fails when it is reached. Open the file to see where.',
+            })
+          : null,
+      ),
       h('td', { role: 'gridcell', class: 'mono small', text: flow.id }),
       h(
         'td',

@@ -6,7 +6,7 @@
  * Leaves screenshots in test-results/executions-filter.png, executions-bulk.png, flows-preview.png.
  */
 import * as assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { ExecutionManager } from '../../../src/core/executions';
@@ -295,5 +295,25 @@ describe('web UI filters, multi-select and bulk actions in headless Chromium', f
     assert.deepEqual(network, [], 'inside VS Code the page must not use the network itself');
     assert.deepEqual(pageErrors, []);
     await page.close();
+  });
+
+  it('marks a flow whose steps have errors (it still runs, those steps failing) in the Flows view', async () => {
+    const faulty = path.join(workspace, 'flows/faulty.flow.yaml');
+    writeFileSync(
+      faulty,
+      'flow:\n  name: Faulty\n  steps:\n    - id: publish\n      action: kafka_publish\n    - id: check\n      action: log\n      config: { message: hi }\n      assert: ["a =="]\n',
+    );
+    try {
+      const page = await open('#/flows');
+      const row = page.locator('tr[data-id="flows/faulty.flow.yaml"]');
+      await row.waitFor();
+      assert.equal(await row.locator('.flow-errors').textContent(), '2 errors');
+      assert.match((await row.locator('.flow-errors').getAttribute('title')) ?? '', /the flow runs/);
+      assert.equal(await page.locator('tr[data-id="flows/pay.flow.yaml"] .flow-errors').count(), 0);
+      await page.screenshot({ path: path.join(resultsDir, 'flows-errors.png') });
+      await page.close();
+    } finally {
+      rmSync(faulty, { force: true });
+    }
   });
 });

@@ -45,7 +45,13 @@ export function hostHandlers(
     },
     getStepDetail: async ({ execution_id, step_id }) => (await manager.stepDetail(execution_id, step_id)) ?? [],
     listFlows: async () =>
-      (await listWorkspaceFlows(workspace)).map((f) => ({ id: f.id, file: f.file, name: f.name, tags: f.tags })),
+      (await listWorkspaceFlows(workspace)).map((f) => ({
+        id: f.id,
+        file: f.file,
+        name: f.name,
+        tags: f.tags,
+        errors: f.errors,
+      })),
     trigger: ({ flow_id, variables }) => manager.start({ flow_id, variables, trigger: 'editor' }),
     cancel: async ({ execution_id }) => {
       manager.cancel(execution_id);
