@@ -156,7 +156,7 @@ describe('extension: execution detail panel', () => {
       assert.ok(!missing.ok && /no execution nope/.test(missing.error));
       const flows = byId.get(4)!;
       assert.deepStrictEqual(flows.ok && flows.result, [
-        { id: 'flows/panel.flow.yaml', name: 'Panel flow', file: 'flows/panel.flow.yaml', tags: [] },
+        { id: 'flows/panel.flow.yaml', name: 'Panel flow', file: 'flows/panel.flow.yaml', tags: [], errors: 0 },
       ]);
       const step = byId.get(5)!;
       assert.ok(step.ok && (step.result as Array<{ request?: { url: string } }>)[0].request?.url === `${api.url}/slow`);
