@@ -35,6 +35,8 @@ export interface RunArgs {
   allowOutside: string[];
   /** Bounds of each run (`--max-events`, `--max-iterations`). */
   limits: Partial<RunLimits>;
+  /** What about TestMesh's own options this run does differently, said once before it starts. */
+  notices?: string[];
 }
 
 export interface ValidateArgs {
@@ -101,6 +103,9 @@ Options for run:
   --allow-outside PATH  let flows also read this file or folder outside the root (repeatable)
   --max-events N        fail a run that emits more than N events (default 100000)
   --max-iterations N    fail a run with more than N loop iterations or branches (default 10000)
+  TestMesh's own options work as in its CLI: -e NAME (= --env; without a .testmesh.yaml it is
+  ignored, as TestMesh's local runner ignores it), -v/--verbose and --api-url (no effect on a
+  local run), --graph (not supported: said, then ignored); --remote is refused.
 
 Options for serve:
   --port P, --workspace DIR, --history-dir DIR, --env-file FILE, --allow-outside PATH,
@@ -139,10 +144,14 @@ const COMMAND_FLAGS: Record<'run' | 'validate' | 'serve' | 'init', FlagSpec> = {
       '--allow-outside',
       '--max-events',
       '--max-iterations',
+      '--api-url',
     ],
-    booleans: ['--bail', '--no-color', '--color'],
+    // TestMesh's CLI options (its cli/cmd/run.go and root.go), so its users' scripts run unchanged.
+    booleans: ['--bail', '--no-color', '--color', '--verbose', '--graph', '--remote'],
+    aliases: { '-e': '--env', '-v': '--verbose' },
   },
-  validate: { values: [], booleans: ['--json'] },
+  // --verbose, --config and --api-url: TestMesh's global options, accepted and without effect here.
+  validate: { values: ['--config', '--api-url'], booleans: ['--json', '--verbose'], aliases: { '-v': '--verbose' } },
   serve: {
     values: [
       '--port',
@@ -160,9 +169,28 @@ const COMMAND_FLAGS: Record<'run' | 'validate' | 'serve' | 'init', FlagSpec> = {
   init: { values: [] },
 };
 
+/** TestMesh's global options, which its CLI takes before the command too (`testmesh -v run x.yaml`). */
+const GLOBAL_VALUES = ['--config', '--api-url'];
+const GLOBAL_BOOLEANS = ['--verbose', '-v'];
+
+/** Moves TestMesh's global options written before the command to after it, where each command reads them. */
+function liftGlobalOptions(argv: readonly string[]): readonly string[] {
+  const lifted: string[] = [];
+  let i = 0;
+  while (i < argv.length) {
+    const arg = argv[i];
+    const name = arg.startsWith('--') && arg.includes('=') ? arg.slice(0, arg.indexOf('=')) : arg;
+    if (GLOBAL_BOOLEANS.includes(arg)) lifted.push(argv[i++]);
+    else if (GLOBAL_VALUES.includes(name) && name !== arg) lifted.push(argv[i++]);
+    else if (GLOBAL_VALUES.includes(arg) && i + 1 < argv.length) lifted.push(argv[i++], argv[i++]);
+    else break;
+  }
+  return lifted.length ? [argv[i], ...argv.slice(i + 1), ...lifted].filter((a) => a !== undefined) : argv;
+}
+
 /** `shownAs` names the command in messages when another command reuses these options (`watch`). */
 export function parseArgs(argv: readonly string[], shownAs?: string): CliArgs {
-  const [command, ...rest] = argv;
+  const [command, ...rest] = liftGlobalOptions(argv);
   if (!command || command === 'help' || command === '--help' || command === '-h') return { command: 'help' };
   if (command === '--version' || command === 'version') return { command: 'version' };
   if (!Object.hasOwn(COMMAND_FLAGS, command)) throw new UsageError(`unknown command '${command}'`);
@@ -202,6 +230,15 @@ export function parseArgs(argv: readonly string[], shownAs?: string): CliArgs {
   }
 
   if (positional.length === 0) throw new UsageError('run needs at least one file, folder or glob');
+  if (flags.has('--remote'))
+    throw new UsageError(
+      "--remote sends the flow to a TestMesh API server to run; this runner runs flows itself: leave --remote out (the local API is 'testmesh serve')",
+    );
+  const notices: string[] = [];
+  if (flags.has('--graph'))
+    notices.push(
+      '--graph (graph-aware execution: service: and endpoint: references) is not supported here; running without it',
+    );
   const reporters = parseReporters(flags.many('--reporter'));
   const vars = keyValueFlags(flags, '--var');
   const secrets = keyValueFlags(flags, '--secret');
@@ -244,5 +281,6 @@ export function parseArgs(argv: readonly string[], shownAs?: string): CliArgs {
     root: flags.one('--root'),
     allowOutside: flags.many('--allow-outside'),
     limits,
+    ...(notices.length ? { notices } : {}),
   };
 }

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
 import { createFlowResolver, expandPaths, toPosix } from '../core/discovery';
 import { secretValues } from '../core/secrets';
-import { errorMessage, formatDiagnostic, TestMeshError } from '../core/errors';
+import { errorMessage, formatDiagnostic } from '../core/errors';
 import { runFlow } from '../core/engine/executor';
 import { fileAccessFor } from '../core/fileAccess';
 import { closeSharedDispatcher } from '../core/engine/dispatcher';
@@ -93,10 +93,13 @@ export async function runCommand(args: RunArgs, io: Io, signal?: AbortSignal): P
   try {
     const project =
       args.config !== undefined ? await readProjectFileAt(resolve(io.cwd, args.config)) : await readProjectFile(io.cwd);
+    // TestMesh's own CLI takes --env (default "development") and its local runner ignores it: so
+    // does this one when there is no project file to take an environment from, saying so.
     if (args.env !== undefined && !project)
-      throw new TestMeshError(
-        `--env ${args.env} names an environment of ${PROJECT_FILE_NAME}, and there is none in ${io.cwd} (run from the project folder or pass --config FILE)`,
+      io.stderr.write(
+        `testmesh: --env ${args.env}: there is no ${PROJECT_FILE_NAME} in ${io.cwd} to take an environment from (run from the project folder or pass --config FILE); running without one\n`,
       );
+    for (const notice of args.notices ?? []) io.stderr.write(`testmesh: ${notice}\n`);
     const name = args.env ?? project?.defaultEnvironment;
     if (project && name !== undefined) {
       for (const [k, v] of Object.entries(projectEnvironment(project, name).variables)) environment[k] = v;

@@ -135,4 +135,31 @@ describe('CLI flags: one parser, one set of messages', () => {
       '--last must be a whole number >= 1, got "x"',
     );
   });
+
+  it("takes TestMesh's own CLI options as its scripts write them", () => {
+    const run = (argv: string[]) => parseArgs(argv) as Extract<ReturnType<typeof parseArgs>, { command: 'run' }>;
+    // -e is --env; -v/--verbose and --api-url have no effect on a local run; global options may come first.
+    assert.strictEqual(run(['run', 'f.yaml', '-e', 'staging']).env, 'staging');
+    assert.strictEqual(run(['run', 'f.yaml', '--env=staging', '-v', '--api-url', 'http://x:5016']).env, 'staging');
+    const lifted = run(['--verbose', '--config', 'p.yaml', '--api-url=http://x', 'run', 'f.yaml', '-e', 'dev']);
+    assert.deepStrictEqual(
+      [lifted.command, lifted.paths, lifted.config, lifted.env],
+      ['run', ['f.yaml'], 'p.yaml', 'dev'],
+    );
+    assert.strictEqual(run(['run', 'f.yaml']).notices, undefined);
+    assert.deepStrictEqual(run(['run', 'f.yaml', '--graph']).notices, [
+      '--graph (graph-aware execution: service: and endpoint: references) is not supported here; running without it',
+    ]);
+    assert.match(
+      usageError(() => parseArgs(['run', 'f.yaml', '--remote'])),
+      /^--remote sends the flow to a TestMesh API server/,
+    );
+    const validate = parseArgs(['-v', 'validate', 'f.yaml', '--config', 'p.yaml']);
+    assert.deepStrictEqual(validate, { command: 'validate', paths: ['f.yaml'], json: false });
+    // Only TestMesh's global options are lifted: anything else before the command is still a mistake.
+    assert.match(
+      usageError(() => parseArgs(['--jobs', '2', 'run', 'f.yaml'])),
+      /unknown command '--jobs'/,
+    );
+  });
 });
