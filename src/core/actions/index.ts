@@ -22,6 +22,7 @@ import './postgresql';
 import './redis';
 import './mock_server';
 import './prometheus';
+import './otel';
 
 export { getAction, registeredActions, registerAction } from './registry';
 export type { ActionContext, ActionDefinition } from './types';

@@ -617,6 +617,14 @@ export const ACTION_SPECS: Readonly<Record<string, ActionSpec>> = {
     },
   },
   ...prometheusSpecs(),
+  'otel.inject': {
+    description:
+      "Starts a trace to carry into requests as W3C Trace Context (TestMesh's built-in otel plugin). Result: `traceparent` (`00-<trace_id>-<span_id>-01`), `tracestate`, `trace_id`, `span_id`.",
+    config: {
+      span_name: { type: 'string', default: 'testmesh-step', description: 'Name of the span the trace starts with.' },
+      service_name: { type: 'string', description: "The service the span is for (TestMesh's key; kept as written)." },
+    },
+  },
 };
 
 /** A key of the flow mapping or of a step, for validation, completion and the JSON Schema. */
@@ -672,8 +680,12 @@ export function unknownActionReason(action: string): string | undefined {
   if (TESTMESH_ONLY_ACTIONS.has(action)) return 'a TestMesh action this runner does not have';
   const dot = action.indexOf('.');
   const plugin = dot > 0 ? action.slice(0, dot) : undefined;
-  if (plugin !== undefined && TESTMESH_BUILTIN_PLUGINS.has(plugin))
-    return `it comes from TestMesh's built-in ${plugin} plugin, which this runner does not have`;
+  if (plugin !== undefined && TESTMESH_BUILTIN_PLUGINS.has(plugin)) {
+    const here = KNOWN_ACTIONS.filter((known) => known.startsWith(`${plugin}.`));
+    return here.length
+      ? `it comes from TestMesh's built-in ${plugin} plugin, of which this runner has only ${here.join(', ')}`
+      : `it comes from TestMesh's built-in ${plugin} plugin, which this runner does not have`;
+  }
   if (plugin !== undefined && !KNOWN_ACTIONS.some((known) => known.startsWith(`${plugin}.`)))
     return `it would come from a TestMesh plugin '${plugin}', which this runner cannot load`;
   return undefined;

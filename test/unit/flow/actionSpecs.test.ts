@@ -54,6 +54,7 @@ describe('action specs', () => {
       'mock_server_stop',
       'prometheus.query',
       'prometheus.assert',
+      'otel.inject',
     ]);
   });
 
@@ -141,6 +142,7 @@ describe('action specs', () => {
       mock_server_stop: [],
       'prometheus.query': ['url', 'query'],
       'prometheus.assert': ['url', 'query'],
+      'otel.inject': [],
     });
   });
 });

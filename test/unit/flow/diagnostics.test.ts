@@ -362,6 +362,9 @@ describe('flow diagnostics', () => {
     assert.deepEqual(errors('scraper.links'), [
       "f.yaml:4:15: error: step 'steps_0': unknown action 'scraper.links': it would come from a TestMesh plugin 'scraper', which this runner cannot load",
     ]);
+    assert.deepEqual(errors('otel.assert'), [
+      "f.yaml:4:15: error: step 'steps_0': unknown action 'otel.assert': it comes from TestMesh's built-in otel plugin, of which this runner has only otel.inject",
+    ]);
     assert.deepEqual(errors('contract_verify'), [
       "f.yaml:4:15: error: step 'steps_0': unknown action 'contract_verify': a TestMesh action this runner does not have",
     ]);
