@@ -175,17 +175,14 @@ const GLOBAL_BOOLEANS = ['--verbose', '-v'];
 
 /** Moves TestMesh's global options written before the command to after it, where each command reads them. */
 function liftGlobalOptions(argv: readonly string[]): readonly string[] {
-  const lifted: string[] = [];
   let i = 0;
-  while (i < argv.length) {
-    const arg = argv[i];
-    const name = arg.startsWith('--') && arg.includes('=') ? arg.slice(0, arg.indexOf('=')) : arg;
-    if (GLOBAL_BOOLEANS.includes(arg)) lifted.push(argv[i++]);
-    else if (GLOBAL_VALUES.includes(name) && name !== arg) lifted.push(argv[i++]);
-    else if (GLOBAL_VALUES.includes(arg) && i + 1 < argv.length) lifted.push(argv[i++], argv[i++]);
+  for (;;) {
+    const arg = argv[i] ?? '';
+    if (GLOBAL_BOOLEANS.includes(arg) || GLOBAL_VALUES.some((name) => arg.startsWith(`${name}=`))) i += 1;
+    else if (GLOBAL_VALUES.includes(arg) && i + 1 < argv.length) i += 2;
     else break;
   }
-  return lifted.length ? [argv[i], ...argv.slice(i + 1), ...lifted].filter((a) => a !== undefined) : argv;
+  return i === 0 ? argv : [...argv.slice(i), ...argv.slice(0, i)];
 }
 
 /** `shownAs` names the command in messages when another command reuses these options (`watch`). */

@@ -18,6 +18,7 @@ import {
   isNewFlowName,
   listWorkspaceFlows,
   readWorkspaceFlow,
+  workspaceFlowTexts,
   resolveFlowPath,
   writeWorkspaceFlow,
 } from './workspaceFlows';
@@ -407,13 +408,14 @@ async function planReferenceUpdates(workspace: string, moves: Map<string, string
       (target) => target.exists,
       () => false,
     );
-  const flowIds = new Set((await listWorkspaceFlows(workspace)).map((f) => f.id));
-  for (const id of moves.keys()) flowIds.add(id);
-  for (const id of flowIds) {
+  const texts = new Map((await workspaceFlowTexts(workspace)).map((f) => [f.id, f.text] as const));
+  for (const id of new Set([...texts.keys(), ...moves.keys()])) {
+    const listed = texts.get(id);
     const moved = moves.get(id);
     const create = moved === undefined ? undefined : result.writes.find((w) => w.id === moved && w.before === null);
     try {
-      const before = create ? create.after! : (await readWorkspaceFlow(workspace, id)).content;
+      // A moved flow's text is its create write's (what was read when the move was planned).
+      const before = create ? create.after! : (listed ?? (await readWorkspaceFlow(workspace, id)).content);
       const { text: after, movedTargets } = await rewriteForMoves(before, id, moves, exists);
       if (after === before) continue;
       if (create) {

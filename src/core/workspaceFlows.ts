@@ -212,18 +212,25 @@ async function describe(id: string, text: string, file: string): Promise<FlowDoc
   };
 }
 
-/** The workspace's flows (found by content, as the editor finds them), each parsed for its name and validity. */
-export async function listWorkspaceFlows(workspace: string): Promise<FlowInfo[]> {
+/** The workspace's flow files (found by content, as the editor finds them) with their texts, unparsed. */
+export async function workspaceFlowTexts(workspace: string): Promise<{ id: string; file: string; text: string }[]> {
   const root = await realRoot(workspace);
-  const out: FlowInfo[] = [];
+  const out: { id: string; file: string; text: string }[] = [];
   for (const file of await discoverFlowFiles(root)) {
-    let text: string;
     try {
-      text = await readFile(file, 'utf8');
+      out.push({ id: flowIdFor(root, file), file, text: await readFile(file, 'utf8') });
     } catch {
-      continue;
+      // Gone or unreadable since discovery: not listed.
     }
-    const { content: _content, diagnostics: _diagnostics, ...info } = await describe(flowIdFor(root, file), text, file);
+  }
+  return out;
+}
+
+/** The workspace's flows, each parsed for its name and validity. */
+export async function listWorkspaceFlows(workspace: string): Promise<FlowInfo[]> {
+  const out: FlowInfo[] = [];
+  for (const { id, file, text } of await workspaceFlowTexts(workspace)) {
+    const { content: _content, diagnostics: _diagnostics, ...info } = await describe(id, text, file);
     out.push(info);
   }
   return out;

@@ -9,6 +9,7 @@
 import { stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { errorMessage } from '../core/errors';
+import { LineIndex } from '../core/language/parsedFlows';
 import { referenceEditsForMoves, type ReferenceEdit } from '../core/runFlowReferences';
 import type { FlowIndex } from './discovery';
 import type { Log } from './log';
@@ -59,8 +60,16 @@ export class FlowMoves implements vscode.Disposable {
           if (flow.folder !== folder) continue;
           const edits = await referenceEditsForMoves(flow.text, flow.relativePath, moves, exists);
           if (!edits.length) continue;
-          const at = positions(this.vscode, flow.text);
-          for (const e of edits) edit.replace(flow.uri, new this.vscode.Range(at(e.start), at(e.end)), e.newText);
+          const lines = new LineIndex(flow.text);
+          for (const e of edits) {
+            const start = lines.position(e.start);
+            const end = lines.position(e.end);
+            edit.replace(
+              flow.uri,
+              new this.vscode.Range(start.line, start.character, end.line, end.character),
+              e.newText,
+            );
+          }
           count += edits.length;
           files++;
           this.log.info(`run_flow paths in ${flow.relativePath}: ${describe(edits)}`);
@@ -100,22 +109,6 @@ function movesWithin(root: string, renames: readonly Rename[], flowFiles: readon
     }
   }
   return moves;
-}
-
-/** Offset -> editor position in `text` (UTF-16 offsets, like the editor's). */
-function positions(vscode: VSCode, text: string): (offset: number) => vscode.Position {
-  const starts = [0];
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
-  return (offset) => {
-    let low = 0;
-    let high = starts.length - 1;
-    while (low < high) {
-      const mid = (low + high + 1) >> 1;
-      if (starts[mid] <= offset) low = mid;
-      else high = mid - 1;
-    }
-    return new vscode.Position(low, offset - starts[low]);
-  };
 }
 
 function describe(edits: readonly ReferenceEdit[]): string {

@@ -7,6 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ownProcess } from './ownedProcess';
 import { freePort } from './ports';
 
 export interface PrometheusServer {
@@ -57,34 +58,8 @@ export async function startPrometheus(
   let output = '';
   child.stdout!.setEncoding('utf8').on('data', (t: string) => (output += t));
   child.stderr!.setEncoding('utf8').on('data', (t: string) => (output += t));
-  const pid = child.pid!;
-  const killOnExit = () => {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // Already gone.
-    }
-  };
-  process.once('exit', killOnExit);
+  const { pid, stop } = ownProcess(child, () => rmSync(dir, { recursive: true, force: true }));
   const url = `http://127.0.0.1:${port}`;
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    process.off('exit', killOnExit);
-    const exited = new Promise<void>((resolve) =>
-      child.exitCode !== null ? resolve() : child.once('exit', () => resolve()),
-    );
-    try {
-      process.kill(pid, 'SIGTERM');
-    } catch {
-      // Already gone.
-    }
-    const timer = setTimeout(() => child.exitCode === null && process.kill(pid, 'SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-    rmSync(dir, { recursive: true, force: true });
-  };
   // Generous: a loaded machine can take many seconds to start it.
   const deadline = Date.now() + 60_000;
   for (;;) {

@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ownProcess } from './ownedProcess';
 import { freePort } from './ports';
 
 export interface RedisServer {
@@ -99,40 +100,15 @@ export async function startRedis(options: { password?: string } = {}, bin = find
       child.kill('SIGKILL');
       continue;
     }
-    const pid = child.pid!;
-    const killOnExit = () => {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // Already gone.
-      }
-    };
-    process.once('exit', killOnExit);
-    let stopped = false;
+    const owned = ownProcess(child, () => rmSync(dir, { recursive: true, force: true }));
     return {
       host: '127.0.0.1',
       port,
       password: options.password,
-      pid,
+      pid: owned.pid,
       url: (db = 0) =>
         `redis://${options.password ? `:${encodeURIComponent(options.password)}@` : ''}127.0.0.1:${port}/${db}`,
-      async stop() {
-        if (stopped) return;
-        stopped = true;
-        process.off('exit', killOnExit);
-        const exited = new Promise<void>((resolve) =>
-          child.exitCode !== null ? resolve() : child.once('exit', () => resolve()),
-        );
-        try {
-          process.kill(pid, 'SIGTERM');
-        } catch {
-          // Already gone.
-        }
-        const timer = setTimeout(() => child.exitCode === null && process.kill(pid, 'SIGKILL'), 10_000);
-        await exited;
-        clearTimeout(timer);
-        rmSync(dir, { recursive: true, force: true });
-      },
+      stop: owned.stop,
     };
   }
   rmSync(dir, { recursive: true, force: true });

@@ -45,7 +45,12 @@ function valueOf(data: { resultType?: unknown; result?: unknown }): PrometheusRe
   );
 }
 
-async function query(config: Config, ctx: ActionContext): Promise<PrometheusResult> {
+/** One query; `timeoutMs` bounds its exchange (prometheus.assert passes what is left of `within`). */
+async function query(
+  config: Config,
+  ctx: ActionContext,
+  timeoutMs = DEFAULT_EXCHANGE_TIMEOUT_MS,
+): Promise<PrometheusResult> {
   const base = requireString(config, 'url').replace(/\/+$/, '');
   const promql = requireString(config, 'query');
   const time = optionalString(config, 'time');
@@ -60,8 +65,8 @@ async function query(config: Config, ctx: ActionContext): Promise<PrometheusResu
       headers: { accept: 'application/json' },
       signal: ctx.signal,
       dispatcher: ctx.dispatcher,
-      headersTimeout: DEFAULT_EXCHANGE_TIMEOUT_MS,
-      bodyTimeout: DEFAULT_EXCHANGE_TIMEOUT_MS,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
     });
   } catch (err) {
     throw describeNetworkError(err, 'GET', url);
@@ -103,7 +108,11 @@ registerAction({
       attempts++;
       let failure: unknown;
       try {
-        const result = await query(config, ctx);
+        const result = await query(
+          config,
+          ctx,
+          Math.max(1, Math.min(DEFAULT_EXCHANGE_TIMEOUT_MS, deadline - performance.now())),
+        );
         checkAssertions(expressions, ctx.expressionScope(result, {}));
         return result;
       } catch (err) {
